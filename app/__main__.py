@@ -1,0 +1,24 @@
+"""Entry point: ``python -m app`` starts the GUI; ``python -m app COMMAND`` runs the CLI.
+
+This is the only module of ``app/`` allowed to import ``ui/``: the GUI sits on top of the services.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    from app.cli import build_parser, run
+
+    args, _ = build_parser().parse_known_args(argv)
+    if getattr(args, "command", None):
+        return run(argv)
+    from ui.main import run_gui
+
+    return run_gui(db_url=args.db, username=args.user)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,257 @@
+"""Administration of users and counters (窗口)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth import DEPT_ROLES, ROLES, Actor, check_password_rules, hash_password, require_role, verify_password
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from app.uow import UnitOfWork
+from db.models import Counter, Department, User
+from db.types import utcnow
+
+COUNTER_KINDS: dict[str, str] = {
+    "comprehensive": "综合受理",
+    "policy": "惠企政策兑现专窗",
+    "grievance": "办不成事",
+    "output": "出件",
+}
+USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{1,31}$")
+
+
+@dataclass(frozen=True)
+class UserView:
+    username: str
+    full_name: str
+    role: str
+    dept: str | None
+    counter: int | None
+    active: bool
+    locked: bool
+
+    def as_json(self) -> dict[str, object]:
+        return {"username": self.username, "role": self.role, "dept": self.dept, "counter": self.counter}
+
+
+@dataclass(frozen=True)
+class CounterView:
+    number: int
+    name: str
+    kind: str
+    printer_uri: str
+    active: bool
+
+    @property
+    def kind_name(self) -> str:
+        return COUNTER_KINDS[self.kind]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "number": self.number,
+            "name": self.name,
+            "kind": self.kind,
+            "printer_uri": self.printer_uri,
+            "active": self.active,
+        }
+
+
+def _user_view(user: User) -> UserView:
+    return UserView(
+        username=user.username,
+        full_name=user.full_name,
+        role=user.role,
+        dept=user.department.code if user.department else None,
+        counter=user.counter.number if user.counter else None,
+        active=user.active,
+        locked=user.locked_until is not None and user.locked_until > utcnow(),
+    )
+
+
+def _counter_view(c: Counter) -> CounterView:
+    return CounterView(number=c.number, name=c.name, kind=c.kind, printer_uri=c.printer_uri, active=c.active)
+
+
+def _department(session: Session, code: str | None, role: str) -> Department | None:
+    if role in DEPT_ROLES and not code:
+        raise ValidationError("dept", f"{ROLES[role]}必须属于一个部门")
+    if not code:
+        return None
+    dept = session.execute(select(Department).where(Department.code == code)).scalar_one_or_none()
+    if dept is None:
+        raise ValidationError("dept", f"部门代码 {code} 不存在")
+    return dept
+
+
+def _counter(session: Session, number: int | None) -> Counter | None:
+    if number is None:
+        return None
+    counter = session.execute(select(Counter).where(Counter.number == number)).scalar_one_or_none()
+    if counter is None:
+        raise ValidationError("counter", f"{number}号窗口不存在")
+    return counter
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise ValidationError("role", f"角色 {role} 不存在，可选：{'、'.join(ROLES)}")
+
+
+def list_users(uow: UnitOfWork, actor: Actor) -> list[UserView]:
+    require_role(actor, "admin", "supervisor")
+    with uow:
+        users = uow.session.execute(select(User).order_by(User.username)).scalars()
+        return [_user_view(u) for u in users]
+
+
+def add_user(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    username: str,
+    full_name: str,
+    role: str,
+    password: str,
+    dept: str | None = None,
+    counter: int | None = None,
+) -> UserView:
+    require_role(actor, "admin")
+    username = username.strip()
+    if not USERNAME_RE.match(username):
+        raise ValidationError("username", "用户名须以字母开头，由2–32位字母、数字、下划线、点或连字符组成")
+    if not full_name.strip():
+        raise ValidationError("full_name", "姓名不能为空")
+    _check_role(role)
+    check_password_rules(password)
+    with uow:
+        s = uow.session
+        if s.execute(select(User.id).where(User.username == username)).first():
+            raise Conflict(f"用户名 {username} 已存在")
+        department = _department(s, dept, role)
+        user = User(
+            username=username,
+            full_name=full_name.strip(),
+            role=role,
+            department=department,
+            counter=_counter(s, counter),
+            password_hash=hash_password(password),
+        )
+        s.add(user)
+        s.flush()
+        uow.audit(actor.username, "user.add", "user", str(user.id),
+                  {"username": username, "role": role, "dept": dept, "counter": counter})
+        view = _user_view(user)
+        uow.commit()
+        return view
+
+
+def update_user(
+    uow: UnitOfWork,
+    actor: Actor,
+    username: str,
+    *,
+    full_name: str,
+    role: str,
+    dept: str | None,
+    counter: int | None,
+    active: bool,
+) -> UserView:
+    require_role(actor, "admin")
+    _check_role(role)
+    if not full_name.strip():
+        raise ValidationError("full_name", "姓名不能为空")
+    with uow:
+        s = uow.session
+        user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if user is None:
+            raise NotFound(f"用户 {username} 不存在")
+        if user.username == actor.username and (role != "admin" or not active):
+            raise ValidationError("role", "不能取消自己的管理员角色或停用自己")
+        before = _user_view(user)
+        user.full_name = full_name.strip()
+        user.role = role
+        user.department = _department(s, dept, role)
+        user.counter = _counter(s, counter)
+        user.active = active
+        after = _user_view(user)
+        uow.audit(actor.username, "user.update", "user", str(user.id),
+                  {"before": before.__dict__, "after": after.__dict__})
+        uow.commit()
+        return after
+
+
+def set_password(
+    uow: UnitOfWork, actor: Actor, username: str, new_password: str, old_password: str | None = None
+) -> None:
+    """An admin sets anyone's password; a user changes their own with the old one."""
+    check_password_rules(new_password, "new_password")
+    with uow:
+        user = uow.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if user is None:
+            raise NotFound(f"用户 {username} 不存在")
+        if actor.role != "admin":
+            if actor.username != username:
+                raise PermissionDenied("只能修改自己的密码")
+            if not verify_password(user.password_hash, old_password or ""):
+                raise ValidationError("old_password", "原密码不正确")
+        user.password_hash = hash_password(new_password)
+        user.failed_logins = 0
+        user.locked_until = None
+        uow.audit(actor.username, "user.passwd", "user", str(user.id), {"username": username})
+        uow.commit()
+
+
+def unlock_user(uow: UnitOfWork, actor: Actor, username: str) -> None:
+    require_role(actor, "admin")
+    with uow:
+        user = uow.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if user is None:
+            raise NotFound(f"用户 {username} 不存在")
+        user.failed_logins = 0
+        user.locked_until = None
+        uow.audit(actor.username, "user.unlock", "user", str(user.id), {"username": username})
+        uow.commit()
+
+
+def list_counters(uow: UnitOfWork) -> list[CounterView]:
+    with uow:
+        return [_counter_view(c) for c in uow.session.execute(select(Counter).order_by(Counter.number)).scalars()]
+
+
+def _check_counter_fields(number: int, name: str, kind: str, printer_uri: str) -> None:
+    if not 1 <= number <= 99:
+        raise ValidationError("number", "窗口号须为1–99")
+    if not name.strip():
+        raise ValidationError("name", "窗口名称不能为空")
+    if kind not in COUNTER_KINDS:
+        raise ValidationError("kind", f"窗口类型 {kind} 不存在，可选：{'、'.join(f'{k}（{v}）' for k, v in COUNTER_KINDS.items())}")
+    if printer_uri and not re.match(r"^(tcp|usb|serial|win32|cups|file)://", printer_uri):
+        raise ValidationError("printer_uri", "打印机地址须以 tcp://、usb://、serial://、win32://、cups:// 或 file:// 开头")
+
+
+def save_counter(
+    uow: UnitOfWork, actor: Actor, *, number: int, name: str, kind: str, printer_uri: str = "", active: bool = True
+) -> CounterView:
+    """Create counter ``number`` or update it."""
+    require_role(actor, "admin")
+    _check_counter_fields(number, name, kind, printer_uri)
+    with uow:
+        s = uow.session
+        counter = s.execute(select(Counter).where(Counter.number == number)).scalar_one_or_none()
+        action = "counter.update"
+        if counter is None:
+            counter = Counter(number=number)
+            s.add(counter)
+            action = "counter.add"
+        counter.name = name.strip()
+        counter.kind = kind
+        counter.printer_uri = printer_uri.strip()
+        counter.active = active
+        s.flush()
+        view = _counter_view(counter)
+        uow.audit(actor.username, action, "counter", str(counter.id), view.as_json())
+        uow.commit()
+        return view

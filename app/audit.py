@@ -1,0 +1,192 @@
+"""The append-only, hash-chained audit trail.
+
+Each row's hash is SHA-256 over the canonical JSON of the row and the previous row's hash, so changing,
+deleting or inserting a row breaks the chain from there on.  Rows are written by the same session (and so the
+same transaction) as the change they record.  Every writer appends to its own named chain: the shared database
+writes ``hall``; an offline counter will write ``counter:<number>`` and its chain verifies on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import AuditChainHead, AuditEvent, new_id
+from db.types import utcnow
+
+HALL_CHAIN = "hall"
+GENESIS = "0" * 64
+
+
+def canonical_json(value: Any) -> str:
+    """One spelling per value: sorted keys, no spaces, real UTF-8 (not \\u escapes)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _iso(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def row_hash(
+    *,
+    id: str,
+    chain: str,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    payload: str,
+    prev_hash: str,
+) -> str:
+    body = canonical_json(
+        {
+            "id": id,
+            "chain": chain,
+            "seq": seq,
+            "at": _iso(at),
+            "actor": actor,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "payload": payload,
+            "prev": prev_hash,
+        }
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def append(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    payload: dict[str, Any] | None = None,
+    chain: str = HALL_CHAIN,
+) -> AuditEvent:
+    """Add one row to ``chain`` in the session's transaction; the chain head is locked until commit."""
+    head = session.execute(
+        select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditChainHead(chain=chain, seq=0, hash=GENESIS)
+        session.add(head)
+    # Microseconds only: that is what every engine stores, and the hash must survive the round trip.
+    at = utcnow()
+    event = AuditEvent(
+        id=new_id(),
+        chain=chain,
+        seq=head.seq + 1,
+        at=at,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        payload=canonical_json(payload or {}),
+        prev_hash=head.hash,
+    )
+    event.hash = row_hash(
+        id=str(event.id),
+        chain=chain,
+        seq=event.seq,
+        at=at,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        payload=event.payload,
+        prev_hash=event.prev_hash,
+    )
+    session.add(event)
+    head.seq = event.seq
+    head.hash = event.hash
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class AuditProblem:
+    chain: str
+    seq: int
+    event_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    ok: bool
+    rows: int
+    chains: dict[str, int]
+    problem: AuditProblem | None
+
+
+def verify(session: Session) -> AuditReport:
+    """Walk every chain in order; report the first row that is not what the chain says it should be."""
+    chains: dict[str, int] = {}
+    heads = {h.chain: h for h in session.execute(select(AuditChainHead)).scalars()}
+    rows = session.execute(select(AuditEvent).order_by(AuditEvent.chain, AuditEvent.seq)).scalars()
+    total = 0
+    current: str | None = None
+    expected_seq = 1
+    prev = GENESIS
+    problem: AuditProblem | None = None
+
+    def tail_problem(chain: str, seq: int, last_hash: str) -> AuditProblem | None:
+        head = heads.get(chain)
+        if head is None:
+            return AuditProblem(chain, seq, "", "链头记录缺失")
+        if head.seq != seq or head.hash != last_hash:
+            return AuditProblem(chain, head.seq, "", f"链尾不符：链头记录第{head.seq}条，实际最后一条为第{seq}条（记录被删除或截断）")
+        return None
+
+    for ev in rows:
+        total += 1
+        if ev.chain != current:
+            if current is not None and problem is None:
+                problem = tail_problem(current, expected_seq - 1, prev)
+            current = ev.chain
+            expected_seq = 1
+            prev = GENESIS
+        chains[ev.chain] = chains.get(ev.chain, 0) + 1
+        if problem is not None:
+            continue
+        if ev.seq != expected_seq:
+            problem = AuditProblem(ev.chain, ev.seq, str(ev.id), f"序号不连续：应为第{expected_seq}条，实际为第{ev.seq}条（有记录被删除或插入）")
+            continue
+        if ev.prev_hash != prev:
+            problem = AuditProblem(ev.chain, ev.seq, str(ev.id), "前序哈希不符（前一条记录被改动、删除或在此插入了记录）")
+            continue
+        computed = row_hash(
+            id=str(ev.id),
+            chain=ev.chain,
+            seq=ev.seq,
+            at=ev.at,
+            actor=ev.actor,
+            action=ev.action,
+            entity=ev.entity,
+            entity_id=ev.entity_id,
+            payload=ev.payload,
+            prev_hash=ev.prev_hash,
+        )
+        if computed != ev.hash:
+            problem = AuditProblem(ev.chain, ev.seq, str(ev.id), "内容与哈希不符（记录被改动）")
+            continue
+        prev = ev.hash
+        expected_seq += 1
+    if current is not None and problem is None:
+        problem = tail_problem(current, expected_seq - 1, prev)
+    if problem is None:
+        for chain, head in heads.items():
+            if chain not in chains and head.seq != 0:
+                problem = AuditProblem(chain, head.seq, "", f"链头记录第{head.seq}条，但该链没有任何记录（记录被删除）")
+                break
+    return AuditReport(ok=problem is None, rows=total, chains=chains, problem=problem)

@@ -1,0 +1,52 @@
+"""Opening HallDesk's database: the one object the CLI and the GUI hold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.errors import DatabaseUnavailable
+from app.uow import UnitOfWork
+from db import migrate
+from db.engine import DatabaseUrlError, check_reachable, make_engine, make_session_factory, resolve_url
+
+
+@dataclass
+class HallDesk:
+    """A connection to one HallDesk database; ``uow()`` starts a unit of work."""
+
+    url: str
+    engine: Engine
+    session_factory: sessionmaker[Session]
+
+    @classmethod
+    def open(cls, url: str | None = None, *, upgrade: bool = False) -> HallDesk:
+        """Connect (``--db``, else ``HALLDESK_DB``, else the embedded SQLite file), optionally migrating."""
+        resolved = resolve_url(url)
+        try:
+            engine = make_engine(resolved)
+            check_reachable(engine)
+        except DatabaseUrlError as exc:
+            raise DatabaseUnavailable(str(exc)) from exc
+        hall = cls(resolved, engine, make_session_factory(engine))
+        if upgrade:
+            hall.upgrade()
+        return hall
+
+    def upgrade(self) -> None:
+        migrate.upgrade(self.engine)
+
+    def is_up_to_date(self) -> bool:
+        return migrate.is_up_to_date(self.engine)
+
+    def require_schema(self) -> None:
+        if not self.is_up_to_date():
+            raise DatabaseUnavailable("数据库结构不是最新版本，请先运行 `python -m app db upgrade`。")
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory)
+
+    def close(self) -> None:
+        self.engine.dispose()

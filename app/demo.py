@@ -1,0 +1,98 @@
+"""Demo data: the default catalog, the hall's counters and one account per role.  Idempotent."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from app import catalog
+from app.auth import hash_password
+from app.hall import HallSettings
+from app.resources import default_catalog_path
+from app.uow import UnitOfWork
+from db.models import Counter, Department, Enterprise, ServiceItem, Setting, User
+
+DEMO_PASSWORD = "Demo@12345"
+
+DEMO_COUNTERS = (
+    (1, "综合受理1号窗口", "comprehensive"),
+    (2, "综合受理2号窗口", "comprehensive"),
+    (3, "统一出件窗口", "output"),
+    (8, "惠企政策兑现专窗", "policy"),
+    (9, "办不成事窗口", "grievance"),
+)
+
+# (uscc, name, legal representative, address, phone) — made-up enterprises with valid codes.
+DEMO_ENTERPRISES = (
+    ("91360112MA35XJ0012", "南昌新建经开智造科技有限公司", "王建国", "新建经开区长堎工业园兴业大道188号", "13870012345"),
+    ("91360112MA35XJ0020", "江西赣新食品有限公司", "李秀英", "新建经开区望城新区璜溪大道66号", "13907918888"),
+    ("91360112MA35XJ003X", "南昌昌北物流运输有限公司", "陈志强", "新建经开区港口大道1号", "15979100001"),
+)
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    created_users: int
+    created_counters: int
+    catalog_items: int
+
+
+def _demo_users(depts: list[Department]) -> list[tuple[str, str, str, str | None, int | None]]:
+    users: list[tuple[str, str, str, str | None, int | None]] = [
+        ("admin", "系统管理员", "admin", None, None),
+        ("supervisor", "营商办督查员", "supervisor", "YSB", None),
+        ("clerk1", "综合窗口一", "clerk", None, 1),
+        ("clerk2", "综合窗口二", "clerk", None, 2),
+    ]
+    for d in depts:
+        short = d.name.removeprefix("区")
+        users.append((f"rev_{d.code.lower()}", f"{short}审批员", "reviewer", d.code, None))
+        users.append((f"chief_{d.code.lower()}", f"{short}首席代表", "chief_rep", d.code, None))
+    return users
+
+
+def load_demo(uow: UnitOfWork) -> DemoSummary:
+    """Create what is missing; never overwrite what an admin changed."""
+    with uow:
+        has_catalog = uow.session.execute(select(func.count()).select_from(Department)).scalar_one() > 0
+    if not has_catalog:
+        catalog.import_yaml(uow, None, default_catalog_path().read_text(encoding="utf-8"), source="default.yaml")
+    with uow:
+        s = uow.session
+        if s.get(Setting, "hall") is None:
+            s.add(Setting(key="hall", value=json.dumps(HallSettings().as_json(), ensure_ascii=False, sort_keys=True)))
+        counters = {c.number: c for c in s.execute(select(Counter)).scalars()}
+        created_counters = 0
+        for number, name, kind in DEMO_COUNTERS:
+            if number not in counters:
+                counters[number] = Counter(number=number, name=name, kind=kind, printer_uri="")
+                s.add(counters[number])
+                created_counters += 1
+        s.flush()
+        depts = list(s.execute(select(Department).order_by(Department.sort_order)).scalars())
+        by_code = {d.code: d for d in depts}
+        existing = set(s.execute(select(User.username)).scalars())
+        created = 0
+        # One hash for all demo users: argon2 is deliberately slow, and the password is the same anyway.
+        pw_hash = hash_password(DEMO_PASSWORD)
+        for username, full_name, role, dept, counter in _demo_users(depts):
+            if username in existing:
+                continue
+            user = User(
+                username=username, full_name=full_name, role=role, password_hash=pw_hash,
+                department=by_code.get(dept) if dept else None,
+                counter=counters.get(counter) if counter else None,
+            )
+            s.add(user)
+            created += 1
+        known = set(s.execute(select(Enterprise.uscc)).scalars())
+        for uscc, name, rep, address, phone in DEMO_ENTERPRISES:
+            if uscc not in known:
+                s.add(Enterprise(uscc=uscc, name=name, legal_rep=rep, address=address, contact_phone=phone))
+        if created or created_counters:
+            uow.audit("system", "demo.load", "demo", "-", {"users": created, "counters": created_counters})
+        items = s.execute(select(func.count()).select_from(ServiceItem).where(ServiceItem.active.is_(True))).scalar_one()
+        uow.commit()
+    return DemoSummary(created_users=created, created_counters=created_counters, catalog_items=items)

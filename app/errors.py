@@ -1,0 +1,55 @@
+"""Expected errors of HallDesk's services.
+
+Every error a user can cause carries a Chinese message meant to be shown as is (message box in the GUI,
+stderr in the CLI).  Anything else that escapes a service is a bug.
+"""
+
+from __future__ import annotations
+
+
+class HallDeskError(Exception):
+    """Base of all expected errors; ``message`` is Chinese and shown to the user."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ValidationError(HallDeskError):
+    """Input that breaks a rule; ``field`` names the input (e.g. ``uscc``, ``materials.M01``)."""
+
+    exit_code = 2
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class AuthenticationError(HallDeskError):
+    """Wrong user name or password, or a locked account."""
+
+    exit_code = 3
+
+
+class PermissionDenied(HallDeskError):
+    """The acting user's role or department does not allow the operation."""
+
+    exit_code = 4
+
+
+class NotFound(HallDeskError):
+    exit_code = 5
+
+
+class Conflict(HallDeskError):
+    """The operation clashes with existing data (duplicate code, stale version, ...)."""
+
+    exit_code = 6
+
+
+class DatabaseUnavailable(HallDeskError):
+    """The database URL cannot be reached or opened."""
+
+    exit_code = 7

@@ -1,0 +1,230 @@
+"""The hall's own settings and its working-day calendar (holidays, 调休, admin overrides)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth import Actor, require_role
+from app.errors import ValidationError
+from app.uow import UnitOfWork
+from app.workdays import DueDate, WorkCalendar
+from db.models import CalendarOverride, CalendarYear, Case, ServiceItem, Setting
+
+# Every date a clerk sees is a date in the hall's own time zone.
+HALL_TZ = ZoneInfo("Asia/Shanghai")
+
+# Cases whose clock is still running; their due dates are recomputed when a year's calendar is entered.
+OPEN_STATUSES = ("accepted", "in_review", "correction_requested")
+
+
+def local_date(at: datetime) -> date:
+    return at.astimezone(HALL_TZ).date()
+
+
+def today() -> date:
+    return datetime.now(HALL_TZ).date()
+
+
+@dataclass(frozen=True)
+class HallSettings:
+    """Printed on every page: the hall's name, area code (GB/T 2260), address and phone."""
+
+    name: str = "新建经开区政务服务大厅"
+    code: str = "XJ"
+    area_code: str = "360112"
+    address: str = "江西省南昌市新建区新建经济技术开发区政务服务大厅"
+    phone: str = "0791-83700000"
+
+    def as_json(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def _check_hall(settings: HallSettings) -> None:
+    if not settings.name.strip():
+        raise ValidationError("name", "大厅名称不能为空")
+    if not re.fullmatch(r"[A-Z]{1,4}", settings.code):
+        raise ValidationError("code", "大厅代码须为1–4位大写字母（用于办件编号）")
+    if not re.fullmatch(r"\d{6}", settings.area_code):
+        raise ValidationError("area_code", "行政区划代码须为6位数字（GB/T 2260，如新建区 360112）")
+    if not re.fullmatch(r"[0-9\-]{7,20}", settings.phone):
+        raise ValidationError("phone", "联系电话只能包含数字和连字符，7–20位")
+
+
+def _read_settings(session: Session) -> HallSettings:
+    row = session.get(Setting, "hall")
+    if row is None:
+        return HallSettings()
+    return HallSettings(**json.loads(row.value))
+
+
+def get_hall_settings(uow: UnitOfWork) -> HallSettings:
+    with uow:
+        return _read_settings(uow.session)
+
+
+def save_hall_settings(uow: UnitOfWork, actor: Actor, settings: HallSettings) -> HallSettings:
+    require_role(actor, "admin")
+    settings = HallSettings(**{k: v.strip() for k, v in settings.as_json().items()})
+    _check_hall(settings)
+    with uow:
+        s = uow.session
+        before = _read_settings(s)
+        row = s.get(Setting, "hall")
+        value = json.dumps(settings.as_json(), ensure_ascii=False, sort_keys=True)
+        if row is None:
+            s.add(Setting(key="hall", value=value))
+        else:
+            row.value = value
+        uow.audit(actor.username, "hall.settings", "setting", "hall",
+                  {"before": before.as_json(), "after": settings.as_json()})
+        uow.commit()
+        return settings
+
+
+# ---- working-day calendar -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarOverrideView:
+    day: date
+    workday: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class CalendarStatus:
+    """Years HallDesk must count without an official arrangement (dates are 待定 there)."""
+
+    unknown_years: tuple[int, ...]
+    confirmed_years: tuple[int, ...]
+
+    @property
+    def warning(self) -> str | None:
+        if not self.unknown_years:
+            return None
+        years = "、".join(f"{y}年" for y in self.unknown_years)
+        return (f"{years}的国务院节假日安排尚未录入：涉及这些年份的到期日期按法定节日和周末推算，标记为“待定”。"
+                "请管理员在“节假日”中录入当年安排并确认。")
+
+
+def load_calendar(session: Session) -> WorkCalendar:
+    overrides = {o.day: o.workday for o in session.execute(select(CalendarOverride)).scalars()}
+    years = set(session.execute(select(CalendarYear.year)).scalars())
+    return WorkCalendar(overrides=overrides, confirmed_years=years)
+
+
+def work_calendar(uow: UnitOfWork) -> WorkCalendar:
+    with uow:
+        return load_calendar(uow.session)
+
+
+def add_workdays(uow: UnitOfWork, start: date, n: int) -> DueDate:
+    if n < 0:
+        raise ValidationError("n", "工作日天数不能为负数")
+    return work_calendar(uow).add_workdays(start, n)
+
+
+def calendar_status(uow: UnitOfWork, horizon: date | None = None) -> CalendarStatus:
+    """Unknown years among this year, the next and any open case's due date."""
+    with uow:
+        s = uow.session
+        cal = load_calendar(s)
+        ref = horizon or today()
+        years = {ref.year, ref.year + 1}
+        for due in s.execute(select(Case.legal_due).where(Case.status.in_(OPEN_STATUSES))).scalars():
+            if due is not None:
+                years.add(due.year)
+        unknown = tuple(sorted(y for y in years if not cal.year_is_known(y)))
+        confirmed = tuple(sorted(s.execute(select(CalendarYear.year)).scalars()))
+        return CalendarStatus(unknown_years=unknown, confirmed_years=confirmed)
+
+
+def list_overrides(uow: UnitOfWork, year: int | None = None) -> list[CalendarOverrideView]:
+    with uow:
+        q = select(CalendarOverride).order_by(CalendarOverride.day)
+        if year is not None:
+            q = q.where(CalendarOverride.day >= date(year, 1, 1), CalendarOverride.day <= date(year, 12, 31))
+        return [CalendarOverrideView(o.day, o.workday, o.note) for o in uow.session.execute(q).scalars()]
+
+
+def _recompute_open_cases(uow: UnitOfWork, actor: Actor, reason: str) -> int:
+    """Due dates of cases still running follow the calendar as it now is; returns how many changed."""
+    s = uow.session
+    cal = load_calendar(s)
+    changed = 0
+    rows = s.execute(
+        select(Case, ServiceItem).join(ServiceItem, Case.item_id == ServiceItem.id).where(
+            Case.status.in_(OPEN_STATUSES), Case.accepted_at.is_not(None)
+        )
+    ).all()
+    for case, item in rows:
+        assert case.accepted_at is not None
+        start = local_date(case.accepted_at)
+        promised = cal.add_workdays(start, item.promised_days)
+        legal = cal.add_workdays(start, item.legal_days)
+        provisional = promised.provisional or legal.provisional
+        if (case.promised_due, case.legal_due, case.due_provisional) != (promised.date, legal.date, provisional):
+            uow.audit(actor.username, "case.due_recomputed", "case", str(case.id), {
+                "case_no": case.case_no, "reason": reason,
+                "before": [str(case.promised_due), str(case.legal_due), case.due_provisional],
+                "after": [str(promised.date), str(legal.date), provisional],
+            })
+            case.promised_due, case.legal_due, case.due_provisional = promised.date, legal.date, provisional
+            changed += 1
+    return changed
+
+
+def set_override(uow: UnitOfWork, actor: Actor, day: date, workday: bool, note: str = "") -> int:
+    """Make ``day`` a working day or a day off; returns the number of open cases whose dates moved."""
+    require_role(actor, "admin")
+    with uow:
+        s = uow.session
+        row = s.get(CalendarOverride, day)
+        if row is None:
+            s.add(CalendarOverride(day=day, workday=workday, note=note.strip()))
+        else:
+            row.workday, row.note = workday, note.strip()
+        s.flush()
+        uow.audit(actor.username, "calendar.override", "calendar", day.isoformat(),
+                  {"workday": workday, "note": note.strip()})
+        changed = _recompute_open_cases(uow, actor, f"calendar override {day.isoformat()}")
+        uow.commit()
+        return changed
+
+
+def remove_override(uow: UnitOfWork, actor: Actor, day: date) -> int:
+    require_role(actor, "admin")
+    with uow:
+        s = uow.session
+        row = s.get(CalendarOverride, day)
+        if row is None:
+            raise ValidationError("day", f"{day.isoformat()} 没有调整记录")
+        s.delete(row)
+        s.flush()
+        uow.audit(actor.username, "calendar.override_removed", "calendar", day.isoformat(), {})
+        changed = _recompute_open_cases(uow, actor, f"calendar override removed {day.isoformat()}")
+        uow.commit()
+        return changed
+
+
+def confirm_year(uow: UnitOfWork, actor: Actor, year: int) -> int:
+    """The admin has entered ``year``'s State Council arrangement: its dates stop being 待定."""
+    require_role(actor, "admin")
+    if not 2000 <= year <= 2100:
+        raise ValidationError("year", "年份须在2000–2100之间")
+    with uow:
+        s = uow.session
+        if s.get(CalendarYear, year) is None:
+            s.add(CalendarYear(year=year, confirmed_by=actor.username))
+            s.flush()
+        uow.audit(actor.username, "calendar.confirm_year", "calendar", str(year), {})
+        changed = _recompute_open_cases(uow, actor, f"calendar year {year} confirmed")
+        uow.commit()
+        return changed

@@ -1,0 +1,1 @@
+"""Persistence layer: SQLAlchemy models, engine/session setup and Alembic migrations.  No Qt here."""

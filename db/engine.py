@@ -1,0 +1,108 @@
+"""Engine and session setup for SQLite, PostgreSQL (psycopg 3) and MariaDB/MySQL (PyMySQL)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.orm import Session, sessionmaker
+
+APP_NAME = "HallDesk"
+ENV_DB = "HALLDESK_DB"
+
+
+class DatabaseUrlError(Exception):
+    """The URL cannot be parsed, names an unknown driver, or the server cannot be reached."""
+
+
+def data_dir() -> Path:
+    """The user data folder (platformdirs); HALLDESK_DATA_DIR overrides it for tests and portable installs."""
+    override = os.environ.get("HALLDESK_DATA_DIR")
+    path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def default_sqlite_url() -> str:
+    return f"sqlite:///{data_dir() / 'halldesk.sqlite3'}"
+
+
+def resolve_url(cli_url: str | None) -> str:
+    """``--db URL`` wins, then env ``HALLDESK_DB``, then the embedded SQLite file."""
+    return cli_url or os.environ.get(ENV_DB) or default_sqlite_url()
+
+
+def normalise_url(url: str) -> URL:
+    """Pick our drivers for bare ``postgresql://`` and ``mysql://`` URLs and force utf8mb4 on MariaDB."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseUrlError(f"数据库地址格式不正确：{url}") from exc
+    backend = parsed.get_backend_name()
+    if backend == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    elif backend in ("mysql", "mariadb"):
+        if "+" not in parsed.drivername:
+            parsed = parsed.set(drivername=f"{backend}+pymysql")
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    elif backend != "sqlite":
+        raise DatabaseUrlError(f"不支持的数据库类型：{backend}（支持 sqlite、postgresql、mysql/mariadb）")
+    return parsed
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, decide where transactions begin (see below).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # SQLite has no row locks: take the write lock up front so that two writers queue instead of
+        # failing half-way with "database is locked" when one upgrades its read lock.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    parsed = normalise_url(url)
+    options: dict[str, Any] = {"future": True}
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        options["connect_args"] = {"check_same_thread": False, "timeout": 10}
+    else:
+        options["pool_pre_ping"] = True
+        options["connect_args"] = {"connect_timeout": 5}
+    options.update(kwargs)
+    try:
+        engine = create_engine(parsed, **options)
+    except (NoSuchModuleError, ArgumentError) as exc:
+        raise DatabaseUrlError(f"无法使用数据库地址 {parsed.render_as_string(hide_password=True)}：{exc}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        _sqlite_setup(engine)
+    return engine
+
+
+def check_reachable(engine: Engine) -> None:
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        where = engine.url.render_as_string(hide_password=True)
+        raise DatabaseUrlError(f"无法连接数据库 {where}，请检查地址、网络和数据库服务是否启动。") from exc
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)

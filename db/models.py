@@ -1,0 +1,256 @@
+"""HallDesk's tables as SQLAlchemy 2 typed models.
+
+Primary keys are UUIDs made by the client, because counters will create cases while the shared database is
+out of reach.  Names follow ``../shared/DOMAIN.md``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from db.types import UtcDateTime, utcnow
+
+# Stable constraint names, so that migrations can refer to them on every engine.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UtcDateTime(), uuid.UUID: Uuid()}
+
+
+def new_id() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+class Department(Base):
+    __tablename__ = "department"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    items: Mapped[list[ServiceItem]] = relationship(back_populates="department", order_by="ServiceItem.sort_order")
+
+
+class Counter(Base):
+    """A window of the hall (窗口), with the printer it prints to."""
+
+    __tablename__ = "counter"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    printer_uri: Mapped[str] = mapped_column(String(255), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class User(Base):
+    __tablename__ = "hd_user"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    dept_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("department.id"))
+    counter_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("counter.id"))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    department: Mapped[Department | None] = relationship()
+    counter: Mapped[Counter | None] = relationship()
+
+
+class RegionalAssessment(Base):
+    """A zone-wide assessment (区域评估) already done; materials it covers need not be submitted."""
+
+    __tablename__ = "regional_assessment"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ServiceItem(Base):
+    """A catalogued procedure (政务服务事项) and its guide (办事指南)."""
+
+    __tablename__ = "service_item"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    dept_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("department.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    legal_basis: Mapped[str] = mapped_column(Text, default="")
+    legal_days: Mapped[int] = mapped_column(Integer)
+    promised_days: Mapped[int] = mapped_column(Integer)
+    immediate: Mapped[bool] = mapped_column(Boolean, default=False)
+    fee: Mapped[str] = mapped_column(String(255), default="不收费")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    # Withdrawn items (停用) stay for the cases that refer to them but are no longer offered or exported.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Optimistic lock: two chief representatives editing one guide cannot overwrite each other silently.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    department: Mapped[Department] = relationship(back_populates="items")
+    materials: Mapped[list[MaterialRequirement]] = relationship(
+        back_populates="item", order_by="MaterialRequirement.sort_order", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class MaterialRequirement(Base):
+    """One line of an item's material list (申请材料)."""
+
+    __tablename__ = "material_requirement"
+    __table_args__ = (UniqueConstraint("item_id", "code", name="uq_material_requirement_item_code"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service_item.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(255))
+    originals: Mapped[int] = mapped_column(Integer, default=1)
+    copies: Mapped[int] = mapped_column(Integer, default=0)
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+    tolerable: Mapped[bool] = mapped_column(Boolean, default=False)
+    covered_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("regional_assessment.id"))
+    note: Mapped[str] = mapped_column(String(255), default="")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    item: Mapped[ServiceItem] = relationship(back_populates="materials")
+    covered_by: Mapped[RegionalAssessment | None] = relationship()
+
+
+class Enterprise(Base):
+    """A market entity (市场主体), identified by its 统一社会信用代码."""
+
+    __tablename__ = "enterprise"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    legal_rep: Mapped[str] = mapped_column(String(64), default="")
+    address: Mapped[str] = mapped_column(String(255), default="")
+    contact_phone: Mapped[str] = mapped_column(String(20), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Case(Base):
+    """One application (办件).  Core fields; intake and back office extend it."""
+
+    __tablename__ = "hd_case"
+    __table_args__ = (Index("ix_hd_case_status_promised_due", "status", "promised_due"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    case_no: Mapped[str] = mapped_column(String(32), unique=True)
+    item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service_item.id"), index=True)
+    enterprise_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("enterprise.id"))
+    agent_name: Mapped[str] = mapped_column(String(64), default="")
+    agent_id_number: Mapped[str] = mapped_column(String(18), default="")
+    agent_phone: Mapped[str] = mapped_column(String(20), default="")
+    channel: Mapped[str] = mapped_column(String(8), default="window")
+    counter_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("counter.id"))
+    clerk_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hd_user.id"))
+    status: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    accepted_at: Mapped[datetime | None]
+    promised_due: Mapped[date | None] = mapped_column(Date)
+    legal_due: Mapped[date | None] = mapped_column(Date)
+    # True while a due date rests on a year whose holiday arrangement is not yet known (待定).
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    pickup_code: Mapped[str] = mapped_column(String(8), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    item: Mapped[ServiceItem] = relationship()
+
+
+class AuditEvent(Base):
+    """One row of an append-only, hash-chained audit trail.
+
+    Rows belong to a ``chain``: the shared database writes chain ``hall``; an offline counter will keep a
+    chain of its own, so chains never interleave and each verifies alone.
+    """
+
+    __tablename__ = "audit_event"
+    __table_args__ = (UniqueConstraint("chain", "seq", name="uq_audit_event_chain_seq"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    chain: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """The last row of each chain; locked while appending, and lets `audit verify` notice a cut-off tail."""
+
+    __tablename__ = "audit_chain_head"
+
+    chain: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Setting(Base):
+    """Hall-wide settings as JSON values (hall name, area code, address, phone, ...)."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class CalendarOverride(Base):
+    """An admin's correction of the holiday calendar: ``workday`` True makes a day working, False a day off."""
+
+    __tablename__ = "calendar_override"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    workday: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(255), default="")
+
+
+class CalendarYear(Base):
+    """A year whose State Council holiday arrangement the admin has entered as overrides."""
+
+    __tablename__ = "calendar_year"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    confirmed_by: Mapped[str] = mapped_column(String(64))
+    confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
