@@ -25,10 +25,8 @@ class UnitOfWork:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        try:
-            self.session.rollback()
-        finally:
-            self.session.close()
+        # close() rolls back whatever was not committed, and leaves loaded objects readable (detached).
+        self.session.close()
 
     def commit(self) -> None:
         self.session.commit()

@@ -44,8 +44,9 @@ def normalise_url(url: str) -> URL:
     except ArgumentError as exc:
         raise DatabaseUrlError(f"数据库地址格式不正确：{url}") from exc
     backend = parsed.get_backend_name()
-    if backend == "postgresql" and parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
     elif backend in ("mysql", "mariadb"):
         if "+" not in parsed.drivername:
             parsed = parsed.set(drivername=f"{backend}+pymysql")

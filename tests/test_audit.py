@@ -1,0 +1,123 @@
+"""The audit trail is hash-chained: any change, deletion or insertion is found and named."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import delete, select, update
+
+from app import audit, hall as hall_service
+from app.context import HallDesk
+from app.hall import HallSettings
+from db.models import AuditChainHead, AuditEvent
+from tests.conftest import log_in
+
+
+def _write_some(hall: HallDesk) -> None:
+    admin = log_in(hall, "admin")
+    for i in range(3):
+        hall_service.save_hall_settings(hall.uow(), admin, HallSettings(phone=f"0791-8370000{i}"))
+
+
+def _verify(hall: HallDesk) -> audit.AuditReport:
+    with hall.uow() as uow:
+        return audit.verify(uow.session)
+
+
+def _row(hall: HallDesk, seq: int) -> AuditEvent:
+    with hall.uow() as uow:
+        return uow.session.execute(
+            select(AuditEvent).where(AuditEvent.chain == "hall", AuditEvent.seq == seq)
+        ).scalar_one()
+
+
+def test_intact_trail_verifies_and_change_is_in_same_transaction(hall: HallDesk) -> None:
+    _write_some(hall)
+    report = _verify(hall)
+    assert report.ok and report.problem is None
+    assert report.chains["hall"] == report.rows >= 5
+    settings_rows = [e for e in _all(hall) if e.action == "hall.settings"]
+    assert len(settings_rows) == 3
+    assert '"phone":"0791-83700002"' in settings_rows[-1].payload
+
+
+def _all(hall: HallDesk) -> list[AuditEvent]:
+    with hall.uow() as uow:
+        return list(uow.session.execute(select(AuditEvent).order_by(AuditEvent.chain, AuditEvent.seq)).scalars())
+
+
+@pytest.mark.parametrize("field", ["payload", "actor", "at"])
+def test_changed_row_is_named(hall: HallDesk, field: str) -> None:
+    _write_some(hall)
+    victim = _row(hall, 3)
+    values = {
+        "payload": "{\"tampered\":true}",
+        "actor": "someone_else",
+        "at": victim.at + timedelta(seconds=1),
+    }
+    with hall.uow() as uow:
+        uow.session.execute(update(AuditEvent).where(AuditEvent.id == victim.id).values({field: values[field]}))
+        uow.commit()
+    report = _verify(hall)
+    assert not report.ok and report.problem is not None
+    assert (report.problem.seq, report.problem.event_id) == (3, str(victim.id))
+    assert "改动" in report.problem.reason
+
+
+def test_deleted_row_is_found(hall: HallDesk) -> None:
+    _write_some(hall)
+    victim = _row(hall, 2)
+    with hall.uow() as uow:
+        uow.session.execute(delete(AuditEvent).where(AuditEvent.id == victim.id))
+        uow.commit()
+    report = _verify(hall)
+    assert report.problem is not None and report.problem.seq == 3
+    assert "删除" in report.problem.reason
+
+
+def test_cut_off_tail_is_found(hall: HallDesk) -> None:
+    _write_some(hall)
+    last = max(e.seq for e in _all(hall))
+    with hall.uow() as uow:
+        uow.session.execute(delete(AuditEvent).where(AuditEvent.chain == "hall", AuditEvent.seq == last))
+        uow.commit()
+    report = _verify(hall)
+    assert report.problem is not None and report.problem.seq == last
+    assert "截断" in report.problem.reason
+
+
+def test_inserted_row_is_found(hall: HallDesk) -> None:
+    _write_some(hall)
+    rows = _all(hall)
+    # A forger shifts the later rows up by one and slips a well-formed row in at seq 3.
+    with hall.uow() as uow:
+        s = uow.session
+        for e in sorted(rows, key=lambda e: -e.seq):
+            if e.seq >= 3:
+                s.execute(update(AuditEvent).where(AuditEvent.id == e.id).values(seq=e.seq + 1))
+                s.flush()
+        prev = rows[1]
+        forged = AuditEvent(id=uuid.uuid4(), chain="hall", seq=3, at=prev.at, actor="admin", action="user.add",
+                            entity="user", entity_id="x", payload="{}", prev_hash=prev.hash)
+        forged.hash = audit.row_hash(id=str(forged.id), chain="hall", seq=3, at=prev.at, actor="admin",
+                                     action="user.add", entity="user", entity_id="x", payload="{}",
+                                     prev_hash=prev.hash)
+        s.add(forged)
+        s.execute(update(AuditChainHead).where(AuditChainHead.chain == "hall").values(seq=len(rows) + 1))
+        uow.commit()
+    report = _verify(hall)
+    assert report.problem is not None and report.problem.seq == 4
+    assert "前序哈希" in report.problem.reason
+
+
+def test_chains_verify_independently(hall: HallDesk) -> None:
+    with hall.uow() as uow:
+        for i in range(3):
+            audit.append(uow.session, actor="clerk1", action="test", entity="x", entity_id=str(i), chain="counter:1")
+        uow.commit()
+    _write_some(hall)
+    report = _verify(hall)
+    assert report.ok
+    assert report.chains["counter:1"] == 3

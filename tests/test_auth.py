@@ -1,0 +1,145 @@
+"""Accounts: argon2id hashes, rehash, lockout after 5 failures, and audited logins."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import select
+
+from app import accounts
+from app.auth import Actor, login
+from app.context import HallDesk
+from app.demo import DEMO_PASSWORD
+from app.errors import AuthenticationError, Conflict, PermissionDenied, ValidationError
+from db.models import AuditEvent, User
+from db.types import utcnow
+from tests.conftest import log_in
+
+
+def _events(hall: HallDesk, action: str) -> list[AuditEvent]:
+    with hall.uow() as uow:
+        return list(uow.session.execute(select(AuditEvent).where(AuditEvent.action == action)).scalars())
+
+
+def _user(hall: HallDesk, username: str) -> User:
+    with hall.uow() as uow:
+        return uow.session.execute(select(User).where(User.username == username)).scalar_one()
+
+
+def test_login_returns_actor_and_is_audited(hall: HallDesk) -> None:
+    actor = login(hall.uow(), "chief_scj", DEMO_PASSWORD)
+    assert (actor.role, actor.dept_code, actor.dept_name) == ("chief_rep", "SCJ", "区市场监管局")
+    clerk = login(hall.uow(), "clerk2", DEMO_PASSWORD)
+    assert clerk.counter_number == 2
+    assert [e.actor for e in _events(hall, "login")] == ["chief_scj", "clerk2"]
+    assert _user(hall, "clerk2").password_hash.startswith("$argon2id$")
+
+
+def test_wrong_password_and_unknown_user_are_refused_and_audited(hall: HallDesk) -> None:
+    with pytest.raises(AuthenticationError, match="用户名或密码错误"):
+        login(hall.uow(), "clerk1", "wrong-password1")
+    with pytest.raises(AuthenticationError, match="用户名或密码错误"):
+        login(hall.uow(), "nobody", DEMO_PASSWORD)
+    failed = _events(hall, "login_failed")
+    assert [(e.actor, e.entity) for e in failed] == [("clerk1", "user"), ("nobody", "user")]
+    assert _user(hall, "clerk1").failed_logins == 1
+
+
+def test_five_failures_lock_for_fifteen_minutes(hall: HallDesk) -> None:
+    for _ in range(4):
+        with pytest.raises(AuthenticationError, match="再错"):
+            login(hall.uow(), "clerk1", "bad-pass-123")
+    with pytest.raises(AuthenticationError, match="已锁定"):
+        login(hall.uow(), "clerk1", "bad-pass-123")
+    locked = _user(hall, "clerk1")
+    assert locked.locked_until is not None
+    assert timedelta(minutes=14) < locked.locked_until - utcnow() <= timedelta(minutes=15)
+    # Even the right password is refused while locked.
+    with pytest.raises(AuthenticationError, match="已锁定"):
+        login(hall.uow(), "clerk1", DEMO_PASSWORD)
+    # Fifteen minutes later it works again.
+    with hall.uow() as uow:
+        user = uow.session.execute(select(User).where(User.username == "clerk1")).scalar_one()
+        user.locked_until = utcnow() - timedelta(seconds=1)
+        uow.commit()
+    assert login(hall.uow(), "clerk1", DEMO_PASSWORD).username == "clerk1"
+    assert _user(hall, "clerk1").locked_until is None
+
+
+def test_admin_unlocks(hall: HallDesk, admin: Actor) -> None:
+    for _ in range(5):
+        with pytest.raises(AuthenticationError):
+            login(hall.uow(), "clerk2", "bad-pass-123")
+    assert any(u.locked for u in accounts.list_users(hall.uow(), admin) if u.username == "clerk2")
+    accounts.unlock_user(hall.uow(), admin, "clerk2")
+    assert login(hall.uow(), "clerk2", DEMO_PASSWORD).username == "clerk2"
+
+
+def test_hash_is_upgraded_when_parameters_change(hall: HallDesk) -> None:
+    weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(DEMO_PASSWORD)
+    with hall.uow() as uow:
+        uow.session.execute(select(User).where(User.username == "clerk1")).scalar_one().password_hash = weak
+        uow.commit()
+    login(hall.uow(), "clerk1", DEMO_PASSWORD)
+    new_hash = _user(hall, "clerk1").password_hash
+    assert new_hash != weak
+    assert not PasswordHasher().check_needs_rehash(new_hash)
+
+
+def test_user_administration(hall: HallDesk) -> None:
+    admin = log_in(hall, "admin")
+    view = accounts.add_user(hall.uow(), admin, username="li.na", full_name="李娜", role="reviewer",
+                             password="Passw0rd!", dept="ZJJ")
+    assert view.as_json() == {"username": "li.na", "role": "reviewer", "dept": "ZJJ", "counter": None}
+    assert login(hall.uow(), "li.na", "Passw0rd!").dept_name == "区住建局"
+    before = accounts.list_users(hall.uow(), admin)
+    with pytest.raises(Conflict, match="已存在"):
+        accounts.add_user(hall.uow(), admin, username="li.na", full_name="李娜", role="clerk", password="Passw0rd!")
+    with pytest.raises(ValidationError, match="必须属于一个部门"):
+        accounts.add_user(hall.uow(), admin, username="wang", full_name="王", role="chief_rep", password="Passw0rd!")
+    with pytest.raises(ValidationError, match="部门代码 XXX 不存在"):
+        accounts.add_user(hall.uow(), admin, username="wang", full_name="王", role="reviewer", password="Passw0rd!",
+                          dept="XXX")
+    with pytest.raises(ValidationError, match="至少8位"):
+        accounts.add_user(hall.uow(), admin, username="wang", full_name="王", role="clerk", password="short1")
+    with pytest.raises(ValidationError, match="角色"):
+        accounts.add_user(hall.uow(), admin, username="wang", full_name="王", role="boss", password="Passw0rd!")
+    clerk = log_in(hall, "clerk1")
+    with pytest.raises(PermissionDenied):
+        accounts.add_user(hall.uow(), clerk, username="wang", full_name="王", role="clerk", password="Passw0rd!")
+    assert accounts.list_users(hall.uow(), admin) == before
+    moved = accounts.update_user(hall.uow(), admin, "li.na", full_name="李娜", role="chief_rep", dept="ZJJ",
+                                 counter=None, active=False)
+    assert (moved.role, moved.active) == ("chief_rep", False)
+    with pytest.raises(AuthenticationError):
+        login(hall.uow(), "li.na", "Passw0rd!")
+    assert [e.action for e in _events(hall, "user.add")] == ["user.add"]
+
+
+def test_password_change_rules(hall: HallDesk) -> None:
+    clerk = log_in(hall, "clerk1")
+    with pytest.raises(ValidationError, match="原密码不正确"):
+        accounts.set_password(hall.uow(), clerk, "clerk1", "NewPass123", "wrong")
+    with pytest.raises(PermissionDenied):
+        accounts.set_password(hall.uow(), clerk, "clerk2", "NewPass123", DEMO_PASSWORD)
+    accounts.set_password(hall.uow(), clerk, "clerk1", "NewPass123", DEMO_PASSWORD)
+    assert login(hall.uow(), "clerk1", "NewPass123").username == "clerk1"
+    admin = log_in(hall, "admin")
+    accounts.set_password(hall.uow(), admin, "clerk1", "Another123")
+    assert login(hall.uow(), "clerk1", "Another123").username == "clerk1"
+
+
+def test_counters(hall: HallDesk) -> None:
+    admin = log_in(hall, "admin")
+    view = accounts.save_counter(hall.uow(), admin, number=5, name="综合受理5号窗口", kind="comprehensive",
+                                 printer_uri="tcp://127.0.0.1:9100")
+    assert view.kind_name == "综合受理"
+    with pytest.raises(ValidationError, match="打印机地址"):
+        accounts.save_counter(hall.uow(), admin, number=5, name="x", kind="comprehensive", printer_uri="lpt1")
+    with pytest.raises(ValidationError, match="窗口类型"):
+        accounts.save_counter(hall.uow(), admin, number=6, name="x", kind="vip")
+    numbers = [c.number for c in accounts.list_counters(hall.uow())]
+    assert numbers == [1, 2, 3, 5, 8, 9]
+    assert next(c for c in accounts.list_counters(hall.uow()) if c.number == 5).printer_uri == "tcp://127.0.0.1:9100"
