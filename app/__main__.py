@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
         return run(argv)
     from ui.main import run_gui
 
-    return run_gui(db_url=args.db, username=args.user)
+    return int(run_gui(db_url=args.db, username=args.user))
 
 
 if __name__ == "__main__":

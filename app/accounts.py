@@ -8,7 +8,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth import DEPT_ROLES, ROLES, Actor, check_password_rules, hash_password, require_role, verify_password
+from app.auth import (
+    DEPT_ROLES,
+    ROLES,
+    Actor,
+    check_password_rules,
+    hash_password,
+    require_role,
+    verify_password,
+)
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.uow import UnitOfWork
 from db.models import Counter, Department, User

@@ -283,9 +283,9 @@ def _apply_guide(s: Session, item: ServiceItem, guide: ItemGuide, assessments: d
     item.fee = guide.fee.strip()
     existing = {m.code: m for m in item.materials}
     wanted = {m.code for m in guide.materials}
-    for code, row in existing.items():
+    for code, old in existing.items():
         if code not in wanted:
-            item.materials.remove(row)
+            item.materials.remove(old)
     # Deleting first: a code can move between rows without tripping the (item, code) unique key.
     s.flush()
     for order, m in enumerate(guide.materials):
@@ -293,6 +293,7 @@ def _apply_guide(s: Session, item: ServiceItem, guide: ItemGuide, assessments: d
         if row is None:
             row = MaterialRequirement(code=m.code)
             item.materials.append(row)
+        assert row is not None
         row.name = m.name.strip()
         row.originals = m.originals
         row.copies = m.copies
@@ -612,12 +613,12 @@ def import_catalog(uow: UnitOfWork, actor: Actor | None, catalog: CatalogFile, *
         depts = {d.code: d for d in s.execute(select(Department)).scalars()}
         assessments = _assessment_map(s)
         for order, a in enumerate(catalog.assessments):
-            row = assessments.get(a.code)
-            if row is None:
-                row = RegionalAssessment(code=a.code)
-                s.add(row)
-                assessments[a.code] = row
-            row.name, row.note, row.sort_order = a.name, a.note, order
+            arow = assessments.get(a.code)
+            if arow is None:
+                arow = RegionalAssessment(code=a.code)
+                s.add(arow)
+                assessments[a.code] = arow
+            arow.name, arow.note, arow.sort_order = a.name, a.note, order
         for order, d in enumerate(catalog.departments):
             dept = depts.get(d.code)
             if dept is None:
@@ -631,32 +632,32 @@ def import_catalog(uow: UnitOfWork, actor: Actor | None, catalog: CatalogFile, *
         for d in catalog.departments:
             for order, guide in enumerate(d.items):
                 in_file.add(guide.code)
-                row = items.get(guide.code)
-                if row is None:
-                    row = ServiceItem(code=guide.code, department=depts[d.code], materials=[])
-                    s.add(row)
-                    _apply_guide(s, row, guide, assessments)
+                irow = items.get(guide.code)
+                if irow is None:
+                    irow = ServiceItem(code=guide.code, department=depts[d.code], materials=[])
+                    s.add(irow)
+                    _apply_guide(s, irow, guide, assessments)
                     added += 1
                 else:
-                    same = _item(row).guide == guide and row.department.code == d.code and row.active
-                    row.department = depts[d.code]
-                    row.active = True
+                    same = _item(irow).guide == guide and irow.department.code == d.code and irow.active
+                    irow.department = depts[d.code]
+                    irow.active = True
                     if same:
                         unchanged += 1
                     else:
-                        _apply_guide(s, row, guide, assessments)
+                        _apply_guide(s, irow, guide, assessments)
                         updated += 1
-                row.sort_order = order
-        for code, row in items.items():
-            if code not in in_file and row.active:
-                row.active = False
+                irow.sort_order = order
+        for code, old in items.items():
+            if code not in in_file and old.active:
+                old.active = False
                 withdrawn += 1
         s.flush()
         used = set(s.execute(select(MaterialRequirement.covered_by_id)).scalars())
         wanted = {a.code for a in catalog.assessments}
-        for code, a in assessments.items():
-            if code not in wanted and a.id not in used:
-                s.delete(a)
+        for code, unused in assessments.items():
+            if code not in wanted and unused.id not in used:
+                s.delete(unused)
         summary = ImportSummary(
             departments=len(catalog.departments), items_added=added, items_updated=updated,
             items_unchanged=unchanged, items_withdrawn=withdrawn, assessments=len(catalog.assessments),

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from app import accounts, audit, catalog, demo, hall
+from app import accounts, audit, catalog, demo, hall, validators
 from app.auth import ROLES, Actor, login
 from app.context import HallDesk
 from app.errors import AuthenticationError, HallDeskError, ValidationError
@@ -353,6 +353,19 @@ def cmd_audit_verify(cli: Cli) -> int:
     return 10
 
 
+CHECKS: dict[str, Callable[[str], str]] = {
+    "uscc": validators.check_uscc,
+    "id": validators.check_id_number,
+    "phone": validators.check_mobile,
+}
+
+
+def cmd_check(cli: Cli) -> int:
+    """Check one 统一社会信用代码 / 身份证号 / mobile number; print it normalised."""
+    print(CHECKS[cli.args.kind](cli.args.value))
+    return 0
+
+
 # ---- parser --------------------------------------------------------------------------------------
 
 
@@ -451,6 +464,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     au = sub.add_parser("audit", help="审计").add_subparsers(dest="sub", required=True, parser_class=_Parser)
     add(au, "verify", cmd_audit_verify, "校验审计链；被篡改时以非零状态退出并指出第一条问题记录", json_flag=True)
+    sp = add(sub, "check", cmd_check, "校验统一社会信用代码（uscc）、身份证号（id）或手机号（phone），输出规范写法")
+    sp.add_argument("kind", choices=list(CHECKS))
+    sp.add_argument("value")
     return p
 
 
@@ -463,5 +479,9 @@ def run(argv: Sequence[str]) -> int:
     except HallDeskError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        # `python -m app catalog list | head`: the reader left; that is not an error.
+        sys.stderr.close()
+        return 0
     finally:
         cli.close()

@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, select, update
 
-from app import audit, hall as hall_service
+from app import audit
+from app import hall as hall_service
 from app.context import HallDesk
 from app.hall import HallSettings
 from db.models import AuditChainHead, AuditEvent

@@ -1,0 +1,73 @@
+"""House rules a machine can check: layers import downward only, and ruff and mypy are clean."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# layer -> top-level modules it must never import
+FORBIDDEN = {
+    "db": {"PySide6", "shiboken6", "ui", "app"},
+    "app": {"PySide6", "shiboken6", "ui"},
+    "ui": {"sqlalchemy", "alembic", "db", "psycopg", "pymysql"},
+}
+# The entry point wires the GUI in; nothing else in app/ may.
+EXEMPT = {("app/__main__.py", "ui")}
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name.split(".")[0]) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append((node.lineno, node.module.split(".")[0]))
+    return found
+
+
+def layer_violations(root: Path = ROOT) -> list[str]:
+    problems = []
+    for layer, forbidden in FORBIDDEN.items():
+        for path in sorted((root / layer).rglob("*.py")):
+            rel = path.relative_to(root).as_posix()
+            for line, module in _imports(path):
+                if module in forbidden and (rel, module) not in EXEMPT:
+                    problems.append(f"{rel}:{line} imports {module}")
+    return problems
+
+
+def test_layers_import_downward_only() -> None:
+    assert layer_violations() == []
+
+
+def test_layer_check_catches_a_violation(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "bad.py").write_text("from PySide6.QtWidgets import QWidget\n", encoding="utf-8")
+    (tmp_path / "ui").mkdir()
+    (tmp_path / "ui" / "bad.py").write_text("import sqlalchemy.orm\nfrom db.models import Case\n", encoding="utf-8")
+    (tmp_path / "db").mkdir()
+    assert layer_violations(tmp_path) == [
+        "app/bad.py:1 imports PySide6", "ui/bad.py:1 imports sqlalchemy", "ui/bad.py:2 imports db"
+    ]
+
+
+def _tool(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+
+def test_ruff_is_clean() -> None:
+    proc = _tool("ruff", "check", ".")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.timeout(600)
+def test_mypy_is_clean_on_app_and_db() -> None:
+    proc = _tool("mypy", "app", "db")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
