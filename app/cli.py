@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from app import accounts, audit, catalog, demo, hall, validators
+from app import accounts, audit, cases, catalog, demo, hall, intake, keys, validators
 from app.auth import ROLES, Actor, login
 from app.context import HallDesk
 from app.errors import AuthenticationError, HallDeskError, ValidationError
@@ -353,6 +353,228 @@ def cmd_audit_verify(cli: Cli) -> int:
     return 10
 
 
+def cmd_counter_keygen(cli: Cli) -> int:
+    fp = keys.generate_counter_key(cli.hall.uow(), cli.actor(), cli.args.number)
+    print(f"已为{cli.args.number}号窗口生成签名密钥，指纹 {fp}；私钥保存在本机 {keys.default_key_dir()}", file=sys.stderr)
+    return 0
+
+
+# ---- cases ---------------------------------------------------------------------------------------
+
+
+def _json_input(path: str) -> Any:
+    raw = _read_text(path)
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ValidationError("json", f"JSON 格式错误（第{exc.lineno}行第{exc.colno}列）：{exc.msg}") from None
+
+
+def _print_now(cli: Cli, case_no: str) -> list[dict[str, Any]]:
+    """Send this case's waiting print jobs right away; printer trouble leaves them pending, never fails."""
+    from app.printing import queue
+
+    h = cli.hall
+    out = []
+    for job in queue.list_jobs(h.uow(), case_no=case_no):
+        if job.status == "pending":
+            job = queue.send_job(h.uow, job.id, timeout=3.0)
+        out.append(job.as_json())
+    return out
+
+
+def cmd_case_create(cli: Cli) -> int:
+    req = intake.request_from_json(_json_input(cli.args.json_file))
+    actor = cli.actor()
+    view = intake.take_application(cli.hall.uow(), actor, req)
+    doc = view.as_json()
+    doc["print_jobs"] = _print_now(cli, view.case_no)
+    _print_json(doc)
+    return 0
+
+
+def cmd_case_resubmit(cli: Cli) -> int:
+    doc = _json_input(cli.args.json_file)
+    req = intake.request_from_json({"item": "-", "agent": {}, **doc} if isinstance(doc, dict) else doc)
+    actor = cli.actor()
+    view = intake.resubmit(cli.hall.uow(), actor, cli.args.case_no, req.materials, req.supplement_due)
+    out = view.as_json()
+    out["print_jobs"] = _print_now(cli, view.case_no)
+    _print_json(out)
+    return 0
+
+
+def cmd_case_show(cli: Cli) -> int:
+    view = cases.get_case(cli.ready_hall().uow(), cli.args.case_no)
+    if cli.args.json:
+        _print_json(view.as_json())
+    else:
+        print(f"{view.case_no}\t{view.status_name}\t{view.item_name}\t{view.dept_name}")
+    return 0
+
+
+def cmd_case_list(cli: Cli) -> int:
+    a = cli.args
+    views = cases.list_cases(cli.ready_hall().uow(), dept=a.dept, status=a.status, counter=a.counter, text=a.search,
+                             limit=a.limit)
+    if a.json:
+        _print_json([v.as_json() for v in views])
+    else:
+        for v in views:
+            print(f"{v.case_no}\t{v.status_name}\t{v.item_name}\t{v.enterprise_name or ''}")
+    return 0
+
+
+def cmd_case_import(cli: Cli) -> int:
+    lines = _read_text(cli.args.file).splitlines()
+    actor = cli.actor()
+    results = intake.import_online(cli.hall.uow, actor, lines)
+    errors = [r for r in results if r[2].startswith("error:")]
+    if cli.args.json:
+        _print_json([{"line": n, "external_id": ext, "result": r} for n, ext, r in results])
+    else:
+        for n, ext, r in results:
+            print(f"{n}\t{ext}\t{r}")
+    created = sum(1 for r in results if not r[2].startswith(("error:", "exists:")))
+    print(f"导入完成：新建 {created} 件，已存在 {sum(1 for r in results if r[2].startswith('exists:'))} 件，"
+          f"错误 {len(errors)} 行", file=sys.stderr)
+    return 2 if errors else 0
+
+
+# ---- printing --------------------------------------------------------------------------------------
+
+
+def _job_outcome(job: Any) -> int:
+    if job.status == "printed":
+        print(f"已打印（任务 {job.id}）", file=sys.stderr)
+    else:
+        print(f"打印机暂时无法打印：{job.last_error}。任务 {job.id} 已排队，将自动重试", file=sys.stderr)
+    return 0
+
+
+def cmd_print_receipt(cli: Cli) -> int:
+    from app.printing import desk, queue
+
+    a = cli.args
+    if a.reprint and not a.reason:
+        raise ValidationError("reason", "补打须用 --reason 写明原因")
+    actor = cli.actor()
+    job_id = desk.receipt_job(cli.hall.uow(), actor, a.case_no, printer=a.printer, reprint=a.reprint,
+                              reason=a.reason or "")
+    job = queue.send_job(cli.hall.uow, job_id, force=True, timeout=3.0)
+    if a.json:
+        _print_json(job.as_json())
+    return _job_outcome(job)
+
+
+def cmd_print_queue(cli: Cli) -> int:
+    from app.printing import queue
+
+    jobs = queue.list_jobs(cli.ready_hall().uow(), status=cli.args.status, counter_number=cli.args.counter)
+    if cli.args.json:
+        _print_json([j.as_json() for j in jobs])
+    else:
+        for j in jobs:
+            print(f"{j.id}\t{j.case_no or '-'}\t{j.kind_name}\t{j.status_name}\t{j.printer or '-'}\t{j.last_error}")
+    return 0
+
+
+def cmd_print_notice(cli: Cli) -> int:
+    from app.printing import desk
+
+    a = cli.args
+    actor = cli.actor()
+    pdf = desk.notice_pdf(cli.hall.uow(), actor, a.case_no, a.kind, reprint=a.reprint, reason=a.reason or "")
+    Path(a.out).write_bytes(pdf)
+    print(f"已保存 {a.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_print_test(cli: Cli) -> int:
+    from app.printing import queue
+
+    actor = cli.actor()
+    job_id = queue.enqueue_test_page(cli.hall.uow(), actor, cli.args.printer)
+    job = queue.send_job(cli.hall.uow, job_id, force=True, timeout=3.0)
+    if job.status != "printed":
+        queue.cancel_job(cli.hall.uow(), actor, job_id, "测试页失败")
+        print(f"测试页打印失败：{job.last_error}", file=sys.stderr)
+        return 9
+    print("测试页已打印", file=sys.stderr)
+    return 0
+
+
+def cmd_print_retry(cli: Cli) -> int:
+    from app.printing import queue
+
+    actor = cli.actor()
+    job_id = queue.retry_job(cli.hall.uow(), actor, cli.args.job_id)
+    job = queue.send_job(cli.hall.uow, job_id, force=True, timeout=5.0)
+    if cli.args.json:
+        _print_json(job.as_json())
+    if job.status == "printed":
+        print("已打印", file=sys.stderr)
+        return 0
+    print(f"仍未打印：{job.last_error}", file=sys.stderr)
+    return 9
+
+
+def cmd_print_cancel(cli: Cli) -> int:
+    from app.printing import queue
+
+    queue.cancel_job(cli.hall.uow(), cli.actor(), cli.args.job_id, cli.args.reason or "")
+    print("已取消", file=sys.stderr)
+    return 0
+
+
+def cmd_print_redirect(cli: Cli) -> int:
+    from app.printing import queue
+
+    actor = cli.actor()
+    job_id = queue.redirect_job(cli.hall.uow(), actor, cli.args.job_id, cli.args.printer)
+    return _job_outcome(queue.send_job(cli.hall.uow, job_id, force=True, timeout=3.0))
+
+
+def cmd_printer_show(cli: Cli) -> int:
+    from app.printing import desk
+
+    _print_json(desk.get_profile(cli.ready_hall().uow(), cli.args.uri).__dict__)
+    return 0
+
+
+def cmd_printer_set(cli: Cli) -> int:
+    from app.printing import desk
+
+    a = cli.args
+    current = desk.get_profile(cli.ready_hall().uow(), a.uri)
+    changes: dict[str, Any] = {}
+    if a.paper is not None:
+        changes["paper_mm"] = a.paper
+    if a.encoding is not None:
+        changes["encoding"] = a.encoding
+    for flag in ("chinese_mode", "raster", "cut", "status_check"):
+        if getattr(a, flag) is not None:
+            changes[flag] = getattr(a, flag) == "yes"
+    if a.qr is not None:
+        changes["qr_native"] = a.qr == "native"
+    saved = desk.save_profile(cli.hall.uow(), cli.actor(), a.uri, replace(current, **changes))
+    _print_json(saved.__dict__)
+    return 0
+
+
+def cmd_slip_verify(cli: Cli) -> int:
+    from app.printing import desk
+
+    info = desk.verify_slip(cli.ready_hall().uow(), cli.args.payload)
+    if not desk.case_exists(cli.hall.uow(), info.case_no):
+        print(f"凭条签名有效，但办件 {info.case_no} 尚未同步到本库", file=sys.stderr)
+    if cli.args.json:
+        _print_json(info.__dict__)
+    else:
+        print(info.case_no)
+    return 0
+
+
 CHECKS: dict[str, Callable[[str], str]] = {
     "uscc": validators.check_uscc,
     "id": validators.check_id_number,
@@ -464,6 +686,70 @@ def build_parser() -> argparse.ArgumentParser:
 
     au = sub.add_parser("audit", help="审计").add_subparsers(dest="sub", required=True, parser_class=_Parser)
     add(au, "verify", cmd_audit_verify, "校验审计链；被篡改时以非零状态退出并指出第一条问题记录", json_flag=True)
+    sp = add(ctr, "keygen", cmd_counter_keygen, "在本机为窗口生成签名密钥并登记公钥（管理员）")
+    sp.add_argument("number", type=int)
+
+    cs = sub.add_parser("case", help="办件").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    sp = add(cs, "create", cmd_case_create, "综合受理：按 JSON 建立办件（窗口人员）")
+    sp.add_argument("--json", dest="json_file", required=True, metavar="FILE", help="办件 JSON 文件，- 为标准输入")
+    sp = add(cs, "resubmit", cmd_case_resubmit, "补正后受理：申请人带齐材料回来（窗口人员）")
+    sp.add_argument("case_no")
+    sp.add_argument("--json", dest="json_file", required=True, metavar="FILE",
+                    help='{"materials": {编码: 状态}, "supplement_due": 日期}')
+    sp = add(cs, "show", cmd_case_show, "显示办件", json_flag=True)
+    sp.add_argument("case_no")
+    sp = add(cs, "list", cmd_case_list, "列出办件（最新在前）", json_flag=True)
+    sp.add_argument("--dept")
+    sp.add_argument("--status", choices=list(cases.STATUSES))
+    sp.add_argument("--counter", type=int)
+    sp.add_argument("--search", help="办件编号、统一社会信用代码、企业名称或经办人姓名")
+    sp.add_argument("--limit", type=int, default=500)
+    sp = add(cs, "import", cmd_case_import, "导入网上申请（JSON lines，按 external_id 幂等）", json_flag=True)
+    sp.add_argument("file")
+
+    pr = sub.add_parser("print", help="打印").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    sp = add(pr, "receipt", cmd_print_receipt, "打印受理回执（补打须 --reprint --reason）", json_flag=True)
+    sp.add_argument("case_no")
+    sp.add_argument("--printer", metavar="URI")
+    sp.add_argument("--reprint", action="store_true")
+    sp.add_argument("--reason")
+    sp = add(pr, "queue", cmd_print_queue, "打印队列", json_flag=True)
+    sp.add_argument("--status", choices=["pending", "printed", "failed", "cancelled"])
+    sp.add_argument("--counter", type=int)
+    sp = add(pr, "notice", cmd_print_notice, "把通知书保存为 PDF")
+    sp.add_argument("case_no")
+    sp.add_argument("--kind", required=True, choices=["acceptance", "refusal", "correction", "tolerated", "handover"])
+    sp.add_argument("--out", required=True, metavar="FILE.pdf")
+    sp.add_argument("--reprint", action="store_true")
+    sp.add_argument("--reason")
+    sp = add(pr, "test", cmd_print_test, "打印测试页")
+    sp.add_argument("--printer", required=True, metavar="URI")
+    sp = add(pr, "retry", cmd_print_retry, "立即重发一个打印任务（打印成功才以 0 退出）", json_flag=True)
+    sp.add_argument("job_id")
+    sp = add(pr, "cancel", cmd_print_cancel, "取消一个等待中的打印任务")
+    sp.add_argument("job_id")
+    sp.add_argument("--reason")
+    sp = add(pr, "redirect", cmd_print_redirect, "把等待中的任务改派到另一台打印机")
+    sp.add_argument("job_id")
+    sp.add_argument("--printer", required=True, metavar="URI")
+
+    pp = sub.add_parser("printer", help="打印机设置").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    sp = add(pp, "show", cmd_printer_show, "显示打印机设置")
+    sp.add_argument("uri")
+    sp = add(pp, "set", cmd_printer_set, "修改打印机设置")
+    sp.add_argument("uri")
+    sp.add_argument("--paper", type=int, choices=[58, 80])
+    sp.add_argument("--encoding", choices=["GB18030", "GBK", "UTF-8"])
+    sp.add_argument("--chinese-mode", dest="chinese_mode", choices=["yes", "no"])
+    sp.add_argument("--raster", choices=["yes", "no"], help="整张回执按图片打印（打印机无中文字库时）")
+    sp.add_argument("--qr", choices=["native", "image"])
+    sp.add_argument("--cut", choices=["yes", "no"])
+    sp.add_argument("--status-check", dest="status_check", choices=["yes", "no"])
+
+    sl = sub.add_parser("slip", help="取件凭条").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    sp = add(sl, "verify", cmd_slip_verify, "校验凭条签名，输出办件编号", json_flag=True)
+    sp.add_argument("payload")
+
     sp = add(sub, "check", cmd_check, "校验统一社会信用代码（uscc）、身份证号（id）或手机号（phone），输出规范写法")
     sp.add_argument("kind", choices=list(CHECKS))
     sp.add_argument("value")

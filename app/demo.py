@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from app import catalog
+from app import catalog, keys
 from app.auth import hash_password
 from app.hall import HallSettings
 from app.resources import default_catalog_path
@@ -95,4 +95,7 @@ def load_demo(uow: UnitOfWork) -> DemoSummary:
             uow.audit("system", "demo.load", "demo", "-", {"users": created, "counters": created_counters})
         items = s.execute(select(func.count()).select_from(ServiceItem).where(ServiceItem.active.is_(True))).scalar_one()
         uow.commit()
+    # Each demo counter signs its slips with a key kept on this PC.
+    for number, _name, _kind in DEMO_COUNTERS:
+        keys.ensure_counter_key(uow, number)
     return DemoSummary(created_users=created, created_counters=created_counters, catalog_items=items)

@@ -41,6 +41,8 @@ class HallSettings:
     area_code: str = "360112"
     address: str = "江西省南昌市新建区新建经济技术开发区政务服务大厅"
     phone: str = "0791-83700000"
+    # Prefix of document numbers (文书编号), e.g. 新经开受〔2026〕010001号.
+    doc_prefix: str = "新经开"
 
     def as_json(self) -> dict[str, str]:
         return asdict(self)
@@ -55,18 +57,21 @@ def _check_hall(settings: HallSettings) -> None:
         raise ValidationError("area_code", "行政区划代码须为6位数字（GB/T 2260，如新建区 360112）")
     if not re.fullmatch(r"[0-9\-]{7,20}", settings.phone):
         raise ValidationError("phone", "联系电话只能包含数字和连字符，7–20位")
+    if not 1 <= len(settings.doc_prefix) <= 8:
+        raise ValidationError("doc_prefix", "文书编号前缀须为1–8个字")
 
 
-def _read_settings(session: Session) -> HallSettings:
+def read_settings(session: Session) -> HallSettings:
     row = session.get(Setting, "hall")
     if row is None:
         return HallSettings()
-    return HallSettings(**json.loads(row.value))
+    known = HallSettings.__dataclass_fields__
+    return HallSettings(**{k: v for k, v in json.loads(row.value).items() if k in known})
 
 
 def get_hall_settings(uow: UnitOfWork) -> HallSettings:
     with uow:
-        return _read_settings(uow.session)
+        return read_settings(uow.session)
 
 
 def save_hall_settings(uow: UnitOfWork, actor: Actor, settings: HallSettings) -> HallSettings:
@@ -75,7 +80,7 @@ def save_hall_settings(uow: UnitOfWork, actor: Actor, settings: HallSettings) ->
     _check_hall(settings)
     with uow:
         s = uow.session
-        before = _read_settings(s)
+        before = read_settings(s)
         row = s.get(Setting, "hall")
         value = json.dumps(settings.as_json(), ensure_ascii=False, sort_keys=True)
         if row is None:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import random
+import time
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, ParamSpec, Self, TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
@@ -36,3 +41,43 @@ class UnitOfWork:
 
     def audit(self, actor: str, action: str, entity: str, entity_id: str, payload: dict[str, Any] | None = None) -> None:
         audit.append(self.session, actor=actor, action=action, entity=entity, entity_id=entity_id, payload=payload)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# MariaDB/MySQL: 1213 deadlock, 1205 lock wait timeout; PostgreSQL: serialization failure, deadlock.
+_TRANSIENT_MYSQL = {1213, 1205}
+_TRANSIENT_PG = {"40001", "40P01"}
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A database error that says "try the whole transaction again", not "your data is wrong"."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None)
+    if code in _TRANSIENT_PG:
+        return True
+    args = getattr(orig, "args", ())
+    return bool(args) and args[0] in _TRANSIENT_MYSQL
+
+
+def retry_transient(fn: Callable[P, R], attempts: int = 5) -> Callable[P, R]:
+    """Re-run a whole use case when the database chose it as a deadlock victim.
+
+    Safe because a use case is one unit of work: the failed attempt was rolled back completely.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(1, attempts + 1):
+            try:
+                return fn(*args, **kwargs)
+            except DBAPIError as exc:
+                if attempt == attempts or not is_transient(exc):
+                    raise
+                time.sleep(random.uniform(0.005, 0.05) * attempt)
+        raise AssertionError("unreachable")
+
+    return wrapper

@@ -86,6 +86,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     else:
         options["pool_pre_ping"] = True
         options["connect_args"] = {"connect_timeout": 5}
+        if parsed.get_backend_name() in ("mysql", "mariadb"):
+            # Same visibility rules as PostgreSQL: a locking re-read after a duplicate key sees the winner's row.
+            options["isolation_level"] = "READ COMMITTED"
     options.update(kwargs)
     try:
         engine = create_engine(parsed, **options)

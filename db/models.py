@@ -65,6 +65,8 @@ class Counter(Base):
     name: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16))
     printer_uri: Mapped[str] = mapped_column(String(255), default="")
+    # Where A4 notices go (cups://, file://, tcp://); empty: the clerk prints them from the preview.
+    a4_printer_uri: Mapped[str] = mapped_column(String(255), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
@@ -188,10 +190,163 @@ class Case(Base):
     # True while a due date rests on a year whose holiday arrangement is not yet known (待定).
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     pickup_code: Mapped[str] = mapped_column(String(8), default="")
+    # The signed QR slip (see app.slips): made once at the counter, printed on every receipt and notice.
+    slip: Mapped[str] = mapped_column(String(200), default="")
+    # Online applications carry the portal's id: importing the same file twice creates nothing new.
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    supplement_due: Mapped[date | None] = mapped_column(Date)
+    refusal_reason: Mapped[str] = mapped_column(Text, default="")
+    refusal_basis: Mapped[str] = mapped_column(Text, default="")
+    # 行政许可法第32条: a correction notice served later than this counts as accepted on the day received.
+    correction_deadline: Mapped[date | None] = mapped_column(Date)
+    deemed_accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+    finished_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     item: Mapped[ServiceItem] = relationship()
+    enterprise: Mapped[Enterprise | None] = relationship()
+    counter: Mapped[Counter | None] = relationship()
+    clerk: Mapped[User | None] = relationship()
+    materials: Mapped[list[CaseMaterial]] = relationship(
+        back_populates="case", order_by="CaseMaterial.sort_order", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[CaseEvent]] = relationship(order_by="CaseEvent.at", cascade="all, delete-orphan")
+    notices: Mapped[list[Notice]] = relationship(order_by="Notice.issued_at", cascade="all, delete-orphan")
+
+
+class CaseMaterial(Base):
+    """The state of one required material in one case, as checked at the counter."""
+
+    __tablename__ = "case_material"
+    __table_args__ = (UniqueConstraint("case_id", "code", name="uq_case_material_case_code"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hd_case.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(255))
+    # received | missing | defective | tolerated | waived
+    state: Mapped[str] = mapped_column(String(16))
+    originals: Mapped[int] = mapped_column(Integer, default=0)
+    copies: Mapped[int] = mapped_column(Integer, default=0)
+    electronic: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(String(255), default="")
+    # The 区域评估 that waives it (name as printed), for state "waived".
+    assessment: Mapped[str] = mapped_column(String(64), default="")
+    supplement_due: Mapped[date | None] = mapped_column(Date)
+    supplemented_at: Mapped[datetime | None]
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    case: Mapped[Case] = relationship(back_populates="materials")
+
+
+class CaseEvent(Base):
+    """Status history of a case: who moved it from what to what, and why."""
+
+    __tablename__ = "case_event"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hd_case.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str] = mapped_column(String(32), default="")
+    to_status: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Notice(Base):
+    """A notice issued on a case (受理通知书, 不予受理通知书, ...), with its document number and a snapshot.
+
+    The snapshot (JSON of what was printed) makes every reprint identical to the original.
+    """
+
+    __tablename__ = "notice"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hd_case.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    doc_no: Mapped[str] = mapped_column(String(48), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    issued_by: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)
+
+
+class CounterSequence(Base):
+    """Per-counter number sequences (case numbers per day, document numbers per year).
+
+    Scoped by counter so that numbers are unique without asking anyone else: an offline counter keeps
+    counting on its own.
+    """
+
+    __tablename__ = "counter_sequence"
+
+    scope: Mapped[str] = mapped_column(String(32), primary_key=True)
+    period: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
+class CounterKey(Base):
+    """A counter's Ed25519 public key; the private half never leaves the counter PC."""
+
+    __tablename__ = "counter_key"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    counter_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("counter.id"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(16), unique=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[datetime | None]
+
+    counter: Mapped[Counter] = relationship()
+
+
+class PrinterProfile(Base):
+    """How one thermal printer (by URI) wants its bytes; see app.printing.model.PrinterProfile."""
+
+    __tablename__ = "printer_profile"
+
+    uri: Mapped[str] = mapped_column(String(255), primary_key=True)
+    paper_mm: Mapped[int] = mapped_column(Integer, default=80)
+    encoding: Mapped[str] = mapped_column(String(16), default="GB18030")
+    chinese_mode: Mapped[bool] = mapped_column(Boolean, default=True)
+    raster: Mapped[bool] = mapped_column(Boolean, default=False)
+    qr_native: Mapped[bool] = mapped_column(Boolean, default=True)
+    cut: Mapped[bool] = mapped_column(Boolean, default=True)
+    status_check: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class PrintJob(Base):
+    """One thing to print, written in the same transaction as the change that caused it.
+
+    ``payload`` is the document as data (a Receipt or a Notice), so a retry prints exactly the same.
+    """
+
+    __tablename__ = "print_job"
+    __table_args__ = (Index("ix_print_job_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hd_case.id"), index=True)
+    counter_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("counter.id"))
+    # receipt | handover | test | notice
+    kind: Mapped[str] = mapped_column(String(16))
+    notice_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("notice.id"))
+    printer_uri: Mapped[str] = mapped_column(String(255), default="")
+    # pending | sending | printed | failed | cancelled  ("sending" is a short lease, shown as pending)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    reprint: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(String(255), default="")
+    requested_by: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(String(255), default="")
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime | None]
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    printed_at: Mapped[datetime | None]
+
+    case: Mapped[Case | None] = relationship()
 
 
 class AuditEvent(Base):

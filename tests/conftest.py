@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from db.engine import make_engine
 from db.models import Base
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Keys, logs and the embedded database of this test run live in a folder of their own, never the user's.
+os.environ["HALLDESK_DATA_DIR"] = tempfile.mkdtemp(prefix="halldesk-test-")
 
 PG_ADMIN = os.environ.get("HALLDESK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 MY_ADMIN = os.environ.get("HALLDESK_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306/mysql")

@@ -1,0 +1,249 @@
+"""Reading cases: the case as the CLI's JSON and the GUI's tables show it, search and lists."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.auth import Actor
+from app.errors import NotFound, ValidationError
+from app.hall import HALL_TZ, local_date, today
+from app.uow import UnitOfWork
+from app.validators import mask_id_number, mask_name, mask_phone
+from db.models import Case, Counter, Department, Enterprise, ServiceItem, User
+
+STATUSES: dict[str, str] = {
+    "correction_requested": "待补正",
+    "refused": "不予受理",
+    "accepted": "已受理（待审批）",
+    "completed_immediately": "即办办结",
+    "in_review": "审批中",
+    "approved": "准予许可",
+    "denied": "不予许可",
+    "returned": "退回补正",
+    "issued": "已出件",
+}
+MATERIAL_STATES: dict[str, str] = {
+    "received": "已收",
+    "missing": "缺少",
+    "defective": "有误",
+    "tolerated": "容缺",
+    "waived": "免提交",
+}
+CHANNELS = {"window": "窗口", "online": "网上"}
+
+
+@dataclass(frozen=True)
+class CaseMaterialView:
+    code: str
+    name: str
+    state: str
+    originals: int
+    copies: int
+    electronic: bool
+    note: str
+    assessment: str
+    supplement_due: date | None
+    supplemented_at: datetime | None
+
+    @property
+    def state_name(self) -> str:
+        return MATERIAL_STATES[self.state]
+
+
+@dataclass(frozen=True)
+class NoticeRef:
+    kind: str
+    doc_no: str
+    issued_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseView:
+    id: uuid.UUID
+    case_no: str
+    status: str
+    channel: str
+    item: str
+    item_name: str
+    dept: str
+    dept_name: str
+    counter: int | None
+    clerk: str | None
+    enterprise_uscc: str | None
+    enterprise_name: str | None
+    agent_name: str
+    agent_id_number: str
+    agent_phone: str
+    received_at: datetime
+    accepted_at: datetime | None
+    promised_due: date | None
+    legal_due: date | None
+    due_provisional: bool
+    pickup_code: str
+    slip: str
+    supplement_due: date | None
+    correction_deadline: date | None
+    deemed_accepted: bool
+    refusal_reason: str
+    refusal_basis: str
+    finished_at: datetime | None
+    external_id: str | None
+    materials: tuple[CaseMaterialView, ...]
+    notices: tuple[NoticeRef, ...]
+
+    @property
+    def status_name(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+    @property
+    def tolerated(self) -> bool:
+        return any(m.state == "tolerated" for m in self.materials)
+
+    def as_json(self) -> dict[str, Any]:
+        """The case as ``case create|show|list --json`` print it (personal data masked)."""
+
+        def ts(v: datetime | None) -> str | None:
+            return v.astimezone(HALL_TZ).isoformat(timespec="seconds") if v else None
+
+        def d(v: date | None) -> str | None:
+            return v.isoformat() if v else None
+
+        return {
+            "case_no": self.case_no,
+            "id": str(self.id),
+            "status": self.status,
+            "channel": self.channel,
+            "item": self.item,
+            "item_name": self.item_name,
+            "dept": self.dept,
+            "counter": self.counter,
+            "clerk": self.clerk,
+            "enterprise": {"uscc": self.enterprise_uscc, "name": self.enterprise_name},
+            "agent": {"name": mask_name(self.agent_name), "id_number": mask_id_number(self.agent_id_number),
+                      "phone": mask_phone(self.agent_phone)},
+            "received_at": ts(self.received_at),
+            "accepted_at": ts(self.accepted_at),
+            "promised_due": d(self.promised_due),
+            "legal_due": d(self.legal_due),
+            "due_provisional": self.due_provisional,
+            "correction_deadline": d(self.correction_deadline),
+            "deemed_accepted": self.deemed_accepted,
+            "supplement_due": d(self.supplement_due),
+            "reason": self.refusal_reason,
+            "legal_basis": self.refusal_basis,
+            "finished_at": ts(self.finished_at),
+            "external_id": self.external_id,
+            "pickup_code": self.pickup_code,
+            "slip": self.slip,
+            "materials": [
+                {"code": m.code, "name": m.name, "state": m.state, "originals": m.originals, "copies": m.copies,
+                 "electronic": m.electronic, "note": m.note, "assessment": m.assessment or None,
+                 "supplement_due": d(m.supplement_due)}
+                for m in self.materials
+            ],
+            "commitments": [
+                {"material": m.code, "name": m.name, "due": d(m.supplement_due),
+                 "supplemented_at": ts(m.supplemented_at)}
+                for m in self.materials if m.state == "tolerated"
+            ],
+            "notices": [{"kind": n.kind, "doc_no": n.doc_no} for n in self.notices],
+        }
+
+
+def case_view(case: Case) -> CaseView:
+    item = case.item
+    return CaseView(
+        id=case.id, case_no=case.case_no, status=case.status, channel=case.channel, item=item.code,
+        item_name=item.name, dept=item.department.code, dept_name=item.department.name,
+        counter=case.counter.number if case.counter else None,
+        clerk=case.clerk.full_name if case.clerk else None,
+        enterprise_uscc=case.enterprise.uscc if case.enterprise else None,
+        enterprise_name=case.enterprise.name if case.enterprise else None,
+        agent_name=case.agent_name, agent_id_number=case.agent_id_number, agent_phone=case.agent_phone,
+        received_at=case.received_at, accepted_at=case.accepted_at, promised_due=case.promised_due,
+        legal_due=case.legal_due, due_provisional=case.due_provisional, pickup_code=case.pickup_code,
+        slip=case.slip, supplement_due=case.supplement_due, correction_deadline=case.correction_deadline,
+        deemed_accepted=case.deemed_accepted, refusal_reason=case.refusal_reason,
+        refusal_basis=case.refusal_basis, finished_at=case.finished_at, external_id=case.external_id,
+        materials=tuple(
+            CaseMaterialView(m.code, m.name, m.state, m.originals, m.copies, m.electronic, m.note, m.assessment,
+                             m.supplement_due, m.supplemented_at)
+            for m in case.materials
+        ),
+        notices=tuple(NoticeRef(n.kind, n.doc_no, n.issued_at) for n in case.notices),
+    )
+
+
+def _case_query() -> Select[tuple[Case]]:
+    return select(Case).options(
+        selectinload(Case.item).selectinload(ServiceItem.department),
+        selectinload(Case.enterprise), selectinload(Case.counter), selectinload(Case.clerk),
+        selectinload(Case.materials), selectinload(Case.notices),
+    )
+
+
+def load_case(session: Session, case_no: str, *, lock: bool = False) -> Case:
+    q = _case_query().where(Case.case_no == case_no)
+    if lock:
+        q = q.with_for_update()
+    case = session.execute(q).scalar_one_or_none()
+    if case is None:
+        raise NotFound(f"办件编号 {case_no} 不存在")
+    return case
+
+
+def get_case(uow: UnitOfWork, case_no: str) -> CaseView:
+    with uow:
+        return case_view(load_case(uow.session, case_no.strip().upper()))
+
+
+def list_cases(
+    uow: UnitOfWork,
+    *,
+    dept: str | None = None,
+    status: str | None = None,
+    counter: int | None = None,
+    received_on: date | None = None,
+    clerk: str | None = None,
+    text: str | None = None,
+    limit: int = 500,
+) -> list[CaseView]:
+    """Cases newest first, filtered; ``text`` matches a case number, a USCC, an enterprise or agent name."""
+    if status is not None and status not in STATUSES:
+        raise ValidationError("status", f"状态 {status} 不存在，可选：{'、'.join(STATUSES)}")
+    q = _case_query().join(ServiceItem, Case.item_id == ServiceItem.id).join(Department)
+    if dept:
+        q = q.where(Department.code == dept)
+    if status:
+        q = q.where(Case.status == status)
+    if counter is not None:
+        q = q.join(Counter, Case.counter_id == Counter.id).where(Counter.number == counter)
+    if received_on is not None:
+        start = datetime.combine(received_on, datetime.min.time(), HALL_TZ)
+        q = q.where(Case.received_at >= start, Case.received_at < start + timedelta(days=1))
+    if clerk:
+        q = q.join(User, Case.clerk_id == User.id).where(User.username == clerk)
+    if text and text.strip():
+        t = text.strip()
+        like = f"%{t}%"
+        q = q.outerjoin(Enterprise, Case.enterprise_id == Enterprise.id).where(
+            or_(Case.case_no == t.upper(), Case.case_no.like(f"%{t.upper()}%"), Enterprise.uscc == t.upper(),
+                Enterprise.name.like(like), Case.agent_name == t)
+        )
+    q = q.order_by(Case.received_at.desc()).limit(limit)
+    with uow:
+        return [case_view(c) for c in uow.session.execute(q).scalars().unique()]
+
+
+def my_cases_today(uow: UnitOfWork, actor: Actor) -> list[CaseView]:
+    return list_cases(uow, clerk=actor.username, received_on=today())
+
+
+def received_local_date(view: CaseView) -> date:
+    return local_date(view.received_at)

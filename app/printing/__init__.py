@@ -1,0 +1,1 @@
+"""Printing: ESC/POS thermal receipts, A4 notices as PDF, signed QR slips and the print queue.  No Qt here."""

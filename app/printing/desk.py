@@ -1,0 +1,134 @@
+"""What a clerk asks of the printers: receipts and reprints, notice PDFs, printer profiles, slip checks."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict
+
+from sqlalchemy import select
+
+from app import keys, slips
+from app.auth import Actor, require_role
+from app.cases import case_view, load_case
+from app.errors import Conflict, NotFound, ValidationError
+from app.hall import read_settings
+from app.printing import documents, queue
+from app.printing.model import PrinterProfile
+from app.printing.pdf import NOTICE_KINDS, render_notice
+from app.printing.transport import parse_printer_uri
+from app.uow import UnitOfWork
+from db.models import Case, Counter, Notice, PrintJob
+from db.models import PrinterProfile as PrinterProfileRow
+
+ENCODINGS = ("GB18030", "GBK", "UTF-8")
+
+
+def receipt_job(uow: UnitOfWork, actor: Actor, case_no: str, *, printer: str | None = None, reprint: bool = False,
+                reason: str = "") -> uuid.UUID:
+    """The job that prints this case's receipt: the waiting original, or a new 补打 when ``reprint``.
+
+    An original already printed is never printed again by accident: that needs ``reprint`` and a reason.
+    """
+    require_role(actor, "clerk", "admin", "chief_rep", "supervisor")
+    if printer:
+        parse_printer_uri(printer)
+    if reprint:
+        reason = queue.check_reprint_reason(reason)
+    with uow:
+        s = uow.session
+        case = load_case(s, case_no.strip().upper())
+        jobs = list(s.execute(select(PrintJob).where(PrintJob.case_id == case.id, PrintJob.kind == "receipt")
+                              .order_by(PrintJob.created_at)).scalars())
+        counter = s.execute(select(Counter).where(Counter.number == actor.counter_number)).scalar_one_or_none() \
+            if actor.counter_number else None
+        uri = printer or (counter.printer_uri if counter else "") or (jobs[-1].printer_uri if jobs else "")
+        if not reprint:
+            waiting = [j for j in jobs if j.status in ("pending", "failed", "sending") and not j.reprint]
+            if waiting:
+                job = waiting[0]
+                if printer and job.status != "sending":
+                    job.printer_uri = printer
+                if job.status == "failed":
+                    job.status = "pending"
+                job.next_attempt_at = queue.utcnow()
+                uow.commit()
+                return job.id
+            if any(j.status == "printed" for j in jobs):
+                raise Conflict(f"办件 {case.case_no} 的回执已打印过：如需再打，请选择“补打”并填写原因")
+            if case.status == "refused":
+                raise Conflict("不予受理的办件不打印回执，请打印不予受理通知书")
+        view = case_view(case)
+        hall = read_settings(s)
+        output = s.execute(select(Counter.number).where(Counter.kind == "output").order_by(Counter.number)).scalars().first()
+        receipt = documents.receipt_for_case(view, hall, output_counter=output,
+                                             clerk_name=case.clerk.full_name if case.clerk else actor.full_name,
+                                             reprint=reprint)
+        job = queue.enqueue(s, kind="receipt", payload=documents.receipt_to_json(receipt),
+                            requested_by=actor.username, printer_uri=uri, case=case, counter=counter,
+                            reprint=reprint, reason=reason)
+        uow.audit(actor.username, "print.reprint" if reprint else "print.receipt", "case", str(case.id),
+                  {"case_no": case.case_no, "job": str(job.id), "reason": reason, "printer": uri})
+        uow.commit()
+        return job.id
+
+
+def notice_pdf(uow: UnitOfWork, actor: Actor, case_no: str, kind: str, *, reprint: bool = False,
+               reason: str = "") -> bytes:
+    """The PDF of a notice as issued (same document number and content); a 补打 is marked and logged."""
+    require_role(actor, "clerk", "admin", "chief_rep", "supervisor", "reviewer")
+    if kind not in NOTICE_KINDS:
+        raise ValidationError("kind", f"通知书类型 {kind} 不正确，可选：{'、'.join(NOTICE_KINDS)}")
+    if reprint:
+        reason = queue.check_reprint_reason(reason)
+    with uow:
+        s = uow.session
+        case = load_case(s, case_no.strip().upper())
+        notice = s.execute(select(Notice).where(Notice.case_id == case.id, Notice.kind == kind)
+                           .order_by(Notice.issued_at.desc())).scalars().first()
+        if notice is None:
+            raise NotFound(f"办件 {case.case_no} 没有签发过{kind}类通知书")
+        data = documents.notice_from_json(json.loads(notice.payload))
+        if reprint:
+            data = documents.Notice(**{**asdict(data), "materials": data.materials, "reprint": True})
+            uow.audit(actor.username, "print.reprint", "case", str(case.id),
+                      {"case_no": case.case_no, "notice": notice.doc_no, "reason": reason})
+            uow.commit()
+        return render_notice(data)
+
+
+def get_profile(uow: UnitOfWork, uri: str) -> PrinterProfile:
+    parse_printer_uri(uri)
+    with uow:
+        return queue.profile_for(uow.session, uri)
+
+
+def save_profile(uow: UnitOfWork, actor: Actor, uri: str, profile: PrinterProfile) -> PrinterProfile:
+    require_role(actor, "admin", "clerk")
+    parse_printer_uri(uri)
+    if profile.paper_mm not in (58, 80):
+        raise ValidationError("paper_mm", "纸宽只能是58或80毫米")
+    if profile.encoding not in ENCODINGS:
+        raise ValidationError("encoding", f"编码只能是 {'、'.join(ENCODINGS)}")
+    with uow:
+        s = uow.session
+        row = s.get(PrinterProfileRow, uri)
+        if row is None:
+            row = PrinterProfileRow(uri=uri)
+            s.add(row)
+        row.paper_mm, row.encoding = profile.paper_mm, profile.encoding
+        row.chinese_mode, row.raster, row.qr_native = profile.chinese_mode, profile.raster, profile.qr_native
+        row.cut, row.status_check = profile.cut, profile.status_check
+        uow.audit(actor.username, "printer.profile", "printer", uri, asdict(profile))
+        uow.commit()
+        return profile
+
+
+def verify_slip(uow: UnitOfWork, payload: str) -> slips.SlipInfo:
+    """A scanned slip, checked by signature alone (works from the cached keys when the network is down)."""
+    return slips.verify(payload, keys.public_keys(uow))
+
+
+def case_exists(uow: UnitOfWork, case_no: str) -> bool:
+    with uow:
+        return uow.session.execute(select(Case.id).where(Case.case_no == case_no)).first() is not None

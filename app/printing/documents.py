@@ -1,0 +1,155 @@
+"""Turning a case into the documents printed for it: the thermal receipt and the A4 notices.
+
+Everything personal is masked here, once, before it reaches any renderer (DOMAIN.md: ID first 3 + last 4,
+surname + *, phone 138****5678).  QR codes carry only the signed slip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Any
+
+from app.cases import MATERIAL_STATES, CaseView
+from app.hall import HALL_TZ, HallSettings
+from app.printing.model import Receipt
+from app.printing.pdf import Notice, NoticeMaterial
+from app.validators import mask_id_number, mask_name, mask_phone
+
+RECEIPT_TITLES = {
+    "accepted": "受理回执",
+    "correction_requested": "补正材料回执",
+    "completed_immediately": "即办办结回执",
+    "refused": "不予受理回执",
+}
+DEFAULT_REFUSAL_BASIS = "《中华人民共和国行政许可法》第三十二条第一款"
+
+
+def cn_date(d: date | None) -> str:
+    return f"{d.year}年{d.month}月{d.day}日" if d else ""
+
+
+def cn_datetime(at: datetime | None) -> str:
+    if at is None:
+        return ""
+    local = at.astimezone(HALL_TZ)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def _material_line(m: Any) -> str:
+    state = MATERIAL_STATES[m.state]
+    if m.state == "received":
+        parts = [state]
+        if m.originals:
+            parts.append(f"原件{m.originals}份")
+        if m.copies:
+            parts.append(f"复印件{m.copies}份")
+        if m.electronic:
+            parts.append("电子件")
+        return " ".join(parts)
+    if m.state == "tolerated":
+        return f"容缺 须于{cn_date(m.supplement_due)}前补交"
+    if m.state == "waived":
+        return f"免提交（{m.assessment}）" if m.assessment else "免提交"
+    if m.state == "defective":
+        return f"有误：{m.note}" if m.note else "有误"
+    return state
+
+
+def receipt_for_case(case: CaseView, hall: HallSettings, *, output_counter: int | None, clerk_name: str,
+                     reprint: bool = False) -> Receipt:
+    """The 受理回执 (or its variant for the case's outcome) as printed on the thermal printer."""
+    rows: list[tuple[str, str]] = [
+        ("办理事项", case.item_name),
+        ("承办部门", case.dept_name),
+    ]
+    if case.enterprise_name:
+        rows.append(("申请单位", case.enterprise_name))
+    rows += [
+        ("经办人", mask_name(case.agent_name)),
+        ("身份证号", mask_id_number(case.agent_id_number)),
+        ("联系电话", mask_phone(case.agent_phone)),
+        ("收件时间", cn_datetime(case.received_at)),
+        ("受理人员", clerk_name),
+    ]
+    if case.counter is not None:
+        rows.append(("受理窗口", f"{case.counter}号窗口"))
+    if case.status in ("accepted", "completed_immediately") and case.promised_due:
+        due = cn_date(case.promised_due) + ("（暂定）" if case.due_provisional else "")
+        rows.append(("承诺办结", due if case.status == "accepted" else "当场办结"))
+    if case.status == "correction_requested" and case.correction_deadline:
+        rows.append(("办理状态", "待补正，请按补正材料通知书一次性补齐"))
+    where = f"统一出件窗口（{output_counter}号窗口）" if output_counter else "统一出件窗口"
+    notes = [f"请凭本回执二维码或取件码到{where}领取办理结果。"]
+    if case.tolerated:
+        notes.append("容缺材料请在期限内补交，逾期将影响审批。")
+    notes.append(f"地址：{hall.address}")
+    notes.append(f"咨询电话：{hall.phone}")
+    return Receipt(
+        title=RECEIPT_TITLES.get(case.status, "受理回执"),
+        hall_name=hall.name,
+        case_no=case.case_no,
+        reprint=reprint,
+        rows=tuple(rows),
+        materials=tuple((m.name, _material_line(m)) for m in case.materials),
+        notes=tuple(notes),
+        qr_payload=case.slip or None,
+        pickup_code=case.pickup_code or None,
+        footer=("请妥善保管本回执，遗失请持身份证到窗口补打。",),
+    )
+
+
+def notice_for_case(case: CaseView, kind: str, doc_no: str, hall: HallSettings, *, clerk_name: str,
+                    legal_basis: str, issued_at: datetime, reprint: bool = False) -> Notice:
+    """One A4 notice of ``kind`` for the case, as issued."""
+    materials = tuple(
+        NoticeMaterial(
+            code=m.code, name=m.name, state=m.state,
+            note=(f"免提交：{m.assessment}" if m.state == "waived" and m.assessment else m.note),
+            due=m.supplement_due.isoformat() if m.supplement_due else "",
+            originals=m.originals, copies=m.copies,
+        )
+        for m in case.materials
+    )
+    accepted = kind in ("acceptance", "tolerated")
+    return Notice(
+        kind=kind, doc_no=doc_no, hall_name=hall.name, hall_address=hall.address, hall_phone=hall.phone,
+        case_no=case.case_no, item_code=case.item, item_name=case.item_name, dept_name=case.dept_name,
+        applicant=case.enterprise_name or mask_name(case.agent_name), uscc=case.enterprise_uscc or "",
+        agent_name_masked=mask_name(case.agent_name), agent_id_masked=mask_id_number(case.agent_id_number),
+        agent_phone_masked=mask_phone(case.agent_phone), received_at=cn_datetime(case.received_at),
+        issued_on=cn_date(issued_at.astimezone(HALL_TZ).date()), clerk=clerk_name, qr_payload=case.slip,
+        pickup_code=case.pickup_code,
+        promised_due=cn_date(case.promised_due) if accepted else "",
+        legal_due=cn_date(case.legal_due) if accepted else "",
+        provisional=case.due_provisional and accepted,
+        materials=materials,
+        reason=case.refusal_reason,
+        legal_basis=(case.refusal_basis or DEFAULT_REFUSAL_BASIS) if kind == "refusal" else legal_basis,
+        correction_deadline=cn_date(case.correction_deadline) if kind == "correction" else "",
+        supplement_due=cn_date(case.supplement_due) if kind == "tolerated" else "",
+        reprint=reprint,
+    )
+
+
+def receipt_to_json(receipt: Receipt) -> dict[str, Any]:
+    return asdict(receipt)
+
+
+def receipt_from_json(data: dict[str, Any]) -> Receipt:
+    d = dict(data)
+    for key in ("rows", "materials"):
+        d[key] = tuple(tuple(pair) for pair in d.get(key, ()))
+    for key in ("notes", "footer"):
+        d[key] = tuple(d.get(key, ()))
+    return Receipt(**d)
+
+
+def notice_to_json(notice: Notice) -> dict[str, Any]:
+    return asdict(notice)
+
+
+def notice_from_json(data: dict[str, Any]) -> Notice:
+    d = dict(data)
+    d["materials"] = tuple(NoticeMaterial(**m) for m in d.get("materials", ()))
+    return Notice(**d)

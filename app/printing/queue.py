@@ -1,0 +1,360 @@
+"""The print queue: every print is a job row; a worker sends due jobs; nothing is lost, nothing doubles.
+
+A job is written in the same transaction as the change that caused it (an intake, a hand-over, a reprint).
+Sending happens after that commit, outside any transaction: the job is first *leased* (status ``sending``
+with ``lease_until``) by one conditional UPDATE, so two workers never send the same job; a worker that
+dies mid-send lets its lease run out and the job goes back to pending.  A failed send leaves the job
+pending with the error and a retry time that backs off; the clerk can retry, cancel or redirect it.
+A job already printed is only printed again as a new job marked 补打, with who and why in the audit trail.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from app.auth import Actor, require_role
+from app.errors import Conflict, HallDeskError, NotFound, ValidationError
+from app.hall import read_settings
+from app.printing import documents
+from app.printing.escpos import render_receipt, render_test_page
+from app.printing.model import PrinterProfile
+from app.printing.pdf import render_notice
+from app.printing.transport import PrinterError, parse_printer_uri, send
+from app.uow import UnitOfWork
+from db.models import Case, Counter, PrintJob
+from db.models import PrinterProfile as PrinterProfileRow
+from db.types import utcnow
+
+JOB_KINDS = {"receipt": "受理回执", "handover": "出件签收单", "test": "测试页", "notice": "A4通知书"}
+PUBLIC_STATUS = {"pending": "pending", "sending": "pending", "printed": "printed", "failed": "failed",
+                 "cancelled": "cancelled"}
+STATUS_NAMES = {"pending": "待打印", "printed": "已打印", "failed": "失败", "cancelled": "已取消"}
+MAX_ATTEMPTS = 12  # about an hour of backing off; then the job waits for the clerk
+SEND_TIMEOUT = 5.0
+NO_PRINTER = "未配置打印机：请在窗口设置中填写打印机地址，或改派到其他打印机"
+
+
+@dataclass(frozen=True)
+class JobView:
+    id: uuid.UUID
+    case_no: str | None
+    kind: str
+    printer: str
+    status: str
+    reprint: bool
+    reason: str
+    attempts: int
+    last_error: str
+    created_at: datetime
+    printed_at: datetime | None
+    next_attempt_at: datetime
+
+    @property
+    def kind_name(self) -> str:
+        return JOB_KINDS[self.kind]
+
+    @property
+    def status_name(self) -> str:
+        return STATUS_NAMES[self.status]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": str(self.id), "case_no": self.case_no, "kind": self.kind, "printer": self.printer,
+                "status": self.status, "reprint": self.reprint, "attempts": self.attempts,
+                "last_error": self.last_error}
+
+
+def _view(job: PrintJob, case_no: str | None) -> JobView:
+    return JobView(
+        id=job.id, case_no=case_no, kind=job.kind, printer=job.printer_uri, status=PUBLIC_STATUS[job.status],
+        reprint=job.reprint, reason=job.reason, attempts=job.attempts, last_error=job.last_error,
+        created_at=job.created_at, printed_at=job.printed_at, next_attempt_at=job.next_attempt_at,
+    )
+
+
+def backoff(attempts: int) -> timedelta:
+    """5 s, 10 s, 20 s, … capped at 5 minutes."""
+    return timedelta(seconds=min(300, 5 * 2 ** max(0, attempts - 1)))
+
+
+# ---- writing jobs (inside the caller's unit of work) -----------------------------------------------
+
+
+def enqueue(
+    session: Session,
+    *,
+    kind: str,
+    payload: dict[str, Any],
+    requested_by: str,
+    printer_uri: str,
+    case: Case | None = None,
+    counter: Counter | None = None,
+    notice_id: uuid.UUID | None = None,
+    reprint: bool = False,
+    reason: str = "",
+) -> PrintJob:
+    job = PrintJob(
+        kind=kind, payload=json.dumps(payload, ensure_ascii=False), requested_by=requested_by,
+        printer_uri=printer_uri, case_id=case.id if case else None, counter_id=counter.id if counter else None,
+        notice_id=notice_id, reprint=reprint, reason=reason, status="pending",
+        last_error="" if printer_uri else NO_PRINTER, next_attempt_at=utcnow(),
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def profile_for(session: Session, uri: str) -> PrinterProfile:
+    row = session.get(PrinterProfileRow, uri)
+    if row is None:
+        return PrinterProfile()
+    return PrinterProfile(paper_mm=80 if row.paper_mm == 80 else 58, encoding=row.encoding,  # type: ignore[arg-type]
+                          chinese_mode=row.chinese_mode, raster=row.raster, qr_native=row.qr_native, cut=row.cut,
+                          status_check=row.status_check)
+
+
+# ---- sending -----------------------------------------------------------------------------------------
+
+
+def _render(kind: str, payload: dict[str, Any], profile: PrinterProfile, uri: str) -> bytes:
+    if kind in ("receipt", "handover"):
+        return render_receipt(documents.receipt_from_json(payload), profile)
+    if kind == "test":
+        return render_test_page(profile, payload.get("hall_name", ""), uri)
+    if kind == "notice":
+        return render_notice(documents.notice_from_json(payload))
+    raise ValueError(f"unknown job kind {kind}")
+
+
+def send_pdf(uri: str, pdf: bytes, name: str, timeout: float = SEND_TIMEOUT) -> None:
+    """A4 notices: a folder or file (file://), CUPS (cups://name), or raw to a network printer (tcp://)."""
+    address = parse_printer_uri(uri)
+    if address.scheme == "file":
+        path = Path(address.path or "")
+        target = path / f"{name}.pdf" if path.is_dir() else path
+        try:
+            target.write_bytes(pdf)
+        except OSError as exc:
+            raise PrinterError(f"无法写入文件 {target}：{exc.strerror}") from exc
+    elif address.scheme == "cups":
+        try:
+            subprocess.run(["lp", "-d", address.name or "", "-t", name, "-"], input=pdf, check=True,
+                           capture_output=True, timeout=timeout)
+        except FileNotFoundError:
+            raise PrinterError("本机没有 CUPS 打印命令 lp：请在预览中打印") from None
+        except subprocess.CalledProcessError as exc:
+            raise PrinterError(f"CUPS 打印失败：{exc.stderr.decode(errors='replace').strip()}") from None
+        except subprocess.TimeoutExpired:
+            raise PrinterError("CUPS 打印超时") from None
+    elif address.scheme == "tcp":
+        send(uri, pdf, timeout=timeout, status_check=False)
+    else:
+        raise PrinterError(f"A4 通知书不能直接发送到 {address.scheme}:// 打印机：请在预览中打印，或使用 cups:// 或 file://")
+
+
+def _lease(uow: UnitOfWork, job_id: uuid.UUID, now: datetime, force: bool) -> PrintJob | None:
+    """Take the job for sending with one conditional UPDATE; None if someone else has it or it is done."""
+    with uow:
+        s = uow.session
+        cond = or_(PrintJob.status == "pending", (PrintJob.status == "sending") & (PrintJob.lease_until < now))
+        if not force:
+            cond = cond & (PrintJob.next_attempt_at <= now)
+        result = s.execute(
+            update(PrintJob).where(PrintJob.id == job_id, cond)
+            .values(status="sending", lease_until=now + timedelta(seconds=SEND_TIMEOUT * 4 + 30))
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        job = s.get(PrintJob, job_id)
+        assert job is not None
+        s.expunge(job)
+        uow.commit()
+        return job
+
+
+def send_job(uow_factory: Any, job_id: uuid.UUID, *, force: bool = False, timeout: float = SEND_TIMEOUT) -> JobView:
+    """Send one job now if it is due (or ``force``); returns its state afterwards.  Never raises for printer trouble."""
+    now = utcnow()
+    job = _lease(uow_factory(), job_id, now, force)
+    error = ""
+    if job is not None:
+        try:
+            if not job.printer_uri:
+                raise PrinterError(NO_PRINTER)
+            payload = json.loads(job.payload)
+            with uow_factory() as uow:
+                profile = profile_for(uow.session, job.printer_uri)
+            data = _render(job.kind, payload, profile, job.printer_uri)
+            if job.kind == "notice":
+                send_pdf(job.printer_uri, data, payload.get("doc_no", str(job.id)), timeout)
+            else:
+                send(job.printer_uri, data, timeout=timeout, status_check=profile.status_check)
+        except HallDeskError as exc:  # PrinterError, and ValidationError for a malformed URI
+            error = exc.message[:250]
+        with uow_factory() as uow:
+            row = uow.session.get(PrintJob, job_id)
+            assert row is not None
+            row.lease_until = None
+            row.attempts += 1
+            if error:
+                row.last_error = error
+                row.status = "failed" if row.attempts >= MAX_ATTEMPTS else "pending"
+                row.next_attempt_at = utcnow() + backoff(row.attempts)
+            else:
+                row.status = "printed"
+                row.last_error = ""
+                row.printed_at = utcnow()
+            uow.commit()
+    return get_job(uow_factory(), job_id)
+
+
+def due_job_ids(uow: UnitOfWork, counter_number: int | None = None, limit: int = 20) -> list[uuid.UUID]:
+    now = utcnow()
+    with uow:
+        q = select(PrintJob.id).where(
+            or_(PrintJob.status == "pending", (PrintJob.status == "sending") & (PrintJob.lease_until < now)),
+            PrintJob.next_attempt_at <= now,
+        )
+        if counter_number is not None:
+            q = q.join(Counter, PrintJob.counter_id == Counter.id).where(Counter.number == counter_number)
+        return list(uow.session.execute(q.order_by(PrintJob.created_at).limit(limit)).scalars())
+
+
+def process_due(uow_factory: Any, counter_number: int | None = None) -> list[JobView]:
+    """One pass of the worker: send every due job of this counter (or all)."""
+    return [send_job(uow_factory, jid) for jid in due_job_ids(uow_factory(), counter_number)]
+
+
+# ---- the clerk's actions ------------------------------------------------------------------------------
+
+
+def _job(s: Session, job_id: uuid.UUID | str) -> PrintJob:
+    try:
+        jid = job_id if isinstance(job_id, uuid.UUID) else uuid.UUID(str(job_id))
+    except ValueError:
+        raise NotFound(f"打印任务 {job_id} 不存在") from None
+    job = s.get(PrintJob, jid)
+    if job is None:
+        raise NotFound(f"打印任务 {job_id} 不存在")
+    return job
+
+
+def _case_no(s: Session, job: PrintJob) -> str | None:
+    if job.case_id is None:
+        return None
+    case = s.get(Case, job.case_id)
+    return case.case_no if case else None
+
+
+def get_job(uow: UnitOfWork, job_id: uuid.UUID | str) -> JobView:
+    with uow:
+        job = _job(uow.session, job_id)
+        return _view(job, _case_no(uow.session, job))
+
+
+def list_jobs(uow: UnitOfWork, *, status: str | None = None, counter_number: int | None = None,
+              case_no: str | None = None, limit: int = 200) -> list[JobView]:
+    with uow:
+        s = uow.session
+        q = select(PrintJob, Case.case_no).outerjoin(Case, PrintJob.case_id == Case.id)
+        if status == "pending":
+            q = q.where(PrintJob.status.in_(("pending", "sending")))
+        elif status:
+            q = q.where(PrintJob.status == status)
+        if counter_number is not None:
+            q = q.join(Counter, PrintJob.counter_id == Counter.id).where(Counter.number == counter_number)
+        if case_no:
+            q = q.where(Case.case_no == case_no)
+        rows = s.execute(q.order_by(PrintJob.created_at.desc()).limit(limit)).all()
+        return [_view(job, no) for job, no in rows]
+
+
+def _clerk_roles(actor: Actor) -> None:
+    require_role(actor, "clerk", "admin", "chief_rep", "supervisor")
+
+
+def retry_job(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | str) -> uuid.UUID:
+    """Make a pending or failed job due now (the caller then sends it)."""
+    _clerk_roles(actor)
+    with uow:
+        job = _job(uow.session, job_id)
+        if job.status in ("printed", "cancelled"):
+            raise Conflict(f"该打印任务{STATUS_NAMES[job.status]}，不能重试；如需再打请使用补打")
+        job.status = "pending"
+        job.lease_until = None
+        job.next_attempt_at = utcnow()
+        uow.audit(actor.username, "print.retry", "print_job", str(job.id), {"kind": job.kind})
+        uow.commit()
+        return job.id
+
+
+def cancel_job(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | str, reason: str = "") -> None:
+    _clerk_roles(actor)
+    with uow:
+        job = _job(uow.session, job_id)
+        if job.status == "printed":
+            raise Conflict("该任务已打印，不能取消")
+        if job.status == "sending":
+            raise Conflict("该任务正在发送，请稍后再试")
+        job.status = "cancelled"
+        uow.audit(actor.username, "print.cancel", "print_job", str(job.id), {"kind": job.kind, "reason": reason})
+        uow.commit()
+
+
+def redirect_job(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | str, printer_uri: str) -> uuid.UUID:
+    """Send a waiting job to another printer."""
+    _clerk_roles(actor)
+    parse_printer_uri(printer_uri)
+    with uow:
+        job = _job(uow.session, job_id)
+        if job.status in ("printed", "cancelled", "sending"):
+            raise Conflict(f"该任务{STATUS_NAMES.get(job.status, '正在发送')}，不能改派")
+        before = job.printer_uri
+        job.printer_uri = printer_uri
+        job.status = "pending"
+        job.next_attempt_at = utcnow()
+        uow.audit(actor.username, "print.redirect", "print_job", str(job.id), {"from": before, "to": printer_uri})
+        uow.commit()
+        return job.id
+
+
+def mark_printed_elsewhere(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | str, how: str) -> None:
+    """The clerk printed an A4 notice from the preview (system printer): the job is done."""
+    _clerk_roles(actor)
+    with uow:
+        job = _job(uow.session, job_id)
+        if job.status in ("printed", "cancelled"):
+            return
+        job.status = "printed"
+        job.printed_at = utcnow()
+        job.last_error = ""
+        uow.audit(actor.username, "print.manual", "print_job", str(job.id), {"via": how})
+        uow.commit()
+
+
+def enqueue_test_page(uow: UnitOfWork, actor: Actor, printer_uri: str) -> uuid.UUID:
+    """A 打印测试页 job for ``printer_uri``."""
+    _clerk_roles(actor)
+    parse_printer_uri(printer_uri)
+    with uow:
+        hall = read_settings(uow.session)
+        job = enqueue(uow.session, kind="test", payload={"hall_name": hall.name}, requested_by=actor.username,
+                      printer_uri=printer_uri)
+        uow.commit()
+        return job.id
+
+
+def check_reprint_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("reason", "补打须填写原因（如：回执遗失、打印不清）")
+    return reason

@@ -1,0 +1,257 @@
+"""Comprehensive intake: every outcome, its notices and print jobs, 容缺 rules, and nothing half-written."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from app import cases, intake, keys, slips
+from app.context import HallDesk
+from app.errors import Conflict, HallDeskError, PermissionDenied, ValidationError
+from app.hall import load_calendar, today
+from app.intake import MaterialInput
+from app.printing import queue
+from db.models import AuditEvent, CaseEvent
+from tests.conftest import log_in
+from tests.intake_support import (
+    AGENT,
+    ENTERPRISE,
+    all_received,
+    immediate_item,
+    item_with_tolerable,
+    request,
+    row_counts,
+)
+
+CASE_NO = re.compile(r"^XJ\d{6}-01-\d{4}$")
+
+
+def _expected_due(hall: HallDesk, days: int) -> date:
+    with hall.uow() as uow:
+        return load_calendar(uow.session).add_workdays(today(), days).date
+
+
+def test_accept_writes_case_notices_jobs_and_audit(hall: HallDesk) -> None:
+    clerk = log_in(hall, "clerk1")
+    item = item_with_tolerable(hall)
+    view = intake.take_application(hall.uow(), clerk, request(item))
+    assert CASE_NO.match(view.case_no)
+    assert (view.status, view.channel, view.counter, view.dept) == ("accepted", "window", 1, item.dept)
+    assert view.promised_due == _expected_due(hall, item.promised_days)
+    assert view.legal_due == _expected_due(hall, item.legal_days)
+    assert re.fullmatch(r"\d{6}", view.pickup_code)
+    info = slips.verify(view.slip, keys.public_keys(hall.uow()))
+    assert (info.case_no, info.pickup_code) == (view.case_no, view.pickup_code)
+    assert [n.kind for n in view.notices] == ["acceptance"]
+    assert view.notices[0].doc_no.startswith("新经开受〔")
+    assert len(view.materials) == len(item.materials)
+    jobs = queue.list_jobs(hall.uow(), case_no=view.case_no)
+    assert sorted(j.kind for j in jobs) == ["notice", "receipt"]
+    assert all(j.status == "pending" for j in jobs)
+    with hall.uow() as uow:
+        audit = uow.session.execute(select(AuditEvent).where(AuditEvent.action == "case.create")).scalar_one()
+        events = list(uow.session.execute(select(CaseEvent)).scalars())
+    assert json.loads(audit.payload)["case_no"] == view.case_no
+    assert [(e.action, e.to_status) for e in events] == [("intake.accept", "accepted")]
+    # In the department's queue at once.
+    assert view.case_no in {c.case_no for c in cases.list_cases(hall.uow(), dept=item.dept, status="accepted")}
+    # JSON shape of `case create`.
+    doc = view.as_json()
+    for key in ("case_no", "id", "status", "item", "dept", "accepted_at", "promised_due", "legal_due",
+                "pickup_code", "slip", "materials", "commitments"):
+        assert key in doc
+    assert doc["agent"]["id_number"].startswith("360") and "*" in doc["agent"]["id_number"]
+
+
+def test_tolerated_acceptance(hall: HallDesk) -> None:
+    clerk = log_in(hall, "clerk1")
+    item = item_with_tolerable(hall)
+    tol = next(m for m in item.materials if m.tolerable)
+    materials = {**all_received(item), tol.code: MaterialInput("tolerated")}
+    promised = _expected_due(hall, item.promised_days)
+    before = row_counts(hall)
+    with pytest.raises(ValidationError, match="不能晚于承诺办结日") as err:
+        intake.take_application(hall.uow(), clerk, request(item, materials=materials,
+                                                           supplement_due=promised + timedelta(days=1)))
+    assert err.value.field == "supplement_due"
+    assert row_counts(hall) == before
+    view = intake.take_application(hall.uow(), clerk, request(item, materials=materials))
+    assert view.status == "accepted" and view.tolerated
+    assert view.supplement_due == promised
+    assert [n.kind for n in view.notices] == ["acceptance", "tolerated"]
+    assert view.as_json()["commitments"] == [
+        {"material": tol.code, "name": tol.name, "due": promised.isoformat(), "supplemented_at": None}]
+    # A material not on the tolerable list cannot be 容缺.
+    hard = next(m for m in item.materials if m.required and not m.tolerable and not m.covered_by)
+    with pytest.raises(ValidationError, match="不在可容缺清单内") as err:
+        intake.take_application(hall.uow(), clerk, request(item, materials={**materials, hard.code: MaterialInput("tolerated")}))
+    assert err.value.field == f"materials.{hard.code}"
+
+
+def test_correction_lists_every_missing_and_defective_material(hall: HallDesk) -> None:
+    clerk = log_in(hall, "clerk1")
+    item = item_with_tolerable(hall)
+    required = [m for m in item.materials if m.required and not m.covered_by]
+    materials = {**all_received(item), required[0].code: MaterialInput("missing"),
+                 required[1].code: MaterialInput("defective", note="复印件不清晰")}
+    view = intake.take_application(hall.uow(), clerk, request(item, "correction", materials=materials))
+    assert view.status == "correction_requested"
+    assert view.correction_deadline == _expected_due(hall, 5)
+    assert view.accepted_at is None and view.promised_due is None
+    assert [n.kind for n in view.notices] == ["correction"]
+    states = {m.code: (m.state, m.note) for m in view.materials}
+    assert states[required[0].code] == ("missing", "")
+    assert states[required[1].code] == ("defective", "复印件不清晰")
+    # Back with everything: accepted today, new acceptance notice, clock starts today.
+    back = intake.resubmit(hall.uow(), clerk, view.case_no, {required[0].code: MaterialInput("received"),
+                                                             required[1].code: MaterialInput("received")})
+    assert back.status == "accepted" and back.promised_due == _expected_due(hall, item.promised_days)
+    assert [n.kind for n in back.notices] == ["correction", "acceptance"]
+    with pytest.raises(Conflict):
+        intake.resubmit(hall.uow(), clerk, view.case_no, {})
+
+
+def test_refusal_needs_a_reason_and_prints_no_receipt(hall: HallDesk) -> None:
+    clerk = log_in(hall, "clerk1")
+    item = item_with_tolerable(hall)
+    before = row_counts(hall)
+    with pytest.raises(ValidationError, match="理由") as err:
+        intake.take_application(hall.uow(), clerk, request(item, "refuse"))
+    assert err.value.field == "reason" and row_counts(hall) == before
+    view = intake.take_application(hall.uow(), clerk, request(item, "refuse", reason=intake.REFUSAL_REASONS[1]))
+    assert view.status == "refused" and view.refusal_reason == intake.REFUSAL_REASONS[1]
+    assert "行政许可法" in view.refusal_basis
+    assert [j.kind for j in queue.list_jobs(hall.uow(), case_no=view.case_no)] == ["notice"]
+
+
+def test_immediate_items(hall: HallDesk) -> None:
+    clerk = log_in(hall, "clerk1")
+    item = immediate_item(hall)
+    view = intake.take_application(hall.uow(), clerk, request(item, "immediate"))
+    assert view.status == "completed_immediately" and view.finished_at is not None
+    assert view.notices == ()
+    other = item_with_tolerable(hall)
+    with pytest.raises(ValidationError, match="不是即办件"):
+        intake.take_application(hall.uow(), clerk, request(other, "immediate"))
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"agent": replace(AGENT, id_number="360112198506151234")}, "agent.id_number"),
+        ({"agent": replace(AGENT, phone="1380791000")}, "agent.phone"),
+        ({"agent": replace(AGENT, name=" ")}, "agent.name"),
+        ({"enterprise": replace(ENTERPRISE, uscc="91360112MA35XJ017Y")}, "enterprise.uscc"),
+        ({"materials": {"M99": MaterialInput("received")}}, "materials.M99"),
+        ({"outcome": "approve"}, "outcome"),
+    ],
+)
+def test_bad_input_names_the_field_and_stores_nothing(hall: HallDesk, change: dict[str, object], field: str) -> None:
+    clerk = log_in(hall, "clerk1")
+    item = item_with_tolerable(hall)
+    base = request(item)
+    if "outcome" in change:
+        req = replace(base, outcome=str(change["outcome"]))
+    elif "materials" in change:
+        req = replace(base, materials={**base.materials, **change["materials"]})  # type: ignore[dict-item]
+    else:
+        req = replace(base, **change)  # type: ignore[arg-type]
+    before = row_counts(hall)
+    with pytest.raises(ValidationError) as err:
+        intake.take_application(hall.uow(), clerk, req)
+    assert err.value.field == field
+    assert row_counts(hall) == before
+
+
+def test_missing_required_material_cannot_be_accepted(hall: HallDesk) -> None:
+    clerk = log_in(hall, "clerk1")
+    item = item_with_tolerable(hall)
+    hard = next(m for m in item.materials if m.required and not m.tolerable and not m.covered_by)
+    before = row_counts(hall)
+    with pytest.raises(ValidationError, match="必需材料不齐"):
+        intake.take_application(hall.uow(), clerk, request(item, materials={**all_received(item),
+                                                                            hard.code: MaterialInput("missing")}))
+    assert row_counts(hall) == before
+
+
+def test_only_counter_staff_take_applications(hall: HallDesk) -> None:
+    item = item_with_tolerable(hall)
+    with pytest.raises(PermissionDenied):
+        intake.take_application(hall.uow(), log_in(hall, "rev_scj"), request(item))
+
+
+def test_online_import_is_idempotent(hall: HallDesk) -> None:
+    clerk = log_in(hall, "clerk1")
+    item = item_with_tolerable(hall)
+    line = json.dumps({"external_id": "GXZWFW-2026-000123", "item": item.code,
+                       "enterprise": {"uscc": ENTERPRISE.uscc, "name": ENTERPRISE.name},
+                       "agent": {"name": AGENT.name, "id_number": AGENT.id_number, "phone": AGENT.phone},
+                       "materials": {m: s.state for m, s in all_received(item).items()}, "outcome": "accept"},
+                      ensure_ascii=False)
+    first = intake.import_online(hall.uow, clerk, [line, "{bad json"])
+    assert first[0][2].startswith("XJ") and "-00-" in first[0][2]
+    assert first[1][2].startswith("error:第2行")
+    again = intake.import_online(hall.uow, clerk, [line, line])
+    assert [r[2] for r in again] == [f"exists:{first[0][2]}"] * 2
+    view = cases.get_case(hall.uow(), first[0][2])
+    assert (view.channel, view.status, view.external_id) == ("online", "accepted", "GXZWFW-2026-000123")
+
+
+def test_two_clerks_at_the_same_instant_get_different_numbers(hall: HallDesk, engine_name: str) -> None:
+    clerks = [log_in(hall, "clerk1"), log_in(hall, "clerk2"), log_in(hall, "clerk1")]
+    item = item_with_tolerable(hall)
+    barrier = threading.Barrier(len(clerks))
+    results: list[str] = []
+    errors: list[BaseException] = []
+
+    def work(actor: object) -> None:
+        try:
+            barrier.wait()
+            results.append(intake.take_application(hall.uow(), actor, request(item)).case_no)  # type: ignore[arg-type]
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in clerks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(set(results)) == 3
+    assert sorted(r.split("-")[1] for r in results) == ["01", "01", "02"]
+
+
+STATE = st.sampled_from(["received", "missing", "defective", "tolerated", "waived", "bogus"])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_no_input_ever_leaves_a_partial_case(hall: HallDesk, data: st.DataObject) -> None:
+    clerk = log_in(hall, "clerk1") if not hasattr(hall, "_clerk") else hall._clerk  # type: ignore[attr-defined]
+    hall._clerk = clerk  # type: ignore[attr-defined]
+    item = item_with_tolerable(hall)
+    materials = {m.code: MaterialInput(data.draw(STATE), note=data.draw(st.sampled_from(["", "缺签章"])))
+                 for m in item.materials}
+    outcome = data.draw(st.sampled_from(["accept", "correction", "refuse", "immediate"]))
+    reason = data.draw(st.sampled_from(["", "申请人不具备申请资格"]))
+    due = data.draw(st.none() | st.integers(-3, 30).map(lambda d: today() + timedelta(days=d)))
+    req = request(item, outcome, materials=materials, reason=reason, supplement_due=due)
+    before = row_counts(hall)
+    try:
+        view = intake.take_application(hall.uow(), clerk, req)
+    except HallDeskError:
+        assert row_counts(hall) == before
+        return
+    after = row_counts(hall)
+    assert after[0] == before[0] + 1
+    assert after[1] == before[1] + len(item.materials)
+    assert after[2] == before[2] + len(view.notices)
+    assert cases.get_case(hall.uow(), view.case_no) == view
