@@ -42,6 +42,7 @@ CHANNELS = {"window": "窗口", "online": "网上"}
 class CaseMaterialView:
     code: str
     name: str
+    required: bool
     state: str
     originals: int
     copies: int
@@ -142,7 +143,7 @@ class CaseView:
             "pickup_code": self.pickup_code,
             "slip": self.slip,
             "materials": [
-                {"code": m.code, "name": m.name, "state": m.state, "originals": m.originals, "copies": m.copies,
+                {"code": m.code, "name": m.name, "required": m.required, "state": m.state, "originals": m.originals, "copies": m.copies,
                  "electronic": m.electronic, "note": m.note, "assessment": m.assessment or None,
                  "supplement_due": d(m.supplement_due)}
                 for m in self.materials
@@ -172,7 +173,7 @@ def case_view(case: Case) -> CaseView:
         deemed_accepted=case.deemed_accepted, refusal_reason=case.refusal_reason,
         refusal_basis=case.refusal_basis, finished_at=case.finished_at, external_id=case.external_id,
         materials=tuple(
-            CaseMaterialView(m.code, m.name, m.state, m.originals, m.copies, m.electronic, m.note, m.assessment,
+            CaseMaterialView(m.code, m.name, m.required, m.state, m.originals, m.copies, m.electronic, m.note, m.assessment,
                              m.supplement_due, m.supplemented_at)
             for m in case.materials
         ),
@@ -180,7 +181,7 @@ def case_view(case: Case) -> CaseView:
     )
 
 
-def _case_query() -> Select[tuple[Case]]:
+def _case_query() -> Select[Case]:
     return select(Case).options(
         selectinload(Case.item).selectinload(ServiceItem.department),
         selectinload(Case.enterprise), selectinload(Case.counter), selectinload(Case.clerk),

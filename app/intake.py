@@ -342,6 +342,7 @@ def _apply_materials(case: Case, checked: _Checked, supplement_due: date | None)
             row = CaseMaterial(code=code)
             case.materials.append(row)
         row.name = req.name
+        row.required = req.required
         row.state = given.state
         received = given.state == "received"
         row.originals = given.originals if given.originals is not None else (req.originals if received else 0)

@@ -59,8 +59,8 @@ def is_transient(exc: BaseException) -> bool:
     code = getattr(orig, "sqlstate", None)
     if code in _TRANSIENT_PG:
         return True
-    args = getattr(orig, "args", ())
-    return bool(args) and args[0] in _TRANSIENT_MYSQL
+    args: tuple[Any, ...] = tuple(getattr(orig, "args", ()))
+    return len(args) > 0 and args[0] in _TRANSIENT_MYSQL
 
 
 def retry_transient(fn: Callable[P, R], attempts: int = 5) -> Callable[P, R]:

@@ -226,6 +226,7 @@ class CaseMaterial(Base):
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hd_case.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(255))
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
     # received | missing | defective | tolerated | waived
     state: Mapped[str] = mapped_column(String(16))
     originals: Mapped[int] = mapped_column(Integer, default=0)

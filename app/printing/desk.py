@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from sqlalchemy import select
 
@@ -20,6 +20,7 @@ from app.printing.transport import parse_printer_uri
 from app.uow import UnitOfWork
 from db.models import Case, Counter, Notice, PrintJob
 from db.models import PrinterProfile as PrinterProfileRow
+from db.types import utcnow
 
 ENCODINGS = ("GB18030", "GBK", "UTF-8")
 
@@ -51,7 +52,7 @@ def receipt_job(uow: UnitOfWork, actor: Actor, case_no: str, *, printer: str | N
                     job.printer_uri = printer
                 if job.status == "failed":
                     job.status = "pending"
-                job.next_attempt_at = queue.utcnow()
+                job.next_attempt_at = utcnow()
                 uow.commit()
                 return job.id
             if any(j.status == "printed" for j in jobs):
@@ -90,7 +91,7 @@ def notice_pdf(uow: UnitOfWork, actor: Actor, case_no: str, kind: str, *, reprin
             raise NotFound(f"办件 {case.case_no} 没有签发过{kind}类通知书")
         data = documents.notice_from_json(json.loads(notice.payload))
         if reprint:
-            data = documents.Notice(**{**asdict(data), "materials": data.materials, "reprint": True})
+            data = replace(data, reprint=True)
             uow.audit(actor.username, "print.reprint", "case", str(case.id),
                       {"case_no": case.case_no, "notice": notice.doc_no, "reason": reason})
             uow.commit()

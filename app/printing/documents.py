@@ -91,7 +91,7 @@ def receipt_for_case(case: CaseView, hall: HallSettings, *, output_counter: int 
         case_no=case.case_no,
         reprint=reprint,
         rows=tuple(rows),
-        materials=tuple((m.name, _material_line(m)) for m in case.materials),
+        materials=tuple((m.name, _material_line(m)) for m in case.materials if m.required or m.state != "missing"),
         notes=tuple(notes),
         qr_payload=case.slip or None,
         pickup_code=case.pickup_code or None,
@@ -102,6 +102,8 @@ def receipt_for_case(case: CaseView, hall: HallSettings, *, output_counter: int 
 def notice_for_case(case: CaseView, kind: str, doc_no: str, hall: HallSettings, *, clerk_name: str,
                     legal_basis: str, issued_at: datetime, reprint: bool = False) -> Notice:
     """One A4 notice of ``kind`` for the case, as issued."""
+    # Optional materials the applicant did not bring are not "missing": they are not demanded anywhere.
+    shown = [m for m in case.materials if m.required or m.state != "missing"]
     materials = tuple(
         NoticeMaterial(
             code=m.code, name=m.name, state=m.state,
@@ -109,7 +111,7 @@ def notice_for_case(case: CaseView, kind: str, doc_no: str, hall: HallSettings, 
             due=m.supplement_due.isoformat() if m.supplement_due else "",
             originals=m.originals, copies=m.copies,
         )
-        for m in case.materials
+        for m in shown
     )
     accepted = kind in ("acceptance", "tolerated")
     return Notice(
@@ -126,7 +128,8 @@ def notice_for_case(case: CaseView, kind: str, doc_no: str, hall: HallSettings, 
         materials=materials,
         reason=case.refusal_reason,
         legal_basis=(case.refusal_basis or DEFAULT_REFUSAL_BASIS) if kind == "refusal" else legal_basis,
-        correction_deadline=cn_date(case.correction_deadline) if kind == "correction" else "",
+        # The 5-day limit binds the hall, not the applicant: the notice asks them to come back when ready.
+        correction_deadline="",
         supplement_due=cn_date(case.supplement_due) if kind == "tolerated" else "",
         reprint=reprint,
     )

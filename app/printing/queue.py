@@ -223,6 +223,8 @@ def due_job_ids(uow: UnitOfWork, counter_number: int | None = None, limit: int =
         q = select(PrintJob.id).where(
             or_(PrintJob.status == "pending", (PrintJob.status == "sending") & (PrintJob.lease_until < now)),
             PrintJob.next_attempt_at <= now,
+            # Without a printer a job waits for the clerk (preview, or redirect); retrying it helps nobody.
+            PrintJob.printer_uri != "",
         )
         if counter_number is not None:
             q = q.join(Counter, PrintJob.counter_id == Counter.id).where(Counter.number == counter_number)

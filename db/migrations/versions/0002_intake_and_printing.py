@@ -12,7 +12,6 @@ from alembic import op
 
 import db.types
 
-
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -81,6 +80,7 @@ def upgrade() -> None:
         sa.Column("case_id", sa.Uuid(), nullable=False),
         sa.Column("code", sa.String(length=16), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("required", sa.Boolean(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("originals", sa.Integer(), nullable=False),
         sa.Column("copies", sa.Integer(), nullable=False),

@@ -1,0 +1,482 @@
+"""Sending finished print jobs (bytes) to a printer named by a URI.
+
+Supported addresses::
+
+    tcp://192.168.1.50:9100          raw TCP ("JetDirect"), port 9100 by default
+    usb://0416:5011                  USB vendor:product id (hex), via python-escpos + pyusb
+    serial:///dev/ttyS0?baudrate=9600  serial port (serial://COM3 on Windows), via pyserial
+    win32://收件打印机                Windows printer queue (URL-encoded names allowed), via pywin32
+    cups://receipt                   CUPS queue, raw, via pycups
+    file:///var/spool/halldesk.bin   bytes appended to a file (also /dev/usb/lp0)
+
+Every failure a clerk can meet becomes a :class:`PrinterError` whose Chinese message says what happened
+and what to check; ``kind`` lets the print queue tell the cases apart.
+"""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import re
+import socket
+import threading
+import time
+from collections.abc import Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from app.errors import HallDeskError, ValidationError
+
+__all__ = [
+    "DEFAULT_TCP_PORT",
+    "InvalidPrinterUri",
+    "PrinterAddress",
+    "PrinterError",
+    "PrinterErrorKind",
+    "parse_printer_uri",
+    "send",
+]
+
+DEFAULT_TCP_PORT = 9100
+CHUNK = 16 * 1024  # the send timeout applies per chunk, so a slow but moving printer is not cut off
+# A small kernel send buffer: otherwise megabytes of a job sit "sent" in it while a jammed printer reads
+# nothing, and the per-chunk timeout never fires.  Printers consume far less than this per round trip.
+SEND_BUFFER = 32 * 1024
+STATUS_WAIT = 0.5  # many printers never answer DLE EOT; do not hold every job up for longer
+CLOSE_GRACE = 2.0  # after our FIN, how long to wait for the printer to close its side
+DLE_EOT_PAPER = b"\x10\x04\x04"  # paper roll sensor status
+DLE_EOT_OFFLINE = b"\x10\x04\x02"  # offline cause: cover open, error
+BAUDRATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400)
+
+PrinterErrorKind = Literal[
+    "invalid_uri", "refused", "unreachable", "connect_timeout", "timeout", "disconnected",
+    "paper_out", "cover_open", "offline", "not_found", "driver_missing", "io",
+]
+
+URI_HELP = "应为 tcp://IP:9100、usb://VID:PID、serial:///dev/ttyS0?baudrate=9600、win32://打印机名、cups://队列名 或 file:///路径"
+
+
+class PrinterError(HallDeskError):
+    """The printer could not be reached or refused the job; ``message`` tells the clerk what to check."""
+
+    def __init__(self, message: str, kind: PrinterErrorKind | Literal["error"] = "error") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class InvalidPrinterUri(ValidationError, PrinterError):
+    """A malformed printer address: a ``ValidationError`` on ``printer_uri`` for forms, a ``PrinterError`` for senders."""
+
+    def __init__(self, message: str) -> None:
+        ValidationError.__init__(self, "printer_uri", message)
+        self.kind = "invalid_uri"
+
+
+Scheme = Literal["tcp", "usb", "serial", "win32", "cups", "file"]
+
+
+@dataclass(frozen=True)
+class PrinterAddress:
+    """A parsed printer URI; only the fields of its ``scheme`` are set."""
+
+    scheme: Scheme
+    host: str | None = None
+    port: int | None = None
+    vid: int | None = None
+    pid: int | None = None
+    device: str | None = None
+    baudrate: int | None = None
+    name: str | None = None
+    path: str | None = None
+
+    def describe(self) -> str:
+        """The address in words, for messages."""
+        if self.scheme == "tcp":
+            host = f"[{self.host}]" if self.host and ":" in self.host else self.host
+            return f"网络打印机 {host}:{self.port}"
+        if self.scheme == "usb":
+            return f"USB 打印机 {self.vid or 0:04x}:{self.pid or 0:04x}"
+        if self.scheme == "serial":
+            return f"串口打印机 {self.device}（{self.baudrate} 波特）"
+        if self.scheme == "win32":
+            return f"Windows 打印机“{self.name}”" if self.name else "Windows 默认打印机"
+        if self.scheme == "cups":
+            return f"CUPS 打印机“{self.name}”" if self.name else "CUPS 默认打印机"
+        return f"文件 {self.path}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Parsing
+
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
+_USB = re.compile(r"^(?:0x)?([0-9a-f]{1,4}):(?:0x)?([0-9a-f]{1,4})/?$", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _invalid(uri: str, why: str) -> InvalidPrinterUri:
+    return InvalidPrinterUri(f"打印机地址无效：{why}（{uri}）")
+
+
+def _parse_tcp(uri: str, rest: str) -> PrinterAddress:
+    try:
+        parts = urlsplit("tcp://" + rest)
+    except ValueError:  # e.g. a bracketed host that is no IPv6 address
+        raise _invalid(uri, "IP 地址不正确") from None
+    if parts.username is not None or parts.password is not None:
+        raise _invalid(uri, "网络打印机地址不能带用户名或密码")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise _invalid(uri, "网络打印机地址只能是 tcp://主机:端口")
+    host = parts.hostname or ""
+    if not host:
+        raise _invalid(uri, "缺少打印机的 IP 地址或主机名")
+    try:
+        port = parts.port
+    except ValueError:
+        raise _invalid(uri, "端口必须是 1 到 65535 之间的数字") from None
+    if port is None:
+        port = DEFAULT_TCP_PORT
+    if not 1 <= port <= 65535:
+        raise _invalid(uri, "端口必须是 1 到 65535 之间的数字")
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise _invalid(uri, f"IP 地址“{host}”不正确") from None
+    elif not _HOSTNAME.match(host):
+        raise _invalid(uri, f"主机名“{host}”不正确")
+    return PrinterAddress("tcp", host=host, port=port)
+
+
+def _parse_usb(uri: str, rest: str) -> PrinterAddress:
+    m = _USB.match(rest)
+    if not m:
+        raise _invalid(uri, "USB 打印机应写成 usb://厂商ID:产品ID（十六进制，如 usb://0416:5011）")
+    vid, pid = int(m.group(1), 16), int(m.group(2), 16)
+    if vid == 0:
+        raise _invalid(uri, "USB 厂商ID 不能为 0")
+    return PrinterAddress("usb", vid=vid, pid=pid)
+
+
+def _parse_serial(uri: str, rest: str) -> PrinterAddress:
+    try:
+        parts = urlsplit("serial://" + rest)
+    except ValueError:
+        raise _invalid(uri, "串口地址格式不正确") from None
+    if parts.netloc and parts.path:
+        raise _invalid(uri, "串口应写成 serial:///dev/ttyS0 或 serial://COM3")
+    device = unquote(parts.path or parts.netloc)
+    if not device or _CONTROL.search(device):
+        raise _invalid(uri, "缺少串口设备名")
+    baudrate = 9600
+    try:
+        query = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    except ValueError:
+        raise _invalid(uri, "串口参数格式不正确") from None
+    for key, value in query:
+        if key != "baudrate":
+            raise _invalid(uri, f"不认识的串口参数“{key}”（只支持 baudrate）")
+        if not value.isdigit() or int(value) not in BAUDRATES:
+            raise _invalid(uri, f"波特率只能是 {'、'.join(map(str, BAUDRATES))}")
+        baudrate = int(value)
+    return PrinterAddress("serial", device=device, baudrate=baudrate)
+
+
+def _parse_name(uri: str, scheme: Literal["win32", "cups"], rest: str) -> PrinterAddress:
+    # Not urlsplit: Windows printer names may hold spaces, '#', '?' and backslashes (\\server\queue).
+    name = unquote(rest)
+    if _CONTROL.search(name):
+        raise _invalid(uri, "打印机名称含有控制字符")
+    if scheme == "cups":
+        name = name.rstrip("/")
+        if re.search(r"[\s/#]", name):
+            raise _invalid(uri, "CUPS 队列名不能含空格、“/”或“#”")
+    return PrinterAddress(scheme, name=name)
+
+
+def _parse_file(uri: str, rest: str) -> PrinterAddress:
+    if rest.lower().startswith("localhost/"):
+        rest = rest[len("localhost") :]
+    if not rest.startswith("/"):
+        raise _invalid(uri, "文件地址应写成 file:///完整路径")
+    path = unquote(rest)
+    if re.match(r"^/[A-Za-z]:[/\\]", path):  # file:///C:/... on Windows
+        path = path[1:]
+    if _CONTROL.search(path) or path.rstrip("/") == "":
+        raise _invalid(uri, "文件路径不正确")
+    return PrinterAddress("file", path=path)
+
+
+def parse_printer_uri(uri: str) -> PrinterAddress:
+    """Parse a printer URI; raises :class:`InvalidPrinterUri` (a ``PrinterError`` and a ``ValidationError``
+    on field ``printer_uri``) with a Chinese message when it is malformed."""
+    text = uri.strip()
+    if not text:
+        raise InvalidPrinterUri("未设置打印机地址")
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        raise _invalid(uri, URI_HELP)
+    scheme = scheme.lower()
+    if scheme == "tcp":
+        return _parse_tcp(uri, rest)
+    if scheme == "usb":
+        return _parse_usb(uri, rest)
+    if scheme == "serial":
+        return _parse_serial(uri, rest)
+    if scheme in ("win32", "cups"):
+        return _parse_name(uri, "win32" if scheme == "win32" else "cups", rest)
+    if scheme == "file":
+        return _parse_file(uri, rest)
+    raise _invalid(uri, f"不支持“{scheme}://”，{URI_HELP}")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Sending
+
+
+def send(uri: str, data: bytes, *, timeout: float = 5.0, status_check: bool = True) -> None:
+    """Send one print job; returns once the bytes are handed over, raises :class:`PrinterError` otherwise.
+
+    ``timeout`` bounds connecting and each chunk of the transfer, so a printer that stops reading makes
+    this return after about ``timeout`` seconds.  ``status_check`` asks a network printer for its paper
+    status first (ignored for other kinds of printer).
+    """
+    if timeout <= 0:
+        raise ValueError("timeout must be positive")
+    address = parse_printer_uri(uri)
+    if address.scheme == "tcp":
+        _send_tcp(address, data, timeout, status_check)
+    elif address.scheme == "file":
+        _append_file(address, data)
+    else:
+        _send_escpos(address, data, timeout)
+
+
+_AddrInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str, Any]
+
+
+def _resolve(host: str, port: int, timeout: float) -> Sequence[_AddrInfo]:
+    """getaddrinfo bounded by ``timeout``: the resolver ignores socket timeouts and can block for long."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)  # a literal address: no lookup
+    box: list[Sequence[_AddrInfo] | OSError] = []
+
+    def lookup() -> None:
+        try:
+            box.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except OSError as exc:
+            box.append(exc)
+
+    worker = threading.Thread(target=lookup, name="printer-dns", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not box:
+        raise TimeoutError
+    if isinstance(box[0], OSError):
+        raise box[0]
+    return box[0]
+
+
+def _open_socket(host: str, port: int, timeout: float) -> socket.socket:
+    deadline = time.monotonic() + timeout
+    infos = _resolve(host, port, timeout)
+    error: OSError = TimeoutError()
+    for family, kind, proto, _, sockaddr in infos:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        sock = socket.socket(family, kind, proto)
+        sock.settimeout(left)
+        try:
+            sock.connect(sockaddr)
+        except OSError as exc:
+            sock.close()
+            error = exc
+            continue
+        return sock
+    raise error
+
+
+def _connect(address: PrinterAddress, timeout: float) -> socket.socket:
+    where = address.describe()
+    assert address.host is not None and address.port is not None
+    try:
+        return _open_socket(address.host, address.port, timeout)
+    except ConnectionRefusedError:
+        raise PrinterError(
+            f"无法连接打印机（连接被拒绝）：{where}。请检查打印机是否开机、IP 地址和端口是否正确", "refused"
+        ) from None
+    except TimeoutError:
+        raise PrinterError(f"连接打印机超时：{where}。请检查打印机电源和网线", "connect_timeout") from None
+    except socket.gaierror:
+        raise PrinterError(f"打印机地址无效：找不到主机“{address.host}”", "unreachable") from None
+    except OSError as exc:
+        if exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.EADDRNOTAVAIL):
+            raise PrinterError(f"无法连接打印机（网络不通）：{where}。请检查网线和 IP 地址", "unreachable") from None
+        raise PrinterError(f"无法连接打印机：{where}（{exc.strerror or exc}）", "io") from None
+
+
+def _disconnected(where: str, started: bool) -> PrinterError:
+    if started:
+        return PrinterError(f"打印中连接断开：{where}。回执可能没有打完整，请检查打印机后补打", "disconnected")
+    return PrinterError(f"打印机断开了连接：{where}。请检查打印机后重试", "disconnected")
+
+
+def _query_status(sock: socket.socket, command: bytes, wait: float, where: str) -> int | None:
+    """Send a ``DLE EOT`` query; the status byte, or None when the printer stays silent."""
+    sock.settimeout(wait)
+    sock.sendall(command)
+    deadline = time.monotonic() + wait
+    while (left := deadline - time.monotonic()) > 0:
+        sock.settimeout(left)
+        try:
+            reply = sock.recv(16)
+        except TimeoutError:
+            return None
+        if not reply:
+            raise _disconnected(where, started=False)
+        for byte in reply:
+            # DLE EOT answers have bits 1 and 4 set and bits 0 and 7 clear; skip anything else
+            # (automatic status back, a late answer to an earlier query).
+            if byte & 0x93 == 0x12:
+                return byte
+    return None
+
+
+def _check_status(sock: socket.socket, timeout: float, where: str) -> None:
+    wait = min(STATUS_WAIT, timeout)
+    paper = _query_status(sock, DLE_EOT_PAPER, wait, where)
+    if paper is None:
+        return  # silent printer: assume it is ready
+    if paper & 0x60:  # paper end sensor (0x0C, near end, still prints)
+        raise PrinterError(f"打印机缺纸：{where}。请装入热敏纸后重试", "paper_out")
+    offline = _query_status(sock, DLE_EOT_OFFLINE, wait, where)
+    if offline is None:
+        return
+    if offline & 0x04:
+        raise PrinterError(f"打印机盖未关好：{where}。请合上纸仓盖后重试", "cover_open")
+    if offline & 0x20:
+        raise PrinterError(f"打印机缺纸：{where}。请装入热敏纸后重试", "paper_out")
+    if offline & 0x40:
+        raise PrinterError(f"打印机离线（出错）：{where}。请检查切刀是否卡纸、打印头是否过热，必要时重启打印机", "offline")
+
+
+def _wait_for_close(sock: socket.socket, grace: float, where: str) -> None:
+    """After our FIN: read (and drop) until the printer closes, so our close does not send a reset that could
+    make it discard unread job bytes; give up quietly after ``grace``."""
+    deadline = time.monotonic() + grace
+    while (left := deadline - time.monotonic()) > 0:
+        sock.settimeout(left)
+        try:
+            if not sock.recv(4096):
+                return
+        except TimeoutError:
+            return
+        except ConnectionResetError:
+            # The printer aborted the connection before reading everything we sent.
+            raise _disconnected(where, started=True) from None
+
+
+def _send_tcp(address: PrinterAddress, data: bytes, timeout: float, status_check: bool) -> None:
+    where = address.describe()
+    sock = _connect(address, timeout)
+    started = False
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+        if status_check:
+            _check_status(sock, timeout, where)
+        started = True
+        sock.settimeout(timeout)
+        view = memoryview(data)
+        for start in range(0, len(view), CHUNK):
+            sock.sendall(view[start : start + CHUNK])
+        sock.shutdown(socket.SHUT_WR)
+        _wait_for_close(sock, min(CLOSE_GRACE, timeout), where)
+    except TimeoutError:
+        raise PrinterError(
+            f"发送打印数据超时：{where} 停止接收数据。请检查打印机是否卡纸、缺纸或离线", "timeout"
+        ) from None
+    except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
+        raise _disconnected(where, started) from None
+    except OSError as exc:
+        if exc.errno == errno.ENOTCONN:
+            # shutdown() after the printer reset the connection: the same hang-up, seen one call later.
+            raise _disconnected(where, started) from None
+        raise PrinterError(f"打印机通讯失败：{where}（{exc.strerror or exc}）", "io") from None
+    finally:
+        sock.close()
+
+
+def _append_file(address: PrinterAddress, data: bytes) -> None:
+    assert address.path is not None
+    path = Path(address.path)
+    try:
+        with path.open("ab") as fh:
+            fh.write(data)
+    except FileNotFoundError:
+        raise PrinterError(f"打印文件所在的文件夹不存在：{path.parent}", "not_found") from None
+    except PermissionError:
+        raise PrinterError(f"没有权限写入打印文件：{path}", "io") from None
+    except IsADirectoryError:
+        raise PrinterError(f"打印地址指向的是文件夹而不是文件：{path}", "io") from None
+    except OSError as exc:
+        raise PrinterError(f"写入打印文件失败：{path}（{exc.strerror or exc}）", "io") from None
+
+
+_DRIVER_LIBS = {"usb": "pyusb 和 libusb", "serial": "pyserial", "win32": "pywin32", "cups": "pycups"}
+
+
+def _escpos_driver(address: PrinterAddress, timeout: float) -> Any:
+    """A python-escpos printer object, imported here because each needs an optional library."""
+    where = address.describe()
+    try:
+        from escpos import printer as drivers
+    except ImportError:
+        raise PrinterError(f"本机缺少 python-escpos 组件，无法使用{where}", "driver_missing") from None
+    cls = {"usb": drivers.Usb, "serial": drivers.Serial, "win32": drivers.Win32Raw, "cups": drivers.CupsPrinter}[
+        address.scheme
+    ]
+    if not cls.is_usable():
+        raise PrinterError(
+            f"本机缺少 {_DRIVER_LIBS[address.scheme]} 组件，无法使用{where}。请联系管理员安装，或改用网络打印机",
+            "driver_missing",
+        )
+    if address.scheme == "usb":
+        return drivers.Usb(address.vid, address.pid, timeout=max(1, int(timeout * 1000)))
+    if address.scheme == "serial":
+        return drivers.Serial(devfile=address.device, baudrate=address.baudrate, timeout=timeout)
+    if address.scheme == "win32":
+        return drivers.Win32Raw(address.name or "")
+    return drivers.CupsPrinter(address.name or "")
+
+
+def _send_escpos(address: PrinterAddress, data: bytes, timeout: float) -> None:
+    where = address.describe()
+    from escpos.exceptions import DeviceNotFoundError
+
+    printer = _escpos_driver(address, timeout)
+    try:
+        if address.scheme in ("win32", "cups"):
+            printer.open(job_name="HallDesk")
+        else:
+            printer.open()
+        if address.scheme == "serial" and printer.device is not None:
+            printer.device.write_timeout = timeout  # python-escpos sets only the read timeout
+        printer._raw(data)
+        printer.close()  # win32 ends the document and cups submits the job here
+    except DeviceNotFoundError:
+        raise PrinterError(f"找不到打印机：{where}。请检查打印机电源、连接线和名称", "not_found") from None
+    except Exception as exc:
+        # The drivers raise their own types (usb.core.USBError, serial.SerialException, pywintypes.error, ...).
+        if "timeout" in type(exc).__name__.lower():
+            raise PrinterError(f"发送打印数据超时：{where}。请检查打印机是否卡纸、缺纸或离线", "timeout") from None
+        raise PrinterError(f"打印失败：{where}（{type(exc).__name__}: {exc}）", "io") from None
+    finally:
+        with suppress(Exception):
+            printer.close()

@@ -1,0 +1,1 @@
+"""Test helpers: an ESC/POS decoder and a fake network printer."""

@@ -1,0 +1,81 @@
+"""Fixtures for the GUI tests: offscreen Qt, no blocking dialogs, crash logs in a temporary folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+
+from app.context import HallDesk
+from ui import errors, worker
+from ui.main import setup_application
+
+_HERE = Path(__file__).resolve().parent
+# The offscreen platform warns on every top-level window it shows; that says nothing about our code.
+_OFFSCREEN_NOISE = "This plugin does not support propagateSizeHints"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _HERE in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.qt_log_ignore(_OFFSCREEN_NOISE))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _halldesk_look(qapp: QApplication) -> None:
+    """The bundled font and style sheet, as in the real program (layout sizes depend on them)."""
+    setup_application(qapp)
+
+
+@dataclass
+class MessageBoxes:
+    """What QMessageBox's static functions were asked to show, in order; ``answer`` is given to questions."""
+
+    shown: list[tuple[str, str, str]] = field(default_factory=list)
+    answer: QMessageBox.StandardButton = QMessageBox.StandardButton.Yes
+
+    def texts(self, kind: str | None = None) -> list[str]:
+        return [text for k, _title, text in self.shown if kind is None or k == kind]
+
+
+@pytest.fixture(autouse=True)
+def message_boxes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[MessageBoxes]:
+    """No test may block on a modal dialog: static message boxes are recorded, exec() fails loudly.
+
+    Also sends crash logs to a temporary data folder.
+    """
+    boxes = MessageBoxes()
+    monkeypatch.setenv(errors.ENV_DATA_DIR, str(tmp_path / "data"))
+
+    def recorder(kind: str) -> Any:
+        def show(parent: Any, title: str, text: str, *args: Any, **kwargs: Any) -> QMessageBox.StandardButton:
+            boxes.shown.append((kind, title, text))
+            return boxes.answer if kind == "question" else QMessageBox.StandardButton.Ok
+
+        return show
+
+    for kind in ("warning", "information", "critical", "question"):
+        monkeypatch.setattr(QMessageBox, kind, recorder(kind))
+
+    def no_exec(self: QDialog, *args: Any) -> int:
+        raise AssertionError(f"{type(self).__name__}.exec() would block the test")
+
+    monkeypatch.setattr(QDialog, "exec", no_exec)
+    monkeypatch.setattr(QMessageBox, "exec", no_exec)
+    yield boxes
+    # Close what a test left open (crash dialogs, notices) without going through reject() prompts.
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, QDialog) and widget.isVisible():
+            widget.done(QDialog.DialogCode.Rejected)
+    errors._open_crash_dialog = None
+
+
+@pytest.fixture
+def hall(hall: HallDesk) -> Iterator[HallDesk]:
+    """The shared ``hall`` fixture, but background jobs must have finished before its database goes."""
+    yield hall
+    assert worker.wait_idle(20.0), "background work still running at teardown"

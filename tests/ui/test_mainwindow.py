@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from app import hall as hall_service
+from app.auth import Actor
+from app.context import HallDesk
+from app.demo import DEMO_PASSWORD
+from tests.conftest import log_in
+from tests.ui.conftest import MessageBoxes
+from tests.ui.helpers import settle
+from ui.catalog import CatalogPage
+from ui.main import GuiSession, create_main_window, run_gui
+from ui.mainwindow import ChangePasswordDialog, MainWindow, describe_database
+
+
+def open_window(hall: HallDesk, actor: Actor, qtbot: QtBot, *, calendar_notice: bool = False) -> MainWindow:
+    window = create_main_window(hall, actor, calendar_notice=calendar_notice)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    settle()
+    return window
+
+
+def status_texts(window: MainWindow) -> list[str]:
+    labels = (window.user_label, window.role_label, window.dept_label, window.counter_label, window.db_label)
+    return [label.text() for label in labels if label.isVisible()]
+
+
+def test_admin_gets_five_pages(hall: HallDesk, admin: Actor, qtbot: QtBot, message_boxes: MessageBoxes) -> None:
+    window = open_window(hall, admin, qtbot)
+    assert window.page_titles() == ["事项目录", "用户管理", "窗口管理", "大厅设置", "节假日"]
+    assert window.stack.count() == 5 and window.nav.isVisible()
+    assert window.current_page_key() == "catalog"
+    catalog_page = window.page("catalog")
+    assert isinstance(catalog_page, CatalogPage) and catalog_page.is_loaded()
+    assert not window.page("users").is_loaded()  # pages load when first shown
+
+    window.nav.setFocus()
+    qtbot.keyClick(window.nav, Qt.Key.Key_Down)  # the navigation works with the arrow keys
+    assert window.current_page_key() == "users"
+    settle()
+    assert window.page("users").is_loaded()
+    window.show_page("holidays")
+    settle()
+    assert window.page("holidays").is_loaded()
+
+    texts = status_texts(window)
+    assert texts[:2] == ["系统管理员", "系统管理员"]
+    assert not window.counter_label.isVisible()  # an admin sits at no counter
+    assert window.db_label.text() == describe_database(hall.url)
+    warning = hall_service.calendar_status(hall.uow()).warning
+    assert window.calendar_label.isVisible() == bool(warning)
+    if warning:
+        assert warning in window.calendar_label.text()
+    assert message_boxes.shown == [] and window.calendar_notice_box is None
+
+
+def test_clerk_gets_only_the_catalog(hall: HallDesk, qtbot: QtBot) -> None:
+    clerk = log_in(hall, "clerk1")
+    window = open_window(hall, clerk, qtbot)
+    assert window.page_titles() == ["事项目录"]
+    assert window.page_keys() == ["catalog"] and window.stack.count() == 1
+    assert not window.nav.isVisible()  # one page needs no navigation
+    assert status_texts(window)[:2] == ["综合窗口一", "综合窗口人员"]
+    assert window.counter_label.text() == "1号窗口"
+    assert not window.calendar_label.isVisible()  # the calendar is the admin's business
+    page = window.page("catalog")
+    assert isinstance(page, CatalogPage)
+    assert not page.edit_button.isVisible() and not page.new_button.isVisible()
+
+
+def test_chief_rep_sees_department_in_status_bar(hall: HallDesk, qtbot: QtBot) -> None:
+    chief = log_in(hall, "chief_scj")
+    window = open_window(hall, chief, qtbot)
+    assert window.page_titles() == ["事项目录"]
+    assert "首席代表" in status_texts(window) and "区市场监管局" in status_texts(window)
+    page = window.page("catalog")
+    assert isinstance(page, CatalogPage) and page.selected_dept_code() == "SCJ"
+
+
+def test_admin_calendar_notice_opens_without_blocking(hall: HallDesk, admin: Actor, qtbot: QtBot) -> None:
+    window = open_window(hall, admin, qtbot, calendar_notice=True)
+    warning = hall_service.calendar_status(hall.uow()).warning
+    if not warning:
+        pytest.skip("no calendar warning today")
+    box = window.calendar_notice_box
+    assert box is not None and box.isVisible() and box.text() == warning
+    box.accept()
+    settle()
+    window.refresh_calendar_status()
+    settle()
+    assert window.calendar_notice_box is None  # once per login
+
+
+def test_change_password(hall: HallDesk, qtbot: QtBot, message_boxes: MessageBoxes) -> None:
+    clerk = log_in(hall, "clerk1")
+    window = open_window(hall, clerk, qtbot)
+    dialog = window.change_password()
+    assert isinstance(dialog, ChangePasswordDialog) and dialog.isVisible()
+    qtbot.keyClicks(dialog.old_edit, "not-the-old-1")
+    qtbot.keyClicks(dialog.passwords.password_edit, "Counter2026")
+    qtbot.keyClicks(dialog.passwords.repeat_edit, "Counter2026")
+    qtbot.keyClick(dialog.passwords.repeat_edit, Qt.Key.Key_Return)
+    assert message_boxes.texts("warning") == ["原密码不正确"]
+    assert dialog.isVisible()
+
+    dialog.old_edit.clear()
+    qtbot.keyClicks(dialog.old_edit, DEMO_PASSWORD)
+    with qtbot.waitSignal(dialog.saved):
+        qtbot.keyClick(dialog.old_edit, Qt.Key.Key_Return)
+    assert not dialog.isVisible()
+    assert log_in(hall, "clerk1", "Counter2026").username == "clerk1"
+    assert window.statusBar().currentMessage().startswith("密码已修改")
+
+
+def test_login_logout_cycle(hall: HallDesk, qtbot: QtBot) -> None:
+    session = GuiSession(hall, "supervisor")
+    qtbot.addWidget(session.login_window)
+    session.start()
+    qtbot.waitExposed(session.login_window)
+    settle()
+    qtbot.keyClicks(session.login_window.password_edit, DEMO_PASSWORD)
+    qtbot.keyClick(session.login_window.password_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: session.main_window is not None, timeout=10_000)
+    window = session.main_window
+    assert window is not None
+    qtbot.addWidget(window)
+    assert window.isVisible() and not session.login_window.isVisible()
+    assert window.actor.role == "supervisor" and window.page_titles() == ["事项目录"]
+    settle()
+
+    window.logout_action.trigger()
+    assert session.main_window is None and not window.isVisible()
+    assert session.login_window.isVisible()
+    assert session.login_window.username_edit.text() == "supervisor"
+    assert session.login_window.password_edit.text() == ""
+
+
+def test_run_gui_reports_an_unusable_database(message_boxes: MessageBoxes) -> None:
+    assert run_gui("oracle://nobody@127.0.0.1/nothing", None) == 1
+    assert message_boxes.shown and message_boxes.shown[0][:2] == ("critical", "无法打开数据库")
+    assert "oracle" in message_boxes.shown[0][2]
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("sqlite:////var/lib/halldesk/halldesk.sqlite3", "SQLite · halldesk.sqlite3"),
+        ("sqlite://", "SQLite · 内存数据库"),
+        ("postgresql+psycopg://hd:s3cret@10.0.0.5:5432/halldesk", "PostgreSQL · 10.0.0.5:5432/halldesk"),
+        ("mysql+pymysql://root:pw@db.local/hd?charset=utf8mb4", "MySQL/MariaDB · db.local/hd"),
+    ],
+)
+def test_describe_database_hides_credentials(url: str, shown: str) -> None:
+    assert describe_database(url) == shown
+    assert "s3cret" not in describe_database(url) and "hd:" not in describe_database(url)

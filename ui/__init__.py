@@ -1,0 +1,1 @@
+"""HallDesk's Qt desktop GUI: widgets over the services in ``app/`` (never the database directly)."""

@@ -1,0 +1,910 @@
+"""The admin's pages: 用户管理, 窗口管理, 大厅设置, 节假日.
+
+Lists load off the GUI thread (``ui.worker``); saves are short and run on the GUI thread under
+``run_guarded`` so that a refusal leaves the dialog open with the user's input.  Form pages have
+symmetric ``load()`` / ``save()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QRegularExpressionValidator, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import accounts, catalog
+from app import hall as hall_service
+from app.accounts import COUNTER_KINDS, CounterView, UserView
+from app.auth import DEPT_ROLES, ROLES, Actor
+from app.catalog import DepartmentView
+from app.context import HallDesk
+from app.hall import CalendarStatus, HallSettings
+from app.workdays import package_knows_year
+from ui.errors import confirm, run_guarded
+from ui.models import CounterTableModel, OverrideTableModel, UserTableModel
+from ui.widgets import (
+    PasswordFields,
+    banner,
+    buddy_label,
+    busy_cursor,
+    dialog_buttons,
+    error_label,
+    fit_columns,
+    format_date,
+    set_error,
+    set_tab_order,
+    table_view,
+    to_date,
+    to_qdate,
+)
+from ui.worker import run_in_background
+
+_ASCII_NAME = QRegularExpressionValidator(r"[A-Za-z0-9_.\-]{0,32}")
+
+
+def _page_layout(widget: QWidget) -> QVBoxLayout:
+    layout = QVBoxLayout(widget)
+    layout.setContentsMargins(0, 0, 0, 0)
+    return layout
+
+
+def _title(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("pageTitle")
+    return label
+
+
+# ---- 用户管理 ---------------------------------------------------------------------------------------
+
+
+class UserDialog(QDialog):
+    """Add a user (with a first password) or edit one (name, role, department, counter, enabled).
+
+    Signals:
+        saved(UserView): the service stored the user.
+    """
+
+    saved = Signal(object)
+
+    def __init__(
+        self,
+        hall: HallDesk,
+        actor: Actor,
+        departments: Sequence[DepartmentView],
+        counters: Sequence[CounterView],
+        user: UserView | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._hall = hall
+        self._actor = actor
+        self._user = user
+        self.setWindowTitle(f"编辑用户 — {user.username}" if user else "新增用户")
+
+        self.username_edit = QLineEdit(user.username if user else "")
+        self.username_edit.setValidator(_ASCII_NAME)
+        self.username_edit.setReadOnly(user is not None)
+        self.username_edit.setPlaceholderText("字母开头，如 clerk3")
+        self.full_name_edit = QLineEdit(user.full_name if user else "")
+        self.full_name_edit.setMaxLength(64)
+        self.role_combo = QComboBox()
+        for key, name in ROLES.items():
+            self.role_combo.addItem(name, key)
+        self.role_combo.setCurrentIndex(max(0, self.role_combo.findData(user.role if user else "clerk")))
+        self.dept_combo = QComboBox()
+        self.dept_combo.addItem("（无）", None)
+        for d in departments:
+            self.dept_combo.addItem(d.name, d.code)
+        self.dept_combo.setCurrentIndex(max(0, self.dept_combo.findData(user.dept if user else None)))
+        self.counter_combo = QComboBox()
+        self.counter_combo.addItem("（无）", None)
+        for c in counters:
+            if c.active or (user is not None and user.counter == c.number):
+                self.counter_combo.addItem(f"{c.number}号 {c.name}", c.number)
+        self.counter_combo.setCurrentIndex(max(0, self.counter_combo.findData(user.counter if user else None)))
+
+        form = QFormLayout()
+        form.addRow(buddy_label("用户名(&U)", self.username_edit), self.username_edit)
+        form.addRow(buddy_label("姓名(&N)", self.full_name_edit), self.full_name_edit)
+        form.addRow(buddy_label("角色(&O)", self.role_combo), self.role_combo)
+        form.addRow(buddy_label("部门(&D)", self.dept_combo), self.dept_combo)
+        form.addRow(buddy_label("窗口(&W)", self.counter_combo), self.counter_combo)
+        self.passwords: PasswordFields | None = None
+        self.active_check: QCheckBox | None = None
+        if user is None:
+            self.passwords = PasswordFields()
+            self.passwords.add_to(form, "初始密码(&P)")
+        else:
+            self.active_check = QCheckBox("启用此账户(&A)")
+            self.active_check.setChecked(user.active)
+            form.addRow("", self.active_check)
+
+        self.error_label = error_label()
+        buttons, self.ok_button = dialog_buttons(self, "保存(&S)")
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(440)
+
+        self.role_combo.currentIndexChanged.connect(self._role_changed)
+        self._role_changed()
+        (self.full_name_edit if user else self.username_edit).setFocus()
+
+    def role(self) -> str:
+        return str(self.role_combo.currentData())
+
+    def dept(self) -> str | None:
+        if not self.dept_combo.isEnabled():
+            # Keep what the user already had (e.g. a supervisor's office); a new one gets none.
+            return self._user.dept if self._user else None
+        code = self.dept_combo.currentData()
+        return str(code) if code else None
+
+    def counter(self) -> int | None:
+        number = self.counter_combo.currentData()
+        return int(number) if number is not None else None
+
+    def _role_changed(self) -> None:
+        # Only back-office roles belong to a department (the service insists on one for them).
+        self.dept_combo.setEnabled(self.role() in DEPT_ROLES)
+
+    def save(self) -> UserView | None:
+        if self.passwords is not None and (problem := self.passwords.problem()):
+            set_error(self.error_label, problem)
+            self.passwords.password_edit.setFocus()
+            return None
+        set_error(self.error_label, "")
+        hall, actor = self._hall, self._actor
+        name, role, dept, counter = self.full_name_edit.text(), self.role(), self.dept(), self.counter()
+        if self._user is None:
+            username = self.username_edit.text()
+            password = self.passwords.value() if self.passwords else ""
+            with busy_cursor():  # argon2 hashing takes a moment
+                result = run_guarded(self, lambda: accounts.add_user(
+                    hall.uow(), actor, username=username, full_name=name, role=role, password=password,
+                    dept=dept, counter=counter))
+        else:
+            username = self._user.username
+            active = self.active_check.isChecked() if self.active_check else True
+            result = run_guarded(self, lambda: accounts.update_user(
+                hall.uow(), actor, username, full_name=name, role=role, dept=dept, counter=counter, active=active))
+        if result is None:
+            return None
+        self.saved.emit(result)
+        self.accept()
+        return result
+
+
+class ResetPasswordDialog(QDialog):
+    """An admin sets a new password for someone who forgot theirs.
+
+    Signals:
+        saved(str): the password of this user name was changed.
+    """
+
+    saved = Signal(str)
+
+    def __init__(self, hall: HallDesk, actor: Actor, user: UserView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._hall = hall
+        self._actor = actor
+        self._username = user.username
+        self.setWindowTitle(f"重置密码 — {user.full_name}（{user.username}）")
+        self.passwords = PasswordFields()
+        form = QFormLayout()
+        self.passwords.add_to(form)
+        note = QLabel("重置后账户的锁定同时解除。请把新密码当面告知本人，并提醒其登录后在“账户 → 修改密码”中修改。")
+        note.setWordWrap(True)
+        note.setObjectName("hintLabel")
+        self.error_label = error_label()
+        buttons, self.ok_button = dialog_buttons(self, "重置(&S)")
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(420)
+        self.passwords.password_edit.setFocus()
+
+    def save(self) -> bool:
+        if problem := self.passwords.problem():
+            set_error(self.error_label, problem)
+            return False
+        hall, actor, username, password = self._hall, self._actor, self._username, self.passwords.value()
+
+        def change() -> bool:
+            accounts.set_password(hall.uow(), actor, username, password)
+            return True
+
+        with busy_cursor():
+            done = run_guarded(self, change)
+        if not done:
+            return False
+        self.saved.emit(username)
+        self.accept()
+        return True
+
+
+class UsersPage(QWidget):
+    """All accounts; add, edit, reset a password, unlock after too many wrong passwords.
+
+    Signals:
+        status_message(str): something the main window's status bar should show for a while.
+    """
+
+    status_message = Signal(str)
+
+    def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._hall = hall
+        self._actor = actor
+        self._departments: list[DepartmentView] = []
+        self._counters: list[CounterView] = []
+        self._select: str | None = None
+        self._loaded = False
+        self.dialog: QDialog | None = None
+
+        self.model = UserTableModel(parent=self)
+        self.view = table_view(self.model)
+        fit_columns(self.view, stretch=3)
+        self.add_button = QPushButton("新增用户(&N)")
+        self.edit_button = QPushButton("编辑(&E)")
+        self.password_button = QPushButton("重置密码(&P)")
+        self.unlock_button = QPushButton("解锁(&K)")
+        self.unlock_button.setToolTip("连续5次密码错误的账户被锁定15分钟；解锁后可立即登录")
+        self.refresh_button = QPushButton("刷新(&R)")
+        tools = QHBoxLayout()
+        tools.addWidget(_title("用户管理"), 1)
+        for b in (self.add_button, self.edit_button, self.password_button, self.unlock_button, self.refresh_button):
+            tools.addWidget(b)
+        layout = _page_layout(self)
+        layout.addLayout(tools)
+        layout.addWidget(self.view, 1)
+        set_tab_order(self.add_button, self.edit_button, self.password_button, self.unlock_button,
+                      self.refresh_button, self.view)
+
+        self.add_button.clicked.connect(self.add_user)
+        self.edit_button.clicked.connect(self.edit_user)
+        self.password_button.clicked.connect(self.reset_password)
+        self.unlock_button.clicked.connect(self.unlock_user)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.view.activated.connect(self.edit_user)
+        self.view.selectionModel().currentChanged.connect(self._update_buttons)
+        self._update_buttons()
+
+    def is_loaded(self) -> bool:
+        return self._loaded
+
+    def refresh(self) -> None:
+        hall, actor = self._hall, self._actor
+        if self._select is None:
+            self._select = self.selected_username()
+
+        def load() -> tuple[list[UserView], list[DepartmentView], list[CounterView]]:
+            return (accounts.list_users(hall.uow(), actor), catalog.list_departments(hall.uow()),
+                    accounts.list_counters(hall.uow()))
+
+        run_in_background(load, self._loaded_data, owner=self)
+
+    def _loaded_data(self, data: tuple[list[UserView], list[DepartmentView], list[CounterView]]) -> None:
+        users, self._departments, self._counters = data
+        self.model.set_departments({d.code: d.name for d in self._departments})
+        self.model.set_rows(users)
+        self._loaded = True
+        row = self.model.row_of(self._select)
+        self._select = None
+        self.view.setCurrentIndex(self.model.index(max(row, 0), 0))
+        self._update_buttons()
+
+    def selected_user(self) -> UserView | None:
+        index = self.view.currentIndex()
+        return self.model.row_at(index.row()) if index.isValid() else None
+
+    def selected_username(self) -> str | None:
+        user = self.selected_user()
+        return user.username if user else None
+
+    def select_user(self, username: str) -> bool:
+        row = self.model.row_of(username)
+        if row >= 0:
+            self.view.setCurrentIndex(self.model.index(row, 0))
+        return row >= 0
+
+    def _update_buttons(self) -> None:
+        user = self.selected_user()
+        for b in (self.edit_button, self.password_button):
+            b.setEnabled(user is not None)
+        self.unlock_button.setEnabled(user is not None and user.locked)
+
+    def _open(self, dialog: QDialog) -> None:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(self._dialog_closed)
+        self.dialog = dialog
+        dialog.open()
+
+    def _dialog_closed(self) -> None:
+        self.dialog = None
+        self.view.setFocus()
+
+    def add_user(self) -> UserDialog:
+        dialog = UserDialog(self._hall, self._actor, self._departments, self._counters, parent=self)
+        dialog.saved.connect(self._user_added)
+        self._open(dialog)
+        return dialog
+
+    def edit_user(self) -> UserDialog | None:
+        user = self.selected_user()
+        if user is None:
+            return None
+        dialog = UserDialog(self._hall, self._actor, self._departments, self._counters, user, parent=self)
+        dialog.saved.connect(self._user_saved)
+        self._open(dialog)
+        return dialog
+
+    def reset_password(self) -> ResetPasswordDialog | None:
+        user = self.selected_user()
+        if user is None:
+            return None
+        dialog = ResetPasswordDialog(self._hall, self._actor, user, parent=self)
+        dialog.saved.connect(self._password_reset)
+        self._open(dialog)
+        return dialog
+
+    def unlock_user(self) -> bool:
+        user = self.selected_user()
+        if user is None:
+            return False
+        hall, actor, username = self._hall, self._actor, user.username
+
+        def unlock() -> bool:
+            accounts.unlock_user(hall.uow(), actor, username)
+            return True
+
+        if not run_guarded(self, unlock):
+            return False
+        self._saved(user, f"已解锁 {username}")
+        return True
+
+    # Dialogs report back to bound methods, never to lambdas: a lambda holding ``self`` on a dialog's
+    # signal can keep this page alive until the dialog's own destruction, and then destroy it from there.
+    def _user_added(self, user: UserView) -> None:
+        self._saved(user, f"已新增用户 {user.username}（{user.full_name}）")
+
+    def _user_saved(self, user: UserView) -> None:
+        self._saved(user, f"已保存用户 {user.username}")
+
+    def _password_reset(self, username: str) -> None:
+        self._saved(None, f"已重置 {username} 的密码")
+
+    def _saved(self, user: UserView | None, message: str) -> None:
+        self.status_message.emit(message)
+        self._select = user.username if user else self.selected_username()
+        self.refresh()
+
+
+# ---- 窗口管理 ---------------------------------------------------------------------------------------
+
+
+class CounterDialog(QDialog):
+    """Add a counter (窗口) or edit one: name, kind, receipt printer address, enabled.
+
+    Signals:
+        saved(CounterView): the service stored the counter.
+    """
+
+    saved = Signal(object)
+
+    def __init__(self, hall: HallDesk, actor: Actor, counter: CounterView | None = None, next_number: int = 1,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._hall = hall
+        self._actor = actor
+        self.setWindowTitle(f"编辑窗口 — {counter.number}号" if counter else "新增窗口")
+        self.number_spin = QSpinBox()
+        self.number_spin.setRange(1, 99)
+        self.number_spin.setSuffix(" 号")
+        self.number_spin.setValue(counter.number if counter else next_number)
+        self.number_spin.setEnabled(counter is None)  # the number is printed in case numbers: never renumber
+        self.name_edit = QLineEdit(counter.name if counter else "")
+        self.name_edit.setMaxLength(64)
+        self.kind_combo = QComboBox()
+        for key, name in COUNTER_KINDS.items():
+            self.kind_combo.addItem(name, key)
+        self.kind_combo.setCurrentIndex(max(0, self.kind_combo.findData(counter.kind if counter else "comprehensive")))
+        self.printer_edit = QLineEdit(counter.printer_uri if counter else "")
+        self.printer_edit.setPlaceholderText("如 tcp://192.168.1.50:9100 或 usb://0x0416:0x5011")
+        self.active_check = QCheckBox("启用(&A)")
+        self.active_check.setChecked(counter.active if counter else True)
+        form = QFormLayout()
+        form.addRow(buddy_label("窗口号(&U)", self.number_spin), self.number_spin)
+        form.addRow(buddy_label("名称(&N)", self.name_edit), self.name_edit)
+        form.addRow(buddy_label("类型(&K)", self.kind_combo), self.kind_combo)
+        form.addRow(buddy_label("打印机地址(&P)", self.printer_edit), self.printer_edit)
+        form.addRow("", self.active_check)
+        buttons, self.ok_button = dialog_buttons(self, "保存(&S)")
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(460)
+        (self.number_spin if counter is None else self.name_edit).setFocus()
+
+    def save(self) -> CounterView | None:
+        hall, actor = self._hall, self._actor
+        number, name, printer = self.number_spin.value(), self.name_edit.text(), self.printer_edit.text()
+        kind, active = str(self.kind_combo.currentData()), self.active_check.isChecked()
+        result = run_guarded(self, lambda: accounts.save_counter(
+            hall.uow(), actor, number=number, name=name, kind=kind, printer_uri=printer, active=active))
+        if result is None:
+            return None
+        self.saved.emit(result)
+        self.accept()
+        return result
+
+
+class CountersPage(QWidget):
+    """The hall's counters and the receipt printer each one prints on.
+
+    Signals:
+        status_message(str): something the main window's status bar should show for a while.
+    """
+
+    status_message = Signal(str)
+
+    def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._hall = hall
+        self._actor = actor
+        self._select: int | None = None
+        self._loaded = False
+        self.dialog: CounterDialog | None = None
+        self.model = CounterTableModel(parent=self)
+        self.view = table_view(self.model)
+        fit_columns(self.view, stretch=3)
+        self.add_button = QPushButton("新增窗口(&N)")
+        self.edit_button = QPushButton("编辑(&E)")
+        self.refresh_button = QPushButton("刷新(&R)")
+        tools = QHBoxLayout()
+        tools.addWidget(_title("窗口管理"), 1)
+        for b in (self.add_button, self.edit_button, self.refresh_button):
+            tools.addWidget(b)
+        note = QLabel("打印机地址用于该窗口打印受理回执（热敏小票）。窗口号会出现在办件编号中，建成后不能修改。")
+        note.setObjectName("hintLabel")
+        note.setWordWrap(True)
+        layout = _page_layout(self)
+        layout.addLayout(tools)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(note)
+        set_tab_order(self.add_button, self.edit_button, self.refresh_button, self.view)
+        self.add_button.clicked.connect(self.add_counter)
+        self.edit_button.clicked.connect(self.edit_counter)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.view.activated.connect(self.edit_counter)
+        self.view.selectionModel().currentChanged.connect(self._update_buttons)
+        self._update_buttons()
+
+    def is_loaded(self) -> bool:
+        return self._loaded
+
+    def refresh(self) -> None:
+        hall = self._hall
+        if self._select is None:
+            self._select = self.selected_number()
+        run_in_background(lambda: accounts.list_counters(hall.uow()), self._loaded_data, owner=self)
+
+    def _loaded_data(self, counters: list[CounterView]) -> None:
+        self.model.set_rows(counters)
+        self._loaded = True
+        row = self.model.row_of(self._select)
+        self._select = None
+        self.view.setCurrentIndex(self.model.index(max(row, 0), 0))
+        self._update_buttons()
+
+    def selected_counter(self) -> CounterView | None:
+        index = self.view.currentIndex()
+        return self.model.row_at(index.row()) if index.isValid() else None
+
+    def selected_number(self) -> int | None:
+        counter = self.selected_counter()
+        return counter.number if counter else None
+
+    def select_counter(self, number: int) -> bool:
+        row = self.model.row_of(number)
+        if row >= 0:
+            self.view.setCurrentIndex(self.model.index(row, 0))
+        return row >= 0
+
+    def _update_buttons(self) -> None:
+        self.edit_button.setEnabled(self.selected_counter() is not None)
+
+    def add_counter(self) -> CounterDialog:
+        numbers = {c.number for c in self.model.rows()}
+        next_number = next((n for n in range(1, 100) if n not in numbers), 99)
+        return self._open(CounterDialog(self._hall, self._actor, None, next_number, parent=self))
+
+    def edit_counter(self) -> CounterDialog | None:
+        counter = self.selected_counter()
+        if counter is None:
+            return None
+        return self._open(CounterDialog(self._hall, self._actor, counter, parent=self))
+
+    def _open(self, dialog: CounterDialog) -> CounterDialog:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(self._saved)
+        dialog.finished.connect(self._dialog_closed)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _dialog_closed(self) -> None:
+        self.dialog = None
+        self.view.setFocus()
+
+    def _saved(self, counter: CounterView) -> None:
+        self.status_message.emit(f"已保存 {counter.number}号窗口（{counter.name}）")
+        self._select = counter.number
+        self.refresh()
+
+
+# ---- 大厅设置 ---------------------------------------------------------------------------------------
+
+
+class HallSettingsPage(QWidget):
+    """The hall's name, code, area code, address and phone, as printed on every page.
+
+    ``load()`` fills the form from the database, ``save()`` writes the form back.
+
+    Signals:
+        saved(HallSettings): the settings were stored.
+        status_message(str): something the main window's status bar should show for a while.
+    """
+
+    saved = Signal(object)
+    status_message = Signal(str)
+
+    def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._hall = hall
+        self._actor = actor
+        self._loaded = False
+        self.name_edit = QLineEdit()
+        self.code_edit = QLineEdit()
+        self.code_edit.setValidator(QRegularExpressionValidator(r"[A-Za-z]{0,4}"))
+        self.code_edit.setToolTip("1–4位大写字母，用于办件编号，如 XJ")
+        self.area_edit = QLineEdit()
+        self.area_edit.setValidator(QRegularExpressionValidator(r"\d{0,6}"))
+        self.area_edit.setToolTip("GB/T 2260 六位行政区划代码，新建区为 360112")
+        self.address_edit = QLineEdit()
+        self.phone_edit = QLineEdit()
+        self.phone_edit.setValidator(QRegularExpressionValidator(r"[0-9\-]{0,20}"))
+        form = QFormLayout()
+        form.addRow(buddy_label("大厅名称(&N)", self.name_edit), self.name_edit)
+        form.addRow(buddy_label("大厅代码(&C)", self.code_edit), self.code_edit)
+        form.addRow(buddy_label("行政区划代码(&A)", self.area_edit), self.area_edit)
+        form.addRow(buddy_label("地址(&D)", self.address_edit), self.address_edit)
+        form.addRow(buddy_label("电话(&T)", self.phone_edit), self.phone_edit)
+        note = QLabel("这些信息会印在每一张受理回执、通知书和签收单上；大厅代码是办件编号的开头，"
+                      "已打印的编号不会随之改变。")
+        note.setObjectName("hintLabel")
+        note.setWordWrap(True)
+        self.save_button = QPushButton("保存(&S)")
+        self.revert_button = QPushButton("还原(&Z)")
+        self.revert_button.setToolTip("放弃未保存的修改，重新读取")
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.revert_button)
+        buttons.addWidget(self.save_button)
+        box = QGroupBox("大厅信息")
+        box.setLayout(form)
+        # Form, note and buttons in one column of reading width, not spread over a wide screen.
+        column = QWidget()
+        column.setMaximumWidth(760)
+        column_layout = QVBoxLayout(column)
+        column_layout.setContentsMargins(0, 0, 0, 0)
+        column_layout.addWidget(box)
+        column_layout.addWidget(note)
+        column_layout.addLayout(buttons)
+        layout = _page_layout(self)
+        layout.addWidget(_title("大厅设置"))
+        layout.addWidget(column)
+        layout.addStretch(1)
+        set_tab_order(self.name_edit, self.code_edit, self.area_edit, self.address_edit, self.phone_edit,
+                      self.revert_button, self.save_button)
+        self.save_button.clicked.connect(self.save)
+        self.revert_button.clicked.connect(self.load)
+        QShortcut(QKeySequence.StandardKey.Save, self, self.save, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+    def is_loaded(self) -> bool:
+        return self._loaded
+
+    def refresh(self) -> None:
+        self.load()
+
+    def form_settings(self) -> HallSettings:
+        return HallSettings(
+            name=self.name_edit.text(), code=self.code_edit.text().upper(), area_code=self.area_edit.text(),
+            address=self.address_edit.text(), phone=self.phone_edit.text(),
+        )
+
+    def set_form(self, settings: HallSettings) -> None:
+        self.name_edit.setText(settings.name)
+        self.code_edit.setText(settings.code)
+        self.area_edit.setText(settings.area_code)
+        self.address_edit.setText(settings.address)
+        self.phone_edit.setText(settings.phone)
+
+    def load(self) -> bool:
+        hall = self._hall
+        settings = run_guarded(self, lambda: hall_service.get_hall_settings(hall.uow()))
+        if settings is None:
+            return False
+        self.set_form(settings)
+        self._loaded = True
+        return True
+
+    def save(self) -> HallSettings | None:
+        hall, actor, settings = self._hall, self._actor, self.form_settings()
+        result = run_guarded(self, lambda: hall_service.save_hall_settings(hall.uow(), actor, settings))
+        if result is None:
+            return None
+        self.set_form(result)  # the service trims; show what was stored
+        self.saved.emit(result)
+        self.status_message.emit("大厅设置已保存")
+        return result
+
+
+# ---- 节假日 -----------------------------------------------------------------------------------------
+
+
+class HolidaysPage(QWidget):
+    """Working-day calendar overrides per year, confirming a year, and a small due-date calculator.
+
+    Signals:
+        calendar_changed(): an override was added or removed, or a year confirmed (the main window
+            re-reads the calendar warning).
+        status_message(str): something the main window's status bar should show for a while.
+    """
+
+    calendar_changed = Signal()
+    status_message = Signal(str)
+
+    def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._hall = hall
+        self._actor = actor
+        self._loaded = False
+        self._generation = 0
+        self.status: CalendarStatus | None = None
+        this_year = hall_service.today().year
+
+        self.warning_banner = banner()
+        self.year_spin = QSpinBox()
+        self.year_spin.setRange(2000, 2100)
+        self.year_spin.setValue(this_year)
+        self.year_spin.setSuffix(" 年")
+        self.year_state = QLabel()
+        self.confirm_button = QPushButton("确认本年安排已录入(&C)")
+        self.confirm_button.setToolTip("录入国务院公布的本年放假和调休安排后确认；确认后该年的到期日期不再标记为“待定”")
+        year_row = QHBoxLayout()
+        year_row.addWidget(buddy_label("年份(&Y)", self.year_spin))
+        year_row.addWidget(self.year_spin)
+        year_row.addWidget(self.year_state, 1)
+        year_row.addWidget(self.confirm_button)
+
+        self.model = OverrideTableModel(parent=self)
+        self.view = table_view(self.model)
+        fit_columns(self.view, stretch=2)
+        self.remove_button = QPushButton("删除所选调整(&D)")
+        table_label = buddy_label("本年调整(&L)", self.view)
+        table_label.setObjectName("sectionTitle")
+        left = QVBoxLayout()
+        left.addWidget(table_label)
+        left.addWidget(self.view, 1)
+        left.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignLeft)
+
+        # ---- add an override
+        self.date_edit = QDateEdit()
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("yyyy-MM-dd")
+        self.date_edit.setDate(to_qdate(date(this_year, 1, 1)))
+        self.workday_radio = QRadioButton("上班（调休工作日）(&W)")
+        self.off_radio = QRadioButton("放假（休息日）(&O)")
+        self.off_radio.setChecked(True)
+        kind_group = QButtonGroup(self)
+        kind_group.addButton(self.workday_radio)
+        kind_group.addButton(self.off_radio)
+        kinds = QHBoxLayout()
+        kinds.addWidget(self.off_radio)
+        kinds.addWidget(self.workday_radio)
+        kinds.addStretch(1)
+        self.note_edit = QLineEdit()
+        self.note_edit.setPlaceholderText("如：春节调休上班")
+        self.add_button = QPushButton("添加(&A)")
+        add_form = QFormLayout()
+        add_form.addRow(buddy_label("日期(&T)", self.date_edit), self.date_edit)
+        add_form.addRow("类型", kinds)
+        add_form.addRow(buddy_label("说明(&N)", self.note_edit), self.note_edit)
+        add_form.addRow("", self.add_button)
+        add_box = QGroupBox("添加调整")
+        add_box.setLayout(add_form)
+
+        # ---- due-date calculator
+        self.calc_start = QDateEdit()
+        self.calc_start.setCalendarPopup(True)
+        self.calc_start.setDisplayFormat("yyyy-MM-dd")
+        self.calc_start.setDate(to_qdate(hall_service.today()))
+        self.calc_days = QSpinBox()
+        self.calc_days.setRange(0, 365)
+        self.calc_days.setValue(5)
+        self.calc_days.setSuffix(" 个工作日")
+        self.calc_button = QPushButton("计算(&J)")
+        self.calc_result = QLabel("—")
+        self.calc_result.setObjectName("calcResult")
+        self.calc_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        calc_form = QFormLayout()
+        calc_form.addRow(buddy_label("起算日(&S)", self.calc_start), self.calc_start)
+        calc_form.addRow(buddy_label("期限(&X)", self.calc_days), self.calc_days)
+        calc_form.addRow("", self.calc_button)
+        calc_form.addRow("到期日", self.calc_result)
+        calc_note = QLabel("起算日当天不计，从下一个工作日数起。")
+        calc_note.setObjectName("hintLabel")
+        calc_note.setWordWrap(True)
+        calc_form.addRow(calc_note)
+        calc_box = QGroupBox("工作日计算")
+        calc_box.setLayout(calc_form)
+
+        right = QVBoxLayout()
+        right.addWidget(add_box)
+        right.addWidget(calc_box)
+        right.addStretch(1)
+        columns = QHBoxLayout()
+        columns.addLayout(left, 3)
+        columns.addLayout(right, 2)
+        layout = _page_layout(self)
+        layout.addWidget(_title("节假日"))
+        layout.addWidget(self.warning_banner)
+        layout.addLayout(year_row)
+        layout.addLayout(columns, 1)
+        set_tab_order(self.year_spin, self.confirm_button, self.view, self.remove_button, self.date_edit,
+                      self.off_radio, self.workday_radio, self.note_edit, self.add_button, self.calc_start,
+                      self.calc_days, self.calc_button)
+
+        self.year_spin.valueChanged.connect(self._year_changed)
+        self.confirm_button.clicked.connect(self.confirm_selected_year)
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.add_button.clicked.connect(self.add_override)
+        self.note_edit.returnPressed.connect(self.add_override)
+        self.calc_button.clicked.connect(self.calculate)
+        self.view.selectionModel().currentChanged.connect(self._update_buttons)
+        QShortcut(QKeySequence(Qt.Key.Key_Delete), self.view, self.remove_selected,
+                  context=Qt.ShortcutContext.WidgetShortcut)
+        self._update_buttons()
+
+    def is_loaded(self) -> bool:
+        return self._loaded
+
+    def year(self) -> int:
+        return self.year_spin.value()
+
+    def refresh(self) -> None:
+        self._generation += 1
+        generation, hall, year = self._generation, self._hall, self.year()
+
+        def load() -> tuple[list[hall_service.CalendarOverrideView], CalendarStatus]:
+            return hall_service.list_overrides(hall.uow(), year), hall_service.calendar_status(hall.uow())
+
+        run_in_background(load, lambda data: self._loaded_data(generation, data), owner=self)
+
+    def _loaded_data(self, generation: int,
+                     data: tuple[list[hall_service.CalendarOverrideView], CalendarStatus]) -> None:
+        if generation != self._generation:
+            return
+        overrides, self.status = data
+        if not self._loaded and self.status.unknown_years and self.year() not in self.status.unknown_years:
+            # First visit: open on the year that still needs its arrangement entered.
+            self._loaded = True
+            self.year_spin.setValue(self.status.unknown_years[0])  # reloads for that year
+            return
+        self.model.set_rows(overrides)
+        self._loaded = True
+        warning = self.status.warning or ""
+        self.warning_banner.setText(warning)
+        self.warning_banner.setVisible(bool(warning))
+        year = self.year()
+        if year in self.status.confirmed_years:
+            state = "已由管理员确认"
+        elif package_knows_year(year):
+            state = "国务院安排已内置，无需录入"
+        else:
+            state = "尚未确认：涉及该年的到期日期为“待定”"
+        self.year_state.setText(f"{year}年：{state}，共{len(overrides)}条调整")
+        self._update_buttons()
+
+    def _year_changed(self) -> None:
+        current = to_date(self.date_edit.date())
+        if current.year != self.year():
+            self.date_edit.setDate(to_qdate(date(self.year(), 1, 1)))
+        self.refresh()
+
+    def _update_buttons(self) -> None:
+        self.remove_button.setEnabled(self.view.currentIndex().isValid())
+        # Years the calendar package knows need no confirmation; confirmed ones need it only once.
+        confirmed = self.status is not None and self.year() in self.status.confirmed_years
+        self.confirm_button.setEnabled(not confirmed and not package_knows_year(self.year()))
+
+    def _changed(self, message: str, moved: int | None) -> None:
+        if moved:
+            message += f"；{moved}个在办件的到期日期已重新计算"
+        self.status_message.emit(message)
+        self.calendar_changed.emit()
+        self.refresh()
+
+    def add_override(self) -> bool:
+        hall, actor = self._hall, self._actor
+        day, workday, note = to_date(self.date_edit.date()), self.workday_radio.isChecked(), self.note_edit.text()
+        moved = run_guarded(self, lambda: hall_service.set_override(hall.uow(), actor, day, workday, note))
+        if moved is None:
+            return False
+        self.note_edit.clear()
+        if day.year != self.year():
+            self.year_spin.setValue(day.year)  # show the year the new row went into
+        self._changed(f"已把 {format_date(day)} 设为{'上班' if workday else '放假'}", moved)
+        return True
+
+    def remove_selected(self) -> bool:
+        index = self.view.currentIndex()
+        row = self.model.row_at(index.row()) if index.isValid() else None
+        if row is None:
+            return False
+        hall, actor, day = self._hall, self._actor, row.day
+        moved = run_guarded(self, lambda: hall_service.remove_override(hall.uow(), actor, day))
+        if moved is None:
+            return False
+        self._changed(f"已删除 {format_date(day)} 的调整", moved)
+        return True
+
+    def confirm_selected_year(self) -> bool:
+        year = self.year()
+        if not confirm(self, f"确认{year}年的国务院节假日和调休安排已全部录入？\n确认后涉及{year}年的到期日期不再标记为“待定”。",
+                       "确认本年安排"):
+            return False
+        hall, actor = self._hall, self._actor
+        moved = run_guarded(self, lambda: hall_service.confirm_year(hall.uow(), actor, year))
+        if moved is None:
+            return False
+        self._changed(f"已确认{year}年的节假日安排", moved)
+        return True
+
+    def calculate(self) -> str:
+        hall, start, n = self._hall, to_date(self.calc_start.date()), self.calc_days.value()
+        due = run_guarded(self, lambda: hall_service.add_workdays(hall.uow(), start, n))
+        if due is None:
+            return ""
+        text = format_date(due.date) + ("（待定）" if due.provisional else "")
+        self.calc_result.setText(text)
+        self.calc_result.setToolTip("该年的节假日安排尚未确认，日期可能变动" if due.provisional else "")
+        return text

@@ -1,0 +1,349 @@
+"""The main window: a workspace that follows the logged-in user's role."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import PurePath
+from urllib.parse import urlsplit
+
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import accounts
+from app import hall as hall_service
+from app.auth import Actor
+from app.context import HallDesk
+from app.errors import HallDeskError
+from app.hall import CalendarStatus
+from ui.admin import CountersPage, HallSettingsPage, HolidaysPage, UsersPage
+from ui.catalog import CatalogPage
+from ui.errors import run_guarded, show_error
+from ui.widgets import (
+    ElidedLabel,
+    PasswordFields,
+    buddy_label,
+    busy_cursor,
+    dialog_buttons,
+    error_label,
+    set_error,
+)
+from ui.worker import run_in_background
+
+# Page key → navigation title, in navigation order.
+PAGE_TITLES: dict[str, str] = {
+    "catalog": "事项目录",
+    "users": "用户管理",
+    "counters": "窗口管理",
+    "hall": "大厅设置",
+    "holidays": "节假日",
+}
+ADMIN_PAGES = ("catalog", "users", "counters", "hall", "holidays")
+# Clerks consult the guides at the counter; chief representatives edit their department's there too.
+OTHER_PAGES = ("catalog",)
+
+_DB_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MySQL/MariaDB", "mariadb": "MariaDB"}
+
+
+AnyPage = CatalogPage | UsersPage | CountersPage | HallSettingsPage | HolidaysPage
+
+
+def pages_for(role: str) -> tuple[str, ...]:
+    return ADMIN_PAGES if role == "admin" else OTHER_PAGES
+
+
+def describe_database(url: str) -> str:
+    """``PostgreSQL · 10.0.0.5:5432/halldesk`` or ``SQLite · halldesk.sqlite3``: never user or password."""
+    scheme = url.partition("://")[0]
+    backend = scheme.split("+", 1)[0]
+    label = _DB_NAMES.get(backend, backend or "未知")
+    if backend == "sqlite":
+        path = url.partition("://")[2].split("?", 1)[0].lstrip("/")
+        name = PurePath(path).name if path and path != ":memory:" else "内存数据库"
+        return f"{label} · {name}"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or "localhost"
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return label
+    database = parts.path.lstrip("/")
+    return f"{label} · {host}{port}" + (f"/{database}" if database else "")
+
+
+def app_version() -> str:
+    try:
+        return version("halldesk")
+    except PackageNotFoundError:
+        return "开发版"
+
+
+class ChangePasswordDialog(QDialog):
+    """A user changes their own password (old one required).
+
+    Signals:
+        saved(): the password was changed.
+    """
+
+    saved = Signal()
+
+    def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._hall = hall
+        self._actor = actor
+        self.setWindowTitle(f"修改密码 — {actor.full_name}（{actor.username}）")
+        self.old_edit = QLineEdit()
+        self.old_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passwords = PasswordFields()
+        form = QFormLayout()
+        form.addRow(buddy_label("原密码(&O)", self.old_edit), self.old_edit)
+        self.passwords.add_to(form)
+        self.error_label = error_label()
+        buttons, self.ok_button = dialog_buttons(self)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(400)
+        self.old_edit.setFocus()
+
+    def save(self) -> bool:
+        if not self.old_edit.text():
+            set_error(self.error_label, "请输入原密码")
+            return False
+        if problem := self.passwords.problem():
+            set_error(self.error_label, problem)
+            return False
+        set_error(self.error_label, "")
+        hall, actor = self._hall, self._actor
+        old, new = self.old_edit.text(), self.passwords.value()
+
+        def change() -> bool:
+            accounts.set_password(hall.uow(), actor, actor.username, new, old_password=old)
+            return True
+
+        with busy_cursor():
+            if not run_guarded(self, change):
+                return False
+        self.saved.emit()
+        self.accept()
+        return True
+
+
+class MainWindow(QMainWindow):
+    """Navigation on the left, the chosen page on the right, who/where in the status bar.
+
+    An admin gets 事项目录, 用户管理, 窗口管理, 大厅设置 and 节假日; every other role gets 事项目录
+    (editable for a chief representative's own department).  Pages load when first shown.
+
+    Signals:
+        logout_requested(): the user chose 账户 → 退出登录; whoever opened the window closes it.
+    """
+
+    logout_requested = Signal()
+
+    def __init__(self, hall: HallDesk, actor: Actor, *, calendar_notice: bool = True,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.hall = hall
+        self.actor = actor
+        self._calendar_notice = calendar_notice and actor.role == "admin"
+        self.calendar_notice_box: QMessageBox | None = None
+        self.calendar_status: CalendarStatus | None = None
+        self.dialog: QDialog | None = None
+        self.setWindowTitle(f"HallDesk 一窗通 — {actor.full_name}（{actor.role_name}）")
+        self.setMinimumSize(1000, 600)
+        self.resize(1280, 720)
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setFixedWidth(128)
+        self.stack = QStackedWidget()
+        self.pages: dict[str, AnyPage] = {}
+        for key in pages_for(actor.role):
+            page = self._make_page(key)
+            self.pages[key] = page
+            self.nav.addItem(PAGE_TITLES[key])
+            self.stack.addWidget(page)
+            page.status_message.connect(self.show_message)
+        self.nav.setVisible(len(self.pages) > 1)  # a single page needs no navigation
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(8, 8, 8, 4)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self._build_menus()
+        self._build_status_bar()
+        self.nav.currentRowChanged.connect(self._nav_changed)
+        self.nav.setCurrentRow(0)
+        if actor.role == "admin":
+            self.refresh_calendar_status()
+
+    # ---- construction
+    def _make_page(self, key: str) -> AnyPage:
+        hall, actor = self.hall, self.actor
+        if key == "catalog":
+            return CatalogPage(hall, actor)
+        if key == "users":
+            return UsersPage(hall, actor)
+        if key == "counters":
+            return CountersPage(hall, actor)
+        if key == "hall":
+            return HallSettingsPage(hall, actor)
+        holidays = HolidaysPage(hall, actor)
+        holidays.calendar_changed.connect(self.refresh_calendar_status)
+        return holidays
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        account = bar.addMenu("账户(&A)")
+        self.password_action = QAction("修改密码(&P)…", self)
+        self.password_action.triggered.connect(self.change_password)
+        self.logout_action = QAction("退出登录(&L)", self)
+        self.logout_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.logout_action.triggered.connect(self.logout_requested.emit)
+        self.quit_action = QAction("退出程序(&X)", self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.triggered.connect(self.close)
+        account.addAction(self.password_action)
+        account.addSeparator()
+        account.addAction(self.logout_action)
+        account.addAction(self.quit_action)
+        if len(self.pages) > 1:
+            view = bar.addMenu("页面(&G)")
+            for number, key in enumerate(self.pages, start=1):
+                action = QAction(PAGE_TITLES[key], self)
+                action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+                action.setData(key)
+                view.addAction(action)
+            view.triggered.connect(self._page_action)
+        help_menu = bar.addMenu("帮助(&H)")
+        self.about_action = QAction("关于 HallDesk(&A)", self)
+        self.about_action.triggered.connect(self.about)
+        help_menu.addAction(self.about_action)
+
+    def _build_status_bar(self) -> None:
+        a = self.actor
+        bar = self.statusBar()
+        self.calendar_label = ElidedLabel()
+        self.calendar_label.setObjectName("calendarWarning")
+        self.calendar_label.hide()
+        bar.addWidget(self.calendar_label, 1)
+        self.user_label = QLabel(a.full_name)
+        self.user_label.setToolTip(f"用户名：{a.username}")
+        self.role_label = QLabel(a.role_name)
+        self.dept_label = QLabel(a.dept_name or "")
+        self.dept_label.setVisible(bool(a.dept_name))
+        self.counter_label = QLabel(f"{a.counter_number}号窗口" if a.counter_number is not None else "未分配窗口")
+        # A clerk without a counter cannot print receipts: worth showing. Back-office roles have none.
+        self.counter_label.setVisible(a.counter_number is not None or a.role == "clerk")
+        self.db_label = QLabel(describe_database(self.hall.url))
+        self.db_label.setToolTip("当前数据库")
+        for label in (self.user_label, self.role_label, self.dept_label, self.counter_label, self.db_label):
+            bar.addPermanentWidget(label)
+
+    # ---- pages
+    def page_keys(self) -> list[str]:
+        return list(self.pages)
+
+    def page_titles(self) -> list[str]:
+        return [self.nav.item(i).text() for i in range(self.nav.count())]
+
+    def page(self, key: str) -> AnyPage:
+        return self.pages[key]
+
+    def current_page_key(self) -> str:
+        return list(self.pages)[self.stack.currentIndex()]
+
+    def show_page(self, key: str) -> AnyPage:
+        self.nav.setCurrentRow(list(self.pages).index(key))
+        return self.pages[key]
+
+    def _nav_changed(self, row: int) -> None:
+        if row < 0:
+            return
+        self.stack.setCurrentIndex(row)
+        page = list(self.pages.values())[row]
+        if not page.is_loaded():
+            page.refresh()
+
+    def _page_action(self, action: QAction) -> None:
+        self.show_page(str(action.data()))
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    # ---- calendar warning (admins)
+    def refresh_calendar_status(self) -> None:
+        hall = self.hall
+        run_in_background(lambda: hall_service.calendar_status(hall.uow()), self._calendar_loaded,
+                          self._calendar_failed, owner=self)
+
+    def _calendar_loaded(self, status: CalendarStatus) -> None:
+        self.calendar_status = status
+        warning = status.warning or ""
+        self.calendar_label.setText(f"⚠ {warning}" if warning else "")
+        self.calendar_label.setVisible(bool(warning))
+        if warning and self._calendar_notice:
+            self._calendar_notice = False  # once per login
+            box = QMessageBox(QMessageBox.Icon.Warning, "节假日安排尚未录入", warning, QMessageBox.StandardButton.Ok, self)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.finished.connect(self._notice_closed)
+            self.calendar_notice_box = box
+            box.open()
+
+    def _notice_closed(self) -> None:
+        self.calendar_notice_box = None
+
+    def _calendar_failed(self, exc: BaseException) -> None:
+        # The warning is a courtesy: an expected error here only means no warning is shown.
+        if not isinstance(exc, HallDeskError):
+            show_error(self, exc)
+
+    # ---- menus
+    def change_password(self) -> ChangePasswordDialog:
+        dialog = ChangePasswordDialog(self.hall, self.actor, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(self._password_changed)
+        dialog.finished.connect(self._dialog_closed)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _password_changed(self) -> None:
+        self.show_message("密码已修改，下次登录请使用新密码")
+
+    def _dialog_closed(self) -> None:
+        self.dialog = None
+
+    def about(self) -> QMessageBox:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setWindowTitle("关于 HallDesk")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(f"HallDesk 一窗通 {app_version()}")
+        box.setInformativeText(
+            "政务服务大厅综合受理系统：综合窗口受理、后台分类审批、统一窗口出件。\n\n"
+            f"界面：Qt for Python (PySide6) {pyside_version}\n"
+            "字体：文泉驿微米黑（WenQuanYi Micro Hei），随程序附带，许可见 resources/fonts。"
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        return box

@@ -1,0 +1,206 @@
+"""Small building blocks shared by the pages and dialogs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from itertools import pairwise
+
+from PySide6.QtCore import QAbstractItemModel, QDate, QSize, Qt
+from PySide6.QtGui import QFontMetrics, QGuiApplication, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QTableView,
+    QWidget,
+)
+
+WEEKDAYS = "一二三四五六日"
+
+
+class ElidedLabel(QFrame):
+    """One line of text cut with … when it does not fit; the full text is the tooltip.
+
+    Used in the status bar, where a long calendar warning must not push the other fields away.
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:
+        self._text = text
+        self.setToolTip(text)
+        self.updateGeometry()
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        fm = QFontMetrics(self.font())
+        return QSize(fm.horizontalAdvance(self._text) + 8, fm.height() + 4)
+
+    def minimumSizeHint(self) -> QSize:
+        fm = QFontMetrics(self.font())
+        return QSize(fm.horizontalAdvance("……") + 8, fm.height() + 4)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        painter = QPainter(self)
+        rect = self.contentsRect().adjusted(4, 0, -4, 0)
+        elided = QFontMetrics(self.font()).elidedText(self._text, Qt.TextElideMode.ElideRight, rect.width())
+        painter.drawText(rect, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), elided)
+        painter.end()
+
+
+class PasswordFields:
+    """New password + repeat, checked against each other before any service sees them."""
+
+    HINT = "至少8位，须同时包含字母和数字"
+
+    def __init__(self) -> None:
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setPlaceholderText(self.HINT)
+        self.repeat_edit = QLineEdit()
+        self.repeat_edit.setEchoMode(QLineEdit.EchoMode.Password)
+
+    def add_to(self, form: QFormLayout, label: str = "新密码(&P)", repeat_label: str = "再次输入(&R)") -> None:
+        form.addRow(buddy_label(label, self.password_edit), self.password_edit)
+        form.addRow(buddy_label(repeat_label, self.repeat_edit), self.repeat_edit)
+
+    def problem(self) -> str:
+        """Empty when the two entries can be sent to the service (which checks the password rules)."""
+        if not self.password_edit.text():
+            return "请输入新密码"
+        if self.password_edit.text() != self.repeat_edit.text():
+            return "两次输入的密码不一致"
+        return ""
+
+    def value(self) -> str:
+        return self.password_edit.text()
+
+
+def buddy_label(text: str, buddy: QWidget) -> QLabel:
+    """A form label whose &-mnemonic focuses ``buddy``."""
+    label = QLabel(text)
+    label.setBuddy(buddy)
+    return label
+
+
+def error_label() -> QLabel:
+    """A red, wrapping label for a form's problems; hidden while it has nothing to say."""
+    label = QLabel()
+    label.setObjectName("errorLabel")
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.hide()
+    return label
+
+
+def set_error(label: QLabel, text: str) -> None:
+    label.setText(text)
+    label.setVisible(bool(text))
+
+
+def banner(text: str = "") -> QLabel:
+    """A yellow notice across the top of a page (e.g. the calendar warning)."""
+    label = QLabel(text)
+    label.setObjectName("warningBanner")
+    label.setWordWrap(True)
+    label.setVisible(bool(text))
+    return label
+
+
+def table_view(model: QAbstractItemModel, parent: QWidget | None = None) -> QTableView:
+    """A read-only, whole-row, single-selection table as every list page uses it."""
+    view = QTableView(parent)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.verticalHeader().hide()
+    # Compact rows: the default is sized for the style's tallest editor, which wastes a 768-pixel screen.
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setHighlightSections(False)
+    view.setTabKeyNavigation(False)  # Tab leaves the table, arrows move inside it
+    return view
+
+
+def fit_columns(view: QTableView, stretch: int | None = None) -> None:
+    """Size columns to their contents, letting column ``stretch`` take the remaining width."""
+    header = view.horizontalHeader()
+    for column in range(header.count()):
+        mode = QHeaderView.ResizeMode.Stretch if column == stretch else QHeaderView.ResizeMode.ResizeToContents
+        header.setSectionResizeMode(column, mode)
+    if stretch is not None:
+        header.setStretchLastSection(False)
+
+
+def dialog_buttons(
+    dialog: QDialog, ok_text: str = "确定", cancel_text: str = "取消"
+) -> tuple[QDialogButtonBox, QPushButton]:
+    """OK/Cancel with Chinese captions (Qt's own are English without a translator); OK takes Enter.
+
+    The box is parented to ``dialog`` right away: a button only becomes the dialog's default (the one
+    Enter presses) if it already belongs to the dialog when ``setDefault`` is called.
+    """
+    box = QDialogButtonBox(dialog)
+    ok = box.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
+    box.addButton(cancel_text, QDialogButtonBox.ButtonRole.RejectRole)
+    ok.setDefault(True)
+    return box, ok
+
+
+def fit_to_screen(widget: QWidget, width: int, height: int) -> None:
+    """Resize to (width, height) but never beyond the available screen (1366×768 counter PCs)."""
+    screen = widget.screen() or QGuiApplication.primaryScreen()
+    if screen is not None:
+        avail = screen.availableGeometry()
+        width = min(width, avail.width() - 40)
+        height = min(height, avail.height() - 60)
+    widget.resize(width, height)
+
+
+def set_tab_order(*widgets: QWidget) -> None:
+    """Tab visits ``widgets`` in this order."""
+    for first, second in pairwise(widgets):
+        QWidget.setTabOrder(first, second)
+
+
+@contextmanager
+def busy_cursor() -> Iterator[None]:
+    """Hourglass for the short synchronous saves (e.g. argon2 hashing of a new password)."""
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()
+
+
+def to_date(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+def to_qdate(value: date) -> QDate:
+    return QDate(value.year, value.month, value.day)
+
+
+def format_date(value: date) -> str:
+    return f"{value.isoformat()}（星期{WEEKDAYS[value.weekday()]}）"
