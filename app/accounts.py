@@ -52,6 +52,7 @@ class CounterView:
     kind: str
     printer_uri: str
     active: bool
+    a4_printer_uri: str = ""
 
     @property
     def kind_name(self) -> str:
@@ -63,6 +64,7 @@ class CounterView:
             "name": self.name,
             "kind": self.kind,
             "printer_uri": self.printer_uri,
+            "a4_printer_uri": self.a4_printer_uri,
             "active": self.active,
         }
 
@@ -80,7 +82,8 @@ def _user_view(user: User) -> UserView:
 
 
 def _counter_view(c: Counter) -> CounterView:
-    return CounterView(number=c.number, name=c.name, kind=c.kind, printer_uri=c.printer_uri, active=c.active)
+    return CounterView(number=c.number, name=c.name, kind=c.kind, printer_uri=c.printer_uri, active=c.active,
+                       a4_printer_uri=c.a4_printer_uri)
 
 
 def _department(session: Session, code: str | None, role: str) -> Department | None:
@@ -229,6 +232,11 @@ def list_counters(uow: UnitOfWork) -> list[CounterView]:
         return [_counter_view(c) for c in uow.session.execute(select(Counter).order_by(Counter.number)).scalars()]
 
 
+def _check_printer(field: str, uri: str) -> None:
+    if uri and not re.match(r"^(tcp|usb|serial|win32|cups|file)://", uri):
+        raise ValidationError(field, "打印机地址须以 tcp://、usb://、serial://、win32://、cups:// 或 file:// 开头")
+
+
 def _check_counter_fields(number: int, name: str, kind: str, printer_uri: str) -> None:
     if not 1 <= number <= 99:
         raise ValidationError("number", "窗口号须为1–99")
@@ -236,16 +244,18 @@ def _check_counter_fields(number: int, name: str, kind: str, printer_uri: str) -
         raise ValidationError("name", "窗口名称不能为空")
     if kind not in COUNTER_KINDS:
         raise ValidationError("kind", f"窗口类型 {kind} 不存在，可选：{'、'.join(f'{k}（{v}）' for k, v in COUNTER_KINDS.items())}")
-    if printer_uri and not re.match(r"^(tcp|usb|serial|win32|cups|file)://", printer_uri):
-        raise ValidationError("printer_uri", "打印机地址须以 tcp://、usb://、serial://、win32://、cups:// 或 file:// 开头")
+    _check_printer("printer_uri", printer_uri)
 
 
 def save_counter(
-    uow: UnitOfWork, actor: Actor, *, number: int, name: str, kind: str, printer_uri: str = "", active: bool = True
+    uow: UnitOfWork, actor: Actor, *, number: int, name: str, kind: str, printer_uri: str = "", active: bool = True,
+    a4_printer_uri: str | None = None,
 ) -> CounterView:
-    """Create counter ``number`` or update it."""
+    """Create counter ``number`` or update it (``a4_printer_uri`` None keeps the current A4 printer)."""
     require_role(actor, "admin")
     _check_counter_fields(number, name, kind, printer_uri)
+    if a4_printer_uri is not None:
+        _check_printer("a4_printer_uri", a4_printer_uri)
     with uow:
         s = uow.session
         counter = s.execute(select(Counter).where(Counter.number == number)).scalar_one_or_none()
@@ -257,9 +267,54 @@ def save_counter(
         counter.name = name.strip()
         counter.kind = kind
         counter.printer_uri = printer_uri.strip()
+        if a4_printer_uri is not None:
+            counter.a4_printer_uri = a4_printer_uri.strip()
         counter.active = active
         s.flush()
         view = _counter_view(counter)
         uow.audit(actor.username, action, "counter", str(counter.id), view.as_json())
+        uow.commit()
+        return view
+
+
+def set_counter_printers(uow: UnitOfWork, actor: Actor, number: int, printer_uri: str, a4_printer_uri: str) -> CounterView:
+    """A clerk points their own counter at its printers (an admin: any counter)."""
+    if actor.role != "admin":
+        require_role(actor, "clerk")
+        if actor.counter_number != number:
+            raise PermissionDenied("只能设置本窗口的打印机")
+    _check_printer("printer_uri", printer_uri)
+    _check_printer("a4_printer_uri", a4_printer_uri)
+    with uow:
+        counter = uow.session.execute(select(Counter).where(Counter.number == number)).scalar_one_or_none()
+        if counter is None:
+            raise NotFound(f"{number}号窗口不存在")
+        before = _counter_view(counter)
+        counter.printer_uri, counter.a4_printer_uri = printer_uri.strip(), a4_printer_uri.strip()
+        view = _counter_view(counter)
+        uow.audit(actor.username, "counter.printers", "counter", str(counter.id),
+                  {"before": before.as_json(), "after": view.as_json()})
+        uow.commit()
+        return view
+
+
+def create_first_admin(uow: UnitOfWork, *, username: str, full_name: str, password: str) -> UserView:
+    """A fresh installation has no users: the first admin may be made, once, without logging in."""
+    if not USERNAME_RE.match(username):
+        raise ValidationError("username", "用户名须以字母开头，由2–32位字母、数字、下划线、点或连字符组成")
+    if not full_name.strip():
+        raise ValidationError("full_name", "姓名不能为空")
+    check_password_rules(password)
+    with uow:
+        s = uow.session
+        if s.execute(select(User.id).where(User.role == "admin", User.active.is_(True))).first():
+            raise PermissionDenied("已有管理员账户：请由管理员登录后添加用户")
+        if s.execute(select(User.id).where(User.username == username)).first():
+            raise Conflict(f"用户名 {username} 已存在")
+        user = User(username=username, full_name=full_name.strip(), role="admin", password_hash=hash_password(password))
+        s.add(user)
+        s.flush()
+        uow.audit("system", "user.first_admin", "user", str(user.id), {"username": username})
+        view = _user_view(user)
         uow.commit()
         return view

@@ -231,6 +231,13 @@ def cmd_user_passwd(cli: Cli) -> int:
     return 0
 
 
+def cmd_user_init_admin(cli: Cli) -> int:
+    view = accounts.create_first_admin(cli.ready_hall().uow(), username=cli.args.username, full_name=cli.args.name,
+                                       password=_new_password())
+    print(f"已创建首个管理员 {view.username}", file=sys.stderr)
+    return 0
+
+
 def cmd_user_unlock(cli: Cli) -> int:
     accounts.unlock_user(cli.hall.uow(), cli.actor(), cli.args.username)
     print(f"已解锁 {cli.args.username}", file=sys.stderr)
@@ -258,6 +265,7 @@ def cmd_counter_set(cli: Cli) -> int:
         kind=a.kind or (existing.kind if existing else ""),
         printer_uri=a.printer if a.printer is not None else (existing.printer_uri if existing else ""),
         active=(a.active == "yes") if a.active is not None else (existing.active if existing else True),
+        a4_printer_uri=a.a4_printer,
     )
     _print_json(view.as_json()) if a.json else print(f"已保存{view.number}号窗口", file=sys.stderr)
     return 0
@@ -643,6 +651,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--active", choices=["yes", "no"])
     sp = add(usr, "passwd", cmd_user_passwd, f"修改密码（新密码取自 {ENV_NEW_PASSWORD} 或终端输入）")
     sp.add_argument("username", nargs="?")
+    sp = add(usr, "init-admin", cmd_user_init_admin, f"新安装时创建首个管理员（仅在没有管理员时可用；密码取自 {ENV_NEW_PASSWORD}）")
+    sp.add_argument("username")
+    sp.add_argument("--name", required=True, help="姓名")
     sp = add(usr, "unlock", cmd_user_unlock, "解除锁定")
     sp.add_argument("username")
 
@@ -652,7 +663,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("number", type=int)
     sp.add_argument("--name")
     sp.add_argument("--kind", choices=list(accounts.COUNTER_KINDS))
-    sp.add_argument("--printer", metavar="URI", help="打印机地址，如 tcp://192.168.1.50:9100")
+    sp.add_argument("--printer", metavar="URI", help="热敏打印机地址，如 tcp://192.168.1.50:9100")
+    sp.add_argument("--a4-printer", dest="a4_printer", metavar="URI",
+                    help="A4 打印机地址：cups://名称、file:///文件夹 或 tcp://地址:9100")
     sp.add_argument("--active", choices=["yes", "no"])
 
     hl = sub.add_parser("hall", help="大厅设置").add_subparsers(dest="sub", required=True, parser_class=_Parser)

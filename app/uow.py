@@ -9,10 +9,11 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, ParamSpec, Self, TypeVar
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
+from app.errors import DatabaseUnavailable
 
 
 class UnitOfWork:
@@ -32,6 +33,9 @@ class UnitOfWork:
     ) -> None:
         # close() rolls back whatever was not committed, and leaves loaded objects readable (detached).
         self.session.close()
+        if isinstance(exc, (OperationalError, InterfaceError)) and not is_transient(exc):
+            # The connection is gone (server down, network cut): an expected error, not a bug.
+            raise DatabaseUnavailable("与数据库的连接中断，操作未完成（未保存任何内容）。请检查网络后重试。") from exc
 
     def commit(self) -> None:
         self.session.commit()

@@ -20,7 +20,9 @@ from tests.conftest import log_in
 
 def _events(hall: HallDesk, action: str) -> list[AuditEvent]:
     with hall.uow() as uow:
-        return list(uow.session.execute(select(AuditEvent).where(AuditEvent.action == action)).scalars())
+        return list(uow.session.execute(
+            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.chain, AuditEvent.seq)
+        ).scalars())
 
 
 def _user(hall: HallDesk, username: str) -> User:
