@@ -109,7 +109,6 @@ def append(
     session.add(event)
     head.seq = event.seq
     head.hash = event.hash
-    session.flush()
     return event
 
 

@@ -65,14 +65,27 @@ def ensure_counter_key(uow: UnitOfWork, number: int, key_dir: Path | None = None
     return signer.fingerprint
 
 
+# Loaded and checked keys, by key file and its modification time: parsing PEM and asking the database on
+# every intake would cost more than the signature itself.
+_checked: dict[tuple[Path, float], slips.Signer] = {}
+
+
 def signer_for(session: Session, number: int, key_dir: Path | None = None) -> slips.Signer:
     """This PC's signer for counter ``number``, checked against the registered public keys."""
+    path = slips.key_path(key_dir or default_key_dir(), number)
+    try:
+        stamp = (path, path.stat().st_mtime)
+    except FileNotFoundError:
+        stamp = None
+    if stamp is not None and stamp in _checked:
+        return _checked[stamp]
     signer = slips.load_key_file(key_dir or default_key_dir(), number)
-    if signer is None:
+    if signer is None or stamp is None:
         raise slips.SlipError(f"本机没有{number}号窗口的签名密钥：请管理员在本机运行 python -m app counter keygen {number}")
     known = session.execute(select(CounterKey.id).where(CounterKey.fingerprint == signer.fingerprint)).first()
     if known is None:
         raise slips.SlipError(f"本机{number}号窗口的签名密钥未登记：请管理员在本机运行 python -m app counter keygen {number}")
+    _checked[stamp] = signer
     return signer
 
 

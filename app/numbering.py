@@ -6,15 +6,39 @@ number cases while the shared database is out of reach.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import CounterSequence
 
+# One round trip that creates the row or bumps it, and says the value; the row stays locked until commit.
+_UPSERT = {
+    "postgresql": "INSERT INTO counter_sequence (scope, period, value) VALUES (:scope, :period, 1) "
+    "ON CONFLICT (scope, period) DO UPDATE SET value = counter_sequence.value + 1 RETURNING value",
+    "sqlite": "INSERT INTO counter_sequence (scope, period, value) VALUES (:scope, :period, 1) "
+    "ON CONFLICT (scope, period) DO UPDATE SET value = counter_sequence.value + 1 RETURNING value",
+    # MariaDB has no UPDATE … RETURNING: LAST_INSERT_ID(expr) hands the new value to this connection.
+    "mysql": "INSERT INTO counter_sequence (scope, period, value) VALUES (:scope, :period, LAST_INSERT_ID(1)) "
+    "ON DUPLICATE KEY UPDATE value = LAST_INSERT_ID(value + 1)",
+}
+
 
 def next_value(session: Session, scope: str, period: str) -> int:
     """Take the next number of ``scope`` in ``period``; the row stays locked until the transaction ends."""
+    dialect = session.get_bind().dialect.name
+    dialect = "mysql" if dialect == "mariadb" else dialect
+    statement = _UPSERT.get(dialect)
+    if statement is not None:
+        params = {"scope": scope, "period": period}
+        if dialect == "mysql":
+            session.execute(text(statement), params)
+            return int(session.execute(text("SELECT LAST_INSERT_ID()")).scalar_one())
+        return int(session.execute(text(statement), params).scalar_one())
+    return _next_value_portable(session, scope, period)
+
+
+def _next_value_portable(session: Session, scope: str, period: str) -> int:
     for _ in range(5):
         row = session.execute(
             select(CounterSequence)

@@ -86,6 +86,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     else:
         options["pool_pre_ping"] = True
         options["connect_args"] = {"connect_timeout": 5}
+        if parsed.get_backend_name() == "postgresql":
+            # Keys are made by the client, so no RETURNING is needed; psycopg's pipelined executemany beats one
+            # long multi-VALUES statement, which psycopg re-parses every time once it is over 4 KB.
+            options["use_insertmanyvalues"] = False
         if parsed.get_backend_name() in ("mysql", "mariadb"):
             # Same visibility rules as PostgreSQL: a locking re-read after a duplicate key sees the winner's row.
             options["isolation_level"] = "READ COMMITTED"

@@ -102,13 +102,12 @@ def enqueue(
     reason: str = "",
 ) -> PrintJob:
     job = PrintJob(
-        kind=kind, payload=json.dumps(payload, ensure_ascii=False), requested_by=requested_by,
+        id=uuid.uuid4(), kind=kind, payload=json.dumps(payload, ensure_ascii=False), requested_by=requested_by,
         printer_uri=printer_uri, case_id=case.id if case else None, counter_id=counter.id if counter else None,
         notice_id=notice_id, reprint=reprint, reason=reason, status="pending",
         last_error="" if printer_uri else NO_PRINTER, next_attempt_at=utcnow(),
     )
     session.add(job)
-    session.flush()
     return job
 
 

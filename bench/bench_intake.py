@@ -1,0 +1,103 @@
+"""Intake transaction on PostgreSQL: cases/s and p95, beside the same rows written as raw SQL in the same run.
+
+The raw baseline writes what one accepted case writes — the case, its materials, its status event, the
+acceptance notice, two print jobs, the two sequence bumps and the audit row with its chain head — as plain
+psycopg INSERT/UPDATE statements in one transaction, with no checks, no ORM and no documents built.
+Targets (issue 4): ≥ 0.5× the raw rate, p95 ≤ 10 ms on a local server.  Run: python bench/bench_intake.py [N]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+
+import psycopg
+
+from app import intake
+from app.auth import login
+from app.demo import DEMO_PASSWORD
+from bench.common import ms, p95, postgres_hall
+from tests.intake_support import all_received, item_with_tolerable, request
+
+
+def raw_intake(conn: psycopg.Connection, item_id: uuid.UUID, n: int, materials: int) -> None:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    case_id = uuid.uuid4()
+    with conn.transaction():
+        cur = conn.cursor()
+        cur.execute("UPDATE counter_sequence SET value = value + 1 WHERE scope = 'bench' AND period = 'x' RETURNING value")
+        cur.execute(
+            "INSERT INTO hd_case (id, case_no, item_id, agent_name, agent_id_number, agent_phone, channel, status,"
+            " received_at, accepted_at, promised_due, legal_due, due_provisional, pickup_code, slip, supplement_due,"
+            " refusal_reason, refusal_basis, deemed_accepted, version, created_at, updated_at)"
+            " VALUES (%s,%s,%s,%s,%s,%s,'window','accepted',%s,%s,%s,%s,false,'123456',%s,NULL,'','',false,1,%s,%s)",
+            (case_id, f"RAW-{n:08d}", item_id, "张伟", "11010519491231002X", "13807910001", now, now, now.date(),
+             now.date(), "x" * 150, now, now))
+        for m in range(materials):
+            cur.execute(
+                "INSERT INTO case_material (id, case_id, code, name, required, state, originals, copies, electronic,"
+                " note, assessment, sort_order) VALUES (%s,%s,%s,%s,true,'received',1,0,false,'','',%s)",
+                (uuid.uuid4(), case_id, f"M{m:02d}", "申请材料", m))
+        cur.execute("INSERT INTO case_event (id, case_id, at, actor, action, from_status, to_status, note)"
+                    " VALUES (%s,%s,%s,'clerk1','intake.accept','','accepted','')", (uuid.uuid4(), case_id, now))
+        cur.execute("UPDATE counter_sequence SET value = value + 1 WHERE scope = 'bench' AND period = 'y' RETURNING value")
+        notice_id = uuid.uuid4()
+        payload = json.dumps({"x": "y" * 1500})
+        cur.execute("INSERT INTO notice (id, case_id, kind, doc_no, issued_at, issued_by, payload)"
+                    " VALUES (%s,%s,'acceptance',%s,%s,'clerk1',%s)", (notice_id, case_id, f"RAW{n}", now, payload))
+        for kind in ("receipt", "notice"):
+            cur.execute(
+                "INSERT INTO print_job (id, case_id, kind, printer_uri, status, reprint, reason, requested_by, attempts,"
+                " last_error, next_attempt_at, payload, created_at) VALUES (%s,%s,%s,'','pending',false,'','clerk1',0,"
+                "'',%s,%s,%s)", (uuid.uuid4(), case_id, kind, now, payload, now))
+        cur.execute("SELECT seq, hash FROM audit_chain_head WHERE chain = 'hall' FOR UPDATE")
+        seq, _ = cur.fetchone() or (0, "")
+        cur.execute("INSERT INTO audit_event (id, chain, seq, at, actor, action, entity, entity_id, payload, prev_hash,"
+                    " hash) VALUES (%s,'hall',%s,%s,'clerk1','case.create','case',%s,'{}',%s,%s)",
+                    (uuid.uuid4(), seq + 1, now, str(case_id), "0" * 64, "1" * 64))
+        cur.execute("UPDATE audit_chain_head SET seq = %s, hash = %s WHERE chain = 'hall'", (seq + 1, "1" * 64))
+
+
+def main(n: int = 300) -> None:
+    with postgres_hall() as hall:
+        clerk = login(hall.uow(), "clerk1", DEMO_PASSWORD)
+        item = item_with_tolerable(hall)
+        req = request(item, materials=all_received(item))
+        for _ in range(10):  # warm up caches and the connection pool
+            intake.take_application(hall.uow(), clerk, req)
+        ours: list[float] = []
+        start = time.perf_counter()
+        for _ in range(n):
+            t = time.perf_counter()
+            intake.take_application(hall.uow(), clerk, req)
+            ours.append(time.perf_counter() - t)
+        ours_rate = n / (time.perf_counter() - start)
+
+        url = hall.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(url) as conn:
+            conn.execute("INSERT INTO counter_sequence (scope, period, value) VALUES ('bench','x',0), ('bench','y',0)")
+            conn.commit()
+            with conn.cursor() as cur:
+                cur.execute("SELECT id FROM service_item WHERE code = %s", (item.code,))
+                row = cur.fetchone()
+            assert row is not None
+            item_id = row[0]
+            raw: list[float] = []
+            start = time.perf_counter()
+            for i in range(n):
+                t = time.perf_counter()
+                raw_intake(conn, item_id, i, len(item.materials))
+                raw.append(time.perf_counter() - t)
+            raw_rate = n / (time.perf_counter() - start)
+    print(f"intake on PostgreSQL, {n} cases of {item.code} ({len(item.materials)} materials)")
+    print(f"{'':24}{'cases/s':>10}{'p50 ms':>10}{'p95 ms':>10}")
+    print(f"{'HallDesk take_application':24}{ours_rate:10.1f}{ms(sorted(ours)[n // 2]):>10}{ms(p95(ours)):>10}")
+    print(f"{'raw SQL, same rows':24}{raw_rate:10.1f}{ms(sorted(raw)[n // 2]):>10}{ms(p95(raw)):>10}")
+    print(f"ratio (HallDesk / raw rate): {ours_rate / raw_rate:.2f}   target ≥ 0.5;  p95 target ≤ 10 ms")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 300)
