@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from db.models import AuditChainHead, AuditEvent, new_id
@@ -72,44 +72,33 @@ def append(
     entity_id: str,
     payload: dict[str, Any] | None = None,
     chain: str = HALL_CHAIN,
-) -> AuditEvent:
-    """Add one row to ``chain`` in the session's transaction; the chain head is locked until commit."""
+) -> str:
+    """Add one row to ``chain`` in the session's transaction; the chain head is locked until commit.
+
+    Plain SQL statements rather than ORM objects: this runs inside every audited use case.  Returns the hash.
+    """
     head = session.execute(
-        select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
-    ).scalar_one_or_none()
+        select(AuditChainHead.seq, AuditChainHead.hash).where(AuditChainHead.chain == chain).with_for_update()
+    ).first()
     if head is None:
-        head = AuditChainHead(chain=chain, seq=0, hash=GENESIS)
-        session.add(head)
+        session.execute(insert(AuditChainHead).values(chain=chain, seq=0, hash=GENESIS))
+        seq, prev = 0, GENESIS
+    else:
+        seq, prev = head
     # Microseconds only: that is what every engine stores, and the hash must survive the round trip.
     at = utcnow()
-    event = AuditEvent(
-        id=new_id(),
-        chain=chain,
-        seq=head.seq + 1,
-        at=at,
-        actor=actor,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        payload=canonical_json(payload or {}),
-        prev_hash=head.hash,
+    event_id = new_id()
+    body = canonical_json(payload or {})
+    digest = row_hash(id=str(event_id), chain=chain, seq=seq + 1, at=at, actor=actor, action=action, entity=entity,
+                      entity_id=entity_id, payload=body, prev_hash=prev)
+    row = {"id": event_id, "chain": chain, "seq": seq + 1, "at": at, "actor": actor, "action": action,
+           "entity": entity, "entity_id": entity_id, "payload": body, "prev_hash": prev, "hash": digest}
+    session.execute(insert(AuditEvent), [row])
+    session.execute(
+        update(AuditChainHead).where(AuditChainHead.chain == chain).values(seq=seq + 1, hash=row["hash"])
+        .execution_options(synchronize_session=False)
     )
-    event.hash = row_hash(
-        id=str(event.id),
-        chain=chain,
-        seq=event.seq,
-        at=at,
-        actor=actor,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        payload=event.payload,
-        prev_hash=event.prev_hash,
-    )
-    session.add(event)
-    head.seq = event.seq
-    head.hash = event.hash
-    return event
+    return digest
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 
 os.environ.setdefault("HALLDESK_DATA_DIR", tempfile.mkdtemp(prefix="halldesk-bench-"))
 
-from app.context import HallDesk  # noqa: E402
-from app.demo import load_demo  # noqa: E402
-from db.engine import make_engine  # noqa: E402
+from app.context import HallDesk
+from app.demo import load_demo
+from db.engine import make_engine
 
 PG_ADMIN = os.environ.get("HALLDESK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 

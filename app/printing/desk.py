@@ -65,13 +65,14 @@ def receipt_job(uow: UnitOfWork, actor: Actor, case_no: str, *, printer: str | N
         receipt = documents.receipt_for_case(view, hall, output_counter=output,
                                              clerk_name=case.clerk.full_name if case.clerk else actor.full_name,
                                              reprint=reprint)
-        job = queue.enqueue(s, kind="receipt", payload=documents.receipt_to_json(receipt),
-                            requested_by=actor.username, printer_uri=uri, case=case, counter=counter,
-                            reprint=reprint, reason=reason)
+        [job_id] = queue.enqueue(s, [queue.job_row(
+            kind="receipt", payload=documents.receipt_to_json(receipt), requested_by=actor.username,
+            printer_uri=uri, case_id=case.id, counter_id=counter.id if counter else None, reprint=reprint,
+            reason=reason)])
         uow.audit(actor.username, "print.reprint" if reprint else "print.receipt", "case", str(case.id),
-                  {"case_no": case.case_no, "job": str(job.id), "reason": reason, "printer": uri})
+                  {"case_no": case.case_no, "job": str(job_id), "reason": reason, "printer": uri})
         uow.commit()
-        return job.id
+        return job_id
 
 
 def notice_pdf(uow: UnitOfWork, actor: Actor, case_no: str, kind: str, *, reprint: bool = False,

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.auth import Actor, require_role
@@ -57,6 +57,7 @@ class JobView:
     created_at: datetime
     printed_at: datetime | None
     next_attempt_at: datetime
+    notice_kind: str = ""  # for a notice job: which notice (acceptance, correction, ...), so it can be previewed
 
     @property
     def kind_name(self) -> str:
@@ -73,10 +74,14 @@ class JobView:
 
 
 def _view(job: PrintJob, case_no: str | None) -> JobView:
+    notice_kind = ""
+    if job.kind == "notice":
+        notice_kind = str(json.loads(job.payload).get("kind", ""))
     return JobView(
         id=job.id, case_no=case_no, kind=job.kind, printer=job.printer_uri, status=PUBLIC_STATUS[job.status],
         reprint=job.reprint, reason=job.reason, attempts=job.attempts, last_error=job.last_error,
         created_at=job.created_at, printed_at=job.printed_at, next_attempt_at=job.next_attempt_at,
+        notice_kind=notice_kind,
     )
 
 
@@ -88,27 +93,34 @@ def backoff(attempts: int) -> timedelta:
 # ---- writing jobs (inside the caller's unit of work) -----------------------------------------------
 
 
-def enqueue(
-    session: Session,
+def job_row(
     *,
     kind: str,
     payload: dict[str, Any],
     requested_by: str,
     printer_uri: str,
-    case: Case | None = None,
-    counter: Counter | None = None,
+    case_id: uuid.UUID | None = None,
+    counter_id: uuid.UUID | None = None,
     notice_id: uuid.UUID | None = None,
     reprint: bool = False,
     reason: str = "",
-) -> PrintJob:
-    job = PrintJob(
-        id=uuid.uuid4(), kind=kind, payload=json.dumps(payload, ensure_ascii=False), requested_by=requested_by,
-        printer_uri=printer_uri, case_id=case.id if case else None, counter_id=counter.id if counter else None,
-        notice_id=notice_id, reprint=reprint, reason=reason, status="pending",
-        last_error="" if printer_uri else NO_PRINTER, next_attempt_at=utcnow(),
-    )
-    session.add(job)
-    return job
+) -> dict[str, Any]:
+    """A print job as a row, ready to insert in the caller's transaction."""
+    now = utcnow()
+    return {
+        "id": uuid.uuid4(), "kind": kind, "payload": json.dumps(payload, ensure_ascii=False),
+        "requested_by": requested_by, "printer_uri": printer_uri, "case_id": case_id, "counter_id": counter_id,
+        "notice_id": notice_id, "reprint": reprint, "reason": reason, "status": "pending", "attempts": 0,
+        "last_error": "" if printer_uri else NO_PRINTER, "next_attempt_at": now, "lease_until": None,
+        "created_at": now, "printed_at": None,
+    }
+
+
+def enqueue(session: Session, rows: list[dict[str, Any]]) -> list[uuid.UUID]:
+    """Write print jobs (from ``job_row``) in the session's transaction."""
+    if rows:
+        session.execute(insert(PrintJob), rows)
+    return [row["id"] for row in rows]
 
 
 def profile_for(session: Session, uri: str) -> PrinterProfile:
@@ -348,10 +360,10 @@ def enqueue_test_page(uow: UnitOfWork, actor: Actor, printer_uri: str) -> uuid.U
     parse_printer_uri(printer_uri)
     with uow:
         hall = read_settings(uow.session)
-        job = enqueue(uow.session, kind="test", payload={"hall_name": hall.name}, requested_by=actor.username,
-                      printer_uri=printer_uri)
+        [job_id] = enqueue(uow.session, [job_row(kind="test", payload={"hall_name": hall.name},
+                                                 requested_by=actor.username, printer_uri=printer_uri)])
         uow.commit()
-        return job.id
+        return job_id
 
 
 def check_reprint_reason(reason: str) -> str:
