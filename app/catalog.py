@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.auth import Actor, require_department, require_role
 from app.errors import Conflict, HallDeskError, NotFound, ValidationError
 from app.uow import UnitOfWork
-from db.models import Department, MaterialRequirement, RegionalAssessment, ServiceItem
+from db.models import Department, MaterialRequirement, RegionalAssessment, Seal, ServiceItem, new_id
 
 ITEM_KINDS = ("行政许可", "行政确认", "行政备案", "其他行政权力", "公共服务")
 CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{0,15}$")
@@ -622,9 +622,11 @@ def import_catalog(uow: UnitOfWork, actor: Actor | None, catalog: CatalogFile, *
         for order, d in enumerate(catalog.departments):
             dept = depts.get(d.code)
             if dept is None:
-                dept = Department(code=d.code, name=d.name)
+                dept = Department(id=new_id(), code=d.code, name=d.name)
                 s.add(dept)
                 depts[d.code] = dept
+                # Every department's back office gets its 审批专用章 on record, kept by its chief representative.
+                s.add(Seal(id=new_id(), dept_id=dept.id, name=f"{d.name}审批专用章", active=True))
             dept.name, dept.sort_order = d.name, order
         s.flush()
         items = {i.code: i for i in s.execute(_items_query(active_only=False)).scalars()}

@@ -444,6 +444,8 @@ def _build_case(uow: UnitOfWork, actor: Actor, req: IntakeRequest,
         pickup_code=f"{secrets.randbelow(10**6):06d}", external_id=req.external_id, materials=[], events=[],
         notices=[], refusal_reason="", refusal_basis="", deemed_accepted=False, due_provisional=False,
         slip="", version=1, created_at=now, updated_at=now,
+        dept_id=checked.item.dept_id, department=checked.item.department, claim_token=0, decision_reason="",
+        decision_basis="", result_docs="",
     )
     supplement_due = None
     if checked.tolerated:
@@ -514,7 +516,18 @@ def resubmit(uow: UnitOfWork, actor: Actor, case_no: str, materials: Mapping[str
         if checked.tolerated:
             supplement = supplement_due or load_calendar(s).add_workdays(today, checked.item.promised_days).date
         _apply_materials(case, checked, supplement)
-        _accept(case, checked, req, now, today, load_calendar(s))
+        cal = load_calendar(s)
+        paused = (case.paused_promised, case.paused_legal) if before == "returned" else (None, None)
+        first_accepted = case.accepted_at
+        _accept(case, checked, req, now, today, cal)
+        if paused[0] is not None and paused[1] is not None:
+            # Back from a 退回补正: the clock resumes with the working days that were left, it does not restart,
+            # and the case keeps its original acceptance date.
+            case.accepted_at = first_accepted or case.accepted_at
+            promised, legal = cal.add_workdays(today, paused[0]), cal.add_workdays(today, paused[1])
+            case.promised_due, case.legal_due = promised.date, legal.date
+            case.due_provisional = promised.provisional or legal.provisional
+            case.paused_promised = case.paused_legal = None
         case.status = "accepted"
         case.version += 1
         _record(actor, case, "intake.resubmit", before, "申请人补正后受理")

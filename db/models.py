@@ -170,7 +170,12 @@ class Case(Base):
     """One application (办件).  Core fields; intake and back office extend it."""
 
     __tablename__ = "hd_case"
-    __table_args__ = (Index("ix_hd_case_status_promised_due", "status", "promised_due"),)
+    __table_args__ = (
+        Index("ix_hd_case_status_promised_due", "status", "promised_due"),
+        # The department queue's keyset order: one index range scan per page, even with a million cases.
+        Index("ix_hd_case_queue", "dept_id", "status", "promised_due", "received_at", "id"),
+        Index("ix_hd_case_holder", "holder_id", "status"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     case_no: Mapped[str] = mapped_column(String(32), unique=True)
@@ -202,13 +207,33 @@ class Case(Base):
     deemed_accepted: Mapped[bool] = mapped_column(Boolean, default=False)
     finished_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # --- back office (后台分类审批) ---
+    # The department whose queue holds the case: the item's, until a 转办 moves it.
+    dept_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("department.id"))
+    # A claim is a lease: holder and expiry, and a fencing token that every new claim increments, so a
+    # reviewer whose lease ran out (or whose PC died) can no longer write a decision.
+    holder_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hd_user.id"))
+    lease_until: Mapped[datetime | None]
+    claim_token: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None]
+    step_due: Mapped[date | None] = mapped_column(Date)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hd_user.id"))
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    decision_basis: Mapped[str] = mapped_column(Text, default="")
+    result_docs: Mapped[str] = mapped_column(Text, default="")
+    # Working days of the promised limit left when the case went back for 补正 (the clock stops meanwhile).
+    paused_promised: Mapped[int | None] = mapped_column(Integer)
+    paused_legal: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     item: Mapped[ServiceItem] = relationship()
     enterprise: Mapped[Enterprise | None] = relationship()
     counter: Mapped[Counter | None] = relationship()
-    clerk: Mapped[User | None] = relationship()
+    clerk: Mapped[User | None] = relationship(foreign_keys=[clerk_id])
+    department: Mapped[Department | None] = relationship(foreign_keys=[dept_id])
+    holder: Mapped[User | None] = relationship(foreign_keys=[holder_id])
     materials: Mapped[list[CaseMaterial]] = relationship(
         back_populates="case", order_by="CaseMaterial.sort_order", cascade="all, delete-orphan"
     )
@@ -410,3 +435,41 @@ class CalendarYear(Base):
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     confirmed_by: Mapped[str] = mapped_column(String(64))
     confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Seal(Base):
+    """A department's 审批专用章, kept by its chief representative."""
+
+    __tablename__ = "seal"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    dept_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("department.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SealAuthorisation(Base):
+    """The chief representative's authorisation to seal one case's decision."""
+
+    __tablename__ = "seal_authorisation"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hd_case.id"), index=True)
+    seal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("seal.id"))
+    authorised_by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+
+
+class SealUsage(Base):
+    """The seal register: every use of a seal, with who applied it and who authorised it."""
+
+    __tablename__ = "seal_usage"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    seal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("seal.id"), index=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hd_case.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(16))
+    applied_by: Mapped[str] = mapped_column(String(64))
+    authorised_by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -9,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from db import migrate
 from db.engine import make_engine
 from db.models import Base
+from db.types import UtcDateTime
 
 
 def test_upgrade_from_empty_to_head_and_models_agree(empty_db_url: str) -> None:
@@ -28,5 +32,47 @@ def test_upgrade_from_empty_to_head_and_models_agree(empty_db_url: str) -> None:
         with engine.connect() as conn:
             head = conn.execute(sa.text("SELECT chain, seq FROM audit_chain_head")).all()
         assert [tuple(r) for r in head] == [("hall", 0)]
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_keeps_existing_data(empty_db_url: str) -> None:
+    """A hall already running 0001 with departments, items and a case upgrades to head intact."""
+    engine = make_engine(empty_db_url)
+    try:
+        migrate.upgrade(engine, "0001")
+        dept, item, case = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        now = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+        department = sa.table("department", sa.column("id", sa.Uuid()), sa.column("code", sa.String),
+                              sa.column("name", sa.String), sa.column("sort_order", sa.Integer))
+        service_item = sa.table(
+            "service_item", *(sa.column(c) for c in ("code", "name", "kind", "legal_basis", "fee")),
+            sa.column("id", sa.Uuid()), sa.column("dept_id", sa.Uuid()), sa.column("legal_days", sa.Integer),
+            sa.column("promised_days", sa.Integer), sa.column("immediate", sa.Boolean),
+            sa.column("sort_order", sa.Integer), sa.column("active", sa.Boolean), sa.column("version", sa.Integer))
+        hd_case = sa.table(
+            "hd_case", sa.column("id", sa.Uuid()), sa.column("item_id", sa.Uuid()),
+            *(sa.column(c) for c in ("case_no", "agent_name", "agent_id_number", "agent_phone", "channel", "status",
+                                     "pickup_code")),
+            sa.column("received_at", UtcDateTime()), sa.column("created_at", UtcDateTime()),
+            sa.column("updated_at", UtcDateTime()), sa.column("due_provisional", sa.Boolean))
+        with engine.begin() as conn:
+            conn.execute(sa.insert(department).values(id=dept, code="SCJ", name="区市场监管局", sort_order=0))
+            conn.execute(sa.insert(service_item).values(
+                id=item, dept_id=dept, code="SCJ001", name="食品经营许可", kind="行政许可", legal_basis="", fee="不收费",
+                legal_days=20, promised_days=5, immediate=False, sort_order=0, active=True, version=1))
+            conn.execute(sa.insert(hd_case).values(
+                id=case, item_id=item, case_no="XJ261102-01-0001", agent_name="张伟", agent_id_number="",
+                agent_phone="", channel="window", status="accepted", pickup_code="123456", received_at=now,
+                created_at=now, updated_at=now, due_provisional=False))
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            row = conn.execute(sa.text("SELECT case_no, claim_token, refusal_reason FROM hd_case")).one()
+            seals = conn.execute(sa.text("SELECT name FROM seal")).scalars().all()
+            dept_of_case = conn.execute(sa.select(sa.column("dept_id", sa.Uuid())).select_from(
+                sa.table("hd_case"))).scalar_one()
+        assert tuple(row) == ("XJ261102-01-0001", 0, "")
+        assert seals == ["区市场监管局审批专用章"]
+        assert dept_of_case == dept
     finally:
         engine.dispose()

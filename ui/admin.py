@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QRegularExpressionValidator, QShortcut
@@ -40,6 +41,7 @@ from app.hall import CalendarStatus, HallSettings
 from app.workdays import package_knows_year
 from ui.errors import confirm, run_guarded
 from ui.models import CounterTableModel, OverrideTableModel, UserTableModel
+from ui.printers import PrinterSettingsDialog
 from ui.widgets import (
     PasswordFields,
     banner,
@@ -58,6 +60,8 @@ from ui.widgets import (
 from ui.worker import run_in_background
 
 _ASCII_NAME = QRegularExpressionValidator(r"[A-Za-z0-9_.\-]{0,32}")
+# The two dialogs of 窗口管理: both report the stored counter through ``saved``.
+D = TypeVar("D", "CounterDialog", "PrinterSettingsDialog")
 
 
 def _page_layout(widget: QWidget) -> QVBoxLayout:
@@ -409,7 +413,7 @@ class UsersPage(QWidget):
 
 
 class CounterDialog(QDialog):
-    """Add a counter (窗口) or edit one: name, kind, receipt printer address, enabled.
+    """Add a counter (窗口) or edit one: name, kind, receipt and A4 printer addresses, enabled.
 
     Signals:
         saved(CounterView): the service stored the counter.
@@ -436,13 +440,16 @@ class CounterDialog(QDialog):
         self.kind_combo.setCurrentIndex(max(0, self.kind_combo.findData(counter.kind if counter else "comprehensive")))
         self.printer_edit = QLineEdit(counter.printer_uri if counter else "")
         self.printer_edit.setPlaceholderText("如 tcp://192.168.1.50:9100 或 usb://0x0416:0x5011")
+        self.a4_edit = QLineEdit(counter.a4_printer_uri if counter else "")
+        self.a4_edit.setPlaceholderText("如 cups://A4 或 file:///srv/通知书；留空则在预览中打印")
         self.active_check = QCheckBox("启用(&A)")
         self.active_check.setChecked(counter.active if counter else True)
         form = QFormLayout()
         form.addRow(buddy_label("窗口号(&U)", self.number_spin), self.number_spin)
         form.addRow(buddy_label("名称(&N)", self.name_edit), self.name_edit)
         form.addRow(buddy_label("类型(&K)", self.kind_combo), self.kind_combo)
-        form.addRow(buddy_label("打印机地址(&P)", self.printer_edit), self.printer_edit)
+        form.addRow(buddy_label("回执打印机(&P)", self.printer_edit), self.printer_edit)
+        form.addRow(buddy_label("A4打印机(&F)", self.a4_edit), self.a4_edit)
         form.addRow("", self.active_check)
         buttons, self.ok_button = dialog_buttons(self, "保存(&S)")
         buttons.accepted.connect(self.save)
@@ -456,9 +463,10 @@ class CounterDialog(QDialog):
     def save(self) -> CounterView | None:
         hall, actor = self._hall, self._actor
         number, name, printer = self.number_spin.value(), self.name_edit.text(), self.printer_edit.text()
-        kind, active = str(self.kind_combo.currentData()), self.active_check.isChecked()
+        kind, active, a4 = str(self.kind_combo.currentData()), self.active_check.isChecked(), self.a4_edit.text()
         result = run_guarded(self, lambda: accounts.save_counter(
-            hall.uow(), actor, number=number, name=name, kind=kind, printer_uri=printer, active=active))
+            hall.uow(), actor, number=number, name=name, kind=kind, printer_uri=printer, active=active,
+            a4_printer_uri=a4))
         if result is None:
             return None
         self.saved.emit(result)
@@ -467,7 +475,7 @@ class CounterDialog(QDialog):
 
 
 class CountersPage(QWidget):
-    """The hall's counters and the receipt printer each one prints on.
+    """The hall's counters and the printers each one prints on (打印机设置 opens the full printer settings).
 
     Signals:
         status_message(str): something the main window's status bar should show for a while.
@@ -481,27 +489,30 @@ class CountersPage(QWidget):
         self._actor = actor
         self._select: int | None = None
         self._loaded = False
-        self.dialog: CounterDialog | None = None
+        self.dialog: QDialog | None = None
         self.model = CounterTableModel(parent=self)
         self.view = table_view(self.model)
         fit_columns(self.view, stretch=3)
         self.add_button = QPushButton("新增窗口(&N)")
         self.edit_button = QPushButton("编辑(&E)")
+        self.printers_button = QPushButton("打印机设置(&P)…")
+        self.printers_button.setToolTip("回执打印机的纸宽、编码、中文模式等，A4打印机，打印测试页")
         self.refresh_button = QPushButton("刷新(&R)")
         tools = QHBoxLayout()
         tools.addWidget(_title("窗口管理"), 1)
-        for b in (self.add_button, self.edit_button, self.refresh_button):
+        for b in (self.add_button, self.edit_button, self.printers_button, self.refresh_button):
             tools.addWidget(b)
-        note = QLabel("打印机地址用于该窗口打印受理回执（热敏小票）。窗口号会出现在办件编号中，建成后不能修改。")
+        note = QLabel("回执打印机打印受理回执（热敏小票），A4打印机打印通知书。窗口号会出现在办件编号中，建成后不能修改。")
         note.setObjectName("hintLabel")
         note.setWordWrap(True)
         layout = _page_layout(self)
         layout.addLayout(tools)
         layout.addWidget(self.view, 1)
         layout.addWidget(note)
-        set_tab_order(self.add_button, self.edit_button, self.refresh_button, self.view)
+        set_tab_order(self.add_button, self.edit_button, self.printers_button, self.refresh_button, self.view)
         self.add_button.clicked.connect(self.add_counter)
         self.edit_button.clicked.connect(self.edit_counter)
+        self.printers_button.clicked.connect(self.edit_printers)
         self.refresh_button.clicked.connect(self.refresh)
         self.view.activated.connect(self.edit_counter)
         self.view.selectionModel().currentChanged.connect(self._update_buttons)
@@ -540,6 +551,7 @@ class CountersPage(QWidget):
 
     def _update_buttons(self) -> None:
         self.edit_button.setEnabled(self.selected_counter() is not None)
+        self.printers_button.setEnabled(self.selected_counter() is not None)
 
     def add_counter(self) -> CounterDialog:
         numbers = {c.number for c in self.model.rows()}
@@ -552,7 +564,13 @@ class CountersPage(QWidget):
             return None
         return self._open(CounterDialog(self._hall, self._actor, counter, parent=self))
 
-    def _open(self, dialog: CounterDialog) -> CounterDialog:
+    def edit_printers(self) -> PrinterSettingsDialog | None:
+        counter = self.selected_counter()
+        if counter is None:
+            return None
+        return self._open(PrinterSettingsDialog(self._hall, self._actor, counter.number, parent=self))
+
+    def _open(self, dialog: D) -> D:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self._saved)
         dialog.finished.connect(self._dialog_closed)

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -31,7 +31,9 @@ from app.errors import HallDeskError
 from app.hall import CalendarStatus
 from ui.admin import CountersPage, HallSettingsPage, HolidaysPage, UsersPage
 from ui.catalog import CatalogPage
+from ui.counter import CounterPage
 from ui.errors import run_guarded, show_error
+from ui.printqueue import PrintQueuePage, PrintWorker
 from ui.widgets import (
     ElidedLabel,
     PasswordFields,
@@ -43,8 +45,10 @@ from ui.widgets import (
 )
 from ui.worker import run_in_background
 
-# Page key → navigation title, in navigation order.
+# Page key → navigation title.
 PAGE_TITLES: dict[str, str] = {
+    "counter": "综合受理",
+    "printqueue": "打印队列",
     "catalog": "事项目录",
     "users": "用户管理",
     "counters": "窗口管理",
@@ -52,17 +56,21 @@ PAGE_TITLES: dict[str, str] = {
     "holidays": "节假日",
 }
 ADMIN_PAGES = ("catalog", "users", "counters", "hall", "holidays")
-# Clerks consult the guides at the counter; chief representatives edit their department's there too.
+# A clerk starts at the counter workspace and consults the guides there too.
+CLERK_PAGES = ("counter", "catalog", "printqueue")
+# Chief representatives edit their department's guides; the others read them.
 OTHER_PAGES = ("catalog",)
 
 _DB_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MySQL/MariaDB", "mariadb": "MariaDB"}
 
 
-AnyPage = CatalogPage | UsersPage | CountersPage | HallSettingsPage | HolidaysPage
+AnyPage = CounterPage | PrintQueuePage | CatalogPage | UsersPage | CountersPage | HallSettingsPage | HolidaysPage
 
 
 def pages_for(role: str) -> tuple[str, ...]:
-    return ADMIN_PAGES if role == "admin" else OTHER_PAGES
+    if role == "admin":
+        return ADMIN_PAGES
+    return CLERK_PAGES if role == "clerk" else OTHER_PAGES
 
 
 def describe_database(url: str) -> str:
@@ -148,8 +156,10 @@ class ChangePasswordDialog(QDialog):
 class MainWindow(QMainWindow):
     """Navigation on the left, the chosen page on the right, who/where in the status bar.
 
-    An admin gets 事项目录, 用户管理, 窗口管理, 大厅设置 and 节假日; every other role gets 事项目录
-    (editable for a chief representative's own department).  Pages load when first shown.
+    An admin gets 事项目录, 用户管理, 窗口管理, 大厅设置 and 节假日; a clerk 综合受理 (first), 事项目录 and
+    打印队列; every other role 事项目录 (editable for a chief representative's own department).  Pages load
+    when first shown.  At a clerk's counter a ``PrintWorker`` sends due print jobs in the background, and
+    the status bar shows a red 打印机异常 while a job waits with a printer error.
 
     Signals:
         logout_requested(): the user chose 账户 → 退出登录; whoever opened the window closes it.
@@ -191,6 +201,9 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self._build_status_bar()
+        self.print_worker: PrintWorker | None = None
+        if actor.role == "clerk" and actor.counter_number is not None:
+            self._start_print_worker(actor.counter_number)
         self.nav.currentRowChanged.connect(self._nav_changed)
         self.nav.setCurrentRow(0)
         if actor.role == "admin":
@@ -199,6 +212,14 @@ class MainWindow(QMainWindow):
     # ---- construction
     def _make_page(self, key: str) -> AnyPage:
         hall, actor = self.hall, self.actor
+        if key == "counter":
+            counter = CounterPage(hall, actor)
+            counter.jobs_changed.connect(self._jobs_changed)
+            return counter
+        if key == "printqueue":
+            jobs = PrintQueuePage(hall, actor)
+            jobs.jobs_changed.connect(self._jobs_changed)
+            return jobs
         if key == "catalog":
             return CatalogPage(hall, actor)
         if key == "users":
@@ -256,6 +277,13 @@ class MainWindow(QMainWindow):
         self.counter_label.setVisible(a.counter_number is not None or a.role == "clerk")
         self.db_label = QLabel(describe_database(self.hall.url))
         self.db_label.setToolTip("当前数据库")
+        # Permanent, so that a passing status message never hides it.
+        self.printer_label = ElidedLabel()
+        self.printer_label.setObjectName("printerAlarm")
+        self.printer_label.setStyleSheet("color: #ffffff; background: #c0392b; font-weight: bold;")
+        self.printer_label.setMinimumWidth(260)
+        self.printer_label.hide()
+        bar.addPermanentWidget(self.printer_label, 1)
         for label in (self.user_label, self.role_label, self.dept_label, self.counter_label, self.db_label):
             bar.addPermanentWidget(label)
 
@@ -281,7 +309,8 @@ class MainWindow(QMainWindow):
             return
         self.stack.setCurrentIndex(row)
         page = list(self.pages.values())[row]
-        if not page.is_loaded():
+        # The print queue changes behind the clerk's back (the print worker): fresh each time it is shown.
+        if not page.is_loaded() or isinstance(page, PrintQueuePage):
             page.refresh()
 
     def _page_action(self, action: QAction) -> None:
@@ -289,6 +318,37 @@ class MainWindow(QMainWindow):
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
+
+    # ---- printing (clerks)
+    def _start_print_worker(self, counter_number: int) -> None:
+        worker = PrintWorker(self.hall, counter_number, self)
+        worker.trouble_changed.connect(self.show_printer_trouble)
+        worker.jobs_changed.connect(self._worker_pass)
+        self.print_worker = worker
+        worker.start()
+
+    def show_printer_trouble(self, error: str) -> None:
+        self.printer_label.setText(f"打印机异常：{error}" if error else "")
+        self.printer_label.setVisible(bool(error))
+
+    def printer_alarm(self) -> str:
+        return self.printer_label.text() if self.printer_label.isVisible() else ""
+
+    def _jobs_changed(self) -> None:
+        """A page created, sent or changed jobs: re-check the alarm (the queue page refreshes after that pass)."""
+        if self.print_worker is not None:
+            self.print_worker.check()
+
+    def _worker_pass(self) -> None:
+        page = self.pages.get("printqueue")
+        if isinstance(page, PrintQueuePage) and page.isVisible():
+            page.refresh()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # No more printing passes once the window is gone (a closed window may outlive its database).
+        if self.print_worker is not None:
+            self.print_worker.stop()
+        super().closeEvent(event)
 
     # ---- calendar warning (admins)
     def refresh_calendar_status(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from itertools import pairwise
@@ -22,10 +22,14 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QTableView,
+    QVBoxLayout,
     QWidget,
 )
 
+from app.errors import ValidationError
+
 WEEKDAYS = "一二三四五六日"
+_MESSAGE_COLOURS = {"error": "#c0392b", "ok": "#1e7d45", "hint": "#5b6b7f"}
 
 
 class ElidedLabel(QFrame):
@@ -204,3 +208,97 @@ def to_qdate(value: date) -> QDate:
 
 def format_date(value: date) -> str:
     return f"{value.isoformat()}（星期{WEEKDAYS[value.weekday()]}）"
+
+
+def tint(label: QLabel, colour: str) -> None:
+    """Colour one label (for states the style sheet has no name for)."""
+    label.setStyleSheet(f"color: {colour};")
+
+
+class CheckedField(QWidget):
+    """A line edit checked while it is typed in by one of ``app.validators``' ``check_*`` functions.
+
+    The check's Chinese message appears under the field.  While fewer than ``length`` characters are typed
+    only a count is shown (a half-typed number is not an error yet); when the field is left, or full,
+    any problem is shown in red, and a good value gets a green tick.  An empty optional field says nothing.
+    Any ``returnPressed`` of ``edit`` is the caller's to use (the counter moves on to the next field).
+    """
+
+    def __init__(self, check: Callable[[str], object], length: int | None = None, *, placeholder: str = "",
+                 optional: bool = False, ok_text: str = "✓", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._check = check
+        self._length = length
+        self._optional = optional
+        self._ok_text = ok_text
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText(placeholder)
+        self.message = QLabel()
+        self.message.setObjectName("fieldMessage")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(1)
+        layout.addWidget(self.edit)
+        layout.addWidget(self.message)
+        self.setFocusProxy(self.edit)
+        self.edit.textChanged.connect(self._typed)
+        self.edit.editingFinished.connect(self.recheck)
+
+    def text(self) -> str:
+        return self.edit.text().strip()
+
+    def setText(self, text: str) -> None:
+        self.edit.setText(text)
+        self.recheck()
+
+    def clear(self) -> None:
+        self.edit.clear()
+        self._say("", "hint")
+
+    def problem(self) -> str:
+        """The check's message for the current text ('' when it is fine, or empty and optional)."""
+        text = self.text()
+        if not text and self._optional:
+            return ""
+        try:
+            self._check(text)
+        except ValidationError as exc:
+            return exc.message
+        return ""
+
+    def is_valid(self) -> bool:
+        return bool(self.text()) and not self.problem()
+
+    def message_text(self) -> str:
+        return self.message.text() if self.message.isVisible() else ""
+
+    def show_problem(self, message: str) -> None:
+        """Show a problem found elsewhere (the service's ValidationError for this field)."""
+        self._say(message, "error")
+
+    def recheck(self) -> None:
+        """Check as if the field were finished: every problem shows."""
+        self._show(finished=True)
+
+    def _typed(self) -> None:
+        self._show(finished=False)
+
+    def _show(self, *, finished: bool) -> None:
+        text = self.text()
+        if not text:
+            self._say("" if self._optional or not finished else self.problem(), "error")
+            return
+        problem = self.problem()
+        if not problem:
+            self._say(self._ok_text, "ok")
+        elif not finished and self._length is not None and len(text) < self._length:
+            self._say(f"已输入{len(text)}位，共{self._length}位", "hint")
+        else:
+            self._say(problem, "error")
+
+    def _say(self, text: str, kind: str) -> None:
+        self.message.setText(text)
+        tint(self.message, _MESSAGE_COLOURS[kind])
+        self.message.setVisible(bool(text))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from app.context import HallDesk
+from tests.support.fake_printer import FakePrinter
 from ui import errors, worker
 from ui.main import setup_application
 
@@ -49,6 +51,12 @@ def message_boxes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[M
     Also sends crash logs to a temporary data folder.
     """
     boxes = MessageBoxes()
+    # The counters' slip-signing keys stay in the run's data folder (the demo template registered them
+    # once); only the logs are the test's own.
+    shared = Path(os.environ[errors.ENV_DATA_DIR]) / "keys"
+    shared.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "keys").symlink_to(shared, target_is_directory=True)
     monkeypatch.setenv(errors.ENV_DATA_DIR, str(tmp_path / "data"))
 
     def recorder(kind: str) -> Any:
@@ -79,3 +87,10 @@ def hall(hall: HallDesk) -> Iterator[HallDesk]:
     """The shared ``hall`` fixture, but background jobs must have finished before its database goes."""
     yield hall
     assert worker.wait_idle(20.0), "background work still running at teardown"
+
+
+@pytest.fixture
+def printer() -> Iterator[FakePrinter]:
+    """A network receipt printer on 127.0.0.1 (a real TCP server) for the counter's print jobs."""
+    with FakePrinter() as p:
+        yield p

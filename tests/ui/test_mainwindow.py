@@ -12,6 +12,7 @@ from tests.conftest import log_in
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle
 from ui.catalog import CatalogPage
+from ui.counter import CounterPage
 from ui.main import GuiSession, create_main_window, run_gui
 from ui.mainwindow import ChangePasswordDialog, MainWindow, describe_database
 
@@ -59,18 +60,30 @@ def test_admin_gets_five_pages(hall: HallDesk, admin: Actor, qtbot: QtBot, messa
     assert message_boxes.shown == [] and window.calendar_notice_box is None
 
 
-def test_clerk_gets_only_the_catalog(hall: HallDesk, qtbot: QtBot) -> None:
+def test_clerk_starts_at_the_counter(hall: HallDesk, qtbot: QtBot) -> None:
     clerk = log_in(hall, "clerk1")
     window = open_window(hall, clerk, qtbot)
-    assert window.page_titles() == ["事项目录"]
-    assert window.page_keys() == ["catalog"] and window.stack.count() == 1
-    assert not window.nav.isVisible()  # one page needs no navigation
+    assert window.page_titles() == ["综合受理", "事项目录", "打印队列"]
+    assert window.page_keys() == ["counter", "catalog", "printqueue"] and window.stack.count() == 3
+    assert window.current_page_key() == "counter" and window.nav.isVisible()
+    assert isinstance(window.page("counter"), CounterPage) and window.page("counter").is_loaded()
     assert status_texts(window)[:2] == ["综合窗口一", "综合窗口人员"]
     assert window.counter_label.text() == "1号窗口"
     assert not window.calendar_label.isVisible()  # the calendar is the admin's business
-    page = window.page("catalog")
+    assert window.print_worker is not None and window.print_worker.timer.isActive()
+    page = window.show_page("catalog")
+    settle()
     assert isinstance(page, CatalogPage)
     assert not page.edit_button.isVisible() and not page.new_button.isVisible()
+    window.close()
+    assert not window.print_worker.timer.isActive()  # no printing passes for a closed window
+
+
+def test_admin_and_back_office_get_no_counter(hall: HallDesk, admin: Actor, qtbot: QtBot) -> None:
+    assert "counter" not in open_window(hall, admin, qtbot).page_keys()
+    window = open_window(hall, log_in(hall, "rev_scj"), qtbot)
+    assert window.page_keys() == ["catalog"] and not window.nav.isVisible()  # one page needs no navigation
+    assert window.print_worker is None
 
 
 def test_chief_rep_sees_department_in_status_bar(hall: HallDesk, qtbot: QtBot) -> None:

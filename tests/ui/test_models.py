@@ -8,15 +8,23 @@ import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from pytestqt.modeltest import ModelTester
 
-from app import accounts, catalog
+from app import accounts, cases, catalog, intake, search
 from app import hall as hall_service
 from app.auth import Actor
 from app.catalog import Material
 from app.context import HallDesk
+from app.intake import MaterialInput
+from app.printing import queue
+from tests.conftest import log_in
+from tests.intake_support import all_received, item_with_tolerable, request
 from ui.models import (
+    CaseTableModel,
     CounterTableModel,
     DepartmentListModel,
+    IntakeMaterialModel,
+    ItemHitListModel,
     ItemTableModel,
+    JobTableModel,
     MaterialTableModel,
     OverrideTableModel,
     UserTableModel,
@@ -105,8 +113,8 @@ def test_admin_models(hall: HallDesk, admin: Actor, qtmodeltester: ModelTester) 
 
     counters = CounterTableModel(accounts.list_counters(hall.uow()))
     qtmodeltester.check(counters)
-    assert [counters.index(counters.row_of(9), c).data() for c in range(5)] == [
-        "9号", "办不成事窗口", "办不成事", "（未设置）", "是"
+    assert [counters.index(counters.row_of(9), c).data() for c in range(6)] == [
+        "9号", "办不成事窗口", "办不成事", "（未设置）", "（未设置）", "是"
     ]
 
     hall_service.set_override(hall.uow(), admin, date(2031, 1, 26), True, "春节调休上班")
@@ -117,3 +125,62 @@ def test_admin_models(hall: HallDesk, admin: Actor, qtmodeltester: ModelTester) 
     assert overrides.index(1, 1).data() == "放假"
     assert overrides.data(QModelIndex()) is None
     assert overrides.headerData(0, Qt.Orientation.Vertical) is None
+
+
+def test_counter_models(hall: HallDesk, qtmodeltester: ModelTester) -> None:
+    clerk = log_in(hall, "clerk1")
+    item = item_with_tolerable(hall)
+    accepted = intake.take_application(hall.uow(), clerk, request(item))
+    materials = {**all_received(item), item.materials[0].code: MaterialInput("missing")}
+    corrected = intake.take_application(hall.uow(), clerk, request(item, "correction", materials=materials))
+
+    hits = ItemHitListModel(search.search_items(hall.uow(), clerk, ""))
+    qtmodeltester.check(hits)
+    assert hits.index(0, 0).data().startswith(f"［最近］{item.name}")  # the clerk's recent item first
+    assert hits.row_of(item.code) == 0 and hits.row_of("NOPE") == -1
+    hits.set_rows([])
+    assert hits.rowCount() == 0 and hits.data(hits.index(0, 0)) is None
+
+    case_model = CaseTableModel(cases.my_cases_today(hall.uow(), clerk))
+    qtmodeltester.check(case_model)
+    row = case_model.row_of(corrected.case_no)
+    assert case_model.index(row, 5).data() == "待补正"
+    assert case_model.index(row, 6).data() == f"补正告知期限 {corrected.correction_deadline}"
+    assert case_model.index(case_model.row_of(accepted.case_no), 6).data().startswith("承诺办结 ")
+
+    jobs = JobTableModel(queue.list_jobs(hall.uow(), case_no=accepted.case_no))
+    qtmodeltester.check(jobs)
+    kinds = {jobs.index(r, 2).data() for r in range(jobs.rowCount())}
+    assert kinds == {"受理回执", "受理通知书"}
+    errors = {jobs.index(r, 2).data(): jobs.index(r, 6).data() for r in range(jobs.rowCount())}
+    assert errors["受理回执"].startswith("未配置打印机") and jobs.index(0, 3).data() == "（未配置）"
+    assert errors["受理通知书"] == "未配置A4打印机：请在预览中打印"  # not printer trouble
+
+
+def test_intake_material_model(hall: HallDesk, qtmodeltester: ModelTester) -> None:
+    assessments = catalog.list_assessments(hall.uow())
+    covered_item = next(i for i in catalog.list_items(hall.uow()) if any(m.covered_by for m in i.materials))
+    model = IntakeMaterialModel(IntakeMaterialModel.default_rows(covered_item.materials, assessments))
+    qtmodeltester.check(model)  # stays attached: the changes below are checked too
+    covered = next(r for r, m in enumerate(covered_item.materials) if m.covered_by)
+    plain = next(r for r, m in enumerate(covered_item.materials) if not m.covered_by and not m.tolerable)
+    name = {a.code: a.name for a in assessments}[covered_item.materials[covered].covered_by or ""]
+    assert model.index(covered, IntakeMaterialModel.STATE).data() == f"免提交（{name}）"
+    assert model.rows()[plain].state == "received"
+    assert not model.set_state(plain, "waived") and not model.set_state(plain, "tolerated")
+    assert model.cycle_state(plain) == "missing"
+    assert model.blocking() and model.index(plain, IntakeMaterialModel.ORIGINALS).data() == ""
+    assert model.set_state_by_number(plain, 3)  # 有误: a note is wanted
+    assert model.notes_missing() and model.index(plain, IntakeMaterialModel.NOTE).data() == "请写明问题"
+    assert model.setData(model.index(plain, IntakeMaterialModel.NOTE), "缺少签章")
+    assert model.setData(model.index(plain, IntakeMaterialModel.COPIES), 3)
+    assert not model.setData(model.index(plain, IntakeMaterialModel.COPIES), 100)
+    assert model.setData(model.index(plain, IntakeMaterialModel.STATE), "received")
+    check = model.index(plain, IntakeMaterialModel.ELECTRONIC)
+    assert model.setData(check, Qt.CheckState.Checked.value, CHECK) and model.toggle_electronic(plain)
+    assert not model.setData(model.index(plain, IntakeMaterialModel.NAME), "x")
+    given = model.materials_input()
+    assert given[covered_item.materials[plain].code] == MaterialInput("received", covered_item.materials[plain].originals,
+                                                                      3, False, "缺少签章")
+    assert given[covered_item.materials[covered].code].state == "waived"
+    assert model.headerData(0, Qt.Orientation.Vertical) == "1"

@@ -1,0 +1,619 @@
+"""The department back office (后台分类审批): queues, claims as leases, decisions, the seal register.
+
+受审分离: the front desk accepts, each department's back office approves its own cases.  A reviewer claims a
+case from the department queue; the claim is a *lease* with a fencing token:
+
+* PostgreSQL and MariaDB pick the next case with ``FOR UPDATE SKIP LOCKED``, so twenty reviewers claiming
+  at once each get a different case without waiting on each other; SQLite has no row locks and runs every
+  transaction as ``BEGIN IMMEDIATE`` (see db.engine), which serialises claims instead.
+* A claim lasts ``lease_minutes`` (a department setting); the GUI renews it while the case is open.  A case
+  whose holder's PC died simply becomes claimable again when the lease runs out.
+* Every claim increments ``claim_token``.  A decision names the token it was made under; if the case has been
+  claimed again since (or the lease ran out), the decision is refused and nothing is written.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from app.auth import Actor, actor_of, require_role
+from app.cases import CaseView, case_view, load_case
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from app.hall import HALL_TZ, load_calendar, local_date, today
+from app.uow import UnitOfWork, retry_transient
+from app.workdays import WorkCalendar
+from db.models import (
+    Case,
+    CaseEvent,
+    Department,
+    Enterprise,
+    Seal,
+    SealAuthorisation,
+    SealUsage,
+    ServiceItem,
+    Setting,
+    User,
+    new_id,
+)
+from db.types import utcnow
+
+DECISIONS = {"approve": "准予许可", "deny": "不予许可", "return": "退回补正", "transfer": "转办"}
+QUEUE_STATUSES = ("accepted", "in_review")
+LIGHTS = {"green": "正常", "yellow": "临期", "red": "超期"}
+BACK_OFFICE_ROLES = ("reviewer", "chief_rep")
+
+
+# ---- department settings ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeptSettings:
+    """A department's back-office settings, kept by its chief representative."""
+
+    review_days: int = 3  # per-step limit: working days from claim to decision
+    lease_minutes: int = 30  # how long a claim lasts without renewal
+    paused: tuple[str, ...] = ()  # reviewers not taking cases now (leave, training)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"review_days": self.review_days, "lease_minutes": self.lease_minutes, "paused": list(self.paused)}
+
+
+def _dept(s: Session, code: str) -> Department:
+    dept = s.execute(select(Department).where(Department.code == code)).scalar_one_or_none()
+    if dept is None:
+        raise NotFound(f"部门代码 {code} 不存在")
+    return dept
+
+
+def read_dept_settings(s: Session, code: str) -> DeptSettings:
+    row = s.get(Setting, f"dept:{code}")
+    if row is None:
+        return DeptSettings()
+    data = json.loads(row.value)
+    return DeptSettings(review_days=int(data.get("review_days", 3)), lease_minutes=int(data.get("lease_minutes", 30)),
+                        paused=tuple(data.get("paused", ())))
+
+
+def get_dept_settings(uow: UnitOfWork, code: str) -> DeptSettings:
+    with uow:
+        _dept(uow.session, code)
+        return read_dept_settings(uow.session, code)
+
+
+def save_dept_settings(uow: UnitOfWork, actor: Actor, code: str, settings: DeptSettings) -> DeptSettings:
+    require_role(actor, "chief_rep", "admin")
+    if not 1 <= settings.review_days <= 60:
+        raise ValidationError("review_days", "审批环节时限须为1–60个工作日")
+    if not 1 <= settings.lease_minutes <= 480:
+        raise ValidationError("lease_minutes", "领取后保留时间须为1–480分钟")
+    with uow:
+        s = uow.session
+        dept = _dept(s, code)
+        _require_dept(actor, dept)
+        known = set(s.execute(select(User.username).where(User.dept_id == dept.id)).scalars())
+        unknown = [u for u in settings.paused if u not in known]
+        if unknown:
+            raise ValidationError("paused", f"不是本部门人员：{'、'.join(unknown)}")
+        row = s.get(Setting, f"dept:{code}")
+        value = json.dumps(settings.as_json(), ensure_ascii=False, sort_keys=True)
+        if row is None:
+            s.add(Setting(key=f"dept:{code}", value=value))
+        else:
+            row.value = value
+        uow.audit(actor.username, "dept.settings", "department", str(dept.id), settings.as_json())
+        uow.commit()
+        return settings
+
+
+def _require_dept(actor: Actor, dept: Department) -> None:
+    if actor.role == "admin":
+        return
+    if actor.role not in BACK_OFFICE_ROLES or actor.dept_id != dept.id:
+        raise PermissionDenied(f"无权操作{dept.name}的后台：只有该部门的审批人员和首席代表可以办理")
+
+
+def _require_back_office(actor: Actor, dept: Department) -> None:
+    """Claims and decisions: the department's own reviewers and chief representative, nobody else."""
+    require_role(actor, *BACK_OFFICE_ROLES)
+    if actor.dept_id != dept.id:
+        raise PermissionDenied(f"无权办理{dept.name}的办件：只能办理本部门（{actor.dept_name}）的办件")
+
+
+# ---- lights ------------------------------------------------------------------------------------------
+
+
+def light(cal: WorkCalendar, due: date | None, on: date) -> str:
+    """红黄牌: red when overdue, yellow with one working day or less left, else green."""
+    if due is None:
+        return "green"
+    if on > due:
+        return "red"
+    return "yellow" if cal.workdays_between(on, due) <= 1 else "green"
+
+
+# ---- the queue ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: uuid.UUID
+    case_no: str
+    status: str
+    item: str
+    item_name: str
+    enterprise: str
+    received_at: datetime
+    promised_due: date | None
+    legal_due: date | None
+    provisional: bool
+    light: str
+    step_due: date | None
+    step_light: str
+    holder: str | None
+    lease_until: datetime | None
+    channel: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "case_no": self.case_no, "status": self.status, "item": self.item, "item_name": self.item_name,
+            "enterprise": self.enterprise, "received_at": self.received_at.astimezone(HALL_TZ).isoformat(timespec="seconds"),
+            "promised_due": self.promised_due.isoformat() if self.promised_due else None,
+            "legal_due": self.legal_due.isoformat() if self.legal_due else None, "provisional": self.provisional,
+            "light": self.light, "step_due": self.step_due.isoformat() if self.step_due else None,
+            "step_light": self.step_light, "holder": self.holder, "channel": self.channel,
+        }
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: tuple[QueueRow, ...]
+    next_cursor: tuple[date, datetime, uuid.UUID] | None
+
+
+def queue_page(
+    uow: UnitOfWork,
+    actor: Actor,
+    dept: str,
+    *,
+    statuses: tuple[str, ...] = QUEUE_STATUSES,
+    after: tuple[date, datetime, uuid.UUID] | None = None,
+    limit: int = 100,
+    search: str | None = None,
+    on: date | None = None,
+) -> QueuePage:
+    """One page of the department queue, by promised due date; ``after`` is the previous page's cursor.
+
+    Keyset pagination over the (dept_id, status, promised_due, received_at, id) index: the first page and
+    the thousandth cost the same, whatever the size of the table.
+    """
+    with uow:
+        s = uow.session
+        department = _dept(s, dept)
+        if actor.role not in ("admin", "supervisor"):
+            _require_dept(actor, department)
+        holder = User.__table__.alias("holder")
+        q = (
+            select(Case.id, Case.case_no, Case.status, ServiceItem.code, ServiceItem.name, Enterprise.name,
+                   Case.received_at, Case.promised_due, Case.legal_due, Case.due_provisional, Case.step_due,
+                   holder.c.username, Case.lease_until, Case.channel)
+            .join(ServiceItem, Case.item_id == ServiceItem.id)
+            .outerjoin(Enterprise, Case.enterprise_id == Enterprise.id)
+            .outerjoin(holder, Case.holder_id == holder.c.id)
+            .where(Case.dept_id == department.id, Case.status.in_(statuses))
+        )
+        if search and search.strip():
+            t = search.strip()
+            q = q.where(or_(Case.case_no.like(f"%{t.upper()}%"), Enterprise.name.like(f"%{t}%"),
+                            ServiceItem.name.like(f"%{t}%")))
+        if after is not None:
+            q = q.where(tuple_(Case.promised_due, Case.received_at, Case.id) > tuple_(*after))
+        q = q.order_by(Case.promised_due, Case.received_at, Case.id).limit(limit)
+        rows = s.execute(q).all()
+        cal = load_calendar(s)
+    ref = on or today()
+    out = tuple(
+        QueueRow(id=r[0], case_no=r[1], status=r[2], item=r[3], item_name=r[4], enterprise=r[5] or "",
+                 received_at=r[6], promised_due=r[7], legal_due=r[8], provisional=r[9], light=light(cal, r[7], ref),
+                 step_due=r[10], step_light=light(cal, r[10], ref) if r[2] == "in_review" else "green",
+                 holder=r[11] if r[2] == "in_review" else None, lease_until=r[12], channel=r[13])
+        for r in rows
+    )
+    cursor = None
+    if len(out) == limit and out[-1].promised_due is not None:
+        cursor = (out[-1].promised_due, out[-1].received_at, out[-1].id)
+    return QueuePage(out, cursor)
+
+
+# ---- claims --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    case: CaseView
+    token: int
+    lease_until: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        doc = self.case.as_json()
+        doc.update(claim_token=self.token, lease_until=self.lease_until.astimezone(HALL_TZ).isoformat(timespec="seconds"))
+        return doc
+
+
+def _take(uow: UnitOfWork, actor: Actor, case: Case, settings: DeptSettings, now: datetime,
+          lease: timedelta | None) -> Claim:
+    if actor.username in settings.paused:
+        raise PermissionDenied("首席代表已暂停您的接件，请联系首席代表")
+    cal = load_calendar(uow.session)
+    before = case.status
+    case.status = "in_review"
+    case.holder_id = actor.user_id
+    case.claim_token += 1
+    case.claimed_at = now
+    case.lease_until = now + (lease or timedelta(minutes=settings.lease_minutes))
+    case.step_due = cal.add_workdays(local_date(now), settings.review_days).date
+    case.version += 1
+    uow.session.add(CaseEvent(id=new_id(), case_id=case.id, at=now, actor=actor.username, action="claim",
+                              from_status=before, to_status="in_review", note=f"token {case.claim_token}"))
+    uow.audit(actor.username, "case.claim", "case", str(case.id), {"case_no": case.case_no, "token": case.claim_token})
+    uow.session.flush()
+    return Claim(case_view(case), case.claim_token, case.lease_until)
+
+
+@retry_transient
+def claim_next(uow: UnitOfWork, actor: Actor, dept: str, *, lease: timedelta | None = None) -> Claim | None:
+    """Claim the case that falls due first in ``dept``'s queue; None when the queue is empty."""
+    with uow:
+        s = uow.session
+        department = _dept(s, dept)
+        _require_back_office(actor, department)
+        settings = read_dept_settings(s, dept)
+        now = utcnow()
+        case_no = None
+        # Two index-ordered probes, not one OR: InnoDB locks every row it reads, so the scan must stop at the
+        # first free row — cases whose holder's lease ran out first, then the queue by due date.
+        for condition in (and_(Case.status == "in_review", Case.lease_until < now), Case.status == "accepted"):
+            case_no = s.execute(
+                select(Case.case_no).where(Case.dept_id == department.id, condition)
+                .order_by(Case.promised_due, Case.received_at, Case.id).limit(1)
+                .with_for_update(skip_locked=True)
+            ).scalar_one_or_none()
+            if case_no is not None:
+                break
+        if case_no is None:
+            return None
+        claim = _take(uow, actor, load_case(s, case_no), settings, now, lease)
+        uow.commit()
+        return claim
+
+
+@retry_transient
+def claim(uow: UnitOfWork, actor: Actor, case_no: str, *, lease: timedelta | None = None) -> Claim:
+    """Claim a chosen case; refused while someone else's lease on it runs."""
+    with uow:
+        s = uow.session
+        case = load_case(s, case_no.strip().upper(), lock=True)
+        department = s.get(Department, case.dept_id)
+        assert department is not None
+        _require_back_office(actor, department)
+        now = utcnow()
+        if case.status == "in_review" and case.lease_until is not None and case.lease_until >= now:
+            if case.holder_id == actor.user_id:
+                raise Conflict("您已领取该办件")
+            holder = s.get(User, case.holder_id)
+            raise Conflict(f"该办件已由{holder.full_name if holder else '他人'}领取办理中")
+        if case.status not in QUEUE_STATUSES:
+            raise Conflict(f"办件 {case.case_no} 当前状态为“{case_view(case).status_name}”，不在待审批队列中")
+        result = _take(uow, actor, case, read_dept_settings(s, department.code), now, lease)
+        uow.commit()
+        return result
+
+
+def _held(s: Session, actor: Actor, case_no: str, token: int | None, now: datetime) -> Case:
+    """The case, locked, if ``actor`` still holds it under ``token`` with a running lease; else refuse."""
+    case = load_case(s, case_no.strip().upper(), lock=True)
+    if case.status != "in_review" or case.holder_id != actor.user_id:
+        raise Conflict(f"您没有领取办件 {case.case_no}（或已被收回、转办），不能办理")
+    if token is not None and token != case.claim_token:
+        raise Conflict(f"办件 {case.case_no} 已被重新领取，您手中的领取已失效，决定未保存")
+    if case.lease_until is None or case.lease_until < now:
+        raise Conflict(f"办件 {case.case_no} 的领取已超时，请重新领取后再办理，决定未保存")
+    return case
+
+
+@retry_transient
+def renew(uow: UnitOfWork, actor: Actor, case_no: str, token: int | None = None) -> Claim:
+    """Extend the lease while the reviewer works on the case (the GUI calls this periodically)."""
+    with uow:
+        s = uow.session
+        now = utcnow()
+        case = _held(s, actor, case_no, token, now)
+        settings = read_dept_settings(s, case.department.code if case.department else "")
+        case.lease_until = now + timedelta(minutes=settings.lease_minutes)
+        result = Claim(case_view(case), case.claim_token, case.lease_until)
+        uow.commit()
+        return result
+
+
+@retry_transient
+def release(uow: UnitOfWork, actor: Actor, case_no: str) -> CaseView:
+    """Put a claimed case back in the queue: its holder, or the department's chief representative."""
+    with uow:
+        s = uow.session
+        case = load_case(s, case_no.strip().upper(), lock=True)
+        department = s.get(Department, case.dept_id)
+        assert department is not None
+        _require_back_office(actor, department)
+        if case.status != "in_review":
+            raise Conflict(f"办件 {case.case_no} 未被领取")
+        if case.holder_id != actor.user_id and actor.role != "chief_rep":
+            raise PermissionDenied("只能释放自己领取的办件（首席代表可释放本部门任何办件）")
+        _back_to_queue(uow, actor, case, "release", "释放回队列")
+        view = case_view(case)
+        uow.commit()
+        return view
+
+
+def _back_to_queue(uow: UnitOfWork, actor: Actor, case: Case, action: str, note: str) -> None:
+    case.status = "accepted"
+    case.holder_id = None
+    case.lease_until = None
+    case.step_due = None
+    case.version += 1
+    uow.session.add(CaseEvent(id=new_id(), case_id=case.id, at=utcnow(), actor=actor.username, action=action,
+                              from_status="in_review", to_status="accepted", note=note))
+    uow.audit(actor.username, f"case.{action}", "case", str(case.id), {"case_no": case.case_no, "note": note})
+
+
+@retry_transient
+def reassign(uow: UnitOfWork, actor: Actor, case_no: str, username: str) -> Claim:
+    """The chief representative hands a case to one of the department's reviewers."""
+    require_role(actor, "chief_rep")
+    with uow:
+        s = uow.session
+        case = load_case(s, case_no.strip().upper(), lock=True)
+        department = s.get(Department, case.dept_id)
+        assert department is not None
+        _require_back_office(actor, department)
+        user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if user is None or user.dept_id != department.id or user.role not in BACK_OFFICE_ROLES or not user.active:
+            raise ValidationError("username", f"{username} 不是本部门的在岗审批人员")
+        if case.status not in QUEUE_STATUSES:
+            raise Conflict(f"办件 {case.case_no} 不在待审批队列中")
+        result = _take(uow, actor_of(user), case, read_dept_settings(s, department.code), utcnow(), None)
+        uow.audit(actor.username, "case.reassign", "case", str(case.id), {"case_no": case.case_no, "to": username})
+        uow.commit()
+        return result
+
+
+# ---- opinions and decisions ------------------------------------------------------------------------------
+
+
+@retry_transient
+def add_opinion(uow: UnitOfWork, actor: Actor, case_no: str, text: str, token: int | None = None) -> None:
+    """A review opinion (审查意见) on a case the reviewer holds."""
+    if not text.strip():
+        raise ValidationError("opinion", "审查意见不能为空")
+    with uow:
+        s = uow.session
+        case = _held(s, actor, case_no, token, utcnow())
+        s.add(CaseEvent(id=new_id(), case_id=case.id, at=utcnow(), actor=actor.username, action="opinion",
+                        from_status=case.status, to_status=case.status, note=text.strip()))
+        uow.audit(actor.username, "case.opinion", "case", str(case.id), {"case_no": case.case_no})
+        uow.commit()
+
+
+RESULT_DOCS = {"approve": "准予行政许可决定书；许可证照（如有）", "deny": "不予行政许可决定书"}
+
+
+def _seal(uow: UnitOfWork, actor: Actor, case: Case, decision: str) -> None:
+    s = uow.session
+    seal = s.execute(select(Seal).where(Seal.dept_id == case.dept_id, Seal.active.is_(True))).scalars().first()
+    if seal is None:
+        raise NotFound("本部门没有登记审批专用章")
+    if actor.role == "chief_rep":
+        authorised_by = actor.username
+    else:
+        grant = s.execute(
+            select(SealAuthorisation).where(SealAuthorisation.case_id == case.id, SealAuthorisation.used_at.is_(None))
+            .with_for_update()
+        ).scalars().first()
+        if grant is None:
+            raise PermissionDenied("审批专用章须经首席代表授权后方可使用：请先请首席代表授权本办件用章")
+        grant.used_at = utcnow()
+        authorised_by = grant.authorised_by
+    s.add(SealUsage(id=new_id(), seal_id=seal.id, case_id=case.id, decision=decision, applied_by=actor.username,
+                    authorised_by=authorised_by, at=utcnow()))
+    uow.audit(actor.username, "seal.use", "seal", str(seal.id),
+              {"case_no": case.case_no, "decision": decision, "authorised_by": authorised_by})
+
+
+@retry_transient
+def decide(
+    uow: UnitOfWork,
+    actor: Actor,
+    case_no: str,
+    decision: str,
+    *,
+    token: int | None = None,
+    reason: str = "",
+    legal_basis: str = "",
+    transfer_to: str | None = None,
+    seal: bool = False,
+) -> CaseView:
+    """准予 / 不予许可 / 退回补正 / 转办 a case the actor holds under a running lease (and ``token``)."""
+    if decision not in DECISIONS:
+        raise ValidationError("decision", f"决定 {decision} 不正确，可选：{'、'.join(DECISIONS)}")
+    if decision in ("deny", "return", "transfer") and not reason.strip():
+        raise ValidationError("reason", f"{DECISIONS[decision]}须写明理由")
+    if decision == "transfer" and not transfer_to:
+        raise ValidationError("transfer_to", "转办须指定接收部门")
+    if seal and decision not in ("approve", "deny"):
+        raise ValidationError("seal", "只有准予或不予许可的决定才加盖审批专用章")
+    require_role(actor, *BACK_OFFICE_ROLES)
+    with uow:
+        s = uow.session
+        now = utcnow()
+        case = _held(s, actor, case_no, token, now)
+        before = case.status
+        on = local_date(now)
+        if decision in ("approve", "deny"):
+            case.status = "approved" if decision == "approve" else "denied"
+            case.decided_at = case.finished_at = now
+            case.decided_by_id = actor.user_id
+            case.decision_reason = reason.strip()
+            case.decision_basis = legal_basis.strip()
+            case.result_docs = RESULT_DOCS[decision]
+            if seal:
+                _seal(uow, actor, case, decision)
+        elif decision == "return":
+            # The clock stops while the applicant corrects: keep the working days that were left.
+            cal = load_calendar(s)
+            case.paused_promised = max(0, cal.workdays_between(on, case.promised_due)) if case.promised_due else None
+            case.paused_legal = max(0, cal.workdays_between(on, case.legal_due)) if case.legal_due else None
+            case.status = "returned"
+            case.decision_reason = reason.strip()
+        else:
+            target = _dept(s, transfer_to or "")
+            if target.id == case.dept_id:
+                raise ValidationError("transfer_to", "不能转办给本部门")
+            case.dept_id = target.id
+            case.status = "accepted"
+        case.holder_id = None
+        case.lease_until = None
+        case.version += 1
+        note = reason.strip() + (f"（转至{transfer_to}）" if decision == "transfer" else "")
+        s.add(CaseEvent(id=new_id(), case_id=case.id, at=now, actor=actor.username, action=f"decide.{decision}",
+                        from_status=before, to_status=case.status, note=note))
+        uow.audit(actor.username, f"case.{decision}", "case", str(case.id),
+                  {"case_no": case.case_no, "token": case.claim_token, "reason": reason.strip(), "seal": seal,
+                   "transfer_to": transfer_to})
+        s.flush()
+        view = case_view(load_case(s, case.case_no))
+        uow.commit()
+        return view
+
+
+# ---- the seal register ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SealUse:
+    at: datetime
+    case_no: str
+    item_name: str
+    decision: str
+    seal: str
+    applied_by: str
+    authorised_by: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"at": self.at.astimezone(HALL_TZ).isoformat(timespec="seconds"), "case_no": self.case_no,
+                "item": self.item_name, "decision": self.decision, "seal": self.seal, "applied_by": self.applied_by,
+                "authorised_by": self.authorised_by}
+
+
+def authorise_seal(uow: UnitOfWork, actor: Actor, case_no: str) -> None:
+    """The chief representative authorises the seal for one case's decision."""
+    require_role(actor, "chief_rep")
+    with uow:
+        s = uow.session
+        case = load_case(s, case_no.strip().upper())
+        department = s.get(Department, case.dept_id)
+        assert department is not None
+        _require_back_office(actor, department)
+        if case.status not in QUEUE_STATUSES:
+            raise Conflict(f"办件 {case.case_no} 已办结，无需授权用章")
+        seal = s.execute(select(Seal).where(Seal.dept_id == department.id, Seal.active.is_(True))).scalars().first()
+        if seal is None:
+            raise NotFound("本部门没有登记审批专用章")
+        s.add(SealAuthorisation(id=new_id(), case_id=case.id, seal_id=seal.id, authorised_by=actor.username,
+                                at=utcnow()))
+        uow.audit(actor.username, "seal.authorise", "case", str(case.id), {"case_no": case.case_no})
+        uow.commit()
+
+
+def seal_log(uow: UnitOfWork, actor: Actor, dept: str) -> list[SealUse]:
+    with uow:
+        s = uow.session
+        department = _dept(s, dept)
+        if actor.role not in ("admin", "supervisor"):
+            _require_dept(actor, department)
+        rows = s.execute(
+            select(SealUsage, Case.case_no, ServiceItem.name, Seal.name)
+            .join(Case, SealUsage.case_id == Case.id).join(ServiceItem, Case.item_id == ServiceItem.id)
+            .join(Seal, SealUsage.seal_id == Seal.id)
+            .where(Seal.dept_id == department.id).order_by(SealUsage.at)
+        ).all()
+        return [SealUse(u.at, no, item, u.decision, seal, u.applied_by, u.authorised_by) for u, no, item, seal in rows]
+
+
+# ---- the chief representative's overview -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Workload:
+    username: str
+    full_name: str
+    claimed: int
+    decided: int
+    avg_hours: float | None
+    p90_hours: float | None
+    overdue: int
+    in_hand: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"username": self.username, "name": self.full_name, "claimed": self.claimed, "decided": self.decided,
+                "avg_hours": self.avg_hours, "p90_hours": self.p90_hours, "overdue": self.overdue,
+                "in_hand": self.in_hand}
+
+
+def workload(uow: UnitOfWork, actor: Actor, dept: str, week_of: date | None = None) -> list[Workload]:
+    """Each back-office member's week: claimed, decided, average and p90 claim-to-decision hours, overdue."""
+    ref = week_of or today()
+    monday = ref - timedelta(days=ref.weekday())
+    start = datetime.combine(monday, datetime.min.time(), HALL_TZ)
+    end = start + timedelta(days=7)
+    with uow:
+        s = uow.session
+        department = _dept(s, dept)
+        if actor.role not in ("admin", "supervisor"):
+            require_role(actor, "chief_rep")
+            _require_dept(actor, department)
+        members = list(s.execute(select(User).where(User.dept_id == department.id,
+                                                    User.role.in_(BACK_OFFICE_ROLES)).order_by(User.username)).scalars())
+        claims = dict(s.execute(
+            select(CaseEvent.actor, func.count()).join(Case, CaseEvent.case_id == Case.id)
+            .where(CaseEvent.action == "claim", CaseEvent.at >= start, CaseEvent.at < end, Case.dept_id == department.id)
+            .group_by(CaseEvent.actor)
+        ).all())
+        decided = s.execute(
+            select(Case.decided_by_id, Case.claimed_at, Case.decided_at, Case.promised_due)
+            .where(Case.decided_at >= start, Case.decided_at < end, Case.decided_by_id.is_not(None))
+        ).all()
+        now = utcnow()
+        in_hand = s.execute(
+            select(Case.holder_id, Case.step_due).where(Case.status == "in_review", Case.dept_id == department.id,
+                                                        Case.lease_until >= now)
+        ).all()
+    on = local_date(now)
+    out = []
+    for m in members:
+        hours = [(d - c).total_seconds() / 3600 for uid, c, d, _ in decided if uid == m.id and c and d]
+        late = sum(1 for uid, _, d, due in decided if uid == m.id and due and d and local_date(d) > due)
+        late += sum(1 for uid, step in in_hand if uid == m.id and step and on > step)
+        p90 = statistics.quantiles(hours, n=10)[-1] if len(hours) >= 2 else (hours[0] if hours else None)
+        out.append(Workload(m.username, m.full_name, int(claims.get(m.username, 0)),
+                            sum(1 for uid, *_ in decided if uid == m.id),
+                            round(statistics.fmean(hours), 2) if hours else None,
+                            round(p90, 2) if p90 is not None else None, late,
+                            sum(1 for uid, _ in in_hand if uid == m.id)))
+    return out
+
