@@ -485,6 +485,7 @@ def decide(
             if target.id == case.dept_id:
                 raise ValidationError("transfer_to", "不能转办给本部门")
             case.dept_id = target.id
+            case.department = target
             case.status = "accepted"
         case.holder_id = None
         case.lease_until = None

@@ -159,9 +159,11 @@ class CaseView:
 
 def case_view(case: Case) -> CaseView:
     item = case.item
+    # The handling department: the item's, unless a 转办 moved the case.
+    dept = case.department or item.department
     return CaseView(
         id=case.id, case_no=case.case_no, status=case.status, channel=case.channel, item=item.code,
-        item_name=item.name, dept=item.department.code, dept_name=item.department.name,
+        item_name=item.name, dept=dept.code, dept_name=dept.name,
         counter=case.counter.number if case.counter else None,
         clerk=case.clerk.full_name if case.clerk else None,
         enterprise_uscc=case.enterprise.uscc if case.enterprise else None,
@@ -184,7 +186,7 @@ def case_view(case: Case) -> CaseView:
 def _case_query() -> Select[Case]:
     return select(Case).options(
         selectinload(Case.item).selectinload(ServiceItem.department),
-        selectinload(Case.enterprise), selectinload(Case.counter), selectinload(Case.clerk),
+        selectinload(Case.enterprise), selectinload(Case.counter), selectinload(Case.clerk), selectinload(Case.department),
         selectinload(Case.materials), selectinload(Case.notices),
     )
 
@@ -218,7 +220,7 @@ def list_cases(
     """Cases newest first, filtered; ``text`` matches a case number, a USCC, an enterprise or agent name."""
     if status is not None and status not in STATUSES:
         raise ValidationError("status", f"状态 {status} 不存在，可选：{'、'.join(STATUSES)}")
-    q = _case_query().join(ServiceItem, Case.item_id == ServiceItem.id).join(Department)
+    q = _case_query().join(Department, Case.dept_id == Department.id)
     if dept:
         q = q.where(Department.code == dept)
     if status:

@@ -296,3 +296,39 @@ def test_killed_holders_lose_their_cases_and_their_late_decisions(hall: HallDesk
                                       .where(AuditEvent.action == "case.approve")).scalar_one()
     assert decided == 0
     assert json.dumps([c.as_json() for c in back], ensure_ascii=False)
+
+
+def test_back_office_via_cli(hall: HallDesk, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.cli import run
+
+    def cli(*argv: str) -> tuple[int, str, str]:
+        code = run(["--db", hall.url, *argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    monkeypatch.setenv("HALLDESK_PASSWORD", DEMO_PASSWORD)
+    a, b = _accept_cases(hall, 2)
+    code, out, _ = cli("--user", "rev_scj", "queue", "--dept", "SCJ", "--json")
+    assert code == 0 and [r["case_no"] for r in json.loads(out)] == [a, b]
+    assert {r["light"] for r in json.loads(out)} <= {"green", "yellow", "red"}
+    code, out, _ = cli("--user", "rev_scj", "case", "claim", "--dept", "SCJ", "--json")
+    claimed = json.loads(out)
+    assert code == 0 and claimed["case_no"] == a and claimed["status"] == "in_review" and claimed["claim_token"] == 1
+    code, _, err = cli("--user", "clerk1", "case", "claim", b)
+    assert code == 4 and "无权" in err
+    code, _, err = cli("--user", "rev_scj", "case", "decide", a, "--approve", "--seal")
+    assert code == 4 and "授权" in err
+    assert cli("--user", "chief_scj", "seal", "authorise", a)[0] == 0
+    code, out, _ = cli("--user", "rev_scj", "case", "decide", a, "--approve", "--seal", "--json")
+    assert code == 0 and json.loads(out)["status"] == "approved"
+    code, out, _ = cli("--user", "chief_scj", "seal", "log", "--dept", "SCJ", "--json")
+    assert [(u["case_no"], u["authorised_by"]) for u in json.loads(out)] == [(a, "chief_scj")]
+    assert cli("--user", "rev_scj", "case", "claim", b)[0] == 0
+    assert cli("--user", "rev_scj", "case", "release", b)[0] == 0
+    assert cli("--user", "rev_scj", "case", "claim", b)[0] == 0
+    code, out, _ = cli("--user", "rev_scj", "case", "decide", b, "--transfer", "ZJJ", "--reason", "非本部门职权", "--json")
+    assert code == 0 and (json.loads(out)["dept"], json.loads(out)["status"]) == ("ZJJ", "accepted")
+    code, out, _ = cli("--user", "rev_scj", "case", "claim", "--dept", "SCJ", "--json")
+    assert code == 0 and json.loads(out) is None
+    code, out, _ = cli("--user", "chief_scj", "workload", "--dept", "SCJ", "--json")
+    assert code == 0 and next(w for w in json.loads(out) if w["username"] == "rev_scj")["decided"] == 1
