@@ -175,3 +175,25 @@ def test_a4_notice_job_to_a_folder(hall: HallDesk, tmp_path: Path) -> None:
     assert queue.send_job(hall.uow, notice_job.id).status == "printed"
     [pdf] = list(tmp_path.glob("*.pdf"))
     assert case_no in "".join(p.extract_text() for p in PdfReader(pdf).pages)
+
+
+def test_handover_slip_at_the_printer(hall: HallDesk, printer: FakePrinter) -> None:
+    from datetime import UTC, datetime
+
+    from app import cases
+    from app.hall import get_hall_settings
+    from app.printing import documents
+    from app.printing.escpos import render_receipt
+    from app.printing.transport import send
+
+    case_no, slip = _accept(hall)
+    view = cases.get_case(hall.uow(), case_no)
+    receipt = documents.handover_receipt(
+        view, get_hall_settings(hall.uow()), collector_name="李娜", collector_id="11010519491231002X",
+        delivery="窗口领取", handed_over_at=datetime(2026, 12, 3, 2, 30, tzinfo=UTC), clerk_name="统一出件窗口")
+    send(printer.uri, render_receipt(receipt, PrinterProfile()))
+    decoded = decode(printer.wait_for_jobs(1)[0])
+    assert "出件签收单" in decoded.text and case_no in decoded.text and "领取人签字" in decoded.text
+    assert "李*" in decoded.text and "110***********002X" in decoded.text and "李娜" not in decoded.text
+    assert "2026年12月3日 10:30" in decoded.text
+    assert decoded.qr_codes == [slip]

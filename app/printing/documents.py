@@ -99,6 +99,30 @@ def receipt_for_case(case: CaseView, hall: HallSettings, *, output_counter: int 
     )
 
 
+def handover_receipt(case: CaseView, hall: HallSettings, *, collector_name: str, collector_id: str, delivery: str,
+                     handed_over_at: datetime, clerk_name: str, reprint: bool = False) -> Receipt:
+    """The 出件签收单 for the thermal printer: what was handed to whom, with a line to sign."""
+    return Receipt(
+        title="出件签收单",
+        hall_name=hall.name,
+        case_no=case.case_no,
+        reprint=reprint,
+        rows=(
+            ("办理事项", case.item_name),
+            ("承办部门", case.dept_name),
+            ("办理结果", case.status_name),
+            ("领取人", mask_name(collector_name)),
+            ("身份证号", mask_id_number(collector_id)),
+            ("领取方式", delivery),
+            ("出件时间", cn_datetime(handed_over_at)),
+            ("出件人员", clerk_name),
+        ),
+        notes=("本人已核对并领取上述办理结果。", "领取人签字：________________"),
+        qr_payload=case.slip or None,
+        footer=(f"咨询电话：{hall.phone}",),
+    )
+
+
 def notice_for_case(case: CaseView, kind: str, doc_no: str, hall: HallSettings, *, clerk_name: str,
                     legal_basis: str, issued_at: datetime, reprint: bool = False) -> Notice:
     """One A4 notice of ``kind`` for the case, as issued."""
