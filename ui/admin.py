@@ -43,14 +43,20 @@ from ui.errors import confirm, run_guarded
 from ui.models import CounterTableModel, OverrideTableModel, UserTableModel
 from ui.printers import PrinterSettingsDialog
 from ui.widgets import (
+    Page,
     PasswordFields,
     banner,
     buddy_label,
     busy_cursor,
+    current_row,
     dialog_buttons,
     error_label,
     fit_columns,
     format_date,
+    hint_label,
+    open_dialog,
+    restore_current,
+    select_key,
     set_error,
     set_tab_order,
     table_view,
@@ -142,9 +148,7 @@ class UserDialog(QDialog):
             form.addRow("", self.active_check)
 
         self.error_label = error_label()
-        buttons, self.ok_button = dialog_buttons(self, "保存(&S)")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok_button = dialog_buttons(self, "保存(&S)", on_accept=self.save)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
@@ -218,13 +222,9 @@ class ResetPasswordDialog(QDialog):
         self.passwords = PasswordFields()
         form = QFormLayout()
         self.passwords.add_to(form)
-        note = QLabel("重置后账户的锁定同时解除。请把新密码当面告知本人，并提醒其登录后在“账户 → 修改密码”中修改。")
-        note.setWordWrap(True)
-        note.setObjectName("hintLabel")
+        note = hint_label("重置后账户的锁定同时解除。请把新密码当面告知本人，并提醒其登录后在“账户 → 修改密码”中修改。")
         self.error_label = error_label()
-        buttons, self.ok_button = dialog_buttons(self, "重置(&S)")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok_button = dialog_buttons(self, "重置(&S)", on_accept=self.save)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(note)
@@ -252,23 +252,18 @@ class ResetPasswordDialog(QDialog):
         return True
 
 
-class UsersPage(QWidget):
+class UsersPage(Page):
     """All accounts; add, edit, reset a password, unlock after too many wrong passwords.
 
     Signals:
         status_message(str): something the main window's status bar should show for a while.
     """
 
-    status_message = Signal(str)
-
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._hall = hall
-        self._actor = actor
+        super().__init__(hall, actor, parent)
         self._departments: list[DepartmentView] = []
         self._counters: list[CounterView] = []
         self._select: str | None = None
-        self._loaded = False
         self.dialog: QDialog | None = None
 
         self.model = UserTableModel(parent=self)
@@ -299,9 +294,6 @@ class UsersPage(QWidget):
         self.view.selectionModel().currentChanged.connect(self._update_buttons)
         self._update_buttons()
 
-    def is_loaded(self) -> bool:
-        return self._loaded
-
     def refresh(self) -> None:
         hall, actor = self._hall, self._actor
         if self._select is None:
@@ -318,24 +310,19 @@ class UsersPage(QWidget):
         self.model.set_departments({d.code: d.name for d in self._departments})
         self.model.set_rows(users)
         self._loaded = True
-        row = self.model.row_of(self._select)
+        restore_current(self.view, self.model, self._select)
         self._select = None
-        self.view.setCurrentIndex(self.model.index(max(row, 0), 0))
         self._update_buttons()
 
     def selected_user(self) -> UserView | None:
-        index = self.view.currentIndex()
-        return self.model.row_at(index.row()) if index.isValid() else None
+        return current_row(self.view, self.model)
 
     def selected_username(self) -> str | None:
         user = self.selected_user()
         return user.username if user else None
 
     def select_user(self, username: str) -> bool:
-        row = self.model.row_of(username)
-        if row >= 0:
-            self.view.setCurrentIndex(self.model.index(row, 0))
-        return row >= 0
+        return select_key(self.view, self.model, username)
 
     def _update_buttons(self) -> None:
         user = self.selected_user()
@@ -344,10 +331,8 @@ class UsersPage(QWidget):
         self.unlock_button.setEnabled(user is not None and user.locked)
 
     def _open(self, dialog: QDialog) -> None:
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(self._dialog_closed)
         self.dialog = dialog
-        dialog.open()
+        open_dialog(dialog, self._dialog_closed)
 
     def _dialog_closed(self) -> None:
         self.dialog = None
@@ -451,9 +436,7 @@ class CounterDialog(QDialog):
         form.addRow(buddy_label("回执打印机(&P)", self.printer_edit), self.printer_edit)
         form.addRow(buddy_label("A4打印机(&F)", self.a4_edit), self.a4_edit)
         form.addRow("", self.active_check)
-        buttons, self.ok_button = dialog_buttons(self, "保存(&S)")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok_button = dialog_buttons(self, "保存(&S)", on_accept=self.save)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
@@ -474,21 +457,16 @@ class CounterDialog(QDialog):
         return result
 
 
-class CountersPage(QWidget):
+class CountersPage(Page):
     """The hall's counters and the printers each one prints on (打印机设置 opens the full printer settings).
 
     Signals:
         status_message(str): something the main window's status bar should show for a while.
     """
 
-    status_message = Signal(str)
-
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._hall = hall
-        self._actor = actor
+        super().__init__(hall, actor, parent)
         self._select: int | None = None
-        self._loaded = False
         self.dialog: QDialog | None = None
         self.model = CounterTableModel(parent=self)
         self.view = table_view(self.model)
@@ -502,9 +480,7 @@ class CountersPage(QWidget):
         tools.addWidget(_title("窗口管理"), 1)
         for b in (self.add_button, self.edit_button, self.printers_button, self.refresh_button):
             tools.addWidget(b)
-        note = QLabel("回执打印机打印受理回执（热敏小票），A4打印机打印通知书。窗口号会出现在办件编号中，建成后不能修改。")
-        note.setObjectName("hintLabel")
-        note.setWordWrap(True)
+        note = hint_label("回执打印机打印受理回执（热敏小票），A4打印机打印通知书。窗口号会出现在办件编号中，建成后不能修改。")
         layout = _page_layout(self)
         layout.addLayout(tools)
         layout.addWidget(self.view, 1)
@@ -518,9 +494,6 @@ class CountersPage(QWidget):
         self.view.selectionModel().currentChanged.connect(self._update_buttons)
         self._update_buttons()
 
-    def is_loaded(self) -> bool:
-        return self._loaded
-
     def refresh(self) -> None:
         hall = self._hall
         if self._select is None:
@@ -530,24 +503,19 @@ class CountersPage(QWidget):
     def _loaded_data(self, counters: list[CounterView]) -> None:
         self.model.set_rows(counters)
         self._loaded = True
-        row = self.model.row_of(self._select)
+        restore_current(self.view, self.model, self._select)
         self._select = None
-        self.view.setCurrentIndex(self.model.index(max(row, 0), 0))
         self._update_buttons()
 
     def selected_counter(self) -> CounterView | None:
-        index = self.view.currentIndex()
-        return self.model.row_at(index.row()) if index.isValid() else None
+        return current_row(self.view, self.model)
 
     def selected_number(self) -> int | None:
         counter = self.selected_counter()
         return counter.number if counter else None
 
     def select_counter(self, number: int) -> bool:
-        row = self.model.row_of(number)
-        if row >= 0:
-            self.view.setCurrentIndex(self.model.index(row, 0))
-        return row >= 0
+        return select_key(self.view, self.model, number)
 
     def _update_buttons(self) -> None:
         self.edit_button.setEnabled(self.selected_counter() is not None)
@@ -571,12 +539,9 @@ class CountersPage(QWidget):
         return self._open(PrinterSettingsDialog(self._hall, self._actor, counter.number, parent=self))
 
     def _open(self, dialog: D) -> D:
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self._saved)
-        dialog.finished.connect(self._dialog_closed)
         self.dialog = dialog
-        dialog.open()
-        return dialog
+        return open_dialog(dialog, self._dialog_closed)
 
     def _dialog_closed(self) -> None:
         self.dialog = None
@@ -591,7 +556,7 @@ class CountersPage(QWidget):
 # ---- 大厅设置 ---------------------------------------------------------------------------------------
 
 
-class HallSettingsPage(QWidget):
+class HallSettingsPage(Page):
     """The hall's name, code, area code, address and phone, as printed on every page.
 
     ``load()`` fills the form from the database, ``save()`` writes the form back.
@@ -602,13 +567,9 @@ class HallSettingsPage(QWidget):
     """
 
     saved = Signal(object)
-    status_message = Signal(str)
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._hall = hall
-        self._actor = actor
-        self._loaded = False
+        super().__init__(hall, actor, parent)
         self.name_edit = QLineEdit()
         self.code_edit = QLineEdit()
         self.code_edit.setValidator(QRegularExpressionValidator(r"[A-Za-z]{0,4}"))
@@ -625,10 +586,8 @@ class HallSettingsPage(QWidget):
         form.addRow(buddy_label("行政区划代码(&A)", self.area_edit), self.area_edit)
         form.addRow(buddy_label("地址(&D)", self.address_edit), self.address_edit)
         form.addRow(buddy_label("电话(&T)", self.phone_edit), self.phone_edit)
-        note = QLabel("这些信息会印在每一张受理回执、通知书和签收单上；大厅代码是办件编号的开头，"
-                      "已打印的编号不会随之改变。")
-        note.setObjectName("hintLabel")
-        note.setWordWrap(True)
+        note = hint_label("这些信息会印在每一张受理回执、通知书和签收单上；大厅代码是办件编号的开头，"
+                          "已打印的编号不会随之改变。")
         self.save_button = QPushButton("保存(&S)")
         self.revert_button = QPushButton("还原(&Z)")
         self.revert_button.setToolTip("放弃未保存的修改，重新读取")
@@ -655,9 +614,6 @@ class HallSettingsPage(QWidget):
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.load)
         QShortcut(QKeySequence.StandardKey.Save, self, self.save, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-
-    def is_loaded(self) -> bool:
-        return self._loaded
 
     def refresh(self) -> None:
         self.load()
@@ -698,7 +654,7 @@ class HallSettingsPage(QWidget):
 # ---- 节假日 -----------------------------------------------------------------------------------------
 
 
-class HolidaysPage(QWidget):
+class HolidaysPage(Page):
     """Working-day calendar overrides per year, confirming a year, and a small due-date calculator.
 
     Signals:
@@ -708,13 +664,9 @@ class HolidaysPage(QWidget):
     """
 
     calendar_changed = Signal()
-    status_message = Signal(str)
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._hall = hall
-        self._actor = actor
-        self._loaded = False
+        super().__init__(hall, actor, parent)
         self._generation = 0
         self.status: CalendarStatus | None = None
         this_year = hall_service.today().year
@@ -788,9 +740,7 @@ class HolidaysPage(QWidget):
         calc_form.addRow(buddy_label("期限(&X)", self.calc_days), self.calc_days)
         calc_form.addRow("", self.calc_button)
         calc_form.addRow("到期日", self.calc_result)
-        calc_note = QLabel("起算日当天不计，从下一个工作日数起。")
-        calc_note.setObjectName("hintLabel")
-        calc_note.setWordWrap(True)
+        calc_note = hint_label("起算日当天不计，从下一个工作日数起。")
         calc_form.addRow(calc_note)
         calc_box = QGroupBox("工作日计算")
         calc_box.setLayout(calc_form)
@@ -821,9 +771,6 @@ class HolidaysPage(QWidget):
         QShortcut(QKeySequence(Qt.Key.Key_Delete), self.view, self.remove_selected,
                   context=Qt.ShortcutContext.WidgetShortcut)
         self._update_buttons()
-
-    def is_loaded(self) -> bool:
-        return self._loaded
 
     def year(self) -> int:
         return self.year_spin.value()
@@ -894,8 +841,7 @@ class HolidaysPage(QWidget):
         return True
 
     def remove_selected(self) -> bool:
-        index = self.view.currentIndex()
-        row = self.model.row_at(index.row()) if index.isValid() else None
+        row = current_row(self.view, self.model)
         if row is None:
             return False
         hall, actor, day = self._hall, self._actor, row.day

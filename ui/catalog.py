@@ -55,10 +55,15 @@ from app.context import HallDesk
 from ui.errors import confirm, run_guarded, show_error
 from ui.models import DepartmentListModel, ItemTableModel, MaterialTableModel, days
 from ui.widgets import (
+    Page,
+    current_row,
     dialog_buttons,
     error_label,
     fit_columns,
     fit_to_screen,
+    hint_label,
+    open_dialog,
+    select_key,
     set_error,
     set_tab_order,
     table_view,
@@ -229,15 +234,11 @@ class ItemEditorDialog(QDialog):
         tools.addStretch(1)
         for button in (self.add_button, self.remove_button, self.up_button, self.down_button):
             tools.addWidget(button)
-        hint = QLabel("勾选“可容缺”的材料可在容缺受理时后补；选择区域评估的材料由已完成的区域评估免于提交。"
-                      "F2 或直接输入编辑单元格，空格切换勾选。")
-        hint.setObjectName("hintLabel")
-        hint.setWordWrap(True)
+        hint = hint_label("勾选“可容缺”的材料可在容缺受理时后补；选择区域评估的材料由已完成的区域评估免于提交。"
+                          "F2 或直接输入编辑单元格，空格切换勾选。")
 
         self.problems_label = error_label()
-        buttons, self.save_button = dialog_buttons(self, "保存(&S)")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons, self.save_button = dialog_buttons(self, "保存(&S)", on_accept=self.save)
 
         layout = QVBoxLayout(self)
         layout.addLayout(grid)
@@ -438,7 +439,7 @@ class ItemEditorDialog(QDialog):
 # ---- the browser -----------------------------------------------------------------------------------
 
 
-class CatalogPage(QWidget):
+class CatalogPage(Page):
     """Departments on the left, their items in the middle, the selected item's guide and materials below.
 
     Ctrl+F searches items by code or name across all departments; Enter or F2 on an item opens the editor
@@ -448,16 +449,11 @@ class CatalogPage(QWidget):
         status_message(str): something the main window's status bar should show for a while.
     """
 
-    status_message = Signal(str)
-
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._hall = hall
-        self._actor = actor
+        super().__init__(hall, actor, parent)
         self._items: list[Item] = []
         self._assessments: list[Assessment] = []
         self._generation = 0
-        self._loaded = False
         self._select_after_load: tuple[str | None, str | None] = (None, None)
         self._select_after_filter: str | None = None
         self.editor: ItemEditorDialog | None = None
@@ -593,9 +589,6 @@ class CatalogPage(QWidget):
         return label
 
     # ---- loading
-    def is_loaded(self) -> bool:
-        return self._loaded
-
     def refresh(self) -> None:
         """Reload departments, items and assessments off the GUI thread, keeping the selection."""
         self._generation += 1
@@ -634,16 +627,14 @@ class CatalogPage(QWidget):
 
     # ---- selection
     def selected_dept(self) -> DepartmentView | None:
-        index = self.dept_view.currentIndex()
-        return self.dept_model.row_at(index.row()) if index.isValid() else None
+        return current_row(self.dept_view, self.dept_model)
 
     def selected_dept_code(self) -> str | None:
         dept = self.selected_dept()
         return dept.code if dept else None
 
     def selected_item(self) -> Item | None:
-        index = self.items_view.currentIndex()
-        return self.items_model.row_at(index.row()) if index.isValid() else None
+        return current_row(self.items_view, self.items_model)
 
     def selected_item_code(self) -> str | None:
         item = self.selected_item()
@@ -667,10 +658,8 @@ class CatalogPage(QWidget):
             self._apply_filter()
 
     def select_item(self, code: str) -> bool:
-        row = self.items_model.row_of(code)
-        if row < 0:
+        if not select_key(self.items_view, self.items_model, code):
             return False
-        self.items_view.setCurrentIndex(self.items_model.index(row, 0))
         self.items_view.scrollTo(self.items_view.currentIndex())
         return True
 
@@ -772,12 +761,9 @@ class CatalogPage(QWidget):
         return f"{dept_code}{n:03d}"
 
     def _show_editor(self, dialog: ItemEditorDialog) -> ItemEditorDialog:
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self._item_saved)
-        dialog.finished.connect(self._editor_closed)
         self.editor = dialog
-        dialog.open()
-        return dialog
+        return open_dialog(dialog, self._editor_closed)
 
     def _editor_closed(self) -> None:
         self.editor = None

@@ -54,10 +54,15 @@ from ui.printers import PrinterSettingsDialog
 from ui.printqueue import printer_trouble, send_pending
 from ui.widgets import (
     CheckedField,
+    Page,
     banner,
     buddy_label,
+    current_row,
     fit_columns,
     format_date,
+    open_dialog,
+    restore_current,
+    select_key,
     set_tab_order,
     table_view,
     tint,
@@ -78,7 +83,7 @@ def clock_text(msecs: int) -> str:
     return f"{seconds // 60:02d}:{seconds % 60:02d}"
 
 
-class CounterPage(QWidget):
+class CounterPage(Page):
     """The 综合受理 workspace of a clerk's counter: intake form, result panel and 今日办件.
 
     Signals:
@@ -86,14 +91,10 @@ class CounterPage(QWidget):
         jobs_changed(): print jobs were created or sent (the print queue and its alarm refresh).
     """
 
-    status_message = Signal(str)
     jobs_changed = Signal()
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._hall = hall
-        self._actor = actor
-        self._loaded = False
+        super().__init__(hall, actor, parent)
         self._busy = False
         self._hits: list[ItemHit] = []
         self._assessments: list[Assessment] = []
@@ -349,9 +350,6 @@ class CounterPage(QWidget):
         return page
 
     # ---- loading ---------------------------------------------------------------------------------
-    def is_loaded(self) -> bool:
-        return self._loaded
-
     def refresh(self) -> None:
         """The clerk's ranked items, the zone's assessments, the working-day calendar; and 今日办件."""
         self.reload_items()
@@ -466,8 +464,7 @@ class CounterPage(QWidget):
         return [h.item for h in self.hits_model.rows()]
 
     def pick_current_item(self) -> Item | None:
-        index = self.item_list.currentIndex()
-        hit = self.hits_model.row_at(index.row()) if index.isValid() else None
+        hit = current_row(self.item_list, self.hits_model)
         if hit is None:
             return None
         self.pick_item(hit.item)
@@ -791,21 +788,15 @@ class CounterPage(QWidget):
         self.today_model.today = hall_service.today()
         self.today_model.set_rows(rows)
         self.today_caption.setText(f"查找“{text}”：{len(rows)}件" if text else f"本人今日办件：{len(rows)}件")
-        row = self.today_model.row_of(keep)
-        if rows:
-            self.today_view.setCurrentIndex(self.today_model.index(max(row, 0), 0))
-        else:
+        restore_current(self.today_view, self.today_model, keep)
+        if not rows:
             self.today_summary.show_case(None)
 
     def selected_case(self) -> CaseView | None:
-        index = self.today_view.currentIndex()
-        return self.today_model.row_at(index.row()) if index.isValid() else None
+        return current_row(self.today_view, self.today_model)
 
     def select_case(self, case_no: str) -> bool:
-        row = self.today_model.row_of(case_no)
-        if row >= 0:
-            self.today_view.setCurrentIndex(self.today_model.index(row, 0))
-        return row >= 0
+        return select_key(self.today_view, self.today_model, case_no)
 
     def _today_selected(self) -> None:
         case = self.selected_case()
@@ -912,10 +903,8 @@ class CounterPage(QWidget):
 
     # ---- dialogs -------------------------------------------------------------------------------------
     def _open(self, dialog: QDialog) -> None:
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(self._dialog_closed)
         self.dialog = dialog
-        dialog.open()
+        open_dialog(dialog, self._dialog_closed)
 
     def _dialog_closed(self) -> None:
         self.dialog = None

@@ -68,6 +68,7 @@ from ui.widgets import (
     error_label,
     fit_to_screen,
     format_date,
+    hint_label,
     set_error,
     table_view,
     tint,
@@ -155,9 +156,7 @@ class MaterialChecklist(QWidget):
         self.view.setColumnWidth(IntakeMaterialModel.NOTE, 170)
         self.view.installEventFilter(self)
 
-        self.keys_label = QLabel(CHECKLIST_KEYS)
-        self.keys_label.setObjectName("hintLabel")
-        self.keys_label.setWordWrap(True)
+        self.keys_label = hint_label(CHECKLIST_KEYS)
         self.due_edit = QDateEdit()
         self.due_edit.setCalendarPopup(True)
         self.due_edit.setDisplayFormat("yyyy-MM-dd")
@@ -540,13 +539,9 @@ class RefusalDialog(QDialog):
             label = QLabel(text)
             label.setBuddy(widget)
             form.addRow(label, widget)
-        note = QLabel("将打印不予受理通知书，告知申请人依法申请行政复议或者提起行政诉讼的权利；不打印受理回执。")
-        note.setObjectName("hintLabel")
-        note.setWordWrap(True)
+        note = hint_label("将打印不予受理通知书，告知申请人依法申请行政复议或者提起行政诉讼的权利；不打印受理回执。")
         self.error_label = error_label()
-        buttons, self.ok_button = dialog_buttons(self, "不予受理(&S)")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok_button = dialog_buttons(self, "不予受理(&S)", on_accept=self.save)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(note)
@@ -611,10 +606,8 @@ class ResubmitDialog(QDialog):
         self.hint_label = QLabel()
         self.hint_label.setWordWrap(True)
         self.error_label = error_label()
-        buttons, self.ok_button = dialog_buttons(self, "受理(&A)")
+        buttons, self.ok_button = dialog_buttons(self, "受理(&A)", on_accept=self.save)
         self.ok_button.setToolTip("Ctrl+Enter")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(who)

@@ -41,6 +41,7 @@ from ui.widgets import (
     busy_cursor,
     dialog_buttons,
     error_label,
+    open_dialog,
     set_error,
 )
 from ui.worker import run_in_background
@@ -120,9 +121,7 @@ class ChangePasswordDialog(QDialog):
         form.addRow(buddy_label("原密码(&O)", self.old_edit), self.old_edit)
         self.passwords.add_to(form)
         self.error_label = error_label()
-        buttons, self.ok_button = dialog_buttons(self)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok_button = dialog_buttons(self, on_accept=self.save)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
@@ -364,10 +363,8 @@ class MainWindow(QMainWindow):
         if warning and self._calendar_notice:
             self._calendar_notice = False  # once per login
             box = QMessageBox(QMessageBox.Icon.Warning, "节假日安排尚未录入", warning, QMessageBox.StandardButton.Ok, self)
-            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            box.finished.connect(self._notice_closed)
             self.calendar_notice_box = box
-            box.open()
+            open_dialog(box, self._notice_closed)
 
     def _notice_closed(self) -> None:
         self.calendar_notice_box = None
@@ -380,12 +377,9 @@ class MainWindow(QMainWindow):
     # ---- menus
     def change_password(self) -> ChangePasswordDialog:
         dialog = ChangePasswordDialog(self.hall, self.actor, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self._password_changed)
-        dialog.finished.connect(self._dialog_closed)
         self.dialog = dialog
-        dialog.open()
-        return dialog
+        return open_dialog(dialog, self._dialog_closed)
 
     def _password_changed(self) -> None:
         self.show_message("密码已修改，下次登录请使用新密码")

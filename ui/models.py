@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QAbstractListModel,
     QAbstractTableModel,
     QModelIndex,
@@ -79,17 +80,24 @@ def due_text(day: date | None, provisional: bool = False) -> str:
     return day.isoformat() + ("（待定）" if provisional else "")
 
 
-class RowTableModel(QAbstractTableModel, Generic[T]):
-    """A read-only table over a list of dataclass rows; subclasses name the columns and render cells."""
+if TYPE_CHECKING:
+    _QtModel = QAbstractItemModel  # lets mypy check the Qt calls _RowStore makes
+else:
 
-    headers: tuple[str, ...] = ()
-    centered: frozenset[int] = frozenset()
+    class _QtModel:
+        """Empty at run time: the Qt base comes from the model class itself."""
+
+
+class _RowStore(_QtModel, Generic[T]):
+    """The plain list of rows every model here keeps, replaced whole inside a model reset.
+
+    Listed *before* the Qt base class, so that its ``rowCount`` wins over Qt's abstract one.
+    """
 
     def __init__(self, rows: Iterable[T] = (), parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[T] = list(rows)
 
-    # ---- rows
     def set_rows(self, rows: Iterable[T]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
@@ -101,10 +109,21 @@ class RowTableModel(QAbstractTableModel, Generic[T]):
     def row_at(self, row: int) -> T | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
-    # ---- QAbstractTableModel
     def rowCount(self, parent: Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
+
+class RowListModel(_RowStore[T], QAbstractListModel):
+    """A list over dataclass rows; subclasses render them in ``data``."""
+
+
+class RowTableModel(_RowStore[T], QAbstractTableModel):
+    """A read-only table over a list of dataclass rows; subclasses name the columns and render cells."""
+
+    headers: tuple[str, ...] = ()
+    centered: frozenset[int] = frozenset()
+
+    # ---- QAbstractTableModel
     def columnCount(self, parent: Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(self.headers)
 
@@ -132,29 +151,11 @@ class RowTableModel(QAbstractTableModel, Generic[T]):
         return None
 
 
-class DepartmentListModel(QAbstractListModel):
+class DepartmentListModel(RowListModel[DepartmentView]):
     """Departments with their number of active items, e.g. 区市场监管局（8）."""
-
-    def __init__(self, rows: Iterable[DepartmentView] = (), parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[DepartmentView] = list(rows)
-
-    def set_rows(self, rows: Iterable[DepartmentView]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[DepartmentView]:
-        return list(self._rows)
-
-    def row_at(self, row: int) -> DepartmentView | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def row_of(self, code: str | None) -> int:
         return next((i for i, d in enumerate(self._rows) if d.code == code), -1)
-
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
 
     def data(self, index: Index, role: int = DISPLAY) -> Any:
         dept = self.row_at(index.row()) if index.isValid() else None
@@ -193,7 +194,7 @@ class ItemTableModel(RowTableModel[Item]):
         return f"{row.dept_name} · {row.code} {row.name}" if column == 1 else None
 
 
-class MaterialTableModel(QAbstractTableModel):
+class MaterialTableModel(RowTableModel[Material]):
     """An item's materials; read-only in the browser, editable (with check boxes) in the item editor."""
 
     headers = ("编码", "材料名称", "原件", "复印件", "必需", "可容缺", "区域评估免提交", "备注")
@@ -210,25 +211,13 @@ class MaterialTableModel(QAbstractTableModel):
         editable: bool = False,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self._rows: list[Material] = list(rows)
+        super().__init__(rows, parent)
         self._assessments: dict[str, str] = {a.code: a.name for a in assessments}
         self.editable = editable
 
     # ---- rows
-    def set_rows(self, rows: Iterable[Material]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[Material]:
-        return list(self._rows)
-
     def materials(self) -> tuple[Material, ...]:
         return tuple(self._rows)
-
-    def row_at(self, row: int) -> Material | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def set_assessments(self, assessments: Iterable[Assessment]) -> None:
         self._assessments = {a.code: a.name for a in assessments}
@@ -273,18 +262,7 @@ class MaterialTableModel(QAbstractTableModel):
         self.endMoveRows()
         return target
 
-    # ---- QAbstractTableModel
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == DISPLAY and 0 <= section < len(self.headers):
-            return self.headers[section]
-        return None
-
+    # ---- QAbstractTableModel (cells are rendered here, not through ``display``)
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
@@ -437,25 +415,10 @@ class OverrideTableModel(RowTableModel[CalendarOverrideView]):
 # ---- 综合受理 ------------------------------------------------------------------------------------------
 
 
-class ItemHitListModel(QAbstractListModel):
+class ItemHitListModel(RowListModel[ItemHit]):
     """The counter's item search results: the clerk's recent and frequent items first, marked 最近 / 常用."""
 
     FREQUENT_USES = 3  # taken this often in the last 30 days: worth a 常用 mark
-
-    def __init__(self, rows: Iterable[ItemHit] = (), parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[ItemHit] = list(rows)
-
-    def set_rows(self, rows: Iterable[ItemHit]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[ItemHit]:
-        return list(self._rows)
-
-    def row_at(self, row: int) -> ItemHit | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def row_of(self, code: str | None) -> int:
         return next((i for i, h in enumerate(self._rows) if h.item.code == code), -1)
@@ -465,9 +428,6 @@ class ItemHitListModel(QAbstractListModel):
         if hit.recent:
             return "最近"
         return "常用" if hit.uses >= cls.FREQUENT_USES else ""
-
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
 
     def data(self, index: Index, role: int = DISPLAY) -> Any:
         hit = self.row_at(index.row()) if index.isValid() else None
@@ -525,7 +485,7 @@ class IntakeMaterialRow:
         )
 
 
-class IntakeMaterialModel(QAbstractTableModel):
+class IntakeMaterialModel(RowTableModel[IntakeMaterialRow]):
     """The checklist of an item's materials at the counter, one state per row.
 
     States follow ``app.intake.STATES``: 已收, 缺少, 有误 (needs a note), 容缺 (tolerable materials only),
@@ -536,10 +496,6 @@ class IntakeMaterialModel(QAbstractTableModel):
     headers = ("材料名称", "状态", "原件", "复印件", "电子件", "备注")
     NAME, STATE, ORIGINALS, COPIES, ELECTRONIC, NOTE = range(6)
     STATE_KEYS = ("received", "missing", "defective", "tolerated", "waived")  # keys 1–5
-
-    def __init__(self, rows: Iterable[IntakeMaterialRow] = (), parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[IntakeMaterialRow] = list(rows)
 
     # ---- rows
     @staticmethod
@@ -566,17 +522,6 @@ class IntakeMaterialModel(QAbstractTableModel):
                               copies=was.copies or row.material.copies)
             rows.append(row)
         return rows
-
-    def set_rows(self, rows: Iterable[IntakeMaterialRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[IntakeMaterialRow]:
-        return list(self._rows)
-
-    def row_at(self, row: int) -> IntakeMaterialRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def row_of(self, code: str) -> int:
         return next((i for i, r in enumerate(self._rows) if r.material.code == code), -1)
@@ -634,19 +579,11 @@ class IntakeMaterialModel(QAbstractTableModel):
         self._rows[row] = new
         self.dataChanged.emit(self.index(row, first), self.index(row, last))
 
-    # ---- QAbstractTableModel
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.headers)
-
+    # ---- QAbstractTableModel (cells are rendered here, not through ``display``)
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == DISPLAY and 0 <= section < len(self.headers):
-            return self.headers[section]
         if orientation == Qt.Orientation.Vertical and role == DISPLAY and 0 <= section < len(self._rows):
-            return str(section + 1)
-        return None
+            return str(section + 1)  # the checklist's rows are numbered
+        return super().headerData(section, orientation, role)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         r = self.row_at(index.row()) if index.isValid() else None

@@ -32,7 +32,7 @@ from app.printing import desk, queue
 from app.printing.preview import page_images
 from app.printing.queue import JobView
 from ui.errors import show_error, warn
-from ui.widgets import dialog_buttons, error_label, fit_to_screen, set_error
+from ui.widgets import dialog_buttons, error_label, fit_to_screen, hint_label, open_dialog, set_error
 from ui.worker import run_in_background
 
 PREVIEW_DPI = 110
@@ -91,13 +91,9 @@ class ReprintReasonDialog(QDialog):
             line_edit.setPlaceholderText("选择或输入补打原因")
         label = QLabel("补打原因(&R)")
         label.setBuddy(self.reason_combo)
-        note = QLabel("补打件标注“补打”，补打人和原因记入审计日志。")
-        note.setObjectName("hintLabel")
-        note.setWordWrap(True)
+        note = hint_label("补打件标注“补打”，补打人和原因记入审计日志。")
         self.error_label = error_label()
-        buttons, self.ok_button = dialog_buttons(self, "补打(&P)")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok_button = dialog_buttons(self, "补打(&P)", on_accept=self.save)
         layout = QVBoxLayout(self)
         layout.addWidget(label)
         layout.addWidget(self.reason_combo)
@@ -325,10 +321,8 @@ class NoticePreviewDialog(QDialog):
         self.print_button.setEnabled(not busy)
 
     def _open(self, dialog: QDialog) -> None:
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(self._dialog_closed)
         self.dialog = dialog
-        dialog.open()
+        open_dialog(dialog, self._dialog_closed)
 
     def _dialog_closed(self) -> None:
         self.dialog = None

@@ -30,7 +30,7 @@ from app.printing import desk, queue
 from app.printing.model import PrinterProfile
 from app.printing.transport import parse_printer_uri
 from ui.errors import run_guarded, show_error
-from ui.widgets import CheckedField, buddy_label, dialog_buttons, set_tab_order, tint
+from ui.widgets import CheckedField, buddy_label, dialog_buttons, hint_label, set_tab_order, tint
 from ui.worker import run_in_background
 
 URI_FORMS = ("网络 tcp://192.168.1.50:9100　　USB usb://0416:5011（VID:PID）\n"
@@ -99,9 +99,7 @@ class PrinterSettingsDialog(QDialog):
         # ---- A4 printer
         self.a4_field = CheckedField(_optional_uri, placeholder="如 cups://A4 或 file:///home/窗口/通知书", optional=True)
         self.a4_edit = self.a4_field.edit
-        a4_note = QLabel("A4 通知书可发送到 cups://、file:// 或网络打印机 tcp://；留空则在预览中用本机打印机打印。")
-        a4_note.setObjectName("hintLabel")
-        a4_note.setWordWrap(True)
+        a4_note = hint_label("A4 通知书可发送到 cups://、file:// 或网络打印机 tcp://；留空则在预览中用本机打印机打印。")
         a4_form = QFormLayout()
         a4_form.addRow(buddy_label("A4打印机地址(&A)", self.a4_field.edit), self.a4_field)
         a4_form.addRow("", a4_note)
@@ -116,9 +114,7 @@ class PrinterSettingsDialog(QDialog):
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button)
         test_row.addWidget(self.test_label, 1)
-        buttons, self.ok_button = dialog_buttons(self, "保存(&S)")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok_button = dialog_buttons(self, "保存(&S)", on_accept=self.save)
         layout = QVBoxLayout(self)
         layout.addWidget(receipt_box)
         layout.addWidget(a4_box)

@@ -34,10 +34,16 @@ from ui.preview import notice_preview
 from ui.printers import URI_FORMS
 from ui.widgets import (
     CheckedField,
+    Page,
     banner,
     buddy_label,
+    current_row,
     dialog_buttons,
     fit_columns,
+    hint_label,
+    open_dialog,
+    restore_current,
+    select_key,
     set_tab_order,
     table_view,
 )
@@ -160,15 +166,11 @@ class RedirectDialog(QDialog):
         self.setWindowTitle(f"改派打印任务 — {JobTableModel.kind_text(job)} {job.case_no or ''}")
         self.uri_field = CheckedField(parse_printer_uri, placeholder="如 tcp://192.168.1.51:9100")
         self.uri_field.edit.setText(job.printer)
-        forms = QLabel(URI_FORMS)
-        forms.setObjectName("hintLabel")
-        forms.setWordWrap(True)
+        forms = hint_label(URI_FORMS)
         form = QFormLayout()
         form.addRow(buddy_label("打印机地址(&P)", self.uri_field.edit), self.uri_field)
         form.addRow("", forms)
-        buttons, self.ok_button = dialog_buttons(self, "改派并打印(&S)")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok_button = dialog_buttons(self, "改派并打印(&S)", on_accept=self.save)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
@@ -187,7 +189,7 @@ class RedirectDialog(QDialog):
         return uri
 
 
-class PrintQueuePage(QWidget):
+class PrintQueuePage(Page):
     """This counter's print jobs, waiting ones first; retry, cancel, redirect, preview a notice.
 
     Signals:
@@ -195,14 +197,10 @@ class PrintQueuePage(QWidget):
         jobs_changed(): the clerk changed or printed a job (the print worker re-checks for trouble).
     """
 
-    status_message = Signal(str)
     jobs_changed = Signal()
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._hall = hall
-        self._actor = actor
-        self._loaded = False
+        super().__init__(hall, actor, parent)
         self._generation = 0
         self._select: object = None
         self._redirect_id: uuid.UUID | None = None
@@ -231,10 +229,8 @@ class PrintQueuePage(QWidget):
         self.model = JobTableModel(parent=self)
         self.view = table_view(self.model)
         fit_columns(self.view, stretch=6)
-        note = QLabel("打印失败的任务保留在队列中，每隔几秒自动重试；也可立即重试或改派到其他打印机。"
-                      "没有配置 A4 打印机时，通知书请在预览中用本机打印机打印。")
-        note.setObjectName("hintLabel")
-        note.setWordWrap(True)
+        note = hint_label("打印失败的任务保留在队列中，每隔几秒自动重试；也可立即重试或改派到其他打印机。"
+                          "没有配置 A4 打印机时，通知书请在预览中用本机打印机打印。")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(tools)
@@ -257,9 +253,6 @@ class PrintQueuePage(QWidget):
         self._update_buttons()
 
     # ---- loading
-    def is_loaded(self) -> bool:
-        return self._loaded
-
     def refresh(self) -> None:
         number = self._actor.counter_number
         if number is None:
@@ -279,10 +272,8 @@ class PrintQueuePage(QWidget):
             return
         self.model.set_rows(jobs)
         self._loaded = True
-        row = self.model.row_of(self._select)
+        restore_current(self.view, self.model, self._select)
         self._select = None
-        if self.model.rowCount():
-            self.view.setCurrentIndex(self.model.index(max(row, 0), 0))
         self._update_buttons()
 
     def show_all(self, everything: bool = True) -> None:
@@ -290,14 +281,10 @@ class PrintQueuePage(QWidget):
 
     # ---- selection
     def selected_job(self) -> JobView | None:
-        index = self.view.currentIndex()
-        return self.model.row_at(index.row()) if index.isValid() else None
+        return current_row(self.view, self.model)
 
     def select_job(self, job_id: object) -> bool:
-        row = self.model.row_of(job_id)
-        if row >= 0:
-            self.view.setCurrentIndex(self.model.index(row, 0))
-        return row >= 0
+        return select_key(self.view, self.model, job_id)
 
     def _update_buttons(self) -> None:
         job = self.selected_job()
@@ -400,10 +387,8 @@ class PrintQueuePage(QWidget):
         self._changed(None)
 
     def _open(self, dialog: QDialog) -> None:
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(self._dialog_closed)
         self.dialog = dialog
-        dialog.open()
+        open_dialog(dialog, self._dialog_closed)
 
     def _dialog_closed(self) -> None:
         self.dialog = None

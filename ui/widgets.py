@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from itertools import pairwise
+from typing import Any, Protocol, TypeVar
 
-from PySide6.QtCore import QAbstractItemModel, QDate, QSize, Qt
+from PySide6.QtCore import QAbstractItemModel, QDate, QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QFontMetrics, QGuiApplication, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,9 +27,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.auth import Actor
+from app.context import HallDesk
 from app.errors import ValidationError
 
 WEEKDAYS = "一二三四五六日"
+T_co = TypeVar("T_co", covariant=True)
+DialogT = TypeVar("DialogT", bound=QDialog)
 _MESSAGE_COLOURS = {"error": "#c0392b", "ok": "#1e7d45", "hint": "#5b6b7f"}
 
 
@@ -68,6 +73,25 @@ class ElidedLabel(QFrame):
         elided = QFontMetrics(self.font()).elidedText(self._text, Qt.TextElideMode.ElideRight, rect.width())
         painter.drawText(rect, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), elided)
         painter.end()
+
+
+class Page(QWidget):
+    """A page of the main window, working for ``actor``; ``is_loaded`` is False until its first load arrives.
+
+    Signals:
+        status_message(str): something the main window's status bar should show for a while.
+    """
+
+    status_message = Signal(str)
+
+    def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._hall = hall
+        self._actor = actor
+        self._loaded = False
+
+    def is_loaded(self) -> bool:
+        return self._loaded
 
 
 class PasswordFields:
@@ -120,6 +144,14 @@ def set_error(label: QLabel, text: str) -> None:
     label.setVisible(bool(text))
 
 
+def hint_label(text: str = "") -> QLabel:
+    """A wrapping grey note under a form or table, saying how to use it."""
+    label = QLabel(text)
+    label.setObjectName("hintLabel")
+    label.setWordWrap(True)
+    return label
+
+
 def banner(text: str = "") -> QLabel:
     """A yellow notice across the top of a page (e.g. the calendar warning)."""
     label = QLabel(text)
@@ -147,6 +179,43 @@ def table_view(model: QAbstractItemModel, parent: QWidget | None = None) -> QTab
     return view
 
 
+class Rows(Protocol[T_co]):
+    """A ``ui.models`` model as the list pages read it: a row by its number."""
+
+    def row_at(self, row: int, /) -> T_co | None: ...
+
+
+class KeyedRows(Rows[T_co], Protocol[T_co]):
+    """A model whose rows can also be found by key (``row_of`` answers -1 for an unknown key)."""
+
+    def row_of(self, key: Any, /) -> int: ...
+
+    def rowCount(self) -> int: ...
+
+    def index(self, row: int, column: int, /) -> QModelIndex: ...
+
+
+def current_row(view: QAbstractItemView, model: Rows[T_co]) -> T_co | None:
+    """The row under ``view``'s cursor, or None when there is none."""
+    index = view.currentIndex()
+    return model.row_at(index.row()) if index.isValid() else None
+
+
+def select_key(view: QAbstractItemView, model: KeyedRows[object], key: object) -> bool:
+    """Put ``view``'s cursor on the row whose key is ``key``; False (cursor unchanged) when there is none."""
+    row = model.row_of(key)
+    if row >= 0:
+        view.setCurrentIndex(model.index(row, 0))
+    return row >= 0
+
+
+def restore_current(view: QAbstractItemView, model: KeyedRows[object], key: object) -> None:
+    """After a reload: the cursor back on the row with ``key``, else on the first row (if any)."""
+    row = model.row_of(key)
+    if model.rowCount():
+        view.setCurrentIndex(model.index(max(row, 0), 0))
+
+
 def fit_columns(view: QTableView, stretch: int | None = None) -> None:
     """Size columns to their contents, letting column ``stretch`` take the remaining width."""
     header = view.horizontalHeader()
@@ -158,18 +227,31 @@ def fit_columns(view: QTableView, stretch: int | None = None) -> None:
 
 
 def dialog_buttons(
-    dialog: QDialog, ok_text: str = "确定", cancel_text: str = "取消"
+    dialog: QDialog, ok_text: str = "确定", cancel_text: str = "取消", *,
+    on_accept: Callable[[], object] | None = None,
 ) -> tuple[QDialogButtonBox, QPushButton]:
     """OK/Cancel with Chinese captions (Qt's own are English without a translator); OK takes Enter.
 
+    With ``on_accept`` (the dialog's ``save``), OK calls it and Cancel rejects the dialog.
     The box is parented to ``dialog`` right away: a button only becomes the dialog's default (the one
     Enter presses) if it already belongs to the dialog when ``setDefault`` is called.
     """
     box = QDialogButtonBox(dialog)
     ok = box.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
     box.addButton(cancel_text, QDialogButtonBox.ButtonRole.RejectRole)
+    if on_accept is not None:
+        box.accepted.connect(on_accept)
+        box.rejected.connect(dialog.reject)
     ok.setDefault(True)
     return box, ok
+
+
+def open_dialog(dialog: DialogT, closed: Callable[[], object]) -> DialogT:
+    """Show ``dialog`` window-modal without blocking the caller; it deletes itself after ``closed`` runs."""
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.finished.connect(closed)
+    dialog.open()
+    return dialog
 
 
 def fit_to_screen(widget: QWidget, width: int, height: int) -> None:
