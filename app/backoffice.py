@@ -127,6 +127,16 @@ def _require_back_office(actor: Actor, dept: Department) -> None:
         raise PermissionDenied(f"无权办理{dept.name}的办件：只能办理本部门（{actor.dept_name}）的办件")
 
 
+def _department_case(s: Session, actor: Actor, case_no: str, *, lock: bool) -> tuple[Case, Department]:
+    """The case and its handling department, refused unless ``actor`` works in that department's back office."""
+    case = load_case(s, case_no.strip().upper(), lock=lock)
+    department = case.department or s.get(Department, case.dept_id)
+    if department is None:
+        raise NotFound(f"办件 {case.case_no} 没有承办部门")
+    _require_back_office(actor, department)
+    return case, department
+
+
 # ---- lights ------------------------------------------------------------------------------------------
 
 
@@ -299,10 +309,7 @@ def claim(uow: UnitOfWork, actor: Actor, case_no: str, *, lease: timedelta | Non
     """Claim a chosen case; refused while someone else's lease on it runs."""
     with uow:
         s = uow.session
-        case = load_case(s, case_no.strip().upper(), lock=True)
-        department = s.get(Department, case.dept_id)
-        assert department is not None
-        _require_back_office(actor, department)
+        case, department = _department_case(s, actor, case_no, lock=True)
         now = utcnow()
         if case.status == "in_review" and case.lease_until is not None and case.lease_until >= now:
             if case.holder_id == actor.user_id:
@@ -347,10 +354,7 @@ def release(uow: UnitOfWork, actor: Actor, case_no: str) -> CaseView:
     """Put a claimed case back in the queue: its holder, or the department's chief representative."""
     with uow:
         s = uow.session
-        case = load_case(s, case_no.strip().upper(), lock=True)
-        department = s.get(Department, case.dept_id)
-        assert department is not None
-        _require_back_office(actor, department)
+        case, _ = _department_case(s, actor, case_no, lock=True)
         if case.status != "in_review":
             raise Conflict(f"办件 {case.case_no} 未被领取")
         if case.holder_id != actor.user_id and actor.role != "chief_rep":
@@ -378,10 +382,7 @@ def reassign(uow: UnitOfWork, actor: Actor, case_no: str, username: str) -> Clai
     require_role(actor, "chief_rep")
     with uow:
         s = uow.session
-        case = load_case(s, case_no.strip().upper(), lock=True)
-        department = s.get(Department, case.dept_id)
-        assert department is not None
-        _require_back_office(actor, department)
+        case, department = _department_case(s, actor, case_no, lock=True)
         user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
         if user is None or user.dept_id != department.id or user.role not in BACK_OFFICE_ROLES or not user.active:
             raise ValidationError("username", f"{username} 不是本部门的在岗审批人员")
@@ -526,10 +527,7 @@ def authorise_seal(uow: UnitOfWork, actor: Actor, case_no: str) -> None:
     require_role(actor, "chief_rep")
     with uow:
         s = uow.session
-        case = load_case(s, case_no.strip().upper())
-        department = s.get(Department, case.dept_id)
-        assert department is not None
-        _require_back_office(actor, department)
+        case, department = _department_case(s, actor, case_no, lock=False)
         if case.status not in QUEUE_STATUSES:
             raise Conflict(f"办件 {case.case_no} 已办结，无需授权用章")
         seal = s.execute(select(Seal).where(Seal.dept_id == department.id, Seal.active.is_(True))).scalars().first()
