@@ -210,23 +210,29 @@ def queue_page(
         if actor.role not in ("admin", "supervisor"):
             _require_dept(actor, department)
         holder = User.__table__.alias("holder")
-        q = (
+        base = (
             select(Case.id, Case.case_no, Case.status, ServiceItem.code, ServiceItem.name, Enterprise.name,
                    Case.received_at, Case.promised_due, Case.legal_due, Case.due_provisional, Case.step_due,
                    holder.c.username, Case.lease_until, Case.channel)
             .join(ServiceItem, Case.item_id == ServiceItem.id)
             .outerjoin(Enterprise, Case.enterprise_id == Enterprise.id)
             .outerjoin(holder, Case.holder_id == holder.c.id)
-            .where(Case.dept_id == department.id, Case.status.in_(statuses))
+            .where(Case.dept_id == department.id)
         )
         if search and search.strip():
             t = search.strip()
-            q = q.where(or_(Case.case_no.like(f"%{t.upper()}%"), Enterprise.name.like(f"%{t}%"),
-                            ServiceItem.name.like(f"%{t}%")))
+            base = base.where(or_(Case.case_no.like(f"%{t.upper()}%"), Enterprise.name.like(f"%{t}%"),
+                                  ServiceItem.name.like(f"%{t}%")))
         if after is not None:
-            q = q.where(tuple_(Case.promised_due, Case.received_at, Case.id) > tuple_(*after))
-        q = q.order_by(Case.promised_due, Case.received_at, Case.id).limit(limit)
-        rows = s.execute(q).all()
+            base = base.where(tuple_(Case.promised_due, Case.received_at, Case.id) > tuple_(*after))
+        order = (Case.promised_due, Case.received_at, Case.id)
+        # One ordered index range per status, merged here: an IN over statuses would make the database read
+        # and sort every open case of the department before it could return the first hundred.
+        rows: list[Any] = []
+        for status in statuses:
+            rows += s.execute(base.where(Case.status == status).order_by(*order).limit(limit)).all()
+        rows.sort(key=lambda r: (r[7] or date.max, r[6], r[0]))
+        rows = rows[:limit]
         cal = load_calendar(s)
     ref = on or today()
     out = tuple(
