@@ -30,6 +30,7 @@ from app.context import HallDesk
 from app.errors import HallDeskError
 from app.hall import CalendarStatus
 from ui.admin import CountersPage, HallSettingsPage, HolidaysPage, UsersPage
+from ui.backoffice import BackOfficePage, ChiefRepPage
 from ui.catalog import CatalogPage
 from ui.counter import CounterPage
 from ui.errors import run_guarded, show_error
@@ -55,22 +56,32 @@ PAGE_TITLES: dict[str, str] = {
     "counters": "窗口管理",
     "hall": "大厅设置",
     "holidays": "节假日",
+    "backoffice": "后台审批",
+    "chiefrep": "首席代表",
 }
 ADMIN_PAGES = ("catalog", "users", "counters", "hall", "holidays")
 # A clerk starts at the counter workspace and consults the guides there too.
 CLERK_PAGES = ("counter", "catalog", "printqueue")
 # Chief representatives edit their department's guides; the others read them.
 OTHER_PAGES = ("catalog",)
+# The back office starts at its department queue.
+REVIEWER_PAGES = ("backoffice", "catalog")
+CHIEF_REP_PAGES = ("backoffice", "chiefrep", "catalog")
 
 _DB_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MySQL/MariaDB", "mariadb": "MariaDB"}
 
 
-AnyPage = CounterPage | PrintQueuePage | CatalogPage | UsersPage | CountersPage | HallSettingsPage | HolidaysPage
+AnyPage = (CounterPage | PrintQueuePage | CatalogPage | UsersPage | CountersPage | HallSettingsPage | HolidaysPage
+           | BackOfficePage | ChiefRepPage)
 
 
 def pages_for(role: str) -> tuple[str, ...]:
     if role == "admin":
         return ADMIN_PAGES
+    if role == "reviewer":
+        return REVIEWER_PAGES
+    if role == "chief_rep":
+        return CHIEF_REP_PAGES
     return CLERK_PAGES if role == "clerk" else OTHER_PAGES
 
 
@@ -156,7 +167,8 @@ class MainWindow(QMainWindow):
     """Navigation on the left, the chosen page on the right, who/where in the status bar.
 
     An admin gets 事项目录, 用户管理, 窗口管理, 大厅设置 and 节假日; a clerk 综合受理 (first), 事项目录 and
-    打印队列; every other role 事项目录 (editable for a chief representative's own department).  Pages load
+    打印队列; a reviewer 后台审批 and 事项目录; a chief representative 后台审批, 首席代表 and 事项目录 (editable for
+    the own department); every other role 事项目录.  Pages load
     when first shown.  At a clerk's counter a ``PrintWorker`` sends due print jobs in the background, and
     the status bar shows a red 打印机异常 while a job waits with a printer error.
 
@@ -221,6 +233,10 @@ class MainWindow(QMainWindow):
             return jobs
         if key == "catalog":
             return CatalogPage(hall, actor)
+        if key == "backoffice":
+            return BackOfficePage(hall, actor)
+        if key == "chiefrep":
+            return ChiefRepPage(hall, actor)
         if key == "users":
             return UsersPage(hall, actor)
         if key == "counters":

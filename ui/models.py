@@ -7,7 +7,7 @@ materials table) and ``IntakeMaterialModel`` (the counter's checklist) change ro
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -25,6 +25,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from app.accounts import COUNTER_KINDS, CounterView, UserView
 from app.auth import ROLES
+from app.backoffice import DECISIONS, LIGHTS, QueueRow, SealUse, Workload
 from app.cases import MATERIAL_STATES, CaseMaterialView, CaseView
 from app.catalog import Assessment, DepartmentView, Item, Material
 from app.hall import HALL_TZ, CalendarOverrideView
@@ -798,3 +799,153 @@ class JobTableModel(RowTableModel[JobView]):
         if column == 2 and row.reprint and row.reason:
             return f"补打原因：{row.reason}"
         return None
+
+
+# ---- the back office -----------------------------------------------------------------------------------
+
+LIGHT_BRUSHES = {"green": _GREEN, "yellow": _AMBER, "red": _RED}
+
+
+def light_text(light: str) -> str:
+    """红黄牌 as text with a coloured dot: ● 正常 / ● 临期 / ● 超期."""
+    return f"● {LIGHTS.get(light, light)}"
+
+
+class QueueTableModel(RowTableModel[QueueRow]):
+    """A department's queue, one keyset page after another: ``fetchMore`` asks ``fetch_page`` for the next.
+
+    ``fetch_page(cursor)`` is called synchronously only through ``fetchMore``; the page sets it (usually a
+    background call that ends in ``append_page``).  ``set_page`` starts again at the first page.
+    """
+
+    headers = ("时限", "办件编号", "事项", "申请单位", "收件时间", "承诺办结", "环节时限", "办理人")
+    centered = frozenset({0, 4, 6})
+
+    def __init__(self, rows: Iterable[QueueRow] = (), parent: QObject | None = None) -> None:
+        super().__init__(rows, parent)
+        self.cursor: tuple[date, datetime, Any] | None = None
+        self.fetching = False
+        self.fetch_page: Callable[[tuple[date, datetime, Any]], None] | None = None
+
+    def set_page(self, rows: Iterable[QueueRow], cursor: tuple[date, datetime, Any] | None) -> None:
+        self.cursor = cursor
+        self.fetching = False
+        self.set_rows(rows)
+
+    def append_page(self, rows: Iterable[QueueRow], cursor: tuple[date, datetime, Any] | None) -> None:
+        known = {r.case_no for r in self._rows}
+        new = [r for r in rows if r.case_no not in known]
+        self.fetching = False
+        self.cursor = cursor
+        if new:
+            self.beginInsertRows(_ROOT, len(self._rows), len(self._rows) + len(new) - 1)
+            self._rows.extend(new)
+            self.endInsertRows()
+
+    def canFetchMore(self, parent: Index = _ROOT) -> bool:
+        return not parent.isValid() and self.cursor is not None and not self.fetching and self.fetch_page is not None
+
+    def fetchMore(self, parent: Index = _ROOT) -> None:
+        if not self.canFetchMore(parent) or self.cursor is None or self.fetch_page is None:
+            return
+        self.fetching = True
+        self.fetch_page(self.cursor)
+
+    def row_of(self, case_no: str | None) -> int:
+        return next((i for i, r in enumerate(self._rows) if r.case_no == case_no), -1)
+
+    def display(self, row: QueueRow, column: int) -> str:
+        match column:
+            case 0:
+                return light_text(row.light)
+            case 1:
+                return row.case_no
+            case 2:
+                return row.item_name
+            case 3:
+                return row.enterprise or "（个人）"
+            case 4:
+                return local_time(row.received_at, with_date=True)
+            case 5:
+                return "待定" if row.provisional or row.promised_due is None else row.promised_due.isoformat()
+            case 6:
+                return light_text(row.step_light) if row.status == "in_review" else ""
+            case _:
+                return row.holder or ""
+
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        if role == FOREGROUND and index.isValid() and index.column() in (0, 6):
+            row = self.row_at(index.row())
+            if row is None:
+                return None
+            return LIGHT_BRUSHES.get(row.light if index.column() == 0 else row.step_light)
+        return super().data(index, role)
+
+    def tooltip(self, row: QueueRow, column: int) -> str | None:
+        if column == 0 and row.promised_due:
+            return f"承诺办结 {row.promised_due.isoformat()}，法定办结 {due_text(row.legal_due)}"
+        if column == 6 and row.step_due:
+            return f"审批环节时限 {row.step_due.isoformat()}"
+        if column == 2:
+            return f"{row.item} {row.item_name}"
+        return None
+
+
+class WorkloadTableModel(RowTableModel[Workload]):
+    """The chief representative's week: one row per back-office member."""
+
+    headers = ("人员", "领取", "办结", "平均用时（小时）", "P90用时（小时）", "超期", "在办")
+    centered = frozenset({1, 2, 3, 4, 5, 6})
+
+    def row_of(self, username: str | None) -> int:
+        return next((i for i, w in enumerate(self._rows) if w.username == username), -1)
+
+    def display(self, row: Workload, column: int) -> str:
+        match column:
+            case 0:
+                return f"{row.full_name}（{row.username}）"
+            case 1:
+                return str(row.claimed)
+            case 2:
+                return str(row.decided)
+            case 3:
+                return "" if row.avg_hours is None else f"{row.avg_hours:.1f}"
+            case 4:
+                return "" if row.p90_hours is None else f"{row.p90_hours:.1f}"
+            case 5:
+                return str(row.overdue)
+            case _:
+                return str(row.in_hand)
+
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        if role == FOREGROUND and index.isValid() and index.column() == 5:
+            row = self.row_at(index.row())
+            return _RED if row is not None and row.overdue else None
+        return super().data(index, role)
+
+
+class SealUseTableModel(RowTableModel[SealUse]):
+    """The 用章登记簿: every use of the department's 审批专用章."""
+
+    headers = ("时间", "办件编号", "事项", "决定", "印章", "用章人", "授权人")
+    centered = frozenset({0, 3})
+
+    def row_of(self, key: tuple[str, datetime] | None) -> int:
+        return next((i for i, u in enumerate(self._rows) if (u.case_no, u.at) == key), -1)
+
+    def display(self, row: SealUse, column: int) -> str:
+        match column:
+            case 0:
+                return local_time(row.at, with_date=True)
+            case 1:
+                return row.case_no
+            case 2:
+                return row.item_name
+            case 3:
+                return DECISIONS.get(row.decision, row.decision)
+            case 4:
+                return row.seal
+            case 5:
+                return row.applied_by
+            case _:
+                return row.authorised_by

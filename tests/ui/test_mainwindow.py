@@ -82,16 +82,20 @@ def test_clerk_starts_at_the_counter(hall: HallDesk, qtbot: QtBot) -> None:
 def test_admin_and_back_office_get_no_counter(hall: HallDesk, admin: Actor, qtbot: QtBot) -> None:
     assert "counter" not in open_window(hall, admin, qtbot).page_keys()
     window = open_window(hall, log_in(hall, "rev_scj"), qtbot)
-    assert window.page_keys() == ["catalog"] and not window.nav.isVisible()  # one page needs no navigation
+    assert window.page_titles() == ["后台审批", "事项目录"] and window.nav.isVisible()
+    assert window.page_keys() == ["backoffice", "catalog"] and window.current_page_key() == "backoffice"
     assert window.print_worker is None
+    window = open_window(hall, log_in(hall, "supervisor"), qtbot)
+    assert window.page_keys() == ["catalog"] and not window.nav.isVisible()  # one page needs no navigation
 
 
 def test_chief_rep_sees_department_in_status_bar(hall: HallDesk, qtbot: QtBot) -> None:
     chief = log_in(hall, "chief_scj")
     window = open_window(hall, chief, qtbot)
-    assert window.page_titles() == ["事项目录"]
+    assert window.page_titles() == ["后台审批", "首席代表", "事项目录"]
     assert "首席代表" in status_texts(window) and "区市场监管局" in status_texts(window)
-    page = window.page("catalog")
+    page = window.show_page("catalog")
+    settle()
     assert isinstance(page, CatalogPage) and page.selected_dept_code() == "SCJ"
 
 

@@ -1,0 +1,189 @@
+"""The back-office pages: the department queue, claiming, deciding, the chief representative's desk."""
+
+from __future__ import annotations
+
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from app import backoffice, catalog, intake
+from app.cases import get_case
+from app.context import HallDesk
+from tests.conftest import log_in
+from tests.intake_support import all_received, request
+from tests.ui.conftest import MessageBoxes
+from tests.ui.helpers import settle, type_chinese
+from tests.ui.test_mainwindow import open_window
+from ui.backoffice import BackOfficePage, ChiefRepPage, DecisionDialog
+from ui.models import QueueTableModel, SealUseTableModel, WorkloadTableModel
+
+
+def _accept_cases(hall: HallDesk, n: int) -> list[str]:
+    clerk = log_in(hall, "clerk1")
+    code = next(i.code for i in catalog.list_items(hall.uow(), "SCJ") if not i.immediate)
+    item = catalog.get_item(hall.uow(), code)
+    return [intake.take_application(hall.uow(), clerk, request(item, materials=all_received(item))).case_no
+            for _ in range(n)]
+
+
+def _page(hall: HallDesk, qtbot: QtBot, username: str = "rev_scj") -> BackOfficePage:
+    page = BackOfficePage(hall, log_in(hall, username))
+    qtbot.addWidget(page)
+    page.resize(1280, 700)
+    page.show()
+    page.refresh()
+    settle()
+    return page
+
+
+def _claim_next(page: BackOfficePage) -> str:
+    page.claim_next_button.click()
+    settle()
+    assert page.claim is not None
+    return page.claim.case.case_no
+
+
+def test_reviewer_claims_next_and_approves(hall: HallDesk, qtbot: QtBot, message_boxes: MessageBoxes) -> None:
+    numbers = _accept_cases(hall, 2)
+    page = _page(hall, qtbot)
+    assert page.is_loaded() and page.model.rowCount() == 2
+    assert {page.model.index(r, 1).data() for r in range(2)} == set(numbers)
+    assert page.model.index(0, 0).data() in ("● 正常", "● 临期", "● 超期")
+    assert not page.decide_button.isEnabled()
+
+    case_no = _claim_next(page)
+    assert case_no == numbers[0]
+    view = get_case(hall.uow(), case_no)
+    assert view.status == "in_review"
+    row = page.model.row_at(page.model.row_of(case_no))
+    assert row is not None and row.holder == "rev_scj"
+    assert case_no in page.details.toPlainText() and "申请材料" in page.details.toPlainText()
+    assert not page.claim_next_button.isEnabled()
+
+    type_chinese(page.opinion_edit, "材料齐全，符合法定形式")
+    page.opinion_button.click()
+    assert page.opinion_edit.toPlainText() == "" and message_boxes.shown == []
+
+    dialog = page.open_decision()
+    assert isinstance(dialog, DecisionDialog) and dialog.isVisible()
+    assert dialog.decision() == "approve"
+    dialog.ok_button.click()
+    settle()
+    assert page.dialog is None and message_boxes.shown == []  # closed (and deleted)
+    assert get_case(hall.uow(), case_no).status == "approved"
+    assert page.claim is None and page.claim_next_button.isEnabled()
+    assert page.model.row_of(case_no) == -1
+
+
+def test_deny_without_reason_keeps_the_dialog_open(hall: HallDesk, qtbot: QtBot, message_boxes: MessageBoxes) -> None:
+    _accept_cases(hall, 1)
+    page = _page(hall, qtbot)
+    case_no = _claim_next(page)
+    dialog = page.open_decision()
+    assert dialog is not None
+    dialog.choose("deny")
+    dialog.ok_button.click()
+    assert dialog.isVisible() and dialog.error_label.text() == "不予许可须写明理由和法律依据"
+    type_chinese(dialog.reason_edit, "不符合法定条件")
+    dialog.ok_button.click()
+    assert dialog.isVisible() and "法律依据" in dialog.error_label.text()
+    view = get_case(hall.uow(), case_no)
+    assert view.status == "in_review"
+    assert page.claim is not None and message_boxes.shown == []
+    dialog.reject()
+    settle()
+
+
+def test_stale_claim_is_refused_and_the_page_refreshes(hall: HallDesk, qtbot: QtBot,
+                                                       message_boxes: MessageBoxes) -> None:
+    _accept_cases(hall, 1)
+    page = _page(hall, qtbot)
+    case_no = _claim_next(page)
+    # The chief representative puts it back in the queue behind the reviewer's back.
+    backoffice.release(hall.uow(), log_in(hall, "chief_scj"), case_no)
+    dialog = page.open_decision()
+    assert dialog is not None
+    dialog.ok_button.click()
+    settle()
+    assert message_boxes.texts("warning") and case_no in message_boxes.texts("warning")[0]
+    assert get_case(hall.uow(), case_no).status == "accepted"
+    dialog.reject()
+    settle()
+
+
+def test_clerk_has_no_back_office(hall: HallDesk, qtbot: QtBot) -> None:
+    window = open_window(hall, log_in(hall, "clerk1"), qtbot)
+    assert "backoffice" not in window.page_keys() and "chiefrep" not in window.page_keys()
+    assert "后台审批" not in window.page_titles()
+    window.close()
+
+
+def test_chief_authorises_seal_and_register_shows_it(hall: HallDesk, qtbot: QtBot,
+                                                      message_boxes: MessageBoxes) -> None:
+    _accept_cases(hall, 1)
+    page = _page(hall, qtbot)
+    case_no = _claim_next(page)
+
+    chief = ChiefRepPage(hall, log_in(hall, "chief_scj"))
+    qtbot.addWidget(chief)
+    chief.resize(1280, 700)
+    chief.show()
+    chief.refresh()
+    settle()
+    assert chief.is_loaded() and chief.settings is not None
+    assert "rev_scj" in [w.username for w in chief.workload_model.rows()]
+    chief.cases_view.setCurrentIndex(chief.cases_model.index(chief.cases_model.row_of(case_no), 0))
+    assert chief.authorise_button.isEnabled() and chief.release_button.isEnabled()
+    assert chief.authorise_seal()
+    settle()
+    assert message_boxes.texts("question")
+
+    dialog = page.open_decision()
+    assert dialog is not None
+    dialog.seal_check.setChecked(True)
+    dialog.ok_button.click()
+    settle()
+    assert get_case(hall.uow(), case_no).status == "approved"
+
+    chief.refresh()
+    settle()
+    assert chief.seal_model.rowCount() == 1
+    assert [chief.seal_model.index(0, c).data() for c in (1, 3, 5, 6)] == [case_no, "准予许可", "rev_scj", "chief_scj"]
+
+    chief.lease_spin.setValue(45)
+    assert chief.save()
+    assert backoffice.get_dept_settings(hall.uow(), "SCJ").lease_minutes == 45
+    chief.load()
+    settle()
+    assert chief.lease_spin.value() == 45
+
+
+def test_queue_pages_on_scroll(hall: HallDesk, qtbot: QtBot) -> None:
+    numbers = _accept_cases(hall, 3)
+    rev = log_in(hall, "rev_scj")
+    first = backoffice.queue_page(hall.uow(), rev, "SCJ", limit=2)
+    model = QueueTableModel()
+    asked: list[object] = []
+    model.fetch_page = asked.append
+    model.set_page(first.rows, first.next_cursor)
+    assert model.rowCount() == 2 and model.canFetchMore()
+    model.fetchMore()
+    assert asked == [first.next_cursor] and not model.canFetchMore()  # one request at a time
+    rest = backoffice.queue_page(hall.uow(), rev, "SCJ", after=first.next_cursor, limit=2)
+    model.append_page(rest.rows, rest.next_cursor)
+    assert [r.case_no for r in model.rows()] == numbers and not model.canFetchMore()
+
+
+def test_models(hall: HallDesk, qtmodeltester: ModelTester) -> None:
+    numbers = _accept_cases(hall, 2)
+    rev, chief = log_in(hall, "rev_scj"), log_in(hall, "chief_scj")
+    claim = backoffice.claim(hall.uow(), rev, numbers[0])
+    own = backoffice.claim(hall.uow(), chief, numbers[1])
+    backoffice.decide(hall.uow(), chief, numbers[1], "approve", token=own.token, seal=True)
+    assert claim.token
+    queue = QueueTableModel(backoffice.queue_page(hall.uow(), rev, "SCJ").rows)
+    qtmodeltester.check(queue)
+    work = WorkloadTableModel(backoffice.workload(hall.uow(), chief, "SCJ"))
+    qtmodeltester.check(work)
+    seals = SealUseTableModel(backoffice.seal_log(hall.uow(), chief, "SCJ"))
+    assert seals.rowCount() == 1
+    qtmodeltester.check(seals)

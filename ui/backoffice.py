@@ -1,0 +1,792 @@
+"""The department back office (后台审批) and the chief representative's desk (首席代表).
+
+``BackOfficePage`` shows the department queue (红黄牌 lights, keyset paging as the table is scrolled, polled
+every 10 s), lets a reviewer claim the next case (Ctrl+N) or the selected one, and shows the claimed case in
+the 我的在办 panel: materials and notices, 审查意见, 决定… (``DecisionDialog``) and 释放.  While a case is held,
+its lease is renewed in the background.  Every decision names the claim token it was made under.
+
+``ChiefRepPage`` adds the week's workload, the 用章登记簿 with 授权用章…, 改派…/释放 of claimed cases and the
+department's back-office settings.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import backoffice, catalog
+from app.auth import Actor
+from app.backoffice import DECISIONS, Claim, DeptSettings, QueuePage, QueueRow, SealUse, Workload
+from app.cases import CaseView
+from app.catalog import DepartmentView
+from app.context import HallDesk
+from app.errors import HallDeskError, ValidationError
+from app.hall import HALL_TZ
+from ui.errors import confirm, run_guarded, show_error
+from ui.models import (
+    NOTICE_NAMES,
+    QueueTableModel,
+    SealUseTableModel,
+    WorkloadTableModel,
+    due_text,
+    local_time,
+)
+from ui.widgets import (
+    Page,
+    buddy_label,
+    busy_cursor,
+    current_row,
+    dialog_buttons,
+    error_label,
+    fit_columns,
+    hint_label,
+    open_dialog,
+    restore_current,
+    set_error,
+    set_tab_order,
+    table_view,
+)
+from ui.worker import run_in_background
+
+POLL_MS = 10_000
+PAGE_SIZE = 100
+RENEW_MAX_MS = 5 * 60_000  # renew at least every five minutes
+RENEW_MIN_MS = 30_000
+Cursor = Any  # (promised_due, received_at, id) as app.backoffice.queue_page hands it out
+
+
+def case_summary(case: CaseView) -> str:
+    """The claimed case as the reviewer reads it: who, what, when, the materials and the notices."""
+    lines = [
+        f"{case.case_no}　{case.item_name}（{case.item}）",
+        f"申请单位：{case.enterprise_name or '（个人）'}　经办人：{case.agent_name} {case.agent_phone}",
+        f"收件：{local_time(case.received_at, with_date=True)}　"
+        f"承诺办结：{due_text(case.promised_due, case.due_provisional) or '—'}　法定办结：{due_text(case.legal_due) or '—'}",
+        f"状态：{case.status_name}" + ("（容缺受理）" if case.tolerated else ""),
+        "",
+        "申请材料：",
+    ]
+    for m in case.materials:
+        extra = f"，补交期限 {m.supplement_due.isoformat()}" if m.supplement_due else ""
+        note = f"，{m.note}" if m.note else ""
+        lines.append(f"  {m.code} {m.name}：{m.state_name}（原件{m.originals}份，复印件{m.copies}份{extra}{note}）")
+    lines.append("")
+    lines.append("文书：" if case.notices else "文书：无")
+    for n in case.notices:
+        lines.append(f"  {NOTICE_NAMES.get(n.kind, n.kind)} {n.doc_no}（{local_time(n.issued_at, with_date=True)}）")
+    return "\n".join(lines)
+
+
+class DecisionDialog(QDialog):
+    """准予 / 不予许可 / 退回补正 / 转办 the claimed case, optionally under the 审批专用章.
+
+    The token of the claim goes with the decision: if the case was claimed again meanwhile, nothing is saved.
+
+    Signals:
+        decided(object): the CaseView after a saved decision.
+        failed(): the service refused (stale claim, no permission); the page should refresh.
+    """
+
+    decided = Signal(object)
+    failed = Signal()
+
+    def __init__(self, hall: HallDesk, actor: Actor, claim: Claim, departments: list[DepartmentView],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._hall = hall
+        self._actor = actor
+        self._claim = claim
+        self.setWindowTitle(f"审批决定 — {claim.case.case_no} {claim.case.item_name}")
+        self.group = QButtonGroup(self)
+        self.radios: dict[str, QRadioButton] = {}
+        radios = QHBoxLayout()
+        for key, mnemonic in zip(DECISIONS, "AFTZ", strict=True):
+            label = "准予" if key == "approve" else DECISIONS[key]
+            button = QRadioButton(f"{label}(&{mnemonic})")
+            self.radios[key] = button
+            self.group.addButton(button)
+            radios.addWidget(button)
+        self.radios["approve"].setChecked(True)
+        self.reason_edit = QPlainTextEdit()
+        self.reason_edit.setTabChangesFocus(True)
+        self.reason_edit.setFixedHeight(72)
+        self.basis_edit = QLineEdit()
+        self.basis_edit.setPlaceholderText("如：《中华人民共和国行政许可法》第三十八条")
+        self.dept_combo = QComboBox()
+        self.dept_combo.addItem("（请选择接收部门）", None)
+        for d in departments:
+            if d.code != claim.case.dept:
+                self.dept_combo.addItem(d.name, d.code)
+        self.seal_check = QCheckBox("加盖审批专用章(&S)")
+        form = QFormLayout()
+        form.addRow("决定：", radios)
+        form.addRow(buddy_label("理由(&R)", self.reason_edit), self.reason_edit)
+        form.addRow(buddy_label("法律依据(&B)", self.basis_edit), self.basis_edit)
+        form.addRow(buddy_label("接收部门(&D)", self.dept_combo), self.dept_combo)
+        form.addRow("", self.seal_check)
+        self.hint = hint_label()
+        self.error_label = error_label()
+        buttons, self.ok_button = dialog_buttons(self, "保存决定", on_accept=self.save)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(520)
+        self.group.buttonToggled.connect(self._update)
+        self._update()
+        self.radios["approve"].setFocus()
+
+    def decision(self) -> str:
+        return next(key for key, button in self.radios.items() if button.isChecked())
+
+    def choose(self, decision: str) -> None:
+        self.radios[decision].setChecked(True)
+
+    def _update(self, *_: object) -> None:
+        decision = self.decision()
+        self.basis_edit.setEnabled(decision in ("approve", "deny"))
+        self.dept_combo.setEnabled(decision == "transfer")
+        self.seal_check.setEnabled(decision in ("approve", "deny"))
+        if decision not in ("approve", "deny"):
+            self.seal_check.setChecked(False)
+        self.hint.setText({
+            "approve": "准予许可：理由可不填；加盖审批专用章须事先经首席代表授权（首席代表本人除外）。",
+            "deny": "不予许可：须写明理由和法律依据，并告知申请人依法申请行政复议或提起行政诉讼的权利。",
+            "return": "退回补正：写明需补正的内容；补正期间时限暂停计算。",
+            "transfer": "转办：选择接收部门并写明理由；办件回到接收部门的队列。",
+        }[decision])
+
+    def problem(self) -> str:
+        decision = self.decision()
+        reason = self.reason_edit.toPlainText().strip()
+        if decision == "deny" and (not reason or not self.basis_edit.text().strip()):
+            return "不予许可须写明理由和法律依据"
+        if decision == "return" and not reason:
+            return "退回补正须写明需补正的内容（理由）"
+        if decision == "transfer":
+            if self.dept_combo.currentData() is None:
+                return "转办须选择接收部门"
+            if not reason:
+                return "转办须写明理由"
+        return ""
+
+    def save(self) -> bool:
+        if problem := self.problem():
+            set_error(self.error_label, problem)
+            return False
+        set_error(self.error_label, "")
+        decision = self.decision()
+        hall, actor, claim = self._hall, self._actor, self._claim
+        reason, basis = self.reason_edit.toPlainText().strip(), self.basis_edit.text().strip()
+        transfer_to = self.dept_combo.currentData() if decision == "transfer" else None
+        seal = self.seal_check.isChecked()
+        try:
+            with busy_cursor():
+                view = backoffice.decide(hall.uow(), actor, claim.case.case_no, decision, token=claim.token,
+                                         reason=reason, legal_basis=basis if decision in ("approve", "deny") else "",
+                                         transfer_to=transfer_to, seal=seal)
+        except ValidationError as exc:
+            set_error(self.error_label, exc.message)
+            return False
+        except HallDeskError as exc:
+            show_error(self, exc)
+            self.failed.emit()
+            return False
+        self.decided.emit(view)
+        self.accept()
+        return True
+
+
+class BackOfficePage(Page):
+    """The department queue and the reviewer's case in hand (我的在办).
+
+    Signals:
+        claim_changed(): a case was claimed, decided or released (the chief representative's page refreshes).
+    """
+
+    claim_changed = Signal()
+    statuses = backoffice.QUEUE_STATUSES
+
+    def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(hall, actor, parent)
+        self.dept = actor.dept_code or ""
+        self.claim: Claim | None = None
+        self.departments: list[DepartmentView] = []
+        self.dialog: DecisionDialog | None = None
+        self._generation = 0
+        self._loading = False
+        self._select: str | None = None
+
+        self.search_edit = QLineEdit()
+        self.search_edit.setPlaceholderText("办件编号、申请单位或事项名称")
+        self.search_edit.setClearButtonEnabled(True)
+        self.claim_next_button = QPushButton("领取下一件(&N)")
+        self.claim_next_button.setToolTip("领取本部门队列中最先到期的办件（Ctrl+N）")
+        self.claim_button = QPushButton("领取所选(&C)")
+        self.refresh_button = QPushButton("刷新")
+        self.refresh_button.setToolTip("F5；队列每10秒自动刷新")
+        top = QHBoxLayout()
+        top.addWidget(buddy_label("查找(&F)", self.search_edit))
+        top.addWidget(self.search_edit, 1)
+        top.addWidget(self.claim_next_button)
+        top.addWidget(self.claim_button)
+        top.addWidget(self.refresh_button)
+
+        self.model = QueueTableModel(parent=self)
+        self.model.fetch_page = self._fetch_more
+        self.view = table_view(self.model)
+        fit_columns(self.view, stretch=2)
+        self.count_label = hint_label()
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(top)
+        left_layout.addWidget(self.view, 1)
+        left_layout.addWidget(self.count_label)
+
+        self.mine = QGroupBox("我的在办")
+        self.case_label = QLabel("未领取办件")
+        self.case_label.setWordWrap(True)
+        self.lease_label = hint_label()
+        self.details = QPlainTextEdit()
+        self.details.setReadOnly(True)
+        self.details.setTabChangesFocus(True)
+        self.opinion_edit = QPlainTextEdit()
+        self.opinion_edit.setTabChangesFocus(True)
+        self.opinion_edit.setFixedHeight(64)
+        self.opinion_button = QPushButton("添加意见(&O)")
+        self.decide_button = QPushButton("决定(&D)…")
+        self.release_button = QPushButton("释放(&R)")
+        self.release_button.setToolTip("放回部门队列，由他人领取")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.opinion_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.release_button)
+        buttons.addWidget(self.decide_button)
+        mine_layout = QVBoxLayout(self.mine)
+        mine_layout.addWidget(self.case_label)
+        mine_layout.addWidget(self.lease_label)
+        mine_layout.addWidget(self.details, 1)
+        mine_layout.addWidget(buddy_label("审查意见(&V)", self.opinion_edit))
+        mine_layout.addWidget(self.opinion_edit)
+        mine_layout.addLayout(buttons)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.mine)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+        self.poll_timer = QTimer(self)
+        self.poll_timer.setInterval(POLL_MS)
+        self.poll_timer.timeout.connect(self.poll)
+        self.poll_timer.start()
+        self.renew_timer = QTimer(self)
+        self.renew_timer.setSingleShot(True)
+        self.renew_timer.timeout.connect(self.renew)
+        self.search_timer = QTimer(self)
+        self.search_timer.setSingleShot(True)
+        self.search_timer.setInterval(400)
+        self.search_timer.timeout.connect(self.refresh)
+
+        self.search_edit.textChanged.connect(self.search_timer.start)
+        self.search_edit.returnPressed.connect(self.refresh)
+        self.claim_next_button.clicked.connect(self.claim_next)
+        self.claim_button.clicked.connect(self.claim_selected)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.view.activated.connect(self.claim_selected)
+        self.view.selectionModel().currentChanged.connect(self._update_buttons)
+        self.opinion_button.clicked.connect(self.add_opinion)
+        self.decide_button.clicked.connect(self.open_decision)
+        self.release_button.clicked.connect(self.release)
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        QShortcut(QKeySequence("Ctrl+N"), self, self.claim_next, context=context)
+        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh, context=context)
+        set_tab_order(self.search_edit, self.claim_next_button, self.claim_button, self.refresh_button, self.view,
+                      self.details, self.opinion_edit, self.opinion_button, self.release_button, self.decide_button)
+        self._show_claim()
+
+    # ---- loading
+    def refresh(self) -> None:
+        self._load(max(PAGE_SIZE, self.model.rowCount()))
+
+    def poll(self) -> None:
+        """The 10-second refresh: only while the page is on screen and nothing else is loading."""
+        if self.isVisible() and not self._loading and self.dialog is None:
+            self.refresh()
+
+    def _load(self, limit: int) -> None:
+        self._generation += 1
+        self._loading = True
+        generation, hall, actor, dept = self._generation, self._hall, self._actor, self.dept
+        search, statuses = self.search_edit.text().strip() or None, self.statuses
+        if self._select is None:
+            row = current_row(self.view, self.model)
+            self._select = row.case_no if row else None
+        want_departments = not self.departments
+
+        def load() -> tuple[QueuePage, list[DepartmentView]]:
+            page = backoffice.queue_page(hall.uow(), actor, dept, statuses=statuses, limit=limit, search=search)
+            return page, (catalog.list_departments(hall.uow()) if want_departments else [])
+
+        run_in_background(load, lambda result: self._loaded_page(generation, *result),
+                          lambda exc: self._load_failed(generation, exc), owner=self)
+
+    def _loaded_page(self, generation: int, page: QueuePage, departments: list[DepartmentView]) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        if departments:
+            self.departments = departments
+        self.model.set_page(page.rows, page.next_cursor)
+        self._loaded = True
+        restore_current(self.view, self.model, self._select)
+        self._select = None
+        self._after_load(page.rows)
+
+    def _load_failed(self, generation: int, exc: BaseException) -> None:
+        if generation == self._generation:
+            self._loading = False
+            self._loaded = True
+        show_error(self, exc)
+
+    def _after_load(self, rows: tuple[QueueRow, ...]) -> None:
+        """Pick up a case this reviewer still holds (e.g. after a restart): renewing it hands back the token."""
+        waiting = sum(1 for r in self.model.rows() if r.status == "accepted")
+        more = "，向下滚动加载更多" if self.model.cursor is not None else ""
+        self.count_label.setText(f"已显示{self.model.rowCount()}件，其中待领取{waiting}件{more}")
+        if self.claim is None:
+            mine = next((r for r in rows if r.holder == self._actor.username), None)
+            if mine is not None:
+                self._renew_case(mine.case_no, None)
+        self._update_buttons()
+
+    def _fetch_more(self, cursor: Cursor) -> None:
+        generation, hall, actor, dept = self._generation, self._hall, self._actor, self.dept
+        search, statuses = self.search_edit.text().strip() or None, self.statuses
+
+        def more() -> QueuePage:
+            return backoffice.queue_page(hall.uow(), actor, dept, statuses=statuses, after=cursor, limit=PAGE_SIZE,
+                                         search=search)
+
+        def done(page: QueuePage) -> None:
+            if generation == self._generation:
+                self.model.append_page(page.rows, page.next_cursor)
+                self._after_load(())
+
+        def failed(exc: BaseException) -> None:
+            self.model.fetching = False
+            show_error(self, exc)
+
+        run_in_background(more, done, failed, owner=self)
+
+    def selected_row(self) -> QueueRow | None:
+        return current_row(self.view, self.model)
+
+    def _update_buttons(self, *_: object) -> None:
+        row = self.selected_row()
+        free = self.claim is None
+        self.claim_next_button.setEnabled(free)
+        self.claim_button.setEnabled(free and row is not None and row.holder is None)
+        held = self.claim is not None
+        for widget in (self.opinion_edit, self.opinion_button, self.decide_button, self.release_button):
+            widget.setEnabled(held)
+
+    # ---- claims
+    def claim_next(self) -> None:
+        if self.claim is not None:
+            self.status_message.emit("请先办结或释放手中的办件")
+            return
+        hall, actor, dept = self._hall, self._actor, self.dept
+        self.claim_next_button.setEnabled(False)
+        run_in_background(lambda: backoffice.claim_next(hall.uow(), actor, dept), self._claimed,
+                          self._action_failed, owner=self)
+
+    def claim_selected(self) -> None:
+        row = self.selected_row()
+        if row is None or self.claim is not None:
+            return
+        hall, actor, case_no = self._hall, self._actor, row.case_no
+        self.claim_button.setEnabled(False)
+        run_in_background(lambda: backoffice.claim(hall.uow(), actor, case_no), self._claimed,
+                          self._action_failed, owner=self)
+
+    def _claimed(self, claim: Claim | None) -> None:
+        if claim is None:
+            self.status_message.emit("队列中没有待领取的办件")
+            self._update_buttons()
+            return
+        self._set_claim(claim)
+        self.status_message.emit(f"已领取 {claim.case.case_no}")
+        self._select = claim.case.case_no
+        self.claim_changed.emit()
+        self.refresh()
+
+    def _action_failed(self, exc: BaseException) -> None:
+        show_error(self, exc)
+        self.refresh()
+
+    def _set_claim(self, claim: Claim | None) -> None:
+        self.claim = claim
+        self.renew_timer.stop()
+        if claim is not None:
+            left_ms = (claim.lease_until - datetime.now(UTC)).total_seconds() * 1000
+            self.renew_timer.start(int(max(RENEW_MIN_MS, min(RENEW_MAX_MS, left_ms / 2))))
+        self._show_claim()
+
+    def _show_claim(self) -> None:
+        claim = self.claim
+        if claim is None:
+            self.case_label.setText("未领取办件：按“领取下一件”（Ctrl+N）或在队列中选中后“领取所选”。")
+            self.lease_label.setText("")
+            self.details.clear()
+            self.opinion_edit.clear()
+        else:
+            self.case_label.setText(f"<b>{claim.case.case_no}</b>　{claim.case.item_name}")
+            until = claim.lease_until.astimezone(HALL_TZ).strftime("%H:%M")
+            self.lease_label.setText(f"领取保留至 {until}（办理期间自动续期）")
+            self.details.setPlainText(case_summary(claim.case))
+        self._update_buttons()
+
+    def renew(self) -> None:
+        if self.claim is not None:
+            self._renew_case(self.claim.case.case_no, self.claim.token)
+
+    def _renew_case(self, case_no: str, token: int | None) -> None:
+        hall, actor = self._hall, self._actor
+
+        def lost(exc: BaseException) -> None:
+            self._set_claim(None)
+            show_error(self, exc)
+            self.refresh()
+
+        run_in_background(lambda: backoffice.renew(hall.uow(), actor, case_no, token), self._set_claim, lost,
+                          owner=self)
+
+    def add_opinion(self) -> None:
+        claim, text = self.claim, self.opinion_edit.toPlainText().strip()
+        if claim is None:
+            return
+        if not text:
+            self.status_message.emit("请先填写审查意见")
+            self.opinion_edit.setFocus()
+            return
+        hall, actor = self._hall, self._actor
+
+        def save() -> bool:
+            backoffice.add_opinion(hall.uow(), actor, claim.case.case_no, text, claim.token)
+            return True
+
+        if run_guarded(self, save):
+            self.opinion_edit.clear()
+            self.status_message.emit("审查意见已保存")
+
+    def release(self) -> None:
+        claim = self.claim
+        if claim is None:
+            return
+        hall, actor = self._hall, self._actor
+        if run_guarded(self, lambda: backoffice.release(hall.uow(), actor, claim.case.case_no)) is not None:
+            self.status_message.emit(f"{claim.case.case_no} 已放回队列")
+        self._set_claim(None)
+        self.claim_changed.emit()
+        self.refresh()
+
+    # ---- decisions
+    def open_decision(self) -> DecisionDialog | None:
+        if self.claim is None:
+            return None
+        dialog = DecisionDialog(self._hall, self._actor, self.claim, self.departments, self)
+        dialog.decided.connect(self._decided)
+        dialog.failed.connect(self._decision_failed)
+        self.dialog = dialog
+        return open_dialog(dialog, self._dialog_closed)
+
+    def _dialog_closed(self) -> None:
+        self.dialog = None
+
+    def _decided(self, view: CaseView) -> None:
+        self._set_claim(None)
+        self.status_message.emit(f"{view.case_no}：{view.status_name}")
+        self.claim_changed.emit()
+        self.refresh()
+
+    def _decision_failed(self) -> None:
+        # The claim may be gone (re-claimed, lease ran out): look again, keep the dialog for a retry.
+        if self.claim is not None:
+            self._renew_case(self.claim.case.case_no, self.claim.token)
+        self.refresh()
+
+
+class ReassignDialog(QDialog):
+    """The chief representative picks the reviewer who takes a case.
+
+    Signals:
+        reassigned(object): the new Claim.
+    """
+
+    reassigned = Signal(object)
+
+    def __init__(self, hall: HallDesk, actor: Actor, case_no: str, members: list[Workload],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._hall = hall
+        self._actor = actor
+        self._case_no = case_no
+        self.setWindowTitle(f"改派 — {case_no}")
+        self.member_combo = QComboBox()
+        for m in members:
+            self.member_combo.addItem(f"{m.full_name}（{m.username}），在办{m.in_hand}件", m.username)
+        form = QFormLayout()
+        form.addRow(buddy_label("改派给(&T)", self.member_combo), self.member_combo)
+        buttons, self.ok_button = dialog_buttons(self, "改派", on_accept=self.save)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.member_combo.setFocus()
+
+    def save(self) -> bool:
+        username = self.member_combo.currentData()
+        if username is None:
+            return False
+        hall, actor, case_no = self._hall, self._actor, self._case_no
+        claim = run_guarded(self, lambda: backoffice.reassign(hall.uow(), actor, case_no, username))
+        if claim is None:
+            return False
+        self.reassigned.emit(claim)
+        self.accept()
+        return True
+
+
+class ChiefRepPage(Page):
+    """首席代表: the week's workload, the seal register, claimed cases (授权用章/改派/释放), department settings."""
+
+    def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(hall, actor, parent)
+        self.dept = actor.dept_code or ""
+        self.settings: DeptSettings | None = None
+        self.dialog: ReassignDialog | None = None
+        self._generation = 0
+
+        self.cases_model = QueueTableModel(parent=self)
+        self.cases_view = table_view(self.cases_model)
+        fit_columns(self.cases_view, stretch=2)
+        self.authorise_button = QPushButton("授权用章(&U)…")
+        self.authorise_button.setToolTip("授权审批人员对所选办件的决定加盖审批专用章")
+        self.reassign_button = QPushButton("改派(&A)…")
+        self.release_button = QPushButton("释放(&E)")
+        self.refresh_button = QPushButton("刷新")
+        case_buttons = QHBoxLayout()
+        for button in (self.authorise_button, self.reassign_button, self.release_button):
+            case_buttons.addWidget(button)
+        case_buttons.addStretch(1)
+        case_buttons.addWidget(self.refresh_button)
+        cases_box = QGroupBox("本部门在审办件")
+        cases_layout = QVBoxLayout(cases_box)
+        cases_layout.addWidget(self.cases_view, 1)
+        cases_layout.addLayout(case_buttons)
+
+        self.workload_model = WorkloadTableModel(parent=self)
+        self.workload_view = table_view(self.workload_model)
+        fit_columns(self.workload_view, stretch=0)
+        workload_box = QGroupBox("本周工作量")
+        QVBoxLayout(workload_box).addWidget(self.workload_view)
+
+        self.seal_model = SealUseTableModel(parent=self)
+        self.seal_view = table_view(self.seal_model)
+        fit_columns(self.seal_view, stretch=2)
+        seal_box = QGroupBox("用章登记簿")
+        QVBoxLayout(seal_box).addWidget(self.seal_view)
+
+        self.review_days_spin = QSpinBox()
+        self.review_days_spin.setRange(1, 60)
+        self.review_days_spin.setSuffix(" 个工作日")
+        self.lease_spin = QSpinBox()
+        self.lease_spin.setRange(1, 480)
+        self.lease_spin.setSuffix(" 分钟")
+        self.paused_list = QListWidget()
+        self.paused_list.setMaximumHeight(110)
+        self.save_button = QPushButton("保存设置(&S)")
+        self.settings_error = error_label()
+        settings_box = QGroupBox("部门设置")
+        form = QFormLayout(settings_box)
+        form.addRow(buddy_label("审批环节时限(&D)", self.review_days_spin), self.review_days_spin)
+        form.addRow(buddy_label("领取保留时间(&L)", self.lease_spin), self.lease_spin)
+        form.addRow(buddy_label("暂停接件(&P)", self.paused_list), self.paused_list)
+        form.addRow(self.settings_error)
+        form.addRow("", self.save_button)
+
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.addWidget(cases_box, 0, 0)
+        grid.addWidget(workload_box, 0, 1)
+        grid.addWidget(seal_box, 1, 0)
+        grid.addWidget(settings_box, 1, 1)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+
+        self.authorise_button.clicked.connect(self.authorise_seal)
+        self.reassign_button.clicked.connect(self.reassign)
+        self.release_button.clicked.connect(self.release)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.save_button.clicked.connect(self.save)
+        self.cases_view.selectionModel().currentChanged.connect(self._update_buttons)
+        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        set_tab_order(self.cases_view, self.authorise_button, self.reassign_button, self.release_button,
+                      self.refresh_button, self.workload_view, self.seal_view, self.review_days_spin,
+                      self.lease_spin, self.paused_list, self.save_button)
+        self._update_buttons()
+
+    # ---- loading
+    def refresh(self) -> None:
+        self._generation += 1
+        generation, hall, actor, dept = self._generation, self._hall, self._actor, self.dept
+        selected = self.selected_case()
+        select = selected.case_no if selected else None
+
+        def load() -> tuple[QueuePage, list[Workload], list[SealUse]]:
+            return (backoffice.queue_page(hall.uow(), actor, dept, limit=500),
+                    backoffice.workload(hall.uow(), actor, dept), backoffice.seal_log(hall.uow(), actor, dept))
+
+        run_in_background(load, lambda result: self._loaded_data(generation, select, *result), owner=self)
+        self.load()
+
+    def _loaded_data(self, generation: int, select: str | None, page: QueuePage, work: list[Workload],
+                     seals: list[SealUse]) -> None:
+        if generation != self._generation:
+            return
+        self.cases_model.set_page(page.rows, None)
+        self.workload_model.set_rows(work)
+        self.seal_model.set_rows(reversed(seals))  # newest first
+        self._loaded = True
+        restore_current(self.cases_view, self.cases_model, select)
+        self._fill_paused()
+        self._update_buttons()
+
+    def load(self) -> None:
+        """The department settings, read again from the database."""
+        hall, dept = self._hall, self.dept
+        run_in_background(lambda: backoffice.get_dept_settings(hall.uow(), dept), self._settings_loaded, owner=self)
+
+    def _settings_loaded(self, settings: DeptSettings) -> None:
+        self.settings = settings
+        self.review_days_spin.setValue(settings.review_days)
+        self.lease_spin.setValue(settings.lease_minutes)
+        self._fill_paused()
+
+    def _fill_paused(self) -> None:
+        paused = set(self.settings.paused) if self.settings else set()
+        names = {w.username: w.full_name for w in self.workload_model.rows()} or {u: u for u in paused}
+        self.paused_list.clear()
+        for username, name in names.items():
+            item = QListWidgetItem(f"{name}（{username}）")
+            item.setData(Qt.ItemDataRole.UserRole, username)
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsSelectable)
+            item.setCheckState(Qt.CheckState.Checked if username in paused else Qt.CheckState.Unchecked)
+            self.paused_list.addItem(item)
+
+    def paused(self) -> tuple[str, ...]:
+        items = (self.paused_list.item(i) for i in range(self.paused_list.count()))
+        return tuple(str(i.data(Qt.ItemDataRole.UserRole)) for i in items if i.checkState() == Qt.CheckState.Checked)
+
+    def save(self) -> bool:
+        settings = DeptSettings(review_days=self.review_days_spin.value(), lease_minutes=self.lease_spin.value(),
+                                paused=self.paused())
+        hall, actor, dept = self._hall, self._actor, self.dept
+        try:
+            saved = backoffice.save_dept_settings(hall.uow(), actor, dept, settings)
+        except ValidationError as exc:
+            set_error(self.settings_error, exc.message)
+            return False
+        except HallDeskError as exc:
+            show_error(self, exc)
+            return False
+        set_error(self.settings_error, "")
+        self.settings = saved
+        self.status_message.emit("部门设置已保存")
+        return True
+
+    # ---- cases
+    def selected_case(self) -> QueueRow | None:
+        return current_row(self.cases_view, self.cases_model)
+
+    def _update_buttons(self, *_: object) -> None:
+        row = self.selected_case()
+        self.authorise_button.setEnabled(row is not None and row.status == "in_review")
+        claimed = row is not None and row.holder is not None
+        self.reassign_button.setEnabled(row is not None)
+        self.release_button.setEnabled(claimed)
+
+    def authorise_seal(self) -> bool:
+        row = self.selected_case()
+        if row is None:
+            return False
+        if not confirm(self, f"授权{row.holder or ''}对办件 {row.case_no}（{row.item_name}）的决定加盖审批专用章？"):
+            return False
+        hall, actor = self._hall, self._actor
+
+        def authorise() -> bool:
+            backoffice.authorise_seal(hall.uow(), actor, row.case_no)
+            return True
+
+        if run_guarded(self, authorise) is None:
+            return False
+        self.status_message.emit(f"已授权 {row.case_no} 用章")
+        self.refresh()
+        return True
+
+    def reassign(self) -> ReassignDialog | None:
+        row = self.selected_case()
+        if row is None:
+            return None
+        dialog = ReassignDialog(self._hall, self._actor, row.case_no, self.workload_model.rows(), self)
+        dialog.reassigned.connect(self._reassigned)
+        self.dialog = dialog
+        return open_dialog(dialog, self._dialog_closed)
+
+    def _reassigned(self, claim: Claim) -> None:
+        self.status_message.emit(f"{claim.case.case_no} 已改派")
+        self.refresh()
+
+    def _dialog_closed(self) -> None:
+        self.dialog = None
+
+    def release(self) -> bool:
+        row = self.selected_case()
+        if row is None or row.holder is None:
+            return False
+        if not confirm(self, f"将 {row.holder} 手中的办件 {row.case_no} 放回部门队列？"):
+            return False
+        hall, actor = self._hall, self._actor
+        if run_guarded(self, lambda: backoffice.release(hall.uow(), actor, row.case_no)) is None:
+            return False
+        self.refresh()
+        return True
