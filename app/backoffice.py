@@ -276,7 +276,7 @@ def _take(uow: UnitOfWork, actor: Actor, case: Case, settings: DeptSettings, now
     case.lease_until = now + (lease or timedelta(minutes=settings.lease_minutes))
     case.step_due = cal.add_workdays(local_date(now), settings.review_days).date
     case.version += 1
-    uow.session.add(CaseEvent(id=new_id(), case_id=case.id, at=now, actor=actor.username, action="claim",
+    case.events.append(CaseEvent(id=new_id(), case_id=case.id, at=now, actor=actor.username, action="claim",
                               from_status=before, to_status="in_review", note=f"token {case.claim_token}"))
     uow.audit(actor.username, "case.claim", "case", str(case.id), {"case_no": case.case_no, "token": case.claim_token})
     uow.session.flush()
@@ -377,7 +377,7 @@ def _back_to_queue(uow: UnitOfWork, actor: Actor, case: Case, action: str, note:
     case.lease_until = None
     case.step_due = None
     case.version += 1
-    uow.session.add(CaseEvent(id=new_id(), case_id=case.id, at=utcnow(), actor=actor.username, action=action,
+    case.events.append(CaseEvent(id=new_id(), case_id=case.id, at=utcnow(), actor=actor.username, action=action,
                               from_status="in_review", to_status="accepted", note=note))
     uow.audit(actor.username, f"case.{action}", "case", str(case.id), {"case_no": case.case_no, "note": note})
 
@@ -411,7 +411,7 @@ def add_opinion(uow: UnitOfWork, actor: Actor, case_no: str, text: str, token: i
     with uow:
         s = uow.session
         case = _held(s, actor, case_no, token, utcnow())
-        s.add(CaseEvent(id=new_id(), case_id=case.id, at=utcnow(), actor=actor.username, action="opinion",
+        case.events.append(CaseEvent(id=new_id(), case_id=case.id, at=utcnow(), actor=actor.username, action="opinion",
                         from_status=case.status, to_status=case.status, note=text.strip()))
         uow.audit(actor.username, "case.opinion", "case", str(case.id), {"case_no": case.case_no})
         uow.commit()
@@ -498,7 +498,7 @@ def decide(
         case.lease_until = None
         case.version += 1
         note = reason.strip() + (f"（转至{transfer_to}）" if decision == "transfer" else "")
-        s.add(CaseEvent(id=new_id(), case_id=case.id, at=now, actor=actor.username, action=f"decide.{decision}",
+        case.events.append(CaseEvent(id=new_id(), case_id=case.id, at=now, actor=actor.username, action=f"decide.{decision}",
                         from_status=before, to_status=case.status, note=note))
         uow.audit(actor.username, f"case.{decision}", "case", str(case.id),
                   {"case_no": case.case_no, "token": case.claim_token, "reason": reason.strip(), "seal": seal,

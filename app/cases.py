@@ -65,6 +65,18 @@ class NoticeRef:
 
 
 @dataclass(frozen=True)
+class CaseEventView:
+    """One step of a case's history: who moved it, from what to what, and why (opinions included)."""
+
+    at: datetime
+    actor: str
+    action: str
+    from_status: str
+    to_status: str
+    note: str
+
+
+@dataclass(frozen=True)
 class CaseView:
     id: uuid.UUID
     case_no: str
@@ -97,6 +109,7 @@ class CaseView:
     external_id: str | None
     materials: tuple[CaseMaterialView, ...]
     notices: tuple[NoticeRef, ...]
+    history: tuple[CaseEventView, ...] = ()
 
     @property
     def status_name(self) -> str:
@@ -154,6 +167,11 @@ class CaseView:
                 for m in self.materials if m.state == "tolerated"
             ],
             "notices": [{"kind": n.kind, "doc_no": n.doc_no} for n in self.notices],
+            "history": [
+                {"at": ts(e.at), "actor": e.actor, "action": e.action, "from": e.from_status, "to": e.to_status,
+                 "note": e.note}
+                for e in self.history
+            ],
         }
 
 
@@ -180,6 +198,8 @@ def case_view(case: Case) -> CaseView:
             for m in case.materials
         ),
         notices=tuple(NoticeRef(n.kind, n.doc_no, n.issued_at) for n in case.notices),
+        history=tuple(CaseEventView(e.at, e.actor, e.action, e.from_status, e.to_status, e.note)
+                      for e in sorted(case.events, key=lambda e: e.at)),
     )
 
 
@@ -187,7 +207,7 @@ def _case_query() -> Select[Case]:
     return select(Case).options(
         selectinload(Case.item).selectinload(ServiceItem.department),
         selectinload(Case.enterprise), selectinload(Case.counter), selectinload(Case.clerk), selectinload(Case.department),
-        selectinload(Case.materials), selectinload(Case.notices),
+        selectinload(Case.materials), selectinload(Case.notices), selectinload(Case.events),
     )
 
 

@@ -332,3 +332,18 @@ def test_back_office_via_cli(hall: HallDesk, capsys: pytest.CaptureFixture[str],
     assert code == 0 and json.loads(out) is None
     code, out, _ = cli("--user", "chief_scj", "workload", "--dept", "SCJ", "--json")
     assert code == 0 and next(w for w in json.loads(out) if w["username"] == "rev_scj")["decided"] == 1
+
+
+def test_history_and_opinions_are_part_of_the_case(hall: HallDesk) -> None:
+    [no] = _accept_cases(hall, 1)
+    rev = log_in(hall, "rev_scj")
+    claim = backoffice.claim(hall.uow(), rev, no)
+    backoffice.add_opinion(hall.uow(), rev, no, "材料齐全，符合法定条件", token=claim.token)
+    with pytest.raises(ValidationError):
+        backoffice.add_opinion(hall.uow(), rev, no, "  ")
+    view = backoffice.decide(hall.uow(), rev, no, "approve", token=claim.token)
+    steps = [(e.action, e.to_status) for e in view.history]
+    assert steps == [("intake.accept", "accepted"), ("claim", "in_review"), ("opinion", "in_review"),
+                     ("decide.approve", "approved")]
+    assert view.history[2].note == "材料齐全，符合法定条件" and view.history[2].actor == "rev_scj"
+    assert [h["action"] for h in cases.get_case(hall.uow(), no).as_json()["history"]] == [s for s, _ in steps]

@@ -98,7 +98,21 @@ def case_summary(case: CaseView) -> str:
     lines.append("文书：" if case.notices else "文书：无")
     for n in case.notices:
         lines.append(f"  {NOTICE_NAMES.get(n.kind, n.kind)} {n.doc_no}（{local_time(n.issued_at, with_date=True)}）")
+    lines.append("")
+    lines.append("办理过程：" if case.history else "办理过程：无")
+    for e in case.history:
+        what = "审查意见" if e.action == "opinion" else HISTORY_NAMES.get(e.action, e.action)
+        note = f"：{e.note}" if e.note and e.action != "claim" else ""
+        lines.append(f"  {local_time(e.at, with_date=True)} {e.actor} {what}{note}")
     return "\n".join(lines)
+
+
+# How each step of the status history reads in the 我的在办 panel.
+HISTORY_NAMES = {
+    "intake.accept": "窗口受理", "intake.correction": "一次性告知补正", "intake.refuse": "不予受理",
+    "intake.immediate": "即办办结", "intake.resubmit": "补正后受理", "claim": "领取", "release": "释放回队列",
+    "decide.approve": "准予许可", "decide.deny": "不予许可", "decide.return": "退回补正", "decide.transfer": "转办",
+}
 
 
 class DecisionDialog(QDialog):
