@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from app import backoffice
 from app.auth import login
+from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from bench.common import ms, p95, postgres_hall
 from db.models import Department, ServiceItem
@@ -42,14 +43,19 @@ def _fill(url: str, dept_id: uuid.UUID, item_id: uuid.UUID, n: int, status: str 
         conn.execute("ANALYZE hd_case")
 
 
+def _scj(hall: HallDesk) -> tuple[uuid.UUID, uuid.UUID, str]:
+    """区市场监管局's id, one of its items, and a plain psycopg URL of the bench database."""
+    with hall.uow() as uow:
+        dept = uow.session.execute(sa.select(Department).where(Department.code == "SCJ")).scalar_one()
+        item = uow.session.execute(sa.select(ServiceItem).where(ServiceItem.dept_id == dept.id)).scalars().first()
+        assert item is not None
+        dept_id, item_id = dept.id, item.id
+    return dept_id, item_id, hall.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def claims_bench(n: int) -> None:
     with postgres_hall() as hall:
-        with hall.uow() as uow:
-            dept = uow.session.execute(sa.select(Department).where(Department.code == "SCJ")).scalar_one()
-            item = uow.session.execute(sa.select(ServiceItem).where(ServiceItem.dept_id == dept.id)).scalars().first()
-            assert item is not None
-            dept_id, item_id = dept.id, item.id
-        url = hall.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        dept_id, item_id, url = _scj(hall)
         _fill(url, dept_id, item_id, n)
         actor = login(hall.uow(), "rev_scj", DEMO_PASSWORD)
         count = [0]
@@ -100,12 +106,7 @@ def claims_bench(n: int) -> None:
 
 def queue_bench(total: int, runs: int = 50) -> None:
     with postgres_hall() as hall:
-        with hall.uow() as uow:
-            dept = uow.session.execute(sa.select(Department).where(Department.code == "SCJ")).scalar_one()
-            item = uow.session.execute(sa.select(ServiceItem).where(ServiceItem.dept_id == dept.id)).scalars().first()
-            assert item is not None
-            dept_id, item_id = dept.id, item.id
-        url = hall.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        dept_id, item_id, url = _scj(hall)
         t0 = time.perf_counter()
         _fill(url, dept_id, item_id, total // 10)  # the open queue
         _fill(url, dept_id, item_id, total - total // 10, status="approved")  # history
