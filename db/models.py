@@ -52,7 +52,9 @@ class Department(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
 
-    items: Mapped[list[ServiceItem]] = relationship(back_populates="department", order_by="ServiceItem.sort_order")
+    items: Mapped[list[ServiceItem]] = relationship(
+        back_populates="department", order_by="ServiceItem.sort_order"
+    )
 
 
 class Counter(Base):
@@ -225,6 +227,10 @@ class Case(Base):
     # Working days of the promised limit left when the case went back for 补正 (the clock stops meanwhile).
     paused_promised: Mapped[int | None] = mapped_column(Integer)
     paused_legal: Mapped[int | None] = mapped_column(Integer)
+    # 出件: wrong pickup codes in a row; at 5 the case is locked until a supervisor unlocks it.
+    pickup_failures: Mapped[int] = mapped_column(Integer, default=0)
+    pickup_locked_at: Mapped[datetime | None]
+    issued_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -473,3 +479,76 @@ class SealUsage(Base):
     applied_by: Mapped[str] = mapped_column(String(64))
     authorised_by: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# ---- the output window (统一窗口出件), 好差评 and 整改 --------------------------------------------------
+
+
+class Handover(Base):
+    """The hand-over of a case's result (出件): to a collector at the window, or mailed by EMS.
+
+    One per case: the unique case_id is what makes a second hand-over impossible, even from two windows at once.
+    """
+
+    __tablename__ = "handover"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hd_case.id"), unique=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    clerk_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hd_user.id"))
+    counter_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("counter.id"))
+    # window | mail
+    method: Mapped[str] = mapped_column(String(8))
+    # How the applicant proved the right to collect: slip (scanned, signature checked) | code (case no + pickup code)
+    credential: Mapped[str] = mapped_column(String(8))
+    collector_name: Mapped[str] = mapped_column(String(64), default="")
+    collector_id_number: Mapped[str] = mapped_column(String(18), default="")
+    # The collector is not the agent on record: a 委托书 was checked and kept.
+    by_proxy: Mapped[bool] = mapped_column(Boolean, default=False)
+    proxy_note: Mapped[str] = mapped_column(String(255), default="")
+    mail_recipient: Mapped[str] = mapped_column(String(64), default="")
+    mail_phone: Mapped[str] = mapped_column(String(20), default="")
+    mail_address: Mapped[str] = mapped_column(String(255), default="")
+    tracking_no: Mapped[str] = mapped_column(String(32), default="")
+    result_docs: Mapped[str] = mapped_column(Text, default="")
+
+
+class Evaluation(Base):
+    """One 好差评 rating (GB/T 39734 five levels) of a case, given at one occasion (after intake or hand-over)."""
+
+    __tablename__ = "evaluation"
+    __table_args__ = (UniqueConstraint("case_id", "occasion", name="uq_evaluation_case_occasion"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hd_case.id"))
+    # intake | issue
+    occasion: Mapped[str] = mapped_column(String(8))
+    level: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[str] = mapped_column(Text, default="")  # JSON list of reason codes
+    comment: Mapped[str] = mapped_column(Text, default="")
+    dept_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("department.id"), index=True)
+    counter_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("counter.id"))
+    clerk_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hd_user.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Rectification(Base):
+    """差评整改: every 差评 gets a callback and a fix from the department, within a working-day deadline."""
+
+    __tablename__ = "rectification"
+    __table_args__ = (Index("ix_rectification_dept_status_due", "dept_id", "status", "due"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    evaluation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("evaluation.id"), unique=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hd_case.id"), index=True)
+    dept_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("department.id"))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due: Mapped[date] = mapped_column(Date)
+    # open | called_back | closed
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    callback_at: Mapped[datetime | None]
+    callback_by: Mapped[str] = mapped_column(String(64), default="")
+    callback_note: Mapped[str] = mapped_column(Text, default="")
+    fix_note: Mapped[str] = mapped_column(Text, default="")
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str] = mapped_column(String(64), default="")
