@@ -552,3 +552,30 @@ class Rectification(Base):
     fix_note: Mapped[str] = mapped_column(Text, default="")
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Outbox(Base):
+    """A counter's local store: one row per intake or resubmission still to be pushed to the shared database.
+
+    Written in the same transaction as the case (transactional outbox); ``sent_at`` is set once the shared
+    database has committed the case.  The table exists in every database but stays empty on the shared one.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_sent_at_seq", "sent_at", "seq"),)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(Uuid())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class SyncState(Base):
+    """A counter's local store: small key/value facts about sync (counter, last pull, last success, last error)."""
+
+    __tablename__ = "sync_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
