@@ -24,6 +24,7 @@ from app.demo import DEMO_PASSWORD, load_demo
 from db import migrate
 from db.engine import make_engine
 from db.models import Base
+from tests.support.cluster_fixtures import *  # noqa: F403  (pg_cluster, maria_cluster, shared_cluster)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Keys, logs and the embedded database of this test run live in a folder of their own, never the user's.
