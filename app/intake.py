@@ -26,7 +26,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from app import keys
+from app import keys, outbox
 from app.auth import Actor, require_role
 from app.cases import CaseView, case_view, load_case
 from app.errors import Conflict, NotFound, ValidationError
@@ -412,6 +412,7 @@ def take_application(uow: UnitOfWork, actor: Actor, req: IntakeRequest, *, key_d
         if case.notices:
             s.execute(insert(Notice), [_row(n) for n in case.notices])
         queue.enqueue(s, jobs)
+        outbox.record(uow, case.id)  # a counter's local store queues the case for the shared database
         uow.commit()
         return view
 
@@ -535,6 +536,7 @@ def resubmit(uow: UnitOfWork, actor: Actor, case_no: str, materials: Mapping[str
         notices = [_issue_notice(uow, actor, case, k, hall, counter_no, checked.item.legal_basis) for k in kinds]
         s.flush()
         queue.enqueue(s, document_jobs(s, actor, case, notices, counter, hall))
+        outbox.record(uow, case.id)
         uow.audit(actor.username, "case.resubmit", "case", str(case.id),
                   {"case_no": case.case_no, "notices": [n.doc_no for n in notices]})
         s.flush()

@@ -1,0 +1,264 @@
+"""A counter PC's own store, and keeping it in step with the shared database (see ``app.sync``).
+
+``CounterStore.open(shared_url, local_path)`` opens (creating and migrating when new) the counter's SQLite
+store and, when the shared database answers, pulls the catalog, accounts and keys into it.  Intake runs on the
+local store (``take_application``), then pushes at once; when the shared database is out of reach the case is
+kept locally and the push is retried later (``sync``), so the applicant always leaves with a receipt.
+
+Public API (stable):
+
+``CounterStore.open(shared_url, local_path=None, *, counter=None, pull=True) -> CounterStore``
+    ``local_path`` defaults to ``default_local_path()`` (the user data folder).  Never fails because the
+    shared database is down; ``online`` says whether the opening pull worked.
+``store.local``                the local ``HallDesk`` (its ``uow()`` writes the counter's audit chain)
+``store.counter``              the counter number the store is bound to (None before the first clerk login)
+``store.login(username, password) -> Actor``     offline-capable: checks the cached argon2 hash locally
+``store.take_application(actor, req, *, key_dir=None, push=True) -> (CaseView, synced)``
+``store.resubmit(actor, case_no, materials, supplement_due=None, *, key_dir=None, push=True) -> (CaseView, synced)``
+``store.push_now(*, batch_size=100) -> PushResult | None``    None when the shared database is out of reach
+                                                          (the reason goes to ``status().last_error``)
+``store.pull_now() -> bool``
+``store.sync() -> SyncStatus``   pull when due (every ``PULL_INTERVAL``), then push; never raises when offline
+``store.status() -> SyncStatus``, ``store.pending() -> int``
+``store.reconcile(day) -> Reconciliation``        raises ``DatabaseUnavailable`` when offline
+``store.resend_all() -> int``                      mark the whole outbox unsent (the next push re-sends it)
+``store.close()``
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from app import intake
+from app import sync as syncing
+from app.auth import Actor, login
+from app.cases import CaseView
+from app.context import HallDesk
+from app.errors import AuthenticationError, DatabaseUnavailable, HallDeskError
+from app.outbox import CounterUnitOfWork, counter_chain
+from app.uow import UnitOfWork
+from db import migrate
+from db.engine import DatabaseUrlError, data_dir, make_engine, make_session_factory, resolve_url
+from db.models import Outbox, User
+from db.types import utcnow
+
+LOCAL_FILE = "local.sqlite3"
+# How often a running counter re-reads the catalog, accounts and keys from the shared database.
+PULL_INTERVAL = timedelta(minutes=2)
+# A shared database that does not answer within this is treated as out of reach (the clerk is waiting).
+CONNECT_TIMEOUT = 3
+
+
+def default_local_path() -> Path:
+    return data_dir() / LOCAL_FILE
+
+
+@dataclass
+class LocalHall(HallDesk):
+    """HallDesk on a counter's local store: audit rows go to chain ``counter:<n>``, intake fills the outbox."""
+
+    counter: int | None = None
+
+    def _chain(self) -> str:
+        if self.counter is None:
+            raise HallDeskError("本机窗口库尚未绑定窗口：请先由本窗口的窗口人员登录一次")
+        return counter_chain(self.counter)
+
+    def uow(self) -> UnitOfWork:
+        return CounterUnitOfWork(self.session_factory, self._chain)
+
+
+def _shared_engine(url: str) -> Engine:
+    parsed = url.split(":", 1)[0]
+    if parsed.startswith("sqlite"):
+        return make_engine(url)
+    return make_engine(url, connect_args={"connect_timeout": CONNECT_TIMEOUT})
+
+
+class CounterStore:
+    """One counter PC: its local store and the shared database it pushes to and pulls from."""
+
+    def __init__(self, local: LocalHall, shared: Engine | None, shared_url: str | None) -> None:
+        self.local = local
+        self.shared = shared
+        self.shared_url = shared_url
+        self.online: bool | None = None
+
+    @classmethod
+    def open(
+        cls,
+        shared_url: str | None,
+        local_path: Path | str | None = None,
+        *,
+        counter: int | None = None,
+        pull: bool = True,
+    ) -> CounterStore:
+        path = Path(local_path) if local_path else default_local_path()
+        try:
+            engine = make_engine(f"sqlite:///{path}")
+        except DatabaseUrlError as exc:
+            raise DatabaseUnavailable(str(exc)) from exc
+        try:
+            if not migrate.is_up_to_date(engine):
+                migrate.upgrade(engine)
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            raise DatabaseUnavailable(f"无法打开本机窗口库 {path}：{exc}") from exc
+        local = LocalHall(f"sqlite:///{path}", engine, make_session_factory(engine))
+        local.counter = counter if counter is not None else syncing.bound_counter(engine)
+        if counter is not None and syncing.bound_counter(engine) != counter:
+            syncing.bind_counter(engine, counter)
+        shared = None
+        resolved = resolve_url(shared_url)
+        try:
+            shared = _shared_engine(resolved)
+        except DatabaseUrlError as exc:
+            raise DatabaseUnavailable(str(exc)) from exc
+        store = cls(local, shared, resolved)
+        if pull:
+            store.pull_now()
+        return store
+
+    @property
+    def counter(self) -> int | None:
+        return self.local.counter
+
+    # ---- sync ----------------------------------------------------------------------------------------------
+
+    def _offline(self, exc: BaseException) -> None:
+        self.online = False
+        syncing.record_error(self.local.engine, syncing.describe_error(exc))
+
+    def pull_now(self) -> bool:
+        """Refresh the cached catalog, accounts and keys; False (and the reason recorded) when offline."""
+        if self.shared is None:
+            return False
+        try:
+            syncing.pull(self.local.engine, self.shared, counter=self.counter)
+        except (DBAPIError, DatabaseUnavailable) as exc:
+            self._offline(exc)
+            return False
+        self.online = True
+        return True
+
+    def push_now(self, *, batch_size: int = 100) -> syncing.PushResult | None:
+        """Push the outbox now; None when the shared database is out of reach (never raises for that)."""
+        if self.shared is None:
+            return None
+        try:
+            result = syncing.push(self.local.engine, self.shared, batch_size=batch_size)
+        except (DBAPIError, DatabaseUnavailable) as exc:
+            self._offline(exc)
+            return None
+        self.online = True
+        return result
+
+    def sync(self) -> syncing.SyncStatus:
+        """One background round: pull when due, then push.  Never raises because the network is down."""
+        last = self.status().last_pull
+        if last is None or utcnow() - last >= PULL_INTERVAL:
+            self.pull_now()
+        self.push_now()
+        return self.status()
+
+    def status(self) -> syncing.SyncStatus:
+        return syncing.status(self.local.engine)
+
+    def pending(self) -> int:
+        return int(self.status().pending)
+
+    def resend_all(self) -> int:
+        return syncing.resend_all(self.local.engine)
+
+    def reconcile(self, day: date) -> syncing.Reconciliation:
+        if self.shared is None:
+            raise DatabaseUnavailable("没有共享数据库地址，无法对账")
+        try:
+            return syncing.reconcile(self.local.engine, self.shared, day)
+        except DBAPIError as exc:
+            self._offline(exc)
+            raise DatabaseUnavailable("共享数据库无法连接，无法对账：请在联网后再试") from exc
+
+    def _synced(self, case_id: uuid.UUID) -> bool:
+        with self.local.engine.connect() as conn:
+            left = conn.execute(
+                select(Outbox.seq).where(Outbox.case_id == case_id, Outbox.sent_at.is_(None))
+            ).first()
+        return left is None
+
+    # ---- the counter's work ----------------------------------------------------------------------------------
+
+    def bind(self, number: int) -> None:
+        """Bind this store to counter ``number``; when online, continue the counter's chain and sequences."""
+        syncing.bind_counter(self.local.engine, number)
+        self.local.counter = number
+        self.pull_now()
+
+    def login(self, username: str, password: str) -> Actor:
+        """Log in against the accounts cached at the last pull (argon2 hashes); works offline.
+
+        The first clerk to log in binds the store to their counter.  Whoever logs in here works at this
+        counter: the case numbers, slip key and audit chain are this PC's.
+        """
+        with self.local.session_factory() as s:
+            user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
+            any_user = user is not None or s.execute(select(User.id).limit(1)).first() is not None
+            number = user.counter.number if user is not None and user.counter is not None else None
+        if not any_user:
+            raise AuthenticationError(
+                "本机还没有账户资料：请在共享数据库可以连接时登录一次（自动下载目录和账户）"
+            )
+        if self.counter is None:
+            if user is None or number is None:
+                raise AuthenticationError("本机窗口库尚未绑定窗口：请先由本窗口的窗口人员登录一次")
+            self.bind(number)
+        actor = login(self.local.uow(), username, password)
+        if actor.counter_number is not None and actor.counter_number != self.counter:
+            actor = replace(actor, counter_number=self.counter)
+        return actor
+
+    def take_application(
+        self, actor: Actor, req: intake.IntakeRequest, *, key_dir: Path | None = None, push: bool = True
+    ) -> tuple[CaseView, bool]:
+        """Intake on the local store (case + outbox row in one transaction), then push at once when online."""
+        view = intake.take_application(self.local.uow(), actor, req, key_dir=key_dir)
+        synced = push and self.push_now() is not None and self._synced(view.id)
+        return view, synced
+
+    def resubmit(
+        self,
+        actor: Actor,
+        case_no: str,
+        materials: Mapping[str, intake.MaterialInput],
+        supplement_due: date | None = None,
+        *,
+        key_dir: Path | None = None,
+        push: bool = True,
+    ) -> tuple[CaseView, bool]:
+        view = intake.resubmit(self.local.uow(), actor, case_no, materials, supplement_due, key_dir=key_dir)
+        synced = push and self.push_now() is not None and self._synced(view.id)
+        return view, synced
+
+    def close(self) -> None:
+        self.local.close()
+        if self.shared is not None:
+            self.shared.dispose()
+
+
+def last_sync_text(status: syncing.SyncStatus, now: datetime | None = None) -> str:
+    """Age of the last successful sync ("3分钟前"), for the banner. of the last successful sync, for the banner."""
+    if status.last_success is None:
+        return "从未同步"
+    seconds = int(((now or utcnow()) - status.last_success).total_seconds())
+    if seconds < 60:
+        return "刚刚"
+    if seconds < 3600:
+        return f"{seconds // 60}分钟前"
+    return f"{seconds // 3600}小时前"

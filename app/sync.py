@@ -1,0 +1,737 @@
+"""Offline-first counters: a counter's local store and the shared database, kept in step.
+
+A counter PC keeps the full HallDesk schema in a local SQLite file (same migrations), so intake, notices,
+receipts, print jobs and audit rows are written there first, in one transaction, whether or not the shared
+PostgreSQL/MariaDB can be reached.  Each intake or resubmission adds an ``outbox`` row in that transaction
+(``app.outbox.record``).  This module moves the data:
+
+* **push** — pending outbox rows in order, ``batch_size`` cases per shared transaction: each case with its
+  materials, status history, notices and enterprise, plus the counter's audit chain, written with
+  insert-or-ignore (PostgreSQL and SQLite ``ON CONFLICT DO NOTHING``, MariaDB
+  ``ON DUPLICATE KEY UPDATE id = id``; never search-then-insert), several rows per statement; then the outbox
+  rows are marked sent in the local store.  A crash between the shared commit and the local mark only causes
+  a harmless resend.  An enterprise the shared database already holds under another id (same 统一社会信用代码)
+  is kept, and the case points at the shared row.  A case resubmitted at the counter (``version`` grew)
+  updates the shared row only where the shared version is older.  **Print jobs stay local**: the counter has
+  printed them already, and a pushed job would print a second time.  The shared head of each chain
+  ``counter:<n>`` is moved to the last pushed row, so ``app.audit.verify`` passes on both databases.
+* **pull** — catalog (departments, items, materials, regional assessments, seals), users (argon2 hashes
+  only: clerks log in offline against them), counters and their public keys, printer profiles, hall
+  settings and calendar overrides, and the counter's own number sequences (the larger of local and shared,
+  so numbers never repeat), upserted into the local store.  A fresh store bound to a counter also takes the
+  counter's audit chain so far, so that both databases keep one unbroken chain.
+
+Public API (stable; ``app.counter_store.CounterStore`` wraps it for the CLI and the GUI):
+
+``push(local, shared, *, batch_size=100, max_batches=None) -> PushResult``
+    Drain the outbox.  ``local`` and ``shared`` are SQLAlchemy engines.  Raises the driver's connection
+    error (``sqlalchemy.exc.OperationalError``/``InterfaceError``) when the shared database is out of reach;
+    what was committed before stays committed on both sides.  Records ``last_success`` in the local store.
+``pull(local, shared, *, counter=None) -> PullResult``
+    Upsert what a counter needs from the shared database into the local store.  Raises like ``push``.
+``bind_counter(local, number)`` / ``bound_counter(local) -> int | None``
+    The counter a local store belongs to (one store, one counter, one audit chain).
+``status(local) -> SyncStatus``
+    Pending outbox rows, last success, last error, last pull, the bound counter.
+``record_error(local, message)``
+    Remember a failed sync (``SyncStatus.last_error``); a later success clears it.
+``resend_all(local) -> int``
+    Mark every outbox row and audit row unsent again (the next push re-sends everything; harmless).
+``reconcile(local, shared, day) -> Reconciliation``
+    The day's cases made at this counter against the shared database: missing, present, differing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, select, update
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+
+from app.audit import GENESIS
+from app.hall import HALL_TZ
+from app.outbox import counter_chain
+from db.models import (
+    AuditChainHead,
+    AuditEvent,
+    CalendarOverride,
+    CalendarYear,
+    Case,
+    CaseEvent,
+    CaseMaterial,
+    Counter,
+    CounterKey,
+    CounterSequence,
+    Department,
+    Enterprise,
+    MaterialRequirement,
+    Notice,
+    Outbox,
+    PrinterProfile,
+    RegionalAssessment,
+    Seal,
+    ServiceItem,
+    Setting,
+    SyncState,
+    User,
+)
+from db.types import utcnow
+
+Row = dict[str, Any]
+
+
+def _t(model: Any) -> Table:
+    return cast(Table, model.__table__)
+
+
+# Pulled in this order (foreign keys first); rows missing on the shared side are removed locally only for
+# tables whose rows the shared database really deletes.
+PULL_TABLES: tuple[Table, ...] = tuple(
+    cast(Table, m.__table__)
+    for m in (
+        Department,
+        RegionalAssessment,
+        Counter,
+        ServiceItem,
+        MaterialRequirement,
+        User,
+        CounterKey,
+        Seal,
+        Setting,
+        CalendarOverride,
+        CalendarYear,
+        PrinterProfile,
+    )
+)
+PULL_DELETES: frozenset[str] = frozenset({"material_requirement", "calendar_override", "calendar_year"})
+
+# What a resubmission at the counter changes on a case and its materials (the back office owns the rest).
+CASE_UPDATE_COLUMNS = (
+    "status",
+    "accepted_at",
+    "promised_due",
+    "legal_due",
+    "due_provisional",
+    "supplement_due",
+    "paused_promised",
+    "paused_legal",
+    "finished_at",
+    "version",
+    "updated_at",
+)
+MATERIAL_UPDATE_COLUMNS = (
+    "name",
+    "required",
+    "state",
+    "originals",
+    "copies",
+    "electronic",
+    "note",
+    "assessment",
+    "supplement_due",
+    "supplemented_at",
+    "sort_order",
+)
+
+# Statement size: stay well under SQLite's and the drivers' bound-parameter limits.
+_MAX_PARAMS = 20000
+
+STATE_COUNTER = "counter"
+STATE_LAST_PULL = "last_pull"
+STATE_LAST_SUCCESS = "last_success"
+STATE_LAST_ERROR = "last_error"
+STATE_LAST_ERROR_AT = "last_error_at"
+STATE_AUDIT_PUSHED = "audit_pushed:"  # + chain name: the last audit seq the shared database has
+
+
+@dataclass(frozen=True)
+class PushResult:
+    """What one ``push`` did: cases written (or found already there), batches, audit rows, what is left."""
+
+    cases: int
+    batches: int
+    audit_rows: int
+    pending: int
+    # Cases the shared database refused (their case number is taken by another case): stay pending.
+    conflicts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PullResult:
+    rows: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    pending: int
+    counter: int | None
+    last_success: datetime | None
+    last_pull: datetime | None
+    last_error: str
+    last_error_at: datetime | None
+    oldest_pending_at: datetime | None
+
+    def as_json(self) -> dict[str, Any]:
+        def iso(v: datetime | None) -> str | None:
+            return v.isoformat() if v else None
+
+        return {
+            "pending": self.pending,
+            "counter": self.counter,
+            "last_success": iso(self.last_success),
+            "last_pull": iso(self.last_pull),
+            "last_error": self.last_error or None,
+            "last_error_at": iso(self.last_error_at),
+            "oldest_pending_at": iso(self.oldest_pending_at),
+        }
+
+
+@dataclass(frozen=True)
+class CaseDifference:
+    case_no: str
+    local_status: str
+    shared_status: str
+    local_version: int
+    shared_version: int
+    shared_case_no: str
+
+    def as_json(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """A day at one counter: its local cases against the shared database."""
+
+    day: date
+    counter: int | None
+    local: int
+    present: tuple[str, ...]
+    missing: tuple[str, ...]
+    differing: tuple[CaseDifference, ...]
+    # Cases of this counter on that day that the shared database has but this store does not (taken directly
+    # on the shared database, e.g. from another PC).
+    shared_only: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not self.differing
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "day": self.day.isoformat(),
+            "counter": self.counter,
+            "local": self.local,
+            "ok": self.ok,
+            "present": list(self.present),
+            "missing": list(self.missing),
+            "differing": [d.as_json() for d in self.differing],
+            "shared_only": list(self.shared_only),
+        }
+
+
+# ---- sync_state (local store) ----------------------------------------------------------------------------
+
+
+def _state(conn: Connection) -> dict[str, str]:
+    return {k: v for k, v in conn.execute(select(SyncState.key, SyncState.value)).all()}
+
+
+def _set_state(conn: Connection, values: dict[str, str]) -> None:
+    if not values:
+        return
+    table = _t(SyncState)
+    stmt = sqlite.insert(table)
+    stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={"value": stmt.excluded.value})
+    conn.execute(stmt, [{"key": k, "value": v} for k, v in values.items()])
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def bound_counter(local: Engine) -> int | None:
+    """The counter number this local store belongs to, or None before the first clerk logged in."""
+    with local.connect() as conn:
+        value = conn.execute(
+            select(SyncState.value).where(SyncState.key == STATE_COUNTER)
+        ).scalar_one_or_none()
+    return int(value) if value else None
+
+
+def bind_counter(local: Engine, number: int) -> None:
+    """Bind a local store to counter ``number`` (its audit chain becomes ``counter:<number>``)."""
+    with local.begin() as conn:
+        _set_state(conn, {STATE_COUNTER: str(number)})
+
+
+def record_error(local: Engine, message: str) -> None:
+    with local.begin() as conn:
+        _set_state(conn, {STATE_LAST_ERROR: message, STATE_LAST_ERROR_AT: utcnow().isoformat()})
+
+
+def status(local: Engine) -> SyncStatus:
+    with local.connect() as conn:
+        st = _state(conn)
+        pending, oldest = conn.execute(
+            select(func.count(), func.min(Outbox.created_at)).where(Outbox.sent_at.is_(None))
+        ).one()
+    counter = st.get(STATE_COUNTER)
+    return SyncStatus(
+        pending=int(pending),
+        counter=int(counter) if counter else None,
+        last_success=_when(st.get(STATE_LAST_SUCCESS)),
+        last_pull=_when(st.get(STATE_LAST_PULL)),
+        last_error=st.get(STATE_LAST_ERROR, ""),
+        last_error_at=_when(st.get(STATE_LAST_ERROR_AT)),
+        oldest_pending_at=oldest,
+    )
+
+
+def resend_all(local: Engine) -> int:
+    """Mark everything unsent again: the next push re-sends every case and audit row (a harmless no-op)."""
+    with local.begin() as conn:
+        n = conn.execute(update(Outbox).values(sent_at=None)).rowcount
+        conn.execute(delete(SyncState).where(SyncState.key.like(f"{STATE_AUDIT_PUSHED}%")))
+    return int(n)
+
+
+# ---- writing to the shared database ------------------------------------------------------------------------
+
+
+def _chunks(rows: Sequence[Row], width: int) -> Iterator[Sequence[Row]]:
+    size = max(1, _MAX_PARAMS // max(1, width))
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _dialect(conn: Connection) -> str:
+    name = conn.dialect.name
+    return "mysql" if name == "mariadb" else name
+
+
+def insert_ignore(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
+    """Insert rows; a row whose key (primary or unique) is already there is skipped, nothing else is hidden.
+
+    Multi-row statements (one VALUES list per chunk).  MariaDB uses ``ON DUPLICATE KEY UPDATE <pk> = <pk>``
+    rather than ``INSERT IGNORE``, which would also swallow truncation and foreign-key errors.
+    """
+    if not rows:
+        return
+    dialect = _dialect(conn)
+    for chunk in _chunks(rows, len(table.columns)):
+        if dialect == "postgresql":
+            conn.execute(postgresql.insert(table).values(list(chunk)).on_conflict_do_nothing())
+        elif dialect == "sqlite":
+            conn.execute(sqlite.insert(table).values(list(chunk)).on_conflict_do_nothing())
+        elif dialect == "mysql":
+            key = next(iter(table.primary_key.columns))
+            conn.execute(mysql.insert(table).values(list(chunk)).on_duplicate_key_update({key.name: key}))
+        else:  # pragma: no cover - HallDesk supports exactly these three
+            raise RuntimeError(f"unsupported database {dialect}")
+
+
+def _upsert_greatest(conn: Connection, rows: Sequence[Row]) -> None:
+    """Counter sequences: keep the larger value, so that a number once used is never handed out again."""
+    if not rows:
+        return
+    table = _t(CounterSequence)
+    dialect = _dialect(conn)
+    if dialect == "postgresql":
+        pg = postgresql.insert(table).values(list(rows))
+        conn.execute(
+            pg.on_conflict_do_update(
+                index_elements=["scope", "period"],
+                set_={"value": func.greatest(table.c.value, pg.excluded.value)},
+            )
+        )
+    elif dialect == "sqlite":
+        lite = sqlite.insert(table).values(list(rows))
+        conn.execute(
+            lite.on_conflict_do_update(
+                index_elements=["scope", "period"],
+                set_={"value": func.max(table.c.value, lite.excluded.value)},
+            )
+        )
+    else:
+        my = mysql.insert(table).values(list(rows))
+        conn.execute(my.on_duplicate_key_update({"value": func.greatest(table.c.value, my.inserted.value)}))
+
+
+def _advance_heads(conn: Connection, heads: dict[str, tuple[int, str]]) -> None:
+    """Move each chain head forward to the last pushed row (never backwards: a resend is older)."""
+    if not heads:
+        return
+    table = _t(AuditChainHead)
+    insert_ignore(conn, table, [{"chain": c, "seq": 0, "hash": GENESIS} for c in heads])
+    stmt = (
+        update(table)
+        .where(table.c.chain == bindparam("b_chain"), table.c.seq < bindparam("b_seq"))
+        .values(seq=bindparam("b_seq"), hash=bindparam("b_hash"))
+    )
+    conn.execute(stmt, [{"b_chain": c, "b_seq": s, "b_hash": h} for c, (s, h) in heads.items()])
+
+
+@dataclass
+class _Batch:
+    outbox: list[tuple[int, uuid.UUID]]
+    cases: list[Row]
+    materials: list[Row]
+    events: list[Row]
+    notices: list[Row]
+    enterprises: list[Row]
+    audit: dict[str, list[Row]]
+    sequences: list[Row]
+
+    @property
+    def empty(self) -> bool:
+        return not self.outbox and not any(self.audit.values())
+
+
+def _rows(conn: Connection, table: Table, column: str, keys: Iterable[Any]) -> list[Row]:
+    keys = list(keys)
+    out: list[Row] = []
+    for start in range(0, len(keys), 500):
+        part = keys[start : start + 500]
+        out += [dict(r) for r in conn.execute(select(table).where(table.c[column].in_(part))).mappings()]
+    return out
+
+
+def _sequence_rows(conn: Connection, counter: int | None) -> list[Row]:
+    if counter is None:
+        return []
+    table = _t(CounterSequence)
+    return [
+        dict(r) for r in conn.execute(select(table).where(table.c.scope.like(f"%:{counter:02d}"))).mappings()
+    ]
+
+
+def _read_batch(local: Engine, after_seq: int, batch_size: int) -> _Batch:
+    """One consistent read of the local store: the next pending cases and the unsent audit rows."""
+    with local.begin() as conn:
+        outbox = [
+            (int(s), c)
+            for s, c in conn.execute(
+                select(Outbox.seq, Outbox.case_id)
+                .where(Outbox.sent_at.is_(None), Outbox.seq > after_seq)
+                .order_by(Outbox.seq)
+                .limit(batch_size)
+            ).all()
+        ]
+        case_ids = list(dict.fromkeys(c for _, c in outbox))
+        cases = _rows(conn, _t(Case), "id", case_ids)
+        st = _state(conn)
+        audit: dict[str, list[Row]] = {}
+        for chain in conn.execute(select(AuditChainHead.chain)).scalars():
+            pushed = int(st.get(STATE_AUDIT_PUSHED + chain, "0"))
+            table = _t(AuditEvent)
+            audit[chain] = [
+                dict(r)
+                for r in conn.execute(
+                    select(table)
+                    .where(table.c.chain == chain, table.c.seq > pushed)
+                    .order_by(table.c.seq)
+                    .limit(max(batch_size * 4, 100))
+                ).mappings()
+            ]
+        counter = st.get(STATE_COUNTER)
+        return _Batch(
+            outbox=outbox,
+            cases=cases,
+            materials=_rows(conn, _t(CaseMaterial), "case_id", case_ids),
+            events=_rows(conn, _t(CaseEvent), "case_id", case_ids),
+            notices=_rows(conn, _t(Notice), "case_id", case_ids),
+            enterprises=_rows(
+                conn,
+                _t(Enterprise),
+                "id",
+                {c["enterprise_id"] for c in cases if c["enterprise_id"] is not None},
+            ),
+            audit=audit,
+            sequences=_sequence_rows(conn, int(counter) if counter else None) if outbox else [],
+        )
+
+
+def _write_shared(shared: Engine, batch: _Batch) -> tuple[set[uuid.UUID], dict[uuid.UUID, str]]:
+    """One shared transaction; returns the cases now in the shared database and the refused ones (why)."""
+    ids = [c["id"] for c in batch.cases]
+    with shared.begin() as conn:
+        ent_map: dict[uuid.UUID, uuid.UUID] = {}
+        if batch.enterprises:
+            ent = _t(Enterprise)
+            insert_ignore(conn, ent, batch.enterprises)
+            by_uscc = dict(
+                conn.execute(
+                    select(ent.c.uscc, ent.c.id).where(ent.c.uscc.in_([e["uscc"] for e in batch.enterprises]))
+                ).all()
+            )
+            ent_map = {e["id"]: by_uscc[e["uscc"]] for e in batch.enterprises}
+        cases = [
+            {**c, "enterprise_id": ent_map.get(c["enterprise_id"], c["enterprise_id"])} for c in batch.cases
+        ]
+        table = _t(Case)
+        insert_ignore(conn, table, cases)
+        shared_rows = (
+            {
+                r.id: r
+                for r in conn.execute(
+                    select(table.c.id, table.c.version, table.c.case_no).where(table.c.id.in_(ids))
+                ).all()
+            }
+            if ids
+            else {}
+        )
+        refused = {
+            c["id"]: f"办件编号 {c['case_no']} 在共享数据库中已被另一办件使用"
+            for c in cases
+            if c["id"] not in shared_rows
+        }
+        present = set(shared_rows)
+        # Resubmitted at the counter after an earlier push: bring the shared row up to date, unless it moved on.
+        newer = [c for c in cases if c["id"] in present and shared_rows[c["id"]].version < c["version"]]
+        if newer:
+            stmt = (
+                update(table)
+                .where(table.c.id == bindparam("b_id"), table.c.version < bindparam("b_version"))
+                .values({col: bindparam(f"b_{col}") for col in CASE_UPDATE_COLUMNS})
+            )
+            conn.execute(
+                stmt,
+                [{"b_id": c["id"], **{f"b_{col}": c[col] for col in CASE_UPDATE_COLUMNS}} for c in newer],
+            )
+        materials = [m for m in batch.materials if m["case_id"] in present]
+        insert_ignore(conn, _t(CaseMaterial), materials)
+        if newer:
+            newer_ids = {c["id"] for c in newer}
+            mt = _t(CaseMaterial)
+            stmt = (
+                update(mt)
+                .where(mt.c.id == bindparam("b_id"))
+                .values({col: bindparam(f"b_{col}") for col in MATERIAL_UPDATE_COLUMNS})
+            )
+            changed = [m for m in materials if m["case_id"] in newer_ids]
+            if changed:
+                conn.execute(
+                    stmt,
+                    [
+                        {"b_id": m["id"], **{f"b_{col}": m[col] for col in MATERIAL_UPDATE_COLUMNS}}
+                        for m in changed
+                    ],
+                )
+        insert_ignore(conn, _t(CaseEvent), [e for e in batch.events if e["case_id"] in present])
+        insert_ignore(conn, _t(Notice), [n for n in batch.notices if n["case_id"] in present])
+        heads: dict[str, tuple[int, str]] = {}
+        for chain, rows in batch.audit.items():
+            if rows:
+                insert_ignore(conn, _t(AuditEvent), rows)
+                heads[chain] = (rows[-1]["seq"], rows[-1]["hash"])
+        _advance_heads(conn, heads)
+        _upsert_greatest(conn, batch.sequences)
+    return present, refused
+
+
+def push(
+    local: Engine, shared: Engine, *, batch_size: int = 100, max_batches: int | None = None
+) -> PushResult:
+    """Drain the local outbox into the shared database, ``batch_size`` cases per shared transaction."""
+    cases = batches = audit_rows = 0
+    conflicts: list[str] = []
+    after = 0
+    while max_batches is None or batches < max_batches:
+        batch = _read_batch(local, after, batch_size)
+        if batch.empty:
+            break
+        present, refused = _write_shared(shared, batch)
+        batches += 1
+        now = utcnow()
+        with local.begin() as conn:
+            sent = [s for s, c in batch.outbox if c in present]
+            if sent:
+                conn.execute(
+                    update(Outbox)
+                    .where(Outbox.seq.in_(sent))
+                    .values(sent_at=now, attempts=Outbox.attempts + 1, last_error="")
+                )
+            for case_id, why in refused.items():
+                conn.execute(
+                    update(Outbox)
+                    .where(Outbox.case_id == case_id, Outbox.sent_at.is_(None))
+                    .values(attempts=Outbox.attempts + 1, last_error=why)
+                )
+            _set_state(
+                conn,
+                {
+                    STATE_AUDIT_PUSHED + chain: str(rows[-1]["seq"])
+                    for chain, rows in batch.audit.items()
+                    if rows
+                },
+            )
+        cases += len(present)
+        conflicts += refused.values()
+        audit_rows += sum(len(r) for r in batch.audit.values())
+        if batch.outbox:
+            after = batch.outbox[-1][0]
+    with local.begin() as conn:
+        values = {STATE_LAST_SUCCESS: utcnow().isoformat()}
+        if conflicts:
+            values.update({STATE_LAST_ERROR: conflicts[0], STATE_LAST_ERROR_AT: utcnow().isoformat()})
+        else:
+            values[STATE_LAST_ERROR] = ""
+        _set_state(conn, values)
+        pending = conn.execute(
+            select(func.count()).select_from(Outbox).where(Outbox.sent_at.is_(None))
+        ).scalar_one()
+    return PushResult(
+        cases=cases, batches=batches, audit_rows=audit_rows, pending=int(pending), conflicts=tuple(conflicts)
+    )
+
+
+# ---- pulling into the local store ----------------------------------------------------------------------------
+
+
+def _upsert_local(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
+    if not rows:
+        return
+    keys = [c.name for c in table.primary_key.columns]
+    others = [c.name for c in table.columns if c.name not in keys]
+    for chunk in _chunks(rows, len(table.columns)):
+        stmt = sqlite.insert(table).values(list(chunk))
+        if others:
+            stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in others})
+        else:
+            stmt = stmt.on_conflict_do_nothing()
+        conn.execute(stmt)
+
+
+def _adopt_chain(local: Connection, shared: Connection, chain: str) -> int:
+    """A fresh store continues its counter's chain as the shared database has it (rows and head)."""
+    if local.execute(select(AuditChainHead.seq).where(AuditChainHead.chain == chain)).first() is not None:
+        return 0
+    head = shared.execute(select(_t(AuditChainHead)).where(AuditChainHead.chain == chain)).mappings().first()
+    if head is None or head["seq"] == 0:
+        return 0
+    table = _t(AuditEvent)
+    rows = [
+        dict(r)
+        for r in shared.execute(
+            select(table).where(table.c.chain == chain, table.c.seq <= head["seq"]).order_by(table.c.seq)
+        ).mappings()
+    ]
+    insert_ignore(local, table, rows)
+    insert_ignore(local, _t(AuditChainHead), [dict(head)])
+    _set_state(local, {STATE_AUDIT_PUSHED + chain: str(head["seq"])})
+    return len(rows)
+
+
+def pull(local: Engine, shared: Engine, *, counter: int | None = None) -> PullResult:
+    """Upsert the catalog, accounts, counters, keys, settings, calendar and sequences into the local store."""
+    number = counter if counter is not None else bound_counter(local)
+    with shared.connect() as sconn:
+        data = {t.name: [dict(r) for r in sconn.execute(select(t)).mappings()] for t in PULL_TABLES}
+        sequences = _sequence_rows(sconn, number)
+        with local.begin() as lconn:
+            total = 0
+            for table in PULL_TABLES:
+                rows = data[table.name]
+                if table.name in PULL_DELETES:
+                    keys = [c for c in table.primary_key.columns]
+                    key = keys[0]
+                    wanted = {r[key.name] for r in rows}
+                    stale = [k for k in lconn.execute(select(key)).scalars() if k not in wanted]
+                    for start in range(0, len(stale), 500):
+                        lconn.execute(delete(table).where(key.in_(stale[start : start + 500])))
+                _upsert_local(lconn, table, rows)
+                total += len(rows)
+            _upsert_greatest(lconn, sequences)
+            if number is not None:
+                total += _adopt_chain(lconn, sconn, counter_chain(number))
+            now = utcnow()
+            _set_state(lconn, {STATE_LAST_PULL: now.isoformat()})
+    return PullResult(rows=total + len(sequences), at=now)
+
+
+# ---- end-of-day reconciliation -----------------------------------------------------------------------------
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), tzinfo=HALL_TZ)
+    return start, start + timedelta(days=1)
+
+
+def reconcile(local: Engine, shared: Engine, day: date) -> Reconciliation:
+    """This counter's cases of ``day`` (hall time) in the local store against the shared database."""
+    number = bound_counter(local)
+    start, end = _day_bounds(day)
+    table = _t(Case)
+    with local.connect() as conn:
+        counter_id = (
+            conn.execute(select(Counter.id).where(Counter.number == number)).scalar_one_or_none()
+            if number is not None
+            else None
+        )
+        local_rows = (
+            conn.execute(
+                select(table.c.id, table.c.case_no, table.c.status, table.c.version)
+                .where(
+                    table.c.counter_id == counter_id, table.c.received_at >= start, table.c.received_at < end
+                )
+                .order_by(table.c.case_no)
+            ).all()
+            if counter_id is not None
+            else []
+        )
+    present: list[str] = []
+    missing: list[str] = []
+    differing: list[CaseDifference] = []
+    shared_only: list[str] = []
+    with shared.connect() as conn:
+        found: dict[uuid.UUID, Any] = {}
+        ids = [r.id for r in local_rows]
+        for part in range(0, len(ids), 500):
+            for r in conn.execute(
+                select(table.c.id, table.c.case_no, table.c.status, table.c.version).where(
+                    table.c.id.in_(ids[part : part + 500])
+                )
+            ):
+                found[r.id] = r
+        if counter_id is not None:
+            shared_only = [
+                no
+                for no, cid in conn.execute(
+                    select(table.c.case_no, table.c.id).where(
+                        table.c.counter_id == counter_id,
+                        table.c.received_at >= start,
+                        table.c.received_at < end,
+                    )
+                )
+                if cid not in set(ids)
+            ]
+    for r in local_rows:
+        s = found.get(r.id)
+        if s is None:
+            missing.append(r.case_no)
+        elif s.case_no != r.case_no or s.version < r.version:
+            differing.append(CaseDifference(r.case_no, r.status, s.status, r.version, s.version, s.case_no))
+        else:
+            present.append(r.case_no)
+    return Reconciliation(
+        day=day,
+        counter=number,
+        local=len(local_rows),
+        present=tuple(present),
+        missing=tuple(missing),
+        differing=tuple(differing),
+        shared_only=tuple(sorted(shared_only)),
+    )
+
+
+def describe_error(exc: BaseException) -> str:
+    """A one-line Chinese reason for a failed sync, for the banner and ``sync status``."""
+    orig = getattr(exc, "orig", None)
+    detail = str(orig or exc).strip().splitlines()[0] if str(orig or exc).strip() else type(exc).__name__
+    return f"共享数据库无法连接或写入失败：{detail}"[:500]
