@@ -20,6 +20,7 @@ from typing import Any
 from app import accounts, audit, backoffice, cases, catalog, demo, hall, intake, keys, validators
 from app.auth import ROLES, Actor, login
 from app.context import HallDesk
+from app.counter_store import CounterStore
 from app.errors import AuthenticationError, HallDeskError, ValidationError
 
 ENV_PASSWORD = "HALLDESK_PASSWORD"
@@ -32,12 +33,29 @@ class Cli:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self._hall: HallDesk | None = None
+        self._store: CounterStore | None = None
 
     @property
     def hall(self) -> HallDesk:
+        if self.on_local():
+            return self.store.local
         if self._hall is None:
             self._hall = HallDesk.open(self.args.db)
         return self._hall
+
+    def on_local(self) -> bool:
+        """``--local`` given and the command is one a counter runs on its own store (see app/cli_sync.py)."""
+        from app.cli_sync import LOCAL_COMMANDS
+
+        command = (getattr(self.args, "command", None), getattr(self.args, "sub", None))
+        return getattr(self.args, "local", None) is not None and command in LOCAL_COMMANDS
+
+    @property
+    def store(self) -> CounterStore:
+        """The counter's local store (``--local PATH``, default in the data folder) with ``--db`` as shared."""
+        if self._store is None:
+            self._store = CounterStore.open(self.args.db, getattr(self.args, "local", None) or None)
+        return self._store
 
     def ready_hall(self) -> HallDesk:
         self.hall.require_schema()
@@ -52,11 +70,15 @@ class Cli:
             if not sys.stdin.isatty():
                 raise AuthenticationError(f"未提供密码：请设置环境变量 {ENV_PASSWORD}，或在终端中运行以输入密码")
             password = getpass.getpass(f"{username} 的密码：")
+        if self.on_local():
+            return self.store.login(username, password)  # the cached accounts: works offline
         return login(self.ready_hall().uow(), username, password)
 
     def close(self) -> None:
         if self._hall is not None:
             self._hall.close()
+        if self._store is not None:
+            self._store.close()
 
 
 def _new_password(prompt: str = "新密码") -> str:
@@ -397,6 +419,8 @@ def cmd_case_create(cli: Cli) -> int:
     view = intake.take_application(cli.hall.uow(), actor, req)
     doc = view.as_json()
     doc["print_jobs"] = _print_now(cli, view.case_no)
+    if cli.on_local():
+        doc["synced"] = cli.store.push_now() is not None and cli.store.is_synced(view.id)
     _print_json(doc)
     return 0
 
@@ -408,6 +432,8 @@ def cmd_case_resubmit(cli: Cli) -> int:
     view = intake.resubmit(cli.hall.uow(), actor, cli.args.case_no, req.materials, req.supplement_due)
     out = view.as_json()
     out["print_jobs"] = _print_now(cli, view.case_no)
+    if cli.on_local():
+        out["synced"] = cli.store.push_now() is not None and cli.store.is_synced(view.id)
     _print_json(out)
     return 0
 
@@ -687,6 +713,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m app", description="HallDesk（一窗通）命令行。无命令时启动图形界面。")
     p.add_argument("--db", metavar="URL", help="数据库地址（默认：环境变量 HALLDESK_DB，否则内置 SQLite 文件）")
     p.add_argument("--user", metavar="NAME", help=f"以该用户身份执行；密码取自环境变量 {ENV_PASSWORD} 或终端输入")
+    p.add_argument("--local", metavar="PATH", nargs="?", const="",
+                   help="本窗口的本机库（离线受理，--db 为共享数据库）；不写 PATH 时用数据文件夹中的 local.sqlite3")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def add(parent: Any, name: str, fn: Callable[[Cli], int], help: str, json_flag: bool = False) -> Any:
@@ -871,6 +899,10 @@ def build_parser() -> argparse.ArgumentParser:
     sl = sub.add_parser("slip", help="取件凭条").add_subparsers(dest="sub", required=True, parser_class=_Parser)
     sp = add(sl, "verify", cmd_slip_verify, "校验凭条签名，输出办件编号", json_flag=True)
     sp.add_argument("payload")
+
+    from app import cli_sync  # sync commands and which commands run on a counter's local store
+
+    cli_sync.register(sub, add)
 
     sp = add(sub, "check", cmd_check, "校验统一社会信用代码（uscc）、身份证号（id）或手机号（phone），输出规范写法")
     sp.add_argument("kind", choices=list(CHECKS))

@@ -186,7 +186,7 @@ class CounterStore:
             self._offline(exc)
             raise DatabaseUnavailable("共享数据库无法连接，无法对账：请在联网后再试") from exc
 
-    def _synced(self, case_id: uuid.UUID) -> bool:
+    def is_synced(self, case_id: uuid.UUID) -> bool:
         with self.local.engine.connect() as conn:
             left = conn.execute(
                 select(Outbox.seq).where(Outbox.case_id == case_id, Outbox.sent_at.is_(None))
@@ -229,7 +229,7 @@ class CounterStore:
     ) -> tuple[CaseView, bool]:
         """Intake on the local store (case + outbox row in one transaction), then push at once when online."""
         view = intake.take_application(self.local.uow(), actor, req, key_dir=key_dir)
-        synced = push and self.push_now() is not None and self._synced(view.id)
+        synced = push and self.push_now() is not None and self.is_synced(view.id)
         return view, synced
 
     def resubmit(
@@ -243,7 +243,7 @@ class CounterStore:
         push: bool = True,
     ) -> tuple[CaseView, bool]:
         view = intake.resubmit(self.local.uow(), actor, case_no, materials, supplement_due, key_dir=key_dir)
-        synced = push and self.push_now() is not None and self._synced(view.id)
+        synced = push and self.push_now() is not None and self.is_synced(view.id)
         return view, synced
 
     def close(self) -> None:

@@ -140,6 +140,9 @@ MATERIAL_UPDATE_COLUMNS = (
 # Statement size: stay well under SQLite's and the drivers' bound-parameter limits.
 _MAX_PARAMS = 20000
 
+# The change stamp of cached reference data (app.refcache): bumped locally after every pull.
+REFDATA_SCOPE = ("refdata", "stamp")
+
 STATE_COUNTER = "counter"
 STATE_LAST_PULL = "last_pull"
 STATE_LAST_SUCCESS = "last_success"
@@ -608,6 +611,15 @@ def _upsert_local(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
         conn.execute(stmt)
 
 
+def _bump_refdata_stamp(conn: Connection) -> None:
+    """Reference rows were written with plain SQL: move the stamp that in-process caches check (app.refcache)."""
+    table = _t(CounterSequence)
+    stmt = sqlite.insert(table).values(scope=REFDATA_SCOPE[0], period=REFDATA_SCOPE[1], value=1)
+    conn.execute(
+        stmt.on_conflict_do_update(index_elements=["scope", "period"], set_={"value": table.c.value + 1})
+    )
+
+
 def _adopt_chain(local: Connection, shared: Connection, chain: str) -> int:
     """A fresh store continues its counter's chain as the shared database has it (rows and head)."""
     if local.execute(select(AuditChainHead.seq).where(AuditChainHead.chain == chain)).first() is not None:
@@ -648,6 +660,7 @@ def pull(local: Engine, shared: Engine, *, counter: int | None = None) -> PullRe
                 _upsert_local(lconn, table, rows)
                 total += len(rows)
             _upsert_greatest(lconn, sequences)
+            _bump_refdata_stamp(lconn)
             if number is not None:
                 total += _adopt_chain(lconn, sconn, counter_chain(number))
             now = utcnow()
