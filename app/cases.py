@@ -211,6 +211,11 @@ def _case_query() -> Select[Case]:
     )
 
 
+def case_query() -> Select[Case]:
+    """Cases with everything a ``CaseView`` reads, loaded eagerly (add your own filters and order)."""
+    return _case_query()
+
+
 def load_case(session: Session, case_no: str, *, lock: bool = False) -> Case:
     q = _case_query().where(Case.case_no == case_no)
     if lock:

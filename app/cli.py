@@ -856,6 +856,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add(sub, "workload", cmd_workload, "首席代表：本部门人员本周工作量", json_flag=True)
     sp.add_argument("--dept", required=True)
     sp.add_argument("--week", type=_parse_date, help="该周内任一天（默认本周）")
+    # cli_output's commands use this module's helpers: import it once this module is loaded.
+    from app import cli_output
+
+    cli_output.register(sub, cs, add)
 
     pr = sub.add_parser("print", help="打印").add_subparsers(dest="sub", required=True, parser_class=_Parser)
     sp = add(pr, "receipt", cmd_print_receipt, "打印受理回执（补打须 --reprint --reason）", json_flag=True)

@@ -45,6 +45,7 @@ def _demo_users(depts: list[Department]) -> list[tuple[str, str, str, str | None
         ("supervisor", "营商办督查员", "supervisor", "YSB", None),
         ("clerk1", "综合窗口一", "clerk", None, 1),
         ("clerk2", "综合窗口二", "clerk", None, 2),
+        ("clerk3", "出件窗口", "clerk", None, 3),
     ]
     for d in depts:
         short = d.name.removeprefix("区")

@@ -6,11 +6,11 @@ surname + *, phone 138****5678).  QR codes carry only the signed slip.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, datetime
 from typing import Any
 
-from app.cases import MATERIAL_STATES, CaseView
+from app.cases import MATERIAL_STATES, STATUSES, CaseView
 from app.hall import HALL_TZ, HallSettings
 from app.printing.model import Receipt
 from app.printing.pdf import Notice, NoticeMaterial
@@ -100,27 +100,49 @@ def receipt_for_case(case: CaseView, hall: HallSettings, *, output_counter: int 
 
 
 def handover_receipt(case: CaseView, hall: HallSettings, *, collector_name: str, collector_id: str, delivery: str,
-                     handed_over_at: datetime, clerk_name: str, reprint: bool = False) -> Receipt:
+                     handed_over_at: datetime, clerk_name: str, result: str = "", reprint: bool = False) -> Receipt:
     """The 出件签收单 for the thermal printer: what was handed to whom, with a line to sign."""
+    rows = [
+        ("办理事项", case.item_name),
+        ("承办部门", case.dept_name),
+        ("办理结果", case.status_name if case.status != "issued" else result_name(case)),
+    ]
+    if result:
+        rows.append(("领取材料", result))
+    rows += [
+        ("领取人", mask_name(collector_name)),
+        ("身份证号", mask_id_number(collector_id)),
+        ("领取方式", delivery),
+        ("出件时间", cn_datetime(handed_over_at)),
+        ("出件人员", clerk_name),
+    ]
     return Receipt(
         title="出件签收单",
         hall_name=hall.name,
         case_no=case.case_no,
         reprint=reprint,
-        rows=(
-            ("办理事项", case.item_name),
-            ("承办部门", case.dept_name),
-            ("办理结果", case.status_name),
-            ("领取人", mask_name(collector_name)),
-            ("身份证号", mask_id_number(collector_id)),
-            ("领取方式", delivery),
-            ("出件时间", cn_datetime(handed_over_at)),
-            ("出件人员", clerk_name),
-        ),
+        rows=tuple(rows),
         notes=("本人已核对并领取上述办理结果。", "领取人签字：________________"),
         qr_payload=case.slip or None,
         footer=(f"咨询电话：{hall.phone}",),
     )
+
+
+def result_name(case: CaseView) -> str:
+    """准予许可 / 不予许可: the decision, also once the case is ``issued``."""
+    decided = [e.to_status for e in case.history if e.to_status in ("approved", "denied")]
+    if decided:
+        return STATUSES[decided[-1]]
+    return case.status_name
+
+
+def handover_notice(case: CaseView, doc_no: str, hall: HallSettings, *, collector_name: str, handover_delivery: str,
+                    handed_over_at: datetime, clerk_name: str, result: str, reprint: bool = False) -> Notice:
+    """The A4 出件签收单 (kept in the case file; printed on demand where there is no thermal printer)."""
+    base = notice_for_case(case, "handover", doc_no, hall, clerk_name=clerk_name, legal_basis="",
+                           issued_at=handed_over_at, reprint=reprint)
+    return replace(base, collector_masked=mask_name(collector_name), handed_over_at=cn_datetime(handed_over_at),
+                   delivery=handover_delivery, result=f"{result_name(case)}：{result}" if result else result_name(case))
 
 
 def notice_for_case(case: CaseView, kind: str, doc_no: str, hall: HallSettings, *, clerk_name: str,
