@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import queue
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -20,7 +20,15 @@ from app.live import CHANNEL, QueueListener, connect_kwargs, supports_push
 from tests.conftest import ENGINES, log_in
 from tests.intake_support import all_received, request
 
-pg_only = pytest.mark.parametrize("server", ["postgresql"], indirect=True)
+
+def pg_only(test: Callable[..., None]) -> Callable[..., None]:
+    """Run on PostgreSQL only (LISTEN/NOTIFY), skipped when HALLDESK_TEST_ENGINES leaves it out."""
+    test = pytest.mark.parametrize("server", ["postgresql"], indirect=True)(test)
+    return pytest.mark.skipif("postgresql" not in ENGINES, reason="PostgreSQL not in HALLDESK_TEST_ENGINES")(
+        test
+    )
+
+
 WAIT_S = 10.0  # an upper bound for the network, never an expectation
 
 
@@ -52,8 +60,6 @@ class Recorder:
 
 @pytest.fixture
 def listening(hall: HallDesk) -> Iterator[tuple[QueueListener, Recorder]]:
-    if "postgresql" not in ENGINES:
-        pytest.skip("PostgreSQL not among HALLDESK_TEST_ENGINES")
     recorder = Recorder()
     listener = QueueListener(hall.url, recorder.on_change, on_state=recorder.on_state)
     listener.start()
@@ -245,8 +251,6 @@ def test_stop_is_prompt_and_closes_the_connection(
 
 @pg_only
 def test_stop_while_the_server_is_unreachable(hall: HallDesk) -> None:
-    if "postgresql" not in ENGINES:
-        pytest.skip("PostgreSQL not among HALLDESK_TEST_ENGINES")
     # A port nobody listens on: the listener keeps retrying with backoff, and still stops at once.
     dead = hall.engine.url.set(port=1).render_as_string(hide_password=False)
     rec = Recorder()
@@ -259,8 +263,6 @@ def test_stop_while_the_server_is_unreachable(hall: HallDesk) -> None:
 
 @pg_only
 def test_a_failing_callback_does_not_end_the_listener(hall: HallDesk) -> None:
-    if "postgresql" not in ENGINES:
-        pytest.skip("PostgreSQL not among HALLDESK_TEST_ENGINES")
     rec = Recorder()
 
     def flaky(dept: str) -> None:

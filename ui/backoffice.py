@@ -1,9 +1,10 @@
 """The department back office (后台审批) and the chief representative's desk (首席代表).
 
-``BackOfficePage`` shows the department queue (红黄牌 lights, keyset paging as the table is scrolled, polled
-every 10 s), lets a reviewer claim the next case (Ctrl+N) or the selected one, and shows the claimed case in
-the 我的在办 panel: materials and notices, 审查意见, 决定… (``DecisionDialog``) and 释放.  While a case is held,
-its lease is renewed in the background.  Every decision names the claim token it was made under.
+``BackOfficePage`` shows the department queue (红黄牌 lights, keyset paging as the table is scrolled; live on
+PostgreSQL through ``app.live.QueueListener``, polled every 10 s elsewhere), lets a reviewer claim the next
+case (Ctrl+N) or the selected one, and shows the claimed case in the 我的在办 panel: materials and notices,
+审查意见, 决定… (``DecisionDialog``) and 释放.  While a case is held, its lease is renewed in the background.
+Every decision names the claim token it was made under.
 
 ``ChiefRepPage`` adds the week's workload, the 用章登记簿 with 授权用章…, 改派…/释放 of claimed cases and the
 department's back-office settings.
@@ -14,8 +15,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+import shiboken6
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -40,12 +42,13 @@ from PySide6.QtWidgets import (
 
 from app import backoffice, catalog
 from app.auth import Actor
-from app.backoffice import DECISIONS, Claim, DeptSettings, QueuePage, QueueRow, SealUse, Workload
+from app.backoffice import DECISIONS, Claim, DeptSettings, HeldCase, QueuePage, QueueRow, SealUse, Workload
 from app.cases import CaseView
 from app.catalog import DepartmentView
 from app.context import HallDesk
 from app.errors import HallDeskError, ValidationError
 from app.hall import HALL_TZ
+from app.live import QueueListener, supports_push
 from ui.errors import confirm, run_guarded, show_error
 from ui.models import (
     NOTICE_NAMES,
@@ -73,6 +76,8 @@ from ui.widgets import (
 from ui.worker import run_in_background
 
 POLL_MS = 10_000
+POLL_LIVE_MS = 60_000  # with push updates the poll is only a fallback (e.g. a lease that ran out)
+PUSH_DELAY_MS = 250  # a burst of notifications (a colleague's claim, decision, ...) makes one refresh
 PAGE_SIZE = 100
 RENEW_MAX_MS = 5 * 60_000  # renew at least every five minutes
 RENEW_MIN_MS = 30_000
@@ -128,7 +133,7 @@ class DecisionDialog(QDialog):
     decided = Signal(object)
     failed = Signal()
 
-    def __init__(self, hall: HallDesk, actor: Actor, claim: Claim, departments: list[DepartmentView],
+    def __init__(self, hall: HallDesk, actor: Actor, claim: HeldCase, departments: list[DepartmentView],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._hall = hall
@@ -236,8 +241,24 @@ class DecisionDialog(QDialog):
         return True
 
 
+class _QueueSignals(QObject):
+    """Carries the queue listener's callbacks (on its own thread) to the page's slots on the GUI thread.
+
+    Signals:
+        changed(str): a department's queue changed (the department code).
+        state(bool): the listener connected (True) or lost its connection (False).
+    """
+
+    changed = Signal(str)
+    state = Signal(bool)
+
+
 class BackOfficePage(Page):
     """The department queue and the reviewer's case in hand (我的在办).
+
+    While the page is on screen and the database is PostgreSQL, a ``QueueListener`` reports changes to the
+    department's queue and the page refreshes within a fraction of a second (实时更新; polled every 60 s as a
+    fallback); otherwise, or while the listener reconnects, the page polls every 10 s.
 
     Signals:
         claim_changed(): a case was claimed, decided or released (the chief representative's page refreshes).
@@ -249,12 +270,18 @@ class BackOfficePage(Page):
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
         self.dept = actor.dept_code or ""
-        self.claim: Claim | None = None
+        self.claim: HeldCase | None = None
         self.departments: list[DepartmentView] = []
         self.dialog: DecisionDialog | None = None
         self._generation = 0
         self._loading = False
         self._select: str | None = None
+        self.push = supports_push(hall.url)
+        self.listener: QueueListener | None = None
+        self.live = False
+        self.loads = 0  # queue loads started; a notification needs a load started after it
+        self._push_since: int | None = None
+        self._signals = _QueueSignals(self)
 
         self.search_edit = QLineEdit()
         self.search_edit.setPlaceholderText("办件编号、申请单位或事项名称")
@@ -262,8 +289,7 @@ class BackOfficePage(Page):
         self.claim_next_button = QPushButton("领取下一件(&N)")
         self.claim_next_button.setToolTip("领取本部门队列中最先到期的办件（Ctrl+N）")
         self.claim_button = QPushButton("领取所选(&C)")
-        self.refresh_button = QPushButton("刷新")
-        self.refresh_button.setToolTip("F5；队列每10秒自动刷新")
+        self.refresh_button = QPushButton("刷新")  # F5; its tooltip says how the queue refreshes itself
         top = QHBoxLayout()
         top.addWidget(buddy_label("查找(&F)", self.search_edit))
         top.addWidget(self.search_edit, 1)
@@ -276,12 +302,17 @@ class BackOfficePage(Page):
         self.view = table_view(self.model)
         fit_columns(self.view, stretch=2)
         self.count_label = hint_label()
+        self.mode_label = hint_label()
+        self.mode_label.setWordWrap(False)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.count_label, 1)
+        bottom.addWidget(self.mode_label)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(top)
         left_layout.addWidget(self.view, 1)
-        left_layout.addWidget(self.count_label)
+        left_layout.addLayout(bottom)
 
         self.mine = QGroupBox("我的在办")
         self.case_label = QLabel("未领取办件")
@@ -330,6 +361,12 @@ class BackOfficePage(Page):
         self.search_timer.setSingleShot(True)
         self.search_timer.setInterval(400)
         self.search_timer.timeout.connect(self.refresh)
+        self.push_timer = QTimer(self)
+        self.push_timer.setSingleShot(True)
+        self.push_timer.setInterval(PUSH_DELAY_MS)
+        self.push_timer.timeout.connect(self._push_refresh)
+        self._signals.changed.connect(self.queue_changed)
+        self._signals.state.connect(self._listener_state)
 
         self.search_edit.textChanged.connect(self.search_timer.start)
         self.search_edit.returnPressed.connect(self.refresh)
@@ -346,6 +383,7 @@ class BackOfficePage(Page):
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh, context=context)
         set_tab_order(self.search_edit, self.claim_next_button, self.claim_button, self.refresh_button, self.view,
                       self.details, self.opinion_edit, self.opinion_button, self.release_button, self.decide_button)
+        self._set_live(False)
         self._show_claim()
 
     # ---- loading
@@ -353,11 +391,90 @@ class BackOfficePage(Page):
         self._load(max(PAGE_SIZE, self.model.rowCount()))
 
     def poll(self) -> None:
-        """The 10-second refresh: only while the page is on screen and nothing else is loading."""
+        """The timed refresh (10 s; 60 s while live): only while on screen and nothing else is loading."""
         if self.isVisible() and not self._loading and self.dialog is None:
             self.refresh()
 
+    # ---- live updates (PostgreSQL): listen while the page is on screen
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._start_listener()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        # Also runs when the main window closes: no connection outlives the page on screen.
+        self._stop_listener()
+        super().hideEvent(event)
+
+    def _start_listener(self) -> None:
+        if not self.push or self.listener is not None:
+            return
+        signals = self._signals
+
+        # These run on the listener's thread: emit only (Qt queues the slot onto the GUI thread).
+        def changed(dept: str) -> None:
+            if shiboken6.isValid(signals):
+                signals.changed.emit(dept)
+
+        def state(connected: bool) -> None:
+            if shiboken6.isValid(signals):
+                signals.state.emit(connected)
+
+        self.listener = QueueListener(self._hall.url, changed, on_state=state)
+        self.listener.start()
+        self._set_live(False)  # says "connecting" until the listener reports
+
+    def _stop_listener(self) -> None:
+        listener, self.listener = self.listener, None
+        if listener is not None:
+            listener.stop()
+        self.push_timer.stop()
+        self._set_live(False)
+
+    def _listener_state(self, connected: bool) -> None:
+        if self.listener is None:
+            return  # a late report from a listener already stopped
+        self._set_live(connected)
+        if connected:
+            # Changes made while nobody listened (before the first connect, during an outage) came unheard.
+            self._push(self.loads)
+
+    def queue_changed(self, dept: str) -> None:
+        """A department's queue changed (GUI thread): refresh shortly if it is this page's department."""
+        if dept == self.dept and self.listener is not None:
+            self._push(self.loads)
+
+    def _push(self, since: int) -> None:
+        if self._push_since is None:
+            self._push_since = since
+        if not self.push_timer.isActive():
+            self.push_timer.start()
+
+    def _push_refresh(self) -> None:
+        since = self._push_since
+        if since is None:
+            return
+        if self.loads > since:
+            self._push_since = None  # a load started after the news already shows it
+        elif self.isVisible() and self.dialog is None:
+            self._push_since = None
+            self.refresh()
+        # else: pending until the decision dialog closes
+
+    def _set_live(self, live: bool) -> None:
+        self.live = live
+        self.poll_timer.setInterval(POLL_LIVE_MS if live else POLL_MS)
+        self.mode_label.setText("实时更新" if live else "每10秒刷新")
+        if live:
+            tip = "队列有变化时立即刷新（F5 手动刷新）"
+        elif self.push and self.listener is not None:
+            tip = "正在连接实时更新；连接前每10秒刷新（F5 手动刷新）"
+        else:
+            tip = "队列每10秒自动刷新（F5 手动刷新）"
+        self.mode_label.setToolTip(tip)
+        self.refresh_button.setToolTip(tip)
+
     def _load(self, limit: int) -> None:
+        self.loads += 1
         self._generation += 1
         self._loading = True
         generation, hall, actor, dept = self._generation, self._hall, self._actor, self.dept
@@ -441,7 +558,8 @@ class BackOfficePage(Page):
             return
         hall, actor, dept = self._hall, self._actor, self.dept
         self.claim_next_button.setEnabled(False)
-        run_in_background(lambda: backoffice.claim_next(hall.uow(), actor, dept), self._claimed,
+        # The claim is lean; the case for the panel is read right after it, still off the GUI thread.
+        run_in_background(lambda: backoffice.held(hall.uow(), backoffice.claim_next(hall.uow(), actor, dept)), self._claimed,
                           self._action_failed, owner=self)
 
     def claim_selected(self) -> None:
@@ -450,10 +568,10 @@ class BackOfficePage(Page):
             return
         hall, actor, case_no = self._hall, self._actor, row.case_no
         self.claim_button.setEnabled(False)
-        run_in_background(lambda: backoffice.claim(hall.uow(), actor, case_no), self._claimed,
+        run_in_background(lambda: backoffice.held(hall.uow(), backoffice.claim(hall.uow(), actor, case_no)), self._claimed,
                           self._action_failed, owner=self)
 
-    def _claimed(self, claim: Claim | None) -> None:
+    def _claimed(self, claim: HeldCase | None) -> None:
         if claim is None:
             self.status_message.emit("队列中没有待领取的办件")
             self._update_buttons()
@@ -468,7 +586,7 @@ class BackOfficePage(Page):
         show_error(self, exc)
         self.refresh()
 
-    def _set_claim(self, claim: Claim | None) -> None:
+    def _set_claim(self, claim: HeldCase | None) -> None:
         self.claim = claim
         self.renew_timer.stop()
         if claim is not None:
@@ -546,6 +664,8 @@ class BackOfficePage(Page):
 
     def _dialog_closed(self) -> None:
         self.dialog = None
+        if self._push_since is not None:
+            self.push_timer.start()  # news that arrived while the dialog was open
 
     def _decided(self, view: CaseView) -> None:
         self._set_claim(None)
@@ -787,7 +907,7 @@ class ChiefRepPage(Page):
         return open_dialog(dialog, self._dialog_closed)
 
     def _reassigned(self, claim: Claim) -> None:
-        self.status_message.emit(f"{claim.case.case_no} 已改派")
+        self.status_message.emit(f"{claim.case_no} 已改派")
         self.refresh()
 
     def _dialog_closed(self) -> None:
