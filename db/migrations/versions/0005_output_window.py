@@ -12,7 +12,6 @@ from alembic import op
 
 import db.types
 
-
 revision = "0005_output_window"
 down_revision = "0004_queue_notify"
 branch_labels = None
