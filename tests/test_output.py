@@ -349,3 +349,17 @@ def test_two_windows_handing_over_at_once_hand_over_once(hall: HallDesk) -> None
     assert len(results) == 2 and results.count("issued") == 1
     assert any("出件" in r for r in results if r != "issued")
     assert _count(hall, Handover) == 1
+
+
+def test_the_a4_signing_slip_is_kept_as_a_notice_with_the_collector_masked(hall: HallDesk) -> None:
+    from app.printing import desk
+    from tests.test_pdf import flat
+
+    case = _decided(hall)
+    clerk = log_in(hall, "clerk3")
+    done = output.issue(hall.uow(), clerk, slip=case.slip,
+                        collector=Collector("李娜", OTHER_ID, by_proxy=True, proxy_note="委托书已留存"))
+    text = flat(desk.notice_pdf(hall.uow(), clerk, case.case_no, "handover"))
+    assert "出件签收单" in text and done.notice_doc_no in text and "李*" in text
+    assert "窗口领取（委托代领）" in text and "准予许可" in text
+    assert OTHER_ID not in text and "李娜" not in text
