@@ -8,8 +8,8 @@ to a callback.
 Threading contract: the listener runs in a daemon thread of its own, and ``on_change`` and ``on_state``
 are called *on that thread*, one at a time.  They must be quick and must not touch GUI objects: a Qt page
 emits a signal from them and does the work in its slot (Qt queues the call to the GUI thread).  An
-exception raised by a callback is logged and the listener carries on.  Once ``stop()`` has returned no new
-callback starts (one already running finishes).
+exception raised by a callback is logged and the listener carries on.  After ``stop()`` the thread calls
+nothing new (at most the one call it had already begun); ``stop()`` returns True once the thread has ended.
 
 When the server goes away (restart, ``pg_terminate_backend``, a network cut noticed through TCP keepalives)
 the listener reconnects with backoff (0.5 s doubling to 30 s) and reports ``on_state(False)`` then
