@@ -98,6 +98,10 @@ def require_department(actor: Actor, dept_id: uuid.UUID, dept_name: str) -> None
 
 def login(uow: UnitOfWork, username: str, password: str) -> Actor:
     """Check a password; count failures, lock for 15 minutes after 5, and audit both outcomes."""
+    # A counter's local store (app.counter_store) checks and binds its counter before the first login.
+    prepare = getattr(uow, "prepare_login", None)
+    if prepare is not None:
+        prepare(username)
     with uow:
         user = uow.session.execute(select(User).where(User.username == username).with_for_update()).scalar_one_or_none()
         now = utcnow()

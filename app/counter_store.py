@@ -21,6 +21,7 @@ Public API (stable):
 ``store.sync() -> SyncStatus``   pull when due (every ``PULL_INTERVAL``), then push; never raises when offline
 ``store.status() -> SyncStatus``, ``store.pending() -> int``
 ``store.reconcile(day) -> Reconciliation``        raises ``DatabaseUnavailable`` when offline
+``store.reconnect(shared_url)``                   use another shared database address from now on
 ``store.resend_all() -> int``                      mark the whole outbox unsent (the next push re-sends it)
 ``store.close()``
 """
@@ -28,8 +29,8 @@ Public API (stable):
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -65,6 +66,10 @@ class LocalHall(HallDesk):
     """HallDesk on a counter's local store: audit rows go to chain ``counter:<n>``, intake fills the outbox."""
 
     counter: int | None = None
+    # Set by CounterStore: binds the store to the clerk's counter before a login (see CounterStore.prepare_login).
+    prepare_login: Callable[[str], None] | None = None
+    # The CounterStore this hall belongs to (the GUI's banner and background sync use it).
+    store: CounterStore | None = None
 
     def _chain(self) -> str:
         if self.counter is None:
@@ -72,7 +77,7 @@ class LocalHall(HallDesk):
         return counter_chain(self.counter)
 
     def uow(self) -> UnitOfWork:
-        return CounterUnitOfWork(self.session_factory, self._chain)
+        return CounterUnitOfWork(self.session_factory, self._chain, self.prepare_login)
 
 
 def _shared_engine(url: str) -> Engine:
@@ -122,6 +127,8 @@ class CounterStore:
         except DatabaseUrlError as exc:
             raise DatabaseUnavailable(str(exc)) from exc
         store = cls(local, shared, resolved)
+        local.prepare_login = store.prepare_login
+        local.store = store
         if pull:
             store.pull_now()
         return store
@@ -129,6 +136,14 @@ class CounterStore:
     @property
     def counter(self) -> int | None:
         return self.local.counter
+
+    def reconnect(self, shared_url: str) -> None:
+        """Point the store at another shared database address (e.g. the server moved); the next sync uses it."""
+        engine = _shared_engine(resolve_url(shared_url))
+        old, self.shared, self.shared_url = self.shared, engine, resolve_url(shared_url)
+        self.online = None
+        if old is not None:
+            old.dispose()
 
     # ---- sync ----------------------------------------------------------------------------------------------
 
@@ -201,28 +216,34 @@ class CounterStore:
         self.local.counter = number
         self.pull_now()
 
-    def login(self, username: str, password: str) -> Actor:
-        """Log in against the accounts cached at the last pull (argon2 hashes); works offline.
+    def prepare_login(self, username: str) -> None:
+        """Before a login on the local store: the first clerk binds the store to their counter (and, when the
+        shared database answers, the store takes the counter's audit chain and sequences so far).
 
-        The first clerk to log in binds the store to their counter.  Whoever logs in here works at this
-        counter: the case numbers, slip key and audit chain are this PC's.
+        Clerks of another counter are refused: the case numbers, slip key and audit chain are this counter's.
         """
         with self.local.session_factory() as s:
             user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
             any_user = user is not None or s.execute(select(User.id).limit(1)).first() is not None
             number = user.counter.number if user is not None and user.counter is not None else None
+            role = user.role if user is not None else None
         if not any_user:
             raise AuthenticationError(
                 "本机还没有账户资料：请在共享数据库可以连接时登录一次（自动下载目录和账户）"
             )
         if self.counter is None:
-            if user is None or number is None:
+            if number is None:
                 raise AuthenticationError("本机窗口库尚未绑定窗口：请先由本窗口的窗口人员登录一次")
             self.bind(number)
-        actor = login(self.local.uow(), username, password)
-        if actor.counter_number is not None and actor.counter_number != self.counter:
-            actor = replace(actor, counter_number=self.counter)
-        return actor
+        elif role == "clerk" and number is not None and number != self.counter:
+            raise AuthenticationError(
+                f"本机是{self.counter}号窗口，{username} 的账户属于{number}号窗口：请在本人的窗口登录，"
+                "或请管理员调整账户的窗口"
+            )
+
+    def login(self, username: str, password: str) -> Actor:
+        """Log in against the accounts cached at the last pull (argon2 hashes only); works offline."""
+        return login(self.local.uow(), username, password)
 
     def take_application(
         self, actor: Actor, req: intake.IntakeRequest, *, key_dir: Path | None = None, push: bool = True

@@ -29,10 +29,21 @@ def counter_chain(number: int) -> str:
 class CounterUnitOfWork(UnitOfWork):
     """A unit of work on a counter's local store: own audit chain, and intake use cases fill the outbox."""
 
-    def __init__(self, session_factory: sessionmaker[Session], chain: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        chain: Callable[[], str],
+        prepare_login: Callable[[str], None] | None = None,
+    ) -> None:
         super().__init__(session_factory)
         # Asked at each audit row, not at construction: a store is bound to its counter at the first login.
         self._chain = chain
+        self._prepare_login = prepare_login
+
+    def prepare_login(self, username: str) -> None:
+        """Called by ``app.auth.login`` before it starts: the store binds itself to the clerk's counter."""
+        if self._prepare_login is not None:
+            self._prepare_login(username)
 
     def audit(
         self, actor: str, action: str, entity: str, entity_id: str, payload: dict[str, Any] | None = None

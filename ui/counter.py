@@ -89,9 +89,11 @@ class CounterPage(Page):
     Signals:
         status_message(str): something the main window's status bar should show for a while.
         jobs_changed(): print jobs were created or sent (the print queue and its alarm refresh).
+        case_saved(): a case was taken or resubmitted (an offline counter pushes it at once).
     """
 
     jobs_changed = Signal()
+    case_saved = Signal()
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
@@ -732,6 +734,7 @@ class CounterPage(Page):
         self.result_note.setText("正在打印回执和通知书…　按 F2 接待下一位申请人")
         self.status_message.emit(f"{message}：{view.case_no}")
         self.next_button.setFocus()
+        self.case_saved.emit()
         self.send_documents(view.case_no)
         self.refresh_today()
 

@@ -27,6 +27,7 @@ from app import accounts
 from app import hall as hall_service
 from app.auth import Actor
 from app.context import HallDesk
+from app.counter_store import LocalHall
 from app.errors import HallDeskError
 from app.hall import CalendarStatus
 from ui.admin import CountersPage, HallSettingsPage, HolidaysPage, UsersPage
@@ -34,6 +35,7 @@ from ui.backoffice import BackOfficePage, ChiefRepPage
 from ui.catalog import CatalogPage
 from ui.counter import CounterPage
 from ui.errors import run_guarded, show_error
+from ui.offline import OfflineBanner, SyncWorker
 from ui.printqueue import PrintQueuePage, PrintWorker
 from ui.widgets import (
     ElidedLabel,
@@ -208,10 +210,23 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(8, 8, 8, 4)
         layout.addWidget(self.nav)
         layout.addWidget(self.stack, 1)
-        self.setCentralWidget(central)
+        # A counter working on its own store (python -m app --local): the 离线 banner over the workspace.
+        self.offline_banner = OfflineBanner()
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.offline_banner)
+        column.addWidget(central, 1)
+        self.setCentralWidget(body)
 
         self._build_menus()
         self._build_status_bar()
+        self.sync_worker: SyncWorker | None = None
+        if isinstance(hall, LocalHall) and hall.store is not None:
+            self.sync_worker = SyncWorker(hall.store, self)
+            self.sync_worker.status_changed.connect(self.offline_banner.show_status)
+            self.sync_worker.start()
         self.print_worker: PrintWorker | None = None
         if actor.role == "clerk" and actor.counter_number is not None:
             self._start_print_worker(actor.counter_number)
@@ -226,6 +241,7 @@ class MainWindow(QMainWindow):
         if key == "counter":
             counter = CounterPage(hall, actor)
             counter.jobs_changed.connect(self._jobs_changed)
+            counter.case_saved.connect(self._case_saved)
             return counter
         if key == "printqueue":
             jobs = PrintQueuePage(hall, actor)
@@ -363,7 +379,14 @@ class MainWindow(QMainWindow):
         # No more printing passes once the window is gone (a closed window may outlive its database).
         if self.print_worker is not None:
             self.print_worker.stop()
+        if self.sync_worker is not None:
+            self.sync_worker.stop()
         super().closeEvent(event)
+
+    def _case_saved(self) -> None:
+        """A case was written at this counter: push it now rather than at the next sync round."""
+        if self.sync_worker is not None:
+            self.sync_worker.sync_soon()
 
     # ---- calendar warning (admins)
     def refresh_calendar_status(self) -> None:

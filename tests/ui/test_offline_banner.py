@@ -1,0 +1,105 @@
+"""The 离线 banner of a counter working on its own store, and the background sync behind it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
+
+from app.context import HallDesk
+from app.counter_store import CounterStore
+from app.demo import DEMO_PASSWORD
+from app.sync import SyncStatus
+from db.models import Case
+from tests.intake_support import item_with_tolerable, request
+from tests.test_sync import closed_port_url
+from tests.ui.helpers import settle
+from ui.main import create_main_window
+from ui.offline import OfflineBanner
+
+
+def shared_cases(hall: HallDesk) -> int:
+    with hall.uow() as uow:
+        return int(uow.session.execute(select(func.count()).select_from(Case)).scalar_one())
+
+
+def test_banner_while_offline_and_gone_after_sync(hall: HallDesk, tmp_path: Path, qtbot: QtBot) -> None:
+    path = tmp_path / "counter1.sqlite3"
+    CounterStore.open(hall.url, path).close()  # cached catalog and accounts from an earlier day online
+    store = CounterStore.open(closed_port_url(), path)
+    try:
+        clerk = store.login("clerk1", DEMO_PASSWORD)
+        for _ in range(2):
+            _view, synced = store.take_application(clerk, request(item_with_tolerable(hall)))
+            assert not synced
+        window = create_main_window(store.local, clerk, calendar_notice=False)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        settle()
+        assert window.sync_worker is not None
+        banner = window.offline_banner
+        assert banner.isVisible() and banner.offline
+        assert "离线：共享数据库无法连接，已在本机保存 2 件待同步" in banner.text()
+        assert "c0392b" in banner.styleSheet()  # red while offline
+        assert shared_cases(hall) == 0
+
+        # The shared database is back: the next round pushes both cases and the banner goes away.
+        store.reconnect(hall.url)
+        window.sync_worker.sync_soon()
+        settle()
+        assert not banner.isVisible()
+        assert shared_cases(hall) == 2
+        assert store.status().pending == 0
+        window.close()
+        settle()
+    finally:
+        store.close()
+
+
+def test_a_case_taken_online_is_pushed_at_once(hall: HallDesk, tmp_path: Path, qtbot: QtBot) -> None:
+    store = CounterStore.open(hall.url, tmp_path / "counter1.sqlite3")
+    try:
+        clerk = store.login("clerk1", DEMO_PASSWORD)
+        window = create_main_window(store.local, clerk, calendar_notice=False)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        settle()
+        assert not window.offline_banner.isVisible()
+        assert window.sync_worker is not None
+        window.sync_worker.stop()  # from here on, only the case itself may trigger a push
+        store.take_application(clerk, request(item_with_tolerable(hall)), push=False)
+        page = window.page("counter")
+        page.case_saved.emit()  # what the counter page says after every intake
+        settle()
+        assert shared_cases(hall) == 1 and not window.offline_banner.isVisible()
+        window.close()
+        settle()
+    finally:
+        store.close()
+
+
+def test_amber_while_uploading(qtbot: QtBot) -> None:
+    banner = OfflineBanner()
+    qtbot.addWidget(banner)
+    status = SyncStatus(
+        pending=3,
+        counter=1,
+        last_success=datetime.now(UTC),
+        last_pull=None,
+        last_error="",
+        last_error_at=None,
+        oldest_pending_at=None,
+    )
+    banner.show_status(status, True)
+    assert not banner.isHidden()
+    assert banner.text() == "正在同步：还有 3 件待上传到共享数据库" and not banner.offline
+    assert "f5b041" in banner.styleSheet()
+    banner.show_status(SyncStatus(0, 1, datetime.now(UTC), None, "", None, None), True)
+    assert banner.text() == "" and banner.isHidden()
+    banner.show_status(SyncStatus(0, 1, None, None, "connection refused", None, None), False)
+    assert banner.offline and "0 件待同步" in banner.text() and "从未同步" in banner.text()
+    assert banner.toolTip() == "connection refused"
