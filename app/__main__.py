@@ -15,6 +15,11 @@ def main(argv: list[str] | None = None) -> int:
     args, _ = build_parser().parse_known_args(argv)
     if getattr(args, "command", None):
         return run(argv)
+    if getattr(args, "local", None) is not None:
+        # A counter PC: work on its own store, sync with the shared database (--db) in the background.
+        from ui.offline import run_counter_gui
+
+        return int(run_counter_gui(shared_url=args.db, local_path=args.local or None, username=args.user))
     from ui.main import run_gui
 
     return int(run_gui(db_url=args.db, username=args.user))
