@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from db.engine import make_engine
-from tests.support.clusters import CLUSTER_TYPES, Cluster, port_open
+from tests.support.clusters import CLUSTER_TYPES, Cluster, StopMode, port_open
 
 _names = itertools.count()
 
@@ -39,7 +39,7 @@ def _refused(url: str) -> OperationalError:
 
 
 @pytest.mark.parametrize("mode", ["immediate", "fast"])
-def test_stop_refuses_connections_and_start_keeps_the_data(shared_cluster: Cluster, mode: str) -> None:
+def test_stop_refuses_connections_and_start_keeps_the_data(shared_cluster: Cluster, mode: StopMode) -> None:
     cluster = shared_cluster
     assert cluster.port not in (5432, 3306), "never the machine's shared servers"
     url = cluster.create_database(_db_name())

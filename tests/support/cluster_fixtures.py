@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import NoReturn
 
 import pytest
 
@@ -37,11 +38,9 @@ class _Clusters:
             pytest.skip(f"{kind} not in HALLDESK_TEST_ENGINES")
         if kind in self.failures:
             self._unavailable(kind, self.failures[kind])
-        cluster = self.clusters.get(kind)
         try:
-            if cluster is None:
-                cluster = CLUSTER_TYPES[kind]()
-                self.clusters[kind] = cluster
+            cluster = self.clusters.get(kind) or CLUSTER_TYPES[kind]()
+            self.clusters[kind] = cluster
             cluster.start()
         except (ClusterError, OSError) as exc:
             self.failures[kind] = str(exc)
@@ -49,7 +48,7 @@ class _Clusters:
         return cluster
 
     @staticmethod
-    def _unavailable(kind: str, reason: str) -> None:
+    def _unavailable(kind: str, reason: str) -> NoReturn:
         message = f"throw-away {kind} server could not be started: {reason}"
         if _IN_CI:
             pytest.fail(message)
