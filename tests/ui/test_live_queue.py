@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from app import backoffice, catalog, intake
+from app.cases import get_case
 from app.context import HallDesk
 from tests.conftest import ENGINES, log_in
 from tests.intake_support import all_received, request
@@ -114,7 +115,7 @@ def test_news_waits_while_the_decision_dialog_is_open(hall: HallDesk, qtbot: QtB
     page = _live_page(hall, qtbot)
     page.claim_next_button.click()
     settle()
-    assert page.claim is not None and page.claim.case.case_no == first
+    assert page.claim is not None and get_case(hall.uow(), first).status == "in_review"
     qtbot.waitUntil(lambda: not page.push_timer.isActive(), timeout=WAIT_MS)  # our own claim's echo
     settle()
     dialog = page.open_decision()
