@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QRadioButton,
     QSpinBox,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -58,6 +59,7 @@ from ui.models import (
     due_text,
     local_time,
 )
+from ui.supervision import RectificationPanel
 from ui.widgets import (
     Page,
     buddy_label,
@@ -721,7 +723,8 @@ class ReassignDialog(QDialog):
 
 
 class ChiefRepPage(Page):
-    """首席代表: the week's workload, the seal register, claimed cases (授权用章/改派/释放), department settings."""
+    """首席代表: the week's workload, the seal register, claimed cases (授权用章/改派/释放), department settings;
+    and the 差评整改 tab (the department's rectifications: 登记回访, 整改办结, the rating summary)."""
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
@@ -768,6 +771,8 @@ class ChiefRepPage(Page):
         self.lease_spin.setSuffix(" 分钟")
         self.paused_list = QListWidget()
         self.paused_list.setMaximumHeight(110)
+        self.issue_early_check = QCheckBox("容缺材料补齐前可先发证(&G)")
+        self.issue_early_check.setToolTip("勾选后，统一出件窗口可在容缺材料补交前发放证照；默认补齐后才发放")
         self.save_button = QPushButton("保存设置(&S)")
         self.settings_error = error_label()
         settings_box = QGroupBox("部门设置")
@@ -775,10 +780,12 @@ class ChiefRepPage(Page):
         form.addRow(buddy_label("审批环节时限(&D)", self.review_days_spin), self.review_days_spin)
         form.addRow(buddy_label("领取保留时间(&L)", self.lease_spin), self.lease_spin)
         form.addRow(buddy_label("暂停接件(&P)", self.paused_list), self.paused_list)
+        form.addRow("", self.issue_early_check)
         form.addRow(self.settings_error)
         form.addRow("", self.save_button)
 
-        grid = QGridLayout(self)
+        desk = QWidget()
+        grid = QGridLayout(desk)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.addWidget(cases_box, 0, 0)
         grid.addWidget(workload_box, 0, 1)
@@ -786,6 +793,14 @@ class ChiefRepPage(Page):
         grid.addWidget(settings_box, 1, 1)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
+        self.rectifications = RectificationPanel(hall, actor)
+        self.rectifications.status_message.connect(self.status_message)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(desk, "部门工作")
+        self.tabs.addTab(self.rectifications, "差评整改")
+        page_layout = QVBoxLayout(self)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        page_layout.addWidget(self.tabs)
 
         self.authorise_button.clicked.connect(self.authorise_seal)
         self.reassign_button.clicked.connect(self.reassign)
@@ -796,7 +811,7 @@ class ChiefRepPage(Page):
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         set_tab_order(self.cases_view, self.authorise_button, self.reassign_button, self.release_button,
                       self.refresh_button, self.workload_view, self.seal_view, self.review_days_spin,
-                      self.lease_spin, self.paused_list, self.save_button)
+                      self.lease_spin, self.paused_list, self.issue_early_check, self.save_button)
         self._update_buttons()
 
     # ---- loading
@@ -812,6 +827,7 @@ class ChiefRepPage(Page):
 
         run_in_background(load, lambda result: self._loaded_data(generation, select, *result), owner=self)
         self.load()
+        self.rectifications.refresh()
 
     def _loaded_data(self, generation: int, select: str | None, page: QueuePage, work: list[Workload],
                      seals: list[SealUse]) -> None:
@@ -834,6 +850,7 @@ class ChiefRepPage(Page):
         self.settings = settings
         self.review_days_spin.setValue(settings.review_days)
         self.lease_spin.setValue(settings.lease_minutes)
+        self.issue_early_check.setChecked(settings.issue_before_supplement)
         self._fill_paused()
 
     def _fill_paused(self) -> None:
@@ -853,7 +870,7 @@ class ChiefRepPage(Page):
 
     def save(self) -> bool:
         settings = DeptSettings(review_days=self.review_days_spin.value(), lease_minutes=self.lease_spin.value(),
-                                paused=self.paused())
+                                paused=self.paused(), issue_before_supplement=self.issue_early_check.isChecked())
         hall, actor, dept = self._hall, self._actor, self.dept
         try:
             saved = backoffice.save_dept_settings(hall.uow(), actor, dept, settings)

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from app import cases, catalog, intake, search
 from app import hall as hall_service
 from app.auth import Actor
-from app.cases import CaseView
+from app.cases import MATERIAL_STATES, CaseView
 from app.catalog import Assessment, Item
 from app.context import HallDesk
 from app.errors import ValidationError
@@ -47,6 +47,7 @@ from app.search import ItemHit
 from app.validators import check_id_number, check_mobile, check_uscc
 from app.workdays import DueDate, WorkCalendar
 from ui.counter_parts import CaseSummary, MaterialChecklist, RefusalDialog, ResubmitDialog
+from ui.display import DisplayController
 from ui.errors import confirm, show_error
 from ui.models import NOTICE_NAMES, CaseTableModel, ItemHitListModel, days
 from ui.preview import ReprintReasonDialog, notice_preview
@@ -113,6 +114,7 @@ class CounterPage(Page):
         self.dialog: QDialog | None = None
         self._clock = QElapsedTimer()
         self._waited_ms: int | None = None
+        self.display: DisplayController | None = None  # the customer display (评价器), told what happens
 
         # ---- top bar
         number = actor.counter_number
@@ -307,6 +309,7 @@ class CounterPage(Page):
         self.id_edit.editingFinished.connect(self._normalise_id)
         self.phone_edit.returnPressed.connect(self.checklist.focus_material)
         self.checklist.changed.connect(self._update_outcomes)
+        self.checklist.changed.connect(self._materials_to_display)
         self.accept_button.clicked.connect(self.accept_application)
         self.correction_button.clicked.connect(self.request_correction)
         self.refuse_button.clicked.connect(self.refuse)
@@ -441,6 +444,8 @@ class CounterPage(Page):
         self.right_stack.setCurrentIndex(0)
         self.left_panel.setEnabled(True)
         self._update_outcomes()
+        if self.display is not None:
+            self.display.idle()
 
     # ---- item search -------------------------------------------------------------------------------
     def _filter_items(self) -> None:
@@ -482,6 +487,14 @@ class CounterPage(Page):
         self.checklist.set_item(item, self._assessments, self._promised)
         self._update_outcomes()
         self.uscc_edit.setFocus()
+        if self.display is not None:
+            self.display.serve(item.name)
+            self._materials_to_display()
+
+    def _materials_to_display(self) -> None:
+        if self.display is not None and self._item is not None and self._case is None:
+            self.display.show_materials([(r.material.name, MATERIAL_STATES[r.state])
+                                         for r in self.checklist.model.rows()])
 
     def selected_item(self) -> Item | None:
         return self._item
@@ -737,6 +750,8 @@ class CounterPage(Page):
         self.case_saved.emit()
         self.send_documents(view.case_no)
         self.refresh_today()
+        if self.display is not None:
+            self.display.intake_done(view.case_no, view.item_name)
 
     def current_case(self) -> CaseView | None:
         return self._case

@@ -7,7 +7,7 @@ from pathlib import PurePath
 from urllib.parse import urlsplit
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -34,9 +34,18 @@ from ui.admin import CountersPage, HallSettingsPage, HolidaysPage, UsersPage
 from ui.backoffice import BackOfficePage, ChiefRepPage
 from ui.catalog import CatalogPage
 from ui.counter import CounterPage
+from ui.display import (
+    DisplayController,
+    DisplaySettingsDialog,
+    DisplayWindow,
+    display_enabled,
+    display_screen,
+)
 from ui.errors import run_guarded, show_error
 from ui.offline import OfflineBanner, SyncWorker
+from ui.output import OutputPage
 from ui.printqueue import PrintQueuePage, PrintWorker
+from ui.supervision import SupervisionPage
 from ui.widgets import (
     ElidedLabel,
     PasswordFields,
@@ -60,10 +69,15 @@ PAGE_TITLES: dict[str, str] = {
     "holidays": "节假日",
     "backoffice": "后台审批",
     "chiefrep": "首席代表",
+    "output": "统一出件",
+    "supervision": "督查",
 }
 ADMIN_PAGES = ("catalog", "users", "counters", "hall", "holidays")
 # A clerk starts at the counter workspace and consults the guides there too.
-CLERK_PAGES = ("counter", "catalog", "printqueue")
+CLERK_PAGES = ("counter", "output", "catalog", "printqueue")
+# At an output counter (kind "output", 出件) the clerk starts at 统一出件.
+OUTPUT_CLERK_PAGES = ("output", "counter", "catalog", "printqueue")
+SUPERVISOR_PAGES = ("supervision", "catalog")
 # Chief representatives edit their department's guides; the others read them.
 OTHER_PAGES = ("catalog",)
 # The back office starts at its department queue.
@@ -74,10 +88,14 @@ _DB_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MySQL/Mar
 
 
 AnyPage = (CounterPage | PrintQueuePage | CatalogPage | UsersPage | CountersPage | HallSettingsPage | HolidaysPage
-           | BackOfficePage | ChiefRepPage)
+           | BackOfficePage | ChiefRepPage | OutputPage | SupervisionPage)
 
 
-def pages_for(role: str) -> tuple[str, ...]:
+def pages_for(role: str, counter_kind: str | None = None) -> tuple[str, ...]:
+    if role == "clerk" and counter_kind == "output":
+        return OUTPUT_CLERK_PAGES
+    if role == "supervisor":
+        return SUPERVISOR_PAGES
     if role == "admin":
         return ADMIN_PAGES
     if role == "reviewer":
@@ -168,9 +186,10 @@ class ChangePasswordDialog(QDialog):
 class MainWindow(QMainWindow):
     """Navigation on the left, the chosen page on the right, who/where in the status bar.
 
-    An admin gets 事项目录, 用户管理, 窗口管理, 大厅设置 and 节假日; a clerk 综合受理 (first), 事项目录 and
-    打印队列; a reviewer 后台审批 and 事项目录; a chief representative 后台审批, 首席代表 and 事项目录 (editable for
-    the own department); every other role 事项目录.  Pages load
+    An admin gets 事项目录, 用户管理, 窗口管理, 大厅设置 and 节假日; a clerk 综合受理 (first), 统一出件, 事项目录
+    and 打印队列 (统一出件 first at an output counter), and a customer display (评价器) if this PC has one
+    (设置 → 客户评价器); a reviewer 后台审批 and 事项目录; a chief representative 后台审批, 首席代表 and 事项目录
+    (editable for the own department); a supervisor 督查 and 事项目录; every other role 事项目录.  Pages load
     when first shown.  At a clerk's counter a ``PrintWorker`` sends due print jobs in the background, and
     the status bar shows a red 打印机异常 while a job waits with a printer error.
 
@@ -189,6 +208,9 @@ class MainWindow(QMainWindow):
         self.calendar_notice_box: QMessageBox | None = None
         self.calendar_status: CalendarStatus | None = None
         self.dialog: QDialog | None = None
+        # What the clerk's pages report to the customer display (评价器), if this PC has one.
+        self.display = DisplayController(self)
+        self.display_window: DisplayWindow | None = None
         self.setWindowTitle(f"HallDesk 一窗通 — {actor.full_name}（{actor.role_name}）")
         self.setMinimumSize(1000, 600)
         self.resize(1280, 720)
@@ -198,7 +220,7 @@ class MainWindow(QMainWindow):
         self.nav.setFixedWidth(128)
         self.stack = QStackedWidget()
         self.pages: dict[str, AnyPage] = {}
-        for key in pages_for(actor.role):
+        for key in pages_for(actor.role, self._counter_kind()):
             page = self._make_page(key)
             self.pages[key] = page
             self.nav.addItem(PAGE_TITLES[key])
@@ -230,6 +252,8 @@ class MainWindow(QMainWindow):
         self.print_worker: PrintWorker | None = None
         if actor.role == "clerk" and actor.counter_number is not None:
             self._start_print_worker(actor.counter_number)
+            if display_enabled():
+                self.open_display()
         self.nav.currentRowChanged.connect(self._nav_changed)
         self.nav.setCurrentRow(0)
         if actor.role == "admin":
@@ -242,7 +266,15 @@ class MainWindow(QMainWindow):
             counter = CounterPage(hall, actor)
             counter.jobs_changed.connect(self._jobs_changed)
             counter.case_saved.connect(self._case_saved)
+            counter.display = self.display
             return counter
+        if key == "output":
+            out = OutputPage(hall, actor)
+            out.jobs_changed.connect(self._jobs_changed)
+            out.display = self.display
+            return out
+        if key == "supervision":
+            return SupervisionPage(hall, actor)
         if key == "printqueue":
             jobs = PrintQueuePage(hall, actor)
             jobs.jobs_changed.connect(self._jobs_changed)
@@ -278,6 +310,11 @@ class MainWindow(QMainWindow):
         account.addSeparator()
         account.addAction(self.logout_action)
         account.addAction(self.quit_action)
+        if self.actor.role == "clerk":
+            settings = bar.addMenu("设置(&S)")
+            self.display_action = QAction("客户评价器(&D)…", self)
+            self.display_action.triggered.connect(self.open_display_settings)
+            settings.addAction(self.display_action)
         if len(self.pages) > 1:
             view = bar.addMenu("页面(&G)")
             for number, key in enumerate(self.pages, start=1):
@@ -381,7 +418,48 @@ class MainWindow(QMainWindow):
             self.print_worker.stop()
         if self.sync_worker is not None:
             self.sync_worker.stop()
+        self.close_display()
         super().closeEvent(event)
+
+    # ---- customer display (clerks)
+    def _counter_kind(self) -> str | None:
+        """The kind of the clerk's counter (出件 counters start at 统一出件); None when unknown."""
+        number = self.actor.counter_number
+        if self.actor.role != "clerk" or number is None:
+            return None
+        try:
+            # One small read at login: the page order depends on it, before anything is shown.
+            counters = accounts.list_counters(self.hall.uow())
+        except HallDeskError:
+            return None  # database unreachable: the comprehensive order
+        return next((c.kind for c in counters if c.number == number), None)
+
+    def open_display(self) -> DisplayWindow:
+        """The customer display on the screen chosen in this PC's settings (opened once, moved after)."""
+        if self.display_window is None:
+            self.display_window = DisplayWindow(self.hall, self.actor, self.display)
+        self.display_window.present(display_screen())
+        return self.display_window
+
+    def close_display(self) -> None:
+        window, self.display_window = self.display_window, None
+        if window is not None:
+            window.close()
+            window.deleteLater()
+
+    def open_display_settings(self) -> DisplaySettingsDialog:
+        dialog = DisplaySettingsDialog(QSettings(), self)
+        dialog.saved.connect(self._display_settings_saved)
+        self.dialog = dialog
+        return open_dialog(dialog, self._dialog_closed)
+
+    def _display_settings_saved(self) -> None:
+        if display_enabled():
+            self.open_display()
+            self.show_message("评价器已打开")
+        else:
+            self.close_display()
+            self.show_message("评价器已关闭")
 
     def _case_saved(self) -> None:
         """A case was written at this counter: push it now rather than at the next sync round."""

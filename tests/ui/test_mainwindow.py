@@ -63,8 +63,8 @@ def test_admin_gets_five_pages(hall: HallDesk, admin: Actor, qtbot: QtBot, messa
 def test_clerk_starts_at_the_counter(hall: HallDesk, qtbot: QtBot) -> None:
     clerk = log_in(hall, "clerk1")
     window = open_window(hall, clerk, qtbot)
-    assert window.page_titles() == ["综合受理", "事项目录", "打印队列"]
-    assert window.page_keys() == ["counter", "catalog", "printqueue"] and window.stack.count() == 3
+    assert window.page_titles() == ["综合受理", "统一出件", "事项目录", "打印队列"]
+    assert window.page_keys() == ["counter", "output", "catalog", "printqueue"] and window.stack.count() == 4
     assert window.current_page_key() == "counter" and window.nav.isVisible()
     assert isinstance(window.page("counter"), CounterPage) and window.page("counter").is_loaded()
     assert status_texts(window)[:2] == ["综合窗口一", "综合窗口人员"]
@@ -86,7 +86,7 @@ def test_admin_and_back_office_get_no_counter(hall: HallDesk, admin: Actor, qtbo
     assert window.page_keys() == ["backoffice", "catalog"] and window.current_page_key() == "backoffice"
     assert window.print_worker is None
     window = open_window(hall, log_in(hall, "supervisor"), qtbot)
-    assert window.page_keys() == ["catalog"] and not window.nav.isVisible()  # one page needs no navigation
+    assert window.page_keys() == ["supervision", "catalog"] and window.current_page_key() == "supervision"
 
 
 def test_chief_rep_sees_department_in_status_bar(hall: HallDesk, qtbot: QtBot) -> None:
@@ -147,7 +147,7 @@ def test_login_logout_cycle(hall: HallDesk, qtbot: QtBot) -> None:
     assert window is not None
     qtbot.addWidget(window)
     assert window.isVisible() and not session.login_window.isVisible()
-    assert window.actor.role == "supervisor" and window.page_titles() == ["事项目录"]
+    assert window.actor.role == "supervisor" and window.page_titles() == ["督查", "事项目录"]
     settle()
 
     window.logout_action.trigger()

@@ -1,0 +1,814 @@
+"""统一出件: the output window — scan the applicant's slip (or type case number + pickup code), check who
+collects, hand over, print the 出件签收单.
+
+The scan field has the focus: a keyboard-wedge scanner types the slip (``HD1:…``) and Enter.  The case is
+shown with its result, what stands in the way (red) and the 容缺 materials still outstanding (登记补交 each).
+The collector is the agent on record, another person with a 委托书 (ID checked as typed), or an EMS mailing.
+出件 (Ctrl+Enter) calls ``output.issue``; the 签收单 goes to the counter's receipt printer right away, as the
+counter window sends its receipts.  A forged or altered slip is refused loudly: a critical message, the scan
+field red and cleared for the next scan.  待出件 and 今日已出件 list the window's work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QRadioButton,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import hall as hall_service
+from app import output
+from app.auth import Actor
+from app.cases import CaseView
+from app.context import HallDesk
+from app.errors import Conflict, ValidationError
+from app.output import Collector, Issued, Mailing, Pickup
+from app.printing.queue import JobView
+from app.slips import SlipError
+from app.validators import check_id_number, check_mobile, mask_id_number, mask_name
+from ui.display import DisplayController
+from ui.errors import show_error, warn
+from ui.models import Index, RowTableModel, local_time
+from ui.printqueue import printer_trouble, send_pending
+from ui.widgets import (
+    CheckedField,
+    Page,
+    buddy_label,
+    current_row,
+    error_label,
+    fit_columns,
+    hint_label,
+    restore_current,
+    set_error,
+    set_tab_order,
+    table_view,
+    tint,
+)
+from ui.worker import run_in_background
+
+SLIP_PREFIX = "HD1:"
+_SCAN_NORMAL = ""
+_SCAN_REJECTED = "QLineEdit { background: #fdecea; border: 2px solid #c0392b; }"
+_DENIED_BRUSH = QBrush(QColor("#c0392b"))
+
+
+def _check_name(text: str) -> str:
+    if not text.strip():
+        raise ValidationError("collector.name", "请填写领取人姓名")
+    return text.strip()
+
+
+def _check_recipient(text: str) -> str:
+    if not text.strip():
+        raise ValidationError("mail.recipient", "请填写收件人")
+    return text.strip()
+
+
+class OutputCaseTableModel(RowTableModel[CaseView]):
+    """待出件 (decided, waiting) or 今日已出件 (handed over today): the output window's lists."""
+
+    headers = ("办件编号", "时间", "事项", "部门", "企业 / 申请人", "经办人", "结果")
+    centered = frozenset({1})
+
+    def __init__(self, *, issued: bool = False, parent: Any = None) -> None:
+        super().__init__((), parent)
+        self.issued = issued  # the time column: handed over (今日已出件) or decided (待出件)
+
+    def row_of(self, case_no: str | None) -> int:
+        return next((i for i, c in enumerate(self._rows) if c.case_no == case_no), -1)
+
+    def display(self, row: CaseView, column: int) -> str:
+        match column:
+            case 0:
+                return row.case_no
+            case 1:
+                at = row.finished_at or row.accepted_at or row.received_at
+                return local_time(at, with_date=not self.issued)
+            case 2:
+                return row.item_name
+            case 3:
+                return row.dept_name
+            case 4:
+                return row.enterprise_name or "（个人）"
+            case 5:
+                return mask_name(row.agent_name)
+            case _:
+                return row.status_name
+
+    def tooltip(self, row: CaseView, column: int) -> str | None:
+        return f"{row.item} {row.item_name}" if column == 2 else None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        # 不予许可 in red: the applicant receives a decision, not a certificate.
+        if role == Qt.ItemDataRole.ForegroundRole and index.isValid() and index.column() == 6:
+            row = self.row_at(index.row())
+            return _DENIED_BRUSH if row is not None and row.status == "denied" else None
+        return super().data(index, role)
+
+
+class OutputPage(Page):
+    """The 统一出件 workspace of an output counter (or any clerk's counter).
+
+    Signals:
+        status_message(str): something the main window's status bar should show for a while.
+        jobs_changed(): a 签收单 print job was created or sent (the print queue and its alarm refresh).
+        issued(object): the ``Issued`` of a hand-over.
+    """
+
+    jobs_changed = Signal()
+    issued = Signal(object)
+
+    def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(hall, actor, parent)
+        self.display: DisplayController | None = None
+        self._busy = False
+        self._pickup: Pickup | None = None
+        self._credential: dict[str, str] = {}
+        self._done: Issued | None = None
+        self._done_note = ""
+        self._list_generation = 0
+        self._rejected = False
+
+        number = actor.counter_number
+        title = QLabel(f"统一出件 — {number}号窗口" if number is not None else "统一出件")
+        title.setObjectName("pageTitle")
+
+        # ---- finding the case
+        self.scan_edit = QLineEdit()
+        self.scan_edit.setPlaceholderText("扫描取件凭条上的二维码（扫码枪录入后自动查找）")
+        self.scan_edit.setClearButtonEnabled(True)
+        self.case_no_edit = QLineEdit()
+        self.case_no_edit.setPlaceholderText("办件编号")
+        self.case_no_edit.setMaxLength(40)
+        self.code_edit = QLineEdit()
+        self.code_edit.setPlaceholderText("6位取件码")
+        self.code_edit.setMaxLength(6)
+        self.find_button = QPushButton("查找(&F)")
+        self.clear_button = QPushButton("下一位(&X)")
+        self.clear_button.setToolTip("清空当前办件，等待扫描下一张凭条（Esc）")
+        find_box = QGroupBox("取件凭证")
+        find_form = QFormLayout(find_box)
+        find_form.addRow(buddy_label("扫描凭条(&S)", self.scan_edit), self.scan_edit)
+        code_row = QHBoxLayout()
+        code_row.addWidget(self.case_no_edit, 2)
+        code_row.addWidget(buddy_label("取件码(&P)", self.code_edit))
+        code_row.addWidget(self.code_edit, 1)
+        code_row.addWidget(self.find_button)
+        code_row.addWidget(self.clear_button)
+        find_form.addRow(buddy_label("办件编号(&N)", self.case_no_edit), code_row)
+
+        # ---- the case
+        self.case_label = QLabel("请扫描取件凭条，或输入办件编号和取件码")
+        self.case_label.setObjectName("detailTitle")
+        self.case_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.case_info = QLabel()
+        self.case_info.setWordWrap(True)
+        self.case_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.blockers_label = QLabel()
+        self.blockers_label.setObjectName("errorLabel")
+        self.blockers_label.setWordWrap(True)
+        tint(self.blockers_label, "#c0392b")
+        self.blockers_label.hide()
+        self.supplements_box = QGroupBox("待补交的容缺材料")
+        self.supplements_layout = QVBoxLayout(self.supplements_box)
+        self.supplements_box.hide()
+        self.supplement_buttons: dict[str, QPushButton] = {}
+        case_box = QGroupBox("办件")
+        case_layout = QVBoxLayout(case_box)
+        case_layout.addWidget(self.case_label)
+        case_layout.addWidget(self.case_info)
+        case_layout.addWidget(self.blockers_label)
+        case_layout.addWidget(self.supplements_box)
+        case_layout.addStretch(1)
+
+        # ---- the collector
+        self.agent_radio = QRadioButton("经办人本人(&1)")
+        self.proxy_radio = QRadioButton("他人代领(&2)")
+        self.mail_radio = QRadioButton("EMS邮寄(&3)")
+        self.method_group = QButtonGroup(self)
+        for i, radio in enumerate((self.agent_radio, self.proxy_radio, self.mail_radio)):
+            self.method_group.addButton(radio, i)
+        self.agent_radio.setChecked(True)
+        methods = QHBoxLayout()
+        for radio in (self.agent_radio, self.proxy_radio, self.mail_radio):
+            methods.addWidget(radio)
+        methods.addStretch(1)
+        self.agent_info = QLabel()
+        self.agent_info.setWordWrap(True)
+        agent_page = QWidget()
+        agent_layout = QVBoxLayout(agent_page)
+        agent_layout.setContentsMargins(0, 0, 0, 0)
+        agent_layout.addWidget(self.agent_info)
+        agent_layout.addStretch(1)
+
+        self.proxy_name_field = CheckedField(_check_name, placeholder="领取人姓名", ok_text="")
+        self.proxy_name_edit = self.proxy_name_field.edit
+        self.proxy_name_edit.setMaxLength(64)
+        self.proxy_id_field = CheckedField(
+            check_id_number, 18, placeholder="18位身份证号码（可读卡录入）", ok_text="✓ 身份证号码有效"
+        )
+        self.proxy_id_edit = self.proxy_id_field.edit
+        self.proxy_id_edit.setMaxLength(24)
+        self.attorney_check = QCheckBox("已核验委托书（原件留存）(&W)")
+        self.proxy_note_edit = QLineEdit()
+        self.proxy_note_edit.setMaxLength(200)
+        self.proxy_note_edit.setPlaceholderText("备注，如委托书编号")
+        proxy_page = QWidget()
+        proxy_form = QFormLayout(proxy_page)
+        proxy_form.setContentsMargins(0, 0, 0, 0)
+        proxy_form.addRow(buddy_label("领取人姓名", self.proxy_name_edit), self.proxy_name_field)
+        proxy_form.addRow(buddy_label("身份证号", self.proxy_id_edit), self.proxy_id_field)
+        proxy_form.addRow("", self.attorney_check)
+        proxy_form.addRow(buddy_label("备注", self.proxy_note_edit), self.proxy_note_edit)
+
+        self.recipient_field = CheckedField(_check_recipient, placeholder="收件人", ok_text="")
+        self.recipient_edit = self.recipient_field.edit
+        self.mail_phone_field = CheckedField(check_mobile, 11, placeholder="11位手机号码", ok_text="✓")
+        self.mail_phone_edit = self.mail_phone_field.edit
+        self.mail_phone_edit.setMaxLength(20)
+        self.address_edit = QLineEdit()
+        self.address_edit.setMaxLength(255)
+        self.address_edit.setPlaceholderText("省市区街道门牌")
+        self.tracking_edit = QLineEdit()
+        self.tracking_edit.setMaxLength(20)
+        self.tracking_edit.setPlaceholderText("EMS单号：13位数字，或如 EA123456789CN（可扫码）")
+        mail_page = QWidget()
+        mail_form = QFormLayout(mail_page)
+        mail_form.setContentsMargins(0, 0, 0, 0)
+        mail_form.addRow(buddy_label("收件人", self.recipient_edit), self.recipient_field)
+        mail_form.addRow(buddy_label("手机号码", self.mail_phone_edit), self.mail_phone_field)
+        mail_form.addRow(buddy_label("邮寄地址", self.address_edit), self.address_edit)
+        mail_form.addRow(buddy_label("EMS单号", self.tracking_edit), self.tracking_edit)
+
+        self.collector_stack = QStackedWidget()
+        for widget in (agent_page, proxy_page, mail_page):
+            self.collector_stack.addWidget(widget)
+        self.collector_error = error_label()
+        self.issue_button = QPushButton("出件 (Ctrl+Enter)")
+        self.issue_button.setObjectName("primaryButton")
+        self.issue_button.setMinimumHeight(36)
+        self.issue_button.setStyleSheet("QPushButton { font-weight: bold; padding: 6px 18px; }")
+        self.result_note = hint_label()
+        issue_row = QHBoxLayout()
+        issue_row.addWidget(self.issue_button)
+        issue_row.addWidget(self.result_note, 1)
+        self.collector_box = QGroupBox("领取方式")
+        collector_layout = QVBoxLayout(self.collector_box)
+        collector_layout.addLayout(methods)
+        collector_layout.addWidget(self.collector_stack)
+        collector_layout.addWidget(self.collector_error)
+        collector_layout.addLayout(issue_row)
+
+        work = QWidget()
+        work_layout = QHBoxLayout(work)
+        work_layout.setContentsMargins(0, 0, 0, 0)
+        work_layout.addWidget(case_box, 1)
+        work_layout.addWidget(self.collector_box, 1)
+
+        # ---- the lists
+        self.waiting_model = OutputCaseTableModel(parent=self)
+        self.waiting_view = table_view(self.waiting_model)
+        fit_columns(self.waiting_view, stretch=2)
+        self.issued_model = OutputCaseTableModel(issued=True, parent=self)
+        self.issued_view = table_view(self.issued_model)
+        fit_columns(self.issued_view, stretch=2)
+        self.refresh_button = QPushButton("刷新 (F5)")
+        self.lists = QTabWidget()
+        self.lists.addTab(self.waiting_view, "待出件")
+        self.lists.addTab(self.issued_view, "今日已出件")
+        self.lists.setCornerWidget(self.refresh_button)
+        self.lists_hint = hint_label("双击待出件的办件：填入办件编号，再输入申请人提供的取件码")
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        top_part = QWidget()
+        top_layout = QVBoxLayout(top_part)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(find_box)
+        top_layout.addWidget(work, 1)
+        bottom_part = QWidget()
+        bottom_layout = QVBoxLayout(bottom_part)
+        bottom_layout.setContentsMargins(0, 0, 0, 0)
+        bottom_layout.addWidget(self.lists, 1)
+        bottom_layout.addWidget(self.lists_hint)
+        split.addWidget(top_part)
+        split.addWidget(bottom_part)
+        split.setChildrenCollapsible(False)
+        split.setSizes([420, 220])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(title)
+        layout.addWidget(split, 1)
+
+        def shortcut(keys: str, slot: Callable[[], object]) -> None:
+            QShortcut(QKeySequence(keys), self, slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+        shortcut("Ctrl+Return", self.issue)
+        shortcut("Ctrl+Enter", self.issue)
+        shortcut("F5", self.refresh)
+        shortcut("Escape", self.next_applicant)
+        self.scan_edit.returnPressed.connect(self.find_by_slip)
+        self.scan_edit.textEdited.connect(self._scan_typed)
+        self.case_no_edit.returnPressed.connect(self._case_no_entered)
+        self.code_edit.returnPressed.connect(self.find_by_code)
+        self.find_button.clicked.connect(self._find_clicked)
+        self.clear_button.clicked.connect(self.next_applicant)
+        self.method_group.idToggled.connect(self._method_changed)
+        self.issue_button.clicked.connect(self.issue)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.waiting_view.doubleClicked.connect(self._waiting_activated)
+        self.proxy_name_edit.returnPressed.connect(self.proxy_id_edit.setFocus)
+        self.proxy_id_edit.returnPressed.connect(self.attorney_check.setFocus)
+        self.proxy_id_edit.editingFinished.connect(self._normalise_id)
+        self.recipient_edit.returnPressed.connect(self.mail_phone_edit.setFocus)
+        self.mail_phone_edit.returnPressed.connect(self.address_edit.setFocus)
+        self.address_edit.returnPressed.connect(self.tracking_edit.setFocus)
+        set_tab_order(
+            self.scan_edit,
+            self.case_no_edit,
+            self.code_edit,
+            self.find_button,
+            self.agent_radio,
+            self.proxy_radio,
+            self.mail_radio,
+            self.proxy_name_edit,
+            self.proxy_id_edit,
+            self.attorney_check,
+            self.proxy_note_edit,
+            self.recipient_edit,
+            self.mail_phone_edit,
+            self.address_edit,
+            self.tracking_edit,
+            self.issue_button,
+            self.lists,
+        )
+        self.show_pickup(None)
+        self.setFocusProxy(self.scan_edit)
+
+    # ---- loading -----------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """待出件 and 今日已出件, read again."""
+        self._list_generation += 1
+        generation, hall, actor = self._list_generation, self._hall, self._actor
+        keep_waiting = current_row(self.waiting_view, self.waiting_model)
+        keep_issued = current_row(self.issued_view, self.issued_model)
+
+        def load() -> tuple[list[CaseView], list[CaseView]]:
+            return (
+                output.awaiting_pickup(hall.uow(), actor),
+                output.issued_on(hall.uow(), actor, hall_service.today()),
+            )
+
+        def loaded(data: tuple[list[CaseView], list[CaseView]]) -> None:
+            if generation != self._list_generation:
+                return
+            waiting, issued = data
+            self.waiting_model.set_rows(waiting)
+            self.issued_model.set_rows(issued)
+            restore_current(
+                self.waiting_view, self.waiting_model, keep_waiting.case_no if keep_waiting else None
+            )
+            restore_current(self.issued_view, self.issued_model, keep_issued.case_no if keep_issued else None)
+            self.lists.setTabText(0, f"待出件（{len(waiting)}）")
+            self.lists.setTabText(1, f"今日已出件（{len(issued)}）")
+            self._loaded = True
+
+        run_in_background(load, loaded, owner=self)
+        if not self._busy and self._pickup is None:
+            self.scan_edit.setFocus()
+
+    # ---- finding -------------------------------------------------------------------------------------
+    def is_busy(self) -> bool:
+        return self._busy
+
+    def scan_rejected(self) -> bool:
+        """True while the scan field is red after a refused slip (until the next scan is typed)."""
+        return self._rejected
+
+    def _scan_typed(self) -> None:
+        if self._rejected:
+            self._rejected = False
+            self.scan_edit.setStyleSheet(_SCAN_NORMAL)
+
+    def _case_no_entered(self) -> None:
+        # A slip scanned while the case-number field had the focus is still a slip.
+        text = self.case_no_edit.text().strip()
+        if text.upper().startswith(SLIP_PREFIX):
+            self.case_no_edit.clear()
+            self.scan_edit.setText(text)
+            self.find_by_slip()
+        elif text:
+            self.code_edit.setFocus()
+            self.code_edit.selectAll()
+
+    def _find_clicked(self) -> None:
+        if self.scan_edit.text().strip():
+            self.find_by_slip()
+        else:
+            self.find_by_code()
+
+    def find_by_slip(self) -> bool:
+        payload = self.scan_edit.text().strip()
+        if not payload or self._busy:
+            return False
+        return self._find({"slip": payload})
+
+    def find_by_code(self) -> bool:
+        case_no, code = self.case_no_edit.text().strip(), self.code_edit.text().strip()
+        if self._busy:
+            return False
+        if not case_no:
+            self.case_no_edit.setFocus()
+            return False
+        if not code:
+            self.code_edit.setFocus()
+            return False
+        return self._find({"case_no": case_no, "pickup_code": code})
+
+    def _find(self, credential: dict[str, str]) -> bool:
+        hall, actor = self._hall, self._actor
+        self._set_busy(True)
+        self.result_note.setText("正在查找…")
+        run_in_background(
+            lambda: output.find_for_pickup(hall.uow(), actor, **credential),
+            lambda found: self._found(credential, found),
+            lambda exc: self._find_failed(credential, exc),
+            owner=self,
+        )
+        return True
+
+    def _found(self, credential: dict[str, str], found: Pickup) -> None:
+        self._set_busy(False)
+        self._credential = credential
+        self._done = None
+        self.show_pickup(found)
+        self.scan_edit.clear()
+        self.code_edit.clear()
+        if self.display is not None:
+            self.display.serve(f"{found.case.item_name}（出件）")
+        if found.ready:
+            self.issue_button.setFocus()
+
+    def _find_failed(self, credential: dict[str, str], exc: BaseException) -> None:
+        self._set_busy(False)
+        self.result_note.setText("")
+        if isinstance(exc, SlipError):
+            self.reject_slip(exc.message)
+            return
+        if "slip" in credential:
+            self.scan_edit.clear()
+            self.scan_edit.setFocus()
+        if isinstance(exc, Conflict) and "锁定" in exc.message:
+            warn(
+                self,
+                exc.message + "\n\n请申请人持身份证件到主管处核实，由主管在“督查”页面解锁取件码。",
+                "办件已锁定",
+            )
+            self.code_edit.clear()
+            return
+        show_error(self, exc)
+        if isinstance(exc, ValidationError):
+            target = self.code_edit if exc.field == "pickup_code" else self.case_no_edit
+            target.setFocus()
+            target.selectAll()
+
+    def reject_slip(self, message: str) -> None:
+        """A forged or altered slip: refused loudly, the field red and empty for the next scan."""
+        self._rejected = True
+        self.scan_edit.setStyleSheet(_SCAN_REJECTED)
+        self.scan_edit.clear()
+        self.scan_edit.setFocus()
+        self.show_pickup(None)
+        self.status_message.emit(f"取件凭条无效：{message}")
+        QMessageBox.critical(
+            self,
+            "取件凭条无效",
+            f"{message}\n\n该凭条已被拒绝并记录。请核实申请人身份，按办件编号和取件码办理。",
+        )
+
+    # ---- showing -------------------------------------------------------------------------------------
+    def current_pickup(self) -> Pickup | None:
+        return self._pickup
+
+    def show_pickup(self, found: Pickup | None) -> None:
+        self._pickup = found
+        for button in self.supplement_buttons.values():
+            button.deleteLater()
+        self.supplement_buttons = {}
+        while self.supplements_layout.count():
+            item = self.supplements_layout.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        if found is None:
+            self.case_label.setText("请扫描取件凭条，或输入办件编号和取件码")
+            self.case_info.setText("")
+            self.agent_info.setText("")
+            set_error(self.blockers_label, "")
+            self.supplements_box.hide()
+            self._update_buttons()
+            return
+        case = found.case
+        self.case_label.setText(f"{case.case_no}　{case.status_name}")
+        tint(self.case_label, "#c0392b" if case.status == "denied" else "#1f3a5f")
+        lines = [
+            f"事项：{case.item_name}（{case.item}）",
+            f"部门：{case.dept_name}",
+            f"申请人：{case.enterprise_name or '（个人）'}",
+            f"经办人：{mask_name(case.agent_name)}　{mask_id_number(case.agent_id_number)}",
+            f"办理结果：{case.status_name}"
+            if case.status in ("approved", "denied")
+            else f"状态：{case.status_name}",
+            f"交付材料：{found.result_docs or '（无）'}",
+            f"凭证：{'取件凭条（已验签）' if found.credential == 'slip' else '办件编号 + 取件码'}",
+        ]
+        self.case_info.setText("\n".join(lines))
+        set_error(self.blockers_label, "\n".join(f"✖ {b}" for b in found.blockers))
+        self.agent_info.setText(
+            f"领取人：经办人 {mask_name(case.agent_name)}\n"
+            f"身份证号：{mask_id_number(case.agent_id_number)}\n请核对本人身份证件后出件"
+        )
+        for material in found.outstanding:
+            row = QWidget()
+            row_layout = QHBoxLayout(row)
+            row_layout.setContentsMargins(0, 0, 0, 0)
+            due = f"（应于{material.supplement_due.isoformat()}前补交）" if material.supplement_due else ""
+            label = QLabel(f"{material.name}{due}")
+            label.setWordWrap(True)
+            button = QPushButton("登记补交")
+            button.setToolTip(f"申请人已补交“{material.name}”")
+            button.clicked.connect(lambda _=False, code=material.code: self.record_supplement(code))
+            row_layout.addWidget(label, 1)
+            row_layout.addWidget(button)
+            self.supplement_buttons[material.code] = button
+            self.supplements_layout.addWidget(row)
+        self.supplements_box.setVisible(bool(found.outstanding) and found.handover is None)
+        self.supplements_box.setTitle(
+            "待补交的容缺材料" + ("（补齐前不发放证照）" if found.supplements_block else "")
+        )
+        self._update_buttons()
+
+    def blockers_text(self) -> str:
+        return self.blockers_label.text() if self.blockers_label.isVisible() else ""
+
+    def _method_changed(self, *_: object) -> None:
+        self.collector_stack.setCurrentIndex(max(self.method_group.checkedId(), 0))
+        set_error(self.collector_error, "")
+        if self.proxy_radio.isChecked():
+            self.proxy_name_edit.setFocus()
+        elif self.mail_radio.isChecked():
+            self.recipient_edit.setFocus()
+
+    def _normalise_id(self) -> None:
+        text = self.proxy_id_edit.text()
+        if text != text.upper() and not self.proxy_id_field.problem():
+            self.proxy_id_edit.setText(text.strip().upper())
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        found = self._pickup
+        ready = found is not None and found.ready and self._done is None and not self._busy
+        self.issue_button.setEnabled(ready)
+        self.collector_box.setEnabled(ready)
+        self.find_button.setEnabled(not self._busy)
+        for button in self.supplement_buttons.values():
+            button.setEnabled(not self._busy and self._done is None)
+
+    # ---- 容缺 supplements --------------------------------------------------------------------------------
+    def record_supplement(self, code: str) -> bool:
+        found = self._pickup
+        if found is None or self._busy:
+            return False
+        name = next((m.name for m in found.outstanding if m.code == code), code)
+        hall, actor, case_no, credential = self._hall, self._actor, found.case.case_no, dict(self._credential)
+
+        def run() -> Pickup:
+            output.record_supplement(hall.uow(), actor, case_no, code)
+            if "slip" in credential:
+                return output.find_for_pickup(hall.uow(), actor, slip=credential["slip"])
+            return output.find_for_pickup(
+                hall.uow(), actor, case_no=case_no, pickup_code=credential.get("pickup_code")
+            )
+
+        def done(again: Pickup) -> None:
+            self._set_busy(False)
+            self.status_message.emit(f"已登记补交：{name}（{case_no}）")
+            self.show_pickup(again)
+
+        def failed(exc: BaseException) -> None:
+            self._set_busy(False)
+            show_error(self, exc)
+
+        self._set_busy(True)
+        run_in_background(run, done, failed, owner=self)
+        return True
+
+    # ---- the hand-over -----------------------------------------------------------------------------------
+    def collector_problem(self) -> str:
+        """What the form still lacks for the chosen way of handing over ('' when it can go to the service)."""
+        if self.proxy_radio.isChecked():
+            for field in (self.proxy_name_field, self.proxy_id_field):
+                if problem := field.problem():
+                    field.recheck()
+                    field.edit.setFocus()
+                    return problem
+            if not self.attorney_check.isChecked():
+                self.attorney_check.setFocus()
+                return "他人代领须核验并留存委托书：请勾选“已核验委托书”"
+        elif self.mail_radio.isChecked():
+            for field in (self.recipient_field, self.mail_phone_field):
+                if problem := field.problem():
+                    field.recheck()
+                    field.edit.setFocus()
+                    return problem
+        return ""
+
+    def collector(self) -> Collector | None:
+        if not self.proxy_radio.isChecked():
+            return None
+        return Collector(
+            self.proxy_name_field.text(),
+            self.proxy_id_field.text(),
+            by_proxy=True,
+            proxy_note=self.proxy_note_edit.text().strip(),
+        )
+
+    def mailing(self) -> Mailing | None:
+        if not self.mail_radio.isChecked():
+            return None
+        return Mailing(
+            self.recipient_field.text(),
+            self.mail_phone_field.text(),
+            self.address_edit.text().strip(),
+            self.tracking_edit.text().strip(),
+        )
+
+    def issue(self) -> bool:
+        """出件 (Ctrl+Enter): hand the result over as the form says, in the background."""
+        found = self._pickup
+        if found is None or not found.ready or self._busy or self._done is not None:
+            return False
+        if problem := self.collector_problem():
+            set_error(self.collector_error, problem)
+            return False
+        set_error(self.collector_error, "")
+        hall, actor, credential = self._hall, self._actor, dict(self._credential)
+        collector, mail = self.collector(), self.mailing()
+        self._set_busy(True)
+        self.result_note.setText("正在出件…")
+        run_in_background(
+            lambda: output.issue(hall.uow(), actor, collector=collector, mail=mail, **credential),
+            self._issued,
+            self._issue_failed,
+            owner=self,
+        )
+        return True
+
+    def _issue_failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        self.result_note.setText("")
+        if isinstance(exc, ValidationError):
+            set_error(self.collector_error, exc.message)
+            fields: dict[str, CheckedField] = {
+                "collector.name": self.proxy_name_field,
+                "collector.id_number": self.proxy_id_field,
+                "mail.recipient": self.recipient_field,
+                "mail.phone": self.mail_phone_field,
+            }
+            if exc.field in fields:
+                fields[exc.field].show_problem(exc.message)
+                fields[exc.field].edit.setFocus()
+            elif exc.field == "mail.address":
+                self.address_edit.setFocus()
+            elif exc.field == "mail.tracking_no":
+                self.tracking_edit.setFocus()
+            elif exc.field == "collector.by_proxy":
+                self.attorney_check.setFocus()
+            return
+        if isinstance(exc, SlipError):
+            self.reject_slip(exc.message)
+            return
+        show_error(self, exc)
+
+    def _issued(self, done: Issued) -> None:
+        self._busy = False
+        self._done = done
+        handover = done.handover
+        self.case_label.setText(f"{done.case.case_no}　已出件")
+        tint(self.case_label, "#1e7d45")
+        who = (
+            f"EMS邮寄，单号 {handover.tracking_no}"
+            if handover.method == "mail"
+            else f"{handover.delivery}：{mask_name(handover.collector_name)}"
+            f"　{mask_id_number(handover.collector_id_number)}"
+        )
+        self._done_note = f"已出件（{who}）"
+        self.result_note.setText(self._done_note + ("　正在打印出件签收单…" if done.print_job else ""))
+        self.supplements_box.hide()
+        self._update_buttons()
+        self.status_message.emit(f"已出件：{done.case.case_no}")
+        self.issued.emit(done)
+        if self.display is not None:
+            result = f"{done.case.item_name}　{done.handover.result_docs or '办理结果'}"
+            self.display.handed_over(done.case.case_no, result)
+        if done.print_job:
+            self.send_documents(done.case.case_no)
+        self.clear_form()
+        self.scan_edit.setFocus()
+        self.refresh()
+
+    def issued_result(self) -> Issued | None:
+        return self._done
+
+    def send_documents(self, case_no: str) -> None:
+        """The 出件签收单 to the receipt printer now, as the counter window sends its receipts."""
+        hall = self._hall
+        run_in_background(
+            lambda: send_pending(hall, case_no),
+            lambda jobs: self._documents_sent(case_no, jobs),
+            self._send_failed,
+            owner=self,
+        )
+
+    def _documents_sent(self, case_no: str, jobs: list[JobView]) -> None:
+        trouble = printer_trouble([j for j in jobs if j.kind == "handover"])
+        if trouble:
+            note = "打印机错误：签收单留在打印队列，将自动重试"
+            self.status_message.emit(f"打印机错误：{trouble}。任务已留在打印队列，将自动重试")
+        elif any(j.kind == "handover" and j.status == "printed" for j in jobs):
+            note = "出件签收单已打印，请申请人签字"
+        else:
+            note = "出件签收单待打印（本窗口未配置小票打印机，见打印队列）"
+        if self._done is not None and self._done.case.case_no == case_no:
+            self.result_note.setText(f"{self._done_note}　{note}")
+        self.jobs_changed.emit()
+
+    def _send_failed(self, exc: BaseException) -> None:
+        show_error(self, exc)
+        self.jobs_changed.emit()
+
+    def clear_form(self) -> None:
+        """The collector fields back to 经办人本人, empty."""
+        self.agent_radio.setChecked(True)
+        for field in (
+            self.proxy_name_field,
+            self.proxy_id_field,
+            self.recipient_field,
+            self.mail_phone_field,
+        ):
+            field.clear()
+        for edit in (self.proxy_note_edit, self.address_edit, self.tracking_edit):
+            edit.clear()
+        self.attorney_check.setChecked(False)
+        set_error(self.collector_error, "")
+
+    def next_applicant(self) -> None:
+        """Esc / 下一位: forget the case shown, wait for the next scan."""
+        if self._busy:
+            return
+        self._credential = {}
+        self._done = None
+        self.clear_form()
+        self.show_pickup(None)
+        self.result_note.setText("")
+        self.case_no_edit.clear()
+        self.code_edit.clear()
+        self.scan_edit.clear()
+        self.scan_edit.setFocus()
+        if self.display is not None:
+            self.display.idle()
+
+    def _waiting_activated(self) -> None:
+        case = current_row(self.waiting_view, self.waiting_model)
+        if case is None:
+            return
+        self.scan_edit.clear()
+        self.case_no_edit.setText(case.case_no)
+        self.code_edit.clear()
+        self.code_edit.setFocus()
+
+    def waiting_case_numbers(self) -> list[str]:
+        return [c.case_no for c in self.waiting_model.rows()]
+
+    def issued_case_numbers(self) -> list[str]:
+        return [c.case_no for c in self.issued_model.rows()]

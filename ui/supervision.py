@@ -1,0 +1,526 @@
+"""差评整改 and the supervisor's page (督查).
+
+``RectificationPanel`` lists rectifications (红黄牌 lights, overdue first) with the rating summary; a chief
+representative sees the own department's and records 登记回访 and 整改办结 (``RectificationNoteDialog``), a
+supervisor sees every department's and can narrow to one department or to 超期.  The chief representative's
+page shows it as its 差评整改 tab.
+
+``SupervisionPage`` is the supervisor's workspace: 差评整改 (all departments), 评价统计 per department,
+解锁取件码 (a case locked after repeated wrong pickup codes) and the evaluation settings (整改期限,
+评价器等待时间) with a symmetric ``load()``/``save()``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import catalog, evaluation, output
+from app.auth import Actor
+from app.cases import CaseView
+from app.catalog import DepartmentView
+from app.context import HallDesk
+from app.errors import HallDeskError, ValidationError
+from app.evaluation import (
+    LEVELS,
+    OCCASIONS,
+    REASONS,
+    EvaluationSettings,
+    EvaluationSummary,
+    RectificationView,
+)
+from ui.errors import confirm, show_error
+from ui.models import FOREGROUND, LIGHT_BRUSHES, Index, RowTableModel, light_text, local_time
+from ui.widgets import (
+    Page,
+    buddy_label,
+    current_row,
+    dialog_buttons,
+    error_label,
+    fit_columns,
+    hint_label,
+    open_dialog,
+    restore_current,
+    set_error,
+    table_view,
+)
+from ui.worker import run_in_background
+
+
+def summary_text(summary: EvaluationSummary) -> str:
+    """评价 N 次，满意率 x%，差评 n 次（非常满意 a、满意 b、…）."""
+    if not summary.total:
+        return "暂无评价"
+    levels = "、".join(f"{LEVELS[k]} {summary.counts.get(k, 0)}" for k in sorted(LEVELS, reverse=True))
+    return f"评价 {summary.total} 次，满意率 {summary.satisfaction:.1%}，差评 {summary.bad} 次（{levels}）"
+
+
+class RectificationTableModel(RowTableModel[RectificationView]):
+    """Rectifications as ``evaluation.list_rectifications`` orders them: overdue first, then by deadline."""
+
+    headers = ("时限", "办件编号", "部门", "评价", "原因", "环节", "整改期限", "状态")
+    centered = frozenset({0, 3, 5, 6})
+
+    def row_of(self, rect_id: object) -> int:
+        return next((i for i, r in enumerate(self._rows) if str(r.id) == str(rect_id)), -1)
+
+    def display(self, row: RectificationView, column: int) -> str:
+        match column:
+            case 0:
+                return "● 已整改" if row.light == "done" else light_text(row.light)
+            case 1:
+                return row.case_no
+            case 2:
+                return row.dept_name
+            case 3:
+                return LEVELS[row.level]
+            case 4:
+                return "、".join(REASONS.get(r, r) for r in row.reasons)
+            case 5:
+                return OCCASIONS.get(row.occasion, row.occasion)[:2]
+            case 6:
+                return row.due.isoformat()
+            case _:
+                return row.status_name
+
+    def tooltip(self, row: RectificationView, column: int) -> str | None:
+        lines = [f"评价时间 {local_time(row.opened_at, with_date=True)}"]
+        if row.comment:
+            lines.append(f"申请人意见：{row.comment}")
+        if row.callback_at:
+            lines.append(
+                f"回访（{row.callback_by}，{local_time(row.callback_at, with_date=True)}）：{row.callback_note}"
+            )
+        if row.closed_at:
+            lines.append(
+                f"整改（{row.closed_by}，{local_time(row.closed_at, with_date=True)}）：{row.fix_note}"
+            )
+        return "\n".join(lines)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == FOREGROUND and index.isValid() and index.column() == 0:
+            row = self.row_at(index.row())
+            return LIGHT_BRUSHES.get(row.light) if row is not None else None
+        return super().data(index, role)
+
+
+class SummaryTableModel(RowTableModel[tuple[str, EvaluationSummary]]):
+    """评价统计: one row per department (its name and summary)."""
+
+    headers = ("部门", "评价数", *(LEVELS[k] for k in sorted(LEVELS, reverse=True)), "差评", "满意率")
+    centered = frozenset(range(1, 9))
+
+    def row_of(self, name: object) -> int:
+        return next((i for i, (n, _) in enumerate(self._rows) if n == name), -1)
+
+    def display(self, row: tuple[str, EvaluationSummary], column: int) -> str:
+        name, summary = row
+        levels = sorted(LEVELS, reverse=True)
+        if column == 0:
+            return name
+        if column == 1:
+            return str(summary.total)
+        if 2 <= column < 2 + len(levels):
+            return str(summary.counts.get(levels[column - 2], 0))
+        if column == 2 + len(levels):
+            return str(summary.bad)
+        return f"{summary.satisfaction:.1%}" if summary.total else "—"
+
+
+class RectificationNoteDialog(QDialog):
+    """登记回访 (what the applicant said when called back) or 整改办结 (what was fixed).
+
+    Signals:
+        saved(object): the updated RectificationView.
+    """
+
+    saved = Signal(object)
+    KINDS = {
+        "callback": ("登记回访", "回访情况(&N)", "回访对象、方式和申请人意见"),
+        "close": ("整改办结", "整改措施(&N)", "整改措施和结果"),
+    }
+
+    def __init__(
+        self, hall: HallDesk, actor: Actor, rect: RectificationView, kind: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._hall = hall
+        self._actor = actor
+        self._rect = rect
+        self.kind = kind
+        title, label, placeholder = self.KINDS[kind]
+        self.setWindowTitle(f"{title} — {rect.case_no}")
+        about = QLabel(
+            f"{rect.case_no}　{rect.dept_name}　{LEVELS[rect.level]}："
+            f"{'、'.join(REASONS.get(r, r) for r in rect.reasons)}"
+            + (f"\n申请人意见：{rect.comment}" if rect.comment else "")
+            + (f"\n回访情况：{rect.callback_note}" if rect.callback_note else "")
+        )
+        about.setWordWrap(True)
+        self.note_edit = QPlainTextEdit()
+        self.note_edit.setPlaceholderText(placeholder)
+        self.note_edit.setTabChangesFocus(True)
+        self.error_label = error_label()
+        form = QFormLayout()
+        form.addRow(buddy_label(label, self.note_edit), self.note_edit)
+        buttons, self.ok_button = dialog_buttons(self, title, on_accept=self.save)
+        layout = QVBoxLayout(self)
+        layout.addWidget(about)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(480)
+        self.note_edit.setFocus()
+
+    def save(self) -> bool:
+        hall, actor, rect_id, text = self._hall, self._actor, str(self._rect.id), self.note_edit.toPlainText()
+        try:
+            if self.kind == "callback":
+                view = evaluation.record_callback(hall.uow(), actor, rect_id, text)
+            else:
+                view = evaluation.close_rectification(hall.uow(), actor, rect_id, text)
+        except ValidationError as exc:
+            set_error(self.error_label, exc.message)
+            self.note_edit.setFocus()
+            return False
+        except HallDeskError as exc:
+            show_error(self, exc)
+            return False
+        self.saved.emit(view)
+        self.accept()
+        return True
+
+
+class RectificationPanel(QWidget):
+    """差评整改: the rectifications with their lights and the rating summary.
+
+    A chief representative's panel is the own department's, with 登记回访… and 整改办结…; a supervisor's lists
+    every department (or one), and 仅看超期 narrows to the red ones.
+
+    Signals:
+        status_message(str): for the main window's status bar.
+    """
+
+    status_message = Signal(str)
+
+    def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._hall = hall
+        self._actor = actor
+        self._generation = 0
+        self.loaded = False
+        self.dialog: RectificationNoteDialog | None = None
+        self.handles = actor.role in ("chief_rep", "admin")  # who records callbacks and fixes
+
+        self.dept_combo = QComboBox()
+        self.dept_combo.addItem("全部部门", None)
+        self.dept_combo.setVisible(actor.role != "chief_rep")
+        self.overdue_check = QCheckBox("仅看超期(&O)")
+        self.open_check = QCheckBox("仅看未办结(&W)")
+        self.refresh_button = QPushButton("刷新")
+        filters = QHBoxLayout()
+        if actor.role != "chief_rep":
+            filters.addWidget(buddy_label("部门(&D)", self.dept_combo))
+            filters.addWidget(self.dept_combo)
+        filters.addWidget(self.overdue_check)
+        filters.addWidget(self.open_check)
+        filters.addStretch(1)
+        filters.addWidget(self.refresh_button)
+
+        self.model = RectificationTableModel(parent=self)
+        self.view = table_view(self.model)
+        fit_columns(self.view, stretch=4)
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.callback_button = QPushButton("登记回访(&C)…")
+        self.close_button = QPushButton("整改办结(&Z)…")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.callback_button)
+        buttons.addWidget(self.close_button)
+        buttons.addStretch(1)
+        self.callback_button.setVisible(self.handles)
+        self.close_button.setVisible(self.handles)
+        self.count_label = hint_label()
+        self.summary_label = QLabel()
+        self.summary_label.setObjectName("sectionTitle")
+        self.summary_label.setWordWrap(True)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.summary_label)
+        layout.addLayout(filters)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.count_label)
+        layout.addWidget(self.detail)
+        layout.addLayout(buttons)
+
+        self.dept_combo.currentIndexChanged.connect(self.refresh)
+        self.overdue_check.toggled.connect(self.refresh)
+        self.open_check.toggled.connect(self.refresh)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.callback_button.clicked.connect(self.record_callback)
+        self.close_button.clicked.connect(self.close_rectification)
+        self.view.selectionModel().currentChanged.connect(self._update)
+        self._update()
+
+    def set_departments(self, departments: list[DepartmentView]) -> None:
+        keep = self.dept_combo.currentData()
+        self.dept_combo.blockSignals(True)
+        self.dept_combo.clear()
+        self.dept_combo.addItem("全部部门", None)
+        for d in departments:
+            self.dept_combo.addItem(d.name, d.code)
+        self.dept_combo.setCurrentIndex(max(self.dept_combo.findData(keep), 0))
+        self.dept_combo.blockSignals(False)
+
+    def refresh(self) -> None:
+        self._generation += 1
+        generation, hall, actor = self._generation, self._hall, self._actor
+        dept = self._actor.dept_code if actor.role == "chief_rep" else self.dept_combo.currentData()
+        overdue, only_open = self.overdue_check.isChecked(), self.open_check.isChecked()
+        keep = self.selected()
+
+        def load() -> tuple[list[RectificationView], EvaluationSummary]:
+            rows = evaluation.list_rectifications(hall.uow(), actor, dept=dept, overdue_only=overdue)
+            if only_open:
+                rows = [r for r in rows if r.status != "closed"]
+            return rows, evaluation.evaluation_summary(hall.uow(), actor, dept=dept)
+
+        def loaded(data: tuple[list[RectificationView], EvaluationSummary]) -> None:
+            if generation != self._generation:
+                return
+            rows, summary = data
+            self.model.set_rows(rows)
+            restore_current(self.view, self.model, keep.id if keep else None)
+            late = sum(1 for r in rows if r.overdue)
+            self.count_label.setText(f"共 {len(rows)} 件" + (f"，其中超期 {late} 件" if late else ""))
+            self.summary_label.setText(
+                f"{'本部门' if actor.role == 'chief_rep' else ''}评价：{summary_text(summary)}"
+            )
+            self.loaded = True
+            self._update()
+
+        run_in_background(load, loaded, owner=self)
+
+    def selected(self) -> RectificationView | None:
+        return current_row(self.view, self.model)
+
+    def _update(self, *_: object) -> None:
+        rect = self.selected()
+        self.callback_button.setEnabled(rect is not None and rect.status == "open")
+        self.close_button.setEnabled(rect is not None and rect.status == "called_back")
+        if rect is None:
+            self.detail.setText("")
+            return
+        lines = [
+            f"{rect.case_no}　{rect.dept_name}　{LEVELS[rect.level]}（{OCCASIONS.get(rect.occasion, '')}）"
+            f"　整改期限 {rect.due.isoformat()}　{rect.status_name}"
+        ]
+        if rect.comment:
+            lines.append(f"申请人意见：{rect.comment}")
+        if rect.callback_note:
+            lines.append(f"回访：{rect.callback_note}（{rect.callback_by}）")
+        if rect.fix_note:
+            lines.append(f"整改：{rect.fix_note}（{rect.closed_by}）")
+        self.detail.setText("\n".join(lines))
+
+    def record_callback(self) -> RectificationNoteDialog | None:
+        return self._open("callback")
+
+    def close_rectification(self) -> RectificationNoteDialog | None:
+        return self._open("close")
+
+    def _open(self, kind: str) -> RectificationNoteDialog | None:
+        rect = self.selected()
+        if rect is None or not self.handles:
+            return None
+        dialog = RectificationNoteDialog(self._hall, self._actor, rect, kind, self)
+        dialog.saved.connect(self._saved)
+        self.dialog = dialog
+        return open_dialog(dialog, self._dialog_closed)
+
+    def _saved(self, view: RectificationView) -> None:
+        self.status_message.emit(f"{view.case_no} 的整改：{view.status_name}")
+        self.refresh()
+
+    def _dialog_closed(self) -> None:
+        self.dialog = None
+
+
+class SupervisionPage(Page):
+    """督查: every department's 差评整改, 评价统计, 解锁取件码 and the evaluation settings."""
+
+    def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(hall, actor, parent)
+        self.settings: EvaluationSettings | None = None
+        self._summary_generation = 0
+        title = QLabel("督查 — 好差评与整改")
+        title.setObjectName("pageTitle")
+
+        self.rectifications = RectificationPanel(hall, actor)
+        self.rectifications.status_message.connect(self.status_message)
+
+        self.summary_model = SummaryTableModel(parent=self)
+        self.summary_view = table_view(self.summary_model)
+        fit_columns(self.summary_view, stretch=0)
+        self.summary_total = QLabel()
+        self.summary_total.setObjectName("sectionTitle")
+        summary_page = QWidget()
+        summary_layout = QVBoxLayout(summary_page)
+        summary_layout.addWidget(self.summary_total)
+        summary_layout.addWidget(self.summary_view, 1)
+
+        self.unlock_edit = QLineEdit()
+        self.unlock_edit.setPlaceholderText("被锁定的办件编号")
+        self.unlock_edit.setMaxLength(40)
+        self.unlock_button = QPushButton("解锁取件码(&U)")
+        self.unlock_result = QLabel()
+        self.unlock_result.setWordWrap(True)
+        unlock_box = QGroupBox("解锁取件码")
+        unlock_form = QFormLayout(unlock_box)
+        unlock_row = QHBoxLayout()
+        unlock_row.addWidget(self.unlock_edit, 1)
+        unlock_row.addWidget(self.unlock_button)
+        unlock_form.addRow(buddy_label("办件编号(&N)", self.unlock_edit), unlock_row)
+        unlock_form.addRow(hint_label("取件码连续输错5次的办件被锁定：请核实申请人身份证件后解锁。"))
+        unlock_form.addRow(self.unlock_result)
+
+        self.days_spin = QSpinBox()
+        self.days_spin.setRange(1, 30)
+        self.days_spin.setSuffix(" 个工作日")
+        self.prompt_spin = QSpinBox()
+        self.prompt_spin.setRange(10, 300)
+        self.prompt_spin.setSuffix(" 秒")
+        self.save_button = QPushButton("保存设置(&S)")
+        self.settings_error = error_label()
+        settings_box = QGroupBox("评价设置")
+        settings_form = QFormLayout(settings_box)
+        settings_form.addRow(buddy_label("差评整改期限(&D)", self.days_spin), self.days_spin)
+        settings_form.addRow(buddy_label("评价器等待时间(&T)", self.prompt_spin), self.prompt_spin)
+        settings_form.addRow(self.settings_error)
+        settings_form.addRow("", self.save_button)
+        tools = QWidget()
+        tools_layout = QVBoxLayout(tools)
+        tools_layout.addWidget(unlock_box)
+        tools_layout.addWidget(settings_box)
+        tools_layout.addStretch(1)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.rectifications, "差评整改")
+        self.tabs.addTab(summary_page, "评价统计")
+        self.tabs.addTab(tools, "解锁与设置")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(title)
+        layout.addWidget(self.tabs, 1)
+
+        self.unlock_edit.returnPressed.connect(self.unlock)
+        self.unlock_button.clicked.connect(self.unlock)
+        self.save_button.clicked.connect(self.save)
+        QShortcut(
+            QKeySequence(Qt.Key.Key_F5),
+            self,
+            self.refresh,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
+
+    # ---- loading
+    def refresh(self) -> None:
+        self._summary_generation += 1
+        generation, hall, actor = self._summary_generation, self._hall, self._actor
+
+        def load() -> tuple[list[DepartmentView], list[tuple[str, EvaluationSummary]], EvaluationSummary]:
+            departments = catalog.list_departments(hall.uow())
+            per_dept = [
+                (d.name, evaluation.evaluation_summary(hall.uow(), actor, dept=d.code)) for d in departments
+            ]
+            return departments, per_dept, evaluation.evaluation_summary(hall.uow(), actor)
+
+        def loaded(
+            data: tuple[list[DepartmentView], list[tuple[str, EvaluationSummary]], EvaluationSummary],
+        ) -> None:
+            if generation != self._summary_generation:
+                return
+            departments, per_dept, total = data
+            self.rectifications.set_departments(departments)
+            self.summary_model.set_rows(per_dept)
+            self.summary_total.setText(f"全大厅：{summary_text(total)}")
+            self._loaded = True
+
+        run_in_background(load, loaded, owner=self)
+        self.rectifications.refresh()
+        self.load()
+
+    def load(self) -> None:
+        """The evaluation settings, read again from the database."""
+        hall = self._hall
+        run_in_background(
+            lambda: evaluation.get_evaluation_settings(hall.uow()), self._settings_loaded, owner=self
+        )
+
+    def _settings_loaded(self, settings: EvaluationSettings) -> None:
+        self.settings = settings
+        self.days_spin.setValue(settings.rectification_days)
+        self.prompt_spin.setValue(settings.prompt_seconds)
+        set_error(self.settings_error, "")
+
+    def save(self) -> bool:
+        settings = EvaluationSettings(
+            rectification_days=self.days_spin.value(), prompt_seconds=self.prompt_spin.value()
+        )
+        hall, actor = self._hall, self._actor
+        try:
+            saved = evaluation.save_evaluation_settings(hall.uow(), actor, settings)
+        except ValidationError as exc:
+            set_error(self.settings_error, exc.message)
+            return False
+        except HallDeskError as exc:
+            show_error(self, exc)
+            return False
+        set_error(self.settings_error, "")
+        self.settings = saved
+        self.status_message.emit("评价设置已保存")
+        return True
+
+    # ---- unlocking
+    def unlock(self) -> bool:
+        case_no = self.unlock_edit.text().strip().upper()
+        if not case_no:
+            self.unlock_edit.setFocus()
+            return False
+        if not confirm(self, f"已核实申请人身份证件，解锁办件 {case_no} 的取件码？", "解锁取件码"):
+            return False
+        hall, actor = self._hall, self._actor
+
+        def done(view: CaseView) -> None:
+            self.unlock_result.setText(
+                f"已解锁：{view.case_no}（{view.item_name}），申请人可凭取件凭条或取件码领取"
+            )
+            self.unlock_edit.clear()
+            self.status_message.emit(f"已解锁取件码：{view.case_no}")
+
+        def failed(exc: BaseException) -> None:
+            self.unlock_result.setText("")
+            show_error(self, exc)
+
+        run_in_background(lambda: output.unlock_pickup(hall.uow(), actor, case_no), done, failed, owner=self)
+        return True
