@@ -157,7 +157,8 @@ class PushResult:
     batches: int
     audit_rows: int
     pending: int
-    # Cases the shared database refused (their case number is taken by another case): stay pending.
+    # Why cases or audit rows were refused (a case number or an audit chain place taken by another store's row,
+    # i.e. two stores for one counter): those cases stay pending, that chain's head does not move.
     conflicts: tuple[str, ...] = ()
 
 
@@ -408,7 +409,9 @@ def _sequence_rows(conn: Connection, counter: int | None) -> list[Row]:
     ]
 
 
-def _read_batch(local: Engine, after_seq: int, batch_size: int) -> _Batch:
+def _read_batch(
+    local: Engine, after_seq: int, batch_size: int, skip_chains: frozenset[str] = frozenset()
+) -> _Batch:
     """One consistent read of the local store: the next pending cases and the unsent audit rows."""
     with local.begin() as conn:
         outbox = [
@@ -424,7 +427,13 @@ def _read_batch(local: Engine, after_seq: int, batch_size: int) -> _Batch:
         cases = _rows(conn, _t(Case), "id", case_ids)
         st = _state(conn)
         audit: dict[str, list[Row]] = {}
-        for chain in conn.execute(select(AuditChainHead.chain)).scalars():
+        counter = st.get(STATE_COUNTER)
+        # Only the counter's own chain: anything else in this file (e.g. written by a plain HallDesk opened on
+        # it by mistake) would collide with the shared database's chains.
+        chains = [counter_chain(int(counter))] if counter else []
+        for chain in chains:
+            if chain in skip_chains:
+                continue
             pushed = int(st.get(STATE_AUDIT_PUSHED + chain, "0"))
             table = _t(AuditEvent)
             audit[chain] = [
@@ -436,7 +445,6 @@ def _read_batch(local: Engine, after_seq: int, batch_size: int) -> _Batch:
                     .limit(max(batch_size * 4, 100))
                 ).mappings()
             ]
-        counter = st.get(STATE_COUNTER)
         return _Batch(
             outbox=outbox,
             cases=cases,
@@ -454,8 +462,13 @@ def _read_batch(local: Engine, after_seq: int, batch_size: int) -> _Batch:
         )
 
 
-def _write_shared(shared: Engine, batch: _Batch) -> tuple[set[uuid.UUID], dict[uuid.UUID, str]]:
-    """One shared transaction; returns the cases now in the shared database and the refused ones (why)."""
+def _write_shared(
+    shared: Engine, batch: _Batch, refused_chains: dict[str, str]
+) -> tuple[set[uuid.UUID], dict[uuid.UUID, str]]:
+    """One shared transaction; returns the cases now in the shared database and the refused ones (why).
+
+    Audit chains that clash with the shared database are added to ``refused_chains`` (with the reason).
+    """
     ids = [c["id"] for c in batch.cases]
     with shared.begin() as conn:
         ent_map: dict[uuid.UUID, uuid.UUID] = {}
@@ -523,10 +536,28 @@ def _write_shared(shared: Engine, batch: _Batch) -> tuple[set[uuid.UUID], dict[u
         insert_ignore(conn, _t(CaseEvent), [e for e in batch.events if e["case_id"] in present])
         insert_ignore(conn, _t(Notice), [n for n in batch.notices if n["case_id"] in present])
         heads: dict[str, tuple[int, str]] = {}
+        audit_table = _t(AuditEvent)
         for chain, rows in batch.audit.items():
-            if rows:
-                insert_ignore(conn, _t(AuditEvent), rows)
-                heads[chain] = (rows[-1]["seq"], rows[-1]["hash"])
+            if not rows:
+                continue
+            insert_ignore(conn, audit_table, rows)
+            # The shared rows at these places must be ours: another store of the same counter (a new PC that
+            # never saw the shared chain) would otherwise interleave two chains under one name.
+            theirs = dict(
+                conn.execute(
+                    select(audit_table.c.seq, audit_table.c.id).where(
+                        audit_table.c.chain == chain, audit_table.c.seq.in_([r["seq"] for r in rows])
+                    )
+                ).all()
+            )
+            clash = next((r for r in rows if theirs.get(r["seq"]) != r["id"]), None)
+            if clash is not None:
+                refused_chains[chain] = (
+                    f"审计链 {chain} 第{clash['seq']}条与共享数据库中的记录不同：本机库可能不是该窗口原来的库，"
+                    "请联系管理员（办件照常上传，审计记录暂不上传）"
+                )
+                continue
+            heads[chain] = (rows[-1]["seq"], rows[-1]["hash"])
         _advance_heads(conn, heads)
         _upsert_greatest(conn, batch.sequences)
     return present, refused
@@ -538,12 +569,13 @@ def push(
     """Drain the local outbox into the shared database, ``batch_size`` cases per shared transaction."""
     cases = batches = audit_rows = 0
     conflicts: list[str] = []
+    refused_chains: dict[str, str] = {}
     after = 0
     while max_batches is None or batches < max_batches:
-        batch = _read_batch(local, after, batch_size)
+        batch = _read_batch(local, after, batch_size, frozenset(refused_chains))
         if batch.empty:
             break
-        present, refused = _write_shared(shared, batch)
+        present, refused = _write_shared(shared, batch, refused_chains)
         batches += 1
         now = utcnow()
         with local.begin() as conn:
@@ -565,14 +597,15 @@ def push(
                 {
                     STATE_AUDIT_PUSHED + chain: str(rows[-1]["seq"])
                     for chain, rows in batch.audit.items()
-                    if rows
+                    if rows and chain not in refused_chains
                 },
             )
         cases += len(present)
         conflicts += refused.values()
-        audit_rows += sum(len(r) for r in batch.audit.values())
+        audit_rows += sum(len(r) for c, r in batch.audit.items() if c not in refused_chains)
         if batch.outbox:
             after = batch.outbox[-1][0]
+    conflicts += refused_chains.values()
     with local.begin() as conn:
         values = {STATE_LAST_SUCCESS: utcnow().isoformat()}
         if conflicts:

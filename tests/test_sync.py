@@ -382,3 +382,38 @@ def test_shared_intake_writes_no_outbox_row(hall: HallDesk) -> None:
     take_application(hall.uow(), log_in(hall, "clerk1"), request(item_with_tolerable(hall)))
     with hall.uow() as uow:
         assert uow.session.execute(select(func.count()).select_from(Outbox)).scalar_one() == 0
+
+
+def test_a_second_store_for_the_same_counter_is_refused_not_merged(hall: HallDesk, tmp_path: Path) -> None:
+    first = CounterStore.open(hall.url, tmp_path / "pc1.sqlite3")
+    # A second PC set up as counter 1 before the first one pushed anything: it cannot know counter 1's numbers.
+    second = CounterStore.open(hall.url, tmp_path / "pc2.sqlite3", counter=1)
+    try:
+        item = item_with_tolerable(hall)
+        one = first.take_application(first.login("clerk1", DEMO_PASSWORD), request(item))[0]
+        two, synced = second.take_application(second.login("clerk1", DEMO_PASSWORD), request(item))
+        assert one.case_no == two.case_no and not synced
+        status = second.status()
+        assert status.pending == 1 and "已被另一办件使用" in status.last_error
+        result = second.push_now()
+        assert result is not None and any("审计链 counter:1" in c for c in result.conflicts)
+        # The shared database keeps the first PC's case and chain intact.
+        with hall.uow() as uow:
+            assert (
+                uow.session.execute(select(Case.id).where(Case.case_no == one.case_no)).scalar_one() == one.id
+            )
+        report = verify(hall)
+        assert report.ok, report.problem
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_store_belongs_to_one_counter(hall: HallDesk, store: CounterStore) -> None:
+    store.login("clerk1", DEMO_PASSWORD)
+    with pytest.raises(AuthenticationError, match="本机是1号窗口"):
+        store.login("clerk2", DEMO_PASSWORD)
+    # Staff without a counter (an admin) may still log in at a bound store; their audit rows stay in its chain.
+    assert store.login("admin", DEMO_PASSWORD).role == "admin"
+    with store.local.uow() as uow:
+        assert set(uow.session.execute(select(AuditEvent.chain)).scalars()) == {"counter:1"}
