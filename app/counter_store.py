@@ -178,8 +178,8 @@ class CounterStore:
     def sync(self) -> syncing.SyncStatus:
         """One background round: pull when due, then push.  Never raises because the network is down."""
         last = self.status().last_pull
-        if last is None or utcnow() - last >= PULL_INTERVAL:
-            self.pull_now()
+        if (last is None or utcnow() - last >= PULL_INTERVAL) and not self.pull_now():
+            return self.status()  # out of reach: one connection attempt per round is enough
         self.push_now()
         return self.status()
 

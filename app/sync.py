@@ -474,7 +474,8 @@ def _write_shared(
         ent_map: dict[uuid.UUID, uuid.UUID] = {}
         if batch.enterprises:
             ent = _t(Enterprise)
-            insert_ignore(conn, ent, batch.enterprises)
+            # In USCC order: two counters registering the same new companies cannot deadlock each other.
+            insert_ignore(conn, ent, sorted(batch.enterprises, key=lambda e: str(e["uscc"])))
             by_uscc = dict(
                 conn.execute(
                     select(ent.c.uscc, ent.c.id).where(ent.c.uscc.in_([e["uscc"] for e in batch.enterprises]))

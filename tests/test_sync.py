@@ -214,6 +214,8 @@ def test_shared_database_out_of_reach(
     assert run(["--db", closed_port_url(), "--local", str(path), "sync", "status", "--json"]) == 0
     st = json.loads(capsys.readouterr().out)
     assert st["pending"] == 2 and st["last_error"]
+    assert run(["--db", closed_port_url(), "--local", str(path), "sync", "run", "--json"]) == 7
+    assert json.loads(capsys.readouterr().out)["pending"] == 2
     # Back online: one sync run and both cases are in the shared database, the error is cleared.
     assert run(["--db", hall.url, "--local", str(path), "sync", "run", "--json"]) == 0
     ran = json.loads(capsys.readouterr().out)
