@@ -169,3 +169,26 @@ def test_display_settings_are_this_pcs_own(pc_settings: QSettings, qtbot: QtBot)
     qtbot.addWidget(again)
     assert not again.enabled_check.isChecked()
     assert again.screen_combo.currentData() == dialog.screen_combo.currentData()
+
+
+def test_the_settings_menu_switches_the_display_on_and_off(
+    hall: HallDesk, qtbot: QtBot, pc_settings: QSettings
+) -> None:
+    pc_settings.setValue("display/enabled", False)
+    pc_settings.sync()
+    window, _page = open_output(hall, qtbot)
+    assert window.display_window is None
+    window.display_action.trigger()  # 设置 → 客户评价器…
+    dialog = window.dialog
+    assert isinstance(dialog, DisplaySettingsDialog) and not dialog.enabled_check.isChecked()
+    dialog.enabled_check.setChecked(True)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    display = display_of(window)
+    assert display_enabled() and window.dialog is None
+    window.display_action.trigger()
+    dialog = window.dialog
+    assert isinstance(dialog, DisplaySettingsDialog) and dialog.enabled_check.isChecked()
+    dialog.enabled_check.setChecked(False)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert window.display_window is None and not display.isVisible()
+    settle()
