@@ -24,6 +24,8 @@ from app.demo import DEMO_PASSWORD
 from app.errors import AuthenticationError, ValidationError
 from app.hall import local_date
 from app.intake import EnterpriseInput, IntakeRequest, MaterialInput, take_application
+from app.printing import desk
+from app.slips import SlipError
 from app.validators import make_uscc
 from db.models import AuditEvent, Case, CaseEvent, CaseMaterial, Enterprise, Notice, Outbox, PrintJob
 from db.types import utcnow
@@ -419,3 +421,21 @@ def test_a_store_belongs_to_one_counter(hall: HallDesk, store: CounterStore) -> 
     assert store.login("admin", DEMO_PASSWORD).role == "admin"
     with store.local.uow() as uow:
         assert set(uow.session.execute(select(AuditEvent.chain)).scalars()) == {"counter:1"}
+
+
+def test_slips_are_checked_offline_with_the_cached_keys(hall: HallDesk, tmp_path: Path) -> None:
+    # A case of counter 2, taken on the shared database; counter 1's store cached the public keys earlier.
+    view = take_application(hall.uow(), log_in(hall, "clerk2"), request(item_with_tolerable(hall)))
+    path = tmp_path / "counter1.sqlite3"
+    CounterStore.open(hall.url, path).close()
+    offline = CounterStore.open(closed_port_url(), path)
+    try:
+        assert offline.online is False
+        assert desk.verify_slip(offline.local.uow(), view.slip).case_no == view.case_no
+        forged = view.slip.replace(
+            view.case_no, view.case_no[:-1] + ("1" if view.case_no[-1] != "1" else "2")
+        )
+        with pytest.raises(SlipError):
+            desk.verify_slip(offline.local.uow(), forged)
+    finally:
+        offline.close()
