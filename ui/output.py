@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -394,6 +394,12 @@ class OutputPage(Page):
         if not self._busy and self._pickup is None:
             self.scan_edit.setFocus()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # Back on the page: the scanner types into the scan field unless a case is being handled.
+        if self._pickup is None and not self._busy:
+            self.scan_edit.setFocus()
+
     # ---- finding -------------------------------------------------------------------------------------
     def is_busy(self) -> bool:
         return self._busy
@@ -729,7 +735,10 @@ class OutputPage(Page):
         self.status_message.emit(f"已出件：{done.case.case_no}")
         self.issued.emit(done)
         if self.display is not None:
-            result = f"{done.case.item_name}　{done.handover.result_docs or '办理结果'}"
+            # The decision as it was before the hand-over (the case is now 已出件): 准予许可 / 不予许可.
+            decided = self._pickup.case.status_name if self._pickup is not None else ""
+            docs = done.handover.result_docs
+            result = f"{done.case.item_name}　{decided}" + (f"：{docs}" if docs else "")
             self.display.handed_over(done.case.case_no, result)
         if done.print_job:
             self.send_documents(done.case.case_no)

@@ -72,6 +72,7 @@ def test_a_bad_rating_after_a_hand_over_opens_a_rectification(
     assert display.state() == "rating" and display.prompt_timer.isActive()
     assert display.prompt_timer.interval() == 45_000  # EvaluationSettings.prompt_seconds
     assert case.case_no in display.text.text() and not display.submit_button.isVisible()
+    assert "准予许可" in display.text.text() and display.headline.text() == "办理完成，请收好您的材料"
 
     qtbot.mouseClick(display.level_buttons[2], Qt.MouseButton.LeftButton)  # 不满意
     assert display.state() == "reasons" and display.reasons_box.isVisible()
