@@ -55,7 +55,7 @@ from db.models import (
     Outbox,
     PrintJob,
 )
-from tests.intake_support import item_with_tolerable
+from tests.intake_support import ENTERPRISE, item_with_tolerable, request
 from tests.support.clusters import Cluster
 from tests.support.offline_driver import intake_requests
 
@@ -608,3 +608,90 @@ def test_server_stopped_mid_push_then_sync_ends_with_exact_counts(
         assert reconcile(store, local_cases) == local_cases
     finally:
         store.close()
+
+
+def run_app(*argv: str, timeout: float = WAIT, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m app ARGV`` as the clerk runs it, with the demo password."""
+    env = {**os.environ, "HALLDESK_PASSWORD": DEMO_PASSWORD, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "app", *argv],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("shared_cluster", ["postgresql"], indirect=True)
+def test_cli_counter_keeps_working_while_the_server_is_down(
+    shared_cluster: Cluster, shared_url: str, tmp_path: Path
+) -> None:
+    """The real command line, as separate processes: case create offline says "synced": false, ``sync run``
+    exits 7 while the server is down, survives being killed, and then brings every case over exactly once."""
+    local = str(tmp_path / "counter1.sqlite3")
+    hall = HallDesk.open(shared_url)
+    try:
+        item = item_with_tolerable(hall)
+    finally:
+        hall.close()
+    req = request(item)
+    doc = json.dumps(
+        {
+            "item": item.code,
+            "enterprise": {"uscc": ENTERPRISE.uscc, "name": ENTERPRISE.name},
+            "agent": {"name": req.agent.name, "id_number": req.agent.id_number, "phone": req.agent.phone},
+            "materials": {code: m.state for code, m in req.materials.items()},
+        },
+        ensure_ascii=False,
+    )
+    base = ("--db", shared_url, "--local", local)
+
+    def create() -> dict[str, Any]:
+        proc = run_app(*base, "--user", "clerk1", "case", "create", "--json", "-", stdin=doc)
+        assert proc.returncode == 0, proc.stderr
+        return dict(json.loads(proc.stdout))
+
+    taken = [create()]  # online: the first login binds the store to counter 1
+    assert taken[0]["synced"] is True
+    shared_cluster.stop("fast")
+    taken += [create() for _ in range(3)]
+    assert [c["synced"] for c in taken[1:]] == [False] * 3
+    status = run_app(*base, "sync", "status", "--json")
+    assert status.returncode == 0 and json.loads(status.stdout)["pending"] == 3
+    down = run_app(*base, "sync", "run")
+    assert down.returncode == 7, down.stderr
+    shared_cluster.start()
+
+    rng = random.Random(3)
+    for _ in range(3):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app", *base, "sync", "run", "--resend-all"],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            proc.wait(timeout=rng.uniform(0.5, 3.0))
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=WAIT)
+        sqlite_integrity(Path(local))
+        check_shared(shared_url, {c["case_no"] for c in taken}, complete=False)
+
+    done = run_app(*base, "sync", "run")
+    assert done.returncode == 0, done.stderr
+    status = run_app(*base, "sync", "status", "--json")
+    assert json.loads(status.stdout)["pending"] == 0
+    case_nos = {c["case_no"] for c in taken}
+    assert len(case_nos) == 4
+    check_shared(shared_url, case_nos, complete=True)
+    assert sorted(queue_case_numbers(shared_url, item.dept)) == sorted(case_nos)
+    for day in sorted({CASE_NO.match(no)["day"] for no in case_nos}):  # type: ignore[index]
+        on = datetime.strptime(day, "%y%m%d").date().isoformat()
+        rec = run_app(*base, "sync", "reconcile", "--date", on, "--json")
+        assert rec.returncode == 0 and json.loads(rec.stdout)["ok"] is True, rec.stdout + rec.stderr
