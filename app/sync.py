@@ -19,7 +19,8 @@ PostgreSQL/MariaDB can be reached.  Each intake or resubmission adds an ``outbox
   only: clerks log in offline against them), counters and their public keys, printer profiles, hall
   settings and calendar overrides, and the counter's own number sequences (the larger of local and shared,
   so numbers never repeat), upserted into the local store.  A fresh store bound to a counter also takes the
-  counter's audit chain so far, so that both databases keep one unbroken chain.
+  counter's audit chain so far, so that both databases keep one unbroken chain.  Cases of this counter that
+  the back office returned for 补正 come back too, so the clerk can resubmit them on the local store.
 
 Public API (stable; ``app.counter_store.CounterStore`` wraps it for the CLI and the GUI):
 
@@ -667,6 +668,56 @@ def _adopt_chain(local: Connection, shared: Connection, chain: str) -> int:
     return len(rows)
 
 
+def _pull_returned_cases(local: Connection, shared: Connection, number: int) -> int:
+    """Cases of this counter that the back office returned for 补正 (退回补正), newer than the local copy.
+
+    The applicant comes back to the counter with the corrections: the clerk resubmits on the local store
+    (``case resubmit``), and the push updates the shared row because the local version is then newer.
+    """
+    counter_id = shared.execute(select(Counter.id).where(Counter.number == number)).scalar_one_or_none()
+    if counter_id is None:
+        return 0
+    table = _t(Case)
+    rows = [
+        dict(r)
+        for r in shared.execute(
+            select(table).where(table.c.status == "returned", table.c.counter_id == counter_id)
+        ).mappings()
+    ]
+    if not rows:
+        return 0
+    mine = dict(
+        local.execute(
+            select(table.c.id, table.c.version).where(table.c.id.in_([r["id"] for r in rows]))
+        ).all()
+    )
+    rows = [r for r in rows if mine.get(r["id"], 0) < r["version"]]
+    if not rows:
+        return 0
+    ids = [r["id"] for r in rows]
+    # The local store may know the company under its own id (same USCC): the case points at the local row.
+    ent = _t(Enterprise)
+    shared_ents = _rows(
+        shared, ent, "id", {r["enterprise_id"] for r in rows if r["enterprise_id"] is not None}
+    )
+    local_ids = dict(
+        local.execute(
+            select(ent.c.uscc, ent.c.id).where(ent.c.uscc.in_([e["uscc"] for e in shared_ents]))
+        ).all()
+    )
+    insert_ignore(local, ent, [e for e in shared_ents if e["uscc"] not in local_ids])
+    ent_map = {e["id"]: local_ids.get(e["uscc"], e["id"]) for e in shared_ents}
+    _upsert_local(
+        local,
+        table,
+        [{**r, "enterprise_id": ent_map.get(r["enterprise_id"], r["enterprise_id"])} for r in rows],
+    )
+    _upsert_local(local, _t(CaseMaterial), _rows(shared, _t(CaseMaterial), "case_id", ids))
+    insert_ignore(local, _t(CaseEvent), _rows(shared, _t(CaseEvent), "case_id", ids))
+    insert_ignore(local, _t(Notice), _rows(shared, _t(Notice), "case_id", ids))
+    return len(rows)
+
+
 def pull(local: Engine, shared: Engine, *, counter: int | None = None) -> PullResult:
     """Upsert the catalog, accounts, counters, keys, settings, calendar and sequences into the local store."""
     number = counter if counter is not None else bound_counter(local)
@@ -690,6 +741,7 @@ def pull(local: Engine, shared: Engine, *, counter: int | None = None) -> PullRe
             _bump_refdata_stamp(lconn)
             if number is not None:
                 total += _adopt_chain(lconn, sconn, counter_chain(number))
+                total += _pull_returned_cases(lconn, sconn, number)
             now = utcnow()
             _set_state(lconn, {STATE_LAST_PULL: now.isoformat()})
     return PullResult(rows=total + len(sequences), at=now)

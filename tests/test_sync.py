@@ -439,3 +439,27 @@ def test_slips_are_checked_offline_with_the_cached_keys(hall: HallDesk, tmp_path
             desk.verify_slip(offline.local.uow(), forged)
     finally:
         offline.close()
+
+
+def test_a_case_returned_by_the_back_office_is_resubmitted_at_the_counter(
+    hall: HallDesk, store: CounterStore
+) -> None:
+    clerk = store.login("clerk1", DEMO_PASSWORD)
+    item = item_with_tolerable(hall)
+    view, synced = store.take_application(clerk, request(item))
+    assert synced
+    reviewer = log_in(hall, f"rev_{item.dept.lower()}")
+    claim = backoffice.claim(hall.uow(), reviewer, view.case_no)
+    backoffice.decide(hall.uow(), reviewer, view.case_no, "return", token=claim.token, reason="图纸缺少签章")
+    assert store.pull_now()
+    with store.local.uow() as uow:
+        assert uow.session.execute(select(Case.status).where(Case.id == view.id)).scalar_one() == "returned"
+    back, synced = store.resubmit(clerk, view.case_no, {})
+    assert synced and back.status == "accepted"
+    with hall.uow() as uow:
+        shared = uow.session.execute(select(Case).where(Case.id == view.id)).scalar_one()
+        assert shared.status == "accepted" and shared.paused_promised is None
+        assert shared.promised_due == back.promised_due and shared.accepted_at == view.accepted_at
+    page = backoffice.queue_page(hall.uow(), reviewer, item.dept)
+    assert view.case_no in [r.case_no for r in page.rows]
+    assert verify(hall).ok
