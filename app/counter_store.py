@@ -125,6 +125,7 @@ class CounterStore:
         try:
             shared = _shared_engine(resolved)
         except DatabaseUrlError as exc:
+            engine.dispose()
             raise DatabaseUnavailable(str(exc)) from exc
         store = cls(local, shared, resolved)
         local.prepare_login = store.prepare_login

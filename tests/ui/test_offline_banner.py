@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
@@ -15,9 +16,10 @@ from app.sync import SyncStatus
 from db.models import Case
 from tests.intake_support import item_with_tolerable, request
 from tests.test_sync import closed_port_url
+from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle
-from ui.main import create_main_window
-from ui.offline import OfflineBanner
+from ui.main import GuiSession, create_main_window
+from ui.offline import OfflineBanner, run_counter_gui
 
 
 def shared_cases(hall: HallDesk) -> int:
@@ -103,3 +105,33 @@ def test_amber_while_uploading(qtbot: QtBot) -> None:
     banner.show_status(SyncStatus(0, 1, None, None, "connection refused", None, None), False)
     assert banner.offline and "0 件待同步" in banner.text() and "从未同步" in banner.text()
     assert banner.toolTip() == "connection refused"
+
+
+def test_a_clerk_logs_in_offline_at_a_counter_store(hall: HallDesk, tmp_path: Path, qtbot: QtBot) -> None:
+    path = tmp_path / "counter1.sqlite3"
+    CounterStore.open(hall.url, path).close()  # accounts cached while online
+    store = CounterStore.open(closed_port_url(), path)
+    try:
+        session = GuiSession(store.local, "clerk1")
+        qtbot.addWidget(session.login_window)
+        session.start()
+        qtbot.waitExposed(session.login_window)
+        settle()
+        qtbot.keyClicks(session.login_window.password_edit, DEMO_PASSWORD)
+        qtbot.keyClick(session.login_window.password_edit, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: session.main_window is not None, timeout=10_000)
+        window = session.main_window
+        assert window is not None
+        qtbot.addWidget(window)
+        settle()
+        assert window.actor.counter_number == 1 and store.counter == 1
+        assert window.offline_banner.isVisible() and "离线" in window.offline_banner.text()
+        window.close()
+        settle()
+    finally:
+        store.close()
+
+
+def test_run_counter_gui_reports_an_unusable_address(message_boxes: MessageBoxes, tmp_path: Path) -> None:
+    assert run_counter_gui("oracle://nobody@127.0.0.1/nothing", str(tmp_path / "c.sqlite3"), None) == 1
+    assert message_boxes.shown and message_boxes.shown[0][:2] == ("critical", "无法打开本机窗口库")
