@@ -12,7 +12,10 @@ Public API (stable):
     shared database is down; ``online`` says whether the opening pull worked.
 ``store.local``                the local ``HallDesk`` (its ``uow()`` writes the counter's audit chain)
 ``store.counter``              the counter number the store is bound to (None before the first clerk login)
-``store.login(username, password) -> Actor``     offline-capable: checks the cached argon2 hash locally
+``store.login(username, password) -> Actor``     offline-capable: checks the cached argon2 hash locally.
+    The first clerk binds the store to their counter; clerks of another counter are refused.  The GUI's
+    login window (``app.auth.login`` on ``store.local.uow()``) does the same through ``prepare_login``.
+``store.is_synced(case_id) -> bool``              no outbox row of that case is still pending
 ``store.take_application(actor, req, *, key_dir=None, push=True) -> (CaseView, synced)``
 ``store.resubmit(actor, case_no, materials, supplement_due=None, *, key_dir=None, push=True) -> (CaseView, synced)``
 ``store.push_now(*, batch_size=100) -> PushResult | None``    None when the shared database is out of reach
