@@ -54,7 +54,9 @@ class Cli:
     def store(self) -> CounterStore:
         """The counter's local store (``--local PATH``, default in the data folder) with ``--db`` as shared."""
         if self._store is None:
-            self._store = CounterStore.open(self.args.db, getattr(self.args, "local", None) or None)
+            # `sync status` answers from the store alone, at once, even when the shared database hangs.
+            quiet = (getattr(self.args, "command", None), getattr(self.args, "sub", None)) == ("sync", "status")
+            self._store = CounterStore.open(self.args.db, getattr(self.args, "local", None) or None, pull=not quiet)
         return self._store
 
     def ready_hall(self) -> HallDesk:
