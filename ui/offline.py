@@ -31,6 +31,9 @@ def banner_text(status: SyncStatus, online: bool | None) -> str:
             f"离线：共享数据库无法连接，已在本机保存 {status.pending} 件待同步"
             f"（上次同步：{last_sync_text(status)}）。受理、回执、通知书照常进行，恢复连接后自动上传。"
         )
+    if status.pending > 0 and status.last_error:
+        # Online, yet some cases are refused (e.g. a second store for this counter): say why, not "syncing".
+        return f"同步受阻：{status.pending} 件未能上传到共享数据库——{status.last_error}"
     if status.pending > 0:
         return f"正在同步：还有 {status.pending} 件待上传到共享数据库"
     return ""

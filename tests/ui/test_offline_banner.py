@@ -100,6 +100,10 @@ def test_amber_while_uploading(qtbot: QtBot) -> None:
     assert not banner.isHidden()
     assert banner.text() == "正在同步：还有 3 件待上传到共享数据库" and not banner.offline
     assert "f5b041" in banner.styleSheet()
+    banner.show_status(
+        SyncStatus(1, 1, datetime.now(UTC), None, "办件编号 X 已被另一办件使用", None, None), True
+    )
+    assert banner.text().startswith("同步受阻：1 件未能上传") and "已被另一办件使用" in banner.text()
     banner.show_status(SyncStatus(0, 1, datetime.now(UTC), None, "", None, None), True)
     assert banner.text() == "" and banner.isHidden()
     banner.show_status(SyncStatus(0, 1, None, None, "connection refused", None, None), False)
