@@ -465,6 +465,7 @@ class OutputPage(Page):
         self._credential = credential
         self._done = None
         self.show_pickup(found)
+        self.result_note.setText("请核对领取人身份证件后出件" if found.ready else "暂不能出件：见左侧红字")
         self.scan_edit.clear()
         self.code_edit.clear()
         if self.display is not None:
