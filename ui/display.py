@@ -203,7 +203,9 @@ class DisplayWindow(QWidget):
             " QLabel#displayCounter { font-size: 16pt; color: #33465c; }"
             " QLabel#displayHeadline { font-size: 26pt; font-weight: bold; color: #1f3a5f; }"
             " QLabel#displayText { font-size: 16pt; color: #33465c; }"
-            " QCheckBox { font-size: 15pt; }"
+            # Large targets: the applicant answers with a finger or a mouse they have never used.
+            " QCheckBox { font-size: 15pt; spacing: 12px; padding: 6px; }"
+            " QCheckBox::indicator { width: 28px; height: 28px; }"
         )
 
         self.hall_label = QLabel(hall_service.HallSettings().name)
@@ -231,9 +233,12 @@ class DisplayWindow(QWidget):
         for level in sorted(LEVELS, reverse=True):
             button = QPushButton(LEVELS[level])
             button.setMinimumSize(150, 90)
+            button.setCheckable(True)  # the chosen 差评 level stays marked while its reasons are picked
             button.setStyleSheet(
                 f"QPushButton {{ font-size: 18pt; font-weight: bold; color: white;"
-                f" background: {_LEVEL_COLOURS[level]}; border-radius: 8px; padding: 8px; }}"
+                f" background: {_LEVEL_COLOURS[level]}; border-radius: 8px; padding: 8px;"
+                f" border: 4px solid transparent; }}"
+                " QPushButton:checked { border: 4px solid #1f3a5f; }"
             )
             button.clicked.connect(lambda _=False, lv=level: self.choose(lv))
             self.level_buttons[level] = button
@@ -396,6 +401,8 @@ class DisplayWindow(QWidget):
         self._level = None
         for check in self.reason_checks.values():
             check.setChecked(False)
+        for button in self.level_buttons.values():
+            button.setChecked(False)
         self.reasons_box.hide()
         self.submit_button.hide()
         self._show(
@@ -417,6 +424,8 @@ class DisplayWindow(QWidget):
         if self._state not in ("rating", "reasons"):
             return
         self._level = level
+        for lv, button in self.level_buttons.items():
+            button.setChecked(lv == level)
         if level in BAD_LEVELS:
             self._state = "reasons"
             self.text.setText(f"您选择了“{LEVELS[level]}”。请选择不满意的原因（至少一项），以便我们改进")
