@@ -12,15 +12,22 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.models import AuditChainHead, AuditEvent, new_id
 from db.types import utcnow
 
 HALL_CHAIN = "hall"
+# The plain tables: Core statements skip the ORM's bulk bookkeeping (this runs in every audited use case).
+_HEADS, _EVENTS = cast(Table, AuditChainHead.__table__), cast(Table, AuditEvent.__table__)
+# Built once: building the expressions would cost more than running them.
+_LOCK_HEAD = select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.chain == bindparam("p_chain")).with_for_update()
+_ADD_EVENT = insert(_EVENTS)
+_MOVE_HEAD = (update(_HEADS).where(_HEADS.c.chain == bindparam("p_chain"))
+              .values(seq=bindparam("p_seq"), hash=bindparam("p_hash")))
 GENESIS = "0" * 64
 
 
@@ -77,11 +84,9 @@ def append(
 
     Plain SQL statements rather than ORM objects: this runs inside every audited use case.  Returns the hash.
     """
-    head = session.execute(
-        select(AuditChainHead.seq, AuditChainHead.hash).where(AuditChainHead.chain == chain).with_for_update()
-    ).first()
+    head = session.execute(_LOCK_HEAD, {"p_chain": chain}).first()
     if head is None:
-        session.execute(insert(AuditChainHead).values(chain=chain, seq=0, hash=GENESIS))
+        session.execute(insert(_HEADS).values(chain=chain, seq=0, hash=GENESIS))
         seq, prev = 0, GENESIS
     else:
         seq, prev = head
@@ -93,11 +98,8 @@ def append(
                       entity_id=entity_id, payload=body, prev_hash=prev)
     row = {"id": event_id, "chain": chain, "seq": seq + 1, "at": at, "actor": actor, "action": action,
            "entity": entity, "entity_id": entity_id, "payload": body, "prev_hash": prev, "hash": digest}
-    session.execute(insert(AuditEvent), [row])
-    session.execute(
-        update(AuditChainHead).where(AuditChainHead.chain == chain).values(seq=seq + 1, hash=row["hash"])
-        .execution_options(synchronize_session=False)
-    )
+    session.execute(_ADD_EVENT, row)
+    session.execute(_MOVE_HEAD, {"p_chain": chain, "p_seq": seq + 1, "p_hash": digest})
     return digest
 
 

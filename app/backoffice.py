@@ -19,13 +19,14 @@ import statistics
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast, overload
 
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from app import refcache
 from app.auth import Actor, actor_of, require_role
-from app.cases import CaseView, case_view, load_case
+from app.cases import CaseView, case_view, get_case, load_case
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.hall import HALL_TZ, load_calendar, local_date, today
 from app.uow import UnitOfWork, retry_transient
@@ -49,6 +50,8 @@ DECISIONS = {"approve": "准予许可", "deny": "不予许可", "return": "退�
 QUEUE_STATUSES = ("accepted", "in_review")
 LIGHTS = {"green": "正常", "yellow": "临期", "red": "超期"}
 BACK_OFFICE_ROLES = ("reviewer", "chief_rep")
+# Plain tables for the claim's statements (Core: no ORM bookkeeping on the back office's hottest path).
+_CASES, _EVENTS = cast(Table, Case.__table__), cast(Table, CaseEvent.__table__)
 
 
 # ---- department settings ---------------------------------------------------------------------------
@@ -120,7 +123,7 @@ def _require_dept(actor: Actor, dept: Department) -> None:
         raise PermissionDenied(f"无权操作{dept.name}的后台：只有该部门的审批人员和首席代表可以办理")
 
 
-def _require_back_office(actor: Actor, dept: Department) -> None:
+def _require_back_office(actor: Actor, dept: Department | _DeptRef) -> None:
     """Claims and decisions: the department's own reviewers and chief representative, nobody else."""
     require_role(actor, *BACK_OFFICE_ROLES)
     if actor.dept_id != dept.id:
@@ -253,9 +256,37 @@ def queue_page(
 
 @dataclass(frozen=True)
 class Claim:
-    case: CaseView
+    """What a claim took: the case, the fencing token and the lease.  ``held`` loads the case itself."""
+
+    case_id: uuid.UUID
+    case_no: str
+    dept: str
+    holder: str
     token: int
+    claimed_at: datetime
     lease_until: datetime
+    step_due: date | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"case_no": self.case_no, "dept": self.dept, "holder": self.holder, "claim_token": self.token,
+                "lease_until": self.lease_until.astimezone(HALL_TZ).isoformat(timespec="seconds"),
+                "step_due": self.step_due.isoformat() if self.step_due else None}
+
+
+@dataclass(frozen=True)
+class HeldCase:
+    """A claim with the case as the reviewer's panel and ``case claim --json`` show it."""
+
+    claim: Claim
+    case: CaseView
+
+    @property
+    def token(self) -> int:
+        return self.claim.token
+
+    @property
+    def lease_until(self) -> datetime:
+        return self.claim.lease_until
 
     def as_json(self) -> dict[str, Any]:
         doc = self.case.as_json()
@@ -263,11 +294,35 @@ class Claim:
         return doc
 
 
+@overload
+def held(uow: UnitOfWork, claim: Claim) -> HeldCase: ...
+@overload
+def held(uow: UnitOfWork, claim: None) -> None: ...
+def held(uow: UnitOfWork, claim: Claim | None) -> HeldCase | None:
+    """The claimed case in full (materials, notices, history), read after the claim's own transaction."""
+    if claim is None:
+        return None
+    return HeldCase(claim, get_case(uow, claim.case_no))
+
+
+@dataclass(frozen=True)
+class _DeptRef:
+    id: uuid.UUID
+    code: str
+    name: str
+
+
+def _dept_ref(s: Session, code: str) -> _DeptRef | None:
+    row = s.execute(select(Department.id, Department.code, Department.name).where(Department.code == code)).first()
+    return None if row is None else _DeptRef(row.id, row.code, row.name)
+
+
 def _take(uow: UnitOfWork, actor: Actor, case: Case, settings: DeptSettings, now: datetime,
           lease: timedelta | None) -> Claim:
     if actor.username in settings.paused:
         raise PermissionDenied("首席代表已暂停您的接件，请联系首席代表")
-    cal = load_calendar(uow.session)
+    s = uow.session
+    cal = refcache.current(s).get(("calendar",), lambda: load_calendar(s))
     before = case.status
     case.status = "in_review"
     case.holder_id = actor.user_id
@@ -280,34 +335,92 @@ def _take(uow: UnitOfWork, actor: Actor, case: Case, settings: DeptSettings, now
                               from_status=before, to_status="in_review", note=f"token {case.claim_token}"))
     uow.audit(actor.username, "case.claim", "case", str(case.id), {"case_no": case.case_no, "token": case.claim_token})
     uow.session.flush()
-    return Claim(case_view(case), case.claim_token, case.lease_until)
+    dept = case.department.code if case.department else ""
+    return Claim(case.id, case.case_no, dept, actor.username, case.claim_token, now, case.lease_until, case.step_due)
+
+
+def _claim_statements() -> tuple[tuple[tuple[str, Any, Any], ...], Any, Any]:
+    """The claim's statements, built once (building SQLAlchemy expressions costs more than running them)."""
+    c = _CASES
+
+    def param(name: str, column: str) -> Any:
+        return bindparam(name, type_=c.c[column].type)
+
+    now = param("p_now", "claimed_at")
+    claimed = {"status": "in_review", "holder_id": param("p_holder", "holder_id"),
+               "claim_token": c.c.claim_token + 1, "claimed_at": now, "lease_until": param("p_lease", "lease_until"),
+               "step_due": param("p_step", "step_due"), "version": c.c.version + 1, "updated_at": now}
+    steps = []
+    for before, condition in (("in_review", and_(c.c.status == "in_review", c.c.lease_until < now)),
+                              ("accepted", c.c.status == "accepted")):
+        where = (c.c.dept_id == param("p_dept", "dept_id"), condition)
+        order = (c.c.promised_due, c.c.received_at, c.c.id)
+        probe = (select(c.c.id, c.c.case_no, c.c.claim_token).where(*where).order_by(*order).limit(1)
+                 .with_for_update(skip_locked=True))
+        first = select(c.c.id).where(*where).order_by(*order).limit(1).with_for_update(skip_locked=True)
+        take = (update(c).where(c.c.id == first.scalar_subquery()).values(claimed)
+                .returning(c.c.id, c.c.case_no, c.c.claim_token))
+        steps.append((before, probe, take))
+    by_id = update(c).where(c.c.id == param("p_case", "id")).values(claimed)
+    return tuple(steps), by_id, insert(_EVENTS)
+
+
+_CLAIM_STEPS, _CLAIM_BY_ID, _ADD_EVENT = _claim_statements()
 
 
 @retry_transient
 def claim_next(uow: UnitOfWork, actor: Actor, dept: str, *, lease: timedelta | None = None) -> Claim | None:
-    """Claim the case that falls due first in ``dept``'s queue; None when the queue is empty."""
+    """Claim the case that falls due first in ``dept``'s queue; None when the queue is empty.
+
+    The hot path of the back office, kept to the minimum: the stamp-checked reference data (department, its
+    settings, the calendar) from memory, the probe that locks the case, one UPDATE, the status event and
+    the audit row.  The case itself is not loaded: ``held`` does that where a screen needs it.
+    """
     with uow:
         s = uow.session
-        department = _dept(s, dept)
+        ref = refcache.current(s)
+        department = ref.get(("backoffice.dept", dept), lambda: _dept_ref(s, dept))
+        if department is None:
+            raise NotFound(f"部门代码 {dept} 不存在")
         _require_back_office(actor, department)
-        settings = read_dept_settings(s, dept)
+        settings = ref.get(("backoffice.settings", dept), lambda: read_dept_settings(s, dept))
+        cal = ref.get(("calendar",), lambda: load_calendar(s))
         now = utcnow()
-        case_no = None
+        lease_until = now + (lease or timedelta(minutes=settings.lease_minutes))
+        step_due = cal.add_workdays(local_date(now), settings.review_days).date
+        conn = s.connection()
+        params = {"p_dept": department.id, "p_now": now, "p_holder": actor.user_id, "p_lease": lease_until,
+                  "p_step": step_due}
+        returning = conn.dialect.name in ("postgresql", "sqlite")
+        found: tuple[uuid.UUID, str, int] | None = None
+        before = ""
         # Two index-ordered probes, not one OR: InnoDB locks every row it reads, so the scan must stop at the
         # first free row — cases whose holder's lease ran out first, then the queue by due date.
-        for condition in (and_(Case.status == "in_review", Case.lease_until < now), Case.status == "accepted"):
-            case_no = s.execute(
-                select(Case.case_no).where(Case.dept_id == department.id, condition)
-                .order_by(Case.promised_due, Case.received_at, Case.id).limit(1)
-                .with_for_update(skip_locked=True)
-            ).scalar_one_or_none()
-            if case_no is not None:
+        for status, probe, take in _CLAIM_STEPS:
+            if returning:
+                # PostgreSQL and SQLite: probe, lock and update in one statement.
+                took = conn.execute(take, params).first()
+                if took is not None:
+                    found = (took.id, took.case_no, took.claim_token)
+            else:
+                row = conn.execute(probe, params).first()
+                if row is not None:
+                    conn.execute(_CLAIM_BY_ID, {**params, "p_case": row.id})
+                    found = (row.id, row.case_no, row.claim_token + 1)
+            if found is not None:
+                before = status
                 break
-        if case_no is None:
+        if found is None:
             return None
-        claim = _take(uow, actor, load_case(s, case_no), settings, now, lease)
+        if actor.username in settings.paused:
+            raise PermissionDenied("首席代表已暂停您的接件，请联系首席代表")
+        case_id, case_no, token = found
+        conn.execute(_ADD_EVENT, {"id": new_id(), "case_id": case_id, "at": now, "actor": actor.username,
+                                  "action": "claim", "from_status": before, "to_status": "in_review",
+                                  "note": f"token {token}"})
+        uow.audit(actor.username, "case.claim", "case", str(case_id), {"case_no": case_no, "token": token})
         uow.commit()
-        return claim
+        return Claim(case_id, case_no, department.code, actor.username, token, now, lease_until, step_due)
 
 
 @retry_transient
@@ -342,15 +455,18 @@ def _held(s: Session, actor: Actor, case_no: str, token: int | None, now: dateti
 
 
 @retry_transient
-def renew(uow: UnitOfWork, actor: Actor, case_no: str, token: int | None = None) -> Claim:
+def renew(uow: UnitOfWork, actor: Actor, case_no: str, token: int | None = None) -> HeldCase:
     """Extend the lease while the reviewer works on the case (the GUI calls this periodically)."""
     with uow:
         s = uow.session
         now = utcnow()
         case = _held(s, actor, case_no, token, now)
-        settings = read_dept_settings(s, case.department.code if case.department else "")
+        dept = case.department.code if case.department else ""
+        settings = read_dept_settings(s, dept)
         case.lease_until = now + timedelta(minutes=settings.lease_minutes)
-        result = Claim(case_view(case), case.claim_token, case.lease_until)
+        claimed_at = case.claimed_at or now
+        result = HeldCase(Claim(case.id, case.case_no, dept, actor.username, case.claim_token, claimed_at,
+                                case.lease_until, case.step_due), case_view(case))
         uow.commit()
         return result
 

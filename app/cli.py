@@ -503,11 +503,12 @@ def cmd_case_claim(cli: Cli) -> int:
             raise ValidationError("dept", "请给出办件编号，或用 --dept 领取本部门队列中的下一件")
         result = backoffice.claim_next(cli.hall.uow(), actor, a.dept)
     if a.json:
-        _print_json(result.as_json() if result else None)
+        # The case as README shows it, read after the claim (the claim itself stays lean).
+        _print_json(backoffice.held(cli.hall.uow(), result).as_json() if result else None)
     elif result is None:
         print("队列中没有待领取的办件", file=sys.stderr)
     else:
-        print(f"{result.case.case_no}\t领取令牌 {result.token}")
+        print(f"{result.case_no}\t领取令牌 {result.token}")
     return 0
 
 

@@ -15,24 +15,25 @@ from __future__ import annotations
 
 import json
 import secrets
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from app import keys, outbox
+from app import keys, outbox, refcache
 from app.auth import Actor, require_role
-from app.cases import CaseView, case_view, load_case
+from app.cases import CaseEventView, CaseMaterialView, CaseView, NoticeRef, case_view, load_case
 from app.errors import Conflict, NotFound, ValidationError
 from app.hall import HallSettings, load_calendar, local_date, read_settings
-from app.numbering import case_number, document_number, next_value
+from app.numbering import case_number, document_number, next_value, next_values
 from app.printing import documents, queue
+from app.refcache import RefData
 from app.uow import UnitOfWork, retry_transient
 from app.validators import check_id_number, check_mobile, check_uscc
 from app.workdays import WorkCalendar
@@ -44,6 +45,7 @@ from db.models import (
     Enterprise,
     MaterialRequirement,
     Notice,
+    PrintJob,
     ServiceItem,
     User,
     new_id,
@@ -53,6 +55,14 @@ from db.types import utcnow
 OUTCOMES = {"accept": "受理", "correction": "补正", "refuse": "不予受理", "immediate": "即办"}
 STATES = ("received", "missing", "defective", "tolerated", "waived")
 CORRECTION_NOTICE_DAYS = 5  # 行政许可法第32条: serve the 补正 notice within 5 (working) days of receipt
+# Plain tables for the INSERTs of an intake: Core statements skip the ORM's bulk-insert bookkeeping.
+_CASE, _MATERIAL, _EVENT, _NOTICE, _JOB, _ENTERPRISE = (
+    cast(Table, m.__table__) for m in (Case, CaseMaterial, CaseEvent, Notice, PrintJob, Enterprise))
+# Built once: building SQLAlchemy expressions on every intake would cost more than running them.
+_INSERTS = {name: table.insert() for name, table in (("case", _CASE), ("materials", _MATERIAL), ("events", _EVENT),
+                                                     ("notices", _NOTICE), ("jobs", _JOB))}
+_FIND_ENTERPRISE = select(_ENTERPRISE.c.id, _ENTERPRISE.c.name, _ENTERPRISE.c.legal_rep, _ENTERPRISE.c.address).where(
+    _ENTERPRISE.c.uscc == bindparam("p_uscc"))
 REFUSAL_REASONS = (
     "申请事项依法不需要取得行政许可",
     "申请事项依法不属于本机关职权范围",
@@ -173,25 +183,96 @@ def request_from_json(doc: Any) -> IntakeRequest:
     )
 
 
+# ---- reference data: cached in this process behind the change stamp (app.refcache) ----------------------
+
+
+@dataclass(frozen=True)
+class MaterialRef:
+    code: str
+    name: str
+    required: bool
+    tolerable: bool
+    originals: int
+    copies: int
+    covered_by_id: uuid.UUID | None
+    covered_by_name: str
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """A service item with its materials, as an intake needs it."""
+
+    id: uuid.UUID
+    code: str
+    name: str
+    active: bool
+    immediate: bool
+    legal_basis: str
+    legal_days: int
+    promised_days: int
+    dept_id: uuid.UUID
+    dept_code: str
+    dept_name: str
+    materials: tuple[MaterialRef, ...]
+
+
+@dataclass(frozen=True)
+class CounterRef:
+    id: uuid.UUID
+    number: int
+    active: bool
+    printer_uri: str
+    a4_printer_uri: str
+
+
+def _load_item(s: Session, code: str) -> ItemRef | None:
+    item = s.execute(
+        select(ServiceItem)
+        .where(ServiceItem.code == code)
+        .options(selectinload(ServiceItem.materials).joinedload(MaterialRequirement.covered_by),
+                 joinedload(ServiceItem.department))
+    ).scalar_one_or_none()
+    if item is None:
+        return None
+    return ItemRef(
+        id=item.id, code=item.code, name=item.name, active=item.active, immediate=item.immediate,
+        legal_basis=item.legal_basis, legal_days=item.legal_days, promised_days=item.promised_days,
+        dept_id=item.dept_id, dept_code=item.department.code, dept_name=item.department.name,
+        materials=tuple(MaterialRef(m.code, m.name, m.required, m.tolerable, m.originals, m.copies, m.covered_by_id,
+                                    m.covered_by.name if m.covered_by else "") for m in item.materials),
+    )
+
+
+def _load_counter(s: Session, number: int) -> CounterRef | None:
+    c = s.execute(select(Counter).where(Counter.number == number)).scalar_one_or_none()
+    return None if c is None else CounterRef(c.id, c.number, c.active, c.printer_uri, c.a4_printer_uri)
+
+
+def _output_counter(s: Session) -> int | None:
+    return s.execute(
+        select(Counter.number).where(Counter.kind == "output", Counter.active.is_(True)).order_by(Counter.number)
+    ).scalars().first()
+
+
+def _user_name(s: Session, user_id: uuid.UUID) -> str | None:
+    return s.execute(select(User.full_name).where(User.id == user_id)).scalar_one_or_none()
+
+
 # ---- checking ----------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class _Checked:
-    item: ServiceItem
+    item: ItemRef
     states: dict[str, MaterialInput]
     tolerated: bool
 
 
-def _check_request(s: Session, req: IntakeRequest, today: date) -> _Checked:
+def _check_request(s: Session, ref: RefData, req: IntakeRequest, today: date) -> _Checked:
     if req.outcome not in OUTCOMES:
         raise ValidationError("outcome", f"办理结果 {req.outcome} 不正确，可选：{'、'.join(OUTCOMES)}")
-    item = s.execute(
-        select(ServiceItem)
-        .where(ServiceItem.code == req.item.strip().upper())
-        .options(selectinload(ServiceItem.materials).joinedload(MaterialRequirement.covered_by),
-                 joinedload(ServiceItem.department))
-    ).scalar_one_or_none()
+    code = req.item.strip().upper()
+    item = ref.get(("intake.item", code), lambda: _load_item(s, code))
     if item is None or not item.active:
         raise ValidationError("item", f"事项编码 {req.item} 不存在或已停用")
     if not req.agent.name.strip():
@@ -248,29 +329,43 @@ def _check_request(s: Session, req: IntakeRequest, today: date) -> _Checked:
     return _Checked(item=item, states=states, tolerated=tolerated)
 
 
-def _enterprise(s: Session, data: EnterpriseInput | None) -> Enterprise | None:
+@dataclass(frozen=True)
+class _EnterpriseRef:
+    id: uuid.UUID
+    uscc: str
+    name: str
+
+
+def _enterprise(s: Session, data: EnterpriseInput | None) -> _EnterpriseRef | None:
     if data is None:
         return None
     uscc = check_uscc(data.uscc, "enterprise.uscc")
-    ent = s.execute(select(Enterprise).where(Enterprise.uscc == uscc)).scalar_one_or_none()
-    if ent is None:
+    t = _ENTERPRISE
+    columns = (t.c.id, t.c.name, t.c.legal_rep, t.c.address)
+    found = s.execute(_FIND_ENTERPRISE, {"p_uscc": uscc}).first()
+    if found is None:
         if not data.name.strip():
             raise ValidationError("enterprise.name", f"统一社会信用代码 {uscc} 的企业尚未登记：请填写企业名称")
-        fresh = Enterprise(uscc=uscc, name=data.name.strip(), legal_rep=data.legal_rep.strip(),
-                           address=data.address.strip(),
-                           contact_phone=check_mobile(data.phone, "enterprise.phone") if data.phone else "")
+        fresh_id = new_id()
+        fresh = {"id": fresh_id, "uscc": uscc, "name": data.name.strip(), "legal_rep": data.legal_rep.strip(),
+                 "address": data.address.strip(),
+                 "contact_phone": check_mobile(data.phone, "enterprise.phone") if data.phone else ""}
         try:
             # Two counters may register the same new enterprise at once: the second one uses the first's row.
             with s.begin_nested():
-                s.add(fresh)
-            return fresh
+                s.execute(t.insert(), [fresh])
+            return _EnterpriseRef(fresh_id, uscc, data.name.strip())
         except IntegrityError:
-            ent = s.execute(select(Enterprise).where(Enterprise.uscc == uscc).with_for_update()).scalar_one()
-    if ent is not None:
-        # A known enterprise fills itself in; what the clerk typed fills gaps only.
-        ent.legal_rep = ent.legal_rep or data.legal_rep.strip()
-        ent.address = ent.address or data.address.strip()
-    return ent
+            found = s.execute(select(*columns).where(t.c.uscc == uscc).with_for_update()).one()
+    # A known enterprise fills itself in; what the clerk typed fills gaps only.
+    gaps = {}
+    if not found.legal_rep and data.legal_rep.strip():
+        gaps["legal_rep"] = data.legal_rep.strip()
+    if not found.address and data.address.strip():
+        gaps["address"] = data.address.strip()
+    if gaps:
+        s.execute(t.update().where(t.c.id == found.id).values(**gaps))
+    return _EnterpriseRef(found.id, uscc, str(found.name))
 
 
 def lookup_enterprise(uow: UnitOfWork, uscc: str) -> EnterpriseInput | None:
@@ -286,103 +381,96 @@ def lookup_enterprise(uow: UnitOfWork, uscc: str) -> EnterpriseInput | None:
 # ---- writing -------------------------------------------------------------------------------------------
 
 
-def _counter_for(s: Session, actor: Actor, channel: str) -> Counter | None:
+def _counter_for(s: Session, ref: RefData, actor: Actor, channel: str) -> CounterRef | None:
     if channel == "online":
         return None
-    if actor.counter_number is None:
+    number = actor.counter_number
+    if number is None:
         raise ValidationError("counter", "您的账户没有分配窗口，不能在窗口受理：请管理员在用户管理中设置窗口")
-    counter = s.execute(select(Counter).where(Counter.number == actor.counter_number)).scalar_one()
+    counter = ref.get(("intake.counter", number), lambda: _load_counter(s, number))
+    if counter is None:
+        raise ValidationError("counter", f"{number}号窗口不存在")
     if not counter.active:
         raise ValidationError("counter", f"{counter.number}号窗口已停用")
     return counter
 
 
-def _issue_notice(uow: UnitOfWork, actor: Actor, case: Case, kind: str, hall: HallSettings,
-                  counter_no: int, legal_basis: str) -> Notice:
-    s = uow.session
-    now = utcnow()
+def _doc_sequence(kind: str, counter_no: int, now: datetime) -> tuple[str, str]:
+    """The sequence of ``kind``'s document numbers at a counter, per year."""
+    return f"doc:{kind}:{counter_no:02d}", str(local_date(now).year)
+
+
+def _notice(s: Session, actor: Actor, view: CaseView, kind: str, hall: HallSettings, counter_no: int,
+            legal_basis: str, now: datetime, seq: int | None = None,
+            issued_at: datetime | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A notice of ``kind`` with its document number (``seq``, else taken now): (the row, its printable content)."""
     year = local_date(now).year
-    seq = next_value(s, f"doc:{kind}:{counter_no:02d}", str(year))
+    issued_at = issued_at or now
+    if seq is None:
+        seq = next_value(s, *_doc_sequence(kind, counter_no, now))
     doc_no = document_number(hall.doc_prefix, kind, year, counter_no, seq)
-    notice_data = documents.notice_for_case(case_view(case), kind, doc_no, hall, clerk_name=actor.full_name,
-                                            legal_basis=legal_basis, issued_at=now)
-    notice = Notice(id=new_id(), case_id=case.id, kind=kind, doc_no=doc_no, issued_at=now, issued_by=actor.username,
-                    payload=json.dumps(documents.notice_to_json(notice_data), ensure_ascii=False))
-    case.notices.append(notice)
-    return notice
+    content = documents.notice_to_json(documents.notice_for_case(
+        view, kind, doc_no, hall, clerk_name=actor.full_name, legal_basis=legal_basis, issued_at=issued_at))
+    row = {"id": new_id(), "case_id": view.id, "kind": kind, "doc_no": doc_no, "issued_at": issued_at,
+           "issued_by": actor.username, "payload": json.dumps(content, ensure_ascii=False)}
+    return row, content
 
 
-def _output_counter(s: Session) -> int | None:
-    return s.execute(
-        select(Counter.number).where(Counter.kind == "output", Counter.active.is_(True)).order_by(Counter.number)
-    ).scalars().first()
-
-
-def document_jobs(s: Session, actor: Actor, case: Case, notices: list[Notice], counter: Counter | None,
-                  hall: HallSettings) -> list[dict[str, Any]]:
+def document_jobs(actor: Actor, view: CaseView, notices: list[tuple[dict[str, Any], dict[str, Any]]],
+                  counter: CounterRef | None, hall: HallSettings, output_counter: int | None,
+                  clerk_name: str | None) -> list[dict[str, Any]]:
     """Print jobs (as rows) for what the applicant takes home: the receipt and the A4 notices."""
     rows: list[dict[str, Any]] = []
     counter_id = counter.id if counter else None
-    if case.status != "refused":
-        receipt = documents.receipt_for_case(case_view(case), hall, output_counter=_output_counter(s),
-                                             clerk_name=case.clerk.full_name if case.clerk else actor.full_name)
+    if view.status != "refused":
+        receipt = documents.receipt_for_case(view, hall, output_counter=output_counter,
+                                             clerk_name=clerk_name or actor.full_name)
         rows.append(queue.job_row(kind="receipt", payload=documents.receipt_to_json(receipt),
-                                  requested_by=actor.username, case_id=case.id, counter_id=counter_id,
+                                  requested_by=actor.username, case_id=view.id, counter_id=counter_id,
                                   printer_uri=counter.printer_uri if counter else ""))
-    for notice in notices:
-        rows.append(queue.job_row(kind="notice", payload=json.loads(notice.payload), notice_id=notice.id,
-                                  requested_by=actor.username, case_id=case.id, counter_id=counter_id,
+    for row, content in notices:
+        rows.append(queue.job_row(kind="notice", payload=content, notice_id=row["id"],
+                                  requested_by=actor.username, case_id=view.id, counter_id=counter_id,
                                   printer_uri=counter.a4_printer_uri if counter else ""))
     return rows
 
 
-def _row(obj: Any) -> dict[str, Any]:
-    """An in-memory (never added) ORM object as a row for a plain INSERT; every NOT NULL column must be set."""
-    row = {}
-    for column in sa_inspect(type(obj)).columns:
-        value = getattr(obj, column.key)
-        if value is None and not column.nullable:
-            raise ValueError(f"{type(obj).__name__}.{column.key} not set")
-        row[column.key] = value
-    return row
-
-
-def _record(actor: Actor, case: Case, action: str, before: str, note: str = "") -> None:
-    case.events.append(CaseEvent(id=new_id(), case_id=case.id, at=utcnow(), actor=actor.username, action=action,
-                                 from_status=before, to_status=case.status, note=note))
+def _material_values(checked: _Checked, supplement_due: date | None) -> list[dict[str, Any]]:
+    """Each material's recorded state, in the item's order."""
+    by_code = {m.code: m for m in checked.item.materials}
+    out = []
+    for order, (code, given) in enumerate(checked.states.items()):
+        req = by_code[code]
+        received = given.state == "received"
+        out.append({
+            "code": code, "name": req.name, "required": req.required, "state": given.state,
+            "originals": given.originals if given.originals is not None else (req.originals if received else 0),
+            "copies": given.copies if given.copies is not None else (req.copies if received else 0),
+            "electronic": given.electronic, "note": given.note.strip(),
+            "assessment": req.covered_by_name if given.state == "waived" else "",
+            "supplement_due": supplement_due if given.state == "tolerated" else None, "sort_order": order,
+        })
+    return out
 
 
 def _apply_materials(case: Case, checked: _Checked, supplement_due: date | None) -> None:
-    by_code = {m.code: m for m in checked.item.materials}
     existing = {m.code: m for m in case.materials}
-    for order, (code, given) in enumerate(checked.states.items()):
-        req: MaterialRequirement = by_code[code]
-        row = existing.get(code)
+    for values in _material_values(checked, supplement_due):
+        row = existing.get(values["code"])
         if row is None:
-            row = CaseMaterial(id=new_id(), case_id=case.id, code=code, supplemented_at=None)
+            row = CaseMaterial(id=new_id(), case_id=case.id, code=values["code"], supplemented_at=None)
             case.materials.append(row)
-        row.name = req.name
-        row.required = req.required
-        row.state = given.state
-        received = given.state == "received"
-        row.originals = given.originals if given.originals is not None else (req.originals if received else 0)
-        row.copies = given.copies if given.copies is not None else (req.copies if received else 0)
-        row.electronic = given.electronic
-        row.note = given.note.strip()
-        row.assessment = req.covered_by.name if given.state == "waived" and req.covered_by else ""
-        row.supplement_due = supplement_due if given.state == "tolerated" else None
-        row.sort_order = order
+        for key, value in values.items():
+            setattr(row, key, value)
 
 
-def _accept(case: Case, checked: _Checked, req: IntakeRequest, on: datetime, today: date, cal: WorkCalendar) -> None:
-    """Set acceptance, due dates and the 容缺 deadline; the acceptance day is ``on``."""
+def _acceptance(checked: _Checked, req: IntakeRequest, on: datetime, today: date,
+                cal: WorkCalendar) -> dict[str, Any]:
+    """Acceptance, due dates and the 容缺 deadline (case columns); the acceptance day is ``on``."""
     start = local_date(on)
     promised = cal.add_workdays(start, checked.item.promised_days)
     legal = cal.add_workdays(start, checked.item.legal_days)
-    case.accepted_at = on
-    case.promised_due, case.legal_due = promised.date, legal.date
-    case.due_provisional = promised.provisional or legal.provisional
-    case.supplement_due = None
+    supplement_due = None
     if checked.tolerated:
         due = req.supplement_due or promised.date
         if due <= today:
@@ -390,7 +478,32 @@ def _accept(case: Case, checked: _Checked, req: IntakeRequest, on: datetime, tod
         if due > promised.date:
             raise ValidationError("supplement_due",
                                   f"补交期限不能晚于承诺办结日 {promised.date.isoformat()}（容缺补交期限不超过承诺时限）")
-        case.supplement_due = due
+        supplement_due = due
+    return {"accepted_at": on, "promised_due": promised.date, "legal_due": legal.date,
+            "due_provisional": promised.provisional or legal.provisional, "supplement_due": supplement_due}
+
+
+def _view(c: dict[str, Any], item: ItemRef, counter_no: int | None, clerk: str | None,
+          ent: _EnterpriseRef | None, materials: list[dict[str, Any]], notices: list[dict[str, Any]],
+          events: list[dict[str, Any]]) -> CaseView:
+    """The case as ``case_view`` shows it, built from the rows being written (no reload)."""
+    return CaseView(
+        id=c["id"], case_no=c["case_no"], status=c["status"], channel=c["channel"], item=item.code,
+        item_name=item.name, dept=item.dept_code, dept_name=item.dept_name, counter=counter_no, clerk=clerk,
+        enterprise_uscc=ent.uscc if ent else None, enterprise_name=ent.name if ent else None,
+        agent_name=c["agent_name"], agent_id_number=c["agent_id_number"], agent_phone=c["agent_phone"],
+        received_at=c["received_at"], accepted_at=c["accepted_at"], promised_due=c["promised_due"],
+        legal_due=c["legal_due"], due_provisional=c["due_provisional"], pickup_code=c["pickup_code"],
+        slip=c["slip"], supplement_due=c["supplement_due"], correction_deadline=c["correction_deadline"],
+        deemed_accepted=c["deemed_accepted"], refusal_reason=c["refusal_reason"], refusal_basis=c["refusal_basis"],
+        finished_at=c["finished_at"], external_id=c["external_id"],
+        materials=tuple(CaseMaterialView(m["code"], m["name"], m["required"], m["state"], m["originals"],
+                                         m["copies"], m["electronic"], m["note"], m["assessment"],
+                                         m["supplement_due"], None) for m in materials),
+        notices=tuple(NoticeRef(n["kind"], n["doc_no"], n["issued_at"]) for n in notices),
+        history=tuple(CaseEventView(e["at"], e["actor"], e["action"], e["from_status"], e["to_status"], e["note"])
+                      for e in events),
+    )
 
 
 @retry_transient
@@ -401,95 +514,115 @@ def take_application(uow: UnitOfWork, actor: Actor, req: IntakeRequest, *, key_d
         raise ValidationError("channel", "渠道应为 window（窗口）或 online（网上）")
     with uow:
         s = uow.session
-        # The case is built as plain objects, never added to the session, and written with plain INSERTs
-        # (several rows per statement): an intake is the hall's hottest write.
-        with s.no_autoflush:
-            case, jobs = _build_case(uow, actor, req, key_dir)
-            view = case_view(case)
-        s.execute(insert(Case), [_row(case)])
-        s.execute(insert(CaseMaterial), [_row(m) for m in case.materials])
-        s.execute(insert(CaseEvent), [_row(e) for e in case.events])
-        if case.notices:
-            s.execute(insert(Notice), [_row(n) for n in case.notices])
-        queue.enqueue(s, jobs)
-        outbox.record(uow, case.id)  # a counter's local store queues the case for the shared database
+        # The case is built as plain rows and written with one plain INSERT per table (several rows per
+        # statement), and the view returned is built from those rows: an intake is the hall's hottest write.
+        # Reference rows (item, counter, settings, calendar) come from the stamp-checked cache.
+        view, rows, jobs, audit_payload = _build_case(uow, actor, req, key_dir)
+        conn = s.connection()
+        rows["jobs"] = jobs
+        for name in ("case", "materials", "events", "notices", "jobs"):
+            if rows[name]:
+                conn.execute(_INSERTS[name], rows[name])
+        outbox.record(uow, view.id)  # a counter's local store queues the case for the shared database
+        # Last: the audit chain head stays locked until commit, so it is taken as late as possible.
+        uow.audit(actor.username, "case.create", "case", str(view.id), audit_payload)
         uow.commit()
         return view
 
 
-def _build_case(uow: UnitOfWork, actor: Actor, req: IntakeRequest,
-                key_dir: Path | None) -> tuple[Case, list[dict[str, Any]]]:
+def _build_case(uow: UnitOfWork, actor: Actor, req: IntakeRequest, key_dir: Path | None
+                ) -> tuple[CaseView, dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
     s = uow.session
     now = utcnow()
     today = local_date(now)
     received_at = req.received_at or now
     if received_at > now:
         raise ValidationError("received_at", "收件时间不能晚于现在")
-    checked = _check_request(s, req, today)
-    counter = _counter_for(s, actor, req.channel)
+    ref = refcache.current(s)
+    checked = _check_request(s, ref, req, today)
+    item = checked.item
+    counter = _counter_for(s, ref, actor, req.channel)
     counter_no = counter.number if counter else 0
-    hall = read_settings(s)
-    cal = load_calendar(s)
+    hall = ref.get(("hall",), lambda: read_settings(s))
+    cal = ref.get(("calendar",), lambda: load_calendar(s))
     ent = _enterprise(s, req.enterprise)
     yymmdd = local_date(received_at if req.channel == "online" else now).strftime("%y%m%d")
-    seq = next_value(s, f"case:{counter_no:02d}", yymmdd)
-    clerk = s.get(User, actor.user_id)
-    case = Case(
-        id=new_id(), case_no=case_number(hall.code, counter_no, yymmdd, seq), item=checked.item, enterprise=ent,
-        item_id=checked.item.id, enterprise_id=ent.id if ent else None, counter_id=counter.id if counter else None,
-        clerk_id=actor.user_id,
-        agent_name=req.agent.name.strip(), agent_id_number=check_id_number(req.agent.id_number),
-        agent_phone=check_mobile(req.agent.phone), channel=req.channel, counter=counter,
-        clerk=clerk, status="accepted", received_at=received_at, accepted_at=None, finished_at=None,
-        supplement_due=None, promised_due=None, legal_due=None,
-        pickup_code=f"{secrets.randbelow(10**6):06d}", external_id=req.external_id, materials=[], events=[],
-        notices=[], refusal_reason="", refusal_basis="", deemed_accepted=False, due_provisional=False,
-        slip="", version=1, created_at=now, updated_at=now,
-        dept_id=checked.item.dept_id, department=checked.item.department, claim_token=0, decision_reason="",
-        decision_basis="", result_docs="",
-    )
-    supplement_due = None
-    if checked.tolerated:
-        supplement_due = req.supplement_due or cal.add_workdays(today, checked.item.promised_days).date
-    _apply_materials(case, checked, supplement_due)
-    case.correction_deadline = cal.add_workdays(local_date(received_at), CORRECTION_NOTICE_DAYS).date
-    notices_kinds: list[str] = []
+    correction_deadline = cal.add_workdays(local_date(received_at), CORRECTION_NOTICE_DAYS).date
     if req.outcome == "accept":
-        _accept(case, checked, req, now, today, cal)
-        case.status = "accepted"
         notices_kinds = ["acceptance", "tolerated"] if checked.tolerated else ["acceptance"]
     elif req.outcome == "immediate":
-        _accept(case, checked, req, now, today, cal)
-        case.status = "completed_immediately"
-        case.finished_at = now
+        notices_kinds = []
     elif req.outcome == "correction":
-        if today > case.correction_deadline:
+        # 行政许可法第32条: too late to ask for corrections — the application counts as accepted (below).
+        notices_kinds = ["acceptance"] if today > correction_deadline else ["correction"]
+    else:
+        notices_kinds = ["refusal"]
+    # The case number and every document number in one round trip.
+    case_seq = (f"case:{counter_no:02d}", yymmdd)
+    numbers = next_values(s, [case_seq, *(_doc_sequence(k, counter_no, now) for k in notices_kinds)])
+    seq = numbers[case_seq]
+    clerk = ref.get(("user.name", actor.user_id), lambda: _user_name(s, actor.user_id))
+    case_id = new_id()
+    supplement_due = None
+    if checked.tolerated:
+        supplement_due = req.supplement_due or cal.add_workdays(today, item.promised_days).date
+    c: dict[str, Any] = {
+        "id": case_id, "case_no": case_number(hall.code, counter_no, yymmdd, seq), "item_id": item.id,
+        "enterprise_id": ent.id if ent else None, "counter_id": counter.id if counter else None,
+        "clerk_id": actor.user_id, "agent_name": req.agent.name.strip(),
+        "agent_id_number": check_id_number(req.agent.id_number), "agent_phone": check_mobile(req.agent.phone),
+        "channel": req.channel, "status": "accepted", "received_at": received_at, "accepted_at": None,
+        "finished_at": None, "supplement_due": None, "promised_due": None, "legal_due": None,
+        "correction_deadline": correction_deadline,
+        "pickup_code": f"{secrets.randbelow(10**6):06d}", "external_id": req.external_id, "refusal_reason": "",
+        "refusal_basis": "", "deemed_accepted": False, "due_provisional": False, "slip": "", "version": 1,
+        "created_at": now, "updated_at": now, "dept_id": item.dept_id, "claim_token": 0, "decision_reason": "",
+        "decision_basis": "", "result_docs": "",
+    }
+    materials = [{"id": new_id(), "case_id": case_id, "supplemented_at": None, **m}
+                 for m in _material_values(checked, supplement_due)]
+    if req.outcome == "accept":
+        c.update(_acceptance(checked, req, now, today, cal))
+    elif req.outcome == "immediate":
+        c.update(_acceptance(checked, req, now, today, cal))
+        c["status"] = "completed_immediately"
+        c["finished_at"] = now
+    elif req.outcome == "correction":
+        if today > c["correction_deadline"]:
             # 行政许可法第32条: too late to ask for corrections — the application counts as accepted
             # on the day it was received.
-            _accept(case, checked, req, received_at, today, cal)
-            case.status = "accepted"
-            case.deemed_accepted = True
-            notices_kinds = ["acceptance"]
+            c.update(_acceptance(checked, req, received_at, today, cal))
+            c["deemed_accepted"] = True
         else:
-            case.status = "correction_requested"
-            case.refusal_reason = req.reason.strip()
-            notices_kinds = ["correction"]
+            c["status"] = "correction_requested"
+            c["refusal_reason"] = req.reason.strip()
     else:
-        case.status = "refused"
-        case.refusal_reason = req.reason.strip()
-        case.refusal_basis = req.legal_basis.strip() or documents.DEFAULT_REFUSAL_BASIS
-        case.finished_at = now
-        notices_kinds = ["refusal"]
+        c["status"] = "refused"
+        c["refusal_reason"] = req.reason.strip()
+        c["refusal_basis"] = req.legal_basis.strip() or documents.DEFAULT_REFUSAL_BASIS
+        c["finished_at"] = now
     if counter is not None:
-        case.slip = keys.signer_for(s, counter_no, key_dir).sign(case.case_no, case.pickup_code)
-    _record(actor, case, f"intake.{req.outcome}", "", "网上申请导入" if req.channel == "online" else "")
-    notices = [_issue_notice(uow, actor, case, k, hall, counter_no, checked.item.legal_basis) for k in notices_kinds]
-    jobs = document_jobs(s, actor, case, notices, counter, hall) if req.channel == "window" else []
-    uow.audit(actor.username, "case.create", "case", str(case.id), {
-        "case_no": case.case_no, "item": checked.item.code, "outcome": req.outcome, "status": case.status,
-        "channel": req.channel, "tolerated": checked.tolerated, "notices": [n.doc_no for n in notices],
-    })
-    return case, jobs
+        c["slip"] = keys.signer_for(s, counter_no, key_dir).sign(c["case_no"], c["pickup_code"])
+    events = [{"id": new_id(), "case_id": case_id, "at": now, "actor": actor.username,
+               "action": f"intake.{req.outcome}", "from_status": "", "to_status": c["status"],
+               "note": "网上申请导入" if req.channel == "online" else ""}]
+    draft = _view(c, item, counter.number if counter else None, clerk, ent, materials, [], events)
+    # Issued one microsecond apart: a case's notices are listed in issue order (acceptance, then 容缺).
+    notices = [_notice(s, actor, draft, k, hall, counter_no, item.legal_basis, now,
+                       numbers[_doc_sequence(k, counter_no, now)], now + timedelta(microseconds=i))
+               for i, k in enumerate(notices_kinds)]
+    notice_rows = [row for row, _ in notices]
+    view = _view(c, item, counter.number if counter else None, clerk, ent, materials, notice_rows, events)
+    jobs: list[dict[str, Any]] = []
+    if req.channel == "window":
+        output = ref.get(("intake.output_counter",), lambda: _output_counter(s))
+        jobs = document_jobs(actor, view, notices, counter, hall, output, clerk)
+    audit_payload = {
+        "case_no": c["case_no"], "item": item.code, "outcome": req.outcome, "status": c["status"],
+        "channel": req.channel, "tolerated": checked.tolerated, "notices": [n["doc_no"] for n in notice_rows],
+    }
+    rows = {"case": [c], "materials": materials, "events": events, "notices": notice_rows}
+    return view, rows, jobs, audit_payload
 
 
 @retry_transient
@@ -508,19 +641,21 @@ def resubmit(uow: UnitOfWork, actor: Actor, case_no: str, materials: Mapping[str
         merged.update(materials)
         req = IntakeRequest(item=case.item.code, agent=AgentInput(case.agent_name, case.agent_id_number, case.agent_phone),
                             materials=merged, outcome="accept", supplement_due=supplement_due)
-        checked = _check_request(s, req, today)
-        counter = _counter_for(s, actor, "window")
+        ref = refcache.current(s)
+        checked = _check_request(s, ref, req, today)
+        counter = _counter_for(s, ref, actor, "window")
         counter_no = counter.number if counter else 0
-        hall = read_settings(s)
+        hall = ref.get(("hall",), lambda: read_settings(s))
+        cal = ref.get(("calendar",), lambda: load_calendar(s))
         before = case.status
         supplement = None
         if checked.tolerated:
-            supplement = supplement_due or load_calendar(s).add_workdays(today, checked.item.promised_days).date
+            supplement = supplement_due or cal.add_workdays(today, checked.item.promised_days).date
         _apply_materials(case, checked, supplement)
-        cal = load_calendar(s)
         paused = (case.paused_promised, case.paused_legal) if before == "returned" else (None, None)
         first_accepted = case.accepted_at
-        _accept(case, checked, req, now, today, cal)
+        for key, value in _acceptance(checked, req, now, today, cal).items():
+            setattr(case, key, value)
         if paused[0] is not None and paused[1] is not None:
             # Back from a 退回补正: the clock resumes with the working days that were left, it does not restart,
             # and the case keeps its original acceptance date.
@@ -531,14 +666,22 @@ def resubmit(uow: UnitOfWork, actor: Actor, case_no: str, materials: Mapping[str
             case.paused_promised = case.paused_legal = None
         case.status = "accepted"
         case.version += 1
-        _record(actor, case, "intake.resubmit", before, "申请人补正后受理")
+        case.events.append(CaseEvent(id=new_id(), case_id=case.id, at=utcnow(), actor=actor.username,
+                                     action="intake.resubmit", from_status=before, to_status=case.status,
+                                     note="申请人补正后受理"))
         kinds = ["acceptance", "tolerated"] if checked.tolerated else ["acceptance"]
-        notices = [_issue_notice(uow, actor, case, k, hall, counter_no, checked.item.legal_basis) for k in kinds]
+        draft = case_view(case)
+        notices = [_notice(s, actor, draft, k, hall, counter_no, checked.item.legal_basis, utcnow()) for k in kinds]
+        for row, _ in notices:
+            case.notices.append(Notice(**row))
         s.flush()
-        queue.enqueue(s, document_jobs(s, actor, case, notices, counter, hall))
+        view = case_view(case)
+        output = ref.get(("intake.output_counter",), lambda: _output_counter(s))
+        queue.enqueue(s, document_jobs(actor, view, notices, counter, hall, output,
+                                       case.clerk.full_name if case.clerk else None))
         outbox.record(uow, case.id)
         uow.audit(actor.username, "case.resubmit", "case", str(case.id),
-                  {"case_no": case.case_no, "notices": [n.doc_no for n in notices]})
+                  {"case_no": case.case_no, "notices": [row["doc_no"] for row, _ in notices]})
         s.flush()
         view = case_view(load_case(s, case.case_no))
         uow.commit()

@@ -6,7 +6,7 @@ number cases while the shared database is out of reach.
 
 from __future__ import annotations
 
-from sqlalchemy import select, text
+from sqlalchemy import TextClause, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,10 @@ _UPSERT = {
     "ON DUPLICATE KEY UPDATE value = LAST_INSERT_ID(value + 1)",
 }
 
+_TEXT = {sql: text(sql) for sql in _UPSERT.values()}
+_LAST_INSERT_ID = text("SELECT LAST_INSERT_ID()")
+_MANY: dict[int, TextClause] = {}  # by number of sequences
+
 
 def next_value(session: Session, scope: str, period: str) -> int:
     """Take the next number of ``scope`` in ``period``; the row stays locked until the transaction ends."""
@@ -32,10 +36,32 @@ def next_value(session: Session, scope: str, period: str) -> int:
     if statement is not None:
         params = {"scope": scope, "period": period}
         if dialect == "mysql":
-            session.execute(text(statement), params)
-            return int(session.execute(text("SELECT LAST_INSERT_ID()")).scalar_one())
-        return int(session.execute(text(statement), params).scalar_one())
+            session.execute(_TEXT[statement], params)
+            return int(session.execute(_LAST_INSERT_ID).scalar_one())
+        return int(session.execute(_TEXT[statement], params).scalar_one())
     return _next_value_portable(session, scope, period)
+
+
+def next_values(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Take the next number of several distinct (scope, period) sequences: one round trip on PostgreSQL and SQLite.
+
+    Rows are bumped in the order given (the order their locks are taken), so callers keep one order.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite") or len(keys) < 2:
+        return {key: next_value(session, *key) for key in keys}
+    values = ", ".join(f"(:s{i}, :p{i}, 1)" for i in range(len(keys)))
+    params: dict[str, str] = {}
+    for i, (scope, period) in enumerate(keys):
+        params[f"s{i}"], params[f"p{i}"] = scope, period
+    statement = _MANY.get(len(keys))
+    if statement is None:
+        statement = _MANY[len(keys)] = text(
+            f"INSERT INTO counter_sequence (scope, period, value) VALUES {values} ON CONFLICT (scope, period) "
+            "DO UPDATE SET value = counter_sequence.value + 1 RETURNING scope, period, value"
+        )
+    rows = session.execute(statement, params).all()
+    return {(scope, period): int(value) for scope, period, value in rows}
 
 
 def _next_value_portable(session: Session, scope: str, period: str) -> int:

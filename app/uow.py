@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
+from app import refcache as _refcache  # noqa: F401  (registers the reference-data change stamp)
 from app.errors import DatabaseUnavailable
 
 

@@ -1,8 +1,9 @@
 """Intake transaction on PostgreSQL: cases/s and p95, beside the same rows written as raw SQL in the same run.
 
-The raw baseline writes what one accepted case writes — the case, its materials, its status event, the
-acceptance notice, two print jobs, the two sequence bumps and the audit row with its chain head — as plain
-psycopg INSERT/UPDATE statements in one transaction, with no checks, no ORM and no documents built.
+The raw baseline writes what one accepted case writes — the case (with its item, department, enterprise, counter
+and clerk), its materials, its status event, the acceptance notice, two print jobs, the two sequence bumps and the
+audit row with its chain head — as plain psycopg INSERT/UPDATE statements in one transaction, with no checks, no
+ORM, no reference reads and no documents built.
 Targets (issue 4): ≥ 0.5× the raw rate, p95 ≤ 10 ms on a local server.  Run: python bench/bench_intake.py [N]
 """
 
@@ -20,22 +21,25 @@ from app import intake
 from app.auth import login
 from app.demo import DEMO_PASSWORD
 from bench.common import ms, p95, postgres_hall
-from tests.intake_support import all_received, item_with_tolerable, request
+from tests.intake_support import ENTERPRISE, all_received, item_with_tolerable, request
 
 
-def raw_intake(conn: psycopg.Connection, item_id: uuid.UUID, n: int, materials: int) -> None:
+def raw_intake(conn: psycopg.Connection, ids: dict[str, uuid.UUID], n: int, materials: int) -> None:
     now = datetime.now(UTC).replace(tzinfo=None)
     case_id = uuid.uuid4()
     with conn.transaction():
         cur = conn.cursor()
         cur.execute("UPDATE counter_sequence SET value = value + 1 WHERE scope = 'bench' AND period = 'x' RETURNING value")
+        # Every reference an accepted case carries (item, department, enterprise, counter, clerk): the foreign-key
+        # checks and the queue trigger (0004, when a department is set) cost the baseline what they cost us.
         cur.execute(
-            "INSERT INTO hd_case (id, case_no, item_id, agent_name, agent_id_number, agent_phone, channel, status,"
-            " received_at, accepted_at, promised_due, legal_due, due_provisional, pickup_code, slip, supplement_due,"
-            " refusal_reason, refusal_basis, deemed_accepted, version, created_at, updated_at)"
-            " VALUES (%s,%s,%s,%s,%s,%s,'window','accepted',%s,%s,%s,%s,false,'123456',%s,NULL,'','',false,1,%s,%s)",
-            (case_id, f"RAW-{n:08d}", item_id, "张伟", "11010519491231002X", "13807910001", now, now, now.date(),
-             now.date(), "x" * 150, now, now))
+            "INSERT INTO hd_case (id, case_no, item_id, dept_id, enterprise_id, counter_id, clerk_id, agent_name,"
+            " agent_id_number, agent_phone, channel, status, received_at, accepted_at, promised_due, legal_due,"
+            " correction_deadline, due_provisional, pickup_code, slip, supplement_due, refusal_reason, refusal_basis,"
+            " deemed_accepted, version, created_at, updated_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,'window',"
+            "'accepted',%s,%s,%s,%s,%s,false,'123456',%s,NULL,'','',false,1,%s,%s)",
+            (case_id, f"RAW-{n:08d}", ids["item"], ids["dept"], ids["enterprise"], ids["counter"], ids["clerk"], "张伟",
+             "11010519491231002X", "13807910001", now, now, now.date(), now.date(), now.date(), "x" * 150, now, now))
         for m in range(materials):
             cur.execute(
                 "INSERT INTO case_material (id, case_id, code, name, required, state, originals, copies, electronic,"
@@ -48,11 +52,12 @@ def raw_intake(conn: psycopg.Connection, item_id: uuid.UUID, n: int, materials: 
         payload = json.dumps({"x": "y" * 1500})
         cur.execute("INSERT INTO notice (id, case_id, kind, doc_no, issued_at, issued_by, payload)"
                     " VALUES (%s,%s,'acceptance',%s,%s,'clerk1',%s)", (notice_id, case_id, f"RAW{n}", now, payload))
-        for kind in ("receipt", "notice"):
+        for kind, notice in (("receipt", None), ("notice", notice_id)):
             cur.execute(
-                "INSERT INTO print_job (id, case_id, kind, printer_uri, status, reprint, reason, requested_by, attempts,"
-                " last_error, next_attempt_at, payload, created_at) VALUES (%s,%s,%s,'','pending',false,'','clerk1',0,"
-                "'',%s,%s,%s)", (uuid.uuid4(), case_id, kind, now, payload, now))
+                "INSERT INTO print_job (id, case_id, counter_id, notice_id, kind, printer_uri, status, reprint, reason,"
+                " requested_by, attempts, last_error, next_attempt_at, payload, created_at) VALUES (%s,%s,%s,%s,%s,'',"
+                "'pending',false,'','clerk1',0,'',%s,%s,%s)",
+                (uuid.uuid4(), case_id, ids["counter"], notice, kind, now, payload, now))
         cur.execute("SELECT seq, hash FROM audit_chain_head WHERE chain = 'hall' FOR UPDATE")
         seq, _ = cur.fetchone() or (0, "")
         cur.execute("INSERT INTO audit_event (id, chain, seq, at, actor, action, entity, entity_id, payload, prev_hash,"
@@ -80,16 +85,22 @@ def main(n: int = 300) -> None:
         with psycopg.connect(url) as conn:
             conn.execute("INSERT INTO counter_sequence (scope, period, value) VALUES ('bench','x',0), ('bench','y',0)")
             conn.commit()
-            with conn.cursor() as cur:
-                cur.execute("SELECT id FROM service_item WHERE code = %s", (item.code,))
-                row = cur.fetchone()
-            assert row is not None
-            item_id = row[0]
+            ids = {}
+            for key, sql, arg in (
+                ("item", "SELECT id FROM service_item WHERE code = %s", item.code),
+                ("dept", "SELECT dept_id FROM service_item WHERE code = %s", item.code),
+                ("enterprise", "SELECT id FROM enterprise WHERE uscc = %s", ENTERPRISE.uscc),
+                ("counter", "SELECT id FROM counter WHERE number = %s", 1),
+                ("clerk", "SELECT id FROM hd_user WHERE username = %s", "clerk1"),
+            ):
+                found = conn.execute(sql, (arg,)).fetchone()
+                assert found is not None, key
+                ids[key] = found[0]
             raw: list[float] = []
             start = time.perf_counter()
             for i in range(n):
                 t = time.perf_counter()
-                raw_intake(conn, item_id, i, len(item.materials))
+                raw_intake(conn, ids, i, len(item.materials))
                 raw.append(time.perf_counter() - t)
             raw_rate = n / (time.perf_counter() - start)
     print(f"intake on PostgreSQL, {n} cases of {item.code} ({len(item.materials)} materials)")

@@ -19,10 +19,10 @@ from app.auth import login
 from app.backoffice import DeptSettings
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
-from app.errors import Conflict, PermissionDenied, ValidationError
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.hall import load_calendar, today
 from app.workdays import WorkCalendar
-from db.models import AuditEvent, Case, Department, SealUsage, ServiceItem
+from db.models import AuditEvent, Case, CaseEvent, Department, SealUsage, ServiceItem, User
 from tests.conftest import log_in
 from tests.intake_support import all_received, request
 
@@ -49,15 +49,24 @@ def test_claim_next_gives_each_reviewer_a_different_case(hall: HallDesk) -> None
     first = backoffice.claim_next(hall.uow(), rev, "SCJ")
     second = backoffice.claim_next(hall.uow(), chief, "SCJ")
     assert first is not None and second is not None
-    assert first.case.case_no == numbers[0] and second.case.case_no == numbers[1]
-    assert first.token == 1 and first.case.status == "in_review"
+    assert first.case_no == numbers[0] and second.case_no == numbers[1]
+    assert first.token == 1 and first.holder == "rev_scj" and first.dept == "SCJ"
+    # The claim is lean; ``held`` reads the case as the reviewer's panel and ``case claim --json`` show it.
+    held = backoffice.held(hall.uow(), first)
+    assert held.case.status == "in_review" and held.token == 1 and held.lease_until == first.lease_until
+    assert held.as_json()["case_no"] == numbers[0] and held.as_json()["claim_token"] == 1
+    assert [e.action for e in held.case.history][-1] == "claim"
+    with hall.uow() as uow:
+        stored = uow.session.execute(select(Case).where(Case.case_no == numbers[0])).scalar_one()
+        assert (stored.claim_token, stored.step_due, stored.version) == (1, first.step_due, 2)
+        assert stored.lease_until == first.lease_until
     page = backoffice.queue_page(hall.uow(), rev, "SCJ")
     held = {r.case_no: r.holder for r in page.rows}
     assert held == {numbers[0]: "rev_scj", numbers[1]: "chief_scj", numbers[2]: None}
     with pytest.raises(Conflict, match="已由"):
         backoffice.claim(hall.uow(), rev, numbers[1])
     third = backoffice.claim(hall.uow(), rev, numbers[2])
-    assert third.case.case_no == numbers[2]
+    assert third.case_no == numbers[2]
     assert backoffice.claim_next(hall.uow(), rev, "SCJ") is None
 
 
@@ -94,7 +103,7 @@ def test_an_expired_lease_returns_the_case_and_the_late_decision_writes_nothing(
     with pytest.raises(Conflict, match="超时"):
         backoffice.decide(hall.uow(), rev, no, "approve", token=stale.token)
     fresh = backoffice.claim_next(hall.uow(), chief, "SCJ")
-    assert fresh is not None and fresh.case.case_no == no and fresh.token == stale.token + 1
+    assert fresh is not None and fresh.case_no == no and fresh.token == stale.token + 1
     with hall.uow() as uow:
         audit_before = uow.session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
     with pytest.raises(Conflict):
@@ -159,7 +168,7 @@ def test_release_reassign_paused_and_workload(hall: HallDesk) -> None:
     backoffice.release(hall.uow(), chief, a)
     assert cases.get_case(hall.uow(), a).status == "accepted"
     given = backoffice.reassign(hall.uow(), chief, b, "rev_scj")
-    assert given.case.case_no == b
+    assert given.case_no == b
     backoffice.decide(hall.uow(), rev, b, "approve", token=given.token)
     backoffice.save_dept_settings(hall.uow(), chief, "SCJ", DeptSettings(review_days=2, lease_minutes=20, paused=("rev_scj",)))
     with pytest.raises(PermissionDenied, match="暂停"):
@@ -173,6 +182,34 @@ def test_release_reassign_paused_and_workload(hall: HallDesk) -> None:
     assert rows["chief_scj"].decided == 0
     with pytest.raises(PermissionDenied):
         backoffice.workload(hall.uow(), rev, "SCJ")
+
+
+def test_claim_next_follows_department_settings_as_soon_as_they_change(hall: HallDesk) -> None:
+    # claim_next takes the department, its settings and the calendar from the stamp-checked cache.
+    a, b, c = _accept_cases(hall, 3)
+    rev, chief = log_in(hall, "rev_scj"), log_in(hall, "chief_scj")
+    first = backoffice.claim_next(hall.uow(), rev, "SCJ")
+    assert first is not None and first.case_no == a
+    assert first.lease_until - first.claimed_at == timedelta(minutes=DeptSettings().lease_minutes)
+    backoffice.save_dept_settings(hall.uow(), chief, "SCJ", DeptSettings(review_days=7, lease_minutes=5))
+    second = backoffice.claim_next(hall.uow(), chief, "SCJ")
+    assert second is not None and second.case_no == b
+    assert second.lease_until - second.claimed_at == timedelta(minutes=5)
+    with hall.uow() as uow:
+        cal = load_calendar(uow.session)
+    assert second.step_due == cal.add_workdays(today(), 7).date
+    backoffice.save_dept_settings(hall.uow(), chief, "SCJ", DeptSettings(paused=("rev_scj",)))
+    with pytest.raises(PermissionDenied, match="暂停"):
+        backoffice.claim_next(hall.uow(), rev, "SCJ")
+    assert cases.get_case(hall.uow(), c).status == "accepted"  # the refused claim wrote nothing
+    # An expired lease is taken before the queue, and its event says where it came from.
+    _expire_lease(hall, a)
+    again = backoffice.claim_next(hall.uow(), chief, "SCJ")
+    assert again is not None and (again.case_no, again.token) == (a, 2)
+    claims = [e for e in cases.get_case(hall.uow(), a).history if e.action == "claim"]
+    assert [(e.from_status, e.note) for e in claims] == [("accepted", "token 1"), ("in_review", "token 2")]
+    with pytest.raises(NotFound):
+        backoffice.claim_next(hall.uow(), chief, "NOPE")
 
 
 def test_keyset_pages_cover_the_queue_once_in_due_order(hall: HallDesk) -> None:
@@ -229,7 +266,7 @@ def _claimer(url: str, username: str, dept: str, out: multiprocessing.Queue) -> 
     actor = login(hall.uow(), username, DEMO_PASSWORD)
     got = []
     while (c := backoffice.claim_next(hall.uow(), actor, dept)) is not None:
-        got.append((c.case.case_no, c.case.dept))
+        got.append((c.case_no, c.dept))
     out.put(got)
     hall.close()
 
@@ -239,7 +276,7 @@ def _holder(url: str, username: str, dept: str, out: multiprocessing.Queue) -> N
     actor = login(hall.uow(), username, DEMO_PASSWORD)
     c = backoffice.claim_next(hall.uow(), actor, dept, lease=timedelta(seconds=2))
     assert c is not None
-    out.put((c.case.case_no, c.token))
+    out.put((c.case_no, c.token))
     time.sleep(600)  # killed long before this
 
 
@@ -264,6 +301,18 @@ def test_twenty_processes_claim_every_case_exactly_once(hall: HallDesk, engine_n
     assert set(numbers) == set(owner)
     assert all(owner[no] == dept for no, dept in claimed)
     assert sum(1 for got in results if got) >= 10  # the work really was shared
+    # As stored: every case claimed once (token 1, one claim event), by its own department's reviewer.
+    with hall.uow() as uow:
+        s = uow.session
+        rows = s.execute(select(Case.claim_token, Case.status, Department.code, User.username)
+                         .join(Department, Case.dept_id == Department.id)
+                         .join(User, Case.holder_id == User.id)).all()
+        assert len(rows) == 2000
+        assert all(token == 1 and status == "in_review" and user == f"rev_{dept.lower()}"
+                   for token, status, dept, user in rows)
+        events = s.execute(select(CaseEvent.case_id, func.count()).where(CaseEvent.action == "claim")
+                           .group_by(CaseEvent.case_id)).all()
+        assert len(events) == 2000 and all(n == 1 for _, n in events)
 
 
 @pytest.mark.timeout(300)
@@ -284,7 +333,7 @@ def test_killed_holders_lose_their_cases_and_their_late_decisions(hall: HallDesk
     back = []
     while (c := backoffice.claim_next(hall.uow(), chief, "SCJ")) is not None:
         back.append(c)
-    assert {no for no, _ in taken} <= {c.case.case_no for c in back}
+    assert {no for no, _ in taken} <= {c.case_no for c in back}
     rev = log_in(hall, "rev_scj")
     for no, token in taken:
         with pytest.raises(Conflict):

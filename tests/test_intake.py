@@ -13,13 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from app import cases, intake, keys, slips
+from app import accounts, cases, catalog, intake, keys, refcache, slips
 from app.context import HallDesk
 from app.errors import Conflict, HallDeskError, PermissionDenied, ValidationError
-from app.hall import load_calendar, today
+from app.hall import get_hall_settings, load_calendar, save_hall_settings, set_override, today
 from app.intake import MaterialInput
 from app.printing import queue
-from db.models import AuditEvent, CaseEvent
+from db.models import AuditEvent, CaseEvent, Setting
 from tests.conftest import log_in
 from tests.intake_support import (
     AGENT,
@@ -255,3 +255,78 @@ def test_no_input_ever_leaves_a_partial_case(hall: HallDesk, data: st.DataObject
     assert after[1] == before[1] + len(item.materials)
     assert after[2] == before[2] + len(view.notices)
     assert cases.get_case(hall.uow(), view.case_no) == view
+
+
+def test_the_returned_case_is_the_stored_case(hall: HallDesk) -> None:
+    # The view is built from the rows written, not read back: it must be exactly what `case show` reads.
+    clerk = log_in(hall, "clerk1")
+    item = item_with_tolerable(hall)
+    tol = next(m for m in item.materials if m.tolerable)
+    required = next(m for m in item.materials if m.required and not m.covered_by)
+    for req in (request(item), request(item, materials={**all_received(item), tol.code: MaterialInput("tolerated")}),
+                request(item, "correction", materials={required.code: MaterialInput("defective", note="缺少签章")}),
+                request(item, "refuse", reason=intake.REFUSAL_REASONS[0], enterprise=None)):
+        view = intake.take_application(hall.uow(), clerk, req)
+        stored = cases.get_case(hall.uow(), view.case_no)
+        assert view.as_json() == stored.as_json()
+        assert view.clerk == stored.clerk and view.notices == stored.notices  # in issue order
+
+
+def test_edits_of_reference_data_reach_the_next_intake_at_once(hall: HallDesk) -> None:
+    # Items, counters, hall settings, holidays and names are cached behind a stamp in the database: every edit
+    # bumps it in its own transaction, so the very next intake (on any PC) sees the edit.
+    clerk, admin = log_in(hall, "clerk1"), log_in(hall, "admin")
+    item = item_with_tolerable(hall)
+    first = intake.take_application(hall.uow(), clerk, request(item))
+    with hall.uow() as uow:
+        stamp = refcache.read_stamp(uow.session)
+    log_in(hall, "clerk2")  # a login writes its user row, but nothing an intake caches
+    with hall.uow() as uow:
+        assert refcache.read_stamp(uow.session) == stamp
+
+    # Hall settings: the hall code starts every case number.
+    current = get_hall_settings(hall.uow())
+    save_hall_settings(hall.uow(), admin, replace(current, code="XK"))
+    with hall.uow() as uow:
+        assert refcache.read_stamp(uow.session) > stamp
+    assert intake.take_application(hall.uow(), clerk, request(item)).case_no.startswith("XK")
+
+    # Holidays: the promised day becomes a day off, so the next case falls due later.
+    assert first.promised_due is not None
+    set_override(hall.uow(), admin, first.promised_due, False, "测试")
+    later = intake.take_application(hall.uow(), clerk, request(item))
+    assert later.promised_due is not None and later.promised_due > first.promised_due
+
+    # The catalog: a longer promised limit, and a material that may now be 容缺.
+    guide = catalog.get_item(hall.uow(), item.code)
+    hard = next(m for m in guide.materials if m.required and not m.tolerable and not m.covered_by)
+    changed = catalog.with_materials(replace(guide.guide, promised_days=guide.promised_days + 5),
+                                     [replace(m, tolerable=True) if m.code == hard.code else m for m in guide.materials])
+    catalog.update_item(hall.uow(), admin, changed, expected_version=guide.version)
+    tolerated = {**all_received(item), hard.code: MaterialInput("tolerated")}
+    after = intake.take_application(hall.uow(), clerk, request(item, materials=tolerated))
+    assert after.promised_due == _expected_due(hall, item.promised_days + 5)
+
+    # The clerk's name on the receipt, and the counter itself.
+    accounts.update_user(hall.uow(), admin, "clerk1", full_name="李新名", role="clerk", dept=None, counter=1,
+                         active=True)
+    assert intake.take_application(hall.uow(), clerk, request(item)).clerk == "李新名"
+    counter = next(c for c in accounts.list_counters(hall.uow()) if c.number == 1)
+    accounts.save_counter(hall.uow(), admin, number=1, name=counter.name, kind=counter.kind,
+                          printer_uri=counter.printer_uri, active=False)
+    with pytest.raises(ValidationError, match="已停用"):
+        intake.take_application(hall.uow(), clerk, request(item))
+
+
+def test_a_rolled_back_edit_leaves_the_stamp(hall: HallDesk) -> None:
+    with hall.uow() as uow:
+        stamp = refcache.read_stamp(uow.session)
+        uow.session.add(Setting(key="test.unsaved", value="{}"))
+        uow.session.flush()
+        uow.rollback()
+    with hall.uow() as uow:
+        assert refcache.read_stamp(uow.session) == stamp
+        uow.session.add(Setting(key="test.saved", value="{}"))
+        uow.commit()
+    with hall.uow() as uow:
+        assert refcache.read_stamp(uow.session) == stamp + 1

@@ -1,0 +1,168 @@
+"""Reference data cached in this process behind a change stamp kept in the database.
+
+The hottest use cases (an intake, a claim) read the same reference rows every time: the service item with its
+materials, the counter, the hall settings, the work calendar, a department and its settings.  Reading them
+cost an intake eight round trips.  Now a unit of work reads one small row, the *stamp*, and takes the rest from
+memory when it was loaded under the same stamp.
+
+The stamp is a row of ``counter_sequence`` (scope ``refdata``).  Every change to a reference table made through
+an ORM session bumps it in the same transaction, just before commit (session events below, registered when this
+module is imported, which ``app.uow`` does for every service).  So a transaction that reads the stamp sees
+either the old rows with the old stamp or the new rows with the new one, on every PC sharing the database: a
+cache built under another stamp is never used.  Changes made outside HallDesk's sessions (hand-written SQL)
+are not seen; HallDesk makes none.
+
+Cached values must be immutable (frozen dataclasses, tuples, ``WorkCalendar``): they are shared between threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import Table, event, select
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from app.numbering import next_value
+from db.models import (
+    CalendarOverride,
+    CalendarYear,
+    Counter,
+    CounterSequence,
+    Department,
+    MaterialRequirement,
+    RegionalAssessment,
+    ServiceItem,
+    Setting,
+    User,
+)
+
+STAMP_SCOPE, STAMP_PERIOD = "refdata", "stamp"
+_SEQUENCES = cast(Table, CounterSequence.__table__)
+_READ_STAMP = select(_SEQUENCES.c.value).where(
+    _SEQUENCES.c.scope == STAMP_SCOPE, _SEQUENCES.c.period == STAMP_PERIOD
+)
+
+# Tables whose every change invalidates the caches.
+WATCHED: tuple[type[Any], ...] = (
+    Department,
+    Counter,
+    RegionalAssessment,
+    ServiceItem,
+    MaterialRequirement,
+    Setting,
+    CalendarOverride,
+    CalendarYear,
+)
+_MODELS: tuple[type[Any], ...] = (*WATCHED, User)
+WATCHED_TABLES = frozenset(str(m.__tablename__) for m in _MODELS)
+# A login writes the user row (failed logins, a rehashed password): only these columns are cached.
+USER_FIELDS = ("username", "full_name", "role", "dept_id", "counter_id", "active")
+_DIRTY = "halldesk.refdata_changed"
+
+T = TypeVar("T")
+
+
+class RefData:
+    """The reference values loaded under one stamp of one database; filled lazily by the callers' loaders."""
+
+    def __init__(self, stamp: int) -> None:
+        self.stamp = stamp
+        self._values: dict[tuple[Any, ...], Any] = {}
+
+    def get(self, key: tuple[Any, ...], load: Callable[[], T]) -> T:
+        """The value cached under ``key``, else ``load()`` (run in the caller's transaction) cached."""
+        try:
+            return self._values[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = load()
+            self._values[key] = value
+            return value
+
+
+_current: dict[str, RefData] = {}
+_lock = threading.Lock()
+
+
+def read_stamp(session: Session) -> int:
+    value = session.execute(_READ_STAMP).scalar_one_or_none()
+    return int(value or 0)
+
+
+def current(session: Session) -> RefData:
+    """The cache valid for this transaction: one round trip (the stamp) when nothing changed."""
+    stamp = read_stamp(session)
+    key = session.get_bind().engine.url.render_as_string(hide_password=True)
+    data = _current.get(key)
+    if data is None or data.stamp != stamp:
+        with _lock:
+            data = _current.get(key)
+            if data is None or data.stamp != stamp:
+                data = RefData(stamp)
+                _current[key] = data
+    return data
+
+
+def clear() -> None:
+    """Forget everything cached in this process (the stamp makes this unnecessary for correctness)."""
+    with _lock:
+        _current.clear()
+
+
+def bump(session: Session) -> int:
+    """Record a change of reference data in the session's transaction; returns the new stamp."""
+    return next_value(session, STAMP_SCOPE, STAMP_PERIOD)
+
+
+# ---- noticing changes ------------------------------------------------------------------------------------
+
+
+def _user_changed(obj: User) -> bool:
+    state = obj.__dict__.get("_sa_instance_state")
+    if state is None:
+        return True
+    return any(state.attrs[name].history.has_changes() for name in USER_FIELDS)
+
+
+def _touches(objects: Any, *, dirty: bool) -> bool:
+    for obj in objects:
+        if isinstance(obj, WATCHED):
+            return True
+        if isinstance(obj, User) and (not dirty or _user_changed(obj)):
+            return True
+    return False
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    if session.info.get(_DIRTY):
+        return
+    if (
+        _touches(session.new, dirty=False)
+        or _touches(session.deleted, dirty=False)
+        or _touches((o for o in session.dirty if session.is_modified(o)), dirty=True)
+    ):
+        session.info[_DIRTY] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_execute(state: ORMExecuteState) -> None:
+    # Bulk INSERT/UPDATE/DELETE statements on reference tables bypass the flush.
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if table is not None and getattr(table, "name", None) in WATCHED_TABLES:
+        state.session.info[_DIRTY] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    session.flush()  # the last changes first, so the stamp row is always the last lock a change takes
+    if session.info.pop(_DIRTY, False):
+        bump(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_DIRTY, None)
