@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import outbox
 from app.auth import Actor, require_role
 from app.backoffice import light
 from app.cases import load_case
@@ -180,6 +181,7 @@ def rate(
             due = load_calendar(s).add_workdays(today(), settings.rectification_days).date
             s.add(Rectification(id=new_id(), evaluation_id=row.id, case_id=case.id, dept_id=dept.id, opened_at=now,
                                 due=due, status="open"))
+        outbox.record(uow, case.id)  # at a counter's local store: the rating goes up with its case
         uow.audit(actor.username, "case.rate", "case", str(case.id),
                   {"case_no": case.case_no, "occasion": when, "level": level, "reasons": list(picked)})
         uow.commit()

@@ -69,10 +69,12 @@ from db.models import (
     CounterSequence,
     Department,
     Enterprise,
+    Evaluation,
     MaterialRequirement,
     Notice,
     Outbox,
     PrinterProfile,
+    Rectification,
     RegionalAssessment,
     Seal,
     ServiceItem,
@@ -383,6 +385,8 @@ class _Batch:
     materials: list[Row]
     events: list[Row]
     notices: list[Row]
+    evaluations: list[Row]
+    rectifications: list[Row]
     enterprises: list[Row]
     audit: dict[str, list[Row]]
     sequences: list[Row]
@@ -452,6 +456,9 @@ def _read_batch(
             materials=_rows(conn, _t(CaseMaterial), "case_id", case_ids),
             events=_rows(conn, _t(CaseEvent), "case_id", case_ids),
             notices=_rows(conn, _t(Notice), "case_id", case_ids),
+            # 好差评 given at this counter after an intake (and the rectification a 差评 opened).
+            evaluations=_rows(conn, _t(Evaluation), "case_id", case_ids),
+            rectifications=_rows(conn, _t(Rectification), "case_id", case_ids),
             enterprises=_rows(
                 conn,
                 _t(Enterprise),
@@ -537,6 +544,7 @@ def _write_shared(
                 )
         insert_ignore(conn, _t(CaseEvent), [e for e in batch.events if e["case_id"] in present])
         insert_ignore(conn, _t(Notice), [n for n in batch.notices if n["case_id"] in present])
+        _write_evaluations(conn, batch, present)
         heads: dict[str, tuple[int, str]] = {}
         audit_table = _t(AuditEvent)
         for chain, rows in batch.audit.items():
@@ -563,6 +571,17 @@ def _write_shared(
         _advance_heads(conn, heads)
         _upsert_greatest(conn, batch.sequences)
     return present, refused
+
+
+def _write_evaluations(conn: Connection, batch: _Batch, present: set[uuid.UUID]) -> None:
+    """Ratings and their rectifications; a rating the shared database already has for that occasion wins."""
+    evaluations = [e for e in batch.evaluations if e["case_id"] in present]
+    if not evaluations:
+        return
+    table = _t(Evaluation)
+    insert_ignore(conn, table, evaluations)
+    kept = set(conn.execute(select(table.c.id).where(table.c.id.in_([e["id"] for e in evaluations]))).scalars())
+    insert_ignore(conn, _t(Rectification), [r for r in batch.rectifications if r["evaluation_id"] in kept])
 
 
 def push(

@@ -463,3 +463,40 @@ def test_a_case_returned_by_the_back_office_is_resubmitted_at_the_counter(
     page = backoffice.queue_page(hall.uow(), reviewer, item.dept)
     assert view.case_no in [r.case_no for r in page.rows]
     assert verify(hall).ok
+
+
+def test_a_rating_given_at_an_offline_counter_reaches_the_shared_database(
+    hall: HallDesk, tmp_path: Path
+) -> None:
+    from app import evaluation
+    from db.models import Evaluation, Rectification
+
+    st = CounterStore.open(closed_port_url(), tmp_path / "offline.sqlite3")
+    try:
+        # The store is filled once while the shared database answers, then the network goes.
+        st.reconnect(hall.url)
+        st.pull_now()
+        clerk = st.login("clerk1", DEMO_PASSWORD)
+        st.reconnect(closed_port_url())
+        view, synced = st.take_application(clerk, request(item_with_tolerable(hall)))
+        assert not synced
+        rated = evaluation.rate(st.local.uow(), clerk, view.case_no, 1, reasons=["not_once"], comment="材料没讲清")
+        assert rated.rectification_due is not None
+        with pytest.raises(Exception, match="已经评价过"):
+            evaluation.rate(st.local.uow(), clerk, view.case_no, 4)
+        st.reconnect(hall.url)
+        assert st.push_now() is not None and st.status().pending == 0
+        for _ in range(2):  # resending is harmless
+            st.resend_all()
+            st.push_now()
+    finally:
+        st.close()
+    with hall.uow() as uow:
+        s = uow.session
+        [(level, occasion)] = s.execute(select(Evaluation.level, Evaluation.occasion)).all()
+        assert (level, occasion) == (1, "intake")
+        [rect] = s.execute(select(Rectification)).scalars().all()
+        assert rect.due == rated.rectification_due and rect.status == "open"
+    sup = log_in(hall, "supervisor")
+    assert [r.case_no for r in evaluation.list_rectifications(hall.uow(), sup)] == [view.case_no]
+    assert verify(hall).ok
