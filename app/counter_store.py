@@ -98,6 +98,7 @@ class CounterStore:
         self.shared = shared
         self.shared_url = shared_url
         self.online: bool | None = None
+        self._shared_hall: HallDesk | None = None
 
     @classmethod
     def open(
@@ -146,8 +147,18 @@ class CounterStore:
         engine = _shared_engine(resolve_url(shared_url))
         old, self.shared, self.shared_url = self.shared, engine, resolve_url(shared_url)
         self.online = None
+        self._shared_hall = None
         if old is not None:
             old.dispose()
+
+    def shared_hall(self) -> HallDesk | None:
+        """The shared database as a HallDesk, for the work a counter cannot do on its own store: the output
+        window hands over cases other counters took and the back office decided.  None without ``--db``."""
+        if self.shared is None or self.shared_url is None:
+            return None
+        if self._shared_hall is None:
+            self._shared_hall = HallDesk(self.shared_url, self.shared, make_session_factory(self.shared))
+        return self._shared_hall
 
     # ---- sync ----------------------------------------------------------------------------------------------
 

@@ -183,10 +183,19 @@ class DisplayWindow(QWidget):
     rated = Signal(object)
 
     def __init__(
-        self, hall: HallDesk, actor: Actor, controller: DisplayController, parent: QWidget | None = None
+        self,
+        hall: HallDesk,
+        actor: Actor,
+        controller: DisplayController,
+        parent: QWidget | None = None,
+        *,
+        issue_hall: HallDesk | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self._hall = hall
+        # Ratings after a hand-over go where the hand-over was recorded (the shared database, at a counter
+        # working on its own store); ratings after an intake go with the case (and its outbox).
+        self._issue_hall = issue_hall or hall
         self._actor = actor
         self._settings = EvaluationSettings()
         self._state = "idle"
@@ -384,13 +393,16 @@ class DisplayWindow(QWidget):
         self._generation += 1
         self._case_no, self._occasion = case_no, occasion
         self._show("serving", headline, text)
-        generation, hall = self._generation, self._hall
+        generation, hall = self._generation, self._hall_for(occasion)
         run_in_background(
             lambda: evaluation.rated_occasions(hall.uow(), case_no),
             lambda done: self._prompt(generation, headline, text, done),
             self._ask_failed,
             owner=self,
         )
+
+    def _hall_for(self, occasion: str) -> HallDesk:
+        return self._issue_hall if occasion == "issue" else self._hall
 
     def _prompt(self, generation: int, headline: str, text: str, done: frozenset[str]) -> None:
         if generation != self._generation:
@@ -450,7 +462,7 @@ class DisplayWindow(QWidget):
         if level in BAD_LEVELS and not reasons:
             return False
         self.prompt_timer.stop()
-        hall, actor, case_no, occasion = self._hall, self._actor, self._case_no, self._occasion
+        hall, actor, case_no, occasion = self._hall_for(self._occasion), self._actor, self._case_no, self._occasion
         self._show("thanks", "正在提交…")
         run_in_background(
             lambda: evaluation.rate(hall.uow(), actor, case_no, level, reasons=reasons, occasion=occasion),

@@ -210,6 +210,8 @@ class MainWindow(QMainWindow):
         self.dialog: QDialog | None = None
         # What the clerk's pages report to the customer display (评价器), if this PC has one.
         self.display = DisplayController(self)
+        store = hall.store if isinstance(hall, LocalHall) else None
+        self.output_hall: HallDesk = (store.shared_hall() if store is not None else None) or hall
         self.display_window: DisplayWindow | None = None
         self.setWindowTitle(f"HallDesk 一窗通 — {actor.full_name}（{actor.role_name}）")
         self.setMinimumSize(1000, 600)
@@ -269,7 +271,11 @@ class MainWindow(QMainWindow):
             counter.display = self.display
             return counter
         if key == "output":
-            out = OutputPage(hall, actor)
+            # At a counter on its own store the output window still works on the shared database: the cases
+            # it hands over were taken at other counters and decided in the back office.
+            out = OutputPage(self.output_hall, actor)
+            if self.output_hall is not hall:
+                out.offline_keys = hall
             out.jobs_changed.connect(self._jobs_changed)
             out.display = self.display
             return out
@@ -437,7 +443,7 @@ class MainWindow(QMainWindow):
     def open_display(self) -> DisplayWindow:
         """The customer display on the screen chosen in this PC's settings (opened once, moved after)."""
         if self.display_window is None:
-            self.display_window = DisplayWindow(self.hall, self.actor, self.display)
+            self.display_window = DisplayWindow(self.hall, self.actor, self.display, issue_hall=self.output_hall)
         self.display_window.present(display_screen())
         return self.display_window
 

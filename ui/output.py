@@ -39,10 +39,11 @@ from app import output
 from app.auth import Actor
 from app.cases import CaseView
 from app.context import HallDesk
-from app.errors import Conflict, ValidationError
+from app.errors import Conflict, DatabaseUnavailable, ValidationError
 from app.output import Collector, Issued, Mailing, Pickup
+from app.printing import desk
 from app.printing.queue import JobView
-from app.slips import SlipError
+from app.slips import SlipError, SlipInfo
 from app.validators import check_id_number, check_mobile, mask_id_number, mask_name
 from ui.display import DisplayController
 from ui.errors import show_error, warn
@@ -139,6 +140,9 @@ class OutputPage(Page):
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
         self.display: DisplayController | None = None
+        # A counter PC working on its own store (--local): its cached keys still check slips when the shared
+        # database is out of reach, so the applicant hears at once whether the slip is genuine.
+        self.offline_keys: HallDesk | None = None
         self._busy = False
         self._pickup: Pickup | None = None
         self._credential: dict[str, str] = {}
@@ -479,6 +483,9 @@ class OutputPage(Page):
         if isinstance(exc, SlipError):
             self.reject_slip(exc.message)
             return
+        if isinstance(exc, DatabaseUnavailable) and "slip" in credential and self.offline_keys is not None:
+            self._check_slip_offline(credential["slip"])
+            return
         if "slip" in credential:
             self.scan_edit.clear()
             self.scan_edit.setFocus()
@@ -495,6 +502,32 @@ class OutputPage(Page):
             target = self.code_edit if exc.field == "pickup_code" else self.case_no_edit
             target.setFocus()
             target.selectAll()
+
+    def _check_slip_offline(self, payload: str) -> None:
+        """Offline: the slip's signature against this PC's cached keys; the hand-over waits for the network."""
+        keys = self.offline_keys
+        assert keys is not None
+        self._set_busy(True)
+
+        def checked(info: SlipInfo) -> None:
+            self._set_busy(False)
+            self.scan_edit.clear()
+            self.result_note.setText(f"离线核验：凭条真实（{info.case_no}）")
+            warn(
+                self,
+                f"共享数据库暂时无法连接。\n\n凭条已用本机缓存的窗口公钥离线核验：真实有效，办件编号 {info.case_no}。"
+                "\n出件须在网络恢复后办理（需核对审批结果），请申请人稍候或另约时间。",
+                "离线核验凭条",
+            )
+
+        def failed(exc: BaseException) -> None:
+            self._set_busy(False)
+            if isinstance(exc, SlipError):
+                self.reject_slip(exc.message)
+            else:
+                show_error(self, exc)
+
+        run_in_background(lambda: desk.verify_slip(keys.uow(), payload), checked, failed, owner=self)
 
     def reject_slip(self, message: str) -> None:
         """A forged or altered slip: refused loudly, the field red and empty for the next scan."""

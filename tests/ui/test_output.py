@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
@@ -262,3 +263,51 @@ def test_output_list_model(hall: HallDesk, qtmodeltester: ModelTester) -> None:
     issued.set_rows(output.issued_on(hall.uow(), clerk, today()))
     qtmodeltester.check(issued)
     assert [issued.index(0, c).data() for c in (0, 6)] == [case.case_no, "已出件"]
+
+
+def test_at_a_counter_on_its_own_store_the_output_page_works_on_the_shared_database(
+    hall: HallDesk, qtbot: QtBot, tmp_path: Path, message_boxes: MessageBoxes
+) -> None:
+    from app.counter_store import CounterStore
+    from app.demo import DEMO_PASSWORD
+    from db.models import Evaluation
+    from tests.test_sync import closed_port_url
+
+    case = decided(hall)
+    store = CounterStore.open(hall.url, tmp_path / "counter3.sqlite3")
+    try:
+        clerk = store.login("clerk3", DEMO_PASSWORD)
+        window = create_main_window(store.local, clerk, calendar_notice=False)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        settle()
+        page = window.page("output")
+        assert isinstance(page, OutputPage) and page.offline_keys is store.local
+        assert page.waiting_case_numbers() == [case.case_no]  # decided in the shared back office
+        scan(qtbot, page, case.slip)
+        assert page.current_pickup() is not None and page.current_pickup().ready  # type: ignore[union-attr]
+        # The display's rating after the hand-over goes to the shared database, beside the hand-over.
+        display = window.open_display()
+        qtbot.keyClick(page.issue_button, Qt.Key.Key_Return, CTRL)  # 出件
+        qtbot.waitUntil(lambda: count(hall, Handover) == 1 and display.state() == "rating", timeout=10000)
+        display.choose(5)
+        qtbot.waitUntil(lambda: count(hall, Evaluation) == 1, timeout=10000)
+
+        # The network goes: a genuine slip is still checked (offline, by signature), an altered one refused.
+        other = decided(hall)
+        store.reconnect(closed_port_url())
+        shared = store.shared_hall()
+        assert shared is not None
+        page._hall = shared  # the page follows the store's new address, as after a restart
+        scan(qtbot, page, other.slip)
+        qtbot.waitUntil(lambda: any("离线核验" in t for t in message_boxes.texts()), timeout=15000)
+        assert any(other.case_no in t and "真实有效" in t for t in message_boxes.texts())
+        altered = other.slip[:-1] + ("A" if other.slip[-1] != "A" else "B")
+        scan(qtbot, page, altered)
+        qtbot.waitUntil(lambda: page.scan_rejected(), timeout=15000)
+        assert count(hall, Handover) == 1
+        window.close()
+        settle()
+    finally:
+        store.close()
