@@ -64,9 +64,12 @@ class DeptSettings:
     review_days: int = 3  # per-step limit: working days from claim to decision
     lease_minutes: int = 30  # how long a claim lasts without renewal
     paused: tuple[str, ...] = ()  # reviewers not taking cases now (leave, training)
+    # The output window hands out certificates while 容缺 supplements are still outstanding (default: it waits).
+    issue_before_supplement: bool = False
 
     def as_json(self) -> dict[str, Any]:
-        return {"review_days": self.review_days, "lease_minutes": self.lease_minutes, "paused": list(self.paused)}
+        return {"review_days": self.review_days, "lease_minutes": self.lease_minutes, "paused": list(self.paused),
+                "issue_before_supplement": self.issue_before_supplement}
 
 
 def _dept(s: Session, code: str) -> Department:
@@ -82,7 +85,8 @@ def read_dept_settings(s: Session, code: str) -> DeptSettings:
         return DeptSettings()
     data = json.loads(row.value)
     return DeptSettings(review_days=int(data.get("review_days", 3)), lease_minutes=int(data.get("lease_minutes", 30)),
-                        paused=tuple(data.get("paused", ())))
+                        paused=tuple(data.get("paused", ())),
+                        issue_before_supplement=bool(data.get("issue_before_supplement", False)))
 
 
 def get_dept_settings(uow: UnitOfWork, code: str) -> DeptSettings:
