@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
         return run(argv)
     if getattr(args, "local", None) is not None:
         # A counter PC: work on its own store, sync with the shared database (--db) in the background.
-        from ui.offline import run_counter_gui
+        from ui.main import run_counter_gui
 
         return int(run_counter_gui(shared_url=args.db, local_path=args.local or None, username=args.user))
     from ui.main import run_gui

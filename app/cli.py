@@ -7,104 +7,43 @@ messages to stderr; an expected error exits with its own non-zero code.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from app import accounts, audit, backoffice, cases, catalog, demo, hall, intake, keys, validators
-from app.auth import ROLES, Actor, login
-from app.context import HallDesk
-from app.counter_store import CounterStore
-from app.errors import AuthenticationError, HallDeskError, ValidationError
-
-ENV_PASSWORD = "HALLDESK_PASSWORD"
-ENV_NEW_PASSWORD = "HALLDESK_NEW_PASSWORD"
-
-
-class Cli:
-    """What one CLI invocation works with: the database and, when a command needs it, the acting user."""
-
-    def __init__(self, args: argparse.Namespace) -> None:
-        self.args = args
-        self._hall: HallDesk | None = None
-        self._store: CounterStore | None = None
-
-    @property
-    def hall(self) -> HallDesk:
-        if self.on_local():
-            return self.store.local
-        if self._hall is None:
-            self._hall = HallDesk.open(self.args.db)
-        return self._hall
-
-    def on_local(self) -> bool:
-        """``--local`` given and the command is one a counter runs on its own store (see app/cli_sync.py)."""
-        from app.cli_sync import LOCAL_COMMANDS
-
-        command = (getattr(self.args, "command", None), getattr(self.args, "sub", None))
-        return getattr(self.args, "local", None) is not None and command in LOCAL_COMMANDS
-
-    @property
-    def store(self) -> CounterStore:
-        """The counter's local store (``--local PATH``, default in the data folder) with ``--db`` as shared."""
-        if self._store is None:
-            # `sync status` answers from the store alone, at once, even when the shared database hangs.
-            quiet = (getattr(self.args, "command", None), getattr(self.args, "sub", None)) == ("sync", "status")
-            self._store = CounterStore.open(self.args.db, getattr(self.args, "local", None) or None, pull=not quiet)
-        return self._store
-
-    def ready_hall(self) -> HallDesk:
-        self.hall.require_schema()
-        return self.hall
-
-    def actor(self) -> Actor:
-        username = self.args.user
-        if not username:
-            raise AuthenticationError("此命令需要以用户身份执行：请在命令前加 --user 用户名")
-        password = os.environ.get(ENV_PASSWORD)
-        if password is None:
-            if not sys.stdin.isatty():
-                raise AuthenticationError(f"未提供密码：请设置环境变量 {ENV_PASSWORD}，或在终端中运行以输入密码")
-            password = getpass.getpass(f"{username} 的密码：")
-        if self.on_local():
-            return self.store.login(username, password)  # the cached accounts: works offline
-        return login(self.ready_hall().uow(), username, password)
-
-    def close(self) -> None:
-        if self._hall is not None:
-            self._hall.close()
-        if self._store is not None:
-            self._store.close()
-
-
-def _new_password(prompt: str = "新密码") -> str:
-    value = os.environ.get(ENV_NEW_PASSWORD)
-    if value is not None:
-        return value
-    if not sys.stdin.isatty():
-        raise ValidationError("password", f"未提供新密码：请设置环境变量 {ENV_NEW_PASSWORD}，或在终端中运行以输入")
-    first = getpass.getpass(f"{prompt}：")
-    if getpass.getpass(f"再次输入{prompt}：") != first:
-        raise ValidationError("password", "两次输入的密码不一致")
-    return first
-
-
-def _print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
-
-
-def _parse_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{value}") from None
-
+from app import (
+    accounts,
+    audit,
+    backoffice,
+    cases,
+    catalog,
+    cli_output,
+    cli_sync,
+    demo,
+    hall,
+    intake,
+    keys,
+    validators,
+)
+from app.auth import ROLES
+from app.cli_base import (
+    ENV_NEW_PASSWORD,
+    ENV_PASSWORD,
+    Cli,
+    Parser,
+    add_command,
+    json_input,
+    new_password,
+    parse_date,
+    print_json,
+    print_now,
+    read_text,
+)
+from app.errors import HallDeskError, ValidationError
 
 # ---- commands ------------------------------------------------------------------------------------
 
@@ -130,7 +69,7 @@ def cmd_demo(cli: Cli) -> int:
 def cmd_catalog_list(cli: Cli) -> int:
     items = catalog.list_items(cli.ready_hall().uow(), cli.args.dept)
     if cli.args.json:
-        _print_json([i.as_json() for i in items])
+        print_json([i.as_json() for i in items])
     else:
         for i in items:
             flag = "即办" if i.immediate else f"承诺{i.promised_days}日/法定{i.legal_days}日"
@@ -142,28 +81,17 @@ def cmd_catalog_show(cli: Cli) -> int:
     item = catalog.get_item(cli.ready_hall().uow(), cli.args.code)
     doc = catalog._item_doc(item)
     doc.update(dept=item.dept, version=item.version, active=item.active)
-    _print_json(doc)
+    print_json(doc)
     return 0
 
 
-def _read_text(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValidationError("file", f"文件不存在：{path}") from None
-    except UnicodeDecodeError:
-        raise ValidationError("file", f"文件不是 UTF-8 编码：{path}") from None
-
-
 def cmd_catalog_import(cli: Cli) -> int:
-    text = _read_text(cli.args.file)
+    text = read_text(cli.args.file)
     actor = cli.actor()
     summary = catalog.import_yaml(cli.hall.uow(), actor, text, source=Path(cli.args.file).name)
     result = summary.__dict__
     if cli.args.json:
-        _print_json(result)
+        print_json(result)
     else:
         print(
             f"导入完成：部门 {summary.departments} 个；事项新增 {summary.items_added}、更新 {summary.items_updated}、"
@@ -184,7 +112,7 @@ def cmd_catalog_export(cli: Cli) -> int:
 
 def cmd_catalog_update(cli: Cli) -> int:
     """Apply an item guide given as JSON (the shape of `catalog show`)."""
-    raw = _read_text(cli.args.json_file)
+    raw = read_text(cli.args.json_file)
     try:
         doc = json.loads(raw)
         guide = catalog.ItemGuide(
@@ -197,14 +125,14 @@ def cmd_catalog_update(cli: Cli) -> int:
         raise ValidationError("json", f"事项 JSON 格式不正确：{exc}") from None
     actor = cli.actor()
     item = catalog.update_item(cli.hall.uow(), actor, guide, doc.get("version"))
-    _print_json(item.as_json() | {"version": item.version})
+    print_json(item.as_json() | {"version": item.version})
     return 0
 
 
 def cmd_user_list(cli: Cli) -> int:
     users = accounts.list_users(cli.hall.uow(), cli.actor())
     if cli.args.json:
-        _print_json([u.as_json() for u in users])
+        print_json([u.as_json() for u in users])
     else:
         for u in users:
             flags = ("" if u.active else "\t已停用") + ("\t已锁定" if u.locked else "")
@@ -217,10 +145,10 @@ def cmd_user_add(cli: Cli) -> int:
     a = cli.args
     view = accounts.add_user(
         cli.hall.uow(), actor, username=a.username, full_name=a.name, role=a.role,
-        password=_new_password(), dept=a.dept, counter=a.counter,
+        password=new_password(), dept=a.dept, counter=a.counter,
     )
     if a.json:
-        _print_json(view.as_json())
+        print_json(view.as_json())
     else:
         print(f"已添加用户 {view.username}", file=sys.stderr)
     return 0
@@ -240,7 +168,7 @@ def cmd_user_set(cli: Cli) -> int:
         counter=(a.counter or None) if a.counter is not None else current.counter,
         active=current.active if a.active is None else a.active == "yes",
     )
-    _print_json(view.as_json()) if a.json else print(f"已更新用户 {view.username}", file=sys.stderr)
+    print_json(view.as_json()) if a.json else print(f"已更新用户 {view.username}", file=sys.stderr)
     return 0
 
 
@@ -250,14 +178,14 @@ def cmd_user_passwd(cli: Cli) -> int:
     old = None
     if actor.role != "admin":
         old = os.environ.get(ENV_PASSWORD)
-    accounts.set_password(cli.hall.uow(), actor, target, _new_password(), old)
+    accounts.set_password(cli.hall.uow(), actor, target, new_password(), old)
     print(f"已修改 {target} 的密码", file=sys.stderr)
     return 0
 
 
 def cmd_user_init_admin(cli: Cli) -> int:
     view = accounts.create_first_admin(cli.ready_hall().uow(), username=cli.args.username, full_name=cli.args.name,
-                                       password=_new_password())
+                                       password=new_password())
     print(f"已创建首个管理员 {view.username}", file=sys.stderr)
     return 0
 
@@ -271,7 +199,7 @@ def cmd_user_unlock(cli: Cli) -> int:
 def cmd_counter_list(cli: Cli) -> int:
     counters = accounts.list_counters(cli.ready_hall().uow())
     if cli.args.json:
-        _print_json([c.as_json() for c in counters])
+        print_json([c.as_json() for c in counters])
     else:
         for c in counters:
             flags = "" if c.active else "\t已停用"
@@ -291,14 +219,14 @@ def cmd_counter_set(cli: Cli) -> int:
         active=(a.active == "yes") if a.active is not None else (existing.active if existing else True),
         a4_printer_uri=a.a4_printer,
     )
-    _print_json(view.as_json()) if a.json else print(f"已保存{view.number}号窗口", file=sys.stderr)
+    print_json(view.as_json()) if a.json else print(f"已保存{view.number}号窗口", file=sys.stderr)
     return 0
 
 
 def cmd_hall_show(cli: Cli) -> int:
     settings = hall.get_hall_settings(cli.ready_hall().uow())
     if cli.args.json:
-        _print_json(settings.as_json())
+        print_json(settings.as_json())
     else:
         for k, v in settings.as_json().items():
             print(f"{k}\t{v}")
@@ -311,14 +239,14 @@ def cmd_hall_set(cli: Cli) -> int:
     a = cli.args
     changes = {k: getattr(a, k) for k in ("name", "code", "area_code", "address", "phone") if getattr(a, k) is not None}
     saved = hall.save_hall_settings(cli.hall.uow(), actor, replace(current, **changes))
-    _print_json(saved.as_json()) if a.json else print("已保存大厅设置", file=sys.stderr)
+    print_json(saved.as_json()) if a.json else print("已保存大厅设置", file=sys.stderr)
     return 0
 
 
 def cmd_holiday_list(cli: Cli) -> int:
     rows = hall.list_overrides(cli.ready_hall().uow(), cli.args.year)
     if cli.args.json:
-        _print_json([{"date": r.day.isoformat(), "workday": r.workday, "note": r.note} for r in rows])
+        print_json([{"date": r.day.isoformat(), "workday": r.workday, "note": r.note} for r in rows])
     else:
         for r in rows:
             print(f"{r.day.isoformat()}\t{'上班' if r.workday else '放假'}\t{r.note}")
@@ -347,7 +275,7 @@ def cmd_holiday_confirm(cli: Cli) -> int:
 def cmd_holiday_status(cli: Cli) -> int:
     status = hall.calendar_status(cli.ready_hall().uow())
     if cli.args.json:
-        _print_json({"unknown_years": list(status.unknown_years), "confirmed_years": list(status.confirmed_years),
+        print_json({"unknown_years": list(status.unknown_years), "confirmed_years": list(status.confirmed_years),
                      "warning": status.warning})
     else:
         print(status.warning or "节假日安排已齐全")
@@ -357,7 +285,7 @@ def cmd_holiday_status(cli: Cli) -> int:
 def cmd_workdays_add(cli: Cli) -> int:
     due = hall.add_workdays(cli.ready_hall().uow(), cli.args.date, cli.args.n)
     if cli.args.json:
-        _print_json({"start": cli.args.date.isoformat(), "workdays": cli.args.n, "date": due.date.isoformat(),
+        print_json({"start": cli.args.date.isoformat(), "workdays": cli.args.n, "date": due.date.isoformat(),
                      "provisional": due.provisional})
     else:
         print(due.date.isoformat() + ("\t待定" if due.provisional else ""))
@@ -371,7 +299,7 @@ def cmd_audit_verify(cli: Cli) -> int:
     with h.uow() as uow:
         report = audit.verify(uow.session)
     if cli.args.json:
-        _print_json({
+        print_json({
             "ok": report.ok, "rows": report.rows, "chains": report.chains,
             "problem": None if report.problem is None else report.problem.__dict__,
         })
@@ -394,56 +322,35 @@ def cmd_counter_keygen(cli: Cli) -> int:
 # ---- cases ---------------------------------------------------------------------------------------
 
 
-def _json_input(path: str) -> Any:
-    raw = _read_text(path)
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ValidationError("json", f"JSON 格式错误（第{exc.lineno}行第{exc.colno}列）：{exc.msg}") from None
-
-
-def _print_now(cli: Cli, case_no: str) -> list[dict[str, Any]]:
-    """Send this case's waiting print jobs right away; printer trouble leaves them pending, never fails."""
-    from app.printing import queue
-
-    h = cli.hall
-    out = []
-    for job in queue.list_jobs(h.uow(), case_no=case_no):
-        if job.status == "pending":
-            job = queue.send_job(h.uow, job.id, timeout=3.0)
-        out.append(job.as_json())
-    return out
-
-
 def cmd_case_create(cli: Cli) -> int:
-    req = intake.request_from_json(_json_input(cli.args.json_file))
+    req = intake.request_from_json(json_input(cli.args.json_file))
     actor = cli.actor()
     view = intake.take_application(cli.hall.uow(), actor, req)
     doc = view.as_json()
-    doc["print_jobs"] = _print_now(cli, view.case_no)
+    doc["print_jobs"] = print_now(cli, view.case_no)
     if cli.on_local():
         doc["synced"] = cli.store.push_now() is not None and cli.store.is_synced(view.id)
-    _print_json(doc)
+    print_json(doc)
     return 0
 
 
 def cmd_case_resubmit(cli: Cli) -> int:
-    doc = _json_input(cli.args.json_file)
+    doc = json_input(cli.args.json_file)
     req = intake.request_from_json({"item": "-", "agent": {}, **doc} if isinstance(doc, dict) else doc)
     actor = cli.actor()
     view = intake.resubmit(cli.hall.uow(), actor, cli.args.case_no, req.materials, req.supplement_due)
     out = view.as_json()
-    out["print_jobs"] = _print_now(cli, view.case_no)
+    out["print_jobs"] = print_now(cli, view.case_no)
     if cli.on_local():
         out["synced"] = cli.store.push_now() is not None and cli.store.is_synced(view.id)
-    _print_json(out)
+    print_json(out)
     return 0
 
 
 def cmd_case_show(cli: Cli) -> int:
     view = cases.get_case(cli.ready_hall().uow(), cli.args.case_no)
     if cli.args.json:
-        _print_json(view.as_json())
+        print_json(view.as_json())
     else:
         print(f"{view.case_no}\t{view.status_name}\t{view.item_name}\t{view.dept_name}")
     return 0
@@ -454,7 +361,7 @@ def cmd_case_list(cli: Cli) -> int:
     views = cases.list_cases(cli.ready_hall().uow(), dept=a.dept, status=a.status, counter=a.counter, text=a.search,
                              limit=a.limit)
     if a.json:
-        _print_json([v.as_json() for v in views])
+        print_json([v.as_json() for v in views])
     else:
         for v in views:
             print(f"{v.case_no}\t{v.status_name}\t{v.item_name}\t{v.enterprise_name or ''}")
@@ -462,12 +369,12 @@ def cmd_case_list(cli: Cli) -> int:
 
 
 def cmd_case_import(cli: Cli) -> int:
-    lines = _read_text(cli.args.file).splitlines()
+    lines = read_text(cli.args.file).splitlines()
     actor = cli.actor()
     results = intake.import_online(cli.hall.uow, actor, lines)
     errors = [r for r in results if r[2].startswith("error:")]
     if cli.args.json:
-        _print_json([{"line": n, "external_id": ext, "result": r} for n, ext, r in results])
+        print_json([{"line": n, "external_id": ext, "result": r} for n, ext, r in results])
     else:
         for n, ext, r in results:
             print(f"{n}\t{ext}\t{r}")
@@ -486,7 +393,7 @@ def cmd_queue(cli: Cli) -> int:
     statuses = (a.status,) if a.status else backoffice.QUEUE_STATUSES
     page = backoffice.queue_page(cli.hall.uow(), actor, a.dept, statuses=statuses, limit=a.limit, search=a.search)
     if a.json:
-        _print_json([r.as_json() for r in page.rows])
+        print_json([r.as_json() for r in page.rows])
     else:
         for r in page.rows:
             print(f"{r.case_no}\t{backoffice.LIGHTS[r.light]}\t{r.promised_due}\t{r.item_name}\t{r.holder or '-'}")
@@ -504,7 +411,7 @@ def cmd_case_claim(cli: Cli) -> int:
         result = backoffice.claim_next(cli.hall.uow(), actor, a.dept)
     if a.json:
         # The case as README shows it, read after the claim (the claim itself stays lean).
-        _print_json(backoffice.held(cli.hall.uow(), result).as_json() if result else None)
+        print_json(backoffice.held(cli.hall.uow(), result).as_json() if result else None)
     elif result is None:
         print("队列中没有待领取的办件", file=sys.stderr)
     else:
@@ -524,7 +431,7 @@ def cmd_case_decide(cli: Cli) -> int:
     view = backoffice.decide(cli.hall.uow(), cli.actor(), a.case_no, decision, token=a.token, reason=a.reason or "",
                              legal_basis=a.legal_basis or "", transfer_to=a.transfer, seal=a.seal)
     if a.json:
-        _print_json(view.as_json())
+        print_json(view.as_json())
     else:
         print(f"{view.case_no}\t{view.status_name}")
     return 0
@@ -539,7 +446,7 @@ def cmd_seal_authorise(cli: Cli) -> int:
 def cmd_seal_log(cli: Cli) -> int:
     uses = backoffice.seal_log(cli.hall.uow(), cli.actor(), cli.args.dept)
     if cli.args.json:
-        _print_json([u.as_json() for u in uses])
+        print_json([u.as_json() for u in uses])
     else:
         for u in uses:
             print(f"{u.at:%Y-%m-%d %H:%M}\t{u.case_no}\t{u.decision}\t{u.applied_by}\t{u.authorised_by}")
@@ -549,7 +456,7 @@ def cmd_seal_log(cli: Cli) -> int:
 def cmd_workload(cli: Cli) -> int:
     rows = backoffice.workload(cli.hall.uow(), cli.actor(), cli.args.dept, cli.args.week)
     if cli.args.json:
-        _print_json([w.as_json() for w in rows])
+        print_json([w.as_json() for w in rows])
     else:
         for w in rows:
             print(f"{w.username}\t{w.full_name}\t领取{w.claimed}\t办结{w.decided}\t平均{w.avg_hours}h\t超期{w.overdue}")
@@ -578,7 +485,7 @@ def cmd_print_receipt(cli: Cli) -> int:
                               reason=a.reason or "")
     job = queue.send_job(cli.hall.uow, job_id, force=True, timeout=3.0)
     if a.json:
-        _print_json(job.as_json())
+        print_json(job.as_json())
     return _job_outcome(job)
 
 
@@ -587,7 +494,7 @@ def cmd_print_queue(cli: Cli) -> int:
 
     jobs = queue.list_jobs(cli.ready_hall().uow(), status=cli.args.status, counter_number=cli.args.counter)
     if cli.args.json:
-        _print_json([j.as_json() for j in jobs])
+        print_json([j.as_json() for j in jobs])
     else:
         for j in jobs:
             print(f"{j.id}\t{j.case_no or '-'}\t{j.kind_name}\t{j.status_name}\t{j.printer or '-'}\t{j.last_error}")
@@ -626,7 +533,7 @@ def cmd_print_retry(cli: Cli) -> int:
     job_id = queue.retry_job(cli.hall.uow(), actor, cli.args.job_id)
     job = queue.send_job(cli.hall.uow, job_id, force=True, timeout=5.0)
     if cli.args.json:
-        _print_json(job.as_json())
+        print_json(job.as_json())
     if job.status == "printed":
         print("已打印", file=sys.stderr)
         return 0
@@ -653,7 +560,7 @@ def cmd_print_redirect(cli: Cli) -> int:
 def cmd_printer_show(cli: Cli) -> int:
     from app.printing import desk
 
-    _print_json(desk.get_profile(cli.ready_hall().uow(), cli.args.uri).__dict__)
+    print_json(desk.get_profile(cli.ready_hall().uow(), cli.args.uri).__dict__)
     return 0
 
 
@@ -673,7 +580,7 @@ def cmd_printer_set(cli: Cli) -> int:
     if a.qr is not None:
         changes["qr_native"] = a.qr == "native"
     saved = desk.save_profile(cli.hall.uow(), cli.actor(), a.uri, replace(current, **changes))
-    _print_json(saved.__dict__)
+    print_json(saved.__dict__)
     return 0
 
 
@@ -684,7 +591,7 @@ def cmd_slip_verify(cli: Cli) -> int:
     if not desk.case_exists(cli.hall.uow(), info.case_no):
         print(f"凭条签名有效，但办件 {info.case_no} 尚未同步到本库", file=sys.stderr)
     if cli.args.json:
-        _print_json(info.__dict__)
+        print_json(info.__dict__)
     else:
         print(info.case_no)
     return 0
@@ -706,32 +613,21 @@ def cmd_check(cli: Cli) -> int:
 # ---- parser --------------------------------------------------------------------------------------
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # argparse's default exit code 2 is fine, but say it in Chinese too
-        self.print_usage(sys.stderr)
-        self.exit(2, f"参数错误：{message}\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m app", description="HallDesk（一窗通）命令行。无命令时启动图形界面。")
+    p = Parser(prog="python -m app", description="HallDesk（一窗通）命令行。无命令时启动图形界面。")
     p.add_argument("--db", metavar="URL", help="数据库地址（默认：环境变量 HALLDESK_DB，否则内置 SQLite 文件）")
     p.add_argument("--user", metavar="NAME", help=f"以该用户身份执行；密码取自环境变量 {ENV_PASSWORD} 或终端输入")
     p.add_argument("--local", metavar="PATH", nargs="?", const="",
                    help="本窗口的本机库（离线受理，--db 为共享数据库）；不写 PATH 时用数据文件夹中的 local.sqlite3")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
-    def add(parent: Any, name: str, fn: Callable[[Cli], int], help: str, json_flag: bool = False) -> Any:
-        sp = parent.add_parser(name, help=help, description=help)
-        sp.set_defaults(func=fn)
-        if json_flag:
-            sp.add_argument("--json", action="store_true", help="以 JSON 输出")
-        return sp
+    add = add_command
 
-    dbp = sub.add_parser("db", help="数据库").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    dbp = sub.add_parser("db", help="数据库").add_subparsers(dest="sub", required=True, parser_class=Parser)
     add(dbp, "upgrade", cmd_db_upgrade, "把数据库结构升级到最新版本")
     add(sub, "demo", cmd_demo, "建立演示数据（可重复运行）")
 
-    cat = sub.add_parser("catalog", help="事项目录").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    cat = sub.add_parser("catalog", help="事项目录").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(cat, "list", cmd_catalog_list, "列出事项", json_flag=True)
     sp.add_argument("--dept", help="部门代码")
     sp = add(cat, "show", cmd_catalog_show, "显示一个事项的办事指南（JSON）")
@@ -743,7 +639,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add(cat, "update", cmd_catalog_update, "按 JSON 修改一个事项的办事指南（首席代表/管理员）")
     sp.add_argument("--json", dest="json_file", required=True, metavar="FILE", help="事项 JSON 文件，- 为标准输入")
 
-    usr = sub.add_parser("user", help="用户").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    usr = sub.add_parser("user", help="用户").add_subparsers(dest="sub", required=True, parser_class=Parser)
     add(usr, "list", cmd_user_list, "列出用户", json_flag=True)
     sp = add(usr, "add", cmd_user_add, f"添加用户（新密码取自 {ENV_NEW_PASSWORD} 或终端输入）", json_flag=True)
     sp.add_argument("username")
@@ -766,7 +662,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add(usr, "unlock", cmd_user_unlock, "解除锁定")
     sp.add_argument("username")
 
-    ctr = sub.add_parser("counter", help="窗口").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    ctr = sub.add_parser("counter", help="窗口").add_subparsers(dest="sub", required=True, parser_class=Parser)
     add(ctr, "list", cmd_counter_list, "列出窗口", json_flag=True)
     sp = add(ctr, "set", cmd_counter_set, "新建或修改窗口", json_flag=True)
     sp.add_argument("number", type=int)
@@ -777,7 +673,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="A4 打印机地址：cups://名称、file:///文件夹 或 tcp://地址:9100")
     sp.add_argument("--active", choices=["yes", "no"])
 
-    hl = sub.add_parser("hall", help="大厅设置").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    hl = sub.add_parser("hall", help="大厅设置").add_subparsers(dest="sub", required=True, parser_class=Parser)
     add(hl, "show", cmd_hall_show, "显示大厅设置", json_flag=True)
     sp = add(hl, "set", cmd_hall_set, "修改大厅设置（管理员）", json_flag=True)
     sp.add_argument("--name")
@@ -786,32 +682,32 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--address")
     sp.add_argument("--phone")
 
-    hol = sub.add_parser("holiday", help="节假日调整").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    hol = sub.add_parser("holiday", help="节假日调整").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(hol, "list", cmd_holiday_list, "列出调整", json_flag=True)
     sp.add_argument("--year", type=int)
     sp = add(hol, "set", cmd_holiday_set, "把某天设为工作日或休息日（管理员）")
-    sp.add_argument("date", type=_parse_date)
+    sp.add_argument("date", type=parse_date)
     g = sp.add_mutually_exclusive_group(required=True)
     g.add_argument("--workday", dest="workday", action="store_true", help="设为工作日（如调休上班）")
     g.add_argument("--off", dest="workday", action="store_false", help="设为休息日（如法定节假日）")
     sp.add_argument("--note", default="")
     sp = add(hol, "remove", cmd_holiday_remove, "删除某天的调整（管理员）")
-    sp.add_argument("date", type=_parse_date)
+    sp.add_argument("date", type=parse_date)
     sp = add(hol, "confirm", cmd_holiday_confirm, "确认某年的国务院节假日安排已录入（管理员）")
     sp.add_argument("year", type=int)
     add(hol, "status", cmd_holiday_status, "哪些年份的安排尚未录入", json_flag=True)
 
-    wd = sub.add_parser("workdays", help="工作日计算").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    wd = sub.add_parser("workdays", help="工作日计算").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(wd, "add", cmd_workdays_add, "DATE 之后第 N 个工作日（当天不计）", json_flag=True)
-    sp.add_argument("date", type=_parse_date)
+    sp.add_argument("date", type=parse_date)
     sp.add_argument("n", type=int)
 
-    au = sub.add_parser("audit", help="审计").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    au = sub.add_parser("audit", help="审计").add_subparsers(dest="sub", required=True, parser_class=Parser)
     add(au, "verify", cmd_audit_verify, "校验审计链；被篡改时以非零状态退出并指出第一条问题记录", json_flag=True)
     sp = add(ctr, "keygen", cmd_counter_keygen, "在本机为窗口生成签名密钥并登记公钥（管理员）")
     sp.add_argument("number", type=int)
 
-    cs = sub.add_parser("case", help="办件").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    cs = sub.add_parser("case", help="办件").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(cs, "create", cmd_case_create, "综合受理：按 JSON 建立办件（窗口人员）")
     sp.add_argument("--json", dest="json_file", required=True, metavar="FILE", help="办件 JSON 文件，- 为标准输入")
     sp = add(cs, "resubmit", cmd_case_resubmit, "补正后受理：申请人带齐材料回来（窗口人员）")
@@ -851,20 +747,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--legal-basis", dest="legal_basis")
     sp.add_argument("--seal", action="store_true", help="加盖审批专用章（须首席代表授权）")
     sp.add_argument("--token", type=int, help="领取令牌（脚本用：领取已被他人重新领取时拒绝）")
-    se = sub.add_parser("seal", help="审批专用章").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    se = sub.add_parser("seal", help="审批专用章").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(se, "authorise", cmd_seal_authorise, "首席代表授权某办件用章")
     sp.add_argument("case_no")
     sp = add(se, "log", cmd_seal_log, "用章登记簿", json_flag=True)
     sp.add_argument("--dept", required=True)
     sp = add(sub, "workload", cmd_workload, "首席代表：本部门人员本周工作量", json_flag=True)
     sp.add_argument("--dept", required=True)
-    sp.add_argument("--week", type=_parse_date, help="该周内任一天（默认本周）")
-    # cli_output's commands use this module's helpers: import it once this module is loaded.
-    from app import cli_output
+    sp.add_argument("--week", type=parse_date, help="该周内任一天（默认本周）")
+    cli_output.register(sub, cs)
 
-    cli_output.register(sub, cs, add)
-
-    pr = sub.add_parser("print", help="打印").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    pr = sub.add_parser("print", help="打印").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(pr, "receipt", cmd_print_receipt, "打印受理回执（补打须 --reprint --reason）", json_flag=True)
     sp.add_argument("case_no")
     sp.add_argument("--printer", metavar="URI")
@@ -890,7 +783,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("job_id")
     sp.add_argument("--printer", required=True, metavar="URI")
 
-    pp = sub.add_parser("printer", help="打印机设置").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    pp = sub.add_parser("printer", help="打印机设置").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(pp, "show", cmd_printer_show, "显示打印机设置")
     sp.add_argument("uri")
     sp = add(pp, "set", cmd_printer_set, "修改打印机设置")
@@ -903,13 +796,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--cut", choices=["yes", "no"])
     sp.add_argument("--status-check", dest="status_check", choices=["yes", "no"])
 
-    sl = sub.add_parser("slip", help="取件凭条").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    sl = sub.add_parser("slip", help="取件凭条").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(sl, "verify", cmd_slip_verify, "校验凭条签名，输出办件编号", json_flag=True)
     sp.add_argument("payload")
 
-    from app import cli_sync  # sync commands and which commands run on a counter's local store
-
-    cli_sync.register(sub, add)
+    cli_sync.register(sub)  # sync commands; cli_base.LOCAL_COMMANDS says which run on a local store
 
     sp = add(sub, "check", cmd_check, "校验统一社会信用代码（uscc）、身份证号（id）或手机号（phone），输出规范写法")
     sp.add_argument("kind", choices=list(CHECKS))

@@ -6,18 +6,17 @@ Registered by ``app.cli.build_parser``; kept apart so that the main CLI module s
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from typing import Any
 
 from app import evaluation, output
-from app.cli import Cli, _json_input, _parse_date, _Parser, _print_json, _print_now
+from app.cli_base import Cli, Parser, add_command, json_input, parse_date, print_json, print_now
 from app.errors import ValidationError
 
 
 def _collector(path: str | None) -> output.Collector | None:
     if not path:
         return None
-    doc = _json_input(path)
+    doc = json_input(path)
     if not isinstance(doc, dict):
         raise ValidationError("collector", '领取人 JSON 应为对象：{"name", "id_number", "proxy": true, "proxy_note"}')
     return output.Collector(name=str(doc.get("name", "")), id_number=str(doc.get("id_number", "")),
@@ -27,7 +26,7 @@ def _collector(path: str | None) -> output.Collector | None:
 def _mailing(path: str | None) -> output.Mailing | None:
     if not path:
         return None
-    doc = _json_input(path)
+    doc = json_input(path)
     if not isinstance(doc, dict):
         raise ValidationError("mail", '邮寄 JSON 应为对象：{"recipient", "phone", "address", "tracking_no"}')
     return output.Mailing(recipient=str(doc.get("recipient", "")), phone=str(doc.get("phone", "")),
@@ -46,7 +45,7 @@ def cmd_case_pickup(cli: Cli) -> int:
     if found.slip_case_no_differs(cli.args.case_no):
         raise ValidationError("case_no", f"凭条属于办件 {found.case.case_no}，不是 {cli.args.case_no}")
     if cli.args.json:
-        _print_json(found.as_json())
+        print_json(found.as_json())
     else:
         print(f"{found.case.case_no}\t{found.case.status_name}\t{'可出件' if found.ready else '；'.join(found.blockers)}")
     return 0
@@ -64,9 +63,9 @@ def cmd_case_issue(cli: Cli) -> int:
     done = output.issue(cli.hall.uow(), actor, collector=_collector(a.collector_json), mail=_mailing(a.mail_json),
                         **creds)
     doc = done.as_json()
-    doc["print_jobs"] = [j for j in _print_now(cli, done.case.case_no) if j["kind"] == "handover"]
+    doc["print_jobs"] = [j for j in print_now(cli, done.case.case_no) if j["kind"] == "handover"]
     if a.json:
-        _print_json(doc)
+        print_json(doc)
     else:
         print(f"{done.case.case_no}\t已出件\t{done.handover.delivery}")
     return 0
@@ -75,7 +74,7 @@ def cmd_case_issue(cli: Cli) -> int:
 def cmd_case_supplement(cli: Cli) -> int:
     view = output.record_supplement(cli.hall.uow(), cli.actor(), cli.args.case_no, cli.args.material)
     if cli.args.json:
-        _print_json(view.as_json())
+        print_json(view.as_json())
     else:
         print(f"{view.case_no}\t已登记补交 {cli.args.material}")
     return 0
@@ -92,7 +91,7 @@ def cmd_case_rate(cli: Cli) -> int:
     rated = evaluation.rate(cli.hall.uow(), cli.actor(), a.case_no, a.level, reasons=a.reason or [],
                             comment=a.comment or "", occasion=a.occasion)
     if a.json:
-        _print_json(rated.as_json())
+        print_json(rated.as_json())
     else:
         due = f"\t整改期限 {rated.rectification_due}" if rated.rectification_due else ""
         print(f"{rated.case_no}\t{rated.level_name}{due}")
@@ -104,7 +103,7 @@ def cmd_output_list(cli: Cli) -> int:
     views = (output.issued_on(cli.hall.uow(), actor, cli.args.issued_on) if cli.args.issued_on
              else output.awaiting_pickup(cli.hall.uow(), actor, limit=cli.args.limit))
     if cli.args.json:
-        _print_json([v.as_json() for v in views])
+        print_json([v.as_json() for v in views])
     else:
         for v in views:
             print(f"{v.case_no}\t{v.status_name}\t{v.item_name}\t{v.enterprise_name or ''}")
@@ -116,7 +115,7 @@ def cmd_rectification_list(cli: Cli) -> int:
     rows = evaluation.list_rectifications(cli.hall.uow(), cli.actor(), dept=a.dept, status=a.status,
                                           overdue_only=a.overdue)
     if a.json:
-        _print_json([r.as_json() for r in rows])
+        print_json([r.as_json() for r in rows])
     else:
         for r in rows:
             print(f"{r.id}\t{r.case_no}\t{r.dept_name}\t{r.status_name}\t期限 {r.due}\t{'超期' if r.overdue else ''}")
@@ -126,7 +125,7 @@ def cmd_rectification_list(cli: Cli) -> int:
 def cmd_rectification_callback(cli: Cli) -> int:
     view = evaluation.record_callback(cli.hall.uow(), cli.actor(), cli.args.id, cli.args.note)
     if cli.args.json:
-        _print_json(view.as_json())
+        print_json(view.as_json())
     else:
         print(f"{view.case_no}\t{view.status_name}")
     return 0
@@ -135,7 +134,7 @@ def cmd_rectification_callback(cli: Cli) -> int:
 def cmd_rectification_close(cli: Cli) -> int:
     view = evaluation.close_rectification(cli.hall.uow(), cli.actor(), cli.args.id, cli.args.fix)
     if cli.args.json:
-        _print_json(view.as_json())
+        print_json(view.as_json())
     else:
         print(f"{view.case_no}\t{view.status_name}")
     return 0
@@ -145,7 +144,7 @@ def cmd_rating_summary(cli: Cli) -> int:
     a = cli.args
     summary = evaluation.evaluation_summary(cli.hall.uow(), cli.actor(), dept=a.dept, since=a.since, until=a.until)
     if a.json:
-        _print_json(summary.as_json())
+        print_json(summary.as_json())
     else:
         levels = "  ".join(f"{evaluation.LEVELS[k]} {summary.counts.get(k, 0)}" for k in sorted(evaluation.LEVELS,
                                                                                            reverse=True))
@@ -161,12 +160,13 @@ def cmd_rating_settings(cli: Cli) -> int:
             rectification_days=a.rectification_days if a.rectification_days is not None
             else current.rectification_days,
             prompt_seconds=a.prompt_seconds if a.prompt_seconds is not None else current.prompt_seconds))
-    _print_json(current.as_json())
+    print_json(current.as_json())
     return 0
 
 
-def register(sub: Any, case_sub: Any, add: Callable[..., Any]) -> None:
+def register(sub: Any, case_sub: Any) -> None:
     """Add the output-window, rating and rectification commands to the parser."""
+    add = add_command
 
     def credentials(sp: Any) -> None:
         sp.add_argument("case_no")
@@ -195,12 +195,12 @@ def register(sub: Any, case_sub: Any, add: Callable[..., Any]) -> None:
     sp.add_argument("--comment")
     sp.add_argument("--occasion", choices=list(evaluation.OCCASIONS), help="评价环节（默认：已出件为 issue，否则 intake）")
 
-    op = sub.add_parser("output", help="统一出件窗口").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    op = sub.add_parser("output", help="统一出件窗口").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(op, "list", cmd_output_list, "待出件的办件（等待最久的在前），或 --issued-on 某日已出件", json_flag=True)
-    sp.add_argument("--issued-on", dest="issued_on", type=_parse_date)
+    sp.add_argument("--issued-on", dest="issued_on", type=parse_date)
     sp.add_argument("--limit", type=int, default=200)
 
-    rc = sub.add_parser("rectification", help="差评整改").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    rc = sub.add_parser("rectification", help="差评整改").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(rc, "list", cmd_rectification_list, "整改列表（超期在前）", json_flag=True)
     sp.add_argument("--dept")
     sp.add_argument("--status", choices=list(evaluation.RECTIFICATION_STATUSES))
@@ -212,11 +212,11 @@ def register(sub: Any, case_sub: Any, add: Callable[..., Any]) -> None:
     sp.add_argument("id")
     sp.add_argument("--fix", required=True)
 
-    rt = sub.add_parser("rating", help="好差评统计与设置").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    rt = sub.add_parser("rating", help="好差评统计与设置").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(rt, "summary", cmd_rating_summary, "评价统计（各等级数量、差评数、满意率）", json_flag=True)
     sp.add_argument("--dept")
-    sp.add_argument("--since", type=_parse_date)
-    sp.add_argument("--until", type=_parse_date)
+    sp.add_argument("--since", type=parse_date)
+    sp.add_argument("--until", type=parse_date)
     sp = add(rt, "settings", cmd_rating_settings, "显示或修改整改期限（工作日）与评价器等待秒数")
     sp.add_argument("--rectification-days", dest="rectification_days", type=int)
     sp.add_argument("--prompt-seconds", dest="prompt_seconds", type=int)

@@ -10,39 +10,16 @@ or its default in the data folder).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from typing import Any
 
-from app.cli import Cli, _parse_date, _Parser, _print_json
+from app.cli_base import Cli, Parser, add_command, parse_date, print_json
 from app.hall import today
-
-# (command, subcommand) pairs that a counter runs on its own store when --local is given.
-LOCAL_COMMANDS: frozenset[tuple[str | None, str | None]] = frozenset(
-    {
-        ("case", "create"),
-        ("case", "resubmit"),
-        ("case", "show"),
-        ("case", "list"),
-        ("print", "receipt"),
-        ("print", "queue"),
-        ("print", "notice"),
-        ("print", "retry"),
-        ("print", "cancel"),
-        ("print", "redirect"),
-        ("print", "test"),
-        ("slip", "verify"),
-        ("audit", "verify"),
-        ("sync", "run"),
-        ("sync", "status"),
-        ("sync", "reconcile"),
-    }
-)
 
 
 def _say_status(cli: Cli) -> int:
     st = cli.store.status()
     if cli.args.json:
-        _print_json(st.as_json())
+        print_json(st.as_json())
     else:
         when = st.last_success.isoformat(timespec="seconds") if st.last_success else "从未"
         print(f"待同步 {st.pending} 件；上次成功同步：{when}", file=sys.stderr)
@@ -72,7 +49,7 @@ def cmd_sync_status(cli: Cli) -> int:
 def cmd_sync_reconcile(cli: Cli) -> int:
     report = cli.store.reconcile(cli.args.date or today())
     if cli.args.json:
-        _print_json(report.as_json())
+        print_json(report.as_json())
     else:
         print(
             f"{report.day} 本窗口 {report.local} 件：已在共享库 {len(report.present)} 件，"
@@ -88,9 +65,11 @@ def cmd_sync_reconcile(cli: Cli) -> int:
     return 0
 
 
-def register(sub: Any, add: Callable[..., Any]) -> None:
+def register(sub: Any) -> None:
+    """Add the ``sync`` commands to the parser."""
+    add = add_command
     sy = sub.add_parser("sync", help="离线窗口同步").add_subparsers(
-        dest="sub", required=True, parser_class=_Parser
+        dest="sub", required=True, parser_class=Parser
     )
     sp = add(sy, "run", cmd_sync_run, "立即同步：下载目录和账户，上传本机待同步的办件", json_flag=True)
     sp.add_argument(
@@ -103,4 +82,4 @@ def register(sub: Any, add: Callable[..., Any]) -> None:
     sp = add(
         sy, "reconcile", cmd_sync_reconcile, "日终对账：本窗口当天的办件与共享数据库对比", json_flag=True
     )
-    sp.add_argument("--date", type=_parse_date, help="日期 YYYY-MM-DD（默认今天）")
+    sp.add_argument("--date", type=parse_date, help="日期 YYYY-MM-DD（默认今天）")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,9 +11,6 @@ from app.errors import DatabaseUnavailable
 from app.uow import UnitOfWork
 from db import migrate
 from db.engine import DatabaseUrlError, check_reachable, make_engine, make_session_factory, resolve_url
-
-if TYPE_CHECKING:
-    from app.counter_store import CounterStore
 
 
 @dataclass
@@ -39,14 +34,6 @@ class HallDesk:
         if upgrade:
             hall.upgrade()
         return hall
-
-    @staticmethod
-    def open_counter(shared_url: str | None, local_path: str | Path | None = None) -> CounterStore:
-        """A counter PC: its own store at ``local_path`` (created and migrated when new) synced with the shared
-        database at ``shared_url``; ``.local`` is the HallDesk the counter works on (see app.counter_store)."""
-        from app.counter_store import CounterStore
-
-        return CounterStore.open(shared_url, local_path)
 
     def upgrade(self) -> None:
         migrate.upgrade(self.engine)

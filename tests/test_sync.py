@@ -43,7 +43,7 @@ def closed_port_url() -> str:
 
 @pytest.fixture
 def store(hall: HallDesk, tmp_path: Path) -> Iterator[CounterStore]:
-    st = HallDesk.open_counter(hall.url, tmp_path / "counter1.sqlite3")
+    st = CounterStore.open(hall.url, tmp_path / "counter1.sqlite3")
     yield st
     st.close()
 

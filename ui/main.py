@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.auth import Actor
 from app.context import HallDesk
+from app.counter_store import CounterStore
 from app.errors import HallDeskError
 from app.resources import font_path, resources_dir
 from ui.errors import install_excepthook, show_crash
@@ -131,3 +132,28 @@ def run_gui(db_url: str | None, username: str | None) -> int:
     finally:
         wait_idle(10.0)  # let database work in flight finish before the engine goes away
         hall.close()
+
+
+def run_counter_gui(shared_url: str | None, local_path: str | None, username: str | None) -> int:
+    """``python -m app --local [PATH] [--db URL]``: the GUI on this counter's own store.
+
+    The store is created and migrated when new, and filled from the shared database when it answers; the
+    clerk then logs in against the cached accounts, online or not.
+    """
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
+    setup_application(app)
+    install_translator(app)
+    try:
+        store = CounterStore.open(shared_url, local_path)
+    except HallDeskError as exc:
+        QMessageBox.critical(None, "无法打开本机窗口库", exc.message)
+        return 1
+    install_excepthook()
+    session = GuiSession(store.local, username)
+    session.start()
+    try:
+        return app.exec()
+    finally:
+        wait_idle(10.0)  # let a sync round in flight finish before the engines go away
+        store.close()

@@ -9,16 +9,14 @@ being uploaded, hidden once everything is in the shared database.
 
 from __future__ import annotations
 
-import sys
-
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from app.counter_store import CounterStore, last_sync_text
 from app.errors import HallDeskError
 from app.sync import SyncStatus
-from ui.errors import install_excepthook, show_error
-from ui.worker import run_in_background, wait_idle
+from ui.errors import show_error
+from ui.worker import run_in_background
 
 OFFLINE_STYLE = "color: #ffffff; background: #c0392b; font-weight: bold; padding: 6px 10px;"
 SYNCING_STYLE = "color: #3d2c00; background: #f5b041; font-weight: bold; padding: 6px 10px;"
@@ -112,30 +110,3 @@ class SyncWorker(QObject):
             return  # the local store busy for a moment: the next round tries again
         self.stop()  # a bug would otherwise open a crash report every few seconds
         show_error(self._owner, exc)
-
-
-def run_counter_gui(shared_url: str | None, local_path: str | None, username: str | None) -> int:
-    """``python -m app --local [PATH] [--db URL]``: the GUI on this counter's own store.
-
-    The store is created and migrated when new, and filled from the shared database when it answers; the
-    clerk then logs in against the cached accounts, online or not.
-    """
-    from ui.main import GuiSession, install_translator, setup_application
-
-    existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
-    setup_application(app)
-    install_translator(app)
-    try:
-        store = CounterStore.open(shared_url, local_path)
-    except HallDeskError as exc:
-        QMessageBox.critical(None, "无法打开本机窗口库", exc.message)
-        return 1
-    install_excepthook()
-    session = GuiSession(store.local, username)
-    session.start()
-    try:
-        return app.exec()
-    finally:
-        wait_idle(10.0)  # let a sync round in flight finish before the engines go away
-        store.close()

@@ -18,8 +18,8 @@ from tests.intake_support import item_with_tolerable, request
 from tests.test_sync import closed_port_url
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle
-from ui.main import GuiSession, create_main_window
-from ui.offline import OfflineBanner, run_counter_gui
+from ui.main import GuiSession, create_main_window, run_counter_gui
+from ui.offline import OfflineBanner
 
 
 def shared_cases(hall: HallDesk) -> int:

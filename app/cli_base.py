@@ -1,0 +1,173 @@
+"""What every CLI command module shares: the invocation (``Cli``), the parser class and the small helpers.
+
+``app.cli`` builds the parser from its own commands and those of ``app.cli_output`` and ``app.cli_sync``;
+all three take what they share from here, so no command module imports another.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from app.auth import Actor, login
+from app.context import HallDesk
+from app.counter_store import CounterStore
+from app.errors import AuthenticationError, ValidationError
+
+ENV_PASSWORD = "HALLDESK_PASSWORD"
+ENV_NEW_PASSWORD = "HALLDESK_NEW_PASSWORD"
+
+
+# (command, subcommand) pairs that a counter runs on its own store when --local is given.
+LOCAL_COMMANDS: frozenset[tuple[str | None, str | None]] = frozenset(
+    {
+        ("case", "create"),
+        ("case", "resubmit"),
+        ("case", "show"),
+        ("case", "list"),
+        ("print", "receipt"),
+        ("print", "queue"),
+        ("print", "notice"),
+        ("print", "retry"),
+        ("print", "cancel"),
+        ("print", "redirect"),
+        ("print", "test"),
+        ("slip", "verify"),
+        ("audit", "verify"),
+        ("sync", "run"),
+        ("sync", "status"),
+        ("sync", "reconcile"),
+    }
+)
+
+
+
+class Cli:
+    """What one CLI invocation works with: the database and, when a command needs it, the acting user."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self._hall: HallDesk | None = None
+        self._store: CounterStore | None = None
+
+    @property
+    def hall(self) -> HallDesk:
+        if self.on_local():
+            return self.store.local
+        if self._hall is None:
+            self._hall = HallDesk.open(self.args.db)
+        return self._hall
+
+    def on_local(self) -> bool:
+        """``--local`` given and the command is one a counter runs on its own store (see app/cli_sync.py)."""
+        command = (getattr(self.args, "command", None), getattr(self.args, "sub", None))
+        return getattr(self.args, "local", None) is not None and command in LOCAL_COMMANDS
+
+    @property
+    def store(self) -> CounterStore:
+        """The counter's local store (``--local PATH``, default in the data folder) with ``--db`` as shared."""
+        if self._store is None:
+            # `sync status` answers from the store alone, at once, even when the shared database hangs.
+            quiet = (getattr(self.args, "command", None), getattr(self.args, "sub", None)) == ("sync", "status")
+            self._store = CounterStore.open(self.args.db, getattr(self.args, "local", None) or None, pull=not quiet)
+        return self._store
+
+    def ready_hall(self) -> HallDesk:
+        self.hall.require_schema()
+        return self.hall
+
+    def actor(self) -> Actor:
+        username = self.args.user
+        if not username:
+            raise AuthenticationError("此命令需要以用户身份执行：请在命令前加 --user 用户名")
+        password = os.environ.get(ENV_PASSWORD)
+        if password is None:
+            if not sys.stdin.isatty():
+                raise AuthenticationError(f"未提供密码：请设置环境变量 {ENV_PASSWORD}，或在终端中运行以输入密码")
+            password = getpass.getpass(f"{username} 的密码：")
+        if self.on_local():
+            return self.store.login(username, password)  # the cached accounts: works offline
+        return login(self.ready_hall().uow(), username, password)
+
+    def close(self) -> None:
+        if self._hall is not None:
+            self._hall.close()
+        if self._store is not None:
+            self._store.close()
+
+
+def new_password(prompt: str = "新密码") -> str:
+    value = os.environ.get(ENV_NEW_PASSWORD)
+    if value is not None:
+        return value
+    if not sys.stdin.isatty():
+        raise ValidationError("password", f"未提供新密码：请设置环境变量 {ENV_NEW_PASSWORD}，或在终端中运行以输入")
+    first = getpass.getpass(f"{prompt}：")
+    if getpass.getpass(f"再次输入{prompt}：") != first:
+        raise ValidationError("password", "两次输入的密码不一致")
+    return first
+
+
+def print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def parse_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{value}") from None
+
+
+def read_text(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValidationError("file", f"文件不存在：{path}") from None
+    except UnicodeDecodeError:
+        raise ValidationError("file", f"文件不是 UTF-8 编码：{path}") from None
+
+
+def json_input(path: str) -> Any:
+    raw = read_text(path)
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ValidationError("json", f"JSON 格式错误（第{exc.lineno}行第{exc.colno}列）：{exc.msg}") from None
+
+
+def print_now(cli: Cli, case_no: str) -> list[dict[str, Any]]:
+    """Send this case's waiting print jobs right away; printer trouble leaves them pending, never fails."""
+    from app.printing import queue
+
+    h = cli.hall
+    out = []
+    for job in queue.list_jobs(h.uow(), case_no=case_no):
+        if job.status == "pending":
+            job = queue.send_job(h.uow, job.id, timeout=3.0)
+        out.append(job.as_json())
+    return out
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse's default exit code 2 is fine, but say it in Chinese too
+        self.print_usage(sys.stderr)
+        self.exit(2, f"参数错误：{message}\n")
+
+
+def add_command(parent: Any, name: str, fn: Callable[[Cli], int], help: str, json_flag: bool = False) -> Any:
+    """One ``COMMAND SUB`` parser that runs ``fn``; ``json_flag`` adds ``--json``."""
+    sp = parent.add_parser(name, help=help, description=help)
+    sp.set_defaults(func=fn)
+    if json_flag:
+        sp.add_argument("--json", action="store_true", help="以 JSON 输出")
+    return sp
