@@ -18,9 +18,9 @@ from typing import Any
 from app import (
     accounts,
     audit,
-    backoffice,
     cases,
     catalog,
+    cli_backoffice,
     cli_output,
     cli_sync,
     demo,
@@ -384,85 +384,6 @@ def cmd_case_import(cli: Cli) -> int:
     return 2 if errors else 0
 
 
-# ---- back office -----------------------------------------------------------------------------------
-
-
-def cmd_queue(cli: Cli) -> int:
-    a = cli.args
-    actor = cli.actor()
-    statuses = (a.status,) if a.status else backoffice.QUEUE_STATUSES
-    page = backoffice.queue_page(cli.hall.uow(), actor, a.dept, statuses=statuses, limit=a.limit, search=a.search)
-    if a.json:
-        print_json([r.as_json() for r in page.rows])
-    else:
-        for r in page.rows:
-            print(f"{r.case_no}\t{backoffice.LIGHTS[r.light]}\t{r.promised_due}\t{r.item_name}\t{r.holder or '-'}")
-    return 0
-
-
-def cmd_case_claim(cli: Cli) -> int:
-    a = cli.args
-    actor = cli.actor()
-    if a.case_no:
-        result: backoffice.Claim | None = backoffice.claim(cli.hall.uow(), actor, a.case_no)
-    else:
-        if not a.dept:
-            raise ValidationError("dept", "请给出办件编号，或用 --dept 领取本部门队列中的下一件")
-        result = backoffice.claim_next(cli.hall.uow(), actor, a.dept)
-    if a.json:
-        # The case as README shows it, read after the claim (the claim itself stays lean).
-        print_json(backoffice.held(cli.hall.uow(), result).as_json() if result else None)
-    elif result is None:
-        print("队列中没有待领取的办件", file=sys.stderr)
-    else:
-        print(f"{result.case_no}\t领取令牌 {result.token}")
-    return 0
-
-
-def cmd_case_release(cli: Cli) -> int:
-    view = backoffice.release(cli.hall.uow(), cli.actor(), cli.args.case_no)
-    print(f"已释放 {view.case_no}", file=sys.stderr)
-    return 0
-
-
-def cmd_case_decide(cli: Cli) -> int:
-    a = cli.args
-    decision = "approve" if a.approve else "deny" if a.deny else "return" if a.return_ else "transfer"
-    view = backoffice.decide(cli.hall.uow(), cli.actor(), a.case_no, decision, token=a.token, reason=a.reason or "",
-                             legal_basis=a.legal_basis or "", transfer_to=a.transfer, seal=a.seal)
-    if a.json:
-        print_json(view.as_json())
-    else:
-        print(f"{view.case_no}\t{view.status_name}")
-    return 0
-
-
-def cmd_seal_authorise(cli: Cli) -> int:
-    backoffice.authorise_seal(cli.hall.uow(), cli.actor(), cli.args.case_no)
-    print(f"已授权办件 {cli.args.case_no} 使用审批专用章", file=sys.stderr)
-    return 0
-
-
-def cmd_seal_log(cli: Cli) -> int:
-    uses = backoffice.seal_log(cli.hall.uow(), cli.actor(), cli.args.dept)
-    if cli.args.json:
-        print_json([u.as_json() for u in uses])
-    else:
-        for u in uses:
-            print(f"{u.at:%Y-%m-%d %H:%M}\t{u.case_no}\t{u.decision}\t{u.applied_by}\t{u.authorised_by}")
-    return 0
-
-
-def cmd_workload(cli: Cli) -> int:
-    rows = backoffice.workload(cli.hall.uow(), cli.actor(), cli.args.dept, cli.args.week)
-    if cli.args.json:
-        print_json([w.as_json() for w in rows])
-    else:
-        for w in rows:
-            print(f"{w.username}\t{w.full_name}\t领取{w.claimed}\t办结{w.decided}\t平均{w.avg_hours}h\t超期{w.overdue}")
-    return 0
-
-
 # ---- printing --------------------------------------------------------------------------------------
 
 
@@ -725,36 +646,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add(cs, "import", cmd_case_import, "导入网上申请（JSON lines，按 external_id 幂等）", json_flag=True)
     sp.add_argument("file")
 
-    sp = add(sub, "queue", cmd_queue, "部门后台队列（按承诺办结日排序，带红黄牌）", json_flag=True)
-    sp.add_argument("--dept", required=True)
-    sp.add_argument("--status", choices=["accepted", "in_review"])
-    sp.add_argument("--search")
-    sp.add_argument("--limit", type=int, default=200)
-    sp = add(cs, "claim", cmd_case_claim, "领取办件：给出办件编号，或 --dept 领取队列中的下一件（空队列输出 null）",
-             json_flag=True)
-    sp.add_argument("case_no", nargs="?")
-    sp.add_argument("--dept")
-    sp = add(cs, "release", cmd_case_release, "释放已领取的办件回队列")
-    sp.add_argument("case_no")
-    sp = add(cs, "decide", cmd_case_decide, "审批决定（须持有有效领取）", json_flag=True)
-    sp.add_argument("case_no")
-    g = sp.add_mutually_exclusive_group(required=True)
-    g.add_argument("--approve", action="store_true", help="准予许可")
-    g.add_argument("--deny", action="store_true", help="不予许可")
-    g.add_argument("--return", dest="return_", action="store_true", help="退回补正")
-    g.add_argument("--transfer", metavar="DEPT", help="转办到其他部门")
-    sp.add_argument("--reason", help="理由（不予许可、退回、转办必填）")
-    sp.add_argument("--legal-basis", dest="legal_basis")
-    sp.add_argument("--seal", action="store_true", help="加盖审批专用章（须首席代表授权）")
-    sp.add_argument("--token", type=int, help="领取令牌（脚本用：领取已被他人重新领取时拒绝）")
-    se = sub.add_parser("seal", help="审批专用章").add_subparsers(dest="sub", required=True, parser_class=Parser)
-    sp = add(se, "authorise", cmd_seal_authorise, "首席代表授权某办件用章")
-    sp.add_argument("case_no")
-    sp = add(se, "log", cmd_seal_log, "用章登记簿", json_flag=True)
-    sp.add_argument("--dept", required=True)
-    sp = add(sub, "workload", cmd_workload, "首席代表：本部门人员本周工作量", json_flag=True)
-    sp.add_argument("--dept", required=True)
-    sp.add_argument("--week", type=parse_date, help="该周内任一天（默认本周）")
+    cli_backoffice.register(sub, cs)
     cli_output.register(sub, cs)
 
     pr = sub.add_parser("print", help="打印").add_subparsers(dest="sub", required=True, parser_class=Parser)
