@@ -86,7 +86,7 @@ _lock = threading.Lock()
 
 
 def read_stamp(session: Session) -> int:
-    value = session.execute(_READ_STAMP).scalar_one_or_none()
+    value = session.connection().execute(_READ_STAMP).scalar_one_or_none()
     return int(value or 0)
 
 

@@ -11,15 +11,16 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from app import accounts, cases, catalog, intake, keys, refcache, slips
 from app.context import HallDesk
 from app.errors import Conflict, HallDeskError, PermissionDenied, ValidationError
-from app.hall import get_hall_settings, load_calendar, save_hall_settings, set_override, today
+from app.hall import HallSettings, get_hall_settings, load_calendar, save_hall_settings, set_override, today
 from app.intake import MaterialInput
-from app.printing import queue
-from db.models import AuditEvent, CaseEvent, Setting
+from app.printing import documents, queue
+from db.models import AuditEvent, CaseEvent, CounterSequence, Notice, PrintJob, Setting
 from tests.conftest import log_in
 from tests.intake_support import (
     AGENT,
@@ -330,3 +331,49 @@ def test_a_rolled_back_edit_leaves_the_stamp(hall: HallDesk) -> None:
         uow.commit()
     with hall.uow() as uow:
         assert refcache.read_stamp(uow.session) == stamp + 1
+
+
+def test_a_write_refused_by_the_database_stores_nothing_and_says_so(hall: HallDesk) -> None:
+    # The INSERTs go out together (one round trip on PostgreSQL); a failing one still fails the whole intake with
+    # SQLAlchemy's usual exception. Here the case-number sequence is wound back, so the number is taken.
+    clerk = log_in(hall, "clerk1")
+    item = item_with_tolerable(hall)
+    first = intake.take_application(hall.uow(), clerk, request(item))
+    with hall.uow() as uow:
+        uow.session.execute(update(CounterSequence).where(CounterSequence.scope == "case:01")
+                            .values(value=CounterSequence.value - 1))
+        uow.commit()
+    before = row_counts(hall)
+    with pytest.raises(IntegrityError):
+        intake.take_application(hall.uow(), clerk, request(item))
+    assert row_counts(hall) == before
+    assert [c.case_no for c in cases.list_cases(hall.uow())] == [first.case_no]
+    # An online application prints nothing: its notice is the last row written, and its number is taken too.
+    online = intake.take_application(hall.uow(), clerk, request(item, channel="online", external_id="W-1"))
+    with hall.uow() as uow:
+        uow.session.execute(update(CounterSequence).where(CounterSequence.scope == "doc:acceptance:00")
+                            .values(value=CounterSequence.value - 1))
+        uow.commit()
+    before = row_counts(hall)
+    with pytest.raises(IntegrityError):
+        intake.take_application(hall.uow(), clerk, request(item, channel="online", external_id="W-2"))
+    assert row_counts(hall) == before
+    assert {c.case_no for c in cases.list_cases(hall.uow())} == {first.case_no, online.case_no}
+
+
+def test_documents_are_encoded_as_documents_encodes_them(hall: HallDesk) -> None:
+    # The intake encodes receipts and notices without dataclasses.asdict's deep copies: same JSON, byte for byte.
+    clerk = log_in(hall, "clerk1")
+    item = item_with_tolerable(hall)
+    tol = next(m for m in item.materials if m.tolerable)
+    view = intake.take_application(hall.uow(), clerk, request(
+        item, materials={**all_received(item), tol.code: MaterialInput("tolerated")}))
+    receipt = documents.receipt_for_case(view, HallSettings(), output_counter=3, clerk_name="张三")
+    notice = documents.notice_for_case(view, "tolerated", "X1", HallSettings(), clerk_name="张三", legal_basis="",
+                                       issued_at=view.received_at)
+    for doc, encoded in ((receipt, documents.receipt_to_json(receipt)), (notice, documents.notice_to_json(notice))):
+        assert json.dumps(intake._plain(doc), ensure_ascii=False) == json.dumps(encoded, ensure_ascii=False)
+    with hall.uow() as uow:
+        jobs = uow.session.execute(select(PrintJob).where(PrintJob.kind == "notice")).scalars().all()
+        issued = {n.id: n.payload for n in uow.session.execute(select(Notice)).scalars()}
+    assert jobs and all(job.payload == issued[job.notice_id] for job in jobs)
