@@ -17,6 +17,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from app.pipeline import one_round_trip
 from db.models import AuditChainHead, AuditEvent, new_id
 from db.types import utcnow
 
@@ -98,8 +99,10 @@ def append(
                       entity_id=entity_id, payload=body, prev_hash=prev)
     row = {"id": event_id, "chain": chain, "seq": seq + 1, "at": at, "actor": actor, "action": action,
            "entity": entity, "entity_id": entity_id, "payload": body, "prev_hash": prev, "hash": digest}
-    session.execute(_ADD_EVENT, row)
-    session.execute(_MOVE_HEAD, {"p_chain": chain, "p_seq": seq + 1, "p_hash": digest})
+    # The chain head stays locked until commit: the row and the head go out together (one round trip on PostgreSQL).
+    with one_round_trip(session):
+        session.execute(_ADD_EVENT, row)
+        session.execute(_MOVE_HEAD, {"p_chain": chain, "p_seq": seq + 1, "p_hash": digest})
     return digest
 
 

@@ -16,15 +16,14 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, select
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app import keys, outbox, refcache
@@ -33,6 +32,7 @@ from app.cases import CaseEventView, CaseMaterialView, CaseView, NoticeRef, case
 from app.errors import Conflict, NotFound, ValidationError
 from app.hall import HallSettings, load_calendar, local_date, read_settings
 from app.numbering import case_number, document_number, next_value, next_values
+from app.pipeline import one_round_trip
 from app.printing import documents, queue
 from app.refcache import RefData
 from app.uow import UnitOfWork, retry_transient
@@ -526,25 +526,6 @@ def _view(c: dict[str, Any], item: ItemRef, counter_no: int | None, clerk: str |
     )
 
 
-@contextmanager
-def _one_round_trip(conn: Connection) -> Iterator[None]:
-    """On PostgreSQL (psycopg) the INSERTs inside go out as one pipeline: one round trip instead of five.
-
-    Statements without results only (their errors surface when the block ends, raised as SQLAlchemy's
-    exceptions like any statement's, so a deadlock is still retried and a duplicate is an IntegrityError).
-    """
-    pipeline = getattr(conn.connection.driver_connection, "pipeline", None)
-    if conn.dialect.name != "postgresql" or pipeline is None:
-        yield
-        return
-    dbapi = conn.dialect.loaded_dbapi
-    try:
-        with pipeline():
-            yield
-    except dbapi.Error as exc:
-        raise DBAPIError.instance(None, None, exc, dbapi.Error, dialect=conn.dialect) from exc
-
-
 @retry_transient
 def take_application(uow: UnitOfWork, actor: Actor, req: IntakeRequest, *, key_dir: Path | None = None) -> CaseView:
     """The whole intake as one transaction: returns the case as stored."""
@@ -559,7 +540,7 @@ def take_application(uow: UnitOfWork, actor: Actor, req: IntakeRequest, *, key_d
         view, rows, jobs, audit_payload = _build_case(uow, actor, req, key_dir)
         conn = s.connection()
         rows["jobs"] = jobs
-        with _one_round_trip(conn):
+        with one_round_trip(s):
             for name in ("case", "materials", "events", "notices", "jobs"):
                 if rows[name]:
                     conn.execute(_INSERTS[name], rows[name])
