@@ -85,7 +85,8 @@ def append(
 
     Plain SQL statements rather than ORM objects: this runs inside every audited use case.  Returns the hash.
     """
-    head = session.execute(_LOCK_HEAD, {"p_chain": chain}).first()
+    conn = session.connection()  # Core statements: no need for the ORM's execute path
+    head = conn.execute(_LOCK_HEAD, {"p_chain": chain}).first()
     if head is None:
         session.execute(insert(_HEADS).values(chain=chain, seq=0, hash=GENESIS))
         seq, prev = 0, GENESIS
@@ -101,8 +102,8 @@ def append(
            "entity": entity, "entity_id": entity_id, "payload": body, "prev_hash": prev, "hash": digest}
     # The chain head stays locked until commit: the row and the head go out together (one round trip on PostgreSQL).
     with one_round_trip(session):
-        session.execute(_ADD_EVENT, row)
-        session.execute(_MOVE_HEAD, {"p_chain": chain, "p_seq": seq + 1, "p_hash": digest})
+        conn.execute(_ADD_EVENT, row)
+        conn.execute(_MOVE_HEAD, {"p_chain": chain, "p_seq": seq + 1, "p_hash": digest})
     return digest
 
 

@@ -343,7 +343,7 @@ def _enterprise(s: Session, data: EnterpriseInput | None) -> _EnterpriseRef | No
     uscc = check_uscc(data.uscc, "enterprise.uscc")
     t = _ENTERPRISE
     columns = (t.c.id, t.c.name, t.c.legal_rep, t.c.address)
-    found = s.execute(_FIND_ENTERPRISE, {"p_uscc": uscc}).first()
+    found = s.connection().execute(_FIND_ENTERPRISE, {"p_uscc": uscc}).first()
     if found is None:
         if not data.name.strip():
             raise ValidationError("enterprise.name", f"统一社会信用代码 {uscc} 的企业尚未登记：请填写企业名称")
@@ -439,12 +439,15 @@ def document_jobs(actor: Actor, view: CaseView, notices: list[tuple[dict[str, An
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _plain(value: Any) -> Any:
     """``dataclasses.asdict`` (what ``documents.*_to_json`` return) without its deep copies: the documents are
     JSON-encoded at once, and ``asdict`` was a tenth of an intake."""
     kind = type(value)
+    if kind in _SCALARS:
+        return value
     names = _FIELDS.get(kind)
     if names is None and is_dataclass(value) and not isinstance(value, type):
         names = _FIELDS[kind] = tuple(f.name for f in fields(value))

@@ -35,10 +35,11 @@ def next_value(session: Session, scope: str, period: str) -> int:
     statement = _UPSERT.get(dialect)
     if statement is not None:
         params = {"scope": scope, "period": period}
+        conn = session.connection()
         if dialect == "mysql":
-            session.execute(_TEXT[statement], params)
-            return int(session.execute(_LAST_INSERT_ID).scalar_one())
-        return int(session.execute(_TEXT[statement], params).scalar_one())
+            conn.execute(_TEXT[statement], params)
+            return int(conn.execute(_LAST_INSERT_ID).scalar_one())
+        return int(conn.execute(_TEXT[statement], params).scalar_one())
     return _next_value_portable(session, scope, period)
 
 
@@ -60,7 +61,7 @@ def next_values(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str
             f"INSERT INTO counter_sequence (scope, period, value) VALUES {values} ON CONFLICT (scope, period) "
             "DO UPDATE SET value = counter_sequence.value + 1 RETURNING scope, period, value"
         )
-    rows = session.execute(statement, params).all()
+    rows = session.connection().execute(statement, params).all()
     return {(scope, period): int(value) for scope, period, value in rows}
 
 

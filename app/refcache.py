@@ -18,10 +18,11 @@ Cached values must be immutable (frozen dataclasses, tuples, ``WorkCalendar``): 
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, event, select
+from sqlalchemy import Engine, Table, event, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from app.numbering import next_value
@@ -81,7 +82,9 @@ class RefData:
             return value
 
 
-_current: dict[str, RefData] = {}
+# One cache per engine (per database): it goes with the engine, so two databases reached one after the other
+# under the same URL (a test database dropped and made again) never share values.
+_current: weakref.WeakKeyDictionary[Engine, RefData] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
@@ -93,7 +96,7 @@ def read_stamp(session: Session) -> int:
 def current(session: Session) -> RefData:
     """The cache valid for this transaction: one round trip (the stamp) when nothing changed."""
     stamp = read_stamp(session)
-    key = session.get_bind().engine.url.render_as_string(hide_password=True)
+    key = session.get_bind().engine
     data = _current.get(key)
     if data is None or data.stamp != stamp:
         with _lock:
