@@ -65,26 +65,43 @@ _DIRTY = "halldesk.refdata_changed"
 T = TypeVar("T")
 
 
-class RefData:
-    """The reference values loaded under one stamp of one database; filled lazily by the callers' loaders."""
+class _Store:
+    """The reference values loaded under one stamp of one database, shared by every session in this process."""
 
     def __init__(self, stamp: int) -> None:
         self.stamp = stamp
-        self._values: dict[tuple[Any, ...], Any] = {}
+        self.values: dict[tuple[Any, ...], Any] = {}
+
+
+class RefData:
+    """The cache as one transaction sees it; filled lazily by the callers' loaders."""
+
+    def __init__(self, store: _Store, session: Session) -> None:
+        self._store = store
+        self._session = session
+
+    @property
+    def stamp(self) -> int:
+        return self._store.stamp
 
     def get(self, key: tuple[Any, ...], load: Callable[[], T]) -> T:
-        """The value cached under ``key``, else ``load()`` (run in the caller's transaction) cached."""
+        """The value cached under ``key``, else ``load()`` (run in the caller's transaction), cached."""
+        if self._session.info.get(_DIRTY):
+            # This transaction changed reference data it has not committed: it reads its own rows, and what it
+            # reads is shared with nobody (it may yet roll back).
+            return load()
         try:
-            return self._values[key]  # type: ignore[no-any-return]
+            return self._store.values[key]  # type: ignore[no-any-return]
         except KeyError:
             value = load()
-            self._values[key] = value
+            if not self._session.info.get(_DIRTY):  # loading may have flushed this session's own changes
+                self._store.values[key] = value
             return value
 
 
 # One cache per engine (per database): it goes with the engine, so two databases reached one after the other
 # under the same URL (a test database dropped and made again) never share values.
-_current: weakref.WeakKeyDictionary[Engine, RefData] = weakref.WeakKeyDictionary()
+_current: weakref.WeakKeyDictionary[Engine, _Store] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
@@ -97,14 +114,14 @@ def current(session: Session) -> RefData:
     """The cache valid for this transaction: one round trip (the stamp) when nothing changed."""
     stamp = read_stamp(session)
     key = session.get_bind().engine
-    data = _current.get(key)
-    if data is None or data.stamp != stamp:
+    store = _current.get(key)
+    if store is None or store.stamp != stamp:
         with _lock:
-            data = _current.get(key)
-            if data is None or data.stamp != stamp:
-                data = RefData(stamp)
-                _current[key] = data
-    return data
+            store = _current.get(key)
+            if store is None or store.stamp != stamp:
+                store = _Store(stamp)
+                _current[key] = store
+    return RefData(store, session)
 
 
 def clear() -> None:

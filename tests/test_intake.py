@@ -17,7 +17,15 @@ from sqlalchemy.exc import IntegrityError
 from app import accounts, cases, catalog, intake, keys, refcache, slips
 from app.context import HallDesk
 from app.errors import Conflict, HallDeskError, PermissionDenied, ValidationError
-from app.hall import HallSettings, get_hall_settings, load_calendar, save_hall_settings, set_override, today
+from app.hall import (
+    HallSettings,
+    get_hall_settings,
+    load_calendar,
+    read_settings,
+    save_hall_settings,
+    set_override,
+    today,
+)
 from app.intake import MaterialInput
 from app.printing import documents, queue
 from db.models import AuditEvent, CaseEvent, CounterSequence, Notice, PrintJob, Setting
@@ -377,3 +385,18 @@ def test_documents_are_encoded_as_documents_encodes_them(hall: HallDesk) -> None
         jobs = uow.session.execute(select(PrintJob).where(PrintJob.kind == "notice")).scalars().all()
         issued = {n.id: n.payload for n in uow.session.execute(select(Notice)).scalars()}
     assert jobs and all(job.payload == issued[job.notice_id] for job in jobs)
+
+
+def test_an_uncommitted_edit_is_seen_by_its_own_transaction_and_shared_with_nobody(hall: HallDesk) -> None:
+    clerk = log_in(hall, "clerk1")
+    item = item_with_tolerable(hall)
+    refcache.clear()
+    with hall.uow() as uow:
+        s = uow.session
+        row = s.get(Setting, "hall")
+        assert row is not None
+        row.value = json.dumps({**json.loads(row.value), "code": "ZZ"}, ensure_ascii=False)
+        s.flush()
+        assert refcache.current(s).get(("hall",), lambda: read_settings(s)).code == "ZZ"
+        uow.rollback()
+    assert intake.take_application(hall.uow(), clerk, request(item)).case_no.startswith("XJ")
