@@ -2,8 +2,13 @@
 
 Each row's hash is SHA-256 over the canonical JSON of the row and the previous row's hash, so changing,
 deleting or inserting a row breaks the chain from there on.  Rows are written by the same session (and so the
-same transaction) as the change they record.  Every writer appends to its own named chain: the shared database
-writes ``hall``; an offline counter will write ``counter:<number>`` and its chain verifies on its own.
+same transaction) as the change they record.
+
+Every writer appends to its own named chain, so that writers never wait for each other: on the shared
+database each signed-in user writes ``user:<username>`` (what one person did, in order), the system and
+sign-in attempts for unknown names write ``hall``, and a counter's local store writes ``counter:<number>``.
+A chain's head row is locked from its append until the commit; with one chain for the whole hall every
+audited transaction of every PC would commit one at a time.  ``verify`` checks every chain.
 """
 
 from __future__ import annotations
@@ -22,6 +27,13 @@ from db.models import AuditChainHead, AuditEvent, new_id
 from db.types import utcnow
 
 HALL_CHAIN = "hall"
+SYSTEM_ACTORS = frozenset({"system", "?", ""})
+
+
+def writer_chain(actor: str) -> str:
+    """The chain a user's actions go to on the shared database."""
+    return HALL_CHAIN if actor in SYSTEM_ACTORS else f"user:{actor}"
+
 # The plain tables: Core statements skip the ORM's bulk bookkeeping (this runs in every audited use case).
 _HEADS, _EVENTS = cast(Table, AuditChainHead.__table__), cast(Table, AuditEvent.__table__)
 # Built once: building the expressions would cost more than running them.

@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select
 
+from app import audit
 from app.errors import AuthenticationError, PermissionDenied, ValidationError
 from app.uow import UnitOfWork
 from db.models import User
@@ -106,7 +107,9 @@ def login(uow: UnitOfWork, username: str, password: str) -> Actor:
         user = uow.session.execute(select(User).where(User.username == username).with_for_update()).scalar_one_or_none()
         now = utcnow()
         if user is None or not user.active:
-            uow.audit(username or "?", "login_failed", "user", username, {"reason": "unknown_or_inactive"})
+            # Not a user (yet): the hall's chain, so that typed names cannot open chains of their own.
+            uow.audit(username or "?", "login_failed", "user", username, {"reason": "unknown_or_inactive"},
+                      chain=audit.HALL_CHAIN)
             uow.commit()
             raise AuthenticationError("用户名或密码错误")
         if user.locked_until is not None and user.locked_until > now:

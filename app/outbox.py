@@ -46,8 +46,16 @@ class CounterUnitOfWork(UnitOfWork):
             self._prepare_login(username)
 
     def audit(
-        self, actor: str, action: str, entity: str, entity_id: str, payload: dict[str, Any] | None = None
+        self,
+        actor: str,
+        action: str,
+        entity: str,
+        entity_id: str,
+        payload: dict[str, Any] | None = None,
+        *,
+        chain: str | None = None,
     ) -> None:
+        # A counter's store has one writer, the counter: every row goes to its chain, whoever the actor.
         audit.append(
             self.session,
             actor=actor,

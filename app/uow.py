@@ -44,8 +44,11 @@ class UnitOfWork:
     def rollback(self) -> None:
         self.session.rollback()
 
-    def audit(self, actor: str, action: str, entity: str, entity_id: str, payload: dict[str, Any] | None = None) -> None:
-        audit.append(self.session, actor=actor, action=action, entity=entity, entity_id=entity_id, payload=payload)
+    def audit(self, actor: str, action: str, entity: str, entity_id: str, payload: dict[str, Any] | None = None,
+              *, chain: str | None = None) -> None:
+        """One audit row in this transaction, on the actor's own chain unless ``chain`` names another."""
+        audit.append(self.session, actor=actor, action=action, entity=entity, entity_id=entity_id, payload=payload,
+                     chain=chain or audit.writer_chain(actor))
 
 
 P = ParamSpec("P")

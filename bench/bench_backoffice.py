@@ -24,7 +24,7 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 
-from app import backoffice
+from app import accounts, backoffice
 from app.auth import Actor, login
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
@@ -59,13 +59,27 @@ def _scj(hall: HallDesk) -> tuple[uuid.UUID, uuid.UUID, str]:
 
 
 WORKERS = 8
+
+
+def _reviewers(hall: HallDesk) -> list[Actor]:
+    """Eight reviewers of 区市场监管局, one per worker (a hall's reviewers are different people at different PCs)."""
+    admin = login(hall.uow(), "admin", DEMO_PASSWORD)
+    actors = []
+    for i in range(WORKERS):
+        name = f"rev_scj_b{i}"
+        accounts.add_user(hall.uow(), admin, username=name, full_name=f"审批员{i}", role="reviewer",
+                          password=DEMO_PASSWORD, dept="SCJ")
+        actors.append(login(hall.uow(), name, DEMO_PASSWORD))
+    return actors
+
 RAW_CLAIM = ("UPDATE hd_case SET status = 'in_review', holder_id = %s, lease_until = now() + interval '30 minutes',"
              " claim_token = claim_token + 1 WHERE id = (SELECT id FROM hd_case WHERE dept_id = %s AND status ="
              " 'accepted' ORDER BY promised_due, received_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING case_no")
 
 
-def _ours(url: str, actor: Actor, ready: multiprocessing.Queue, go: Event,  # type: ignore[type-arg]
+def _ours(url: str, actors: list[Actor], i: int, ready: multiprocessing.Queue, go: Event,  # type: ignore[type-arg]
           out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    actor = actors[i]  # each worker is another reviewer, at another PC
     hall = HallDesk.open(url)
     with hall.uow() as uow:  # connect before the clock starts
         uow.session.execute(sa.text("SELECT 1"))
@@ -79,8 +93,9 @@ def _ours(url: str, actor: Actor, ready: multiprocessing.Queue, go: Event,  # ty
     hall.close()
 
 
-def _raw(url: str, user_id: uuid.UUID, dept_id: uuid.UUID, ready: multiprocessing.Queue,  # type: ignore[type-arg]
+def _raw(url: str, actors: list[Actor], dept_id: uuid.UUID, i: int, ready: multiprocessing.Queue,  # type: ignore[type-arg]
          go: Event, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    user_id = actors[i].user_id
     n = 0
     with psycopg.connect(url) as conn:
         conn.execute("SELECT 1")
@@ -97,9 +112,11 @@ def _raw(url: str, user_id: uuid.UUID, dept_id: uuid.UUID, ready: multiprocessin
     out.put((n, time.monotonic(), time.process_time() - cpu))
 
 
-def _raw_same_rows(url: str, user_id: uuid.UUID, dept_id: uuid.UUID, ready: multiprocessing.Queue,  # type: ignore[type-arg]
-                   go: Event, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    """The raw claim plus what a claim writes besides: its status event and its audit row on the chain head."""
+def _raw_same_rows(url: str, actors: list[Actor], dept_id: uuid.UUID, i: int,
+                   ready: multiprocessing.Queue, go: Event, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    """The raw claim plus what a claim writes besides: its status event and its audit row on the reviewer's chain."""
+    user_id, name = actors[i].user_id, actors[i].username
+    chain = f"user:{name}"
     n = 0
     with psycopg.connect(url) as conn:
         conn.execute("SELECT 1")
@@ -114,14 +131,20 @@ def _raw_same_rows(url: str, user_id: uuid.UUID, dept_id: uuid.UUID, ready: mult
                 if row is not None:
                     case_id, case_no, token = row
                     conn.execute("INSERT INTO case_event (id, case_id, at, actor, action, from_status, to_status, note)"
-                                 " VALUES (%s, %s, now(), 'rev_scj', 'claim', 'accepted', 'in_review', %s)",
-                                 (uuid.uuid4(), case_id, f"token {token}"))
-                    head = conn.execute("SELECT seq, hash FROM audit_chain_head WHERE chain = 'hall' FOR UPDATE").fetchone()
+                                 " VALUES (%s, %s, now(), %s, 'claim', 'accepted', 'in_review', %s)",
+                                 (uuid.uuid4(), case_id, name, f"token {token}"))
+                    head = conn.execute("SELECT seq, hash FROM audit_chain_head WHERE chain = %s FOR UPDATE",
+                                        (chain,)).fetchone()
                     seq = head[0] + 1 if head else 1
                     conn.execute("INSERT INTO audit_event (id, chain, seq, at, actor, action, entity, entity_id, payload,"
-                                 " prev_hash, hash) VALUES (%s, 'hall', %s, now(), 'rev_scj', 'case.claim', 'case', %s,"
-                                 " %s, %s, %s)", (uuid.uuid4(), seq, str(case_id), case_no, "0" * 64, "1" * 64))
-                    conn.execute("UPDATE audit_chain_head SET seq = %s, hash = %s WHERE chain = 'hall'", (seq, "1" * 64))
+                                 " prev_hash, hash) VALUES (%s, %s, %s, now(), %s, 'case.claim', 'case', %s,"
+                                 " %s, %s, %s)", (uuid.uuid4(), chain, seq, name, str(case_id), case_no, "0" * 64, "1" * 64))
+                    if head:
+                        conn.execute("UPDATE audit_chain_head SET seq = %s, hash = %s WHERE chain = %s",
+                                     (seq, "1" * 64, chain))
+                    else:
+                        conn.execute("INSERT INTO audit_chain_head (chain, seq, hash) VALUES (%s, %s, %s)",
+                                     (chain, seq, "1" * 64))
             if row is None:
                 break
             n += 1
@@ -134,7 +157,7 @@ def _run(target: Any, args: tuple[Any, ...]) -> tuple[int, float, float]:
     ctx = multiprocessing.get_context("spawn")
     ready, out = ctx.Queue(), ctx.Queue()
     go = ctx.Event()
-    workers = [ctx.Process(target=target, args=(*args, ready, go, out)) for _ in range(WORKERS)]
+    workers = [ctx.Process(target=target, args=(*args, i, ready, go, out)) for i in range(WORKERS)]
     for w in workers:
         w.start()
     for _ in workers:
@@ -150,13 +173,13 @@ def _run(target: Any, args: tuple[Any, ...]) -> tuple[int, float, float]:
 def claims_bench(n: int) -> None:
     with postgres_hall() as hall:
         dept_id, item_id, url = _scj(hall)
-        actor = login(hall.uow(), "rev_scj", DEMO_PASSWORD)
+        actors = _reviewers(hall)
         _fill(url, dept_id, item_id, n)
-        ours, ours_s, ours_cpu = _run(_ours, (hall.url, actor))
+        ours, ours_s, ours_cpu = _run(_ours, (hall.url, actors))
         _fill(url, dept_id, item_id, n)
-        raw, raw_s, raw_cpu = _run(_raw, (url, actor.user_id, dept_id))
+        raw, raw_s, raw_cpu = _run(_raw, (url, actors, dept_id))
         _fill(url, dept_id, item_id, n)
-        same, same_s, same_cpu = _run(_raw_same_rows, (url, actor.user_id, dept_id))
+        same, same_s, same_cpu = _run(_raw_same_rows, (url, actors, dept_id))
     ours_rate, raw_rate, same_rate = ours / ours_s, raw / raw_s, same / same_s
     print(f"claims with {WORKERS} worker processes on PostgreSQL ({n} cases each run)")
     for name, rate, count, cpu in (("HallDesk claim_next:", ours_rate, ours, ours_cpu),

@@ -58,12 +58,12 @@ def raw_intake(conn: psycopg.Connection, ids: dict[str, uuid.UUID], n: int, mate
                 " requested_by, attempts, last_error, next_attempt_at, payload, created_at) VALUES (%s,%s,%s,%s,%s,'',"
                 "'pending',false,'','clerk1',0,'',%s,%s,%s)",
                 (uuid.uuid4(), case_id, ids["counter"], notice, kind, now, payload, now))
-        cur.execute("SELECT seq, hash FROM audit_chain_head WHERE chain = 'hall' FOR UPDATE")
+        cur.execute("SELECT seq, hash FROM audit_chain_head WHERE chain = 'user:clerk1' FOR UPDATE")
         seq, _ = cur.fetchone() or (0, "")
         cur.execute("INSERT INTO audit_event (id, chain, seq, at, actor, action, entity, entity_id, payload, prev_hash,"
-                    " hash) VALUES (%s,'hall',%s,%s,'clerk1','case.create','case',%s,'{}',%s,%s)",
+                    " hash) VALUES (%s,'user:clerk1',%s,%s,'clerk1','case.create','case',%s,'{}',%s,%s)",
                     (uuid.uuid4(), seq + 1, now, str(case_id), "0" * 64, "1" * 64))
-        cur.execute("UPDATE audit_chain_head SET seq = %s, hash = %s WHERE chain = 'hall'", (seq + 1, "1" * 64))
+        cur.execute("UPDATE audit_chain_head SET seq = %s, hash = %s WHERE chain = 'user:clerk1'", (seq + 1, "1" * 64))
 
 
 BLOCKS = 10

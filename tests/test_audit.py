@@ -15,6 +15,9 @@ from app.hall import HallSettings
 from db.models import AuditChainHead, AuditEvent
 from tests.conftest import log_in
 
+# The admin's actions go to the admin's own chain (every writer has one; see app/audit.py).
+CHAIN = audit.writer_chain("admin")
+
 
 def _write_some(hall: HallDesk) -> None:
     admin = log_in(hall, "admin")
@@ -30,7 +33,7 @@ def _verify(hall: HallDesk) -> audit.AuditReport:
 def _row(hall: HallDesk, seq: int) -> AuditEvent:
     with hall.uow() as uow:
         return uow.session.execute(
-            select(AuditEvent).where(AuditEvent.chain == "hall", AuditEvent.seq == seq)
+            select(AuditEvent).where(AuditEvent.chain == CHAIN, AuditEvent.seq == seq)
         ).scalar_one()
 
 
@@ -38,15 +41,19 @@ def test_intact_trail_verifies_and_change_is_in_same_transaction(hall: HallDesk)
     _write_some(hall)
     report = _verify(hall)
     assert report.ok and report.problem is None
-    assert report.chains["hall"] == report.rows >= 5
+    assert report.chains[CHAIN] == 4  # the login and three settings
+    assert sum(report.chains.values()) == report.rows and set(report.chains) >= {CHAIN, audit.HALL_CHAIN}
     settings_rows = [e for e in _all(hall) if e.action == "hall.settings"]
     assert len(settings_rows) == 3
     assert '"phone":"0791-83700002"' in settings_rows[-1].payload
 
 
-def _all(hall: HallDesk) -> list[AuditEvent]:
+def _all(hall: HallDesk, chain: str | None = None) -> list[AuditEvent]:
+    q = select(AuditEvent).order_by(AuditEvent.chain, AuditEvent.seq)
+    if chain is not None:
+        q = q.where(AuditEvent.chain == chain)
     with hall.uow() as uow:
-        return list(uow.session.execute(select(AuditEvent).order_by(AuditEvent.chain, AuditEvent.seq)).scalars())
+        return list(uow.session.execute(q).scalars())
 
 
 @pytest.mark.parametrize("field", ["payload", "actor", "at"])
@@ -80,9 +87,9 @@ def test_deleted_row_is_found(hall: HallDesk) -> None:
 
 def test_cut_off_tail_is_found(hall: HallDesk) -> None:
     _write_some(hall)
-    last = max(e.seq for e in _all(hall))
+    last = max(e.seq for e in _all(hall, CHAIN))
     with hall.uow() as uow:
-        uow.session.execute(delete(AuditEvent).where(AuditEvent.chain == "hall", AuditEvent.seq == last))
+        uow.session.execute(delete(AuditEvent).where(AuditEvent.chain == CHAIN, AuditEvent.seq == last))
         uow.commit()
     report = _verify(hall)
     assert report.problem is not None and report.problem.seq == last
@@ -91,7 +98,7 @@ def test_cut_off_tail_is_found(hall: HallDesk) -> None:
 
 def test_inserted_row_is_found(hall: HallDesk) -> None:
     _write_some(hall)
-    rows = _all(hall)
+    rows = _all(hall, CHAIN)
     # A forger shifts the later rows up by one and slips a well-formed row in at seq 3.
     with hall.uow() as uow:
         s = uow.session
@@ -100,13 +107,13 @@ def test_inserted_row_is_found(hall: HallDesk) -> None:
                 s.execute(update(AuditEvent).where(AuditEvent.id == e.id).values(seq=e.seq + 1))
                 s.flush()
         prev = rows[1]
-        forged = AuditEvent(id=uuid.uuid4(), chain="hall", seq=3, at=prev.at, actor="admin", action="user.add",
+        forged = AuditEvent(id=uuid.uuid4(), chain=CHAIN, seq=3, at=prev.at, actor="admin", action="user.add",
                             entity="user", entity_id="x", payload="{}", prev_hash=prev.hash)
-        forged.hash = audit.row_hash(id=str(forged.id), chain="hall", seq=3, at=prev.at, actor="admin",
+        forged.hash = audit.row_hash(id=str(forged.id), chain=CHAIN, seq=3, at=prev.at, actor="admin",
                                      action="user.add", entity="user", entity_id="x", payload="{}",
                                      prev_hash=prev.hash)
         s.add(forged)
-        s.execute(update(AuditChainHead).where(AuditChainHead.chain == "hall").values(seq=len(rows) + 1))
+        s.execute(update(AuditChainHead).where(AuditChainHead.chain == CHAIN).values(seq=len(rows) + 1))
         uow.commit()
     report = _verify(hall)
     assert report.problem is not None and report.problem.seq == 4
@@ -122,3 +129,23 @@ def test_chains_verify_independently(hall: HallDesk) -> None:
     report = _verify(hall)
     assert report.ok
     assert report.chains["counter:1"] == 3
+
+
+def test_writers_do_not_wait_for_each_other(hall: HallDesk, engine_name: str) -> None:
+    """Two users' audited transactions run side by side: each appends to its own chain's head."""
+    if engine_name == "sqlite":
+        pytest.skip("SQLite serialises every write transaction anyway (BEGIN IMMEDIATE)")
+    first, second = hall.uow(), hall.uow()
+    with first:
+        first.audit("clerk1", "test.one", "case", "a")  # clerk1's chain head is now locked until commit
+        with second:
+            conn = second.session.connection()
+            # Fail fast instead of waiting, if the second writer had to queue behind the first.
+            conn.exec_driver_sql("SET LOCAL lock_timeout = '2s'" if engine_name == "postgresql"
+                                 else "SET SESSION innodb_lock_wait_timeout = 2")
+            second.audit("clerk2", "test.two", "case", "b")
+            second.commit()
+        first.commit()
+    report = _verify(hall)
+    assert report.ok and report.chains[audit.writer_chain("clerk1")] >= 1
+    assert report.chains[audit.writer_chain("clerk2")] >= 1

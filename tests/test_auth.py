@@ -21,7 +21,7 @@ from tests.conftest import log_in
 def _events(hall: HallDesk, action: str) -> list[AuditEvent]:
     with hall.uow() as uow:
         return list(uow.session.execute(
-            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.chain, AuditEvent.seq)
+            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.at, AuditEvent.seq)
         ).scalars())
 
 
@@ -46,6 +46,8 @@ def test_wrong_password_and_unknown_user_are_refused_and_audited(hall: HallDesk)
         login(hall.uow(), "nobody", DEMO_PASSWORD)
     failed = _events(hall, "login_failed")
     assert [(e.actor, e.entity) for e in failed] == [("clerk1", "user"), ("nobody", "user")]
+    # A user's failures are on the user's chain; a name that is no user's goes to the hall's.
+    assert [e.chain for e in failed] == ["user:clerk1", "hall"]
     assert _user(hall, "clerk1").failed_logins == 1
 
 
