@@ -722,6 +722,62 @@ class ReassignDialog(QDialog):
         return True
 
 
+class DepartmentWatch(QObject):
+    """Tells a page, on the GUI thread, that its department's cases changed: PostgreSQL's NOTIFY through a
+    ``QueueListener`` while started; nothing on other engines (the page refreshes by hand or by F5).
+
+    Signals:
+        changed(): the department's cases changed (debounced: one signal for a burst of changes).
+    """
+
+    changed = Signal()
+    DEBOUNCE_MS = 250
+
+    def __init__(self, url: str, dept: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.url, self.dept = url, dept
+        self.push = supports_push(url)
+        self.listener: QueueListener | None = None
+        self._signals = _QueueSignals(self)
+        self._signals.changed.connect(self._heard)
+        self._signals.state.connect(self._state)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(self.DEBOUNCE_MS)
+        self.timer.timeout.connect(self.changed)
+
+    def start(self) -> None:
+        if not self.push or self.listener is not None:
+            return
+        signals = self._signals
+
+        # On the listener's thread: emit only.
+        def heard(dept: str) -> None:
+            if shiboken6.isValid(signals):
+                signals.changed.emit(dept)
+
+        def state(connected: bool) -> None:
+            if shiboken6.isValid(signals):
+                signals.state.emit(connected)
+
+        self.listener = QueueListener(self.url, heard, on_state=state)
+        self.listener.start()
+
+    def stop(self) -> None:
+        listener, self.listener = self.listener, None
+        if listener is not None:
+            listener.stop()
+        self.timer.stop()
+
+    def _heard(self, dept: str) -> None:
+        if dept == self.dept and self.listener is not None:
+            self.timer.start()
+
+    def _state(self, connected: bool) -> None:
+        if connected and self.listener is not None:
+            self.timer.start()  # what changed while nobody listened
+
+
 class ChiefRepPage(Page):
     """首席代表: the week's workload, the seal register, claimed cases (授权用章/改派/释放), department settings;
     and the 差评整改 tab (the department's rectifications: 登记回访, 整改办结, the rating summary)."""
@@ -732,6 +788,9 @@ class ChiefRepPage(Page):
         self.settings: DeptSettings | None = None
         self.dialog: ReassignDialog | None = None
         self._generation = 0
+        # The department's cases change on other PCs: claimed, decided, released (PostgreSQL pushes it).
+        self.watch = DepartmentWatch(hall.url, self.dept, self)
+        self.watch.changed.connect(self._department_changed)
 
         self.cases_model = QueueTableModel(parent=self)
         self.cases_view = table_view(self.cases_model)
@@ -828,6 +887,18 @@ class ChiefRepPage(Page):
         run_in_background(load, lambda result: self._loaded_data(generation, select, *result), owner=self)
         self.load()
         self.rectifications.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.watch.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.watch.stop()
+        super().hideEvent(event)
+
+    def _department_changed(self) -> None:
+        if self.isVisible() and self.dialog is None:
+            self.refresh()
 
     def _loaded_data(self, generation: int, select: str | None, page: QueuePage, work: list[Workload],
                      seals: list[SealUse]) -> None:

@@ -167,3 +167,24 @@ def test_listener_runs_only_while_the_page_is_on_screen(hall: HallDesk, qtbot: Q
     window.close()
     assert page.listener is None and not second.is_alive()
     settle()
+
+
+@pg_only
+def test_the_chief_representatives_page_follows_claims_made_elsewhere(hall: HallDesk, qtbot: QtBot) -> None:
+    from ui.backoffice import ChiefRepPage
+
+    case_no = _accept(hall)
+    page = ChiefRepPage(hall, log_in(hall, "chief_scj"))
+    qtbot.addWidget(page)
+    page.resize(1280, 700)
+    page.show()
+    page.refresh()
+    qtbot.waitUntil(lambda: page.cases_model.row_of(case_no) >= 0, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: page.watch.listener is not None and page.watch.listener.connected, timeout=WAIT_MS)
+    settle()
+    backoffice.claim(hall.uow(), log_in(hall, "rev_scj"), case_no)  # a reviewer at another PC
+    qtbot.waitUntil(lambda: (row := page.cases_model.row_at(page.cases_model.row_of(case_no))) is not None
+                    and row.holder == "rev_scj", timeout=WAIT_MS)
+    page.hide()
+    assert page.watch.listener is None
+    settle()
