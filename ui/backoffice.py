@@ -71,6 +71,7 @@ from ui.widgets import (
     hint_label,
     open_dialog,
     restore_current,
+    save_or_report,
     set_error,
     set_tab_order,
     table_view,
@@ -943,15 +944,10 @@ class ChiefRepPage(Page):
         settings = DeptSettings(review_days=self.review_days_spin.value(), lease_minutes=self.lease_spin.value(),
                                 paused=self.paused(), issue_before_supplement=self.issue_early_check.isChecked())
         hall, actor, dept = self._hall, self._actor, self.dept
-        try:
-            saved = backoffice.save_dept_settings(hall.uow(), actor, dept, settings)
-        except ValidationError as exc:
-            set_error(self.settings_error, exc.message)
+        saved = save_or_report(self, self.settings_error,
+                               lambda: backoffice.save_dept_settings(hall.uow(), actor, dept, settings))
+        if saved is None:
             return False
-        except HallDeskError as exc:
-            show_error(self, exc)
-            return False
-        set_error(self.settings_error, "")
         self.settings = saved
         self.status_message.emit("部门设置已保存")
         return True

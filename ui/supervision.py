@@ -59,6 +59,7 @@ from ui.widgets import (
     hint_label,
     open_dialog,
     restore_current,
+    save_or_report,
     set_error,
     table_view,
 )
@@ -488,15 +489,10 @@ class SupervisionPage(Page):
             rectification_days=self.days_spin.value(), prompt_seconds=self.prompt_spin.value()
         )
         hall, actor = self._hall, self._actor
-        try:
-            saved = evaluation.save_evaluation_settings(hall.uow(), actor, settings)
-        except ValidationError as exc:
-            set_error(self.settings_error, exc.message)
+        saved = save_or_report(self, self.settings_error,
+                               lambda: evaluation.save_evaluation_settings(hall.uow(), actor, settings))
+        if saved is None:
             return False
-        except HallDeskError as exc:
-            show_error(self, exc)
-            return False
-        set_error(self.settings_error, "")
         self.settings = saved
         self.status_message.emit("评价设置已保存")
         return True

@@ -29,10 +29,12 @@ from PySide6.QtWidgets import (
 
 from app.auth import Actor
 from app.context import HallDesk
-from app.errors import ValidationError
+from app.errors import HallDeskError, ValidationError
+from ui.errors import show_error
 
 WEEKDAYS = "一二三四五六日"
 T_co = TypeVar("T_co", covariant=True)
+S = TypeVar("S")
 DialogT = TypeVar("DialogT", bound=QDialog)
 _MESSAGE_COLOURS = {"error": "#c0392b", "ok": "#1e7d45", "hint": "#5b6b7f"}
 
@@ -142,6 +144,23 @@ def error_label() -> QLabel:
 def set_error(label: QLabel, text: str) -> None:
     label.setText(text)
     label.setVisible(bool(text))
+
+
+def save_or_report(owner: QWidget, error_label: QLabel, save: Callable[[], S]) -> S | None:
+    """Run a settings form's save: bad input goes under the form, other expected errors to a message box.
+
+    Returns what ``save`` returned, or None when it was refused (and nothing was saved).
+    """
+    try:
+        saved = save()
+    except ValidationError as exc:
+        set_error(error_label, exc.message)
+        return None
+    except HallDeskError as exc:
+        show_error(owner, exc)
+        return None
+    set_error(error_label, "")
+    return saved
 
 
 def hint_label(text: str = "") -> QLabel:
