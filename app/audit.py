@@ -19,10 +19,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Select,
+    String,
+    Table,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from app.pipeline import one_round_trip
 from db.models import AuditChainHead, AuditEvent, new_id
 from db.types import utcnow
 
@@ -41,6 +52,11 @@ _LOCK_HEAD = select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.chain == bindpar
 _ADD_EVENT = insert(_EVENTS)
 _MOVE_HEAD = (update(_HEADS).where(_HEADS.c.chain == bindparam("p_chain"))
               .values(seq=bindparam("p_seq"), hash=bindparam("p_hash")))
+# PostgreSQL: the row and the head's move as one statement (a data-modifying WITH), one round trip.
+_ROW_COLUMNS = ("id", "chain", "seq", "at", "actor", "action", "entity", "entity_id", "payload", "prev_hash", "hash")
+_ADD_AND_MOVE = _MOVE_HEAD.add_cte(
+    insert(_EVENTS).values({c: bindparam(f"row_{c}", type_=_EVENTS.c[c].type) for c in _ROW_COLUMNS}).cte("audit_row")
+)
 GENESIS = "0" * 64
 
 
@@ -51,6 +67,11 @@ def canonical_json(value: Any) -> str:
 
 def _iso(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def iso_time(at: datetime) -> str:
+    """``at`` as it is spelled inside a row's hash."""
+    return _iso(at)
 
 
 def row_hash(
@@ -83,6 +104,12 @@ def row_hash(
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+def head_query() -> Select[tuple[int, str]]:
+    """The SELECT that locks a chain's head (bind ``p_chain``): for a statement that takes the lock with its own
+    work and hands the head to ``append_locked`` (a claim)."""
+    return _LOCK_HEAD
+
+
 def append(
     session: Session,
     *,
@@ -97,10 +124,27 @@ def append(
 
     Plain SQL statements rather than ORM objects: this runs inside every audited use case.  Returns the hash.
     """
+    head = session.connection().execute(_LOCK_HEAD, {"p_chain": chain}).first()
+    return append_locked(session, None if head is None else (head.seq, head.hash), actor=actor, action=action,
+                         entity=entity, entity_id=entity_id, payload=payload, chain=chain)
+
+
+def append_locked(
+    session: Session,
+    head: tuple[int, str] | None,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    payload: dict[str, Any] | None = None,
+    chain: str = HALL_CHAIN,
+) -> str:
+    """``append`` for a caller that has read and locked ``chain``'s head (seq, hash) in this transaction with
+    ``head_query``; None when the chain has no head yet."""
     conn = session.connection()  # Core statements: no need for the ORM's execute path
-    head = conn.execute(_LOCK_HEAD, {"p_chain": chain}).first()
     if head is None:
-        session.execute(insert(_HEADS).values(chain=chain, seq=0, hash=GENESIS))
+        conn.execute(insert(_HEADS).values(chain=chain, seq=0, hash=GENESIS))
         seq, prev = 0, GENESIS
     else:
         seq, prev = head
@@ -112,11 +156,84 @@ def append(
                       entity_id=entity_id, payload=body, prev_hash=prev)
     row = {"id": event_id, "chain": chain, "seq": seq + 1, "at": at, "actor": actor, "action": action,
            "entity": entity, "entity_id": entity_id, "payload": body, "prev_hash": prev, "hash": digest}
-    # The chain head stays locked until commit: the row and the head go out together (one round trip on PostgreSQL).
-    with one_round_trip(session):
+    # The chain head stays locked until commit.
+    if conn.dialect.name == "postgresql":
+        conn.execute(_ADD_AND_MOVE, {**{f"row_{c}": v for c, v in row.items()},
+                                     "p_chain": chain, "p_seq": seq + 1, "p_hash": digest})
+    else:
         conn.execute(_ADD_EVENT, row)
         conn.execute(_MOVE_HEAD, {"p_chain": chain, "p_seq": seq + 1, "p_hash": digest})
     return digest
+
+
+# ---- the same hash computed by PostgreSQL -----------------------------------------------------------------
+# For a statement that writes its own audit row (a claim: the row names a case only the statement picks).
+# PostgreSQL's to_json() escapes a string exactly as json.dumps(ensure_ascii=False) does (", \\, \b \f \n \r
+# \t, \u00XX for the other control characters, everything else as is); tests/test_audit.py checks that both
+# sides give the same hash for awkward strings.
+
+
+def _sql_literal(text: str) -> ColumnElement[str]:
+    assert "'" not in text and "\\" not in text  # our own keys and punctuation only
+    return literal_column(f"'{text}'", String)
+
+
+def canonical_json_sql(fields: dict[str, ColumnElement[Any]], *, numbers: frozenset[str] = frozenset()
+                       ) -> ColumnElement[str]:
+    """``canonical_json`` of a flat object as a SQL expression (PostgreSQL): strings, and integers in ``numbers``."""
+    body: ColumnElement[str] | None = None
+    for i, name in enumerate(sorted(fields)):
+        value = fields[name]
+        # text || anything spells the other side with its output function: an integer's digits, a json's text.
+        spelled = value if name in numbers else func.to_json(value, type_=String)
+        part = _sql_literal(("{" if i == 0 else ",") + json.dumps(name) + ":").concat(spelled)
+        body = part if body is None else body.concat(part)
+    assert body is not None
+    return body.concat(_sql_literal("}"))
+
+
+def row_hash_sql(**fields: ColumnElement[Any]) -> ColumnElement[str]:
+    """``row_hash`` as a SQL expression (PostgreSQL 11+: sha256()).  Same keywords as ``row_hash``, with
+    ``at`` already spelled by ``iso_time``."""
+    body = canonical_json_sql(
+        {"prev" if name == "prev_hash" else name: value for name, value in fields.items()}, numbers=frozenset({"seq"})
+    )
+    return func.encode(func.sha256(func.convert_to(body, literal_column("'UTF8'"))), literal_column("'hex'"))
+
+
+def append_in_statement(
+    source: CTE, *, seq: ColumnElement[int], prev: ColumnElement[str], action: str, entity: str,
+    entity_id: ColumnElement[str], payload: ColumnElement[str]
+) -> tuple[CTE, CTE]:
+    """The two data-modifying CTEs (PostgreSQL) by which a statement appends its own audit row for the row of
+    ``source`` (none when ``source`` is empty): the row, and the head's move.
+
+    ``seq`` and ``prev`` are the chain head's, read and locked by the same statement (``head_query``).  Binds
+    ``p_chain``, ``p_actor``, ``p_audit_id`` and ``p_at`` with ``p_at_text`` (``iso_time``).
+    """
+    chain = bindparam("p_chain", type_=_EVENTS.c.chain.type)
+    values = select(
+        bindparam("p_audit_id", type_=_EVENTS.c.id.type).label("id"), chain.label("chain"), (seq + 1).label("seq"),
+        bindparam("p_at", type_=_EVENTS.c.at.type).label("at"), bindparam("p_actor", type_=String).label("actor"),
+        _sql_literal(action).label("action"), _sql_literal(entity).label("entity"), entity_id.label("entity_id"),
+        payload.label("payload"), prev.label("prev_hash"),
+    ).select_from(source).cte("audit_values")
+    v = values.c
+    digest = row_hash_sql(id=v.id, chain=v.chain, seq=v.seq, at=bindparam("p_at_text", type_=String), actor=v.actor,
+                          action=v.action, entity=v.entity, entity_id=v.entity_id, payload=v.payload,
+                          prev_hash=v.prev_hash)
+    add = insert(_EVENTS).from_select(list(_ROW_COLUMNS), select(*v, digest.label("hash"))).returning(
+        _EVENTS.c.chain, _EVENTS.c.seq, _EVENTS.c.hash).cte("audit_row")
+    move = (update(_HEADS).where(_HEADS.c.chain == add.c.chain)
+            .values(seq=add.c.seq, hash=add.c.hash).cte("audit_head"))
+    return add, move
+
+
+def ensure_head(session: Session, chain: str) -> None:
+    """Give ``chain`` its head row if it has none (in the caller's transaction; a no-op when it exists)."""
+    conn = session.connection()
+    if conn.execute(select(_HEADS.c.seq).where(_HEADS.c.chain == chain)).first() is None:
+        conn.execute(insert(_HEADS).values(chain=chain, seq=0, hash=GENESIS))
 
 
 @dataclass(frozen=True)

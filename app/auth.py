@@ -104,7 +104,11 @@ def login(uow: UnitOfWork, username: str, password: str) -> Actor:
     if prepare is not None:
         prepare(username)
     with uow:
-        user = uow.session.execute(select(User).where(User.username == username).with_for_update()).scalar_one_or_none()
+        # FOR NO KEY UPDATE on PostgreSQL: a claim by the same user holds their audit chain head when its foreign
+        # key check takes KEY SHARE on this row; a plain FOR UPDATE here would wait on it while holding it.
+        user = uow.session.execute(
+            select(User).where(User.username == username).with_for_update(key_share=True)
+        ).scalar_one_or_none()
         now = utcnow()
         if user is None or not user.active:
             # Not a user (yet): the hall's chain, so that typed names cannot open chains of their own.

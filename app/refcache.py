@@ -22,7 +22,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, Table, event, select
+from sqlalchemy import Engine, Select, Table, event, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from app.numbering import next_value
@@ -73,12 +73,21 @@ class _Store:
         self.values: dict[tuple[Any, ...], Any] = {}
 
 
-class RefData:
-    """The cache as one transaction sees it; filled lazily by the callers' loaders."""
+class NotRemembered(LookupError):
+    """An unchecked cache (``remembered``) does not hold the value asked for."""
 
-    def __init__(self, store: _Store, session: Session) -> None:
+
+class RefData:
+    """The cache as one transaction sees it; filled lazily by the callers' loaders.
+
+    ``checked``: the transaction read the stamp and it matched.  An unchecked cache (``remembered``) only
+    hands out what it already holds, and raises ``NotRemembered`` for the rest.
+    """
+
+    def __init__(self, store: _Store, session: Session | None, *, checked: bool = True) -> None:
         self._store = store
         self._session = session
+        self.checked = checked
 
     @property
     def stamp(self) -> int:
@@ -86,15 +95,18 @@ class RefData:
 
     def get(self, key: tuple[Any, ...], load: Callable[[], T]) -> T:
         """The value cached under ``key``, else ``load()`` (run in the caller's transaction), cached."""
-        if self._session.info.get(_DIRTY):
+        if self._session is not None and self._session.info.get(_DIRTY):
             # This transaction changed reference data it has not committed: it reads its own rows, and what it
             # reads is shared with nobody (it may yet roll back).
             return load()
         try:
             return self._store.values[key]  # type: ignore[no-any-return]
         except KeyError:
+            if not self.checked:
+                # Loading now could mix rows of a newer stamp into this store.
+                raise NotRemembered(key) from None
             value = load()
-            if not self._session.info.get(_DIRTY):  # loading may have flushed this session's own changes
+            if self._session is None or not self._session.info.get(_DIRTY):  # loading may flush this session's changes
                 self._store.values[key] = value
             return value
 
@@ -103,6 +115,11 @@ class RefData:
 # under the same URL (a test database dropped and made again) never share values.
 _current: weakref.WeakKeyDictionary[Engine, _Store] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
+
+
+def stamp_query() -> Select[tuple[int]]:
+    """The stamp's SELECT, for a statement that wants the stamp beside its own result (a claim)."""
+    return _READ_STAMP
 
 
 def read_stamp(session: Session) -> int:
@@ -122,6 +139,14 @@ def current(session: Session) -> RefData:
                 store = _Store(stamp)
                 _current[key] = store
     return RefData(store, session)
+
+
+def remembered(engine: Engine) -> RefData | None:
+    """The cache this process last saw for ``engine``'s database, without reading the stamp (and without a
+    session): for a use case that gets the stamp with its own statement (``stamp_query``) and starts again with
+    ``current`` when it differs from ``RefData.stamp``.  None when nothing has been cached yet."""
+    store = _current.get(engine)
+    return None if store is None else RefData(store, None, checked=False)
 
 
 def clear() -> None:

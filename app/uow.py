@@ -9,6 +9,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, ParamSpec, Self, TypeVar
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,6 +25,13 @@ class UnitOfWork:
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
+
+    @property
+    def engine(self) -> Engine:
+        """The database this unit of work writes to, without opening a session (``claim_next``'s fast path)."""
+        bind = self._factory.kw["bind"]
+        assert isinstance(bind, Engine)
+        return bind
 
     def __enter__(self) -> Self:
         self.session = self._factory()

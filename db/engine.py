@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 APP_NAME = "HallDesk"
@@ -84,7 +85,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         options["connect_args"] = {"check_same_thread": False, "timeout": 10}
     else:
-        options["pool_pre_ping"] = True
         options["connect_args"] = {"connect_timeout": 5}
         if parsed.get_backend_name() == "postgresql":
             # Keys are made by the client, so no RETURNING is needed; psycopg's pipelined executemany beats one
@@ -100,7 +100,35 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         raise DatabaseUrlError(f"无法使用数据库地址 {parsed.render_as_string(hide_password=True)}：{exc}") from exc
     if parsed.get_backend_name() == "sqlite":
         _sqlite_setup(engine)
+    else:
+        _ping_when_idle(engine)
     return engine
+
+
+# A pooled connection that sat unused this long is pinged before it is handed out.  Pinging every checkout
+# (SQLAlchemy's pool_pre_ping) cost a round trip per unit of work; a connection in steady use is known to
+# be alive, while one idle for minutes may have been cut by a firewall, a server restart or a sleeping PC.
+PING_AFTER_IDLE_SECONDS = 10.0
+_IDLE_SINCE = "halldesk.idle_since"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return  # new, or in steady use
+        try:
+            dialect.do_ping(dbapi_conn)
+        except dialect.loaded_dbapi.Error as exc:
+            # The pool throws this connection away and hands out a fresh one (or reports the server gone).
+            raise DisconnectionError(f"idle connection is dead: {exc}") from exc
 
 
 def check_reachable(engine: Engine) -> None:

@@ -177,6 +177,8 @@ class Case(Base):
         # The department queue's keyset order: one index range scan per page, even with a million cases.
         Index("ix_hd_case_queue", "dept_id", "status", "promised_due", "received_at", "id"),
         Index("ix_hd_case_holder", "holder_id", "status"),
+        # Claims look for run-out leases first: one short range of this index, not every case under review.
+        Index("ix_hd_case_lease", "dept_id", "status", "lease_until"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

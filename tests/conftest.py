@@ -12,7 +12,7 @@ import itertools
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -34,6 +34,20 @@ PG_ADMIN = os.environ.get("HALLDESK_TEST_PG", "postgresql+psycopg://postgres@127
 MY_ADMIN = os.environ.get("HALLDESK_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306/mysql")
 ALL_ENGINES = ("sqlite", "postgresql", "mariadb")
 ENGINES = tuple(e for e in os.environ.get("HALLDESK_TEST_ENGINES", ",".join(ALL_ENGINES)).split(",") if e)
+
+
+def servers_only(test: Callable[..., None]) -> Callable[..., None]:
+    """Run on the database servers (PostgreSQL, MariaDB), not on the embedded SQLite file."""
+    return pytest.mark.parametrize("server", [e for e in ENGINES if e != "sqlite"], indirect=True)(test)
+
+
+def pg_only(test: Callable[..., None]) -> Callable[..., None]:
+    """Run on PostgreSQL only (LISTEN/NOTIFY, the one-statement claim), skipped when HALLDESK_TEST_ENGINES
+    leaves it out."""
+    test = pytest.mark.parametrize("server", ["postgresql"], indirect=True)(test)
+    return pytest.mark.skipif("postgresql" not in ENGINES, reason="PostgreSQL not in HALLDESK_TEST_ENGINES")(
+        test
+    )
 IN_CI = os.environ.get("CI", "").lower() == "true"
 _counter = itertools.count()
 

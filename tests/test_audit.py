@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import Integer, String, bindparam, delete, select, update
 
 from app import audit
 from app import hall as hall_service
 from app.context import HallDesk
 from app.hall import HallSettings
 from db.models import AuditChainHead, AuditEvent
-from tests.conftest import log_in
+from tests.conftest import log_in, pg_only
 
 # The admin's actions go to the admin's own chain (every writer has one; see app/audit.py).
 CHAIN = audit.writer_chain("admin")
@@ -149,3 +149,28 @@ def test_writers_do_not_wait_for_each_other(hall: HallDesk, engine_name: str) ->
     report = _verify(hall)
     assert report.ok and report.chains[audit.writer_chain("clerk1")] >= 1
     assert report.chains[audit.writer_chain("clerk2")] >= 1
+
+
+AWKWARD = ["", "plain", '引号"与\\反斜杠', "控制\n\r\t\b\f\x01\x1f\x7f字符", "emoji 🧾 and \u2028 line sep",
+           "</script>'single'", "全角，标点。“”"]
+
+
+@pg_only
+@pytest.mark.parametrize("text", AWKWARD)
+def test_the_server_hashes_a_row_exactly_as_python_does(hall: HallDesk, text: str) -> None:
+    # A claim on PostgreSQL writes its audit row in SQL (app.backoffice): verify() must accept it.
+    at = datetime(2026, 11, 27, 8, 5, 9, 120034, tzinfo=UTC)
+    fields = {"id": str(uuid.uuid4()), "chain": f"user:{text}", "seq": 41, "actor": text, "action": "case.claim",
+              "entity": "case", "entity_id": text[::-1], "payload": audit.canonical_json({"case_no": text, "token": 7}),
+              "prev_hash": "ab" * 32}
+    binds = {name: bindparam(name, value, type_=String) for name, value in fields.items() if name != "seq"}
+    server = select(
+        audit.row_hash_sql(**binds, seq=bindparam("seq", 41, type_=Integer),
+                           at=bindparam("at", audit.iso_time(at), type_=String)),
+        audit.canonical_json_sql({"case_no": bindparam("c", text, type_=String), "token": bindparam("t", 7, type_=Integer)},
+                                 numbers=frozenset({"token"})),
+    )
+    with hall.uow() as uow:
+        digest, payload = uow.session.execute(server).one()
+    assert payload == fields["payload"]
+    assert digest == audit.row_hash(**fields, at=at)  # type: ignore[arg-type]

@@ -12,17 +12,19 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from psycopg import _queries as psycopg_queries
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql
 
-from app import backoffice, cases, intake
-from app.auth import login
+from app import accounts, audit, backoffice, cases, intake
+from app.auth import actor_of, login
 from app.backoffice import DeptSettings
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.hall import load_calendar, today
 from app.workdays import WorkCalendar
-from db.models import AuditEvent, Case, CaseEvent, Department, SealUsage, ServiceItem, User
+from db.models import AuditChainHead, AuditEvent, Case, CaseEvent, Department, SealUsage, ServiceItem, User
 from tests.conftest import log_in
 from tests.intake_support import all_received, request
 
@@ -202,6 +204,11 @@ def test_claim_next_follows_department_settings_as_soon_as_they_change(hall: Hal
     with pytest.raises(PermissionDenied, match="暂停"):
         backoffice.claim_next(hall.uow(), rev, "SCJ")
     assert cases.get_case(hall.uow(), c).status == "accepted"  # the refused claim wrote nothing
+    # Resumed: the cache this process holds still says paused; the claim looks again and goes ahead.
+    backoffice.save_dept_settings(hall.uow(), chief, "SCJ", DeptSettings())
+    resumed = backoffice.claim_next(hall.uow(), rev, "SCJ")
+    assert resumed is not None and resumed.case_no == c
+    backoffice.release(hall.uow(), chief, c)
     # An expired lease is taken before the queue, and its event says where it came from.
     _expire_lease(hall, a)
     again = backoffice.claim_next(hall.uow(), chief, "SCJ")
@@ -210,6 +217,33 @@ def test_claim_next_follows_department_settings_as_soon_as_they_change(hall: Hal
     assert [(e.from_status, e.note) for e in claims] == [("accepted", "token 1"), ("in_review", "token 2")]
     with pytest.raises(NotFound):
         backoffice.claim_next(hall.uow(), chief, "NOPE")
+
+
+def test_a_reviewers_first_audited_action_can_be_a_claim(hall: HallDesk) -> None:
+    # A user whose audit chain has no head yet (they have never signed in on this database): the PostgreSQL claim
+    # statement takes nothing until the head exists, then claims; the trail verifies.
+    (case_no,) = _accept_cases(hall, 1)
+    admin = log_in(hall, "admin")
+    accounts.add_user(hall.uow(), admin, username="rev_scj_new", full_name="新审批员", role="reviewer",
+                      password=DEMO_PASSWORD, dept="SCJ")
+    with hall.uow() as uow:
+        user = uow.session.execute(select(User).where(User.username == "rev_scj_new")).scalar_one()
+        actor = actor_of(user)
+        assert uow.session.get(AuditChainHead, audit.writer_chain("rev_scj_new")) is None
+    took = backoffice.claim_next(hall.uow(), actor, "SCJ")
+    assert took is not None and took.case_no == case_no
+    with hall.uow() as uow:
+        report = audit.verify(uow.session)
+        assert report.ok, report.problem
+        assert report.chains[audit.writer_chain("rev_scj_new")] == 1
+
+
+def test_the_claim_statement_stays_within_psycopgs_statement_cache() -> None:
+    # psycopg parses a statement's text again on every run once it is over 4 KB or 50 parameters (in Python:
+    # it cost a claim more than a millisecond).  The one-statement claim must stay under both.
+    compiled = backoffice._CLAIM_AT_ONCE._statement.compile(dialect=postgresql.psycopg.dialect())
+    assert len(str(compiled)) <= psycopg_queries.MAX_CACHED_STATEMENT_LENGTH
+    assert len(compiled.binds) <= psycopg_queries.MAX_CACHED_STATEMENT_PARAMS
 
 
 def test_keyset_pages_cover_the_queue_once_in_due_order(hall: HallDesk) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import queue
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -17,17 +17,8 @@ import sqlalchemy as sa
 from app import backoffice, cases, catalog, intake
 from app.context import HallDesk
 from app.live import CHANNEL, QueueListener, connect_kwargs, supports_push
-from tests.conftest import ENGINES, log_in
+from tests.conftest import log_in, pg_only
 from tests.intake_support import all_received, request
-
-
-def pg_only(test: Callable[..., None]) -> Callable[..., None]:
-    """Run on PostgreSQL only (LISTEN/NOTIFY), skipped when HALLDESK_TEST_ENGINES leaves it out."""
-    test = pytest.mark.parametrize("server", ["postgresql"], indirect=True)(test)
-    return pytest.mark.skipif("postgresql" not in ENGINES, reason="PostgreSQL not in HALLDESK_TEST_ENGINES")(
-        test
-    )
-
 
 WAIT_S = 10.0  # an upper bound for the network, never an expectation
 

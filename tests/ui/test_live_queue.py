@@ -6,9 +6,6 @@ would.  The live page polls only every 60 s, so a change that shows within qtbot
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-import pytest
 import sqlalchemy as sa
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
@@ -16,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from app import backoffice, catalog, intake
 from app.cases import get_case
 from app.context import HallDesk
-from tests.conftest import ENGINES, log_in
+from tests.conftest import log_in, pg_only
 from tests.intake_support import all_received, request
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle
@@ -26,12 +23,6 @@ from ui.backoffice import POLL_LIVE_MS, POLL_MS, BackOfficePage
 WAIT_MS = 5000  # far below the 60-second poll
 
 
-def pg_only(test: Callable[..., None]) -> Callable[..., None]:
-    """Run on PostgreSQL only (LISTEN/NOTIFY), skipped when HALLDESK_TEST_ENGINES leaves it out."""
-    test = pytest.mark.parametrize("server", ["postgresql"], indirect=True)(test)
-    return pytest.mark.skipif("postgresql" not in ENGINES, reason="PostgreSQL not in HALLDESK_TEST_ENGINES")(
-        test
-    )
 
 
 def _accept(hall: HallDesk, dept: str = "SCJ") -> str:
