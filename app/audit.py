@@ -105,8 +105,8 @@ def row_hash(
 
 
 def head_query() -> Select[tuple[int, str]]:
-    """The SELECT that locks a chain's head (bind ``p_chain``): for a statement that takes the lock with its own
-    work and hands the head to ``append_locked`` (a claim)."""
+    """The SELECT that locks a chain's head (bind ``p_chain``): for a statement that appends its own row
+    (``append_in_statement``, a claim)."""
     return _LOCK_HEAD
 
 
@@ -124,25 +124,8 @@ def append(
 
     Plain SQL statements rather than ORM objects: this runs inside every audited use case.  Returns the hash.
     """
-    head = session.connection().execute(_LOCK_HEAD, {"p_chain": chain}).first()
-    return append_locked(session, None if head is None else (head.seq, head.hash), actor=actor, action=action,
-                         entity=entity, entity_id=entity_id, payload=payload, chain=chain)
-
-
-def append_locked(
-    session: Session,
-    head: tuple[int, str] | None,
-    *,
-    actor: str,
-    action: str,
-    entity: str,
-    entity_id: str,
-    payload: dict[str, Any] | None = None,
-    chain: str = HALL_CHAIN,
-) -> str:
-    """``append`` for a caller that has read and locked ``chain``'s head (seq, hash) in this transaction with
-    ``head_query``; None when the chain has no head yet."""
     conn = session.connection()  # Core statements: no need for the ORM's execute path
+    head = conn.execute(_LOCK_HEAD, {"p_chain": chain}).first()
     if head is None:
         conn.execute(insert(_HEADS).values(chain=chain, seq=0, hash=GENESIS))
         seq, prev = 0, GENESIS
