@@ -32,6 +32,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from db.models import AuditChainHead, AuditEvent, new_id
@@ -213,10 +214,14 @@ def append_in_statement(
 
 
 def ensure_head(session: Session, chain: str) -> None:
-    """Give ``chain`` its head row if it has none (in the caller's transaction; a no-op when it exists)."""
+    """Give ``chain`` its head row if it has none (in the caller's transaction; a no-op when it exists, also when
+    another PC of the same user creates it at the same moment on PostgreSQL)."""
     conn = session.connection()
-    if conn.execute(select(_HEADS.c.seq).where(_HEADS.c.chain == chain)).first() is None:
-        conn.execute(insert(_HEADS).values(chain=chain, seq=0, hash=GENESIS))
+    values = {"chain": chain, "seq": 0, "hash": GENESIS}
+    if conn.dialect.name == "postgresql":
+        conn.execute(pg_insert(_HEADS).values(values).on_conflict_do_nothing(index_elements=[_HEADS.c.chain]))
+    elif conn.execute(select(_HEADS.c.seq).where(_HEADS.c.chain == chain)).first() is None:
+        conn.execute(insert(_HEADS).values(values))
 
 
 @dataclass(frozen=True)
