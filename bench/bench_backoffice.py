@@ -111,16 +111,25 @@ def _ours(url: str, actors: list[Actor], i: int, ready: multiprocessing.Queue, g
     hall.close()
 
 
+RAW_CLAIM_IDS = RAW_CLAIM.replace("RETURNING case_no", "RETURNING id, case_no, claim_token")
+
+
+def _raw_warm_up(conn: psycopg.Connection[Any], statement: str, params: tuple[Any, ...],
+                 ready: multiprocessing.Queue, go: Event) -> None:  # type: ignore[type-arg]
+    """The raw workers' warm-up on the empty queue (prepared from the fifth run on), then the common start."""
+    for _ in range(WARM_UP):
+        with conn.transaction():
+            assert conn.execute(statement, params).fetchone() is None
+    ready.put(1)
+    go.wait()
+
+
 def _raw(url: str, actors: list[Actor], dept_id: uuid.UUID, i: int, ready: multiprocessing.Queue,  # type: ignore[type-arg]
          go: Event, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     user_id = actors[i].user_id
     n = 0
     with psycopg.connect(url) as conn:
-        for _ in range(WARM_UP):
-            with conn.transaction():
-                assert conn.execute(RAW_CLAIM, (user_id, dept_id)).fetchone() is None
-        ready.put(1)
-        go.wait()
+        _raw_warm_up(conn, RAW_CLAIM, (user_id, dept_id), ready, go)
         cpu = time.process_time()
         while True:
             with conn.transaction():
@@ -138,16 +147,11 @@ def _raw_same_rows(url: str, actors: list[Actor], dept_id: uuid.UUID, i: int,
     chain = f"user:{name}"
     n = 0
     with psycopg.connect(url) as conn:
-        for _ in range(WARM_UP):
-            with conn.transaction():
-                assert conn.execute(RAW_CLAIM, (user_id, dept_id)).fetchone() is None
-        ready.put(1)
-        go.wait()
+        _raw_warm_up(conn, RAW_CLAIM_IDS, (user_id, dept_id), ready, go)
         cpu = time.process_time()
         while True:
             with conn.transaction():
-                row = conn.execute(RAW_CLAIM.replace("RETURNING case_no", "RETURNING id, case_no, claim_token"),
-                                   (user_id, dept_id)).fetchone()
+                row = conn.execute(RAW_CLAIM_IDS, (user_id, dept_id)).fetchone()
                 if row is not None:
                     case_id, case_no, token = row
                     conn.execute("INSERT INTO case_event (id, case_id, at, actor, action, from_status, to_status, note)"
