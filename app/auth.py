@@ -63,6 +63,8 @@ class Actor:
     dept_code: str | None
     dept_name: str | None
     counter_number: int | None
+    # The counter's kind ("comprehensive", "output", ...): an output counter's clerk starts at 统一出件.
+    counter_kind: str | None = None
 
     @property
     def role_name(self) -> str:
@@ -79,6 +81,7 @@ def actor_of(user: User) -> Actor:
         dept_code=user.department.code if user.department else None,
         dept_name=user.department.name if user.department else None,
         counter_number=user.counter.number if user.counter else None,
+        counter_kind=user.counter.kind if user.counter else None,
     )
 
 

@@ -34,7 +34,8 @@ def test_login_returns_actor_and_is_audited(hall: HallDesk) -> None:
     actor = login(hall.uow(), "chief_scj", DEMO_PASSWORD)
     assert (actor.role, actor.dept_code, actor.dept_name) == ("chief_rep", "SCJ", "区市场监管局")
     clerk = login(hall.uow(), "clerk2", DEMO_PASSWORD)
-    assert clerk.counter_number == 2
+    assert (clerk.counter_number, clerk.counter_kind) == (2, "comprehensive")
+    assert actor.counter_kind is None  # a chief representative sits at no counter
     assert [e.actor for e in _events(hall, "login")] == ["chief_scj", "clerk2"]
     assert _user(hall, "clerk2").password_hash.startswith("$argon2id$")
 

@@ -222,7 +222,7 @@ class MainWindow(QMainWindow):
         self.nav.setFixedWidth(128)
         self.stack = QStackedWidget()
         self.pages: dict[str, AnyPage] = {}
-        for key in pages_for(actor.role, self._counter_kind()):
+        for key in pages_for(actor.role, actor.counter_kind):
             page = self._make_page(key)
             self.pages[key] = page
             self.nav.addItem(PAGE_TITLES[key])
@@ -428,18 +428,6 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     # ---- customer display (clerks)
-    def _counter_kind(self) -> str | None:
-        """The kind of the clerk's counter (出件 counters start at 统一出件); None when unknown."""
-        number = self.actor.counter_number
-        if self.actor.role != "clerk" or number is None:
-            return None
-        try:
-            # One small read at login: the page order depends on it, before anything is shown.
-            counters = accounts.list_counters(self.hall.uow())
-        except HallDeskError:
-            return None  # database unreachable: the comprehensive order
-        return next((c.kind for c in counters if c.number == number), None)
-
     def open_display(self) -> DisplayWindow:
         """The customer display on the screen chosen in this PC's settings (opened once, moved after)."""
         if self.display_window is None:
