@@ -15,6 +15,12 @@ PostgreSQL/MariaDB can be reached.  Each intake or resubmission adds an ``outbox
   updates the shared row only where the shared version is older.  **Print jobs stay local**: the counter has
   printed them already, and a pushed job would print a second time.  The shared head of each chain
   ``counter:<n>`` is moved to the last pushed row, so ``app.audit.verify`` passes on both databases.
+  **Audit rows never go ahead of their cases**: a batch pushes the chain in seq order up to, not including,
+  the first row about a case (``entity == "case"``) that is still pending in the outbox and not in this
+  batch (or was refused in it); rows about anything else just follow the order.  The chain stays a gap-free
+  prefix, the next batch continues from the cut, and the batch that leaves no case waiting takes the whole
+  rest of the chain, so a drained outbox means a fully pushed chain.  (Counter sequences may still go ahead
+  of the cases they number: harmless, numbers only must never repeat.)
 * **pull** — catalog (departments, items, materials, regional assessments, seals), users (argon2 hashes
   only: clerks log in offline against them), counters and their public keys, printer profiles, hall
   settings and calendar overrides, and the counter's own number sequences (the larger of local and shared,
@@ -414,6 +420,18 @@ def _sequence_rows(conn: Connection, counter: int | None) -> list[Row]:
     ]
 
 
+def _before_waiting_case(rows: list[Row], waiting: set[str]) -> list[Row]:
+    """The chain rows (in seq order) up to, not including, the first one about a case in ``waiting``.
+
+    A reader of the shared database must never see audit rows about a case that is not there yet; the chain
+    is cut, never thinned, so what is pushed stays a gap-free prefix and the rest follows in a later batch.
+    """
+    for i, row in enumerate(rows):
+        if row["entity"] == "case" and row["entity_id"] in waiting:
+            return rows[:i]
+    return rows
+
+
 def _read_batch(
     local: Engine, after_seq: int, batch_size: int, skip_chains: frozenset[str] = frozenset()
 ) -> _Batch:
@@ -433,6 +451,13 @@ def _read_batch(
         st = _state(conn)
         audit: dict[str, list[Row]] = {}
         counter = st.get(STATE_COUNTER)
+        # Cases the shared database may not have after this batch: pending in the outbox and not written now
+        # (later batches, or refused earlier in this push).  A case whose outbox rows are all sent, or that
+        # was never in the outbox (pulled from the shared database), is there already.
+        waiting = {
+            str(c)
+            for c in conn.execute(select(Outbox.case_id).where(Outbox.sent_at.is_(None)).distinct()).scalars()
+        } - {str(c) for c in case_ids}
         # Only the counter's own chain: anything else in this file (e.g. written by a plain HallDesk opened on
         # it by mistake) would collide with the shared database's chains.
         chains = [counter_chain(int(counter))] if counter else []
@@ -441,15 +466,12 @@ def _read_batch(
                 continue
             pushed = int(st.get(STATE_AUDIT_PUSHED + chain, "0"))
             table = _t(AuditEvent)
-            audit[chain] = [
-                dict(r)
-                for r in conn.execute(
-                    select(table)
-                    .where(table.c.chain == chain, table.c.seq > pushed)
-                    .order_by(table.c.seq)
-                    .limit(max(batch_size * 4, 100))
-                ).mappings()
-            ]
+            query = select(table).where(table.c.chain == chain, table.c.seq > pushed).order_by(table.c.seq)
+            # The last batch (no case left waiting) takes the whole rest of the chain, so a drained outbox
+            # never leaves audit rows behind; the batches before it take a bounded slice.
+            if waiting:
+                query = query.limit(max(batch_size * 4, 100))
+            audit[chain] = _before_waiting_case([dict(r) for r in conn.execute(query).mappings()], waiting)
         return _Batch(
             outbox=outbox,
             cases=cases,
@@ -466,14 +488,16 @@ def _read_batch(
                 {c["enterprise_id"] for c in cases if c["enterprise_id"] is not None},
             ),
             audit=audit,
+            # Sequences may run ahead of the cases they number: harmless, numbers only must never repeat.
             sequences=_sequence_rows(conn, int(counter) if counter else None) if outbox else [],
         )
 
 
 def _write_shared(
     shared: Engine, batch: _Batch, refused_chains: dict[str, str]
-) -> tuple[set[uuid.UUID], dict[uuid.UUID, str]]:
-    """One shared transaction; returns the cases now in the shared database and the refused ones (why).
+) -> tuple[set[uuid.UUID], dict[uuid.UUID, str], dict[str, list[Row]]]:
+    """One shared transaction; returns the cases now in the shared database, the refused ones (why), and the
+    audit rows pushed per chain.
 
     Audit chains that clash with the shared database are added to ``refused_chains`` (with the reason).
     """
@@ -546,17 +570,23 @@ def _write_shared(
         insert_ignore(conn, _t(Notice), [n for n in batch.notices if n["case_id"] in present])
         _write_evaluations(conn, batch, present)
         heads: dict[str, tuple[int, str]] = {}
+        pushed: dict[str, list[Row]] = {}
         audit_table = _t(AuditEvent)
-        for chain, rows in batch.audit.items():
+        for chain, all_rows in batch.audit.items():
+            # A case of this batch refused above is not there either: its rows wait, and so does the rest.
+            rows = _before_waiting_case(all_rows, {str(c) for c in refused})
             if not rows:
                 continue
             insert_ignore(conn, audit_table, rows)
             # The shared rows at these places must be ours: another store of the same counter (a new PC that
-            # never saw the shared chain) would otherwise interleave two chains under one name.
+            # never saw the shared chain) would otherwise interleave two chains under one name.  The rows are
+            # consecutive, so a range (the last batch may hold the whole rest of the chain, too many for IN).
             theirs = dict(
                 conn.execute(
                     select(audit_table.c.seq, audit_table.c.id).where(
-                        audit_table.c.chain == chain, audit_table.c.seq.in_([r["seq"] for r in rows])
+                        audit_table.c.chain == chain,
+                        audit_table.c.seq >= rows[0]["seq"],
+                        audit_table.c.seq <= rows[-1]["seq"],
                     )
                 ).all()
             )
@@ -568,9 +598,10 @@ def _write_shared(
                 )
                 continue
             heads[chain] = (rows[-1]["seq"], rows[-1]["hash"])
+            pushed[chain] = rows
         _advance_heads(conn, heads)
         _upsert_greatest(conn, batch.sequences)
-    return present, refused
+    return present, refused, pushed
 
 
 def _write_evaluations(conn: Connection, batch: _Batch, present: set[uuid.UUID]) -> None:
@@ -596,7 +627,7 @@ def push(
         batch = _read_batch(local, after, batch_size, frozenset(refused_chains))
         if batch.empty:
             break
-        present, refused = _write_shared(shared, batch, refused_chains)
+        present, refused, pushed = _write_shared(shared, batch, refused_chains)
         batches += 1
         now = utcnow()
         with local.begin() as conn:
@@ -614,16 +645,11 @@ def push(
                     .values(attempts=Outbox.attempts + 1, last_error=why)
                 )
             _set_state(
-                conn,
-                {
-                    STATE_AUDIT_PUSHED + chain: str(rows[-1]["seq"])
-                    for chain, rows in batch.audit.items()
-                    if rows and chain not in refused_chains
-                },
+                conn, {STATE_AUDIT_PUSHED + chain: str(rows[-1]["seq"]) for chain, rows in pushed.items()}
             )
         cases += len(present)
         conflicts += refused.values()
-        audit_rows += sum(len(r) for c, r in batch.audit.items() if c not in refused_chains)
+        audit_rows += sum(len(r) for r in pushed.values())
         if batch.outbox:
             after = batch.outbox[-1][0]
     conflicts += refused_chains.values()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from app import accounts, audit, backoffice, catalog
+from app import accounts, audit, backoffice, catalog, sync
 from app import hall as hall_settings
 from app.cli import run
 from app.context import HallDesk
@@ -500,3 +501,62 @@ def test_a_rating_given_at_an_offline_counter_reaches_the_shared_database(
     sup = log_in(hall, "supervisor")
     assert [r.case_no for r in evaluation.list_rectifications(hall.uow(), sup)] == [view.case_no]
     assert verify(hall).ok
+
+
+
+def chain_rows(h: HallDesk, chain: str) -> list[tuple[int, uuid.UUID, str, str]]:
+    """(seq, id, entity, entity_id) of every row of ``chain``, in order."""
+    with h.uow() as uow:
+        return [
+            (r.seq, r.id, r.entity, r.entity_id)
+            for r in uow.session.execute(
+                select(AuditEvent.seq, AuditEvent.id, AuditEvent.entity, AuditEvent.entity_id)
+                .where(AuditEvent.chain == chain)
+                .order_by(AuditEvent.seq)
+            )
+        ]
+
+
+def test_audit_rows_never_reach_the_shared_database_ahead_of_their_cases(
+    hall: HallDesk, store: CounterStore
+) -> None:
+    clerk = store.login("clerk1", DEMO_PASSWORD)
+    item = item_with_tolerable(hall)
+    fix = store.take_application(clerk, correction(item), push=False)[0]
+    for _ in range(3):
+        store.take_application(clerk, request(item), push=False)
+    store.login("clerk1", DEMO_PASSWORD)  # a row about a user in the middle of the chain
+    for _ in range(2):
+        store.take_application(clerk, request(item), push=False)
+    received = {m.code: MaterialInput("waived" if m.covered_by else "received") for m in item.materials}
+    store.resubmit(clerk, fix.case_no, received, push=False)  # a second outbox row for the first case
+    store.take_application(clerk, request(item), push=False)
+    assert store.pending() == 8
+    local_ids = [i for _, i, *_ in chain_rows(store.local, "counter:1")]
+    assert store.shared is not None
+    batches = 0
+    while True:
+        # One shared transaction at a time, as a push cut off by the network after each batch would leave it.
+        result = sync.push(store.local.engine, store.shared, batch_size=2, max_batches=1)
+        chain = chain_rows(hall, "counter:1")
+        with hall.uow() as uow:
+            shared_cases = {str(c) for c in uow.session.execute(select(Case.id)).scalars()}
+        # A gap-free prefix of the counter's chain, and every row about a case has its case beside it.
+        assert [seq for seq, *_ in chain] == list(range(1, len(chain) + 1))
+        assert [i for _, i, *_ in chain] == local_ids[: len(chain)]
+        ahead = [seq for seq, _, entity, eid in chain if entity == "case" and eid not in shared_cases]
+        assert not ahead, f"after batch {batches + 1}: audit rows ahead of their cases, seq {ahead}"
+        if result.pending == 0:
+            # The batch that drained the outbox took the rest of the chain with it.
+            assert [i for _, i, *_ in chain] == local_ids
+        if result.batches == 0:
+            break
+        batches += 1
+        assert batches <= 10, "the push does not come to an end"
+    assert batches >= 4 and store.pending() == 0
+    with hall.uow() as uow:
+        case = uow.session.execute(select(Case).where(Case.id == fix.id)).scalar_one()
+        assert case.status == "accepted" and case.version == 2
+    report = verify(hall)
+    assert report.ok, report.problem
+    assert report.chains["counter:1"] == len(local_ids)
