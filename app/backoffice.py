@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast, overload
 
 from sqlalchemy import (
+    ColumnElement,
     Integer,
     Select,
     String,
@@ -40,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from app import audit, refcache
 from app.auth import Actor, actor_of, require_role
-from app.cases import CaseView, case_view, get_case, load_case
+from app.cases import CHANNELS, CaseView, case_view, get_case, load_case
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.hall import HALL_TZ, load_calendar, local_date, today
 from app.uow import UnitOfWork, retry_transient
@@ -171,6 +172,24 @@ def light(cal: WorkCalendar, due: date | None, on: date) -> str:
     return "yellow" if cal.workdays_between(on, due) <= 1 else "green"
 
 
+def yellow_until(cal: WorkCalendar, on: date) -> date:
+    """The last due date that is yellow on ``on``: one working day or less left (holidays count as off)."""
+    day = on
+    while cal.workdays_between(on, day + timedelta(days=1)) <= 1:
+        day += timedelta(days=1)
+    return day
+
+
+def _light_range(cal: WorkCalendar, light_name: str, on: date) -> ColumnElement[bool]:
+    """The promised due dates that show ``light_name`` on ``on``, as a condition (a range of the queue index)."""
+    last_yellow = yellow_until(cal, on)
+    if light_name == "red":
+        return Case.promised_due < on
+    if light_name == "yellow":
+        return Case.promised_due.between(on, last_yellow)
+    return or_(Case.promised_due > last_yellow, Case.promised_due.is_(None))
+
+
 # ---- the queue ---------------------------------------------------------------------------------------
 
 
@@ -220,17 +239,28 @@ def queue_page(
     limit: int = 100,
     search: str | None = None,
     on: date | None = None,
+    with_light: str | None = None,
+    channel: str | None = None,
+    mine: bool = False,
 ) -> QueuePage:
     """One page of the department queue, by promised due date; ``after`` is the previous page's cursor.
 
     Keyset pagination over the (dept_id, status, promised_due, received_at, id) index: the first page and
-    the thousandth cost the same, whatever the size of the table.
+    the thousandth cost the same, whatever the size of the table.  Filters: ``with_light`` (红黄牌 ``red``,
+    ``yellow`` or ``green``, as the rows show it on ``on``), ``channel`` (``window`` or ``online``), and
+    ``mine`` (the cases ``actor`` holds).
     """
+    if with_light is not None and with_light not in LIGHTS:
+        raise ValidationError("light", f"时限筛选只能是 {'、'.join(LIGHTS)}（{'、'.join(LIGHTS.values())}）")
+    if channel is not None and channel not in CHANNELS:
+        raise ValidationError("channel", f"来源筛选只能是 {'、'.join(CHANNELS)}（{'、'.join(CHANNELS.values())}）")
+    ref = on or today()
     with uow:
         s = uow.session
         department = _dept(s, dept)
         if actor.role not in ("admin", "supervisor"):
             _require_dept(actor, department)
+        cal = load_calendar(s)
         holder = User.__table__.alias("holder")
         base = (
             select(Case.id, Case.case_no, Case.status, ServiceItem.code, ServiceItem.name, Enterprise.name,
@@ -245,6 +275,13 @@ def queue_page(
             t = search.strip()
             base = base.where(or_(Case.case_no.like(f"%{t.upper()}%"), Enterprise.name.like(f"%{t}%"),
                                   ServiceItem.name.like(f"%{t}%")))
+        if with_light is not None:
+            base = base.where(_light_range(cal, with_light, ref))
+        if channel is not None:
+            base = base.where(Case.channel == channel)
+        if mine:
+            base = base.where(Case.holder_id == actor.user_id)
+            statuses = tuple(st for st in statuses if st == "in_review")
         if after is not None:
             base = base.where(tuple_(Case.promised_due, Case.received_at, Case.id) > tuple_(*after))
         order = (Case.promised_due, Case.received_at, Case.id)
@@ -255,8 +292,6 @@ def queue_page(
             rows += s.execute(base.where(Case.status == status).order_by(*order).limit(limit)).all()
         rows.sort(key=lambda r: (r[7] or date.max, r[6], r[0]))
         rows = rows[:limit]
-        cal = load_calendar(s)
-    ref = on or today()
     out = tuple(
         QueueRow(id=r[0], case_no=r[1], status=r[2], item=r[3], item_name=r[4], enterprise=r[5] or "",
                  received_at=r[6], promised_due=r[7], legal_due=r[8], provisional=r[9], light=light(cal, r[7], ref),

@@ -18,7 +18,8 @@ def cmd_queue(cli: Cli) -> int:
     a = cli.args
     actor = cli.actor()
     statuses = (a.status,) if a.status else backoffice.QUEUE_STATUSES
-    page = backoffice.queue_page(cli.hall.uow(), actor, a.dept, statuses=statuses, limit=a.limit, search=a.search)
+    page = backoffice.queue_page(cli.hall.uow(), actor, a.dept, statuses=statuses, limit=a.limit, search=a.search,
+                                 with_light=a.light, channel=a.channel, mine=a.mine)
     if a.json:
         print_json([r.as_json() for r in page.rows])
     else:
@@ -141,6 +142,9 @@ def register(sub: Any, case_sub: Any) -> None:
     sp.add_argument("--dept", required=True)
     sp.add_argument("--status", choices=["accepted", "in_review"])
     sp.add_argument("--search")
+    sp.add_argument("--light", choices=list(backoffice.LIGHTS), help="只看该时限灯：red 超期、yellow 临期、green 正常")
+    sp.add_argument("--channel", choices=["window", "online"], help="只看窗口受理（window）或网上申报（online）的办件")
+    sp.add_argument("--mine", action="store_true", help="只看本人领取在办的办件")
     sp.add_argument("--limit", type=int, default=200)
     sp = add(cs, "claim", cmd_case_claim, "领取办件：给出办件编号，或 --dept 领取队列中的下一件（空队列输出 null）",
              json_flag=True)

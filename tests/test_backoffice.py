@@ -270,6 +270,52 @@ def test_lights_across_the_national_day_holiday() -> None:
     assert backoffice.light(cal, due, date(2026, 10, 9)) == "red"
 
 
+def test_yellow_until_stops_before_the_second_working_day_left() -> None:
+    cal = WorkCalendar()
+    assert backoffice.yellow_until(cal, date(2026, 9, 30)) == date(2026, 10, 8)  # the holiday week counts as off
+    assert backoffice.yellow_until(cal, date(2026, 11, 27)) == date(2026, 11, 30)  # a Friday: through the weekend
+    assert backoffice.yellow_until(cal, date(2026, 11, 24)) == date(2026, 11, 25)
+
+
+def test_queue_filters_show_exactly_the_rows_that_match(hall: HallDesk) -> None:
+    numbers = _accept_cases(hall, 9)
+    # Due dates around the National Day holiday, one of them online: every light on some day.
+    dues = [date(2026, 9, 25), date(2026, 9, 29), date(2026, 9, 30), date(2026, 10, 1), date(2026, 10, 8),
+            date(2026, 10, 9), date(2026, 10, 12), date(2026, 10, 20), None]
+    with hall.uow() as uow:
+        for no, due in zip(numbers, dues, strict=True):
+            uow.session.execute(sa.update(Case).where(Case.case_no == no).values(
+                promised_due=due, channel="online" if no == numbers[4] else "window"))
+        uow.commit()
+    rev, other = log_in(hall, "rev_scj"), log_in(hall, "chief_scj")
+    held = backoffice.claim(hall.uow(), rev, numbers[6])
+    with hall.uow() as uow:
+        cal = load_calendar(uow.session)
+
+    def shown(actor: object = rev, **filters: object) -> list[str]:
+        return [r.case_no for r in backoffice.queue_page(hall.uow(), actor, "SCJ", **filters).rows]  # type: ignore[arg-type]
+
+    seen: set[str] = set()
+    for on in (date(2026, 9, 28), date(2026, 9, 30), date(2026, 10, 8), date(2026, 10, 9)):
+        every = backoffice.queue_page(hall.uow(), rev, "SCJ", on=on).rows
+        assert sorted(r.case_no for r in every) == sorted(numbers)
+        assert all(r.light == backoffice.light(cal, r.promised_due, on) for r in every)
+        for colour in backoffice.LIGHTS:
+            want = [r.case_no for r in every if r.light == colour]
+            assert shown(on=on, with_light=colour) == want, (on, colour)
+            seen.update(colour for _ in want)
+    assert seen == set(backoffice.LIGHTS)
+    assert shown(channel="online") == [numbers[4]]
+    assert set(shown(channel="window")) == set(numbers) - {numbers[4]}
+    assert shown(mine=True) == [held.case_no]
+    assert shown(other, mine=True) == []
+    assert shown(statuses=("in_review",)) == [held.case_no]
+    assert shown(mine=True, statuses=("accepted",)) == []
+    for bad in ({"with_light": "blue"}, {"channel": "fax"}):
+        with pytest.raises(ValidationError, match="筛选只能是"):
+            shown(**bad)
+
+
 # ---- many processes at once ---------------------------------------------------------------------------
 
 
@@ -397,6 +443,13 @@ def test_back_office_via_cli(hall: HallDesk, capsys: pytest.CaptureFixture[str],
     code, out, _ = cli("--user", "rev_scj", "case", "claim", "--dept", "SCJ", "--json")
     claimed = json.loads(out)
     assert code == 0 and claimed["case_no"] == a and claimed["status"] == "in_review" and claimed["claim_token"] == 1
+    code, out, _ = cli("--user", "rev_scj", "queue", "--dept", "SCJ", "--mine", "--json")
+    assert code == 0 and [r["case_no"] for r in json.loads(out)] == [a]
+    code, out, _ = cli("--user", "rev_scj", "queue", "--dept", "SCJ", "--channel", "online", "--json")
+    assert code == 0 and json.loads(out) == []
+    lights = {r["case_no"]: r["light"] for r in json.loads(cli("--user", "rev_scj", "queue", "--dept", "SCJ", "--json")[1])}
+    code, out, _ = cli("--user", "rev_scj", "queue", "--dept", "SCJ", "--light", lights[b], "--json")
+    assert code == 0 and b in [r["case_no"] for r in json.loads(out)]
     code, _, err = cli("--user", "clerk1", "case", "claim", b)
     assert code == 4 and "无权" in err
     code, _, err = cli("--user", "rev_scj", "case", "decide", a, "--approve", "--seal")

@@ -52,6 +52,7 @@ from app.hall import HALL_TZ
 from app.live import QueueListener, supports_push
 from ui.errors import confirm, run_guarded, show_error
 from ui.models import (
+    LIGHT_BRUSHES,
     NOTICE_NAMES,
     QueueTableModel,
     SealUseTableModel,
@@ -256,6 +257,22 @@ class _QueueSignals(QObject):
     state = Signal(bool)
 
 
+# The queue's filters: (label, value); None shows everything.
+QUEUE_VIEWS = (("全部待办", None), ("待领取", "accepted"), ("审批中", "in_review"), ("我的在办", "mine"))
+LIGHT_FILTERS = (("全部时限", None), ("● 超期", "red"), ("● 临期", "yellow"), ("● 正常", "green"))
+CHANNEL_FILTERS = (("全部来源", None), ("窗口受理", "window"), ("网上申报", "online"))
+
+
+def _filter_combo(choices: tuple[tuple[str, str | None], ...], tip: str) -> QComboBox:
+    combo = QComboBox()
+    combo.setToolTip(tip)
+    for label, value in choices:
+        combo.addItem(label, value)
+        if value in LIGHT_BRUSHES:  # the lights in their colours, as in the table
+            combo.setItemData(combo.count() - 1, LIGHT_BRUSHES[value], Qt.ItemDataRole.ForegroundRole)
+    return combo
+
+
 class BackOfficePage(Page):
     """The department queue and the reviewer's case in hand (我的在办).
 
@@ -293,9 +310,16 @@ class BackOfficePage(Page):
         self.claim_next_button.setToolTip("领取本部门队列中最先到期的办件（Ctrl+N）")
         self.claim_button = QPushButton("领取所选(&C)")
         self.refresh_button = QPushButton("刷新")  # F5; its tooltip says how the queue refreshes itself
+        # Filters: what (status, or the cases I hold), 红黄牌, and where the application came from.
+        self.status_combo = _filter_combo(QUEUE_VIEWS, "按办理状态筛选；“我的在办”只列本人领取的办件")
+        self.light_combo = _filter_combo(LIGHT_FILTERS, "按红黄牌筛选：超期、临期（剩1个工作日及以内）、正常")
+        self.channel_combo = _filter_combo(CHANNEL_FILTERS, "按申请来源筛选：窗口受理或网上申报")
         top = QHBoxLayout()
         top.addWidget(buddy_label("查找(&F)", self.search_edit))
         top.addWidget(self.search_edit, 1)
+        top.addWidget(self.status_combo)
+        top.addWidget(self.light_combo)
+        top.addWidget(self.channel_combo)
         top.addWidget(self.claim_next_button)
         top.addWidget(self.claim_button)
         top.addWidget(self.refresh_button)
@@ -373,6 +397,8 @@ class BackOfficePage(Page):
 
         self.search_edit.textChanged.connect(self.search_timer.start)
         self.search_edit.returnPressed.connect(self.refresh)
+        for combo in (self.status_combo, self.light_combo, self.channel_combo):
+            combo.currentIndexChanged.connect(self.refresh)
         self.claim_next_button.clicked.connect(self.claim_next)
         self.claim_button.clicked.connect(self.claim_selected)
         self.refresh_button.clicked.connect(self.refresh)
@@ -384,7 +410,7 @@ class BackOfficePage(Page):
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
         QShortcut(QKeySequence("Ctrl+N"), self, self.claim_next, context=context)
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh, context=context)
-        set_tab_order(self.search_edit, self.claim_next_button, self.claim_button, self.refresh_button, self.view,
+        set_tab_order(self.search_edit, self.status_combo, self.light_combo, self.channel_combo, self.claim_next_button, self.claim_button, self.refresh_button, self.view,
                       self.details, self.opinion_edit, self.opinion_button, self.release_button, self.decide_button)
         self._set_live(False)
         self._show_claim()
@@ -392,6 +418,14 @@ class BackOfficePage(Page):
     # ---- loading
     def refresh(self) -> None:
         self._load(max(PAGE_SIZE, self.model.rowCount()))
+
+    def filters(self) -> dict[str, Any]:
+        """The search text and the filter combos, as ``backoffice.queue_page`` takes them."""
+        view = self.status_combo.currentData()
+        return {"search": self.search_edit.text().strip() or None,
+                "statuses": (view,) if view in backoffice.QUEUE_STATUSES else self.statuses,
+                "mine": view == "mine", "with_light": self.light_combo.currentData(),
+                "channel": self.channel_combo.currentData()}
 
     def poll(self) -> None:
         """The timed refresh (10 s; 60 s while live): only while on screen and nothing else is loading."""
@@ -481,14 +515,14 @@ class BackOfficePage(Page):
         self._generation += 1
         self._loading = True
         generation, hall, actor, dept = self._generation, self._hall, self._actor, self.dept
-        search, statuses = self.search_edit.text().strip() or None, self.statuses
+        filters = self.filters()
         if self._select is None:
             row = current_row(self.view, self.model)
             self._select = row.case_no if row else None
         want_departments = not self.departments
 
         def load() -> tuple[QueuePage, list[DepartmentView]]:
-            page = backoffice.queue_page(hall.uow(), actor, dept, statuses=statuses, limit=limit, search=search)
+            page = backoffice.queue_page(hall.uow(), actor, dept, limit=limit, **filters)
             return page, (catalog.list_departments(hall.uow()) if want_departments else [])
 
         run_in_background(load, lambda result: self._loaded_page(generation, *result),
@@ -525,11 +559,10 @@ class BackOfficePage(Page):
 
     def _fetch_more(self, cursor: Cursor) -> None:
         generation, hall, actor, dept = self._generation, self._hall, self._actor, self.dept
-        search, statuses = self.search_edit.text().strip() or None, self.statuses
+        filters = self.filters()
 
         def more() -> QueuePage:
-            return backoffice.queue_page(hall.uow(), actor, dept, statuses=statuses, after=cursor, limit=PAGE_SIZE,
-                                         search=search)
+            return backoffice.queue_page(hall.uow(), actor, dept, after=cursor, limit=PAGE_SIZE, **filters)
 
         def done(page: QueuePage) -> None:
             if generation == self._generation:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtWidgets import QComboBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -187,3 +188,29 @@ def test_models(hall: HallDesk, qtmodeltester: ModelTester) -> None:
     seals = SealUseTableModel(backoffice.seal_log(hall.uow(), chief, "SCJ"))
     assert seals.rowCount() == 1
     qtmodeltester.check(seals)
+
+
+def test_queue_filters_narrow_the_table(hall: HallDesk, qtbot: QtBot, message_boxes: MessageBoxes) -> None:
+    numbers = _accept_cases(hall, 3)
+    page = _page(hall, qtbot)
+    case_no = _claim_next(page)
+
+    def choose(combo: QComboBox, value: str | None) -> list[str]:
+        combo.setCurrentIndex(combo.findData(value))
+        settle()
+        return [page.model.index(r, 1).data() for r in range(page.model.rowCount())]
+
+    assert [page.status_combo.itemText(i) for i in range(page.status_combo.count())] == [
+        "全部待办", "待领取", "审批中", "我的在办"]
+    assert choose(page.status_combo, "mine") == [case_no]
+    assert choose(page.status_combo, "accepted") == [n for n in numbers if n != case_no]
+    assert choose(page.status_combo, None) == numbers
+    assert choose(page.channel_combo, "online") == [] and page.count_label.text().startswith("已显示0件")
+    assert choose(page.channel_combo, "window") == numbers
+    lights = {page.model.row_at(r).light for r in range(page.model.rowCount())}  # type: ignore[union-attr]
+    shown = lights.pop()
+    assert choose(page.light_combo, shown) == numbers
+    other = next(colour for colour in ("red", "yellow", "green") if colour != shown)
+    assert choose(page.light_combo, other) == []
+    assert page.claim is not None and page.claim.case.case_no == case_no  # filtering never drops the claim
+    assert message_boxes.shown == []
