@@ -44,6 +44,8 @@ from app.auth import Actor, actor_of, require_role
 from app.cases import CHANNELS, CaseView, case_view, get_case, load_case
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.hall import HALL_TZ, load_calendar, local_date, today
+from app.hall import read_settings as read_hall_settings
+from app.printing.report import ReportColumn, TableReport, render_table_report
 from app.uow import UnitOfWork, retry_transient
 from app.workdays import WorkCalendar
 from db.driver import DriverStatement
@@ -833,19 +835,69 @@ def authorise_seal(uow: UnitOfWork, actor: Actor, case_no: str) -> None:
         uow.commit()
 
 
-def seal_log(uow: UnitOfWork, actor: Actor, dept: str) -> list[SealUse]:
+def _seal_uses(s: Session, actor: Actor, dept: str, since: date | None, until: date | None
+               ) -> tuple[Department, list[SealUse]]:
+    """The department's seal uses, oldest first; ``since``/``until``: days in the hall's time, both included."""
+    if since is not None and until is not None and since > until:
+        raise ValidationError("since", "开始日期不能晚于结束日期")
+    department = _dept(s, dept)
+    if actor.role not in ("admin", "supervisor"):
+        _require_dept(actor, department)
+    query = (select(SealUsage, Case.case_no, ServiceItem.name, Seal.name)
+             .join(Case, SealUsage.case_id == Case.id).join(ServiceItem, Case.item_id == ServiceItem.id)
+             .join(Seal, SealUsage.seal_id == Seal.id)
+             .where(Seal.dept_id == department.id).order_by(SealUsage.at))
+    if since is not None:
+        query = query.where(SealUsage.at >= datetime.combine(since, datetime.min.time(), HALL_TZ))
+    if until is not None:
+        query = query.where(SealUsage.at < datetime.combine(until + timedelta(days=1), datetime.min.time(), HALL_TZ))
+    uses = [SealUse(u.at, no, item, u.decision, seal, u.applied_by, u.authorised_by)
+            for u, no, item, seal in s.execute(query).all()]
+    return department, uses
+
+
+def seal_log(uow: UnitOfWork, actor: Actor, dept: str, *, since: date | None = None,
+             until: date | None = None) -> list[SealUse]:
+    """The 用章登记簿: every use of the department's 审批专用章 (within ``since``–``until``, days included)."""
+    with uow:
+        return _seal_uses(uow.session, actor, dept, since, until)[1]
+
+
+# The register's columns on A4 landscape (267 mm between the margins).
+_REGISTER_COLUMNS = (ReportColumn("序号", 12, centre=True), ReportColumn("用章时间", 36, centre=True),
+                     ReportColumn("办件编号", 38), ReportColumn("事项", 39), ReportColumn("决定", 22, centre=True),
+                     ReportColumn("印章", 44), ReportColumn("用章人", 38), ReportColumn("授权人", 38))
+
+
+def seal_register_pdf(uow: UnitOfWork, actor: Actor, dept: str, *, since: date | None = None,
+                      until: date | None = None) -> bytes:
+    """The 审批专用章使用登记簿 as an A4 report to print, sign and file: the uses of the period, with the names of
+    who applied the seal and who authorised it, the count, and lines for the chief representative's signature."""
     with uow:
         s = uow.session
-        department = _dept(s, dept)
-        if actor.role not in ("admin", "supervisor"):
-            _require_dept(actor, department)
-        rows = s.execute(
-            select(SealUsage, Case.case_no, ServiceItem.name, Seal.name)
-            .join(Case, SealUsage.case_id == Case.id).join(ServiceItem, Case.item_id == ServiceItem.id)
-            .join(Seal, SealUsage.seal_id == Seal.id)
-            .where(Seal.dept_id == department.id).order_by(SealUsage.at)
-        ).all()
-        return [SealUse(u.at, no, item, u.decision, seal, u.applied_by, u.authorised_by) for u, no, item, seal in rows]
+        department, uses = _seal_uses(s, actor, dept, since, until)
+        people = {u.username: u.full_name for u in s.execute(
+            select(User).where(User.username.in_({x.applied_by for x in uses} | {x.authorised_by for x in uses}))
+        ).scalars()}
+        hall = read_hall_settings(s)
+
+    def who(username: str) -> str:
+        return f"{people[username]}（{username}）" if username in people else username
+
+    def day(d: date | None, otherwise: str) -> str:
+        return f"{d.year}年{d.month}月{d.day}日" if d is not None else otherwise
+
+    now = datetime.now(HALL_TZ)
+    rows = tuple(
+        (str(i), u.at.astimezone(HALL_TZ).strftime("%Y-%m-%d %H:%M"), u.case_no, u.item_name,
+         DECISIONS.get(u.decision, u.decision), u.seal, who(u.applied_by), who(u.authorised_by))
+        for i, u in enumerate(uses, start=1))
+    period = "全部记录" if since is None and until is None else f"{day(since, '最早记录')}至{day(until, '今日')}"
+    return render_table_report(TableReport(
+        title="审批专用章使用登记簿", header=hall.name, printed=f"打印：{now:%Y-%m-%d %H:%M}　{actor.full_name}",
+        lines=(f"部门：{department.name}　　用章期间：{period}",), columns=_REGISTER_COLUMNS, rows=rows,
+        empty="本期间没有用章记录", closing=f"本期间共用章 {len(rows)} 次。",
+        signatures=("首席代表（签字）：", "核对日期：")))
 
 
 # ---- the chief representative's overview -------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from app import backoffice
@@ -72,7 +73,13 @@ def cmd_seal_authorise(cli: Cli) -> int:
 
 
 def cmd_seal_log(cli: Cli) -> int:
-    uses = backoffice.seal_log(cli.hall.uow(), cli.actor(), cli.args.dept)
+    a = cli.args
+    if a.pdf:  # the register as the A4 report to print, sign and file
+        pdf = backoffice.seal_register_pdf(cli.hall.uow(), cli.actor(), a.dept, since=a.since, until=a.until)
+        Path(a.pdf).write_bytes(pdf)
+        print(f"已保存 {a.pdf}", file=sys.stderr)
+        return 0
+    uses = backoffice.seal_log(cli.hall.uow(), cli.actor(), a.dept, since=a.since, until=a.until)
     if cli.args.json:
         print_json([u.as_json() for u in uses])
     else:
@@ -166,8 +173,11 @@ def register(sub: Any, case_sub: Any) -> None:
     se = sub.add_parser("seal", help="审批专用章").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(se, "authorise", cmd_seal_authorise, "首席代表授权某办件用章")
     sp.add_argument("case_no")
-    sp = add(se, "log", cmd_seal_log, "用章登记簿", json_flag=True)
+    sp = add(se, "log", cmd_seal_log, "用章登记簿（--pdf 生成可打印的登记簿报表）", json_flag=True)
     sp.add_argument("--dept", required=True)
+    sp.add_argument("--since", type=parse_date, help="自该日起（含）")
+    sp.add_argument("--until", type=parse_date, help="至该日止（含）")
+    sp.add_argument("--pdf", metavar="FILE.pdf", help="把登记簿存为 A4 报表（PDF），供打印、签字、归档")
     sp = add(sub, "workload", cmd_workload, "首席代表：本部门人员本周工作量", json_flag=True)
     sp.add_argument("--dept", required=True)
     sp.add_argument("--week", type=parse_date, help="该周内任一天（默认本周）")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import multiprocessing
 import os
@@ -9,7 +10,9 @@ import signal
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+import pypdf
 import pytest
 import sqlalchemy as sa
 from psycopg import _queries as psycopg_queries
@@ -22,9 +25,19 @@ from app.backoffice import DeptSettings
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from app.hall import load_calendar, today
+from app.hall import HALL_TZ, load_calendar, today
 from app.workdays import WorkCalendar
-from db.models import AuditChainHead, AuditEvent, Case, CaseEvent, Department, SealUsage, ServiceItem, User
+from db.models import (
+    AuditChainHead,
+    AuditEvent,
+    Case,
+    CaseEvent,
+    Department,
+    Seal,
+    SealUsage,
+    ServiceItem,
+    User,
+)
 from tests.conftest import log_in
 from tests.intake_support import all_received, request
 
@@ -137,6 +150,66 @@ def test_seal_needs_the_chief_representatives_authorisation(hall: HallDesk) -> N
         backoffice.seal_log(hall.uow(), log_in(hall, "chief_zjj"), "SCJ")
     with hall.uow() as uow:
         assert uow.session.execute(select(func.count()).select_from(SealUsage)).scalar_one() == 2
+
+
+def _pdf_pages(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+
+
+def test_the_seal_register_prints_as_a_report_of_the_period(hall: HallDesk) -> None:
+    a, b, c = _accept_cases(hall, 3)
+    rev, chief = log_in(hall, "rev_scj"), log_in(hall, "chief_scj")
+    for no, decision in ((a, "approve"), (b, "deny"), (c, "approve")):
+        claim = backoffice.claim(hall.uow(), rev, no)
+        backoffice.authorise_seal(hall.uow(), chief, no)
+        backoffice.decide(hall.uow(), rev, no, decision, token=claim.token, seal=True, reason="不符合法定条件",
+                          legal_basis="《行政许可法》第三十八条")
+    day = today()
+    earlier = datetime.combine(day - timedelta(days=20), datetime.min.time(), HALL_TZ) + timedelta(hours=10)
+    with hall.uow() as uow:  # the first use was three weeks ago
+        case_id = uow.session.execute(select(Case.id).where(Case.case_no == a)).scalar_one()
+        uow.session.execute(sa.update(SealUsage).where(SealUsage.case_id == case_id).values(at=earlier))
+        uow.commit()
+    assert [u.case_no for u in backoffice.seal_log(hall.uow(), chief, "SCJ", since=day, until=day)] == [b, c]
+    assert [u.case_no for u in backoffice.seal_log(hall.uow(), chief, "SCJ", until=day - timedelta(days=1))] == [a]
+
+    pages = _pdf_pages(backoffice.seal_register_pdf(hall.uow(), chief, "SCJ", since=day, until=day))
+    text = "".join("".join(page.split()) for page in pages)  # cells wrap: compare without line breaks
+    assert len(pages) == 1 and "审批专用章使用登记簿" in text and "部门：区市场监管局" in text
+    assert f"{day.year}年{day.month}月{day.day}日至{day.year}年{day.month}月{day.day}日" in text
+    assert b in text and c in text and a not in text
+    assert text.index(b) < text.index("不予许可") < text.index(c) < text.rindex("准予许可")
+    assert text.count("区市场监管局审批专用章") == 2
+    assert text.count("市场监管局审批员（rev_scj）") == 2 and text.count("市场监管局首席代表（chief_scj）") == 2
+    assert "本期间共用章2次" in text and "首席代表（签字）" in text
+    with pytest.raises(ValidationError, match="开始日期不能晚于结束日期"):
+        backoffice.seal_register_pdf(hall.uow(), chief, "SCJ", since=day, until=day - timedelta(days=1))
+    with pytest.raises(PermissionDenied):
+        backoffice.seal_register_pdf(hall.uow(), log_in(hall, "chief_zjj"), "SCJ")
+
+
+def test_a_long_seal_register_repeats_its_header_and_numbers_its_pages(hall: HallDesk) -> None:
+    (no,) = _accept_cases(hall, 1)
+    chief = log_in(hall, "chief_scj")
+    with hall.uow() as uow:
+        s = uow.session
+        case_id = s.execute(select(Case.id).where(Case.case_no == no)).scalar_one()
+        seal = s.execute(select(Seal).join(Department, Seal.dept_id == Department.id)
+                         .where(Department.code == "SCJ")).scalars().first()
+        assert seal is not None
+        start = datetime.now(UTC) - timedelta(hours=2)
+        s.execute(sa.insert(SealUsage), [
+            {"id": uuid.uuid4(), "seal_id": seal.id, "case_id": case_id, "decision": "approve",
+             "applied_by": "rev_scj", "authorised_by": "chief_scj", "at": start + timedelta(seconds=i)}
+            for i in range(70)])
+        uow.commit()
+    pages = _pdf_pages(backoffice.seal_register_pdf(hall.uow(), chief, "SCJ"))
+    assert len(pages) >= 3
+    for number, page in enumerate(pages, start=1):
+        flat = "".join(page.split())
+        assert "办件编号" in flat and "授权人" in flat  # the header row on every page
+        assert f"第{number}页共{len(pages)}页" in flat and "新建经开区政务服务大厅" in flat
+    assert "".join(pages).count(no) == 70 and "共用章70次" in "".join(pages[-1].split())
 
 
 def test_return_stops_the_clock_and_transfer_moves_the_case(hall: HallDesk) -> None:
@@ -427,7 +500,8 @@ def test_killed_holders_lose_their_cases_and_their_late_decisions(hall: HallDesk
     assert json.dumps([c.as_json() for c in back], ensure_ascii=False)
 
 
-def test_back_office_via_cli(hall: HallDesk, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_back_office_via_cli(hall: HallDesk, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                             tmp_path: Path) -> None:
     from app.cli import run
 
     def cli(*argv: str) -> tuple[int, str, str]:
@@ -459,6 +533,14 @@ def test_back_office_via_cli(hall: HallDesk, capsys: pytest.CaptureFixture[str],
     assert code == 0 and json.loads(out)["status"] == "approved"
     code, out, _ = cli("--user", "chief_scj", "seal", "log", "--dept", "SCJ", "--json")
     assert [(u["case_no"], u["authorised_by"]) for u in json.loads(out)] == [(a, "chief_scj")]
+    code, out, _ = cli("--user", "chief_scj", "seal", "log", "--dept", "SCJ", "--until", "2020-01-01", "--json")
+    assert code == 0 and json.loads(out) == []
+    report = tmp_path / "登记簿.pdf"
+    code, _, err = cli("--user", "chief_scj", "seal", "log", "--dept", "SCJ", "--pdf", str(report))
+    assert code == 0 and "已保存" in err and a in "".join(_pdf_pages(report.read_bytes()))
+    code, _, err = cli("--user", "chief_scj", "seal", "log", "--dept", "SCJ", "--since", "2026-12-02", "--until",
+                       "2026-12-01", "--pdf", str(tmp_path / "bad.pdf"))
+    assert code == 2 and "开始日期不能晚于结束日期" in err and not (tmp_path / "bad.pdf").exists()
     assert cli("--user", "rev_scj", "case", "claim", b)[0] == 0
     assert cli("--user", "rev_scj", "case", "release", b)[0] == 0
     assert cli("--user", "rev_scj", "case", "claim", b)[0] == 0

@@ -12,16 +12,17 @@ department's back-office settings.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
+    QDateEdit,
     QDialog,
     QFormLayout,
     QGridLayout,
@@ -48,7 +49,7 @@ from app.cases import CaseView
 from app.catalog import DepartmentView
 from app.context import HallDesk
 from app.errors import HallDeskError, ValidationError
-from app.hall import HALL_TZ
+from app.hall import HALL_TZ, today
 from app.live import QueueListener, supports_push
 from ui.errors import confirm, run_guarded, show_error
 from ui.models import (
@@ -60,6 +61,7 @@ from ui.models import (
     due_text,
     local_time,
 )
+from ui.preview import NoticePreviewDialog
 from ui.supervision import RectificationPanel
 from ui.widgets import (
     Page,
@@ -255,6 +257,17 @@ class _QueueSignals(QObject):
 
     changed = Signal(str)
     state = Signal(bool)
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _date_edit(value: date) -> QDateEdit:
+    edit = QDateEdit(QDate(value.year, value.month, value.day))
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    return edit
 
 
 # The queue's filters: (label, value); None shows everything.
@@ -847,14 +860,43 @@ class ChiefRepPage(Page):
         self.workload_model = WorkloadTableModel(parent=self)
         self.workload_view = table_view(self.workload_model)
         fit_columns(self.workload_view, stretch=0)
-        workload_box = QGroupBox("本周工作量")
-        QVBoxLayout(workload_box).addWidget(self.workload_view)
+        # The week shown (its Monday): this week, or an earlier one for the weekly report.
+        self.week_of = _monday(today())
+        self.week_label = QLabel()
+        self.previous_week_button = QPushButton("◀ 上一周")
+        self.next_week_button = QPushButton("下一周 ▶")
+        self.this_week_button = QPushButton("本周")
+        week_row = QHBoxLayout()
+        week_row.addWidget(self.previous_week_button)
+        week_row.addWidget(self.week_label, 1, Qt.AlignmentFlag.AlignCenter)
+        week_row.addWidget(self.next_week_button)
+        week_row.addWidget(self.this_week_button)
+        workload_box = QGroupBox("工作量（每周）")
+        workload_layout = QVBoxLayout(workload_box)
+        workload_layout.addLayout(week_row)
+        workload_layout.addWidget(self.workload_view, 1)
 
         self.seal_model = SealUseTableModel(parent=self)
         self.seal_view = table_view(self.seal_model)
         fit_columns(self.seal_view, stretch=2)
+        # The register's period (this month by default): the table shows it, and it prints as the A4 report.
+        first = today().replace(day=1)
+        self.seal_since_edit = _date_edit(first)
+        self.seal_until_edit = _date_edit(today())
+        self.print_register_button = QPushButton("打印登记簿(&B)…")
+        self.print_register_button.setToolTip("本期间的用章登记簿（A4 报表）：预览、打印或另存为 PDF，供首席代表签字归档")
+        period_row = QHBoxLayout()
+        period_row.addWidget(buddy_label("用章期间(&T)", self.seal_since_edit))
+        period_row.addWidget(self.seal_since_edit)
+        period_row.addWidget(QLabel("至"))
+        period_row.addWidget(self.seal_until_edit)
+        period_row.addStretch(1)
+        period_row.addWidget(self.print_register_button)
         seal_box = QGroupBox("用章登记簿")
-        QVBoxLayout(seal_box).addWidget(self.seal_view)
+        seal_layout = QVBoxLayout(seal_box)
+        seal_layout.addLayout(period_row)
+        seal_layout.addWidget(self.seal_view, 1)
+        self.preview: NoticePreviewDialog | None = None
 
         self.review_days_spin = QSpinBox()
         self.review_days_spin.setRange(1, 60)
@@ -900,27 +942,88 @@ class ChiefRepPage(Page):
         self.release_button.clicked.connect(self.release)
         self.refresh_button.clicked.connect(self.refresh)
         self.save_button.clicked.connect(self.save)
+        self.previous_week_button.clicked.connect(lambda: self.show_week(self.week_of - timedelta(days=7)))
+        self.next_week_button.clicked.connect(lambda: self.show_week(self.week_of + timedelta(days=7)))
+        self.this_week_button.clicked.connect(lambda: self.show_week(today()))
+        # The period stays a period: the first day can never pass the last (the table would have nothing to say).
+        self.seal_since_edit.dateChanged.connect(self.seal_until_edit.setMinimumDate)
+        self.seal_until_edit.dateChanged.connect(self.seal_since_edit.setMaximumDate)
+        self.seal_until_edit.setMinimumDate(self.seal_since_edit.date())
+        self.seal_since_edit.setMaximumDate(self.seal_until_edit.date())
+        self.seal_since_edit.dateChanged.connect(self.refresh)
+        self.seal_until_edit.dateChanged.connect(self.refresh)
+        self.print_register_button.clicked.connect(self.print_register)
         self.cases_view.selectionModel().currentChanged.connect(self._update_buttons)
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         set_tab_order(self.cases_view, self.authorise_button, self.reassign_button, self.release_button,
-                      self.refresh_button, self.workload_view, self.seal_view, self.review_days_spin,
+                      self.refresh_button, self.previous_week_button, self.next_week_button,
+                      self.this_week_button, self.workload_view, self.seal_since_edit, self.seal_until_edit,
+                      self.print_register_button, self.seal_view, self.review_days_spin,
                       self.lease_spin, self.paused_list, self.issue_early_check, self.save_button)
+        self._show_week_label()
         self._update_buttons()
 
     # ---- loading
     def refresh(self) -> None:
         self._generation += 1
-        generation, hall, actor, dept = self._generation, self._hall, self._actor, self.dept
+        generation, hall, actor, dept, week = self._generation, self._hall, self._actor, self.dept, self.week_of
+        since, until = self.seal_period()
         selected = self.selected_case()
         select = selected.case_no if selected else None
 
         def load() -> tuple[QueuePage, list[Workload], list[SealUse]]:
             return (backoffice.queue_page(hall.uow(), actor, dept, limit=500),
-                    backoffice.workload(hall.uow(), actor, dept), backoffice.seal_log(hall.uow(), actor, dept))
+                    backoffice.workload(hall.uow(), actor, dept, week),
+                    backoffice.seal_log(hall.uow(), actor, dept, since=since, until=until))
 
-        run_in_background(load, lambda result: self._loaded_data(generation, select, *result), owner=self)
+        run_in_background(load, lambda result: self._loaded_data(generation, select, *result),
+                          lambda exc: self._load_failed(generation, exc), owner=self)
         self.load()
         self.rectifications.refresh()
+
+    def _load_failed(self, generation: int, exc: BaseException) -> None:
+        if generation == self._generation:
+            show_error(self, exc)
+
+    def show_week(self, day: date) -> None:
+        """The workload of the week that holds ``day``; never a week that has not begun."""
+        self.week_of = min(_monday(day), _monday(today()))
+        self._show_week_label()
+        self.refresh()
+
+    def _show_week_label(self) -> None:
+        sunday = self.week_of + timedelta(days=6)
+        current = self.week_of == _monday(today())
+        self.week_label.setText(f"{self.week_of:%Y-%m-%d} 至 {sunday:%m-%d}" + ("（本周）" if current else ""))
+        self.next_week_button.setEnabled(not current)
+        self.this_week_button.setEnabled(not current)
+
+    def seal_period(self) -> tuple[date, date]:
+        return self.seal_since_edit.date().toPython(), self.seal_until_edit.date().toPython()  # type: ignore[return-value]
+
+    def print_register(self) -> None:
+        """The register of the period as the A4 report, in the preview (打印…, 另存为PDF…)."""
+        hall, actor, dept = self._hall, self._actor, self.dept
+        since, until = self.seal_period()
+        self.print_register_button.setEnabled(False)
+
+        def done(pdf: bytes) -> None:
+            self.print_register_button.setEnabled(True)
+            preview = NoticePreviewDialog(hall, actor, pdf, f"用章登记簿 {since:%Y-%m-%d} 至 {until:%Y-%m-%d}", parent=self)
+            preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            preview.finished.connect(self._preview_closed)
+            self.preview = preview
+            preview.show()
+
+        def failed(exc: BaseException) -> None:
+            self.print_register_button.setEnabled(True)
+            show_error(self, exc)
+
+        run_in_background(lambda: backoffice.seal_register_pdf(hall.uow(), actor, dept, since=since, until=until),
+                          done, failed, owner=self)
+
+    def _preview_closed(self) -> None:
+        self.preview = None
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

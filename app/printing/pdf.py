@@ -64,6 +64,7 @@ __all__ = [
     "NO_LINE_START",
     "PARAGRAPH_STYLES",
     "TABLE_MODES",
+    "CJKParagraph",
     "Common",
     "InfoBlock",
     "InfoRow",
@@ -79,8 +80,11 @@ __all__ = [
     "break_cjk_lines",
     "default_templates_path",
     "load_templates",
+    "markup",
     "placeholders",
+    "register_font",
     "render_notice",
+    "table_style",
 ]
 
 NOTICE_KINDS: Final = ("acceptance", "refusal", "correction", "tolerated", "handover")
@@ -638,7 +642,7 @@ FONT: Final = "WenQuanYi"
 _font_ready = False
 
 
-def _register_font() -> None:
+def register_font() -> None:
     global _font_ready
     if _font_ready:
         return
@@ -773,7 +777,7 @@ def break_cjk_lines(text: str, widths: Sequence[float], font: str, size: float) 
     return lines
 
 
-class _CJKParagraph(Paragraph):  # type: ignore[misc]  # reportlab has no type hints
+class CJKParagraph(Paragraph):  # type: ignore[misc]  # reportlab has no type hints
     """A Paragraph that breaks Chinese text with :func:`break_cjk_lines` (one font, no inline markup)."""
 
     def breakLinesCJK(self, maxWidths: Any) -> Any:
@@ -821,12 +825,12 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _table_style(commands: list[tuple[Any, ...]]) -> Any:
+def table_style(commands: list[tuple[Any, ...]]) -> Any:
     # Our font for every cell, also the empty ones (reportlab would name Helvetica for those).
     return TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), *commands])
 
 
-def _markup(text: str) -> str:
+def markup(text: str) -> str:
     """Plain text → Paragraph markup: escaped, ideographic spaces kept wide, line breaks kept."""
     text = escape(text).replace("\u3000", "\xa0" * 4)
     return "<br/>".join(text.splitlines()) if "\n" in text else text
@@ -1060,7 +1064,7 @@ class _Builder:
 
     def block(self, block: Block, values: _Values) -> list[Flowable]:
         if isinstance(block, TextBlock):
-            return [_CJKParagraph(_markup(_fill(block.text, values)), self.styles[block.style])]
+            return [CJKParagraph(markup(_fill(block.text, values)), self.styles[block.style])]
         if isinstance(block, InfoBlock):
             return self.info(block, values)
         if isinstance(block, MaterialsBlock):
@@ -1070,7 +1074,7 @@ class _Builder:
         return [Spacer(CONTENT_W, block.mm * MM)]
 
     def cell(self, text: str, *, centre: bool = False) -> Paragraph:
-        return _CJKParagraph(_markup(text), self.styles["cell_center" if centre else "cell"])
+        return CJKParagraph(markup(text), self.styles["cell_center" if centre else "cell"])
 
     def info(self, block: InfoBlock, values: _Values) -> list[Flowable]:
         """A bordered label/value table; two short rows share a line, so the notice stays on fewer pages."""
@@ -1118,7 +1122,7 @@ class _Builder:
                 style.append(("SPAN", (1, r), (3, r)))
                 i += 1
         table = Table(rows, colWidths=[label_w, half - label_w, label_w, half - label_w], hAlign="CENTER")
-        table.setStyle(_table_style(style))
+        table.setStyle(table_style(style))
         return [Spacer(CONTENT_W, 2 * MM), table, Spacer(CONTENT_W, 3 * MM)]
 
     def materials(self, block: MaterialsBlock, values: _Values) -> list[Flowable]:
@@ -1158,7 +1162,7 @@ class _Builder:
         if caption:
             # The caption is the table's first row, repeated with the header on every page the table spans,
             # so it never stays behind alone (and the table can still split).
-            rows.append([_CJKParagraph(_markup(caption), self.styles["caption"])] + [""] * (len(head) - 1))
+            rows.append([CJKParagraph(markup(caption), self.styles["caption"])] + [""] * (len(head) - 1))
         top = len(rows)
         rows.append([self.cell(h, centre=True) for h in head])
         rows += [[self.cell(v, centre=i in numeric) for i, v in enumerate(r)] for r in body]
@@ -1178,7 +1182,7 @@ class _Builder:
             rows.append([self.cell(_fill(block.empty, values) or "—", centre=True)] + [""] * (len(head) - 1))
             style.append(("SPAN", (0, top + 1), (-1, top + 1)))
         table = Table(rows, colWidths=col_widths, repeatRows=top + 1, hAlign="CENTER")
-        table.setStyle(_table_style(style))
+        table.setStyle(table_style(style))
         lead = [] if caption else [Spacer(CONTENT_W, 2 * MM)]
         return [*lead, table, Spacer(CONTENT_W, 3 * MM)]
 
@@ -1199,9 +1203,9 @@ class _Builder:
         style = self.styles["sign"]
         width = max(_width(line, style.fontSize) for line in lines) + 6 * MM
         inset = 2 * BODY_SIZE
-        table = Table([[_CJKParagraph(_markup(line), style), ""] for line in lines],
+        table = Table([[CJKParagraph(markup(line), style), ""] for line in lines],
                       colWidths=[min(width, CONTENT_W - inset), inset], hAlign="RIGHT")
-        table.setStyle(_table_style([
+        table.setStyle(table_style([
             ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
             ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
         ]))
@@ -1217,7 +1221,7 @@ class _Builder:
             pair = labels[i:i + 2]
             row: list[Any] = []
             for label in pair:
-                row += [_CJKParagraph(_markup(label), self.styles["cell"].clone("signlabel", fontSize=size,
+                row += [CJKParagraph(markup(label), self.styles["cell"].clone("signlabel", fontSize=size,
                                                                             leading=size * 1.4)), ""]
             rows.append(row + [""] * (4 - len(row)))
         label_w = [
@@ -1238,7 +1242,7 @@ class _Builder:
             if len(row_labels) == 2:
                 style.append(("LINEBELOW", (3, r), (3, r), 0.6, colors.black))
         table = Table(rows, colWidths=widths, hAlign="LEFT")
-        table.setStyle(_table_style(style))
+        table.setStyle(table_style(style))
         return KeepTogether([table, Spacer(CONTENT_W, 4 * MM)])
 
 
@@ -1256,7 +1260,7 @@ def render_notice(notice: Notice, templates: Path | None = None) -> bytes:
     """The notice as a PDF (A4).  ``templates``: a ``notices.yaml`` or a directory holding one."""
     _check(notice)
     template = load_templates(templates)[notice.kind]
-    _register_font()
+    register_font()
     notice = _scrubbed(notice)
     values = _values(notice, template)
     common = template.common

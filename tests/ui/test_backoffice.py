@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QComboBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
@@ -9,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from app import backoffice, catalog, intake
 from app.cases import get_case
 from app.context import HallDesk
+from app.hall import today
 from tests.conftest import log_in
 from tests.intake_support import all_received, request
 from tests.ui.conftest import MessageBoxes
@@ -213,4 +217,68 @@ def test_queue_filters_narrow_the_table(hall: HallDesk, qtbot: QtBot, message_bo
     other = next(colour for colour in ("red", "yellow", "green") if colour != shown)
     assert choose(page.light_combo, other) == []
     assert page.claim is not None and page.claim.case.case_no == case_no  # filtering never drops the claim
+    assert message_boxes.shown == []
+
+
+def _chief_page(hall: HallDesk, qtbot: QtBot) -> ChiefRepPage:
+    chief = ChiefRepPage(hall, log_in(hall, "chief_scj"))
+    qtbot.addWidget(chief)
+    chief.resize(1280, 760)
+    chief.show()
+    chief.refresh()
+    settle()
+    return chief
+
+
+def test_chief_steps_through_weeks_of_workload(hall: HallDesk, qtbot: QtBot, message_boxes: MessageBoxes) -> None:
+    (case_no,) = _accept_cases(hall, 1)
+    backoffice.claim(hall.uow(), log_in(hall, "rev_scj"), case_no)
+    chief = _chief_page(hall, qtbot)
+
+    def claimed() -> int:
+        return next(w.claimed for w in chief.workload_model.rows() if w.username == "rev_scj")
+
+    monday = today() - timedelta(days=today().weekday())
+    assert chief.week_label.text().startswith(f"{monday:%Y-%m-%d} 至") and "本周" in chief.week_label.text()
+    assert claimed() == 1 and not chief.next_week_button.isEnabled()
+    chief.previous_week_button.click()
+    settle()
+    assert chief.week_of == monday - timedelta(days=7) and claimed() == 0
+    assert "本周" not in chief.week_label.text() and chief.next_week_button.isEnabled()
+    chief.show_week(today() + timedelta(days=30))  # a week to come is not a report: the current one instead
+    settle()
+    assert chief.week_of == monday and claimed() == 1
+    assert message_boxes.shown == []
+
+
+def test_chief_prints_the_seal_register_of_a_period(hall: HallDesk, qtbot: QtBot, message_boxes: MessageBoxes) -> None:
+    (case_no,) = _accept_cases(hall, 1)
+    rev, chief_actor = log_in(hall, "rev_scj"), log_in(hall, "chief_scj")
+    claim = backoffice.claim(hall.uow(), rev, case_no)
+    backoffice.authorise_seal(hall.uow(), chief_actor, case_no)
+    backoffice.decide(hall.uow(), rev, case_no, "approve", token=claim.token, seal=True)
+    chief = _chief_page(hall, qtbot)
+    assert chief.seal_period() == (today().replace(day=1), today()) and chief.seal_model.rowCount() == 1
+
+    chief.print_register_button.click()
+    qtbot.waitUntil(lambda: chief.preview is not None and chief.preview.page_count() == 1, timeout=10000)
+    preview = chief.preview
+    assert preview is not None and "用章登记簿" in preview.windowTitle()
+    preview.close()
+    settle()
+    assert chief.preview is None and chief.print_register_button.isEnabled()
+
+    yesterday, earlier = today() - timedelta(days=1), today() - timedelta(days=10)
+    chief.seal_since_edit.setDate(QDate(earlier.year, earlier.month, earlier.day))
+    chief.seal_until_edit.setDate(QDate(yesterday.year, yesterday.month, yesterday.day))
+    settle()
+    assert chief.seal_model.rowCount() == 0  # the table follows the period
+    chief.seal_since_edit.setDate(QDate(today().year, today().month, today().day))  # past the last day: held back
+    settle()
+    assert chief.seal_period() == (yesterday, yesterday)
+    chief.print_register_button.click()
+    qtbot.waitUntil(lambda: chief.preview is not None and chief.preview.page_count() == 1, timeout=10000)
+    assert chief.preview is not None and f"至 {yesterday:%Y-%m-%d}" in chief.preview.windowTitle()
+    chief.preview.close()
+    settle()
     assert message_boxes.shown == []
