@@ -51,6 +51,7 @@ from app.context import HallDesk
 from app.errors import HallDeskError, ValidationError
 from app.hall import HALL_TZ, today
 from app.live import QueueListener, supports_push
+from app.printing import desk
 from ui.errors import confirm, run_guarded, show_error
 from ui.models import (
     LIGHT_BRUSHES,
@@ -377,6 +378,16 @@ class BackOfficePage(Page):
         mine_layout.addWidget(self.case_label)
         mine_layout.addWidget(self.lease_label)
         mine_layout.addWidget(self.details, 1)
+        # The notices the case was given (受理通知书, 补正材料通知书, …), as issued.
+        self.notice_combo = QComboBox()
+        self.notice_button = QPushButton("查看文书(&W)…")
+        self.notice_button.setToolTip("预览所选文书（与签发时相同的编号和内容），可打印或另存为PDF")
+        self.preview: NoticePreviewDialog | None = None
+        notices_row = QHBoxLayout()
+        notices_row.addWidget(buddy_label("文书", self.notice_combo))
+        notices_row.addWidget(self.notice_combo, 1)
+        notices_row.addWidget(self.notice_button)
+        mine_layout.addLayout(notices_row)
         mine_layout.addWidget(buddy_label("审查意见(&V)", self.opinion_edit))
         mine_layout.addWidget(self.opinion_edit)
         mine_layout.addLayout(buttons)
@@ -418,13 +429,16 @@ class BackOfficePage(Page):
         self.view.activated.connect(self.claim_selected)
         self.view.selectionModel().currentChanged.connect(self._update_buttons)
         self.opinion_button.clicked.connect(self.add_opinion)
+        self.notice_button.clicked.connect(self.view_notice)
         self.decide_button.clicked.connect(self.open_decision)
         self.release_button.clicked.connect(self.release)
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
         QShortcut(QKeySequence("Ctrl+N"), self, self.claim_next, context=context)
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh, context=context)
-        set_tab_order(self.search_edit, self.status_combo, self.light_combo, self.channel_combo, self.claim_next_button, self.claim_button, self.refresh_button, self.view,
-                      self.details, self.opinion_edit, self.opinion_button, self.release_button, self.decide_button)
+        set_tab_order(self.search_edit, self.status_combo, self.light_combo, self.channel_combo,
+                      self.claim_next_button, self.claim_button, self.refresh_button, self.view, self.details,
+                      self.notice_combo, self.notice_button, self.opinion_edit, self.opinion_button,
+                      self.release_button, self.decide_button)
         self._set_live(False)
         self._show_claim()
 
@@ -599,6 +613,8 @@ class BackOfficePage(Page):
         held = self.claim is not None
         for widget in (self.opinion_edit, self.opinion_button, self.decide_button, self.release_button):
             widget.setEnabled(held)
+        self.notice_combo.setEnabled(held and self.notice_combo.count() > 0)
+        self.notice_button.setEnabled(held and self.notice_combo.count() > 0)
 
     # ---- claims
     def claim_next(self) -> None:
@@ -650,12 +666,43 @@ class BackOfficePage(Page):
             self.lease_label.setText("")
             self.details.clear()
             self.opinion_edit.clear()
+            self.notice_combo.clear()
         else:
             self.case_label.setText(f"<b>{claim.case.case_no}</b>　{claim.case.item_name}")
             until = claim.lease_until.astimezone(HALL_TZ).strftime("%H:%M")
             self.lease_label.setText(f"领取保留至 {until}（办理期间自动续期）")
             self.details.setPlainText(case_summary(claim.case))
+            chosen = self.notice_combo.currentData()  # a renewal redraws the panel: keep the choice
+            self.notice_combo.clear()
+            for notice in claim.case.notices:
+                self.notice_combo.addItem(f"{NOTICE_NAMES.get(notice.kind, notice.kind)} {notice.doc_no}", notice.kind)
+            self.notice_combo.setCurrentIndex(max(0, self.notice_combo.findData(chosen)))
         self._update_buttons()
+
+    def view_notice(self) -> None:
+        """The chosen notice of the held case, as issued, in the preview (打印…, 另存为PDF…)."""
+        claim, kind = self.claim, self.notice_combo.currentData()
+        if claim is None or kind is None:
+            return
+        hall, actor, case_no, title = self._hall, self._actor, claim.case.case_no, self.notice_combo.currentText()
+        self.notice_button.setEnabled(False)
+
+        def done(pdf: bytes) -> None:
+            self._update_buttons()
+            preview = NoticePreviewDialog(hall, actor, pdf, f"{title}（{case_no}）", parent=self)
+            preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            preview.finished.connect(self._preview_closed)
+            self.preview = preview
+            preview.show()
+
+        def failed(exc: BaseException) -> None:
+            self._update_buttons()
+            show_error(self, exc)
+
+        run_in_background(lambda: desk.notice_pdf(hall.uow(), actor, case_no, str(kind)), done, failed, owner=self)
+
+    def _preview_closed(self) -> None:
+        self.preview = None
 
     def renew(self) -> None:
         if self.claim is not None:

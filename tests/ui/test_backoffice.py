@@ -282,3 +282,24 @@ def test_chief_prints_the_seal_register_of_a_period(hall: HallDesk, qtbot: QtBot
     chief.preview.close()
     settle()
     assert message_boxes.shown == []
+
+
+def test_reviewer_opens_the_held_cases_notice_as_issued(hall: HallDesk, qtbot: QtBot,
+                                                         message_boxes: MessageBoxes) -> None:
+    _accept_cases(hall, 1)
+    page = _page(hall, qtbot)
+    assert not page.notice_button.isEnabled() and page.notice_combo.count() == 0  # nothing held yet
+    case_no = _claim_next(page)
+    notices = get_case(hall.uow(), case_no).notices
+    assert [page.notice_combo.itemData(i) for i in range(page.notice_combo.count())] == [n.kind for n in notices]
+    assert notices[0].doc_no in page.notice_combo.currentText() and page.notice_button.isEnabled()
+    page.notice_button.click()
+    qtbot.waitUntil(lambda: page.preview is not None and page.preview.page_count() >= 1, timeout=10000)
+    assert page.preview is not None and case_no in page.preview.windowTitle()
+    assert "受理通知书" in page.preview.windowTitle()
+    page.preview.close()
+    settle()
+    assert page.preview is None and message_boxes.shown == []
+    page.release_button.click()
+    settle()
+    assert page.claim is None and page.notice_combo.count() == 0 and not page.notice_button.isEnabled()
