@@ -21,6 +21,7 @@ from app import (
     cases,
     catalog,
     cli_backoffice,
+    cli_grievance,
     cli_output,
     cli_sync,
     demo,
@@ -648,6 +649,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_backoffice.register(sub, cs)
     cli_output.register(sub, cs)
+    cli_grievance.register(sub)  # the 办不成事 window
 
     pr = sub.add_parser("print", help="打印").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(pr, "receipt", cmd_print_receipt, "打印受理回执（补打须 --reprint --reason）", json_flag=True)

@@ -556,6 +556,62 @@ class Rectification(Base):
     closed_by: Mapped[str] = mapped_column(String(64), default="")
 
 
+# ---- the 办不成事 window (grievances) -------------------------------------------------------------------
+
+
+class Grievance(Base):
+    """办不成事窗口: a complaint or an unresolved demand, 受理 → 分类 → 转办/督办 → 办结 → 回访 → 归档 (app.grievance)."""
+
+    __tablename__ = "grievance"
+    # A department's list (the chief representative's page) by status and deadline: one index range.
+    __table_args__ = (Index("ix_grievance_dept_status_due", "dept_id", "status", "due"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    grievance_no: Mapped[str] = mapped_column(String(32), unique=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # window | phone | online | letter
+    channel: Mapped[str] = mapped_column(String(8), default="window")
+    # unresolved (办不成事) | complaint (投诉) | suggestion (建议); None until classified
+    category: Mapped[str | None] = mapped_column(String(16))
+    complainant: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    content: Mapped[str] = mapped_column(Text)
+    # The case the complaint is about, if any.
+    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hd_case.id"))
+    # The department it was handed to (转办); None until then.
+    dept_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("department.id"))
+    # received | classified | assigned | resolved | called_back | archived
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    # 限时督办: the department's deadline, set by 转办 and by a 督办 or reopening that gives new days.
+    due: Mapped[date | None] = mapped_column(Date)
+    urge_count: Mapped[int] = mapped_column(Integer, default=0)
+    reply: Mapped[str] = mapped_column(Text, default="")
+    resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hd_user.id"))
+    resolved_at: Mapped[datetime | None]
+    callback_note: Mapped[str] = mapped_column(Text, default="")
+    satisfied: Mapped[bool | None] = mapped_column(Boolean)
+    archived_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    events: Mapped[list[GrievanceEvent]] = relationship(order_by="GrievanceEvent.seq", cascade="all, delete-orphan")
+
+
+class GrievanceEvent(Base):
+    """One step in a grievance's history: who did what, when, and what they wrote."""
+
+    __tablename__ = "grievance_event"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    grievance_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("grievance.id", ondelete="CASCADE"), index=True)
+    # Position in the history: a dissatisfied callback and the reopening it causes share one instant.
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    # register | classify | assign | urge | resolve | callback | reopen | archive
+    action: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
 class Outbox(Base):
     """A counter's local store: one row per intake or resubmission still to be pushed to the shared database.
 
