@@ -43,7 +43,7 @@ from app import audit, refcache
 from app.auth import Actor, actor_of, require_role
 from app.cases import CHANNELS, CaseView, case_view, get_case, load_case
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from app.hall import HALL_TZ, load_calendar, local_date, today
+from app.hall import HALL_TZ, load_calendar, local_date, today, write_setting
 from app.hall import read_settings as read_hall_settings
 from app.printing.report import ReportColumn, TableReport, render_table_report
 from app.uow import UnitOfWork, retry_transient
@@ -127,12 +127,7 @@ def save_dept_settings(uow: UnitOfWork, actor: Actor, code: str, settings: DeptS
         unknown = [u for u in settings.paused if u not in known]
         if unknown:
             raise ValidationError("paused", f"不是本部门人员：{'、'.join(unknown)}")
-        row = s.get(Setting, f"dept:{code}")
-        value = json.dumps(settings.as_json(), ensure_ascii=False, sort_keys=True)
-        if row is None:
-            s.add(Setting(key=f"dept:{code}", value=value))
-        else:
-            row.value = value
+        write_setting(s, f"dept:{code}", settings.as_json())
         uow.audit(actor.username, "dept.settings", "department", str(dept.id), settings.as_json())
         uow.commit()
         return settings

@@ -25,7 +25,7 @@ from app.auth import Actor, require_role
 from app.backoffice import light
 from app.cases import load_case
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from app.hall import HALL_TZ, load_calendar, today
+from app.hall import HALL_TZ, load_calendar, today, write_setting
 from app.uow import UnitOfWork
 from app.workdays import WorkCalendar
 from db.models import Case, Counter, Department, Evaluation, Rectification, Setting, new_id
@@ -81,12 +81,7 @@ def save_evaluation_settings(uow: UnitOfWork, actor: Actor, settings: Evaluation
         raise ValidationError("prompt_seconds", "评价器等待时间须为10–300秒")
     with uow:
         s = uow.session
-        row = s.get(Setting, SETTINGS_KEY)
-        value = json.dumps(settings.as_json(), sort_keys=True)
-        if row is None:
-            s.add(Setting(key=SETTINGS_KEY, value=value))
-        else:
-            row.value = value
+        write_setting(s, SETTINGS_KEY, settings.as_json())
         uow.audit(actor.username, "evaluation.settings", "setting", SETTINGS_KEY, settings.as_json())
         uow.commit()
         return settings

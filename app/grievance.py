@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from app.auth import Actor, require_role
 from app.backoffice import light
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from app.hall import HALL_TZ, load_calendar, local_date, today
+from app.hall import HALL_TZ, load_calendar, local_date, today, write_setting
 from app.numbering import next_value
 from app.uow import UnitOfWork, retry_transient
 from app.validators import check_mobile, mask_phone
@@ -128,12 +128,7 @@ def save_grievance_settings(uow: UnitOfWork, actor: Actor, settings: GrievanceSe
     _check_days(settings.days)
     with uow:
         s = uow.session
-        row = s.get(Setting, SETTINGS_KEY)
-        value = json.dumps(settings.as_json(), sort_keys=True)
-        if row is None:
-            s.add(Setting(key=SETTINGS_KEY, value=value))
-        else:
-            row.value = value
+        write_setting(s, SETTINGS_KEY, settings.as_json())
         uow.audit(actor.username, "grievance.settings", "setting", SETTINGS_KEY, settings.as_json())
         uow.commit()
         return settings

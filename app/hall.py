@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -61,6 +63,16 @@ def _check_hall(settings: HallSettings) -> None:
         raise ValidationError("doc_prefix", "文书编号前缀须为1–8个字")
 
 
+def write_setting(session: Session, key: str, value: Mapping[str, Any]) -> None:
+    """Store a settings row as JSON (one spelling: sorted keys, Chinese as is), adding it the first time."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=text))
+    else:
+        row.value = text
+
+
 def read_settings(session: Session) -> HallSettings:
     row = session.get(Setting, "hall")
     if row is None:
@@ -81,12 +93,7 @@ def save_hall_settings(uow: UnitOfWork, actor: Actor, settings: HallSettings) ->
     with uow:
         s = uow.session
         before = read_settings(s)
-        row = s.get(Setting, "hall")
-        value = json.dumps(settings.as_json(), ensure_ascii=False, sort_keys=True)
-        if row is None:
-            s.add(Setting(key="hall", value=value))
-        else:
-            row.value = value
+        write_setting(s, "hall", settings.as_json())
         uow.audit(actor.username, "hall.settings", "setting", "hall",
                   {"before": before.as_json(), "after": settings.as_json()})
         uow.commit()
