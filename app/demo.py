@@ -46,6 +46,8 @@ def _demo_users(depts: list[Department]) -> list[tuple[str, str, str, str | None
         ("clerk1", "综合窗口一", "clerk", None, 1),
         ("clerk2", "综合窗口二", "clerk", None, 2),
         ("clerk3", "出件窗口", "clerk", None, 3),
+        # The 办不成事 window: its clerk writes down complaints and demands (starts at the 办不成事 page).
+        ("clerk9", "办不成事窗口", "clerk", None, 9),
     ]
     for d in depts:
         short = d.name.removeprefix("区")

@@ -49,7 +49,8 @@ def test_demo_is_idempotent(empty_db_url: str, capsys: pytest.CaptureFixture[str
     code, _, err = cli(capsys, "--db", empty_db_url, "demo")
     assert code == 0 and "新建用户 0 个" in err
     assert _counts(empty_db_url) == first
-    assert first[0] == 19 and first[1] >= 60 and first[2] == 5 + 2 * 19
+    # admin, supervisor, clerk1–3 and clerk9 (办不成事窗口), a reviewer and a chief representative per department
+    assert first[0] == 19 and first[1] >= 60 and first[2] == 6 + 2 * 19
 
 
 def test_catalog_list_json_and_round_trip(hall: HallDesk, capsys: pytest.CaptureFixture[str], tmp_path: Path,
@@ -99,11 +100,11 @@ def test_users_via_cli(hall: HallDesk, capsys: pytest.CaptureFixture[str], monke
     assert code == 0 and {"username": "clerk1", "role": "clerk", "dept": None, "counter": 1} in users
     assert {"username": "chief_scj", "role": "chief_rep", "dept": "SCJ", "counter": None} in users
     monkeypatch.setenv("HALLDESK_NEW_PASSWORD", "Counter3pass")
-    code, out, _ = cli(capsys, "--db", hall.url, "--user", "admin", "user", "add", "clerk9", "--name", "综合窗口三",
+    code, out, _ = cli(capsys, "--db", hall.url, "--user", "admin", "user", "add", "clerk7", "--name", "综合窗口三",
                        "--role", "clerk", "--counter", "3", "--json")
     assert code == 0 and json.loads(out)["counter"] == 3
     monkeypatch.setenv("HALLDESK_PASSWORD", "Counter3pass")
-    code, _, err = cli(capsys, "--db", hall.url, "--user", "clerk9", "user", "list")
+    code, _, err = cli(capsys, "--db", hall.url, "--user", "clerk7", "user", "list")
     assert code == 4 and "无权" in err
     monkeypatch.setenv("HALLDESK_PASSWORD", "wrong")
     code, _, err = cli(capsys, "--db", hall.url, "--user", "admin", "user", "list")

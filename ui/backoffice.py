@@ -53,6 +53,7 @@ from app.hall import HALL_TZ, today
 from app.live import QueueListener, supports_push
 from app.printing import desk
 from ui.errors import confirm, run_guarded, show_error
+from ui.grievance import GrievancePanel
 from ui.models import (
     LIGHT_BRUSHES,
     NOTICE_NAMES,
@@ -874,7 +875,8 @@ class DepartmentWatch(QObject):
 
 class ChiefRepPage(Page):
     """首席代表: the week's workload, the seal register, claimed cases (授权用章/改派/释放), department settings;
-    and the 差评整改 tab (the department's rectifications: 登记回访, 整改办结, the rating summary)."""
+    the 差评整改 tab (the department's rectifications: 登记回访, 整改办结, the rating summary) and the 投诉与办不成事
+    tab (the grievances handed to the department: details, history, 办结… with the reply)."""
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
@@ -980,6 +982,10 @@ class ChiefRepPage(Page):
         self.tabs = QTabWidget()
         self.tabs.addTab(desk, "部门工作")
         self.tabs.addTab(self.rectifications, "差评整改")
+        # Complaints and 办不成事 the supervisor handed to this department (the service scopes the list).
+        self.grievances = GrievancePanel(hall, actor)
+        self.grievances.status_message.connect(self.status_message)
+        self.tabs.addTab(self.grievances, "投诉与办不成事")
         page_layout = QVBoxLayout(self)
         page_layout.setContentsMargins(0, 0, 0, 0)
         page_layout.addWidget(self.tabs)
@@ -1027,6 +1033,7 @@ class ChiefRepPage(Page):
                           lambda exc: self._load_failed(generation, exc), owner=self)
         self.load()
         self.rectifications.refresh()
+        self.grievances.refresh()
 
     def _load_failed(self, generation: int, exc: BaseException) -> None:
         if generation == self._generation:

@@ -42,6 +42,7 @@ from ui.display import (
     display_screen,
 )
 from ui.errors import run_guarded, show_error
+from ui.grievance import GrievancePage
 from ui.offline import OfflineBanner, SyncWorker
 from ui.output import OutputPage
 from ui.printqueue import PrintQueuePage, PrintWorker
@@ -71,13 +72,16 @@ PAGE_TITLES: dict[str, str] = {
     "chiefrep": "首席代表",
     "output": "统一出件",
     "supervision": "督查",
+    "grievance": "办不成事",
 }
 ADMIN_PAGES = ("catalog", "users", "counters", "hall", "holidays")
 # A clerk starts at the counter workspace and consults the guides there too.
 CLERK_PAGES = ("counter", "output", "catalog", "printqueue")
 # At an output counter (kind "output", 出件) the clerk starts at 统一出件.
 OUTPUT_CLERK_PAGES = ("output", "counter", "catalog", "printqueue")
-SUPERVISOR_PAGES = ("supervision", "catalog")
+# At the 办不成事 counter (kind "grievance") the clerk starts at 办不成事 (登记 of complaints and demands).
+GRIEVANCE_CLERK_PAGES = ("grievance", "counter", "catalog", "printqueue")
+SUPERVISOR_PAGES = ("supervision", "grievance", "catalog")
 # Chief representatives edit their department's guides; the others read them.
 OTHER_PAGES = ("catalog",)
 # The back office starts at its department queue.
@@ -88,12 +92,14 @@ _DB_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MySQL/Mar
 
 
 AnyPage = (CounterPage | PrintQueuePage | CatalogPage | UsersPage | CountersPage | HallSettingsPage | HolidaysPage
-           | BackOfficePage | ChiefRepPage | OutputPage | SupervisionPage)
+           | BackOfficePage | ChiefRepPage | OutputPage | SupervisionPage | GrievancePage)
 
 
 def pages_for(role: str, counter_kind: str | None = None) -> tuple[str, ...]:
     if role == "clerk" and counter_kind == "output":
         return OUTPUT_CLERK_PAGES
+    if role == "clerk" and counter_kind == "grievance":
+        return GRIEVANCE_CLERK_PAGES
     if role == "supervisor":
         return SUPERVISOR_PAGES
     if role == "admin":
@@ -187,9 +193,10 @@ class MainWindow(QMainWindow):
     """Navigation on the left, the chosen page on the right, who/where in the status bar.
 
     An admin gets 事项目录, 用户管理, 窗口管理, 大厅设置 and 节假日; a clerk 综合受理 (first), 统一出件, 事项目录
-    and 打印队列 (统一出件 first at an output counter), and a customer display (评价器) if this PC has one
-    (设置 → 客户评价器); a reviewer 后台审批 and 事项目录; a chief representative 后台审批, 首席代表 and 事项目录
-    (editable for the own department); a supervisor 督查 and 事项目录; every other role 事项目录.  Pages load
+    and 打印队列 (统一出件 first at an output counter; at the 办不成事 counter 办不成事, 综合受理, 事项目录 and
+    打印队列), and a customer display (评价器) if this PC has one (设置 → 客户评价器); a reviewer 后台审批 and
+    事项目录; a chief representative 后台审批, 首席代表 and 事项目录 (editable for the own department); a
+    supervisor 督查, 办不成事 and 事项目录; every other role 事项目录.  Pages load
     when first shown.  At a clerk's counter a ``PrintWorker`` sends due print jobs in the background, and
     the status bar shows a red 打印机异常 while a job waits with a printer error.
 
@@ -281,6 +288,8 @@ class MainWindow(QMainWindow):
             return out
         if key == "supervision":
             return SupervisionPage(hall, actor)
+        if key == "grievance":
+            return GrievancePage(hall, actor)
         if key == "printqueue":
             jobs = PrintQueuePage(hall, actor)
             jobs.jobs_changed.connect(self._jobs_changed)

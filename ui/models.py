@@ -28,6 +28,7 @@ from app.auth import ROLES
 from app.backoffice import DECISIONS, LIGHTS, QueueRow, SealUse, Workload
 from app.cases import MATERIAL_STATES, CaseMaterialView, CaseView
 from app.catalog import Assessment, DepartmentView, Item, Material
+from app.grievance import GrievanceView
 from app.hall import HALL_TZ, CalendarOverrideView
 from app.intake import MaterialInput
 from app.printing.queue import JobView
@@ -949,3 +950,67 @@ class SealUseTableModel(RowTableModel[SealUse]):
                 return row.applied_by
             case _:
                 return row.authorised_by
+
+
+# ---- 办不成事 -----------------------------------------------------------------------------------------------
+
+SUMMARY_CHARS = 30
+
+
+def summary(text: str, limit: int = SUMMARY_CHARS) -> str:
+    """The first ``limit`` characters of a text on one line (line breaks would make the row grow), … if cut."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[:limit] + "…"
+
+
+class GrievanceTableModel(RowTableModel[GrievanceView]):
+    """Grievances as ``grievance.list_grievances`` orders them: overdue first, then by deadline; settled last."""
+
+    headers = ("时限", "编号", "收件时间", "来源", "类别", "反映人", "内容摘要", "承办部门", "状态", "期限", "督办次数")
+    centered = frozenset({0, 2, 3, 4, 8, 9, 10})
+    SUMMARY = 6
+
+    def row_of(self, grievance_no: object) -> int:
+        return next((i for i, g in enumerate(self._rows) if g.grievance_no == grievance_no), -1)
+
+    @staticmethod
+    def light_of(row: GrievanceView) -> str:
+        return "● 已办结" if row.light == "done" else light_text(row.light)
+
+    def display(self, row: GrievanceView, column: int) -> str:
+        match column:
+            case 0:
+                return self.light_of(row)
+            case 1:
+                return row.grievance_no
+            case 2:
+                return local_time(row.received_at, with_date=True)
+            case 3:
+                return row.channel_name
+            case 4:
+                return row.category_name or "未分类"
+            case 5:
+                return row.complainant
+            case 6:
+                return summary(row.content)
+            case 7:
+                return row.dept_name or ""
+            case 8:
+                return row.status_name
+            case 9:
+                return due_text(row.due)
+            case _:
+                return str(row.urge_count) if row.urge_count else ""
+
+    def tooltip(self, row: GrievanceView, column: int) -> str | None:
+        if column == self.SUMMARY:
+            return row.content  # the whole text: the cell shows only its beginning
+        if column == 0 and row.due is not None and row.light != "done":
+            return f"限时督办：{row.due.isoformat()}前办结"
+        return None
+
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        if role == FOREGROUND and index.isValid() and index.column() == 0:
+            row = self.row_at(index.row())
+            return LIGHT_BRUSHES.get(row.light) if row is not None else None
+        return super().data(index, role)

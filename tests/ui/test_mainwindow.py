@@ -86,7 +86,7 @@ def test_admin_and_back_office_get_no_counter(hall: HallDesk, admin: Actor, qtbo
     assert window.page_keys() == ["backoffice", "catalog"] and window.current_page_key() == "backoffice"
     assert window.print_worker is None
     window = open_window(hall, log_in(hall, "supervisor"), qtbot)
-    assert window.page_keys() == ["supervision", "catalog"] and window.current_page_key() == "supervision"
+    assert window.page_keys() == ["supervision", "grievance", "catalog"] and window.current_page_key() == "supervision"
 
 
 def test_chief_rep_sees_department_in_status_bar(hall: HallDesk, qtbot: QtBot) -> None:
@@ -147,7 +147,7 @@ def test_login_logout_cycle(hall: HallDesk, qtbot: QtBot) -> None:
     assert window is not None
     qtbot.addWidget(window)
     assert window.isVisible() and not session.login_window.isVisible()
-    assert window.actor.role == "supervisor" and window.page_titles() == ["督查", "事项目录"]
+    assert window.actor.role == "supervisor" and window.page_titles() == ["督查", "办不成事", "事项目录"]
     settle()
 
     window.logout_action.trigger()

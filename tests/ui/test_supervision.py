@@ -63,7 +63,7 @@ def test_chief_rep_records_the_callback_and_closes_the_rectification(
     page = window.show_page("chiefrep")
     assert isinstance(page, ChiefRepPage)
     settle()
-    assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == ["部门工作", "差评整改"]
+    assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == ["部门工作", "差评整改", "投诉与办不成事"]
     page.tabs.setCurrentIndex(1)
     panel = page.rectifications
     assert panel.model.rowCount() == 1 and not panel.dept_combo.isVisible()  # the own department only
@@ -121,7 +121,7 @@ def test_supervisor_sees_overdue_first_and_unlocks_a_case(
         row.due = date(2020, 1, 2)
         uow.commit()
     window = open_window(hall, qtbot, "supervisor")
-    assert window.page_keys() == ["supervision", "catalog"]
+    assert window.page_keys() == ["supervision", "grievance", "catalog"]
     page = window.page("supervision")
     assert isinstance(page, SupervisionPage) and page.is_loaded()
     panel = page.rectifications

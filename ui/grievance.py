@@ -1,0 +1,757 @@
+"""办不成事: the grievance window — complaints and demands the hall could not meet, from 受理 to 归档.
+
+``GrievancePanel`` lists grievances (红黄牌 lights, overdue first) with filters, the selected one's details and
+history, and the steps the actor may take on it:
+
+* the supervisor (营商办) — 登记…, 分类…, 转办…, 督办…, 办结…, 回访…, 归档 — on every department's grievances;
+* a chief representative — 办结… (the reply) on the grievances handed to the own department (their page's
+  投诉与办不成事 tab);
+* the clerk at a 办不成事 counter — 登记… only: the service lets a clerk write a grievance down but not read the
+  list, so the panel shows what was registered at this PC since the login.
+
+Each step is a small dialog (``GrievanceActionDialog``, ``RegisterGrievanceDialog``) whose save runs in the
+background; the service's ValidationError stays in the open dialog, in red.  ``GrievancePage`` is the main
+window's 办不成事 page: the panel, and for the supervisor the default deadline (限时督办天数).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import catalog, grievance
+from app.auth import Actor
+from app.catalog import DepartmentView
+from app.context import HallDesk
+from app.errors import HallDeskError, ValidationError
+from app.grievance import (
+    ACTIONS,
+    CATEGORIES,
+    CHANNELS,
+    MAX_CONTENT,
+    MAX_DAYS,
+    MAX_NAME,
+    MIN_DAYS,
+    STATUSES,
+    GrievanceDetail,
+    GrievanceEventView,
+    GrievanceSettings,
+    GrievanceView,
+)
+from app.validators import check_mobile, mask_phone
+from ui.errors import confirm, show_error
+from ui.models import GrievanceTableModel, local_time, summary
+from ui.widgets import (
+    CheckedField,
+    Page,
+    buddy_label,
+    current_row,
+    dialog_buttons,
+    error_label,
+    fit_columns,
+    hint_label,
+    open_dialog,
+    restore_current,
+    set_error,
+    set_tab_order,
+    table_view,
+)
+from ui.worker import run_in_background
+
+DialogT = TypeVar("DialogT", bound="_ServiceDialog")
+
+# Which steps a grievance's status allows (the service checks again; the buttons only spare a refusal).
+SUPERVISOR_STEPS: dict[str, tuple[str, ...]] = {
+    "classify": ("received", "classified"),
+    "assign": ("classified", "assigned"),
+    "urge": ("assigned",),
+    "resolve": ("received", "classified", "assigned"),
+    "callback": ("resolved",),
+    "archive": ("called_back",),
+}
+# A chief representative replies to what was handed to the department, nothing else.
+CHIEF_REP_STEPS: dict[str, tuple[str, ...]] = {"resolve": ("assigned",)}
+
+
+def can_register(actor: Actor) -> bool:
+    """受理 is the supervisor's and the 办不成事 counter's (as ``grievance.register`` allows)."""
+    return actor.role == "supervisor" or (actor.role == "clerk" and actor.counter_kind == "grievance")
+
+
+def can_list(actor: Actor) -> bool:
+    return actor.role in ("supervisor", "chief_rep")
+
+
+def steps_for(actor: Actor) -> dict[str, tuple[str, ...]]:
+    if actor.role == "supervisor":
+        return SUPERVISOR_STEPS
+    return CHIEF_REP_STEPS if actor.role == "chief_rep" else {}
+
+
+def detail_text(g: GrievanceView, events: tuple[GrievanceEventView, ...] | None = None) -> str:
+    """The grievance as the detail pane shows it: fields (phone masked), replies, then the history."""
+    lines = [
+        f"{g.grievance_no}　{g.status_name}　{g.category_name or '未分类'}",
+        f"收件：{local_time(g.received_at, with_date=True)}（{g.channel_name}）"
+        f"　反映人：{g.complainant}　电话：{mask_phone(g.phone) if g.phone else '—'}",
+    ]
+    if g.case_no:
+        lines.append(f"关联办件：{g.case_no}")
+    if g.dept_name:
+        due = f"　期限：{g.due.isoformat()}" if g.due else ""
+        urged = f"　督办{g.urge_count}次" if g.urge_count else ""
+        lines.append(f"承办部门：{g.dept_name}{due}{urged}")
+    lines += ["", f"反映内容：{g.content}"]
+    if g.reply:
+        lines.append(f"办理结果：{g.reply}（{g.resolved_by or ''}）")
+    if g.callback_note:
+        lines.append(f"回访：{'满意' if g.satisfied else '不满意'}，{g.callback_note}")
+    if events is not None:
+        lines += ["", "办理过程："]
+        for e in events:
+            note = f"：{e.note}" if e.note else ""
+            lines.append(f"  {local_time(e.at, with_date=True)} {e.actor} {e.action_name}{note}")
+    return "\n".join(lines)
+
+
+class _ServiceDialog(QDialog):
+    """A dialog whose OK sends one service call to the background.
+
+    Bad input (the service's ValidationError) is shown under the form and the dialog stays open; any other
+    refusal (the grievance changed meanwhile, no permission) is a message box, after which the dialog closes
+    and ``failed`` tells the panel to reload.  While the call runs the dialog cannot be closed: its result
+    must reach the panel.
+
+    Signals:
+        saved(object): the GrievanceView the service returned.
+        failed(): the service refused for a reason other than bad input.
+    """
+
+    saved = Signal(object)
+    failed = Signal()
+
+    def __init__(self, hall: HallDesk, actor: Actor, ok_text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._hall = hall
+        self._actor = actor
+        self._busy = False
+        self.error_label = error_label()
+        self.buttons, self.ok_button = dialog_buttons(self, ok_text, on_accept=self.save)
+
+    def problem(self) -> str:
+        """A problem found before asking the service ('' when there is none)."""
+        return ""
+
+    def job(self) -> Callable[[], GrievanceView]:
+        raise NotImplementedError
+
+    def focus_field(self, field: str) -> None:
+        """Put the cursor where the service found the problem (``ValidationError.field``)."""
+
+    def is_busy(self) -> bool:
+        return self._busy
+
+    def save(self) -> bool:
+        if self._busy:
+            return False
+        if problem := self.problem():
+            set_error(self.error_label, problem)
+            return False
+        set_error(self.error_label, "")
+        self._set_busy(True)
+        run_in_background(self.job(), self._done, self._failed, owner=self)
+        return True
+
+    def reject(self) -> None:
+        if not self._busy:
+            super().reject()
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.buttons.setEnabled(not busy)
+
+    def _done(self, view: GrievanceView) -> None:
+        self._set_busy(False)
+        self.saved.emit(view)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        if isinstance(exc, ValidationError):
+            set_error(self.error_label, exc.message)
+            self.focus_field(exc.field)
+            return
+        show_error(self, exc)
+        if isinstance(exc, HallDeskError):
+            self.failed.emit()
+            self.reject()
+
+
+def _text_edit(placeholder: str, height: int = 96) -> QPlainTextEdit:
+    edit = QPlainTextEdit()
+    edit.setPlaceholderText(placeholder)
+    edit.setTabChangesFocus(True)  # Tab moves on to the next field, as in a line edit
+    edit.setFixedHeight(height)
+    return edit
+
+
+def _days_spin(none_text: str) -> QSpinBox:
+    """Working days 1–60, or 0 shown as ``none_text`` (no days given: the service decides)."""
+    spin = QSpinBox()
+    spin.setRange(0, MAX_DAYS)
+    spin.setSpecialValueText(none_text)
+    spin.setSuffix(" 个工作日")
+    return spin
+
+
+class RegisterGrievanceDialog(_ServiceDialog):
+    """受理: write down a complaint or an unresolved demand (反映人, 电话, 来源, 关联办件编号, 反映内容)."""
+
+    def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(hall, actor, "登记", parent)
+        self.setWindowTitle("登记诉求 — 办不成事")
+        self.name_edit = QLineEdit()
+        self.name_edit.setMaxLength(MAX_NAME)
+        self.name_edit.setPlaceholderText("诉求人姓名")
+        self.phone_field = CheckedField(check_mobile, 11, placeholder="手机号码，便于回访（可不填）", optional=True)
+        self.channel_combo = QComboBox()
+        for key, name in CHANNELS.items():
+            self.channel_combo.addItem(name, key)
+        self.case_edit = QLineEdit()
+        self.case_edit.setMaxLength(40)
+        self.case_edit.setPlaceholderText("与某一办件有关时填写（可不填）")
+        self.content_edit = _text_edit(f"办不成的事或投诉的具体情况（不超过{MAX_CONTENT}字）", 120)
+        form = QFormLayout()
+        form.addRow(buddy_label("反映人(&N)", self.name_edit), self.name_edit)
+        form.addRow(buddy_label("电话(&P)", self.phone_field.edit), self.phone_field)
+        form.addRow(buddy_label("来源(&L)", self.channel_combo), self.channel_combo)
+        form.addRow(buddy_label("关联办件编号(&C)", self.case_edit), self.case_edit)
+        form.addRow(buddy_label("反映内容(&T)", self.content_edit), self.content_edit)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(520)
+        set_tab_order(self.name_edit, self.phone_field.edit, self.channel_combo, self.case_edit,
+                      self.content_edit, self.ok_button)
+        self.name_edit.setFocus()
+
+    def job(self) -> Callable[[], GrievanceView]:
+        hall, actor = self._hall, self._actor
+        name, content, phone = self.name_edit.text(), self.content_edit.toPlainText(), self.phone_field.text()
+        channel, case_no = str(self.channel_combo.currentData()), self.case_edit.text().strip() or None
+        return lambda: grievance.register(hall.uow(), actor, complainant=name, content=content, phone=phone,
+                                          channel=channel, case_no=case_no)
+
+    def focus_field(self, field: str) -> None:
+        if field == "phone":
+            self.phone_field.show_problem(self.error_label.text())
+        widget = {"complainant": self.name_edit, "phone": self.phone_field.edit, "channel": self.channel_combo,
+                  "case_no": self.case_edit, "content": self.content_edit}.get(field)
+        if widget is not None:
+            widget.setFocus()
+
+
+class GrievanceActionDialog(_ServiceDialog):
+    """One step on a grievance: 分类 (类别), 转办 (承办部门, 期限), 督办 (意见, 新期限), 办结 (办理结果),
+    回访 (满意/不满意, 回访情况).  ``kind`` is the step's key in ``app.grievance.ACTIONS``."""
+
+    KINDS: dict[str, tuple[str, str]] = {  # kind → (title, OK caption)
+        "classify": ("分类", "分类"),
+        "assign": ("转办", "转办"),
+        "urge": ("督办", "督办"),
+        "resolve": ("办结", "办结"),
+        "callback": ("回访", "登记回访"),
+    }
+
+    def __init__(self, hall: HallDesk, actor: Actor, g: GrievanceView, kind: str, *,
+                 departments: Sequence[DepartmentView] = (), default_days: int | None = None,
+                 parent: QWidget | None = None) -> None:
+        title, ok_text = self.KINDS[kind]
+        super().__init__(hall, actor, ok_text, parent)
+        self.kind = kind
+        self.grievance = g
+        self.setWindowTitle(f"{title} — {g.grievance_no}")
+        about = QLabel(f"{g.grievance_no}　{g.complainant}　{g.status_name}"
+                       + (f"　{g.dept_name}" if g.dept_name else "") + f"\n{summary(g.content, 80)}")
+        about.setWordWrap(True)
+        about.setToolTip(g.content)
+        self.category_combo = QComboBox()
+        self.dept_combo = QComboBox()
+        default = f"按默认期限（{default_days}个工作日）" if default_days else "按默认期限"
+        self.days_spin = _days_spin(default if kind == "assign" else "不变更期限")
+        self.satisfied_radio = QRadioButton("满意(&Y)")
+        self.unsatisfied_radio = QRadioButton("不满意(&B)")
+        self.satisfaction = QButtonGroup(self)
+        self.note_edit = _text_edit("")
+        form = QFormLayout()
+        first: QWidget
+        if kind == "classify":
+            for key, name in CATEGORIES.items():
+                self.category_combo.addItem(name, key)
+            self.category_combo.setCurrentIndex(max(self.category_combo.findData(g.category), 0))
+            form.addRow(buddy_label("类别(&K)", self.category_combo), self.category_combo)
+            first = self.category_combo
+        elif kind == "assign":
+            self.dept_combo.addItem("（请选择承办部门）", None)
+            for d in departments:
+                self.dept_combo.addItem(d.name, d.code)
+            # Reassigning starts from the department it is with now.
+            self.dept_combo.setCurrentIndex(max(self.dept_combo.findData(g.dept), 0))
+            form.addRow(buddy_label("承办部门(&D)", self.dept_combo), self.dept_combo)
+            form.addRow(buddy_label("办理期限(&T)", self.days_spin), self.days_spin)
+            form.addRow(hint_label("期限按工作日计算，自今日起；重新转办即重新计算期限。"))
+            first = self.dept_combo
+        elif kind == "urge":
+            self.note_edit.setPlaceholderText("督办意见，如：请于三个工作日内答复诉求人")
+            form.addRow(buddy_label("督办意见(&N)", self.note_edit), self.note_edit)
+            form.addRow(buddy_label("新期限(&T)", self.days_spin), self.days_spin)
+            first = self.note_edit
+        elif kind == "resolve":
+            self.note_edit.setPlaceholderText("答复诉求人的内容：怎样办理、结果如何")
+            form.addRow(buddy_label("办理结果(&N)", self.note_edit), self.note_edit)
+            first = self.note_edit
+        else:
+            if g.reply:
+                reply = QLabel(f"办理结果：{g.reply}")
+                reply.setWordWrap(True)
+                form.addRow(reply)
+            self.satisfaction.addButton(self.satisfied_radio)
+            self.satisfaction.addButton(self.unsatisfied_radio)
+            radios = QHBoxLayout()
+            radios.addWidget(self.satisfied_radio)
+            radios.addWidget(self.unsatisfied_radio)
+            radios.addStretch(1)
+            form.addRow("诉求人意见：", radios)
+            self.note_edit.setPlaceholderText("回访方式和诉求人的意见")
+            form.addRow(buddy_label("回访情况(&N)", self.note_edit), self.note_edit)
+            form.addRow(hint_label("不满意的，诉求重新交承办部门办理，并重新计算期限。"))
+            first = self.satisfied_radio
+        layout = QVBoxLayout(self)
+        layout.addWidget(about)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(480)
+        first.setFocus()
+
+    def choose_satisfied(self, satisfied: bool) -> None:
+        (self.satisfied_radio if satisfied else self.unsatisfied_radio).setChecked(True)
+
+    def satisfied(self) -> bool | None:
+        if self.satisfied_radio.isChecked():
+            return True
+        return False if self.unsatisfied_radio.isChecked() else None
+
+    def problem(self) -> str:
+        if self.kind == "assign" and self.dept_combo.currentData() is None:
+            return "请选择承办部门"
+        if self.kind == "callback" and self.satisfied() is None:
+            return "请选择诉求人是否满意"
+        return ""
+
+    def job(self) -> Callable[[], GrievanceView]:
+        hall, actor, no = self._hall, self._actor, self.grievance.grievance_no
+        note = self.note_edit.toPlainText()
+        days = self.days_spin.value() or None  # 0 is the special value: no days given
+        match self.kind:
+            case "classify":
+                category = str(self.category_combo.currentData())
+                return lambda: grievance.classify(hall.uow(), actor, no, category)
+            case "assign":
+                dept = str(self.dept_combo.currentData())
+                return lambda: grievance.assign(hall.uow(), actor, no, dept, days=days)
+            case "urge":
+                return lambda: grievance.urge(hall.uow(), actor, no, note, days=days)
+            case "resolve":
+                return lambda: grievance.resolve(hall.uow(), actor, no, note)
+            case _:
+                satisfied = bool(self.satisfied())
+                return lambda: grievance.callback(hall.uow(), actor, no, satisfied=satisfied, note=note)
+
+    def focus_field(self, field: str) -> None:
+        widget = {"category": self.category_combo, "dept": self.dept_combo, "days": self.days_spin}.get(
+            field, self.note_edit)
+        widget.setFocus()
+
+
+class GrievancePanel(QWidget):
+    """The grievances with their lights, filters, the selected one's details and history, and its steps.
+
+    What the panel offers follows the actor: the supervisor all steps and a 部门 filter; a chief
+    representative 办结… on the own department's grievances; a clerk at a 办不成事 counter only 登记… (and the
+    grievances registered here since the login).  After a step the list reloads with the same grievance
+    selected.
+
+    Signals:
+        status_message(str): for the main window's status bar.
+    """
+
+    status_message = Signal(str)
+
+    def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._hall = hall
+        self._actor = actor
+        self._generation = 0
+        self._detail_generation = 0
+        self.loaded = False
+        self.lists = can_list(actor)
+        self.registers = can_register(actor)
+        self.steps = steps_for(actor)
+        self.departments: list[DepartmentView] = []
+        self.default_days: int | None = None
+        self.detail: GrievanceDetail | None = None
+        self.dialog: _ServiceDialog | None = None
+        supervisor = actor.role == "supervisor"
+
+        self.dept_combo = QComboBox()
+        self.dept_combo.addItem("全部部门", None)
+        self.status_combo = QComboBox()
+        self.status_combo.addItem("全部", None)
+        for key, name in STATUSES.items():
+            self.status_combo.addItem(name, key)
+        self.overdue_check = QCheckBox("仅看超期(&O)")
+        self.refresh_button = QPushButton("刷新")
+        self.refresh_button.setToolTip("重新读取诉求（F5）")
+        self.register_button = QPushButton("登记(&N)…")
+        self.register_button.setToolTip("登记新的投诉或办不成的事")
+        dept_label = buddy_label("部门(&D)", self.dept_combo)
+        status_label = buddy_label("状态(&T)", self.status_combo)
+        filters = QHBoxLayout()
+        # Every widget goes into the layout (one window for the tab order); what the actor cannot use is hidden.
+        for widget in (dept_label, self.dept_combo, status_label, self.status_combo, self.overdue_check):
+            filters.addWidget(widget)
+            widget.setVisible(self.lists and (supervisor or widget not in (dept_label, self.dept_combo)))
+        filters.addStretch(1)
+        filters.addWidget(self.register_button)
+        filters.addWidget(self.refresh_button)
+        self.register_button.setVisible(self.registers)
+        self.refresh_button.setVisible(self.lists)
+
+        self.model = GrievanceTableModel(parent=self)
+        self.view = table_view(self.model)
+        fit_columns(self.view, stretch=GrievanceTableModel.SUMMARY)
+        self.count_label = hint_label()
+        if not self.lists:
+            self.count_label.setText("本窗口登记的诉求由营商办分类、转办和督办；下表为本次登录后在本机登记的诉求。")
+        self.detail_edit = QPlainTextEdit()
+        self.detail_edit.setReadOnly(True)
+        self.detail_edit.setTabChangesFocus(True)
+        self.detail_edit.setMaximumHeight(200)
+        self.detail_edit.setPlaceholderText("选择一条诉求查看详情和办理过程")
+
+        self.buttons: dict[str, QPushButton] = {
+            "classify": QPushButton("分类(&F)…"),
+            "assign": QPushButton("转办(&Z)…"),
+            "urge": QPushButton("督办(&U)…"),
+            "resolve": QPushButton("办结(&J)…"),
+            "callback": QPushButton("回访(&C)…"),
+            "archive": QPushButton("归档(&R)"),
+        }
+        self.buttons["resolve"].setToolTip("填写办理结果（答复诉求人的内容）")
+        self.buttons["callback"].setToolTip("登记回访：诉求人满意的可归档，不满意的重新办理")
+        actions = QHBoxLayout()
+        for key, button in self.buttons.items():
+            button.setVisible(key in self.steps)
+            actions.addWidget(button)
+        actions.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(filters)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.count_label)
+        layout.addWidget(self.detail_edit)
+        layout.addLayout(actions)
+
+        self.dept_combo.currentIndexChanged.connect(self.refresh)
+        self.status_combo.currentIndexChanged.connect(self.refresh)
+        self.overdue_check.toggled.connect(self.refresh)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.register_button.clicked.connect(self.register)
+        self.buttons["classify"].clicked.connect(self.classify)
+        self.buttons["assign"].clicked.connect(self.assign)
+        self.buttons["urge"].clicked.connect(self.urge)
+        self.buttons["resolve"].clicked.connect(self.resolve)
+        self.buttons["callback"].clicked.connect(self.callback)
+        self.buttons["archive"].clicked.connect(self.archive)
+        self.view.selectionModel().currentChanged.connect(self._current_changed)
+        set_tab_order(self.dept_combo, self.status_combo, self.overdue_check, self.register_button,
+                      self.refresh_button, self.view, self.detail_edit, *self.buttons.values())
+        self._update()
+
+    # ---- loading
+    def refresh(self, *_: object, select: str | None = None) -> None:
+        """Reload the list (in the background); the cursor stays on ``select`` or the selected grievance."""
+        if not self.lists:
+            self.loaded = True  # nothing to read: a clerk's list is what was registered here
+            return
+        self._generation += 1
+        generation, hall, actor = self._generation, self._hall, self._actor
+        dept = self.dept_combo.currentData() if actor.role == "supervisor" else None
+        status, overdue = self.status_combo.currentData(), self.overdue_check.isChecked()
+        keep = select or self.selected_no()
+        need_departments = actor.role == "supervisor" and not self.departments
+
+        def load() -> tuple[list[GrievanceView], list[DepartmentView] | None, int | None]:
+            rows = grievance.list_grievances(hall.uow(), actor, dept=dept, status=status, overdue=overdue)
+            departments = catalog.list_departments(hall.uow()) if need_departments else None
+            days = grievance.get_grievance_settings(hall.uow()).days if actor.role == "supervisor" else None
+            return rows, departments, days
+
+        def loaded(data: tuple[list[GrievanceView], list[DepartmentView] | None, int | None]) -> None:
+            if generation != self._generation:
+                return
+            rows, departments, days = data
+            if departments is not None:
+                self.set_departments(departments)
+            self.default_days = days
+            self.model.set_rows(rows)
+            restore_current(self.view, self.model, keep)
+            late = sum(1 for r in rows if r.overdue)
+            self.count_label.setText(f"共 {len(rows)} 件" + (f"，其中超期 {late} 件" if late else ""))
+            self.loaded = True
+            if not self.view.currentIndex().isValid():
+                self._current_changed()  # an empty list: no cursor moved, yet the old details must go
+
+        def failed(exc: BaseException) -> None:
+            if generation == self._generation:
+                show_error(self, exc)
+
+        run_in_background(load, loaded, failed, owner=self)
+
+    def set_departments(self, departments: list[DepartmentView]) -> None:
+        self.departments = list(departments)
+        keep = self.dept_combo.currentData()
+        self.dept_combo.blockSignals(True)  # filling the combo is no new filter choice
+        self.dept_combo.clear()
+        self.dept_combo.addItem("全部部门", None)
+        for d in departments:
+            self.dept_combo.addItem(d.name, d.code)
+        self.dept_combo.setCurrentIndex(max(self.dept_combo.findData(keep), 0))
+        self.dept_combo.blockSignals(False)
+
+    def selected(self) -> GrievanceView | None:
+        return current_row(self.view, self.model)
+
+    def selected_no(self) -> str | None:
+        g = self.selected()
+        return g.grievance_no if g else None
+
+    def select(self, grievance_no: str) -> bool:
+        row = self.model.row_of(grievance_no)
+        if row >= 0:
+            self.view.setCurrentIndex(self.model.index(row, 0))
+        return row >= 0
+
+    def _current_changed(self, *_: object) -> None:
+        self._update()
+        self._load_detail()
+
+    def _load_detail(self) -> None:
+        """The selected grievance with its history (only the supervisor and chief representatives may read it)."""
+        g = self.selected()
+        self._detail_generation += 1
+        generation = self._detail_generation
+        self.detail = None
+        if g is None:
+            self.detail_edit.clear()
+            return
+        self.detail_edit.setPlainText(detail_text(g))
+        if not self.lists:
+            return
+        hall, actor, no = self._hall, self._actor, g.grievance_no
+
+        def loaded(detail: GrievanceDetail) -> None:
+            if generation == self._detail_generation:
+                self.detail = detail
+                self.detail_edit.setPlainText(detail_text(detail.grievance, detail.events))
+
+        def failed(exc: BaseException) -> None:
+            # The summary stays; the history is a courtesy, not worth a message box.
+            if generation == self._detail_generation:
+                if not isinstance(exc, HallDeskError):
+                    show_error(self, exc)
+                    return
+                self.detail_edit.appendPlainText(f"\n无法读取办理过程：{exc.message}")
+
+        run_in_background(lambda: grievance.get_grievance(hall.uow(), actor, no), loaded, failed, owner=self)
+
+    def _update(self) -> None:
+        g = self.selected()
+        for key, button in self.buttons.items():
+            button.setEnabled(g is not None and g.status in self.steps.get(key, ()))
+
+    # ---- steps
+    def register(self) -> RegisterGrievanceDialog | None:
+        if not self.registers:
+            return None
+        dialog = RegisterGrievanceDialog(self._hall, self._actor, self)
+        dialog.saved.connect(self._registered)
+        return self._show(dialog)
+
+    def classify(self) -> GrievanceActionDialog | None:
+        return self._open("classify")
+
+    def assign(self) -> GrievanceActionDialog | None:
+        return self._open("assign")
+
+    def urge(self) -> GrievanceActionDialog | None:
+        return self._open("urge")
+
+    def resolve(self) -> GrievanceActionDialog | None:
+        return self._open("resolve")
+
+    def callback(self) -> GrievanceActionDialog | None:
+        return self._open("callback")
+
+    def archive(self) -> bool:
+        """归档 after a yes to the question; the call runs in the background."""
+        g = self.selected()
+        if g is None or g.status not in self.steps.get("archive", ()):
+            return False
+        if not confirm(self, f"诉求 {g.grievance_no}（{g.complainant}）已回访满意，归档后不再办理。归档？", "归档"):
+            return False
+        hall, actor, no = self._hall, self._actor, g.grievance_no
+
+        def failed(exc: BaseException) -> None:
+            show_error(self, exc)
+            self.refresh()
+
+        run_in_background(lambda: grievance.archive(hall.uow(), actor, no), lambda v: self._stepped("archive", v),
+                          failed, owner=self)
+        return True
+
+    def _open(self, kind: str) -> GrievanceActionDialog | None:
+        g = self.selected()
+        if g is None or g.status not in self.steps.get(kind, ()):
+            return None
+        dialog = GrievanceActionDialog(self._hall, self._actor, g, kind, departments=self.departments,
+                                       default_days=self.default_days, parent=self)
+        dialog.saved.connect(lambda view: self._stepped(kind, view))
+        return self._show(dialog)
+
+    def _show(self, dialog: DialogT) -> DialogT:
+        dialog.failed.connect(self.refresh)
+        self.dialog = dialog
+        return open_dialog(dialog, self._dialog_closed)
+
+    def _dialog_closed(self) -> None:
+        self.dialog = None
+
+    def _stepped(self, kind: str, view: GrievanceView) -> None:
+        self.status_message.emit(f"诉求 {view.grievance_no}：{ACTIONS[kind]}完成，现为“{view.status_name}”")
+        self.refresh(select=view.grievance_no)
+
+    def _registered(self, view: GrievanceView) -> None:
+        self.status_message.emit(f"已登记诉求 {view.grievance_no}（{view.complainant}）")
+        if self.lists:
+            self.refresh(select=view.grievance_no)
+            return
+        # A clerk may not read the list back: show what the service returned, newest first.
+        self.model.set_rows([view, *self.model.rows()])
+        self.select(view.grievance_no)
+
+
+class GrievancePage(Page):
+    """办不成事: the grievance panel; for the supervisor also the default deadline (限时督办天数)."""
+
+    def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(hall, actor, parent)
+        self.settings: GrievanceSettings | None = None
+        self.supervises = actor.role == "supervisor"
+        title = QLabel("办不成事 — 投诉与诉求办理")
+        title.setObjectName("pageTitle")
+        self.panel = GrievancePanel(hall, actor)
+        self.panel.status_message.connect(self.status_message)
+
+        self.days_spin = QSpinBox()
+        self.days_spin.setRange(MIN_DAYS, MAX_DAYS)
+        self.days_spin.setSuffix(" 个工作日")
+        self.save_button = QPushButton("保存(&S)")
+        self.settings_error = error_label()
+        self.settings_box = QGroupBox("限时督办设置")
+        settings_row = QHBoxLayout()
+        settings_row.addWidget(buddy_label("限时督办天数(&L)", self.days_spin))
+        settings_row.addWidget(self.days_spin)
+        settings_row.addWidget(self.save_button)
+        settings_row.addWidget(hint_label("转办时未另定期限的，承办部门须在此天数内办结。"), 1)
+        settings_layout = QVBoxLayout(self.settings_box)
+        settings_layout.addLayout(settings_row)
+        settings_layout.addWidget(self.settings_error)
+        self.settings_box.setVisible(self.supervises)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(title)
+        layout.addWidget(self.panel, 1)
+        layout.addWidget(self.settings_box)
+
+        self.save_button.clicked.connect(self.save)
+        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        set_tab_order(self.panel.buttons["archive"], self.days_spin, self.save_button)
+
+    def is_loaded(self) -> bool:
+        return self.panel.loaded
+
+    def refresh(self) -> None:
+        self.panel.refresh()
+        if self.supervises:
+            self.load()
+
+    def load(self) -> None:
+        """The grievance settings, read again from the database."""
+        hall = self._hall
+        run_in_background(lambda: grievance.get_grievance_settings(hall.uow()), self._settings_loaded, owner=self)
+
+    def _settings_loaded(self, settings: GrievanceSettings) -> None:
+        self.settings = settings
+        self.days_spin.setValue(settings.days)
+        set_error(self.settings_error, "")
+
+    def save(self) -> bool:
+        """Save the default deadline (in the background); bad input shows under the setting."""
+        if not self.supervises:
+            return False
+        hall, actor, settings = self._hall, self._actor, GrievanceSettings(days=self.days_spin.value())
+        self.save_button.setEnabled(False)
+
+        def saved(result: GrievanceSettings) -> None:
+            self.save_button.setEnabled(True)
+            self.settings = result
+            self.panel.default_days = result.days
+            set_error(self.settings_error, "")
+            self.status_message.emit(f"限时督办天数已保存：{result.days}个工作日")
+
+        def failed(exc: BaseException) -> None:
+            self.save_button.setEnabled(True)
+            if isinstance(exc, ValidationError):
+                set_error(self.settings_error, exc.message)
+            else:
+                show_error(self, exc)
+
+        run_in_background(lambda: grievance.save_grievance_settings(hall.uow(), actor, settings), saved, failed,
+                          owner=self)
+        return True
