@@ -63,7 +63,7 @@ from ui.models import (
     due_text,
     local_time,
 )
-from ui.preview import NoticePreviewDialog
+from ui.preview import NoticePreviewDialog, open_pdf_preview
 from ui.supervision import RectificationPanel
 from ui.widgets import (
     Page,
@@ -690,11 +690,8 @@ class BackOfficePage(Page):
 
         def done(pdf: bytes) -> None:
             self._update_buttons()
-            preview = NoticePreviewDialog(hall, actor, pdf, f"{title}（{case_no}）", parent=self)
-            preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            preview.finished.connect(self._preview_closed)
-            self.preview = preview
-            preview.show()
+            self.preview = open_pdf_preview(self, hall, actor, pdf, f"{title}（{case_no}）")
+            self.preview.finished.connect(self._preview_closed)
 
         def failed(exc: BaseException) -> None:
             self._update_buttons()
@@ -1063,11 +1060,8 @@ class ChiefRepPage(Page):
 
         def done(pdf: bytes) -> None:
             self.print_register_button.setEnabled(True)
-            preview = NoticePreviewDialog(hall, actor, pdf, f"用章登记簿 {since:%Y-%m-%d} 至 {until:%Y-%m-%d}", parent=self)
-            preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            preview.finished.connect(self._preview_closed)
-            self.preview = preview
-            preview.show()
+            self.preview = open_pdf_preview(self, hall, actor, pdf, f"用章登记簿 {since:%Y-%m-%d} 至 {until:%Y-%m-%d}")
+            self.preview.finished.connect(self._preview_closed)
 
         def failed(exc: BaseException) -> None:
             self.print_register_button.setEnabled(True)

@@ -218,7 +218,7 @@ class MainWindow(QMainWindow):
         # What the clerk's pages report to the customer display (评价器), if this PC has one.
         self.display = DisplayController(self)
         store = hall.store if isinstance(hall, LocalHall) else None
-        self.output_hall: HallDesk = (store.shared_hall() if store is not None else None) or hall
+        self.shared_hall: HallDesk = (store.shared_hall() if store is not None else None) or hall
         self.display_window: DisplayWindow | None = None
         self.setWindowTitle(f"HallDesk 一窗通 — {actor.full_name}（{actor.role_name}）")
         self.setMinimumSize(1000, 600)
@@ -280,8 +280,8 @@ class MainWindow(QMainWindow):
         if key == "output":
             # At a counter on its own store the output window still works on the shared database: the cases
             # it hands over were taken at other counters and decided in the back office.
-            out = OutputPage(self.output_hall, actor)
-            if self.output_hall is not hall:
+            out = OutputPage(self.shared_hall, actor)
+            if self.shared_hall is not hall:
                 out.offline_keys = hall
             out.jobs_changed.connect(self._jobs_changed)
             out.display = self.display
@@ -289,7 +289,9 @@ class MainWindow(QMainWindow):
         if key == "supervision":
             return SupervisionPage(hall, actor)
         if key == "grievance":
-            return GrievancePage(hall, actor)
+            # Grievances live on the shared database only (a counter's store never sends them): a 办不成事
+            # counter on its own store still registers them there.
+            return GrievancePage(self.shared_hall, actor)
         if key == "printqueue":
             jobs = PrintQueuePage(hall, actor)
             jobs.jobs_changed.connect(self._jobs_changed)
@@ -440,7 +442,7 @@ class MainWindow(QMainWindow):
     def open_display(self) -> DisplayWindow:
         """The customer display on the screen chosen in this PC's settings (opened once, moved after)."""
         if self.display_window is None:
-            self.display_window = DisplayWindow(self.hall, self.actor, self.display, issue_hall=self.output_hall)
+            self.display_window = DisplayWindow(self.hall, self.actor, self.display, issue_hall=self.shared_hall)
         self.display_window.present(display_screen())
         return self.display_window
 

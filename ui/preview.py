@@ -328,6 +328,14 @@ class NoticePreviewDialog(QDialog):
         self.dialog = None
 
 
+def open_pdf_preview(parent: QWidget, hall: HallDesk, actor: Actor, pdf: bytes, title: str) -> NoticePreviewDialog:
+    """A PDF to read, print or save (a notice as issued, a report): not modal, gone once closed."""
+    preview = NoticePreviewDialog(hall, actor, pdf, title, parent=parent)
+    preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    preview.show()
+    return preview
+
+
 def notice_preview(hall: HallDesk, actor: Actor, case_no: str, kind: str, pdf: bytes, title: str,
                    job: JobView | None, parent: QWidget | None = None) -> NoticePreviewDialog:
     """The preview of a case's notice, wired to its print job.

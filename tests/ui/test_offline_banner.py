@@ -9,15 +9,18 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
+from app import grievance
 from app.context import HallDesk
 from app.counter_store import CounterStore
 from app.demo import DEMO_PASSWORD
 from app.sync import SyncStatus
-from db.models import Case
+from db.models import Case, Grievance
+from tests.conftest import log_in
 from tests.intake_support import item_with_tolerable, request
 from tests.test_sync import closed_port_url
 from tests.ui.conftest import MessageBoxes
-from tests.ui.helpers import settle
+from tests.ui.helpers import settle, type_chinese
+from ui.grievance import GrievancePage
 from ui.main import GuiSession, create_main_window, run_counter_gui
 from ui.offline import OfflineBanner
 
@@ -78,6 +81,38 @@ def test_a_case_taken_online_is_pushed_at_once(hall: HallDesk, tmp_path: Path, q
         page.case_saved.emit()  # what the counter page says after every intake
         settle()
         assert shared_cases(hall) == 1 and not window.offline_banner.isVisible()
+        window.close()
+        settle()
+    finally:
+        store.close()
+
+
+def test_a_grievance_counter_on_its_own_store_registers_on_the_shared_database(
+        hall: HallDesk, tmp_path: Path, qtbot: QtBot, message_boxes: MessageBoxes) -> None:
+    store = CounterStore.open(hall.url, tmp_path / "counter9.sqlite3")
+    try:
+        clerk = store.login("clerk9", DEMO_PASSWORD)
+        window = create_main_window(store.local, clerk, calendar_notice=False)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        settle()
+        assert window.current_page_key() == "grievance" and window.sync_worker is not None
+        window.sync_worker.stop()
+        page = window.page("grievance")
+        assert isinstance(page, GrievancePage)
+        dialog = page.panel.register()
+        assert dialog is not None
+        type_chinese(dialog.name_edit, "赵敏")
+        type_chinese(dialog.content_edit, "营业执照变更材料被多次退回")
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+        settle()
+        assert page.panel.dialog is None and message_boxes.shown == []
+        # A counter's store never sends grievances: it must be on the shared database, and only there.
+        assert [g.content for g in grievance.list_grievances(hall.uow(), log_in(hall, "supervisor"))] == [
+            "营业执照变更材料被多次退回"]
+        with store.local.uow() as uow:
+            assert uow.session.execute(select(func.count()).select_from(Grievance)).scalar_one() == 0
         window.close()
         settle()
     finally:
