@@ -159,7 +159,7 @@ class GrievanceView:
     callback_note: str
     satisfied: bool | None
     archived_at: datetime | None
-    light: str  # green | yellow | red as the back office's time limits; done once resolved
+    light: str  # green | yellow | red as the back office's time limits; none before 转办; done once resolved
 
     @property
     def status_name(self) -> str:
@@ -235,7 +235,9 @@ def _view(g: Grievance, dept: str | None, dept_name: str | None, case_no: str | 
 
 
 def _light_of(g: Grievance, cal: WorkCalendar, on: date) -> str:
-    return "done" if g.status in DONE_STATUSES else light(cal, g.due, on)
+    if g.status in DONE_STATUSES:
+        return "done"
+    return "none" if g.due is None else light(cal, g.due, on)  # not handed over yet: no deadline runs
 
 
 def _current(s: Session, g: Grievance) -> GrievanceView:
@@ -485,7 +487,7 @@ def archive(uow: UnitOfWork, actor: Actor, no: str) -> GrievanceView:
 # ---- reading --------------------------------------------------------------------------------------------
 
 
-_LIGHT_ORDER = {"red": 0, "yellow": 1, "green": 2, "done": 3}
+_LIGHT_ORDER = {"red": 0, "yellow": 1, "green": 2, "none": 3, "done": 4}
 
 
 def list_grievances(uow: UnitOfWork, actor: Actor, *, dept: str | None = None, status: str | None = None,

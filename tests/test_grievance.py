@@ -121,12 +121,12 @@ def test_deadlines_across_national_day_and_lights_overdue_first(hall: HallDesk, 
     def shown(on: date, **filters: object) -> list[tuple[str, str]]:
         return [(v.grievance_no, v.light) for v in grievance.list_grievances(hall.uow(), sup, on=on, **filters)]  # type: ignore[arg-type]
 
-    assert shown(date(2026, 9, 29)) == [(a, "yellow"), (b, "green"), (c, "green"), (d, "green"), (e, "done")]
+    assert shown(date(2026, 9, 29)) == [(a, "yellow"), (b, "green"), (c, "green"), (d, "none"), (e, "done")]
     # On 09-30 only 10-08 is left for b: the holiday week does not count.
-    assert shown(date(2026, 9, 30)) == [(a, "yellow"), (b, "yellow"), (c, "green"), (d, "green"), (e, "done")]
-    assert shown(date(2026, 10, 8)) == [(a, "red"), (b, "yellow"), (c, "green"), (d, "green"), (e, "done")]
-    assert shown(date(2026, 10, 9)) == [(a, "red"), (b, "red"), (c, "green"), (d, "green"), (e, "done")]
-    assert shown(date(2026, 10, 13)) == [(a, "red"), (b, "red"), (c, "red"), (d, "green"), (e, "done")]
+    assert shown(date(2026, 9, 30)) == [(a, "yellow"), (b, "yellow"), (c, "green"), (d, "none"), (e, "done")]
+    assert shown(date(2026, 10, 8)) == [(a, "red"), (b, "yellow"), (c, "green"), (d, "none"), (e, "done")]
+    assert shown(date(2026, 10, 9)) == [(a, "red"), (b, "red"), (c, "green"), (d, "none"), (e, "done")]
+    assert shown(date(2026, 10, 13)) == [(a, "red"), (b, "red"), (c, "red"), (d, "none"), (e, "done")]
     # Overdue: red only (e's deadline passed too, but it is settled).
     assert shown(date(2026, 10, 9), overdue=True) == [(a, "red"), (b, "red")]
     assert shown(date(2026, 10, 13), overdue=True, dept="ZJJ") == [(c, "red")]
@@ -328,7 +328,7 @@ def test_grievances_via_cli(hall: HallDesk, capsys: pytest.CaptureFixture[str], 
                   "--channel", "letter")
     no = str(doc["grievance_no"])
     assert re.fullmatch(r"BC\d{6}-0001", no)
-    assert (doc["status"], doc["channel_name"], doc["phone"], doc["light"]) == ("received", "信件", "139****0002", "green")
+    assert (doc["status"], doc["channel_name"], doc["phone"], doc["light"]) == ("received", "信件", "139****0002", "none")
     assert ok_json(*sup, "grievance", "classify", no, "--category", "unresolved")["category_name"] == "办不成事"
     doc = ok_json(*sup, "grievance", "assign", no, "--dept", "SCJ", "--days", "3")
     with hall.uow() as uow:

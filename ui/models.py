@@ -975,7 +975,9 @@ class GrievanceTableModel(RowTableModel[GrievanceView]):
 
     @staticmethod
     def light_of(row: GrievanceView) -> str:
-        return "● 已办结" if row.light == "done" else light_text(row.light)
+        if row.light == "done":
+            return "● 已办结"
+        return "— 未限时" if row.light == "none" else light_text(row.light)
 
     def display(self, row: GrievanceView, column: int) -> str:
         match column:

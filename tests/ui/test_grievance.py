@@ -103,6 +103,8 @@ def test_grievance_table_model(hall: HallDesk, qtmodeltester: ModelTester) -> No
     # A short text stays whole, on one line; no category, department or deadline yet.
     assert [model.index(other, c).data() for c in (3, 4, 6, 7, 9, 10)] == ["信件", "未分类", "建议增加 周末延时服务",
                                                                           "", "", ""]
+    assert model.index(other, 0).data() == "— 未限时"  # no deadline runs before 转办
+    assert model.index(other, 0).data(Qt.ItemDataRole.ForegroundRole) is None
     assert model.row_of(settled) == 2 and model.index(2, 0).data() == "● 已办结"  # settled ones last
     assert model.index(2, 0).data(Qt.ItemDataRole.ForegroundRole) is None and model.row_of("BC000000-0000") == -1
 
