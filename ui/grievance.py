@@ -72,6 +72,7 @@ from ui.widgets import (
     hint_label,
     open_dialog,
     restore_current,
+    select_key,
     set_error,
     set_tab_order,
     table_view,
@@ -560,10 +561,7 @@ class GrievancePanel(QWidget):
         return g.grievance_no if g else None
 
     def select(self, grievance_no: str) -> bool:
-        row = self.model.row_of(grievance_no)
-        if row >= 0:
-            self.view.setCurrentIndex(self.model.index(row, 0))
-        return row >= 0
+        return select_key(self.view, self.model, grievance_no)
 
     def _current_changed(self, *_: object) -> None:
         self._update()
