@@ -7,10 +7,17 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.errors import DatabaseUnavailable
-from app.uow import UnitOfWork
+from app.errors import DatabaseBusy, DatabaseUnavailable
+from app.uow import UnitOfWork, database_errors
 from db import migrate
-from db.engine import DatabaseUrlError, check_reachable, make_engine, make_session_factory, resolve_url
+from db.engine import (
+    DatabaseBusyError,
+    DatabaseUrlError,
+    check_reachable,
+    make_engine,
+    make_session_factory,
+    resolve_url,
+)
 
 
 @dataclass
@@ -28,6 +35,8 @@ class HallDesk:
         try:
             engine = make_engine(resolved)
             check_reachable(engine)
+        except DatabaseBusyError as exc:
+            raise DatabaseBusy(str(exc)) from exc
         except DatabaseUrlError as exc:
             raise DatabaseUnavailable(str(exc)) from exc
         hall = cls(resolved, engine, make_session_factory(engine))
@@ -36,10 +45,14 @@ class HallDesk:
         return hall
 
     def upgrade(self) -> None:
-        migrate.upgrade(self.engine)
+        # Several programs opening a new file at once: the first migrates, the others wait for its lock and
+        # then find the schema at head (Alembic reads the version inside the locked transaction).
+        with database_errors():
+            migrate.upgrade(self.engine)
 
     def is_up_to_date(self) -> bool:
-        return migrate.is_up_to_date(self.engine)
+        with database_errors():
+            return migrate.is_up_to_date(self.engine)
 
     def require_schema(self) -> None:
         if not self.is_up_to_date():

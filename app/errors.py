@@ -53,3 +53,8 @@ class DatabaseUnavailable(HallDeskError):
     """The database URL cannot be reached or opened."""
 
     exit_code = 7
+
+
+class DatabaseBusy(DatabaseUnavailable):
+    """A SQLite file (the embedded database, a counter's store) stayed locked by another program for longer than
+    the busy timeout.  Nothing was written; the same action can simply be tried again."""

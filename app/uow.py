@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import random
+import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, ParamSpec, Self, TypeVar
 
@@ -15,7 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
 from app import refcache as _refcache  # noqa: F401  (registers the reference-data change stamp)
-from app.errors import DatabaseUnavailable
+from app.errors import DatabaseBusy, DatabaseUnavailable
+from db import engine as db_engine
+from db.engine import busy_message, is_busy
 
 
 class UnitOfWork:
@@ -42,9 +46,8 @@ class UnitOfWork:
     ) -> None:
         # close() rolls back whatever was not committed, and leaves loaded objects readable (detached).
         self.session.close()
-        if isinstance(exc, (OperationalError, InterfaceError)) and not is_transient(exc):
-            # The connection is gone (server down, network cut): an expected error, not a bug.
-            raise DatabaseUnavailable("与数据库的连接中断，操作未完成（未保存任何内容）。请检查网络后重试。") from exc
+        if exc is not None:
+            raise_expected(exc)
 
     def commit(self) -> None:
         self.session.commit()
@@ -59,6 +62,29 @@ class UnitOfWork:
                      chain=chain or audit.writer_chain(actor))
 
 
+def raise_expected(exc: BaseException) -> None:
+    """Turn a database error the user can do nothing about but wait or retry into its Chinese message."""
+    if is_busy(exc):
+        # Another program kept a SQLite file locked for the whole busy timeout: not the network.
+        raise DatabaseBusy(busy_message()) from exc
+    if isinstance(exc, (OperationalError, InterfaceError)) and not is_transient(exc):
+        if isinstance(exc.orig, sqlite3.Error):
+            # A local file: a full disk, a file that cannot be written, a schema that is not there.
+            raise DatabaseUnavailable(f"本机数据库读写失败（{exc.orig}），操作未完成（未保存任何内容）。") from exc
+        # The connection is gone (server down, network cut): an expected error, not a bug.
+        raise DatabaseUnavailable("与数据库的连接中断，操作未完成（未保存任何内容）。请检查网络后重试。") from exc
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """For database work outside a unit of work (opening, migrating, syncing): the same Chinese messages."""
+    try:
+        yield
+    except DBAPIError as exc:
+        raise_expected(exc)
+        raise
+
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -71,6 +97,8 @@ def is_transient(exc: BaseException) -> bool:
     """A database error that says "try the whole transaction again", not "your data is wrong"."""
     if not isinstance(exc, DBAPIError):
         return False
+    if is_busy(exc):
+        return True
     orig = exc.orig
     code = getattr(orig, "sqlstate", None)
     if code in _TRANSIENT_PG:
@@ -80,20 +108,33 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def retry_transient(fn: Callable[P, R], attempts: int = 5) -> Callable[P, R]:
-    """Re-run a whole use case when the database chose it as a deadlock victim.
+    """Re-run a whole use case when the database chose it as a deadlock victim, or SQLite said "busy" without
+    waiting its busy timeout (it does so where waiting could deadlock).
 
-    Safe because a use case is one unit of work: the failed attempt was rolled back completely.
+    Safe because a use case is one unit of work: the failed attempt was rolled back completely.  A busy error
+    that comes after the whole busy timeout is final: the user has waited long enough to be told.
     """
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        started = time.monotonic()
+
+        def final(attempt: int) -> bool:
+            return attempt == attempts or time.monotonic() - started >= db_engine.SQLITE_BUSY_TIMEOUT
+
         for attempt in range(1, attempts + 1):
             try:
                 return fn(*args, **kwargs)
-            except DBAPIError as exc:
-                if attempt == attempts or not is_transient(exc):
+            except DatabaseBusy:
+                if final(attempt):
                     raise
-                time.sleep(random.uniform(0.005, 0.05) * attempt)
+            except DBAPIError as exc:
+                if is_busy(exc):  # raised outside a unit of work
+                    if final(attempt):
+                        raise DatabaseBusy(busy_message()) from exc
+                elif attempt == attempts or not is_transient(exc):
+                    raise
+            time.sleep(random.uniform(0.005, 0.05) * attempt)
         raise AssertionError("unreachable")
 
     return wrapper

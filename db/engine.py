@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import platformdirs
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,6 +22,37 @@ ENV_DB = "HALLDESK_DB"
 
 class DatabaseUrlError(Exception):
     """The URL cannot be parsed, names an unknown driver, or the server cannot be reached."""
+
+
+class DatabaseBusyError(DatabaseUrlError):
+    """A SQLite file stayed locked by another connection for longer than ``SQLITE_BUSY_TIMEOUT``."""
+
+
+# How long a SQLite writer waits for the one write lock while other programs (the GUI, its print worker, its
+# sync, a script) hold it.  Generous: every use case is one short transaction, so writers take turns, and
+# on a busy 2-core PC twenty of them in a queue can take tens of seconds.  Read when an engine is made.
+SQLITE_BUSY_TIMEOUT = 60.0
+# SQLite's primary result codes for "another connection holds the lock" (extended codes keep them in the low byte).
+_SQLITE_BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
+_BUSY_TEXTS = ("database is locked", "database is busy", "database table is locked", "database schema is locked")
+# Execution option: this connection only reads, so on SQLite it starts a deferred transaction (no write lock).
+READ_ONLY = "halldesk_read_only"
+
+
+def busy_message() -> str:
+    return (f"本机数据库正被其他程序占用（等了{SQLITE_BUSY_TIMEOUT:g}秒仍未轮到），操作未完成，未保存任何内容。"
+            "请稍后重试；如一直如此，请检查本机是否有卡住的 HallDesk 程序或脚本。")
+
+
+def is_busy(exc: BaseException) -> bool:
+    """SQLite's "database is locked/busy": another program holds the file, not a network or data problem."""
+    orig = getattr(exc, "orig", exc)
+    if not isinstance(orig, sqlite3.Error):
+        return False
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in _SQLITE_BUSY_CODES
+    return any(text in str(orig).lower() for text in _BUSY_TEXTS)
 
 
 def data_dir() -> Path:
@@ -57,16 +91,30 @@ def normalise_url(url: str) -> URL:
     return parsed
 
 
-def _sqlite_setup(engine: Engine) -> None:
+def _wal(cur: sqlite3.Cursor, deadline: float) -> None:
+    """Switch a file to WAL.  The switch takes a lock without waiting for it (SQLITE_BUSY at once, the busy
+    timeout does not apply), which happens when several programs open a brand-new file together: retry."""
+    while True:
+        try:
+            if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def _sqlite_setup(engine: Engine, busy_timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy, not pysqlite, decide where transactions begin (see below).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         if engine.url.database not in (None, "", ":memory:"):
-            cur.execute("PRAGMA journal_mode=WAL")
+            _wal(cur, time.monotonic() + busy_timeout)
             # FULL: a commit is on disk before intake prints the receipt.  A counter's store holds cases the
             # shared database has not seen yet; with NORMAL a power cut could lose the last ones while the
             # applicant already holds their receipts.  It costs one fsync of the WAL per commit.
@@ -74,19 +122,31 @@ def _sqlite_setup(engine: Engine) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get(READ_ONLY):
+            # A reader in WAL mode sees the last commit and never waits for the writer.
+            conn.exec_driver_sql("BEGIN")
+            return
         # SQLite has no row locks: take the write lock up front so that two writers queue instead of
         # failing half-way with "database is locked" when one upgrades its read lock.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection for reads only: on SQLite it neither takes nor waits for the write lock."""
+    with engine.connect() as conn:
+        yield conn.execution_options(**{READ_ONLY: True})
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = normalise_url(url)
     options: dict[str, Any] = {"future": True}
+    busy_timeout = SQLITE_BUSY_TIMEOUT
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        options["connect_args"] = {"check_same_thread": False, "timeout": 10}
+        options["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout}
     else:
         options["connect_args"] = {"connect_timeout": 5}
         if parsed.get_backend_name() == "postgresql":
@@ -102,7 +162,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     except (NoSuchModuleError, ArgumentError) as exc:
         raise DatabaseUrlError(f"无法使用数据库地址 {parsed.render_as_string(hide_password=True)}：{exc}") from exc
     if parsed.get_backend_name() == "sqlite":
-        _sqlite_setup(engine)
+        _sqlite_setup(engine, busy_timeout)
     else:
         _ping_when_idle(engine)
     return engine
@@ -136,9 +196,12 @@ def _ping_when_idle(engine: Engine) -> None:
 
 def check_reachable(engine: Engine) -> None:
     try:
-        with engine.connect() as conn:
+        with reading(engine) as conn:
             conn.execute(text("SELECT 1"))
     except DBAPIError as exc:
+        if is_busy(exc):
+            # Opening a SQLite file never waits for writers; only switching a new file to WAL can end up here.
+            raise DatabaseBusyError(busy_message()) from exc
         where = engine.url.render_as_string(hide_password=True)
         raise DatabaseUrlError(f"无法连接数据库 {where}，请检查地址、网络和数据库服务是否启动。") from exc
 

@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from db.engine import reading
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -27,7 +29,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as conn:
+    # A read: on SQLite it must not queue behind writers (every program checks the schema when it opens).
+    with reading(engine) as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
