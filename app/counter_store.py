@@ -39,17 +39,27 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from app import intake
 from app import sync as syncing
 from app.auth import Actor, login
 from app.cases import CaseView
 from app.context import HallDesk
-from app.errors import AuthenticationError, DatabaseUnavailable, HallDeskError
+from app.errors import AuthenticationError, DatabaseBusy, DatabaseUnavailable, HallDeskError
 from app.outbox import CounterUnitOfWork, counter_chain
-from app.uow import UnitOfWork
+from app.uow import UnitOfWork, database_errors
 from db import migrate
-from db.engine import DatabaseUrlError, data_dir, make_engine, make_session_factory, resolve_url
+from db.engine import (
+    DatabaseUrlError,
+    busy_message,
+    data_dir,
+    is_busy,
+    make_engine,
+    make_session_factory,
+    reading,
+    resolve_url,
+)
 from db.models import Outbox, User
 from db.types import utcnow
 
@@ -115,15 +125,20 @@ class CounterStore:
         except DatabaseUrlError as exc:
             raise DatabaseUnavailable(str(exc)) from exc
         try:
+            # The GUI, its print worker and a script may open a new store at once: the first migrates, the
+            # others wait for its write lock and find the schema at head.
             if not migrate.is_up_to_date(engine):
                 migrate.upgrade(engine)
+            bound = syncing.bound_counter(engine)
+            if counter is not None and bound != counter:
+                syncing.bind_counter(engine, counter)
         except SQLAlchemyError as exc:
             engine.dispose()
+            if is_busy(exc):
+                raise DatabaseBusy(busy_message()) from exc
             raise DatabaseUnavailable(f"无法打开本机窗口库 {path}：{exc}") from exc
         local = LocalHall(f"sqlite:///{path}", engine, make_session_factory(engine))
-        local.counter = counter if counter is not None else syncing.bound_counter(engine)
-        if counter is not None and syncing.bound_counter(engine) != counter:
-            syncing.bind_counter(engine, counter)
+        local.counter = counter if counter is not None else bound
         shared = None
         resolved = resolve_url(shared_url)
         try:
@@ -163,8 +178,14 @@ class CounterStore:
     # ---- sync ----------------------------------------------------------------------------------------------
 
     def _offline(self, exc: BaseException) -> None:
-        self.online = False
-        syncing.record_error(self.local.engine, syncing.describe_error(exc))
+        # A SQLite file busy with another program of this PC says nothing about the network: stay as we were.
+        if not is_busy(exc):
+            self.online = False
+        try:
+            syncing.record_error(self.local.engine, syncing.describe_error(exc))
+        except DBAPIError as again:
+            if not is_busy(again):
+                raise  # the store is busy too: the next round records it
 
     def pull_now(self) -> bool:
         """Refresh the cached catalog, accounts and keys; False (and the reason recorded) when offline."""
@@ -199,13 +220,15 @@ class CounterStore:
         return self.status()
 
     def status(self) -> syncing.SyncStatus:
-        return syncing.status(self.local.engine)
+        with database_errors():
+            return syncing.status(self.local.engine)
 
     def pending(self) -> int:
         return int(self.status().pending)
 
     def resend_all(self) -> int:
-        return syncing.resend_all(self.local.engine)
+        with database_errors():
+            return syncing.resend_all(self.local.engine)
 
     def reconcile(self, day: date) -> syncing.Reconciliation:
         if self.shared is None:
@@ -214,10 +237,12 @@ class CounterStore:
             return syncing.reconcile(self.local.engine, self.shared, day)
         except DBAPIError as exc:
             self._offline(exc)
+            if is_busy(exc):
+                raise DatabaseBusy(busy_message()) from exc
             raise DatabaseUnavailable("共享数据库无法连接，无法对账：请在联网后再试") from exc
 
     def is_synced(self, case_id: uuid.UUID) -> bool:
-        with self.local.engine.connect() as conn:
+        with database_errors(), reading(self.local.engine) as conn:
             left = conn.execute(
                 select(Outbox.seq).where(Outbox.case_id == case_id, Outbox.sent_at.is_(None))
             ).first()
@@ -227,7 +252,8 @@ class CounterStore:
 
     def bind(self, number: int) -> None:
         """Bind this store to counter ``number``; when online, continue the counter's chain and sequences."""
-        syncing.bind_counter(self.local.engine, number)
+        with database_errors():
+            syncing.bind_counter(self.local.engine, number)
         self.local.counter = number
         self.pull_now()
 
@@ -237,7 +263,7 @@ class CounterStore:
 
         Clerks of another counter are refused: the case numbers, slip key and audit chain are this counter's.
         """
-        with self.local.session_factory() as s:
+        with database_errors(), reading(self.local.engine) as conn, Session(conn) as s:
             user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
             any_user = user is not None or s.execute(select(User.id).limit(1)).first() is not None
             number = user.counter.number if user is not None and user.counter is not None else None

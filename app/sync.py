@@ -62,6 +62,7 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from app.audit import GENESIS
 from app.hall import HALL_TZ
 from app.outbox import counter_chain
+from db.engine import is_busy, reading
 from db.models import (
     AuditChainHead,
     AuditEvent,
@@ -268,7 +269,7 @@ def _when(value: str | None) -> datetime | None:
 
 def bound_counter(local: Engine) -> int | None:
     """The counter number this local store belongs to, or None before the first clerk logged in."""
-    with local.connect() as conn:
+    with reading(local) as conn:
         value = conn.execute(
             select(SyncState.value).where(SyncState.key == STATE_COUNTER)
         ).scalar_one_or_none()
@@ -287,7 +288,7 @@ def record_error(local: Engine, message: str) -> None:
 
 
 def status(local: Engine) -> SyncStatus:
-    with local.connect() as conn:
+    with reading(local) as conn:
         st = _state(conn)
         pending, oldest = conn.execute(
             select(func.count(), func.min(Outbox.created_at)).where(Outbox.sent_at.is_(None))
@@ -435,8 +436,11 @@ def _before_waiting_case(rows: list[Row], waiting: set[str]) -> list[Row]:
 def _read_batch(
     local: Engine, after_seq: int, batch_size: int, skip_chains: frozenset[str] = frozenset()
 ) -> _Batch:
-    """One consistent read of the local store: the next pending cases and the unsent audit rows."""
-    with local.begin() as conn:
+    """One consistent read of the local store: the next pending cases and the unsent audit rows.
+
+    A read transaction: on SQLite (WAL) it is one snapshot and takes no write lock, so intake goes on meanwhile.
+    """
+    with reading(local) as conn:
         outbox = [
             (int(s), c)
             for s, c in conn.execute(
@@ -693,13 +697,22 @@ def _bump_refdata_stamp(conn: Connection) -> None:
     )
 
 
-def _adopt_chain(local: Connection, shared: Connection, chain: str) -> int:
-    """A fresh store continues its counter's chain as the shared database has it (rows and head)."""
-    if local.execute(select(AuditChainHead.seq).where(AuditChainHead.chain == chain)).first() is not None:
-        return 0
+@dataclass
+class _SharedChain:
+    """A counter's audit chain as the shared database has it: its head and rows."""
+
+    head: Row
+    rows: list[Row]
+
+
+def _fetch_chain(local: Engine, shared: Connection, chain: str) -> _SharedChain | None:
+    """The counter's chain from the shared database, when this store has none of its own yet (a fresh store)."""
+    with reading(local) as lconn:
+        if lconn.execute(select(AuditChainHead.seq).where(AuditChainHead.chain == chain)).first() is not None:
+            return None
     head = shared.execute(select(_t(AuditChainHead)).where(AuditChainHead.chain == chain)).mappings().first()
     if head is None or head["seq"] == 0:
-        return 0
+        return None
     table = _t(AuditEvent)
     rows = [
         dict(r)
@@ -707,13 +720,40 @@ def _adopt_chain(local: Connection, shared: Connection, chain: str) -> int:
             select(table).where(table.c.chain == chain, table.c.seq <= head["seq"]).order_by(table.c.seq)
         ).mappings()
     ]
-    insert_ignore(local, table, rows)
-    insert_ignore(local, _t(AuditChainHead), [dict(head)])
-    _set_state(local, {STATE_AUDIT_PUSHED + chain: str(head["seq"])})
-    return len(rows)
+    return _SharedChain(dict(head), rows)
 
 
-def _pull_returned_cases(local: Connection, shared: Connection, number: int) -> int:
+def _adopt_chain(local: Connection, shared_chain: _SharedChain | None) -> int:
+    """A fresh store continues its counter's chain as the shared database has it (rows and head)."""
+    if shared_chain is None:
+        return 0
+    chain = shared_chain.head["chain"]
+    # Asked again under the write lock: a login on this store may have started the chain since the fetch.
+    if local.execute(select(AuditChainHead.seq).where(AuditChainHead.chain == chain)).first() is not None:
+        return 0
+    insert_ignore(local, _t(AuditEvent), shared_chain.rows)
+    insert_ignore(local, _t(AuditChainHead), [shared_chain.head])
+    _set_state(local, {STATE_AUDIT_PUSHED + chain: str(shared_chain.head["seq"])})
+    return len(shared_chain.rows)
+
+
+@dataclass
+class _ReturnedCases:
+    """Cases of this counter returned for 补正, newer than the local copies, with their rows."""
+
+    cases: list[Row]
+    enterprises: list[Row]
+    materials: list[Row]
+    events: list[Row]
+    notices: list[Row]
+
+
+def _local_versions(local: Connection, ids: list[Any]) -> dict[Any, int]:
+    table = _t(Case)
+    return dict(local.execute(select(table.c.id, table.c.version).where(table.c.id.in_(ids))).all())
+
+
+def _fetch_returned_cases(local: Engine, shared: Connection, number: int) -> _ReturnedCases | None:
     """Cases of this counter that the back office returned for 补正 (退回补正), newer than the local copy.
 
     The applicant comes back to the counter with the corrections: the clerk resubmits on the local store
@@ -721,7 +761,7 @@ def _pull_returned_cases(local: Connection, shared: Connection, number: int) -> 
     """
     counter_id = shared.execute(select(Counter.id).where(Counter.number == number)).scalar_one_or_none()
     if counter_id is None:
-        return 0
+        return None
     table = _t(Case)
     rows = [
         dict(r)
@@ -730,21 +770,36 @@ def _pull_returned_cases(local: Connection, shared: Connection, number: int) -> 
         ).mappings()
     ]
     if not rows:
-        return 0
-    mine = dict(
-        local.execute(
-            select(table.c.id, table.c.version).where(table.c.id.in_([r["id"] for r in rows]))
-        ).all()
-    )
+        return None
+    with reading(local) as lconn:
+        mine = _local_versions(lconn, [r["id"] for r in rows])
     rows = [r for r in rows if mine.get(r["id"], 0) < r["version"]]
     if not rows:
-        return 0
+        return None
     ids = [r["id"] for r in rows]
+    return _ReturnedCases(
+        cases=rows,
+        enterprises=_rows(
+            shared, _t(Enterprise), "id", {r["enterprise_id"] for r in rows if r["enterprise_id"] is not None}
+        ),
+        materials=_rows(shared, _t(CaseMaterial), "case_id", ids),
+        events=_rows(shared, _t(CaseEvent), "case_id", ids),
+        notices=_rows(shared, _t(Notice), "case_id", ids),
+    )
+
+
+def _store_returned_cases(local: Connection, returned: _ReturnedCases | None) -> int:
+    if returned is None:
+        return 0
+    # Asked again under the write lock: the clerk may have resubmitted one since the fetch.
+    mine = _local_versions(local, [r["id"] for r in returned.cases])
+    rows = [r for r in returned.cases if mine.get(r["id"], 0) < r["version"]]
+    if not rows:
+        return 0
+    ids = {r["id"] for r in rows}
     # The local store may know the company under its own id (same USCC): the case points at the local row.
     ent = _t(Enterprise)
-    shared_ents = _rows(
-        shared, ent, "id", {r["enterprise_id"] for r in rows if r["enterprise_id"] is not None}
-    )
+    shared_ents = [e for e in returned.enterprises if e["id"] in {r["enterprise_id"] for r in rows}]
     local_ids = dict(
         local.execute(
             select(ent.c.uscc, ent.c.id).where(ent.c.uscc.in_([e["uscc"] for e in shared_ents]))
@@ -754,41 +809,44 @@ def _pull_returned_cases(local: Connection, shared: Connection, number: int) -> 
     ent_map = {e["id"]: local_ids.get(e["uscc"], e["id"]) for e in shared_ents}
     _upsert_local(
         local,
-        table,
+        _t(Case),
         [{**r, "enterprise_id": ent_map.get(r["enterprise_id"], r["enterprise_id"])} for r in rows],
     )
-    _upsert_local(local, _t(CaseMaterial), _rows(shared, _t(CaseMaterial), "case_id", ids))
-    insert_ignore(local, _t(CaseEvent), _rows(shared, _t(CaseEvent), "case_id", ids))
-    insert_ignore(local, _t(Notice), _rows(shared, _t(Notice), "case_id", ids))
+    _upsert_local(local, _t(CaseMaterial), [m for m in returned.materials if m["case_id"] in ids])
+    insert_ignore(local, _t(CaseEvent), [e for e in returned.events if e["case_id"] in ids])
+    insert_ignore(local, _t(Notice), [n for n in returned.notices if n["case_id"] in ids])
     return len(rows)
 
 
 def pull(local: Engine, shared: Engine, *, counter: int | None = None) -> PullResult:
     """Upsert the catalog, accounts, counters, keys, settings, calendar and sequences into the local store."""
     number = counter if counter is not None else bound_counter(local)
-    with shared.connect() as sconn:
+    # Everything is read from the shared database first, and only then written in one short local
+    # transaction: a slow network must not keep the store's write lock (the clerk's next intake waits for it).
+    with reading(shared) as sconn:
         data = {t.name: [dict(r) for r in sconn.execute(select(t)).mappings()] for t in PULL_TABLES}
         sequences = _sequence_rows(sconn, number)
-        with local.begin() as lconn:
-            total = 0
-            for table in PULL_TABLES:
-                rows = data[table.name]
-                if table.name in PULL_DELETES:
-                    keys = [c for c in table.primary_key.columns]
-                    key = keys[0]
-                    wanted = {r[key.name] for r in rows}
-                    stale = [k for k in lconn.execute(select(key)).scalars() if k not in wanted]
-                    for start in range(0, len(stale), 500):
-                        lconn.execute(delete(table).where(key.in_(stale[start : start + 500])))
-                _upsert_local(lconn, table, rows)
-                total += len(rows)
-            _upsert_greatest(lconn, sequences)
-            _bump_refdata_stamp(lconn)
-            if number is not None:
-                total += _adopt_chain(lconn, sconn, counter_chain(number))
-                total += _pull_returned_cases(lconn, sconn, number)
-            now = utcnow()
-            _set_state(lconn, {STATE_LAST_PULL: now.isoformat()})
+        chain = _fetch_chain(local, sconn, counter_chain(number)) if number is not None else None
+        returned = _fetch_returned_cases(local, sconn, number) if number is not None else None
+    with local.begin() as lconn:
+        total = 0
+        for table in PULL_TABLES:
+            rows = data[table.name]
+            if table.name in PULL_DELETES:
+                keys = [c for c in table.primary_key.columns]
+                key = keys[0]
+                wanted = {r[key.name] for r in rows}
+                stale = [k for k in lconn.execute(select(key)).scalars() if k not in wanted]
+                for start in range(0, len(stale), 500):
+                    lconn.execute(delete(table).where(key.in_(stale[start : start + 500])))
+            _upsert_local(lconn, table, rows)
+            total += len(rows)
+        _upsert_greatest(lconn, sequences)
+        _bump_refdata_stamp(lconn)
+        total += _adopt_chain(lconn, chain)
+        total += _store_returned_cases(lconn, returned)
+        now = utcnow()
+        _set_state(lconn, {STATE_LAST_PULL: now.isoformat()})
     return PullResult(rows=total + len(sequences), at=now)
 
 
@@ -805,7 +863,7 @@ def reconcile(local: Engine, shared: Engine, day: date) -> Reconciliation:
     number = bound_counter(local)
     start, end = _day_bounds(day)
     table = _t(Case)
-    with local.connect() as conn:
+    with reading(local) as conn:
         counter_id = (
             conn.execute(select(Counter.id).where(Counter.number == number)).scalar_one_or_none()
             if number is not None
@@ -826,7 +884,7 @@ def reconcile(local: Engine, shared: Engine, day: date) -> Reconciliation:
     missing: list[str] = []
     differing: list[CaseDifference] = []
     shared_only: list[str] = []
-    with shared.connect() as conn:
+    with reading(shared) as conn:
         found: dict[uuid.UUID, Any] = {}
         ids = [r.id for r in local_rows]
         for part in range(0, len(ids), 500):
@@ -871,4 +929,6 @@ def describe_error(exc: BaseException) -> str:
     """A one-line Chinese reason for a failed sync, for the banner and ``sync status``."""
     orig = getattr(exc, "orig", None)
     detail = str(orig or exc).strip().splitlines()[0] if str(orig or exc).strip() else type(exc).__name__
+    if is_busy(exc):
+        return f"数据库文件正被本机其他程序占用，稍后自动重试：{detail}"[:500]
     return f"共享数据库无法连接或写入失败：{detail}"[:500]
