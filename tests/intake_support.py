@@ -37,6 +37,16 @@ def request(item: catalog.Item, outcome: str = "accept", **changes: Any) -> Inta
                          enterprise=changes.pop("enterprise", ENTERPRISE), **changes)
 
 
+def case_numbers(url: str) -> list[str]:
+    """Every case number in the database at ``url`` (opened and closed here, as another program would)."""
+    hall = HallDesk.open(url)
+    try:
+        with hall.uow() as uow:
+            return list(uow.session.execute(select(Case.case_no)).scalars())
+    finally:
+        hall.close()
+
+
 def row_counts(hall: HallDesk) -> tuple[int, ...]:
     """Rows an intake writes: a failed intake must leave every one of these unchanged."""
     with hall.uow() as uow:
