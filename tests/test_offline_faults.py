@@ -1,16 +1,22 @@
 """Fault tests for offline-first counters (issue 7): processes killed with SIGKILL, servers stopped mid-work.
 
-* kill -9 during intake, 50 times (every other worker pushing after each case to a shared SQLite database):
-  the counter's store is consistent after every kill — whole cases or nothing, one outbox row per case,
-  sequences without gaps or repeats, audit chains intact, nothing committed lost — and so is the shared one.
+* kill -9 during intake at 24 chosen points (the N-th case's rows written, before its commit, after it; in a
+  worker that pushes after each case: inside the push's shared transaction, between the shared commit and the
+  local mark): the counter's store is consistent after every kill — whole cases or nothing, one outbox row
+  per case, sequences without gaps or repeats, audit chains intact, nothing committed lost, exactly the one
+  case the kill point says may be extra — and so is the shared one.
 * Against throw-away PostgreSQL and MariaDB servers of the tests' own (tests/support/clusters.py), which the
-  tests really stop and start: 50 cases taken while the server is down, then synced; the sync killed at random
-  points 20 times and the whole outbox re-sent 3 times; two counters offline at once; the server stopped
-  (immediate shutdown) while a push runs.  Every time: exactly the cases taken, no duplicates, audit chains
-  verify on the shared database.
+  tests really stop and start: 50 cases taken while the server is down, then synced; the sync killed at 20
+  chosen points (before the first batch, inside a batch's shared transaction, between a batch's shared commit
+  and its local mark, after the N-th batch, in the middle of re-sending the whole outbox) and the whole
+  outbox re-sent 3 times; two counters offline at once; the server stopped (immediate shutdown) at three
+  points of a push.  Every time: exactly the cases taken, no duplicates, audit chains verify on the shared
+  database.
 
-Workers are forked by a zygote (tests/support/offline_driver.py), so a kill costs milliseconds, not a Python
-start.  Random choices come from seeded generators; waits are on conditions with generous time limits.
+**Kill points are events, never times**: a worker SIGKILLs itself at the event its job names (see
+``tests/support/offline_driver.py``), and a server is stopped while the push waits at an event, so a slow
+machine tests exactly what a fast one does.  Workers are forked by a zygote, so a kill costs milliseconds,
+not a Python start.  Waits are on conditions with generous time limits.
 """
 
 from __future__ import annotations
@@ -18,7 +24,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import random
 import re
 import shutil
 import signal
@@ -29,7 +34,6 @@ import threading
 import time
 from collections import Counter as Tally
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -57,15 +61,53 @@ from db.models import (
 )
 from tests.intake_support import ENTERPRISE, item_with_tolerable, request
 from tests.support.clusters import Cluster
-from tests.support.offline_driver import intake_requests
+from tests.support.offline_driver import at_event, intake_requests
 
 ROOT = Path(__file__).resolve().parent.parent
-KILLS = 50  # kill -9 during intake
+# kill -9 during intake: (the worker pushes after each case, the event, its N-th occurrence).  Events before
+# the commit lose the N-th case; after it (the commit returned, or in the push that follows it) they keep it.
+INTAKE_EVENTS = (
+    (False, "intake_written"),
+    (False, "intake_commit"),
+    (False, "intake_committed"),
+    (True, "intake_commit"),
+    (True, "shared_open"),
+    (True, "shared_committed"),
+)
+INTAKE_KILLS = [(push, event, n) for n in (1, 2, 3, 4) for push, event in INTAKE_EVENTS]
+BEFORE_COMMIT = frozenset({"intake_written", "intake_commit"})
 CASES = 50  # taken at one counter while the server is down
-SYNC_KILLS = 20
+# The sync killed: (event, N, batch size, counted only in the re-send after a whole push).
+SYNC_KILLS = [
+    ("batch_start", 1, 7, False),  # before the first batch: nothing of it on the server
+    ("shared_open", 1, 7, False),  # inside the first batch's shared transaction
+    ("shared_committed", 1, 7, False),  # between the first batch's shared commit and its local mark
+    ("batch_start", 2, 3, False),  # the first batch done on both sides
+    ("shared_open", 2, 3, False),
+    ("shared_committed", 2, 3, False),
+    ("shared_committed", 3, 1, False),
+    ("shared_open", 4, 1, False),
+    ("batch_start", 5, 20, False),
+    ("shared_committed", 2, 20, False),
+    ("resent", 1, 20, False),  # a whole push done, the outbox just marked unsent
+    # The same points in the re-send of an outbox that went up whole once (every row already on the server).
+    ("batch_start", 1, 20, True),
+    ("shared_open", 1, 20, True),
+    ("shared_committed", 1, 20, True),
+    ("batch_start", 2, 7, True),
+    ("shared_open", 2, 7, True),
+    ("shared_committed", 2, 7, True),
+    ("shared_committed", 3, 20, True),
+    ("shared_open", 3, 7, True),
+    ("shared_committed", 4, 7, True),
+]
 RESENDS = 3
 TWO_COUNTER_CASES = 20  # per counter
-MID_PUSH_STOPS = 3
+# The server stopped (immediate shutdown) while a push (two cases a batch) waits at: inside the third batch's
+# shared transaction; after the second batch's shared commit, before its local mark; before the fourth batch.
+MID_PUSH_STOPS = [("shared_open", 3), ("shared_committed", 2), ("batch_start", 4)]
+# `sync run --resend-all` killed: inside the shared transaction, before the local mark, after it.
+CLI_KILLS = [("shared_open", 1), ("shared_committed", 1), ("batch_start", 2)]
 WAIT = 120.0  # seconds: a generous limit for anything a worker must do on a busy 2-core machine
 
 CASE_NO = re.compile(r"^[A-Z0-9]+?(?P<day>\d{6})-(?P<counter>\d{2})-(?P<seq>\d{4})$")
@@ -116,14 +158,15 @@ class Zygote:
         self.workers.append(pid)
         return pid
 
-    def run_and_kill(self, log_path: Path, ready: Callable[[Path], bool], delay: float, **job: Any) -> None:
-        """Start a worker, wait until ``ready(log_path)``, let it run ``delay`` seconds more, SIGKILL it."""
-        pid = self.start(log=str(log_path), **job)
-        wait_for(lambda: ready(log_path) or not alive(pid), f"{job['job']} worker {pid} to get going")
-        assert alive(pid), f"{job['job']} worker died by itself:\n{self.errors()}"
-        time.sleep(delay)
-        os.kill(pid, signal.SIGKILL)
-        wait_for(lambda: not alive(pid), f"worker {pid} to be gone")
+    def run_until_killed(self, log_path: Path, event: str, n: int, **job: Any) -> list[str]:
+        """Start a worker that SIGKILLs itself at the ``n``-th ``event``; wait until it has; return its log."""
+        pid = self.start(log=str(log_path), kill_at={"event": event, "n": n}, **job)
+        wait_for(lambda: not alive(pid), f"{job['job']} worker {pid} to reach {event} {n}")
+        lines = log_path.read_text(encoding="utf-8").splitlines() if log_path.exists() else []
+        assert lines and lines[-1] == f"K {event} {n}", (
+            f"{job['job']} worker {pid} did not die at {event} {n}: {lines[-3:]}\n{self.errors()}"
+        )
+        return lines
 
     def errors(self) -> str:
         self._stderr.flush()
@@ -179,28 +222,19 @@ def copy_sqlite(source: Path, target: Path) -> Path:
     return target
 
 
-@dataclass
-class WorkerLog:
-    """What a worker wrote before it died: transactions begun, and the case numbers it saw committed."""
-
-    begun: int
-    committed: list[str]
-
-    @property
-    def died_inside_transaction(self) -> bool:
-        return self.begun > len(self.committed)
+def committed_in(log: list[str]) -> list[str]:
+    """The case numbers an intake worker saw committed (its ``C <i> <case_no>`` lines)."""
+    return [line.split()[2] for line in log if line.startswith("C ")]
 
 
-def read_log(path: Path) -> WorkerLog:
-    begun, committed = 0, []
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            parts = line.split()
-            if parts[0] == "B":
-                begun += 1
-            elif parts[0] == "C":
-                committed.append(parts[2])
-    return WorkerLog(begun, committed)
+def pending_case_numbers(hall: HallDesk) -> set[str]:
+    """Cases of a counter's store whose outbox row is not marked sent."""
+    with hall.uow() as uow:
+        return set(
+            uow.session.execute(
+                select(Case.case_no).join(Outbox, Outbox.case_id == Case.id).where(Outbox.sent_at.is_(None))
+            ).scalars()
+        )
 
 
 def sqlite_integrity(path: Path) -> None:
@@ -320,52 +354,48 @@ def test_kill_9_during_intake_leaves_whole_cases_or_nothing(
 ) -> None:
     shared = copy_sqlite(store_templates[0], tmp_path / "shared.sqlite3")
     path = copy_sqlite(store_templates[1], tmp_path / "counter1.sqlite3")
-    url = f"sqlite:///{path}"
-    rng = random.Random(20261127)
+    url, shared_url = f"sqlite:///{path}", f"sqlite:///{shared}"
     committed: set[str] = set()
-    inside = 0
-    for kill in range(KILLS):
-        log_path = tmp_path / f"intake{kill}.log"
-        # Once the worker is in its stride (one case committed), kill it at a random moment.
-        zygote.run_and_kill(
-            log_path,
-            lambda p: bool(read_log(p).committed),
-            rng.uniform(0.0, 0.08),
+    for kill, (push, event, n) in enumerate(INTAKE_KILLS):
+        log = zygote.run_until_killed(
+            tmp_path / f"intake{kill}.log",
+            event,
+            n,
             job="intake",
-            shared=f"sqlite:///{shared}",
+            shared=shared_url,
             local=str(path),
             user="clerk1",
             seed=kill,
-            # Every other worker pushes after each case, as an online counter does: some kills land mid-push.
-            push=kill % 2 == 1,
+            # A worker that pushes after each case, as an online counter does, is killed in its push too.
+            push=push,
         )
-
-        log = read_log(log_path)
-        inside += log.died_inside_transaction
+        seen = committed_in(log)
+        assert len(seen) == n - 1, f"kill {kill} at {event} {n}: the worker saw {seen}"
         sqlite_integrity(path)
         hall = HallDesk.open(url)
         try:
             stored = set(check_store(hall, outbox=True))
+            pending = pending_case_numbers(hall)
         finally:
             hall.close()
-        # Nothing committed is lost; at most one case more than the worker saw (committed, then killed before
-        # it could say so), and only if it died inside that transaction.
-        assert committed | set(log.committed) <= stored
-        extra = stored - committed - set(log.committed)
-        assert len(extra) <= (1 if log.died_inside_transaction else 0), (
-            f"kill {kill}: unexpected cases {extra}"
-        )
+        # Nothing committed is lost; the N-th case is there exactly when the kill came after its commit.
+        assert committed | set(seen) <= stored
+        extra = stored - committed - set(seen)
+        assert len(extra) == (0 if event in BEFORE_COMMIT else 1), f"kill {kill} at {event} {n}: {extra}"
         committed = stored
         sqlite_integrity(shared)
-        check_shared(f"sqlite:///{shared}", stored, complete=False)
-    assert len(committed) >= KILLS
-    # The kills landed in the intake itself, not between intakes (the loop does nothing else).
-    assert inside >= KILLS // 2, f"only {inside} of {KILLS} kills landed inside a transaction"
-    store = CounterStore.open(f"sqlite:///{shared}", path)
+        on_shared = set(check_shared(shared_url, stored, complete=False))
+        if event in ("shared_open", "shared_committed"):
+            # Killed in the push of that case: on the server only once the shared transaction committed, and
+            # not yet marked sent here either way (the next push sends it, again or for the first time).
+            assert extra <= pending
+            assert (extra <= on_shared) == (event == "shared_committed"), f"kill {kill} at {event} {n}"
+    assert len(committed) >= len(INTAKE_KILLS)
+    store = CounterStore.open(shared_url, path)
     try:
         result = store.push_now()
         assert result is not None and result.pending == 0
-        check_shared(f"sqlite:///{shared}", committed, complete=True)
+        check_shared(shared_url, committed, complete=True)
         assert reconcile(store, committed) == committed
     finally:
         store.close()
@@ -465,33 +495,37 @@ def test_offline_intake_then_sync_survives_kills_and_resends(
     store.close()
     shared_cluster.start()
 
-    # Kill the sync at random points: mid-batch, between the shared commit and the local mark, mid-resend.
-    rng = random.Random(7)
-    inside = 0
-    for kill in range(SYNC_KILLS):
-        log_path = tmp_path / f"sync{kill}.log"
-        zygote.run_and_kill(
-            log_path,
-            Path.exists,
-            rng.uniform(0.0, 0.4),
+    # Kill the sync at chosen points: before a batch, inside its shared transaction, between the shared commit
+    # and the local mark, in the middle of re-sending the whole outbox.
+    local_url = f"sqlite:///{path}"
+    on_shared: set[str] = set()  # the server has none of them yet
+    for kill, (event, n, batch_size, in_resend) in enumerate(SYNC_KILLS):
+        lines = zygote.run_until_killed(
+            tmp_path / f"sync{kill}.log",
+            event,
+            n,
             job="sync",
             shared=shared_url,
             local=str(path),
-            batch_size=rng.choice([1, 3, 7, 20]),
+            batch_size=batch_size,
+            arm_after_push=in_resend,
         )
-        lines = log_path.read_text().splitlines()
         assert not any(line.startswith("E ") for line in lines), f"sync worker {kill} found the server down"
-        inside += bool(lines) and lines[-1].startswith("B ")
         sqlite_integrity(path)
-        local = HallDesk.open(f"sqlite:///{path}")
+        local = HallDesk.open(local_url)
         try:
             assert set(check_store(local, outbox=True)) == local_cases
+            pending = pending_case_numbers(local)
         finally:
             local.close()
-        check_shared(shared_url, local_cases, complete=False)
+        now_shared = set(check_shared(shared_url, local_cases, complete=False))
+        if n == 1 and event in ("batch_start", "shared_open") and not in_resend:
+            assert now_shared == on_shared, f"kill {kill} at {event} {n}: a batch on the server it never committed"
+        if event == "shared_committed":
+            # The batch is on the server and still pending here: the next push sends it again, harmlessly.
+            assert now_shared & pending, f"kill {kill} at {event} {n}"
+        on_shared = now_shared
     assert "C " in "".join(p.read_text() for p in tmp_path.glob("sync*.log")), "no push ever finished"
-    # The worker does nothing but push: most kills landed inside one.
-    assert inside >= SYNC_KILLS // 2, f"only {inside} of {SYNC_KILLS} kills landed inside a push"
 
     store = CounterStore.open(shared_url, path)
     try:
@@ -580,7 +614,7 @@ class Pusher(threading.Thread):
 
 
 def test_server_stopped_mid_push_then_sync_ends_with_exact_counts(
-    shared_cluster: Cluster, shared_url: str, tmp_path: Path
+    shared_cluster: Cluster, shared_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = CounterStore.open(shared_url, tmp_path / "counter1.sqlite3")
     try:
@@ -588,14 +622,21 @@ def test_server_stopped_mid_push_then_sync_ends_with_exact_counts(
         dept = item_with_tolerable(store.local).dept
         make = intake_requests(store.local, 21, accept_only=True)
         local_cases = {store.take_application(clerk, make(i), push=False)[0].case_no for i in range(CASES)}
-        rng = random.Random(21)
-        for _ in range(MID_PUSH_STOPS):
-            pusher = Pusher(store)
-            pusher.start()
-            wait_for(lambda: bool(pusher.results) or not pusher.is_alive(), "the first push")  # noqa: B023
-            time.sleep(rng.uniform(0.0, 0.3))
-            shared_cluster.stop("immediate")
-            pusher.join(WAIT)
+        for event, n in MID_PUSH_STOPS:
+            reached, resume = threading.Event(), threading.Event()
+
+            def pause(reached: threading.Event = reached, resume: threading.Event = resume) -> None:
+                reached.set()  # in the pusher's thread: hold still while the server goes
+                resume.wait(WAIT)
+
+            with monkeypatch.context() as patch:
+                at_event(event, n, pause, patch.setattr)
+                pusher = Pusher(store)
+                pusher.start()
+                assert reached.wait(WAIT), f"the push never reached {event} {n}: {pusher.failure!r}"
+                shared_cluster.stop("immediate")
+                resume.set()
+                pusher.join(WAIT)
             assert not pusher.is_alive() and pusher.failure is None, pusher.failure
             assert pusher.results[-1] is None, "the push did not notice the server go"
             assert store.status().last_error
@@ -627,10 +668,11 @@ def run_app(*argv: str, timeout: float = WAIT, stdin: str | None = None) -> subp
 
 @pytest.mark.parametrize("shared_cluster", ["postgresql"], indirect=True)
 def test_cli_counter_keeps_working_while_the_server_is_down(
-    shared_cluster: Cluster, shared_url: str, tmp_path: Path
+    shared_cluster: Cluster, shared_url: str, zygote: Zygote, tmp_path: Path
 ) -> None:
     """The real command line, as separate processes: case create offline says "synced": false, ``sync run``
-    exits 7 while the server is down, survives being killed, and then brings every case over exactly once."""
+    exits 7 while the server is down, survives being killed (inside its shared transaction, between the shared
+    commit and the local mark, after the mark), and then brings every case over exactly once."""
     local = str(tmp_path / "counter1.sqlite3")
     hall = HallDesk.open(shared_url)
     try:
@@ -665,21 +707,10 @@ def test_cli_counter_keeps_working_while_the_server_is_down(
     assert down.returncode == 7, down.stderr
     shared_cluster.start()
 
-    rng = random.Random(3)
-    for _ in range(3):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app", *base, "sync", "run", "--resend-all"],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            proc.wait(timeout=rng.uniform(0.5, 3.0))
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=WAIT)
+    for kill, (event, n) in enumerate(CLI_KILLS):
+        # The command line (app.__main__.main, forked by the zygote), SIGKILLed at the event.
+        zygote.run_until_killed(tmp_path / f"cli{kill}.log", event, n, job="cli",
+                                argv=[*base, "sync", "run", "--resend-all"])
         sqlite_integrity(Path(local))
         check_shared(shared_url, {c["case_no"] for c in taken}, complete=False)
 
