@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from collections import Counter as Tally
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -185,28 +185,37 @@ def start_app(*argv: str) -> subprocess.Popen[str]:
     )
 
 
-def open_when_read(fifo: Path, proc: subprocess.Popen[str]) -> int:
-    """Open ``fifo`` for writing once ``proc`` opens it to read: the command is started, HallDesk imported,
-    and its first database access comes right after it has read the application."""
+def hand_over(commands: list[tuple[Path, subprocess.Popen[str]]], doc: str, on_first: Callable[[], None]) -> None:
+    """Give each command its application (through its FIFO) the moment it opens it to read: it is started,
+    HallDesk imported, and its first database access follows.  ``on_first`` runs once the first has it."""
+    waiting = list(commands)
     deadline = time.monotonic() + WAIT
-    while True:
-        try:
-            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-        except OSError as exc:
-            if exc.errno != errno.ENXIO:  # ENXIO: nobody reads it yet
-                raise
-        if proc.poll() is not None:
-            raise AssertionError(f"the command ended before reading its input: {proc.communicate()}")
+    while waiting:
+        for fifo, proc in list(waiting):
+            try:
+                fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as exc:
+                if exc.errno != errno.ENXIO:  # ENXIO: nobody reads it yet
+                    raise
+                if proc.poll() is not None:
+                    raise AssertionError(f"a command ended before reading its input: {proc.communicate()}") from None
+                continue
+            os.write(fd, doc.encode("utf-8"))
+            os.close(fd)
+            if len(waiting) == len(commands):
+                on_first()
+            waiting.remove((fifo, proc))
         if time.monotonic() > deadline:
-            raise AssertionError("the command never read its input")
-        time.sleep(0.01)
+            raise AssertionError(f"{len(waiting)} commands never read their input")
+        time.sleep(0.005)
 
 
 @sqlite_only
 def test_simultaneous_case_create_commands(hall: HallDesk, tmp_path: Path) -> None:
     """``python -m app case create`` ten times at once: six on the embedded database (counter 2), four on
     counter 1's new ``--local`` store (created and migrated by all four at once), and three ``db upgrade`` of
-    a brand-new file besides; the commands start once another program holds the embedded database's lock."""
+    a brand-new file besides.  Another program holds the embedded database's write lock from before the first
+    command reads its application until ``HOLD`` seconds after."""
     before = case_numbers(hall.url)
     doc = case_json(hall)
     store = tmp_path / "counter1.sqlite3"
@@ -219,18 +228,12 @@ def test_simultaneous_case_create_commands(hall: HallDesk, tmp_path: Path) -> No
         fifo = tmp_path / f"case{i}.json"
         os.mkfifo(fifo)
         creates.append((fifo, start_app(*where, "--user", user, "case", "create", "--json", str(fifo))))
-    holder: WriteLockHolder | None = None
+    holder = WriteLockHolder(file_of(hall.url))
     try:
-        writers = [open_when_read(fifo, proc) for fifo, proc in creates]
-        holder = WriteLockHolder(file_of(hall.url))
-        for fd in writers:
-            os.write(fd, doc.encode("utf-8"))
-            os.close(fd)
-        holder.release_in(HOLD)
+        hand_over(creates, doc, lambda: holder.release_in(HOLD))
         outputs = [(p, *p.communicate(timeout=WAIT)) for p in [p for _f, p in creates] + upgrades]
     finally:
-        if holder is not None:
-            holder.close()
+        holder.close()
         for _f, p in creates:
             if p.poll() is None:
                 p.kill()
