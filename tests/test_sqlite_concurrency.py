@@ -319,6 +319,21 @@ def test_a_wait_past_the_limit_says_the_local_database_is_busy_and_writes_nothin
     assert row_counts(hall) == counts
 
 
+def test_a_file_switches_to_wal_while_another_program_writes(tmp_path: Path) -> None:
+    """Switching to WAL is refused at once (no busy timeout) while another program writes: opening retries."""
+    path = tmp_path / "old.sqlite3"
+    sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.close()  # a rollback-journal file
+    holder = WriteLockHolder(path)
+    try:
+        holder.release_in(0.5)
+        hall = HallDesk.open(f"sqlite:///{path}")
+        hall.close()
+    finally:
+        holder.close()
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
 def test_busy_without_waiting_is_retried_as_a_whole() -> None:
     """SQLite says "busy" at once where waiting could deadlock; the use case simply runs again."""
     calls: list[int] = []
