@@ -16,8 +16,9 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.auth import Actor, require_department, require_role
+from app.auth import Actor, require_department
 from app.errors import Conflict, HallDeskError, NotFound, ValidationError
+from app.roles import require
 from app.uow import UnitOfWork
 from db.models import Department, MaterialRequirement, RegionalAssessment, Seal, ServiceItem, new_id
 
@@ -312,7 +313,7 @@ def _guide_json(g: ItemGuide) -> dict[str, Any]:
 
 def update_item(uow: UnitOfWork, actor: Actor, guide: ItemGuide, expected_version: int | None = None) -> Item:
     """Save a chief representative's (or admin's) edit of an item's guide; audited with before/after."""
-    require_role(actor, "chief_rep", "admin")
+    require(actor, "catalog.edit")
     with uow:
         s = uow.session
         item = s.execute(_items_query(active_only=False).where(ServiceItem.code == guide.code)).scalar_one_or_none()
@@ -338,7 +339,7 @@ def update_item(uow: UnitOfWork, actor: Actor, guide: ItemGuide, expected_versio
 
 def create_item(uow: UnitOfWork, actor: Actor, dept: str, guide: ItemGuide) -> Item:
     """Add a new item to ``dept`` (its chief representative, or an admin)."""
-    require_role(actor, "chief_rep", "admin")
+    require(actor, "catalog.edit")
     with uow:
         s = uow.session
         department = s.execute(select(Department).where(Department.code == dept)).scalar_one_or_none()
@@ -605,7 +606,7 @@ def import_catalog(uow: UnitOfWork, actor: Actor | None, catalog: CatalogFile, *
     the bootstrap (`demo`, first start), audited as ``system``.
     """
     if actor is not None:
-        require_role(actor, "admin")
+        require(actor, "catalog.import")
     who = actor.username if actor else "system"
     added = updated = unchanged = withdrawn = 0
     with uow:

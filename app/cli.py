@@ -28,9 +28,10 @@ from app import (
     hall,
     intake,
     keys,
+    roles,
     validators,
 )
-from app.auth import ROLES
+from app.auth import ROLES, Actor
 from app.cli_base import (
     ENV_NEW_PASSWORD,
     ENV_PASSWORD,
@@ -44,6 +45,7 @@ from app.cli_base import (
     print_now,
     read_text,
 )
+from app.context import HallDesk
 from app.errors import HallDeskError, ValidationError
 
 # ---- commands ------------------------------------------------------------------------------------
@@ -58,7 +60,14 @@ def cmd_db_upgrade(cli: Cli) -> int:
 def cmd_demo(cli: Cli) -> int:
     h = cli.hall
     h.upgrade()
-    summary = demo.load_demo(h.uow())
+    actor = None
+    if demo.has_users(h.uow()):
+        if cli.args.if_empty:
+            print("数据库中已有用户，未装入演示数据（未作任何改动）", file=sys.stderr)
+            return 0
+        # Without --user the service refuses; with it, everyone but an admin.
+        actor = cli.actor() if cli.args.user else None
+    summary = demo.load_demo(h.uow(), actor)
     print(
         f"演示数据就绪：新建用户 {summary.created_users} 个、窗口 {summary.created_counters} 个，目录事项 {summary.catalog_items} 项。"
         f"演示账户密码均为 {demo.DEMO_PASSWORD}，正式使用前请修改。",
@@ -314,6 +323,21 @@ def cmd_audit_verify(cli: Cli) -> int:
     return 10
 
 
+def cmd_counter_revoke_key(cli: Cli) -> int:
+    keys.revoke_counter_key(cli.hall.uow(), cli.actor(), cli.args.fingerprint)
+    print(f"已吊销签名密钥 {cli.args.fingerprint.strip().upper()}：此后由它签名的凭条一律拒收；"
+          "该窗口须重新生成密钥（counter keygen）后才能受理", file=sys.stderr)
+    return 0
+
+
+def cmd_roles(cli: Cli) -> int:
+    if cli.args.json:
+        print_json(roles.as_json())
+    else:
+        sys.stdout.write(roles.markdown())
+    return 0
+
+
 def cmd_counter_keygen(cli: Cli) -> int:
     fp = keys.generate_counter_key(cli.hall.uow(), cli.actor(), cli.args.number)
     print(f"已为{cli.args.number}号窗口生成签名密钥，指纹 {fp}；私钥保存在本机 {keys.default_key_dir()}", file=sys.stderr)
@@ -349,7 +373,7 @@ def cmd_case_resubmit(cli: Cli) -> int:
 
 
 def cmd_case_show(cli: Cli) -> int:
-    view = cases.get_case(cli.ready_hall().uow(), cli.args.case_no)
+    view = cases.get_case(cli.ready_hall().uow(), cli.actor(), cli.args.case_no)
     if cli.args.json:
         print_json(view.as_json())
     else:
@@ -357,9 +381,18 @@ def cmd_case_show(cli: Cli) -> int:
     return 0
 
 
+def cmd_case_credentials(cli: Cli) -> int:
+    creds = cases.pickup_credentials(cli.ready_hall().uow(), cli.actor(), cli.args.case_no)
+    if cli.args.json:
+        print_json(creds.as_json())
+    else:
+        print(f"{creds.case_no}\t{creds.pickup_code}\t{creds.slip}")
+    return 0
+
+
 def cmd_case_list(cli: Cli) -> int:
     a = cli.args
-    views = cases.list_cases(cli.ready_hall().uow(), dept=a.dept, status=a.status, counter=a.counter, text=a.search,
+    views = cases.list_cases(cli.ready_hall().uow(), cli.actor(), dept=a.dept, status=a.status, counter=a.counter, text=a.search,
                              limit=a.limit)
     if a.json:
         print_json([v.as_json() for v in views])
@@ -547,7 +580,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     dbp = sub.add_parser("db", help="数据库").add_subparsers(dest="sub", required=True, parser_class=Parser)
     add(dbp, "upgrade", cmd_db_upgrade, "把数据库结构升级到最新版本")
-    add(sub, "demo", cmd_demo, "建立演示数据（可重复运行）")
+    sp = add(sub, "demo", cmd_demo, "在空数据库中建立演示数据（已有用户时须管理员运行）")
+    sp.add_argument("--if-empty", dest="if_empty", action="store_true",
+                    help="数据库已有用户时什么也不做并正常退出（./dev start 用）")
 
     cat = sub.add_parser("catalog", help="事项目录").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(cat, "list", cmd_catalog_list, "列出事项", json_flag=True)
@@ -628,6 +663,9 @@ def build_parser() -> argparse.ArgumentParser:
     add(au, "verify", cmd_audit_verify, "校验审计链；被篡改时以非零状态退出并指出第一条问题记录", json_flag=True)
     sp = add(ctr, "keygen", cmd_counter_keygen, "在本机为窗口生成签名密钥并登记公钥（管理员）")
     sp.add_argument("number", type=int)
+    sp = add(ctr, "revoke-key", cmd_counter_revoke_key, "吊销一把可能泄露的窗口签名密钥：其签名的凭条一律拒收（管理员）")
+    sp.add_argument("fingerprint", help="密钥指纹（8位，见 counter list --json 或审计记录）")
+    add(sub, "roles", cmd_roles, "角色权限表（谁可以做什么；--json 或 Markdown）", json_flag=True)
 
     cs = sub.add_parser("case", help="办件").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(cs, "create", cmd_case_create, "综合受理：按 JSON 建立办件（窗口人员）")
@@ -637,6 +675,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", dest="json_file", required=True, metavar="FILE",
                     help='{"materials": {编码: 状态}, "supplement_due": 日期}')
     sp = add(cs, "show", cmd_case_show, "显示办件", json_flag=True)
+    sp.add_argument("case_no")
+    sp = add(cs, "credentials", cmd_case_credentials, "取件码和取件凭条（出件窗口或受理该件的窗口；记入审计）",
+             json_flag=True)
     sp.add_argument("case_no")
     sp = add(cs, "list", cmd_case_list, "列出办件（最新在前）", json_flag=True)
     sp.add_argument("--dept")
@@ -702,10 +743,10 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def run(argv: Sequence[str]) -> int:
-    """Run one CLI command; returns the exit code."""
+def run(argv: Sequence[str], *, hall: HallDesk | None = None, actor: Actor | None = None) -> int:
+    """Run one CLI command; returns the exit code.  ``hall``/``actor``: see ``Cli``."""
     args = build_parser().parse_args(argv)
-    cli = Cli(args)
+    cli = Cli(args, hall=hall, actor=actor)
     try:
         return int(args.func(cli))
     except HallDeskError as exc:

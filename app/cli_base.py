@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from app.auth import Actor, login
+from app.auth import Actor
 from app.context import HallDesk
 from app.counter_store import CounterStore
 from app.errors import AuthenticationError, ValidationError
@@ -52,10 +52,14 @@ LOCAL_COMMANDS: frozenset[tuple[str | None, str | None]] = frozenset(
 class Cli:
     """What one CLI invocation works with: the database and, when a command needs it, the acting user."""
 
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(self, args: argparse.Namespace, *, hall: HallDesk | None = None, actor: Actor | None = None) -> None:
+        """``hall`` and ``actor``: an open database and a user logged in already (a script running many commands
+        as one user; the role table's tests)."""
         self.args = args
-        self._hall: HallDesk | None = None
+        self._hall = hall
+        self._owns_hall = hall is None
         self._store: CounterStore | None = None
+        self._actor = actor
 
     @property
     def hall(self) -> HallDesk:
@@ -84,6 +88,16 @@ class Cli:
         return self.hall
 
     def actor(self) -> Actor:
+        """The logged-in user (one login per invocation, so that a failure is counted once)."""
+        if self._actor is None:
+            self._actor = self._login()
+            command = (getattr(self.args, "command", None), getattr(self.args, "sub", None))
+            if self._actor.must_change_password and command != ("user", "passwd"):
+                print(f"警告：{self._actor.username} 仍在使用初始或重置的密码，请尽快修改"
+                      f"（python -m app --user {self._actor.username} user passwd）", file=sys.stderr)
+        return self._actor
+
+    def _login(self) -> Actor:
         username = self.args.user
         if not username:
             raise AuthenticationError("此命令需要以用户身份执行：请在命令前加 --user 用户名")
@@ -92,12 +106,11 @@ class Cli:
             if not sys.stdin.isatty():
                 raise AuthenticationError(f"未提供密码：请设置环境变量 {ENV_PASSWORD}，或在终端中运行以输入密码")
             password = getpass.getpass(f"{username} 的密码：")
-        if self.on_local():
-            return self.store.login(username, password)  # the cached accounts: works offline
-        return login(self.ready_hall().uow(), username, password)
+        # On a counter's store: the shared database when it answers, else the cached accounts (offline).
+        return self.ready_hall().login(username, password)
 
     def close(self) -> None:
-        if self._hall is not None:
+        if self._hall is not None and self._owns_hall:
             self._hall.close()
         if self._store is not None:
             self._store.close()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.auth import Actor, login
 from app.errors import DatabaseUnavailable
 from app.uow import UnitOfWork
 from db import migrate
@@ -47,6 +48,14 @@ class HallDesk:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
+
+    def login(self, username: str, password: str) -> Actor:
+        """Check a password (``auth.login``); a counter's store overrides this to ask the shared database."""
+        return login(self.uow(), username, password)
+
+    def account_hall(self) -> HallDesk:
+        """Where passwords are changed: this database (a counter's store: the shared one)."""
+        return self
 
     def close(self) -> None:
         self.engine.dispose()

@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth import Actor, require_role
+from app.auth import Actor
 from app.errors import ValidationError
+from app.roles import require
 from app.uow import UnitOfWork
 from app.workdays import DueDate, WorkCalendar
 from db.models import CalendarOverride, CalendarYear, Case, ServiceItem, Setting
@@ -87,7 +88,7 @@ def get_hall_settings(uow: UnitOfWork) -> HallSettings:
 
 
 def save_hall_settings(uow: UnitOfWork, actor: Actor, settings: HallSettings) -> HallSettings:
-    require_role(actor, "admin")
+    require(actor, "hall.settings")
     settings = HallSettings(**{k: v.strip() for k, v in settings.as_json().items()})
     _check_hall(settings)
     with uow:
@@ -195,7 +196,7 @@ def _recompute_open_cases(uow: UnitOfWork, actor: Actor, reason: str) -> int:
 
 def set_override(uow: UnitOfWork, actor: Actor, day: date, workday: bool, note: str = "") -> int:
     """Make ``day`` a working day or a day off; returns the number of open cases whose dates moved."""
-    require_role(actor, "admin")
+    require(actor, "holiday.manage")
     with uow:
         s = uow.session
         row = s.get(CalendarOverride, day)
@@ -212,7 +213,7 @@ def set_override(uow: UnitOfWork, actor: Actor, day: date, workday: bool, note: 
 
 
 def remove_override(uow: UnitOfWork, actor: Actor, day: date) -> int:
-    require_role(actor, "admin")
+    require(actor, "holiday.manage")
     with uow:
         s = uow.session
         row = s.get(CalendarOverride, day)
@@ -228,7 +229,7 @@ def remove_override(uow: UnitOfWork, actor: Actor, day: date) -> int:
 
 def confirm_year(uow: UnitOfWork, actor: Actor, year: int) -> int:
     """The admin has entered ``year``'s State Council arrangement: its dates stop being 待定."""
-    require_role(actor, "admin")
+    require(actor, "holiday.manage")
     if not 2000 <= year <= 2100:
         raise ValidationError("year", "年份须在2000–2100之间")
     with uow:

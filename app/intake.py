@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app import keys, outbox, refcache
-from app.auth import Actor, require_role
+from app.auth import Actor
 from app.cases import CaseEventView, CaseMaterialView, CaseView, NoticeRef, case_view, load_case
 from app.errors import Conflict, NotFound, ValidationError
 from app.hall import HallSettings, load_calendar, local_date, read_settings
@@ -35,6 +35,7 @@ from app.numbering import case_number, document_number, next_value, next_values
 from app.pipeline import one_round_trip
 from app.printing import documents, queue
 from app.refcache import RefData
+from app.roles import require
 from app.uow import UnitOfWork, retry_transient
 from app.validators import check_id_number, check_mobile, check_uscc
 from app.workdays import WorkCalendar
@@ -531,10 +532,11 @@ def _view(c: dict[str, Any], item: ItemRef, counter_no: int | None, clerk: str |
 
 @retry_transient
 def take_application(uow: UnitOfWork, actor: Actor, req: IntakeRequest, *, key_dir: Path | None = None) -> CaseView:
-    """The whole intake as one transaction: returns the case as stored."""
-    require_role(actor, "clerk", "admin")
+    """The whole intake as one transaction: returns the case as stored, with its pickup code and slip (the
+    taking counter prints them on the receipt)."""
     if req.channel not in ("window", "online"):
         raise ValidationError("channel", "渠道应为 window（窗口）或 online（网上）")
+    require(actor, "case.import" if req.channel == "online" else "case.intake")
     with uow:
         s = uow.session
         # The case is built as plain rows and written with one plain INSERT per table (several rows per
@@ -626,7 +628,7 @@ def _build_case(uow: UnitOfWork, actor: Actor, req: IntakeRequest, key_dir: Path
         c["refusal_basis"] = req.legal_basis.strip() or documents.DEFAULT_REFUSAL_BASIS
         c["finished_at"] = now
     if counter is not None:
-        c["slip"] = keys.signer_for(s, counter_no, key_dir).sign(c["case_no"], c["pickup_code"])
+        c["slip"] = keys.signer_for(s, counter_no, key_dir, ref).sign(c["case_no"], c["pickup_code"])
     events = [{"id": new_id(), "case_id": case_id, "at": now, "actor": actor.username,
                "action": f"intake.{req.outcome}", "from_status": "", "to_status": c["status"],
                "note": "网上申请导入" if req.channel == "online" else ""}]
@@ -652,8 +654,10 @@ def _build_case(uow: UnitOfWork, actor: Actor, req: IntakeRequest, key_dir: Path
 @retry_transient
 def resubmit(uow: UnitOfWork, actor: Actor, case_no: str, materials: Mapping[str, MaterialInput],
              supplement_due: date | None = None, *, key_dir: Path | None = None) -> CaseView:
-    """The applicant is back with the corrections: the case is accepted today (acceptance date = today)."""
-    require_role(actor, "clerk", "admin")
+    """The applicant is back with the corrections: the case is accepted today (acceptance date = today).
+
+    The new receipt carries the pickup code and slip: the applicant standing at this counter gets them."""
+    require(actor, "case.intake")
     with uow:
         s = uow.session
         case = load_case(s, case_no.strip().upper(), lock=True)
@@ -694,12 +698,12 @@ def resubmit(uow: UnitOfWork, actor: Actor, case_no: str, materials: Mapping[str
                                      action="intake.resubmit", from_status=before, to_status=case.status,
                                      note="申请人补正后受理"))
         kinds = ["acceptance", "tolerated"] if checked.tolerated else ["acceptance"]
-        draft = case_view(case)
+        draft = case_view(case, credentials=True)
         notices = [_notice(s, actor, draft, k, hall, counter_no, checked.item.legal_basis, utcnow()) for k in kinds]
         for row, _ in notices:
             case.notices.append(Notice(**row))
         s.flush()
-        view = case_view(case)
+        view = case_view(case, credentials=True)
         output = ref.get(("intake.output_counter",), lambda: _output_counter(s))
         queue.enqueue(s, document_jobs(actor, view, notices, counter, hall, output,
                                        case.clerk.full_name if case.clerk else None))
@@ -707,7 +711,7 @@ def resubmit(uow: UnitOfWork, actor: Actor, case_no: str, materials: Mapping[str
         uow.audit(actor.username, "case.resubmit", "case", str(case.id),
                   {"case_no": case.case_no, "notices": [row["doc_no"] for row, _ in notices]})
         s.flush()
-        view = case_view(load_case(s, case.case_no))
+        view = case_view(load_case(s, case.case_no), credentials=True)
         uow.commit()
         return view
 
@@ -718,7 +722,7 @@ def import_online(uow_factory: Any, actor: Actor, lines: list[str]) -> list[tupl
     Returns (line number, external id, result) per line: a case number, ``exists:<case_no>`` or an error.
     Each line is its own transaction: one bad line does not stop the others.
     """
-    require_role(actor, "clerk", "admin")
+    require(actor, "case.import")
     results: list[tuple[int, str, str]] = []
     for lineno, line in enumerate(lines, start=1):
         if not line.strip():

@@ -78,6 +78,15 @@ class Signer:
         return f"{body}:{_b32(self.private_key.sign(body.encode('ascii')))}"
 
 
+_CASE_COUNTER_RE = re.compile(r"^[A-Z]{1,4}\d{6}-(\d{2})-\d{4,}$")
+
+
+def counter_of(case_no: str) -> int | None:
+    """The counter that took a case, read from its number (``XJ261127-01-0042`` → 1); None if not of that form."""
+    m = _CASE_COUNTER_RE.match(case_no)
+    return int(m.group(1)) if m else None
+
+
 def public_key_text(public_raw: bytes) -> str:
     return base64.b64encode(public_raw).decode("ascii")
 

@@ -86,6 +86,8 @@ class User(Base):
     locked_until: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when an admin (or the demo) chose the password: the user must replace it with their own.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
 
     department: Mapped[Department | None] = relationship()
     counter: Mapped[Counter | None] = relationship()
@@ -331,7 +333,9 @@ class CounterKey(Base):
     fingerprint: Mapped[str] = mapped_column(String(16), unique=True)
     public_key: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Retired: replaced by a newer key; slips it signed stay valid.  Revoked: compromised; its slips are refused.
     retired_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
 
     counter: Mapped[Counter] = relationship()
 
@@ -464,9 +468,12 @@ class SealAuthorisation(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hd_case.id"), index=True)
     seal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("seal.id"))
+    # The department whose chief representative granted it: a grant never travels with a 转办.
+    dept_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("department.id"))
     authorised_by: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
 
 
 class SealUsage(Base):

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import catalog
+from app import catalog, roles
 from app.auth import Actor
 from app.catalog import (
     ITEM_KINDS,
@@ -75,14 +75,15 @@ MAX_SHOWN_PROBLEMS = 5
 
 
 def may_edit(actor: Actor, dept_code: str | None) -> bool:
-    """Whether ``actor`` may edit (or add) items of ``dept_code``; mirrors the services' own check."""
-    if actor.role == "admin":
-        return dept_code is not None
-    return actor.role == "chief_rep" and dept_code is not None and actor.dept_code == dept_code
+    """Whether ``actor`` may edit (or add) items of ``dept_code``: the role table's ``catalog.edit``, and a chief
+    representative only for their own department (the scope the service checks)."""
+    if dept_code is None or not roles.allowed(actor, "catalog.edit"):
+        return False
+    return actor.role != "chief_rep" or actor.dept_code == dept_code
 
 
 def can_edit_catalog(actor: Actor) -> bool:
-    return actor.role in ("admin", "chief_rep")
+    return roles.allowed(actor, "catalog.edit")
 
 
 # ---- the item editor -------------------------------------------------------------------------------

@@ -795,7 +795,7 @@ class CounterPage(Page):
 
         def load() -> list[CaseView]:
             if text:
-                return cases.list_cases(hall.uow(), text=text, limit=200)
+                return cases.list_cases(hall.uow(), actor, text=text, limit=200)
             return cases.my_cases_today(hall.uow(), actor)
 
         run_in_background(load, lambda rows: self._today_loaded(generation, text, rows, keep), owner=self)
@@ -887,10 +887,10 @@ class CounterPage(Page):
 
     def start_resubmit(self, case_no: str) -> None:
         """补正后受理: the case's checklist as it was left, in a dialog; 受理 there accepts it today."""
-        hall = self._hall
+        hall, actor = self._hall, self._actor
 
         def load() -> tuple[CaseView, Item, list[Assessment], WorkCalendar]:
-            case = cases.get_case(hall.uow(), case_no)
+            case = cases.get_case(hall.uow(), actor, case_no)
             return (case, catalog.get_item(hall.uow(), case.item), catalog.list_assessments(hall.uow()),
                     hall_service.work_calendar(hall.uow()))
 

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import catalog, grievance
+from app import catalog, grievance, roles
 from app.auth import Actor
 from app.catalog import DepartmentView
 from app.context import HallDesk
@@ -95,18 +95,18 @@ CHIEF_REP_STEPS: dict[str, tuple[str, ...]] = {"resolve": ("assigned",)}
 
 
 def can_register(actor: Actor) -> bool:
-    """受理 is the supervisor's and the 办不成事 counter's (as ``grievance.register`` allows)."""
-    return actor.role == "supervisor" or (actor.role == "clerk" and actor.counter_kind == "grievance")
+    """受理: the role table's ``grievance.register``; a clerk only at the 办不成事 counter (its scope)."""
+    return roles.allowed(actor, "grievance.register") and (actor.role != "clerk" or actor.counter_kind == "grievance")
 
 
 def can_list(actor: Actor) -> bool:
-    return actor.role in ("supervisor", "chief_rep")
+    return roles.allowed(actor, "grievance.view")
 
 
 def steps_for(actor: Actor) -> dict[str, tuple[str, ...]]:
-    if actor.role == "supervisor":
+    if roles.allowed(actor, "grievance.supervise"):
         return SUPERVISOR_STEPS
-    return CHIEF_REP_STEPS if actor.role == "chief_rep" else {}
+    return CHIEF_REP_STEPS if roles.allowed(actor, "grievance.resolve") else {}
 
 
 def detail_text(g: GrievanceView, events: tuple[GrievanceEventView, ...] | None = None) -> str:

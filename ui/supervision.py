@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import catalog, evaluation, output
+from app import catalog, evaluation, output, roles
 from app.auth import Actor
 from app.cases import CaseView
 from app.catalog import DepartmentView
@@ -229,7 +229,7 @@ class RectificationPanel(QWidget):
         self._generation = 0
         self.loaded = False
         self.dialog: RectificationNoteDialog | None = None
-        self.handles = actor.role in ("chief_rep", "admin")  # who records callbacks and fixes
+        self.handles = roles.allowed(actor, "rectification.handle")  # who records callbacks and fixes
 
         self.dept_combo = QComboBox()
         self.dept_combo.addItem("全部部门", None)
