@@ -301,10 +301,7 @@ def cmd_audit_verify(cli: Cli) -> int:
     h = cli.ready_hall()
     check: anchor.AnchorCheck | None = None
     if cli.args.anchor:
-        # A counter's store holds its own chain only: the other anchored chains are not its to prove.
-        only = ({counter_chain(cli.store.counter)} if cli.store.counter is not None else set()) \
-            if cli.on_local() else None
-        check = anchor.check_anchors(h.uow(), Path(cli.args.anchor), only=only)
+        check = anchor.check_anchors(h.uow(), Path(cli.args.anchor), only=_chains_held(cli))
         report = check.audit
     else:
         with h.uow() as uow:
@@ -333,6 +330,13 @@ def cmd_audit_verify(cli: Cli) -> int:
         more = f"（另有 {len(check.problems) - 1} 处问题，--json 列出全部）" if len(check.problems) > 1 else ""
         print(f"审计锚点核验失败：{check.problem.reason}{more}", file=sys.stderr)
     return 0 if report.ok and (check is None or check.ok) else 10
+
+
+def _chains_held(cli: Cli) -> set[str] | None:
+    """The chains this database can prove: all of them, except on a counter's store, which holds its own."""
+    if not cli.on_local():
+        return None
+    return set() if cli.store.counter is None else {counter_chain(cli.store.counter)}
 
 
 def _print_anchor_summary(check: anchor.AnchorCheck) -> None:
