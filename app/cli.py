@@ -17,6 +17,7 @@ from typing import Any
 
 from app import (
     accounts,
+    anchor,
     audit,
     cases,
     catalog,
@@ -47,6 +48,7 @@ from app.cli_base import (
 )
 from app.context import HallDesk
 from app.errors import HallDeskError, ValidationError
+from app.outbox import counter_chain
 
 # ---- commands ------------------------------------------------------------------------------------
 
@@ -306,21 +308,77 @@ def cmd_workdays_add(cli: Cli) -> int:
 
 def cmd_audit_verify(cli: Cli) -> int:
     h = cli.ready_hall()
-    with h.uow() as uow:
-        report = audit.verify(uow.session)
+    check: anchor.AnchorCheck | None = None
+    if cli.args.anchor:
+        check = anchor.check_anchors(h.uow(), Path(cli.args.anchor), only=_chains_held(cli))
+        report = check.audit
+    else:
+        with h.uow() as uow:
+            report = audit.verify(uow.session)
     if cli.args.json:
-        print_json({
-            "ok": report.ok, "rows": report.rows, "chains": report.chains,
+        doc: dict[str, Any] = {
+            "ok": report.ok if check is None else check.ok, "rows": report.rows, "chains": report.chains,
             "problem": None if report.problem is None else report.problem.__dict__,
-        })
-    if report.ok:
-        if not cli.args.json:
+        }
+        if check is not None:
+            doc["anchor"] = {
+                "file": cli.args.anchor, "lines": check.lines, "checked": check.checked, "skipped": check.skipped,
+                "keys": [k.as_json() for k in check.keys], "problems": [p.as_json() for p in check.problems],
+                "problem": None if check.problem is None else check.problem.as_json(),
+            }
+        print_json(doc)
+    else:
+        if report.ok:
             print(f"审计链完整：共 {report.rows} 条，{len(report.chains)} 条链")
-        return 0
+        if check is not None:
+            _print_anchor_summary(check)
     p = report.problem
-    assert p is not None
-    print(f"审计链被破坏：链 {p.chain} 第 {p.seq} 条（id {p.event_id or '-'}）：{p.reason}", file=sys.stderr)
-    return 10
+    if p is not None:
+        print(f"审计链被破坏：链 {p.chain} 第 {p.seq} 条（id {p.event_id or '-'}）：{p.reason}", file=sys.stderr)
+    if check is not None and check.problem is not None:
+        more = f"（另有 {len(check.problems) - 1} 处问题，--json 列出全部）" if len(check.problems) > 1 else ""
+        print(f"审计锚点核验失败：{check.problem.reason}{more}", file=sys.stderr)
+    return 0 if report.ok and (check is None or check.ok) else 10
+
+
+def _chains_held(cli: Cli) -> set[str] | None:
+    """The chains this database can prove: all of them, except on a counter's store, which holds its own."""
+    if not cli.on_local():
+        return None
+    return set() if cli.store.counter is None else {counter_chain(cli.store.counter)}
+
+
+def _print_anchor_summary(check: anchor.AnchorCheck) -> None:
+    skipped = f"，跳过本库没有的链 {check.skipped} 处" if check.skipped else ""
+    verdict = "通过" if not check.problems else f"发现 {len(check.problems)} 处问题"
+    print(f"锚点核验{verdict}：锚点 {check.lines} 行，对照链头 {check.checked} 处{skipped}")
+    for k in check.keys:
+        print(f"签名密钥指纹 {anchor.group(k.fingerprint)}：{k.lines} 行，"
+              f"{anchor.local_time(k.first)} 至 {anchor.local_time(k.last)}")
+    if check.keys:
+        print("请与打印存档的锚点页上的指纹核对：不认识的指纹说明锚点文件被他人改写")
+
+
+def cmd_audit_anchor(cli: Cli) -> int:
+    actor = cli.actor()
+    written = anchor.write_anchor(cli.hall.uow(), actor, Path(cli.args.out))
+    a = written.anchor
+    if cli.args.pdf:
+        try:
+            Path(cli.args.pdf).write_bytes(anchor.anchor_page(written, actor.full_name))
+        except OSError as exc:
+            raise ValidationError("pdf", f"锚点已写入 {written.path}，但无法保存 PDF {cli.args.pdf}：{exc.strerror}") from None
+    if written.new_key:
+        print(f"已在本机生成审计锚点签名密钥（{written.key_path}），指纹 {anchor.group(a.fingerprint)}：请打印锚点页存档",
+              file=sys.stderr)
+    if cli.args.json:
+        print_json({**a.as_json(), "file": str(written.path), "line": written.line_no, "pdf": cli.args.pdf,
+                    "new_key": written.new_key})
+    else:
+        print(f"已追加锚点：{written.path} 第 {written.line_no} 行，{len(a.marks)} 条链，"
+              f"锚定时间 {anchor.local_time(a.at)}，密钥指纹 {anchor.group(a.fingerprint)}", file=sys.stderr)
+        print(f"本行 SHA-256：{a.digest}" + (f"；锚点页已保存 {cli.args.pdf}" if cli.args.pdf else ""), file=sys.stderr)
+    return 0
 
 
 def cmd_counter_revoke_key(cli: Cli) -> int:
@@ -660,7 +718,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("n", type=int)
 
     au = sub.add_parser("audit", help="审计").add_subparsers(dest="sub", required=True, parser_class=Parser)
-    add(au, "verify", cmd_audit_verify, "校验审计链；被篡改时以非零状态退出并指出第一条问题记录", json_flag=True)
+    sp = add(au, "verify", cmd_audit_verify, "校验审计链；被篡改时以非零状态退出并指出第一条问题记录", json_flag=True)
+    sp.add_argument("--anchor", metavar="FILE", help="同时对照锚点文件：每行的签名，各链锚定的条数与哈希")
+    sp = add(au, "anchor", cmd_audit_anchor, "把各审计链的链头签名后追加到锚点文件（每日一次；管理员、营商办）",
+             json_flag=True)
+    sp.add_argument("--out", required=True, metavar="FILE", help="锚点文件（不存在则新建；只追加，不改写已有行）")
+    sp.add_argument("--pdf", metavar="FILE.pdf", help="另存 A4 锚点页，供打印、签字、归档")
     sp = add(ctr, "keygen", cmd_counter_keygen, "在本机为窗口生成签名密钥并登记公钥（管理员）")
     sp.add_argument("number", type=int)
     sp = add(ctr, "revoke-key", cmd_counter_revoke_key, "吊销一把可能泄露的窗口签名密钥：其签名的凭条一律拒收（管理员）")
