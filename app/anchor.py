@@ -39,11 +39,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import Table, select
 
 from app import audit, slips
-from app.auth import Actor, require_role
+from app.auth import Actor
 from app.errors import HallDeskError, NotFound, ValidationError
 from app.hall import HALL_TZ, read_settings
 from app.keys import default_key_dir
 from app.printing.report import ReportColumn, TableReport, render_table_report
+from app.roles import require
 from app.uow import UnitOfWork
 from db.models import AuditChainHead, AuditEvent
 from db.types import utcnow
@@ -178,7 +179,7 @@ def write_anchor(uow: UnitOfWork, actor: Actor, path: Path, *, key_path: Path | 
     transaction commits: should the commit fail, the file holds a valid anchor without its audit row, never an
     audit row for a line that was not written.
     """
-    require_role(actor, "admin", "supervisor")
+    require(actor, "audit.anchor")
     key_file = key_path or default_key_path()
     private, new_key = _signing_key(key_file)
     with uow:
