@@ -28,6 +28,8 @@ COUNTER_KINDS: dict[str, str] = {
     "grievance": "办不成事",
     "output": "出件",
 }
+# Counter numbers are part of case numbers (two digits, three from 100 on: XJ261207-01-0042, XJ261207-120-0042).
+MAX_COUNTER = 999
 USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{1,31}$")
 
 
@@ -264,8 +266,8 @@ def _check_printer(field: str, uri: str) -> None:
 
 
 def _check_counter_fields(number: int, name: str, kind: str, printer_uri: str) -> None:
-    if not 1 <= number <= 99:
-        raise ValidationError("number", "窗口号须为1–99")
+    if not 1 <= number <= MAX_COUNTER:
+        raise ValidationError("number", f"窗口号须为1–{MAX_COUNTER}")
     if not name.strip():
         raise ValidationError("name", "窗口名称不能为空")
     if kind not in COUNTER_KINDS:

@@ -83,7 +83,7 @@ class Signer:
         return f"{body}:{_b32(self.private_key.sign(body.encode('ascii')))}"
 
 
-_CASE_COUNTER_RE = re.compile(r"^[A-Z]{1,4}\d{6}-(\d{2})-\d{4,}$")
+_CASE_COUNTER_RE = re.compile(r"^[A-Z]{1,4}\d{6}-(\d{2,3})-\d{4,}$")
 
 
 def counter_of(case_no: str) -> int | None:

@@ -413,7 +413,7 @@ class CounterDialog(QDialog):
         self._actor = actor
         self.setWindowTitle(f"编辑窗口 — {counter.number}号" if counter else "新增窗口")
         self.number_spin = QSpinBox()
-        self.number_spin.setRange(1, 99)
+        self.number_spin.setRange(1, accounts.MAX_COUNTER)
         self.number_spin.setSuffix(" 号")
         self.number_spin.setValue(counter.number if counter else next_number)
         self.number_spin.setEnabled(counter is None)  # the number is printed in case numbers: never renumber
@@ -523,7 +523,7 @@ class CountersPage(Page):
 
     def add_counter(self) -> CounterDialog:
         numbers = {c.number for c in self.model.rows()}
-        next_number = next((n for n in range(1, 100) if n not in numbers), 99)
+        next_number = next((n for n in range(1, accounts.MAX_COUNTER + 1) if n not in numbers), accounts.MAX_COUNTER)
         return self._open(CounterDialog(self._hall, self._actor, None, next_number, parent=self))
 
     def edit_counter(self) -> CounterDialog | None:
