@@ -25,7 +25,8 @@ import pymysql  # type: ignore[import-untyped]  # no stubs installed
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-os.environ.setdefault("HALLDESK_DATA_DIR", tempfile.mkdtemp(prefix="halldesk-bench-"))
+if "HALLDESK_DATA_DIR" not in os.environ:  # keys and logs of a bench run never go to the user's folder
+    os.environ["HALLDESK_DATA_DIR"] = tempfile.mkdtemp(prefix="halldesk-bench-")
 
 from app.context import HallDesk
 from app.demo import load_demo
