@@ -444,6 +444,10 @@ class Crowd:
 
     def __init__(self, cast: Cast, seed: int) -> None:
         self.rng = random.Random(seed)
+        # Hand-overs follow the decisions, whose order depends on timing: their draws come from a generator of
+        # their own, so that the applicants are the same in every run with the same seed.
+        self.pickup_rng = random.Random(seed + 1)
+        self.pickups = 0
         self.cast = cast
         self.depts = list(cast.items)
         self.dept_weights = [DEPT_WEIGHTS.get(d, 1) for d in self.depts]
@@ -503,15 +507,15 @@ class Crowd:
         return Applicant(counter, dept, request, missing, raw)
 
     def collection(self, taken: Taken, window: int, contested: bool) -> Collection:
-        rng = self.rng
+        rng = self.pickup_rng
         by_slip = rng.random() < 0.7
         roll = rng.random()
         collector = "self" if roll < 0.75 else "proxy" if roll < 0.9 else "mail"
-        self.keys += 1
+        self.pickups += 1
         return Collection(window=window, case_no=taken.case_no, pickup_code=taken.pickup_code, slip=taken.slip,
                           by_slip=by_slip, collector=collector, wrong_code_first=not by_slip and rng.random() < 0.1,
                           contested=contested, agent_name=taken.agent_name, agent_phone=taken.agent_phone,
-                          key=self.keys)
+                          key=self.pickups)
 
 
 # ---- a worker process: many counters, reviewers and windows, one after another -------------------------------
@@ -1194,11 +1198,11 @@ def _day(hall: HallDesk, size: Size, cast: Cast, crew: Crew, hands: list[tuple[l
                     turns[owner[("r", name)]][name] = each
         collections: list[list[Collection]] = [[] for _ in range(workers)]
         for case_no in ready:
-            window = crowd.rng.choice(cast.windows).counter
-            contested = crowd.rng.random() < 0.02
+            window = crowd.pickup_rng.choice(cast.windows).counter
+            contested = crowd.pickup_rng.random() < 0.02
             collections[owner[("w", window)]].append(crowd.collection(pockets[case_no], window, contested))
             if contested:
-                other = crowd.rng.choice(cast.windows).counter
+                other = crowd.pickup_rng.choice(cast.windows).counter
                 collections[owner[("w", other)]].append(crowd.collection(pockets[case_no], other, True))
         ready = []
         frozen = frozenset(returned)
