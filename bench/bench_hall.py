@@ -54,7 +54,7 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -440,7 +440,7 @@ def set_up(hall: HallDesk, size: Size, key_dir: Path, thermal: list[str], log: C
 
 
 class Crowd:
-    """Applicants and their choices, drawn from one seeded generator (the same day for the same seed)."""
+    """Applicants and their choices, drawn from seeded generators (the same applicants for the same seed)."""
 
     def __init__(self, cast: Cast, seed: int) -> None:
         self.rng = random.Random(seed)
@@ -1007,12 +1007,12 @@ class Integrity:
                 and self.printed_jobs == self.printer_connections)
 
 
-@dataclass
-class HallReport:
-    engine: str
+@dataclass(frozen=True)
+class Day:
+    """What the rounds gave: the tallies of both sides and the day's totals."""
+
     server: str
     size: Size
-    setup_seconds: float
     rounds: int
     ours_wall: float
     raw_wall: float
@@ -1021,14 +1021,19 @@ class HallReport:
     statuses: dict[str, int]
     outcomes: dict[str, int]
     decisions: dict[str, int]
-    printer_bytes: int
-    integrity: Integrity
-    raw_misses: Counter[str]
     taken: list[str]  # every case number a counter handed an applicant
 
     @property
     def errors(self) -> list[Problem]:
         return self.ours.errors + self.raw.errors
+
+
+@dataclass(frozen=True)
+class HallReport(Day):
+    engine: str
+    setup_seconds: float
+    printer_bytes: int
+    integrity: Integrity
 
 
 class Crew:
@@ -1131,17 +1136,15 @@ def run_day(hall: HallDesk, size: Size, *, seed: int = 20261127, raw: bool = Tru
         crew = Crew(configs)
         stack.callback(crew.stop)
         log(f"workers ready after {time.perf_counter() - t0 - setup_seconds:.1f} s")
-        report = _day(hall, size, cast, crew, hands, seed, raw, log)
-        report.setup_seconds = setup_seconds
-        connections = sum(len(p.records) for p in printers)
-        report.printer_bytes = sum(len(job.data) for p in printers for job in p.records)
-        report.integrity = integrity(hall, report, connections)
-        report.engine = engine
-    return report
+        day = _day(hall, size, cast, crew, hands, seed, raw, log)
+        records = [job for p in printers for job in p.records]
+        return HallReport(**{f.name: getattr(day, f.name) for f in fields(Day)}, engine=engine,
+                          setup_seconds=setup_seconds, printer_bytes=sum(len(job.data) for job in records),
+                          integrity=integrity(hall, day, len(records)))
 
 
 def _day(hall: HallDesk, size: Size, cast: Cast, crew: Crew, hands: list[tuple[list[Clerk], list[Reviewer],
-         list[Window]]], seed: int, raw: bool, log: Callable[[str], None]) -> HallReport:
+         list[Window]]], seed: int, raw: bool, log: Callable[[str], None]) -> Day:
     crowd = Crowd(cast, seed)
     owner: dict[Any, int] = {}
     for i, (clerks, reviewers, windows) in enumerate(hands):
@@ -1260,13 +1263,11 @@ def _day(hall: HallDesk, size: Size, cast: Cast, crew: Crew, hands: list[tuple[l
     with hall.uow() as uow:
         statuses: dict[str, int] = dict(uow.session.execute(sa.text("SELECT status, count(*) FROM hd_case GROUP BY status")).all())
         server = str(uow.session.execute(sa.text("SELECT version()")).scalar_one())
-    return HallReport(engine="", server=server, size=size, setup_seconds=0.0, rounds=rounds, ours_wall=ours_wall,
-                      raw_wall=raw_wall, ours=ours_total, raw=raw_total, statuses=statuses, outcomes=dict(outcomes),
-                      decisions=dict(decisions), printer_bytes=0, raw_misses=raw_total.raw_misses, taken=all_taken,
-                      integrity=Integrity(False, 0, "", 0, 0, 0, 0, 0, 0, (), (), 0, False, 0, 0))
+    return Day(server=server, size=size, rounds=rounds, ours_wall=ours_wall, raw_wall=raw_wall, ours=ours_total,
+               raw=raw_total, statuses=statuses, outcomes=dict(outcomes), decisions=dict(decisions), taken=all_taken)
 
 
-def integrity(hall: HallDesk, report: HallReport, connections: int) -> Integrity:
+def integrity(hall: HallDesk, report: Day, connections: int) -> Integrity:
     """The end-of-day checks, on the shared database."""
     taken = set(report.taken)
     with hall.uow() as uow:
@@ -1343,8 +1344,8 @@ def print_report(r: HallReport, out: Callable[[str], None] = print) -> None:
     out(f"  print jobs sent {r.ours.printed}, bytes received by the printers {r.printer_bytes:,}")
     out(f"  intakes by outcome: {_counts(r.outcomes)}; decisions: {_counts(r.decisions)}")
     out(f"  cases by final status: {_counts(r.statuses)}")
-    if r.raw_misses:
-        out(f"  raw replay found no case for {sum(r.raw_misses.values())} steps ({_counts(dict(r.raw_misses))}):"
+    if r.raw.raw_misses:
+        out(f"  raw replay found no case for {sum(r.raw.raw_misses.values())} steps ({_counts(dict(r.raw.raw_misses))}):"
             " its queues drain in another order; not timed")
     expected = Counter(category for _, category in r.ours.expected)
     out(f"  expected refusals: {sum(expected.values())}"
