@@ -388,6 +388,17 @@ def cmd_counter_revoke_key(cli: Cli) -> int:
     return 0
 
 
+def cmd_counter_keys(cli: Cli) -> int:
+    views = keys.list_counter_keys(cli.ready_hall().uow(), cli.actor())
+    if cli.args.json:
+        print_json([v.as_json() for v in views])
+    else:
+        states = {"in_force": "使用中", "retired": "已更换（凭条仍有效）", "revoked": "已吊销"}
+        for v in views:
+            print(f"{v.counter}号窗口\t{v.fingerprint}\t{states[v.state]}\t{v.created_at:%Y-%m-%d}")
+    return 0
+
+
 def cmd_roles(cli: Cli) -> int:
     if cli.args.json:
         print_json(roles.as_json())
@@ -726,8 +737,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--pdf", metavar="FILE.pdf", help="另存 A4 锚点页，供打印、签字、归档")
     sp = add(ctr, "keygen", cmd_counter_keygen, "在本机为窗口生成签名密钥并登记公钥（管理员）")
     sp.add_argument("number", type=int)
+    add(ctr, "keys", cmd_counter_keys, "各窗口登记的签名密钥：使用中、已更换、已吊销（管理员）", json_flag=True)
     sp = add(ctr, "revoke-key", cmd_counter_revoke_key, "吊销一把可能泄露的窗口签名密钥：其签名的凭条一律拒收（管理员）")
-    sp.add_argument("fingerprint", help="密钥指纹（8位，见 counter list --json 或审计记录）")
+    sp.add_argument("fingerprint", help="密钥指纹（8位，见 counter keys）")
     add(sub, "roles", cmd_roles, "角色权限表（谁可以做什么；--json 或 Markdown）", json_flag=True)
 
     cs = sub.add_parser("case", help="办件").add_subparsers(dest="sub", required=True, parser_class=Parser)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -141,6 +142,37 @@ def verify_slip(payload: str, records: Mapping[str, KeyRecord]) -> slips.SlipInf
         raise slips.SlipError(f"凭条不是受理该办件的窗口签发的（签名密钥属于{record.counter}号窗口，"
                               f"办件由{taken_at if taken_at is not None else '其他'}号窗口受理）：凭条可能伪造")
     return info
+
+
+@dataclass(frozen=True)
+class CounterKeyView:
+    counter: int
+    fingerprint: str
+    created_at: datetime
+    retired_at: datetime | None
+    revoked_at: datetime | None
+
+    @property
+    def state(self) -> str:
+        """in_force, retired (replaced; its slips stay valid) or revoked (its slips are refused)."""
+        return "revoked" if self.revoked_at else "retired" if self.retired_at else "in_force"
+
+    def as_json(self) -> dict[str, object]:
+        return {"counter": self.counter, "fingerprint": self.fingerprint, "state": self.state,
+                "created_at": self.created_at.isoformat(timespec="seconds"),
+                "retired_at": self.retired_at.isoformat(timespec="seconds") if self.retired_at else None,
+                "revoked_at": self.revoked_at.isoformat(timespec="seconds") if self.revoked_at else None}
+
+
+def list_counter_keys(uow: UnitOfWork, actor: Actor) -> list[CounterKeyView]:
+    """Every counter's registered keys, newest first per counter: which to revoke when a PC is lost."""
+    require(actor, "counter.manage")
+    with uow:
+        rows = uow.session.execute(
+            select(Counter.number, CounterKey.fingerprint, CounterKey.created_at, CounterKey.retired_at,
+                   CounterKey.revoked_at).join(Counter, CounterKey.counter_id == Counter.id)
+            .order_by(Counter.number, CounterKey.created_at.desc()))
+        return [CounterKeyView(*row) for row in rows]
 
 
 def revoke_counter_key(uow: UnitOfWork, actor: Actor, fingerprint: str) -> None:

@@ -189,6 +189,7 @@ def _argv(command: str, w: World, role: str, step: int) -> list[str]:
         "user passwd": [],
         "counter set": ["7", "--name", "综合受理7号窗口", "--kind", "comprehensive"],
         "counter keygen": ["7"],
+        "counter keys": ["--json"],
         "counter revoke-key": ["00000000"],
         "hall set": ["--phone", "0791-83700000"],
         "holiday set": ["2030-10-08", "--workday", "--note", "调休"],

@@ -221,6 +221,8 @@ def test_a_slip_verifies_only_with_a_key_of_the_counter_that_took_the_case(
     monkeypatch.setenv("HALLDESK_PASSWORD", DEMO_PASSWORD)
     assert run(["--db", hall.url, "--user", "admin", "counter", "revoke-key", old.lower()]) == 0
     assert keys.key_records(hall.uow())[old].revoked
+    states = {k.fingerprint: k.state for k in keys.list_counter_keys(hall.uow(), log_in(hall, "admin")) if k.counter == 1}
+    assert states[old] == "revoked" and sorted(states.values()) == ["in_force", "revoked"]
     with pytest.raises(SlipError, match="已被吊销"):
         output.find_for_pickup(hall.uow(), window, slip=taken.slip)
     with pytest.raises(SlipError, match="已被吊销"):
