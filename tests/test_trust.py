@@ -27,7 +27,7 @@ from app.demo import DEMO_PASSWORD
 from app.errors import AuthenticationError, Conflict, PermissionDenied
 from app.printing import desk, queue
 from app.slips import SlipError
-from db.models import AuditEvent, Case, PrintJob, SealUsage, User
+from db.models import AuditEvent, Case, PrintJob, SealAuthorisation, SealUsage, User
 from db.types import utcnow
 from tests.conftest import log_in
 from tests.intake_support import all_received, request
@@ -111,6 +111,12 @@ def test_a_seal_grant_does_not_travel_with_a_transfer(hall: HallDesk) -> None:
     backoffice.decide(hall.uow(), rev_scj, case_no, "transfer", reason="属住建局职责", transfer_to="ZJJ")
     rev_zjj = log_in(hall, "rev_zjj")
     backoffice.claim(hall.uow(), rev_zjj, case_no)
+    with pytest.raises(PermissionDenied, match="本部门首席代表授权"):
+        backoffice.decide(hall.uow(), rev_zjj, case_no, "approve", seal=True)
+    # Even a grant the transfer did not void (one written before grants were voided) stays SCJ's.
+    with hall.uow() as uow:
+        uow.session.execute(update(SealAuthorisation).values(revoked_at=None))
+        uow.commit()
     with pytest.raises(PermissionDenied, match="本部门首席代表授权"):
         backoffice.decide(hall.uow(), rev_zjj, case_no, "approve", seal=True)
     assert cases.read_case(hall.uow(), case_no).status == "in_review"
