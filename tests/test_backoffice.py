@@ -11,6 +11,7 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pypdf
 import pytest
@@ -414,9 +415,15 @@ def _insert_cases(hall: HallDesk, per_dept: int, depts: tuple[str, ...]) -> dict
     return owner
 
 
-def _claimer(url: str, username: str, dept: str, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def _claimer(url: str, username: str, dept: str, out: multiprocessing.Queue,  # type: ignore[type-arg]
+             ready: Any = None, go: Any = None) -> None:
     hall = HallDesk.open(url)
     actor = login(hall.uow(), username, DEMO_PASSWORD)
+    if ready is not None and go is not None:
+        # Everyone starts claiming together: on a slow machine the first processes would otherwise empty the
+        # queue before the last ones have started.
+        ready.release()
+        go.wait()
     got = []
     while (c := backoffice.claim_next(hall.uow(), actor, dept)) is not None:
         got.append((c.case_no, c.dept))
@@ -441,10 +448,14 @@ def test_twenty_processes_claim_every_case_exactly_once(hall: HallDesk, engine_n
     owner = _insert_cases(hall, 1000, ("SCJ", "ZJJ"))
     ctx = multiprocessing.get_context("spawn")
     out: multiprocessing.Queue = ctx.Queue()  # type: ignore[type-arg]
-    workers = [ctx.Process(target=_claimer, args=(hall.url, user, dept, out))
+    ready, go = ctx.Semaphore(0), ctx.Event()
+    workers = [ctx.Process(target=_claimer, args=(hall.url, user, dept, out, ready, go))
                for n in range(20) for user, dept in [("rev_scj", "SCJ") if n % 2 else ("rev_zjj", "ZJJ")]]
     for w in workers:
         w.start()
+    for _ in workers:
+        assert ready.acquire(timeout=300)
+    go.set()
     results = [out.get(timeout=500) for _ in workers]
     for w in workers:
         w.join(timeout=60)
