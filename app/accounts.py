@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import limits
 from app.auth import (
     DEPT_ROLES,
     ROLES,
@@ -129,6 +130,8 @@ def add_user(
     dept: str | None = None,
     counter: int | None = None,
 ) -> UserView:
+    limits.check_all((limits.USERNAME, username, "username"), (limits.FULL_NAME, full_name, "full_name"),
+                     (limits.DEPT_CODE, dept, "dept"))
     require_role(actor, "admin")
     username = username.strip()
     if not USERNAME_RE.match(username):
@@ -170,6 +173,8 @@ def update_user(
     counter: int | None,
     active: bool,
 ) -> UserView:
+    limits.check_all((limits.USERNAME, username, "username"), (limits.FULL_NAME, full_name, "full_name"),
+                     (limits.DEPT_CODE, dept, "dept"))
     require_role(actor, "admin")
     _check_role(role)
     if not full_name.strip():
@@ -252,6 +257,8 @@ def save_counter(
     a4_printer_uri: str | None = None,
 ) -> CounterView:
     """Create counter ``number`` or update it (``a4_printer_uri`` None keeps the current A4 printer)."""
+    limits.check_all((limits.COUNTER_NAME, name, "name"), (limits.PRINTER_URI, printer_uri, "printer_uri"),
+                     (limits.A4_PRINTER_URI, a4_printer_uri, "a4_printer_uri"))
     require_role(actor, "admin")
     _check_counter_fields(number, name, kind, printer_uri)
     if a4_printer_uri is not None:
@@ -279,6 +286,8 @@ def save_counter(
 
 def set_counter_printers(uow: UnitOfWork, actor: Actor, number: int, printer_uri: str, a4_printer_uri: str) -> CounterView:
     """A clerk points their own counter at its printers (an admin: any counter)."""
+    limits.check_all((limits.PRINTER_URI, printer_uri, "printer_uri"),
+                     (limits.A4_PRINTER_URI, a4_printer_uri, "a4_printer_uri"))
     if actor.role != "admin":
         require_role(actor, "clerk")
         if actor.counter_number != number:
@@ -300,6 +309,7 @@ def set_counter_printers(uow: UnitOfWork, actor: Actor, number: int, printer_uri
 
 def create_first_admin(uow: UnitOfWork, *, username: str, full_name: str, password: str) -> UserView:
     """A fresh installation has no users: the first admin may be made, once, without logging in."""
+    limits.check_all((limits.USERNAME, username, "username"), (limits.FULL_NAME, full_name, "full_name"))
     if not USERNAME_RE.match(username):
         raise ValidationError("username", "用户名须以字母开头，由2–32位字母、数字、下划线、点或连字符组成")
     if not full_name.strip():

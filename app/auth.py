@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select
 
-from app import audit
+from app import audit, limits
 from app.errors import AuthenticationError, PermissionDenied, ValidationError
 from app.uow import UnitOfWork
 from db.models import User
@@ -45,6 +45,7 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def check_password_rules(password: str, field: str = "password") -> None:
+    limits.check(limits.PASSWORD, password, field)
     if len(password) < 8:
         raise ValidationError(field, "密码至少8位")
     if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password)):
@@ -102,6 +103,7 @@ def require_department(actor: Actor, dept_id: uuid.UUID, dept_name: str) -> None
 
 def login(uow: UnitOfWork, username: str, password: str) -> Actor:
     """Check a password; count failures, lock for 15 minutes after 5, and audit both outcomes."""
+    limits.check_all((limits.USERNAME, username, "username"), (limits.PASSWORD, password, "password"))
     # A counter's local store (app.counter_store) checks and binds its counter before the first login.
     prepare = getattr(uow, "prepare_login", None)
     if prepare is not None:

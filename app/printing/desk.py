@@ -8,7 +8,7 @@ from dataclasses import asdict, replace
 
 from sqlalchemy import select
 
-from app import keys, slips
+from app import keys, limits, slips
 from app.auth import Actor, require_role
 from app.cases import case_view, load_case
 from app.errors import Conflict, NotFound, ValidationError
@@ -31,6 +31,8 @@ def receipt_job(uow: UnitOfWork, actor: Actor, case_no: str, *, printer: str | N
 
     An original already printed is never printed again by accident: that needs ``reprint`` and a reason.
     """
+    limits.check_all((limits.CASE_NO, case_no, "case_no"), (limits.JOB_PRINTER_URI, printer, "printer"),
+                     (limits.PRINT_REASON, reason, "reason"))
     require_role(actor, "clerk", "admin", "chief_rep", "supervisor")
     if printer:
         parse_printer_uri(printer)
@@ -78,6 +80,7 @@ def receipt_job(uow: UnitOfWork, actor: Actor, case_no: str, *, printer: str | N
 def notice_pdf(uow: UnitOfWork, actor: Actor, case_no: str, kind: str, *, reprint: bool = False,
                reason: str = "") -> bytes:
     """The PDF of a notice as issued (same document number and content); a 补打 is marked and logged."""
+    limits.check_all((limits.CASE_NO, case_no, "case_no"), (limits.PRINT_REASON, reason, "reason"))
     require_role(actor, "clerk", "admin", "chief_rep", "supervisor", "reviewer")
     if kind not in NOTICE_KINDS:
         raise ValidationError("kind", f"通知书类型 {kind} 不正确，可选：{'、'.join(NOTICE_KINDS)}")
@@ -100,12 +103,14 @@ def notice_pdf(uow: UnitOfWork, actor: Actor, case_no: str, kind: str, *, reprin
 
 
 def get_profile(uow: UnitOfWork, uri: str) -> PrinterProfile:
+    limits.check(limits.PROFILE_URI, uri, "uri")
     parse_printer_uri(uri)
     with uow:
         return queue.profile_for(uow.session, uri)
 
 
 def save_profile(uow: UnitOfWork, actor: Actor, uri: str, profile: PrinterProfile) -> PrinterProfile:
+    limits.check(limits.PROFILE_URI, uri, "uri")
     require_role(actor, "admin", "clerk")
     parse_printer_uri(uri)
     if profile.paper_mm not in (58, 80):
@@ -121,7 +126,8 @@ def save_profile(uow: UnitOfWork, actor: Actor, uri: str, profile: PrinterProfil
         row.paper_mm, row.encoding = profile.paper_mm, profile.encoding
         row.chinese_mode, row.raster, row.qr_native = profile.chinese_mode, profile.raster, profile.qr_native
         row.cut, row.status_check = profile.cut, profile.status_check
-        uow.audit(actor.username, "printer.profile", "printer", uri, asdict(profile))
+        # The audit row names the printer in 64 characters; the whole address is in the payload.
+        uow.audit(actor.username, "printer.profile", "printer", uri[:64], asdict(profile) | {"uri": uri})
         uow.commit()
         return profile
 

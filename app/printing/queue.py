@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from app import limits
 from app.auth import Actor, require_role
 from app.errors import Conflict, HallDeskError, NotFound, ValidationError
 from app.hall import read_settings
@@ -311,6 +312,7 @@ def retry_job(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | str) -> uuid.UU
 
 
 def cancel_job(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | str, reason: str = "") -> None:
+    limits.check(limits.PRINT_REASON, reason, "reason")
     _clerk_roles(actor)
     with uow:
         job = _job(uow.session, job_id)
@@ -325,6 +327,7 @@ def cancel_job(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | str, reason: s
 
 def redirect_job(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | str, printer_uri: str) -> uuid.UUID:
     """Send a waiting job to another printer."""
+    limits.check(limits.JOB_PRINTER_URI, printer_uri, "printer_uri")
     _clerk_roles(actor)
     parse_printer_uri(printer_uri)
     with uow:
@@ -356,6 +359,7 @@ def mark_printed_elsewhere(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | st
 
 def enqueue_test_page(uow: UnitOfWork, actor: Actor, printer_uri: str) -> uuid.UUID:
     """A 打印测试页 job for ``printer_uri``."""
+    limits.check(limits.JOB_PRINTER_URI, printer_uri, "printer_uri")
     _clerk_roles(actor)
     parse_printer_uri(printer_uri)
     with uow:
@@ -367,7 +371,7 @@ def enqueue_test_page(uow: UnitOfWork, actor: Actor, printer_uri: str) -> uuid.U
 
 
 def check_reprint_reason(reason: str) -> str:
-    reason = reason.strip()
+    reason = limits.check(limits.PRINT_REASON, reason, "reason").strip()
     if not reason:
         raise ValidationError("reason", "补打须填写原因（如：回执遗失、打印不清）")
     return reason
