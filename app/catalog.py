@@ -713,7 +713,8 @@ def parse_catalog(text: str) -> CatalogFile:
                     node = material_lines.get(fname.split(".", 1)[1], inode)
                 else:
                     node = im.get(fname.split(".")[0], inode)
-                r.add(node, f"{iwhat}（{_shown(guide.name, limits.ITEM_NAME)}）：{message}")
+                named = f"（{guide.name}）" if limits.ITEM_NAME.problem(guide.name) is None else ""
+                r.add(node, f"{iwhat}{named}：{message}")
             items.append(guide)
         departments.append(CatalogDepartment(dcode, r.text(dm, "name", dwhat, nonempty=True, limit=limits.DEPT_NAME),
                                              tuple(items)))

@@ -693,12 +693,15 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _unreadable_argument(args: argparse.Namespace) -> str | None:
-    """The option holding a lone surrogate: bytes the terminal's encoding could not turn into text."""
-    for dest, value in vars(args).items():
-        values = value if isinstance(value, list) else [value]
-        if any(isinstance(v, str) and any("\ud800" <= ch <= "\udfff" for ch in v) for v in values):
-            return dest
+def _unreadable_argument(argv: Sequence[str]) -> str | None:
+    """The option whose value holds a lone surrogate: bytes the terminal's encoding could not turn into text
+    (Python keeps them as U+DC80–U+DCFF); no database can store them, and printing them fails."""
+    for i, arg in enumerate(argv):
+        if any("\ud800" <= ch <= "\udfff" for ch in arg):
+            option, eq, _ = arg.partition("=")
+            if eq and option.startswith("--"):
+                return f"命令行参数 {option} "
+            return f"命令行参数 {argv[i - 1]} " if i and argv[i - 1].startswith("--") else f"第{i + 1}个命令行参数"
     return None
 
 
@@ -725,14 +728,15 @@ def _guarded(args: argparse.Namespace, step: Callable[[], int]) -> int:
 
 
 def _command(cli: Cli) -> int:
-    dest = _unreadable_argument(cli.args)
-    if dest is not None:
-        raise ValidationError(dest, f"参数 {dest} 含有无法识别的字符（不是有效的 UTF-8 文字），请检查终端或脚本的编码设置")
     return int(cli.args.func(cli))
 
 
 def run(argv: Sequence[str]) -> int:
     """Run one CLI command; returns the exit code."""
+    unreadable = _unreadable_argument(argv)
+    if unreadable is not None:
+        print(f"错误：{unreadable}含有无法识别的字符（不是有效的 UTF-8 文字），请检查终端或脚本的编码设置", file=sys.stderr)
+        return ValidationError.exit_code
     args = build_parser().parse_args(argv)
     cli = Cli(args)
     code = _guarded(args, lambda: _command(cli))

@@ -132,6 +132,7 @@ A4_PRINTER_URI = _column(Counter.a4_printer_uri, "A4打印机地址")
 PROFILE_URI = _column(PrinterProfile.uri, "打印机地址")
 JOB_PRINTER_URI = _column(PrintJob.printer_uri, "打印任务的打印机地址")
 PRINT_REASON = _column(PrintJob.reason, "补打原因")
+CANCEL_REASON = _register(Limit("取消打印的原因", PRINT_REASON.chars, "审计记录（与补打原因同长）"))
 
 # ---- the hall (大厅设置, 节假日) ------------------------------------------------------------------------
 HALL_NAME = _setting("hall.name", "大厅名称", 64)

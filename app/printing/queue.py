@@ -312,7 +312,7 @@ def retry_job(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | str) -> uuid.UU
 
 
 def cancel_job(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | str, reason: str = "") -> None:
-    limits.check(limits.PRINT_REASON, reason, "reason")
+    limits.check(limits.CANCEL_REASON, reason, "reason")
     _clerk_roles(actor)
     with uow:
         job = _job(uow.session, job_id)
