@@ -65,8 +65,6 @@ ACTIONS: dict[str, str] = {
 }
 SETTINGS_KEY = "grievance"
 NUMBER_SCOPE = "grievance"  # counter_sequence scope: one daily sequence for the whole hall
-MAX_CONTENT = limits.GRIEVANCE_CONTENT.chars
-MAX_NAME = limits.COMPLAINANT.chars
 MIN_DAYS, MAX_DAYS = 1, 60
 
 

@@ -12,12 +12,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import auth, hall
+from app import auth, hall, limits
 from app.auth import Actor
 from app.context import HallDesk
 from app.errors import HallDeskError
 from ui.errors import show_error
-from ui.widgets import error_label, set_error
+from ui.widgets import error_label, limit_line, set_error
 from ui.worker import run_in_background
 
 DEFAULT_TITLE = "政务服务大厅"
@@ -52,11 +52,11 @@ class LoginWindow(QWidget):
 
         self.username_edit = QLineEdit(username or "")
         self.username_edit.setPlaceholderText("登录用户名")
-        self.username_edit.setMaxLength(64)
+        limit_line(self.username_edit, limits.USERNAME)
         self.password_edit = QLineEdit()
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_edit.setPlaceholderText("密码")
-        self.password_edit.setMaxLength(128)
+        limit_line(self.password_edit, limits.PASSWORD)
 
         form = QFormLayout()
         user_label = QLabel("用户名(&U)")

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import accounts
+from app import accounts, limits
 from app import hall as hall_service
 from app.auth import Actor
 from app.context import HallDesk
@@ -54,6 +54,7 @@ from ui.widgets import (
     busy_cursor,
     dialog_buttons,
     error_label,
+    limit_line,
     open_dialog,
     set_error,
 )
@@ -151,7 +152,7 @@ class ChangePasswordDialog(QDialog):
         self._hall = hall
         self._actor = actor
         self.setWindowTitle(f"修改密码 — {actor.full_name}（{actor.username}）")
-        self.old_edit = QLineEdit()
+        self.old_edit = limit_line(QLineEdit(), limits.PASSWORD)
         self.old_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.passwords = PasswordFields()
         form = QFormLayout()
