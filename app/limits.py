@@ -103,7 +103,7 @@ def _column(attribute: Any, label: str, *, multiline: bool = False, chars: int |
 
 
 def _setting(key: str, label: str, chars: int) -> Limit:
-    return _register(Limit(label, chars, f"setting {key}（JSON）"))
+    return _register(Limit(label, chars, f"设置 `{key}`（JSON）"))
 
 
 # ---- the catalog (事项目录) ---------------------------------------------------------------------------
@@ -214,3 +214,18 @@ def check_each(limit: Limit, values: Iterable[str], field: str) -> None:
 def table_rows() -> list[tuple[str, str, int, str]]:
     """(field, where it is stored, characters, one line or several) for every limit: the README's table."""
     return [(lim.label, lim.source, lim.chars, "多行" if lim.multiline else "单行") for lim in ALL]
+
+
+def _code(source: str) -> str:
+    return f"`{source}`" if re.fullmatch(r"[a-z0-9_]+\.[a-z0-9_]+", source) else source
+
+
+def markdown_table() -> str:
+    """The README's table of limits (``python -m app.limits`` prints it; a test keeps the README equal)."""
+    lines = ["| 字段 | 上限（字） | 行 | 存于 |", "|---|---:|---|---|"]
+    lines += [f"| {label} | {chars} | {rows} | {_code(source)} |" for label, source, chars, rows in table_rows()]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -69,6 +70,13 @@ def test_problems_name_the_field_in_chinese(limit: limits.Limit, value: str, mes
 def test_what_may_be_stored_passes(limit: limits.Limit, value: str) -> None:
     assert limit.problem(value) is None
     assert limits.check(limit, value, "f") == value
+
+
+def test_the_readme_table_is_app_limits() -> None:
+    """The README's table of limits is ``python -m app.limits``: regenerate it there when a limit changes."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    start, end = readme.index("<!-- limits:begin -->\n"), readme.index("<!-- limits:end -->")
+    assert readme[start + len("<!-- limits:begin -->\n"):end] == limits.markdown_table()
 
 
 def test_table_rows_cover_every_limit() -> None:
