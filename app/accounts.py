@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import limits
 from app.auth import (
     DEPT_ROLES,
     ROLES,
@@ -132,6 +133,8 @@ def add_user(
     counter: int | None = None,
 ) -> UserView:
     require(actor, "user.manage")
+    limits.check_all((limits.USERNAME, username, "username"), (limits.FULL_NAME, full_name, "full_name"),
+                     (limits.DEPT_CODE, dept, "dept"))
     username = username.strip()
     if not USERNAME_RE.match(username):
         raise ValidationError("username", "用户名须以字母开头，由2–32位字母、数字、下划线、点或连字符组成")
@@ -174,6 +177,8 @@ def update_user(
     active: bool,
 ) -> UserView:
     require(actor, "user.manage")
+    limits.check_all((limits.USERNAME, username, "username"), (limits.FULL_NAME, full_name, "full_name"),
+                     (limits.DEPT_CODE, dept, "dept"))
     _check_role(role)
     if not full_name.strip():
         raise ValidationError("full_name", "姓名不能为空")
@@ -281,6 +286,8 @@ def save_counter(
 ) -> CounterView:
     """Create counter ``number`` or update it (``a4_printer_uri`` None keeps the current A4 printer)."""
     require(actor, "counter.manage")
+    limits.check_all((limits.COUNTER_NAME, name, "name"), (limits.PRINTER_URI, printer_uri, "printer_uri"),
+                     (limits.A4_PRINTER_URI, a4_printer_uri, "a4_printer_uri"))
     _check_counter_fields(number, name, kind, printer_uri)
     if a4_printer_uri is not None:
         _check_printer("a4_printer_uri", a4_printer_uri)
@@ -310,6 +317,8 @@ def set_counter_printers(uow: UnitOfWork, actor: Actor, number: int, printer_uri
     require(actor, "printer.setup")
     if actor.role != "admin" and actor.counter_number != number:
         raise PermissionDenied("只能设置本窗口的打印机")
+    limits.check_all((limits.PRINTER_URI, printer_uri, "printer_uri"),
+                     (limits.A4_PRINTER_URI, a4_printer_uri, "a4_printer_uri"))
     _check_printer("printer_uri", printer_uri)
     _check_printer("a4_printer_uri", a4_printer_uri)
     with uow:
@@ -327,6 +336,7 @@ def set_counter_printers(uow: UnitOfWork, actor: Actor, number: int, printer_uri
 
 def create_first_admin(uow: UnitOfWork, *, username: str, full_name: str, password: str) -> UserView:
     """A fresh installation has no users: the first admin may be made, once, without logging in."""
+    limits.check_all((limits.USERNAME, username, "username"), (limits.FULL_NAME, full_name, "full_name"))
     if not USERNAME_RE.match(username):
         raise ValidationError("username", "用户名须以字母开头，由2–32位字母、数字、下划线、点或连字符组成")
     if not full_name.strip():

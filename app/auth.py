@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit, refcache
+from app import audit, limits, refcache
 from app.errors import AuthenticationError, PermissionDenied, ValidationError
 from app.uow import UnitOfWork
 from db.models import User
@@ -56,10 +56,9 @@ _COMMON_PASSWORDS = frozenset({
 
 def check_password_rules(password: str, field: str = "password", *, username: str = "") -> None:
     """At least 8 characters with letters and digits; not the user name, a common password or the demo one."""
+    limits.check(limits.PASSWORD, password, field)
     if len(password) < 8:
         raise ValidationError(field, "密码至少8位")
-    if len(password) > 128:
-        raise ValidationError(field, "密码不能超过128位")
     if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password)):
         raise ValidationError(field, "密码须同时包含字母和数字")
     lowered = password.lower()
@@ -135,6 +134,7 @@ def login(uow: UnitOfWork, username: str, password: str) -> Actor:
     Every refusal takes one argon2 verification and says the same words, whether the name exists or not; only
     someone who gives the right password learns that the account is locked.
     """
+    limits.check_all((limits.USERNAME, username, "username"), (limits.PASSWORD, password, "password"))
     # A counter's local store (app.counter_store) checks and binds its counter before the first login.
     prepare = getattr(uow, "prepare_login", None)
     if prepare is not None:

@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
-from app import audit, refcache
+from app import audit, limits, refcache
 from app.auth import AccountState, Actor, account_key, actor_of, check_account, check_current, load_account
 from app.cases import CHANNELS, CaseView, case_view, load_case, read_case
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -116,6 +116,7 @@ def get_dept_settings(uow: UnitOfWork, code: str) -> DeptSettings:
 
 def save_dept_settings(uow: UnitOfWork, actor: Actor, code: str, settings: DeptSettings) -> DeptSettings:
     require(actor, "dept.settings")
+    limits.check_each(limits.USERNAME, settings.paused, "paused")
     if not 1 <= settings.review_days <= 60:
         raise ValidationError("review_days", "审批环节时限须为1–60个工作日")
     if not 1 <= settings.lease_minutes <= 480:
@@ -716,6 +717,7 @@ def reassign(uow: UnitOfWork, actor: Actor, case_no: str, username: str) -> Clai
 @retry_transient
 def add_opinion(uow: UnitOfWork, actor: Actor, case_no: str, text: str, token: int | None = None) -> None:
     """A review opinion (审查意见) on a case the reviewer holds."""
+    limits.check_all((limits.CASE_NO, case_no, "case_no"), (limits.OPINION, text, "opinion"))
     if not text.strip():
         raise ValidationError("opinion", "审查意见不能为空")
     with uow:
@@ -770,6 +772,8 @@ def decide(
     seal: bool = False,
 ) -> CaseView:
     """准予 / 不予许可 / 退回补正 / 转办 a case the actor holds under a running lease (and ``token``)."""
+    limits.check_all((limits.CASE_NO, case_no, "case_no"), (limits.DECISION_REASON, reason, "reason"),
+                     (limits.DECISION_BASIS, legal_basis, "legal_basis"), (limits.DEPT_CODE, transfer_to, "transfer_to"))
     if decision not in DECISIONS:
         raise ValidationError("decision", f"决定 {decision} 不正确，可选：{'、'.join(DECISIONS)}")
     if decision in ("deny", "return", "transfer") and not reason.strip():

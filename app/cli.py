@@ -7,7 +7,6 @@ messages to stderr; an expected error exits with its own non-zero code.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -25,6 +24,7 @@ from app import (
     cli_grievance,
     cli_output,
     cli_sync,
+    crashlog,
     demo,
     hall,
     intake,
@@ -42,12 +42,13 @@ from app.cli_base import (
     json_input,
     new_password,
     parse_date,
+    positive_int,
     print_json,
     print_now,
     read_text,
 )
 from app.context import HallDesk
-from app.errors import HallDeskError, ValidationError
+from app.errors import INTERNAL_ERROR_EXIT_CODE, HallDeskError, ValidationError
 from app.outbox import counter_chain
 
 # ---- commands ------------------------------------------------------------------------------------
@@ -124,19 +125,9 @@ def cmd_catalog_export(cli: Cli) -> int:
 
 def cmd_catalog_update(cli: Cli) -> int:
     """Apply an item guide given as JSON (the shape of `catalog show`)."""
-    raw = read_text(cli.args.json_file)
-    try:
-        doc = json.loads(raw)
-        guide = catalog.ItemGuide(
-            code=doc["code"], name=doc["name"], kind=doc["kind"], legal_basis=doc.get("legal_basis", ""),
-            legal_days=int(doc["legal_days"]), promised_days=int(doc["promised_days"]),
-            immediate=bool(doc.get("immediate", False)), fee=doc.get("fee", "不收费"),
-            materials=tuple(catalog.Material(**m) for m in doc["materials"]),
-        )
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ValidationError("json", f"事项 JSON 格式不正确：{exc}") from None
+    guide, version = catalog.guide_from_json(json_input(cli.args.json_file))
     actor = cli.actor()
-    item = catalog.update_item(cli.hall.uow(), actor, guide, doc.get("version"))
+    item = catalog.update_item(cli.hall.uow(), actor, guide, version)
     print_json(item.as_json() | {"version": item.version})
     return 0
 
@@ -759,7 +750,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--status", choices=list(cases.STATUSES))
     sp.add_argument("--counter", type=int)
     sp.add_argument("--search", help="办件编号、统一社会信用代码、企业名称或经办人姓名")
-    sp.add_argument("--limit", type=int, default=500)
+    sp.add_argument("--limit", type=positive_int, default=500)
     sp = add(cs, "import", cmd_case_import, "导入网上申请（JSON lines，按 external_id 幂等）", json_flag=True)
     sp.add_argument("file")
 
@@ -818,12 +809,22 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def run(argv: Sequence[str], *, hall: HallDesk | None = None, actor: Actor | None = None) -> int:
-    """Run one CLI command; returns the exit code.  ``hall``/``actor``: see ``Cli``."""
-    args = build_parser().parse_args(argv)
-    cli = Cli(args, hall=hall, actor=actor)
+def _unreadable_argument(argv: Sequence[str]) -> str | None:
+    """The option whose value holds a lone surrogate: bytes the terminal's encoding could not turn into text
+    (Python keeps them as U+DC80–U+DCFF); no database can store them, and printing them fails."""
+    for i, arg in enumerate(argv):
+        if any("\ud800" <= ch <= "\udfff" for ch in arg):
+            option, eq, _ = arg.partition("=")
+            if eq and option.startswith("--"):
+                return f"命令行参数 {option} "
+            return f"命令行参数 {argv[i - 1]} " if i and argv[i - 1].startswith("--") else f"第{i + 1}个命令行参数"
+    return None
+
+
+def _guarded(args: argparse.Namespace, step: Callable[[], int]) -> int:
+    """Run ``step``; an expected error is its message and exit code, a bug one line with a reference."""
     try:
-        return int(args.func(cli))
+        return step()
     except HallDeskError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return exc.exit_code
@@ -831,5 +832,33 @@ def run(argv: Sequence[str], *, hall: HallDesk | None = None, actor: Actor | Non
         # `python -m app catalog list | head`: the reader left; that is not an error.
         sys.stderr.close()
         return 0
-    finally:
+    except KeyboardInterrupt:
+        print("已取消", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        # Never a traceback on the terminal: the details go to the log, the user gets a reference to pass on.
+        command = " ".join(str(x) for x in (getattr(args, "command", None), getattr(args, "sub", None)) if x)
+        incident = crashlog.record(exc, context=[f"命令：{command or '-'}（参数不记入日志）"])
+        print(incident.message, file=sys.stderr)
+        return INTERNAL_ERROR_EXIT_CODE
+
+
+def _command(cli: Cli) -> int:
+    return int(cli.args.func(cli))
+
+
+def run(argv: Sequence[str], *, hall: HallDesk | None = None, actor: Actor | None = None) -> int:
+    """Run one CLI command; returns the exit code.  ``hall``/``actor``: see ``Cli``."""
+    unreadable = _unreadable_argument(argv)
+    if unreadable is not None:
+        print(f"错误：{unreadable}含有无法识别的字符（不是有效的 UTF-8 文字），请检查终端或脚本的编码设置", file=sys.stderr)
+        return ValidationError.exit_code
+    args = build_parser().parse_args(argv)
+    cli = Cli(args, hall=hall, actor=actor)
+    code = _guarded(args, lambda: _command(cli))
+
+    def close() -> int:
         cli.close()
+        return 0
+
+    return _guarded(args, close) or code

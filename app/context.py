@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.auth import Actor, login
 from app.errors import DatabaseUnavailable
 from app.uow import UnitOfWork
-from db import migrate
+from db import charset, migrate
 from db.engine import DatabaseUrlError, check_reachable, make_engine, make_session_factory, resolve_url
 
 
@@ -31,13 +31,21 @@ class HallDesk:
             check_reachable(engine)
         except DatabaseUrlError as exc:
             raise DatabaseUnavailable(str(exc)) from exc
+        try:
+            charset.check(engine)  # MariaDB/MySQL: utf8mb4 or nothing (db.charset)
+        except charset.CharsetError as exc:
+            engine.dispose()
+            raise DatabaseUnavailable(str(exc)) from None
         hall = cls(resolved, engine, make_session_factory(engine))
         if upgrade:
             hall.upgrade()
         return hall
 
     def upgrade(self) -> None:
-        migrate.upgrade(self.engine)
+        try:
+            migrate.upgrade(self.engine)
+        except (charset.CharsetError, migrate.MigrationError) as exc:
+            raise DatabaseUnavailable(str(exc)) from None
 
     def is_up_to_date(self) -> bool:
         return migrate.is_up_to_date(self.engine)

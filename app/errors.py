@@ -53,3 +53,8 @@ class DatabaseUnavailable(HallDeskError):
     """The database URL cannot be reached or opened."""
 
     exit_code = 7
+
+
+# Exit code of a CLI command that failed on a bug (anything that is not a HallDeskError): the user sees one
+# line with a reference, the traceback is in the log under it (app.crashlog).
+INTERNAL_ERROR_EXIT_CODE = 11

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import outbox
+from app import limits, outbox
 from app.auth import Actor
 from app.backoffice import light
 from app.cases import load_case
@@ -138,6 +138,7 @@ def rate(
 ) -> EvaluationView:
     """Record the applicant's rating; a 差评 also opens the department's rectification."""
     require(actor, "case.rate")
+    limits.check_all((limits.CASE_NO, case_no, "case_no"), (limits.RATING_COMMENT, comment, "comment"))
     level = check_level(level)
     picked = tuple(dict.fromkeys(r.strip() for r in reasons if r.strip()))
     unknown = [r for r in picked if r not in REASONS]
@@ -164,7 +165,7 @@ def rate(
                    if actor.counter_number else None)
         now = utcnow()
         row = Evaluation(id=new_id(), case_id=case.id, occasion=when, level=level, reasons=json.dumps(list(picked)),
-                         comment=comment.strip()[:500], dept_id=dept.id, counter_id=counter.id if counter else None,
+                         comment=comment.strip(), dept_id=dept.id, counter_id=counter.id if counter else None,
                          clerk_id=actor.user_id if actor.role == "clerk" else None, at=now)
         s.add(row)
         try:
@@ -362,6 +363,7 @@ def _one(s: Session, row: Rectification, dept: Department) -> RectificationView:
 def record_callback(uow: UnitOfWork, actor: Actor, rect_id: str, note: str) -> RectificationView:
     """The chief representative has called the applicant back: what was said."""
     require(actor, "rectification.handle")
+    limits.check(limits.RECTIFICATION_CALLBACK, note, "note")
     if len(note.strip()) < 4:
         raise ValidationError("note", "请写明回访情况（回访对象、方式和申请人意见）")
     with uow:
@@ -382,6 +384,7 @@ def record_callback(uow: UnitOfWork, actor: Actor, rect_id: str, note: str) -> R
 def close_rectification(uow: UnitOfWork, actor: Actor, rect_id: str, fix: str) -> RectificationView:
     """The fix is done and recorded; a rectification closes only after its callback."""
     require(actor, "rectification.handle")
+    limits.check(limits.RECTIFICATION_FIX, fix, "fix")
     if len(fix.strip()) < 4:
         raise ValidationError("fix", "请写明整改措施和结果")
     with uow:

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from app import limits
 from app.auth import Actor
 from app.backoffice import light
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -65,8 +66,6 @@ ACTIONS: dict[str, str] = {
 }
 SETTINGS_KEY = "grievance"
 NUMBER_SCOPE = "grievance"  # counter_sequence scope: one daily sequence for the whole hall
-MAX_CONTENT = 2000
-MAX_NAME = 64
 MIN_DAYS, MAX_DAYS = 1, 60
 
 
@@ -90,12 +89,11 @@ def _check_days(days: int | None) -> None:
         raise ValidationError("days", f"办理期限须为{MIN_DAYS}–{MAX_DAYS}个工作日")
 
 
-def _text(field: str, value: str, what: str, empty: str, limit: int = MAX_CONTENT) -> str:
+def _text(field: str, value: str, limit: limits.Limit, empty: str) -> str:
+    limits.check(limit, value, field)
     text = value.strip()
     if not text:
         raise ValidationError(field, empty)
-    if len(text) > limit:
-        raise ValidationError(field, f"{what}不能超过{limit}字（现为{len(text)}字）")
     return text
 
 
@@ -259,6 +257,7 @@ def _current(s: Session, g: Grievance) -> GrievanceView:
 
 def _load(s: Session, no: str) -> Grievance:
     """The grievance by number, locked until commit: two supervisors' steps on one grievance queue up."""
+    limits.check(limits.GRIEVANCE_NO, no, "no")
     key = no.strip().upper()
     g = s.execute(select(Grievance).where(Grievance.grievance_no == key).with_for_update()).scalar_one_or_none()
     if g is None:
@@ -279,6 +278,7 @@ def _require_status(g: Grievance, allowed: tuple[str, ...], doing: str) -> None:
 
 
 def _department(s: Session, code: str) -> Department:
+    limits.check(limits.DEPT_CODE, code, "dept")
     key = code.strip().upper()
     dept = s.execute(select(Department).where(Department.code == key)).scalar_one_or_none()
     if dept is None:
@@ -307,8 +307,9 @@ def register(uow: UnitOfWork, actor: Actor, *, complainant: str, content: str, p
     require(actor, "grievance.register")
     if actor.role == "clerk" and actor.counter_kind != "grievance":
         raise PermissionDenied("只有办不成事窗口的工作人员和营商办可以登记诉求")
-    name = _text("complainant", complainant, "诉求人姓名", "请填写诉求人姓名", MAX_NAME)
-    text = _text("content", content, "诉求内容", "请填写诉求内容（办不成的事或投诉的具体情况）")
+    name = _text("complainant", complainant, limits.COMPLAINANT, "请填写诉求人姓名")
+    text = _text("content", content, limits.GRIEVANCE_CONTENT, "请填写诉求内容（办不成的事或投诉的具体情况）")
+    limits.check_all((limits.GRIEVANCE_PHONE, phone, "phone"), (limits.CASE_NO, case_no, "case_no"))
     mobile = check_mobile(phone) if phone.strip() else ""
     _one_of("channel", channel, CHANNELS, "受理渠道")
     with uow:
@@ -390,7 +391,7 @@ def assign(uow: UnitOfWork, actor: Actor, no: str, dept: str, *, days: int | Non
 def urge(uow: UnitOfWork, actor: Actor, no: str, note: str, *, days: int | None = None) -> GrievanceView:
     """督办: press the department; with ``days`` the deadline becomes that many working days from today."""
     require(actor, "grievance.supervise")
-    text = _text("note", note, "督办意见", "请写明督办意见")
+    text = _text("note", note, limits.URGE_NOTE, "请写明督办意见")
     _check_days(days)
     with uow:
         s = uow.session
@@ -413,7 +414,7 @@ def urge(uow: UnitOfWork, actor: Actor, no: str, note: str, *, days: int | None 
 def resolve(uow: UnitOfWork, actor: Actor, no: str, reply: str) -> GrievanceView:
     """办结: the reply to the complainant, by the department's chief representative (or the supervisor)."""
     require(actor, "grievance.resolve")
-    text = _text("reply", reply, "办理结果", "请填写办理结果（答复诉求人的内容）")
+    text = _text("reply", reply, limits.GRIEVANCE_REPLY, "请填写办理结果（答复诉求人的内容）")
     with uow:
         s = uow.session
         g = _load(s, no)
@@ -438,7 +439,7 @@ def resolve(uow: UnitOfWork, actor: Actor, no: str, reply: str) -> GrievanceView
 def callback(uow: UnitOfWork, actor: Actor, no: str, *, satisfied: bool, note: str) -> GrievanceView:
     """回访: satisfied closes the handling; not satisfied reopens it for the same department, with a new deadline."""
     require(actor, "grievance.supervise")
-    text = _text("note", note, "回访情况", "请写明回访情况（回访方式和诉求人的意见）")
+    text = _text("note", note, limits.GRIEVANCE_CALLBACK, "请写明回访情况（回访方式和诉求人的意见）")
     with uow:
         s = uow.session
         g = _load(s, no)

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import keys, slips
+from app import keys, limits, slips
 from app.auth import Actor
 from app.backoffice import read_dept_settings
 from app.cases import CaseMaterialView, CaseView, case_query, case_view, load_case
@@ -320,10 +320,26 @@ def _pickup(s: Session, case: Case, credential: str) -> Pickup:
                   supplements_block=not lenient, blockers=tuple(blockers), handover=handover)
 
 
+def _check_texts(slip: str | None, case_no: str | None, pickup_code: str | None,
+                 collector: Collector | None = None, mail: Mailing | None = None) -> None:
+    """What the window typed or scanned, against ``app.limits``, before anything touches the database."""
+    limits.check_all((limits.SLIP, slip, "slip"), (limits.CASE_NO, case_no, "case_no"),
+                     (limits.PICKUP_CODE, pickup_code, "pickup_code"))
+    if collector is not None:
+        limits.check_all((limits.COLLECTOR_NAME, collector.name, "collector.name"),
+                         (limits.COLLECTOR_ID_NUMBER, collector.id_number, "collector.id_number"),
+                         (limits.PROXY_NOTE, collector.proxy_note, "collector.proxy_note"))
+    if mail is not None:
+        limits.check_all((limits.MAIL_RECIPIENT, mail.recipient, "mail.recipient"),
+                         (limits.MAIL_PHONE, mail.phone, "mail.phone"), (limits.MAIL_ADDRESS, mail.address, "mail.address"),
+                         (limits.TRACKING_NO, mail.tracking_no, "mail.tracking_no"))
+
+
 def find_for_pickup(uow: UnitOfWork, actor: Actor, *, slip: str | None = None, case_no: str | None = None,
                     pickup_code: str | None = None) -> Pickup:
     """Check the slip (or case number + pickup code) and show what the window can hand over."""
     require(actor, "case.handover")
+    _check_texts(slip, case_no, pickup_code)
 
     def show(uow: UnitOfWork, case: Case, credential: str) -> Pickup:
         found = _pickup(uow.session, case, credential)
@@ -353,6 +369,7 @@ def unlock_pickup(uow: UnitOfWork, actor: Actor, case_no: str) -> CaseView:
 def record_supplement(uow: UnitOfWork, actor: Actor, case_no: str, material: str) -> CaseView:
     """A 容缺 material the applicant has now brought: recorded at the window, which lifts the certificate hold."""
     require(actor, "case.supplement")
+    limits.check_all((limits.CASE_NO, case_no, "case_no"), (limits.MATERIAL_CODE, material, "material"))
     code = material.strip()
     if not code:
         raise ValidationError("material", "请指定补交的材料编码")
@@ -430,6 +447,7 @@ def issue(
 ) -> Issued:
     """Hand the result over (or mail it): one unit of work with the hand-over, the status, notice and print job."""
     require(actor, "case.handover")
+    _check_texts(slip, case_no, pickup_code, collector, mail)
     if collector is not None and mail is not None:
         raise ValidationError("mail", "窗口领取和邮寄只能选一种")
     checked_mail = _check_mailing(mail) if mail is not None else None

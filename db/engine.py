@@ -95,7 +95,9 @@ def private_file(path: Path) -> None:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = normalise_url(url)
-    options: dict[str, Any] = {"future": True}
+    # hide_parameters: a database error's message never carries the bound values (ID numbers, phones, pickup
+    # codes), so nothing that logs or shows it can leak them.
+    options: dict[str, Any] = {"future": True, "hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             private_file(Path(parsed.database))

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import cases, catalog, intake, search
+from app import cases, catalog, intake, limits, search
 from app import hall as hall_service
 from app.auth import Actor
 from app.cases import MATERIAL_STATES, CaseView
@@ -61,6 +61,7 @@ from ui.widgets import (
     current_row,
     fit_columns,
     format_date,
+    limit_line,
     open_dialog,
     restore_current,
     select_key,
@@ -201,27 +202,20 @@ class CounterPage(Page):
         # Applicant
         self.uscc_field = CheckedField(check_uscc, 18, placeholder="18位，可扫码枪录入；个人申请留空", optional=True,
                                        ok_text="✓ 代码有效")
-        self.uscc_edit = self.uscc_field.edit
-        self.uscc_edit.setMaxLength(24)
+        self.uscc_edit = limit_line(self.uscc_field.edit, limits.USCC)
         self.enterprise_status = QLabel()
         self.enterprise_status.setWordWrap(True)
         self.enterprise_status.hide()
-        self.ent_name_edit = QLineEdit()
-        self.ent_name_edit.setMaxLength(128)
-        self.ent_rep_edit = QLineEdit()
-        self.ent_rep_edit.setMaxLength(64)
-        self.ent_address_edit = QLineEdit()
-        self.ent_address_edit.setMaxLength(255)
+        self.ent_name_edit = limit_line(QLineEdit(), limits.ENTERPRISE_NAME)
+        self.ent_rep_edit = limit_line(QLineEdit(), limits.LEGAL_REP)
+        self.ent_address_edit = limit_line(QLineEdit(), limits.ENTERPRISE_ADDRESS)
         self.agent_name_field = CheckedField(_check_name, placeholder="经办人姓名", ok_text="")
-        self.agent_name_edit = self.agent_name_field.edit
-        self.agent_name_edit.setMaxLength(64)
+        self.agent_name_edit = limit_line(self.agent_name_field.edit, limits.AGENT_NAME)
         self.id_field = CheckedField(check_id_number, 18, placeholder="18位，末位 x 大小写均可（可读卡录入）",
                                      ok_text="✓ 身份证号码有效")
-        self.id_edit = self.id_field.edit
-        self.id_edit.setMaxLength(24)
+        self.id_edit = limit_line(self.id_field.edit, limits.AGENT_ID_NUMBER)
         self.phone_field = CheckedField(check_mobile, 11, placeholder="11位手机号码", ok_text="✓")
-        self.phone_edit = self.phone_field.edit
-        self.phone_edit.setMaxLength(20)
+        self.phone_edit = limit_line(self.phone_field.edit, limits.AGENT_PHONE)
         applicant_box = QGroupBox("申请人")
         form = QFormLayout(applicant_box)
         form.setVerticalSpacing(4)

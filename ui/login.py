@@ -15,12 +15,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import accounts, hall
+from app import accounts, hall, limits
 from app.auth import Actor
 from app.context import HallDesk
 from app.errors import DatabaseUnavailable, HallDeskError
 from ui.errors import show_error
-from ui.widgets import PasswordFields, buddy_label, dialog_buttons, error_label, hint_label, set_error
+from ui.widgets import (
+    PasswordFields,
+    buddy_label,
+    dialog_buttons,
+    error_label,
+    hint_label,
+    limit_line,
+    set_error,
+)
 from ui.worker import run_in_background
 
 
@@ -46,9 +54,8 @@ class ChangePasswordDialog(QDialog):
         self._busy = False
         self.required = old_password is not None
         self.setWindowTitle(f"{'设置新密码' if self.required else '修改密码'} — {actor.full_name}（{actor.username}）")
-        self.old_edit = QLineEdit(old_password or "")
+        self.old_edit = limit_line(QLineEdit(old_password or ""), limits.PASSWORD)
         self.old_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.old_edit.setMaxLength(128)
         self.passwords = PasswordFields()
         form = QFormLayout()
         if not self.required:
@@ -141,11 +148,11 @@ class LoginWindow(QWidget):
 
         self.username_edit = QLineEdit(username or "")
         self.username_edit.setPlaceholderText("登录用户名")
-        self.username_edit.setMaxLength(64)
+        limit_line(self.username_edit, limits.USERNAME)
         self.password_edit = QLineEdit()
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_edit.setPlaceholderText("密码")
-        self.password_edit.setMaxLength(128)
+        limit_line(self.password_edit, limits.PASSWORD)
 
         form = QFormLayout()
         user_label = QLabel("用户名(&U)")

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app import keys, slips
+from app import keys, limits, slips
 from app.auth import Actor
 from app.cases import case_view, load_case, may_read_credentials
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -36,6 +36,8 @@ def receipt_job(uow: UnitOfWork, actor: Actor, case_no: str, *, printer: str | N
     print, reprint and change of printer is audited.
     """
     require(actor, "print.receipt")
+    limits.check_all((limits.CASE_NO, case_no, "case_no"), (limits.JOB_PRINTER_URI, printer, "printer"),
+                     (limits.PRINT_REASON, reason, "reason"))
     if printer:
         parse_printer_uri(printer)
     if reprint:
@@ -94,6 +96,7 @@ def notice_pdf(uow: UnitOfWork, actor: Actor, case_no: str, kind: str, *, reprin
     (``cases.may_read_credentials``); reviewers and chief representatives see their own department's notices.
     """
     require(actor, "print.notice")
+    limits.check_all((limits.CASE_NO, case_no, "case_no"), (limits.PRINT_REASON, reason, "reason"))
     if kind not in NOTICE_KINDS:
         raise ValidationError("kind", f"通知书类型 {kind} 不正确，可选：{'、'.join(NOTICE_KINDS)}")
     if reprint:
@@ -119,6 +122,7 @@ def notice_pdf(uow: UnitOfWork, actor: Actor, case_no: str, kind: str, *, reprin
 
 
 def get_profile(uow: UnitOfWork, uri: str) -> PrinterProfile:
+    limits.check(limits.PROFILE_URI, uri, "uri")
     parse_printer_uri(uri)
     with uow:
         return queue.profile_for(uow.session, uri)
@@ -127,6 +131,7 @@ def get_profile(uow: UnitOfWork, uri: str) -> PrinterProfile:
 def save_profile(uow: UnitOfWork, actor: Actor, uri: str, profile: PrinterProfile) -> PrinterProfile:
     """A printer's profile: an admin sets any; a clerk not those of another counter's printers."""
     require(actor, "printer.setup")
+    limits.check(limits.PROFILE_URI, uri, "uri")
     parse_printer_uri(uri)
     if profile.paper_mm not in (58, 80):
         raise ValidationError("paper_mm", "纸宽只能是58或80毫米")
@@ -143,7 +148,8 @@ def save_profile(uow: UnitOfWork, actor: Actor, uri: str, profile: PrinterProfil
         row.paper_mm, row.encoding = profile.paper_mm, profile.encoding
         row.chinese_mode, row.raster, row.qr_native = profile.chinese_mode, profile.raster, profile.qr_native
         row.cut, row.status_check = profile.cut, profile.status_check
-        uow.audit(actor.username, "printer.profile", "printer", uri, asdict(profile))
+        # The audit row names the printer in 64 characters; the whole address is in the payload.
+        uow.audit(actor.username, "printer.profile", "printer", uri[:64], asdict(profile) | {"uri": uri})
         uow.commit()
         return profile
 

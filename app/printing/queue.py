@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from app import limits
 from app.auth import Actor
 from app.errors import Conflict, HallDeskError, NotFound, PermissionDenied, ValidationError
 from app.hall import read_settings
@@ -321,6 +322,7 @@ def retry_job(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | str) -> uuid.UU
 
 def cancel_job(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | str, reason: str = "") -> None:
     require(actor, "print.manage")
+    limits.check(limits.CANCEL_REASON, reason, "reason")
     with uow:
         job = _own_job(uow.session, actor, job_id)
         if job.status == "printed":
@@ -335,6 +337,7 @@ def cancel_job(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | str, reason: s
 def redirect_job(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | str, printer_uri: str) -> uuid.UUID:
     """Send a waiting job to another printer (the counter's own jobs only: the new printer gets its content)."""
     require(actor, "print.redirect")
+    limits.check(limits.JOB_PRINTER_URI, printer_uri, "printer_uri")
     parse_printer_uri(printer_uri)
     with uow:
         job = _own_job(uow.session, actor, job_id)
@@ -366,6 +369,7 @@ def mark_printed_elsewhere(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | st
 def enqueue_test_page(uow: UnitOfWork, actor: Actor, printer_uri: str) -> uuid.UUID:
     """A 打印测试页 job for ``printer_uri``, on the actor's counter (so that they may retry or cancel it)."""
     require(actor, "printer.setup")
+    limits.check(limits.JOB_PRINTER_URI, printer_uri, "printer_uri")
     parse_printer_uri(printer_uri)
     with uow:
         s = uow.session
@@ -379,7 +383,7 @@ def enqueue_test_page(uow: UnitOfWork, actor: Actor, printer_uri: str) -> uuid.U
 
 
 def check_reprint_reason(reason: str) -> str:
-    reason = reason.strip()
+    reason = limits.check(limits.PRINT_REASON, reason, "reason").strip()
     if not reason:
         raise ValidationError("reason", "补打须填写原因（如：回执遗失、打印不清）")
     return reason

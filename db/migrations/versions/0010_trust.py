@@ -1,7 +1,7 @@
 """trust: initial passwords to change, revoked counter keys, seal grants bound to their department
 
 Revision ID: 0010_trust
-Revises: 0008_grievance
+Revises: 0009_input_limits
 Create Date: 2026-12-07 10:00:00
 
 ``hd_user.must_change_password``: an admin-set (or demo) password is replaced by the user at the next login.
@@ -18,7 +18,7 @@ from alembic import op
 import db.types
 
 revision = "0010_trust"
-down_revision = "0008_grievance"
+down_revision = "0009_input_limits"
 branch_labels = None
 depends_on = None
 
