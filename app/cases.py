@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from app import limits
 from app.auth import Actor
 from app.errors import NotFound, PermissionDenied, ValidationError
 from app.hall import HALL_TZ, local_date, today
@@ -233,6 +234,7 @@ def load_case(session: Session, case_no: str, *, lock: bool = False) -> Case:
 
 def get_case(uow: UnitOfWork, actor: Actor, case_no: str) -> CaseView:
     require(actor, "case.view")
+    limits.check(limits.CASE_NO, case_no, "case_no")
     return read_case(uow, case_no)
 
 
@@ -268,6 +270,7 @@ def may_read_credentials(actor: Actor, case_counter: int | None) -> bool:
 def pickup_credentials(uow: UnitOfWork, actor: Actor, case_no: str) -> PickupCredentials:
     """The case's pickup code and slip for an allowed clerk (``may_read_credentials``); every reading is audited."""
     require(actor, "case.credentials")
+    limits.check(limits.CASE_NO, case_no, "case_no")
     with uow:
         s = uow.session
         number = case_no.strip().upper()

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import slips
+from app import limits, slips
 from app.auth import Actor
 from app.errors import Conflict, NotFound
 from app.refcache import RefData
@@ -179,6 +179,7 @@ def revoke_counter_key(uow: UnitOfWork, actor: Actor, fingerprint: str) -> None:
     """A counter key that may be compromised (a stolen PC, a copied key file): its slips are refused from now
     on.  The counter needs a new key (``counter keygen``) before it takes the next case."""
     require(actor, "counter.manage")
+    limits.check(limits.KEY_FINGERPRINT, fingerprint, "fingerprint")
     fp = fingerprint.strip().upper()
     with uow:
         s = uow.session

@@ -35,6 +35,7 @@ from db.models import (
     CaseEvent,
     CaseMaterial,
     Counter,
+    CounterKey,
     Department,
     Enterprise,
     Evaluation,
@@ -130,6 +131,7 @@ COUNTER_NAME = _column(Counter.name, "窗口名称")
 PRINTER_URI = _column(Counter.printer_uri, "热敏打印机地址")
 A4_PRINTER_URI = _column(Counter.a4_printer_uri, "A4打印机地址")
 PROFILE_URI = _column(PrinterProfile.uri, "打印机地址")
+KEY_FINGERPRINT = _column(CounterKey.fingerprint, "密钥指纹")
 JOB_PRINTER_URI = _column(PrintJob.printer_uri, "打印任务的打印机地址")
 PRINT_REASON = _column(PrintJob.reason, "补打原因")
 CANCEL_REASON = _register(Limit("取消打印的原因", PRINT_REASON.chars, "审计记录（与补打原因同长）"))

@@ -236,7 +236,7 @@ def _admin_inputs(w: World) -> Iterator[Bad]:
     for label, args in {
         "name over-long": ("5", "--name", LONG[65]), "name NUL": ("5", "--name", "窗\x00口"),
         "printer over-long": ("1", "--printer", "tcp://" + "h" * 256), "a4 printer ESC": ("1", "--a4-printer", "cups://\x1b"),
-        "number 100": ("100", "--name", "窗口"), "number huge": ("99999999999", "--name", "窗口"),
+        "number 1000": ("1000", "--name", "窗口"), "number huge": ("99999999999", "--name", "窗口"),
     }.items():
         yield Bad(f"counter set: {label}", ("counter", "set", *args, "--kind", "comprehensive"), "admin")
     for label, args in {

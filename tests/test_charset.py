@@ -77,7 +77,7 @@ def test_rare_characters_and_emoji_round_trip(hall: HallDesk) -> None:
     taken = intake.take_application(hall.uow(), clerk, request(
         item, agent=AGENT.__class__(name, AGENT.id_number, AGENT.phone),
         enterprise=ENTERPRISE.__class__(ENTERPRISE.uscc, company, f"刘{EXT_B}", f"长堎大道{EMOJI}8号")))
-    stored = cases.get_case(hall.uow(), taken.case_no)
+    stored = cases.read_case(hall.uow(), taken.case_no)
     assert stored.agent_name == name and stored.enterprise_name == company
 
     grievance_clerk = log_in(hall, "clerk9")

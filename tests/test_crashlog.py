@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from app import accounts, crashlog
 from app import cli as cli_module
-from app import crashlog
 from app.cli import run
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.errors import INTERNAL_ERROR_EXIT_CODE
 from db.engine import data_dir
+from tests.conftest import log_in
 from tests.intake_support import AGENT, item_with_tolerable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,6 +101,12 @@ def _case_json(hall: HallDesk, tmp_path: Path) -> Path:
     return path
 
 
+def _own_password(hall: HallDesk) -> str:
+    """clerk1 with a password of its own: no warning about the demo password beside the one line."""
+    accounts.set_password(hall.uow(), log_in(hall, "clerk1"), "clerk1", "Window1pass", DEMO_PASSWORD)
+    return "Window1pass"
+
+
 def _break_case_inserts(hall: HallDesk) -> None:
     """A constraint no HallDesk code knows of: the second case of one agent fails with a database error, as a
     bug would.  PostgreSQL's message then names the key's value (``Key (agent_id_number)=(…)``), MariaDB's
@@ -112,7 +119,7 @@ def test_a_database_error_is_one_line_and_a_log_without_the_id_number(
         hall: HallDesk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     path = _case_json(hall, tmp_path)
     _break_case_inserts(hall)
-    monkeypatch.setenv("HALLDESK_PASSWORD", DEMO_PASSWORD)
+    monkeypatch.setenv("HALLDESK_PASSWORD", _own_password(hall))
     argv = ["--db", hall.url, "--user", "clerk1", "case", "create", "--json", str(path)]
     assert run(argv) == 0
     capsys.readouterr()
@@ -136,7 +143,7 @@ def test_subprocess_prints_one_line_with_a_reference_and_logs_without_the_id_num
     _break_case_inserts(hall)
     data = data_dir()  # the run's: it holds counter 1's signing key
     env = {k: v for k, v in os.environ.items() if k != "HALLDESK_DB"}
-    env.update(HALLDESK_PASSWORD=DEMO_PASSWORD)
+    env.update(HALLDESK_PASSWORD=_own_password(hall))
     argv = [sys.executable, "-m", "app", "--db", hall.url, "--user", "clerk1", "case", "create", "--json", str(path)]
     assert subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, stdin=subprocess.DEVNULL,
                           timeout=120).returncode == 0
