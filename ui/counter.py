@@ -323,7 +323,7 @@ class CounterPage(Page):
         self.today_model = CaseTableModel(parent=self)
         self.today_view = table_view(self.today_model)
         fit_columns(self.today_view, stretch=2)
-        self.today_summary = CaseSummary(large=False)
+        self.today_summary = CaseSummary(large=False, counter=self._actor.counter_number)
         head = QHBoxLayout()
         head.addWidget(buddy_label("查找(&K)", self.today_search))
         head.addWidget(self.today_search, 1)

@@ -322,10 +322,11 @@ class CaseSummary(QWidget):
     reprint_requested = Signal(str)
     resubmit_requested = Signal(str)
 
-    def __init__(self, *, large: bool = False, parent: QWidget | None = None) -> None:
+    def __init__(self, *, large: bool = False, counter: int | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.case: CaseView | None = None
         self.large = large
+        self.counter = counter  # this PC's counter: receipts of other counters' cases are not printed here
         self.case_label = QLabel()
         self.case_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status_label = QLabel()
@@ -456,7 +457,8 @@ class CaseSummary(QWidget):
         applicant = case.enterprise_name or "个人申请"
         self.applicant_value.setText(applicant + (f"　{case.enterprise_uscc}" if case.enterprise_uscc else ""))
         self.agent_value.setText(case.agent_name)
-        self.pickup_value.setText(case.pickup_code if case.status != "refused" else "")
+        # The code is shown once, in the intake's own result; a listed case never carries it (见回执).
+        self.pickup_value.setText("" if case.status == "refused" else case.pickup_code or "（见回执）")
         self.received_value.setText(local_time(case.received_at, with_date=True))
         promised = due_text(case.promised_due, case.due_provisional).replace("（待定）", "（待定：该年节假日未确认）")
         self.promised_value.setText(promised)
@@ -493,7 +495,9 @@ class CaseSummary(QWidget):
     def _update_buttons(self) -> None:
         case = self.case
         self.preview_button.setEnabled(case is not None and bool(case.notices))
-        self.reprint_button.setEnabled(case is not None and case.status != "refused")
+        # The receipt is printed only at the counter that took the case (the service's rule; here: said early).
+        self.reprint_button.setEnabled(case is not None and case.status != "refused"
+                                       and (self.counter is None or case.counter == self.counter))
         self.reprint_button.setText("补打回执(&P)" if self.receipt_printed() or not self.jobs() else "打印回执(&P)")
         self.resubmit_button.setEnabled(case is not None and case.status in ("correction_requested", "returned"))
 
