@@ -8,18 +8,19 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import limits
 from app.auth import (
     DEPT_ROLES,
     ROLES,
     Actor,
     check_password_rules,
     hash_password,
-    require_role,
     verify_password,
 )
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from app.roles import require
 from app.uow import UnitOfWork
-from db.models import Counter, Department, User
+from db.models import Case, CaseEvent, Counter, Department, User, new_id
 from db.types import utcnow
 
 COUNTER_KINDS: dict[str, str] = {
@@ -28,6 +29,8 @@ COUNTER_KINDS: dict[str, str] = {
     "grievance": "办不成事",
     "output": "出件",
 }
+# Counter numbers are part of case numbers (two digits, three from 100 on: XJ261207-01-0042, XJ261207-120-0042).
+MAX_COUNTER = 999
 USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{1,31}$")
 
 
@@ -112,7 +115,7 @@ def _check_role(role: str) -> None:
 
 
 def list_users(uow: UnitOfWork, actor: Actor) -> list[UserView]:
-    require_role(actor, "admin", "supervisor")
+    require(actor, "user.list")
     with uow:
         users = uow.session.execute(select(User).order_by(User.username)).scalars()
         return [_user_view(u) for u in users]
@@ -129,14 +132,16 @@ def add_user(
     dept: str | None = None,
     counter: int | None = None,
 ) -> UserView:
-    require_role(actor, "admin")
+    require(actor, "user.manage")
+    limits.check_all((limits.USERNAME, username, "username"), (limits.FULL_NAME, full_name, "full_name"),
+                     (limits.DEPT_CODE, dept, "dept"))
     username = username.strip()
     if not USERNAME_RE.match(username):
         raise ValidationError("username", "用户名须以字母开头，由2–32位字母、数字、下划线、点或连字符组成")
     if not full_name.strip():
         raise ValidationError("full_name", "姓名不能为空")
     _check_role(role)
-    check_password_rules(password)
+    check_password_rules(password, username=username)
     with uow:
         s = uow.session
         if s.execute(select(User.id).where(User.username == username)).first():
@@ -149,6 +154,7 @@ def add_user(
             department=department,
             counter=_counter(s, counter),
             password_hash=hash_password(password),
+            must_change_password=True,  # the admin chose it: the user replaces it at the first login
         )
         s.add(user)
         s.flush()
@@ -170,7 +176,9 @@ def update_user(
     counter: int | None,
     active: bool,
 ) -> UserView:
-    require_role(actor, "admin")
+    require(actor, "user.manage")
+    limits.check_all((limits.USERNAME, username, "username"), (limits.FULL_NAME, full_name, "full_name"),
+                     (limits.DEPT_CODE, dept, "dept"))
     _check_role(role)
     if not full_name.strip():
         raise ValidationError("full_name", "姓名不能为空")
@@ -188,35 +196,60 @@ def update_user(
         user.counter = _counter(s, counter)
         user.active = active
         after = _user_view(user)
+        recalled = recall_held_cases(uow, actor, user)
         uow.audit(actor.username, "user.update", "user", str(user.id),
-                  {"before": before.__dict__, "after": after.__dict__})
+                  {"before": before.__dict__, "after": after.__dict__, "recalled": recalled})
         uow.commit()
         return after
+
+
+def recall_held_cases(uow: UnitOfWork, actor: Actor, user: User) -> list[str]:
+    """Cases ``user`` holds in a back office they no longer belong to (moved, role changed, stopped) go back
+    to their queue at once, instead of waiting for the lease to run out; returns their numbers."""
+    s = uow.session
+    s.flush()  # the user's new department, role and state, as the query below compares them
+    query = select(Case).where(Case.holder_id == user.id, Case.status == "in_review")
+    if user.active and user.role in DEPT_ROLES and user.dept_id is not None:
+        query = query.where(Case.dept_id != user.dept_id)
+    recalled = []
+    for case in s.execute(query.with_for_update()).scalars():
+        case.status = "accepted"
+        case.holder_id = None
+        case.lease_until = None
+        case.step_due = None
+        case.version += 1
+        s.add(CaseEvent(id=new_id(), case_id=case.id, at=utcnow(), actor=actor.username, action="recall",
+                        from_status="in_review", to_status="accepted", note=f"{user.full_name}的岗位已调整，办件收回队列"))
+        recalled.append(case.case_no)
+    return recalled
 
 
 def set_password(
     uow: UnitOfWork, actor: Actor, username: str, new_password: str, old_password: str | None = None
 ) -> None:
-    """An admin sets anyone's password; a user changes their own with the old one."""
-    check_password_rules(new_password, "new_password")
+    """A user changes their own password with the old one; an admin sets anyone else's, which that user must
+    then replace at their next login (``must_change_password``)."""
+    own = actor.username == username
+    require(actor, "user.password" if own else "user.manage")
+    check_password_rules(new_password, "new_password", username=username)
     with uow:
         user = uow.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
         if user is None:
             raise NotFound(f"用户 {username} 不存在")
-        if actor.role != "admin":
-            if actor.username != username:
-                raise PermissionDenied("只能修改自己的密码")
-            if not verify_password(user.password_hash, old_password or ""):
-                raise ValidationError("old_password", "原密码不正确")
+        if own and actor.role != "admin" and not verify_password(user.password_hash, old_password or ""):
+            raise ValidationError("old_password", "原密码不正确")
+        if own and verify_password(user.password_hash, new_password):
+            raise ValidationError("new_password", "新密码不能与原密码相同")
         user.password_hash = hash_password(new_password)
         user.failed_logins = 0
         user.locked_until = None
-        uow.audit(actor.username, "user.passwd", "user", str(user.id), {"username": username})
+        user.must_change_password = not own
+        uow.audit(actor.username, "user.passwd", "user", str(user.id), {"username": username, "reset": not own})
         uow.commit()
 
 
 def unlock_user(uow: UnitOfWork, actor: Actor, username: str) -> None:
-    require_role(actor, "admin")
+    require(actor, "user.manage")
     with uow:
         user = uow.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
         if user is None:
@@ -238,8 +271,8 @@ def _check_printer(field: str, uri: str) -> None:
 
 
 def _check_counter_fields(number: int, name: str, kind: str, printer_uri: str) -> None:
-    if not 1 <= number <= 99:
-        raise ValidationError("number", "窗口号须为1–99")
+    if not 1 <= number <= MAX_COUNTER:
+        raise ValidationError("number", f"窗口号须为1–{MAX_COUNTER}")
     if not name.strip():
         raise ValidationError("name", "窗口名称不能为空")
     if kind not in COUNTER_KINDS:
@@ -252,7 +285,9 @@ def save_counter(
     a4_printer_uri: str | None = None,
 ) -> CounterView:
     """Create counter ``number`` or update it (``a4_printer_uri`` None keeps the current A4 printer)."""
-    require_role(actor, "admin")
+    require(actor, "counter.manage")
+    limits.check_all((limits.COUNTER_NAME, name, "name"), (limits.PRINTER_URI, printer_uri, "printer_uri"),
+                     (limits.A4_PRINTER_URI, a4_printer_uri, "a4_printer_uri"))
     _check_counter_fields(number, name, kind, printer_uri)
     if a4_printer_uri is not None:
         _check_printer("a4_printer_uri", a4_printer_uri)
@@ -279,10 +314,11 @@ def save_counter(
 
 def set_counter_printers(uow: UnitOfWork, actor: Actor, number: int, printer_uri: str, a4_printer_uri: str) -> CounterView:
     """A clerk points their own counter at its printers (an admin: any counter)."""
-    if actor.role != "admin":
-        require_role(actor, "clerk")
-        if actor.counter_number != number:
-            raise PermissionDenied("只能设置本窗口的打印机")
+    require(actor, "printer.setup")
+    if actor.role != "admin" and actor.counter_number != number:
+        raise PermissionDenied("只能设置本窗口的打印机")
+    limits.check_all((limits.PRINTER_URI, printer_uri, "printer_uri"),
+                     (limits.A4_PRINTER_URI, a4_printer_uri, "a4_printer_uri"))
     _check_printer("printer_uri", printer_uri)
     _check_printer("a4_printer_uri", a4_printer_uri)
     with uow:
@@ -300,11 +336,12 @@ def set_counter_printers(uow: UnitOfWork, actor: Actor, number: int, printer_uri
 
 def create_first_admin(uow: UnitOfWork, *, username: str, full_name: str, password: str) -> UserView:
     """A fresh installation has no users: the first admin may be made, once, without logging in."""
+    limits.check_all((limits.USERNAME, username, "username"), (limits.FULL_NAME, full_name, "full_name"))
     if not USERNAME_RE.match(username):
         raise ValidationError("username", "用户名须以字母开头，由2–32位字母、数字、下划线、点或连字符组成")
     if not full_name.strip():
         raise ValidationError("full_name", "姓名不能为空")
-    check_password_rules(password)
+    check_password_rules(password, username=username)
     with uow:
         s = uow.session
         if s.execute(select(User.id).where(User.role == "admin", User.active.is_(True))).first():

@@ -39,13 +39,14 @@ from sqlalchemy import (
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
-from app import audit, refcache
-from app.auth import Actor, actor_of, require_role
-from app.cases import CHANNELS, CaseView, case_view, get_case, load_case
+from app import audit, limits, refcache
+from app.auth import AccountState, Actor, account_key, actor_of, check_account, check_current, load_account
+from app.cases import CHANNELS, CaseView, case_view, load_case, read_case
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.hall import HALL_TZ, load_calendar, local_date, today, write_setting
 from app.hall import read_settings as read_hall_settings
 from app.printing.report import ReportColumn, TableReport, render_table_report
+from app.roles import require
 from app.uow import UnitOfWork, retry_transient
 from app.workdays import WorkCalendar
 from db.driver import DriverStatement
@@ -114,7 +115,8 @@ def get_dept_settings(uow: UnitOfWork, code: str) -> DeptSettings:
 
 
 def save_dept_settings(uow: UnitOfWork, actor: Actor, code: str, settings: DeptSettings) -> DeptSettings:
-    require_role(actor, "chief_rep", "admin")
+    require(actor, "dept.settings")
+    limits.check_each(limits.USERNAME, settings.paused, "paused")
     if not 1 <= settings.review_days <= 60:
         raise ValidationError("review_days", "审批环节时限须为1–60个工作日")
     if not 1 <= settings.lease_minutes <= 480:
@@ -142,13 +144,15 @@ def _require_dept(actor: Actor, dept: Department) -> None:
 
 def _require_back_office(actor: Actor, dept: Department | _DeptRef) -> None:
     """Claims and decisions: the department's own reviewers and chief representative, nobody else."""
-    require_role(actor, *BACK_OFFICE_ROLES)
+    require(actor, "case.review")
     if actor.dept_id != dept.id:
         raise PermissionDenied(f"无权办理{dept.name}的办件：只能办理本部门（{actor.dept_name}）的办件")
 
 
 def _department_case(s: Session, actor: Actor, case_no: str, *, lock: bool) -> tuple[Case, Department]:
     """The case and its handling department, refused unless ``actor`` works in that department's back office."""
+    require(actor, "case.review")
+    check_current(s, actor)
     case = load_case(s, case_no.strip().upper(), lock=lock)
     department = case.department or s.get(Department, case.dept_id)
     if department is None:
@@ -247,6 +251,7 @@ def queue_page(
     ``yellow`` or ``green``, as the rows show it on ``on``), ``channel`` (``window`` or ``online``), and
     ``mine`` (the cases ``actor`` holds).
     """
+    require(actor, "queue.view")
     if with_light is not None and with_light not in LIGHTS:
         raise ValidationError("light", f"时限筛选只能是 {'、'.join(LIGHTS)}（{'、'.join(LIGHTS.values())}）")
     if channel is not None and channel not in CHANNELS:
@@ -255,7 +260,7 @@ def queue_page(
     with uow:
         s = uow.session
         department = _dept(s, dept)
-        if actor.role not in ("admin", "supervisor"):
+        if actor.role != "supervisor":
             _require_dept(actor, department)
         cal = load_calendar(s)
         holder = User.__table__.alias("holder")
@@ -353,7 +358,7 @@ def held(uow: UnitOfWork, claim: Claim | None) -> HeldCase | None:
     """The claimed case in full (materials, notices, history), read after the claim's own transaction."""
     if claim is None:
         return None
-    return HeldCase(claim, get_case(uow, claim.case_no))
+    return HeldCase(claim, read_case(uow, claim.case_no))
 
 
 @dataclass(frozen=True)
@@ -469,9 +474,10 @@ class _ClaimRefs:
     dept: _DeptRef
     settings: DeptSettings
     calendar: WorkCalendar
+    account: AccountState  # the claimer's account as it is now (moved, stopped: no claim)
 
 
-def _claim_refs(ref: refcache.RefData, s: Session | None, dept: str) -> _ClaimRefs | None:
+def _claim_refs(ref: refcache.RefData, s: Session | None, dept: str, user_id: uuid.UUID) -> _ClaimRefs | None:
     """From ``ref``; what it lacks is read in ``s`` (None: an unchecked cache, which never reads)."""
 
     def session() -> Session:
@@ -482,14 +488,23 @@ def _claim_refs(ref: refcache.RefData, s: Session | None, dept: str) -> _ClaimRe
     if department is None:
         return None
     return _ClaimRefs(department, ref.get(("backoffice.settings", dept), lambda: read_dept_settings(session(), dept)),
-                      ref.get(("calendar",), lambda: load_calendar(session())))
+                      ref.get(("calendar",), lambda: load_calendar(session())),
+                      ref.get(account_key(user_id), lambda: load_account(session(), user_id)))
 
 
-def _fresh_claim_refs(uow: UnitOfWork, dept: str) -> tuple[refcache.RefData, _ClaimRefs | None]:
+def _account_refused(actor: Actor, state: AccountState) -> bool:
+    try:
+        check_account(actor, state)
+    except PermissionDenied:
+        return True
+    return False
+
+
+def _fresh_claim_refs(uow: UnitOfWork, dept: str, user_id: uuid.UUID) -> tuple[refcache.RefData, _ClaimRefs | None]:
     """The reference data read under the stamp, in a unit of work of its own."""
     with uow:
         ref = refcache.current(uow.session)
-        return ref, _claim_refs(ref, uow.session, dept)
+        return ref, _claim_refs(ref, uow.session, dept, user_id)
 
 
 def _ensure_chain(uow: UnitOfWork, chain: str) -> None:
@@ -516,19 +531,23 @@ def claim_next(uow: UnitOfWork, actor: Actor, dept: str, *, lease: timedelta | N
     refs: _ClaimRefs | None = None
     if ref is not None:
         try:
-            refs = _claim_refs(ref, None, dept)
+            refs = _claim_refs(ref, None, dept, actor.user_id)
         except refcache.NotRemembered:
             ref = None
     if ref is None or refs is None:
-        ref, refs = _fresh_claim_refs(uow, dept)
+        ref, refs = _fresh_claim_refs(uow, dept, actor.user_id)
     chain = audit.writer_chain(actor.username)
     for _attempt in range(5):
         if refs is None:
             raise NotFound(f"部门代码 {dept} 不存在")
         _require_back_office(actor, refs.dept)
+        if not ref.checked and _account_refused(actor, refs.account):
+            ref, refs = _fresh_claim_refs(uow, dept, actor.user_id)  # maybe stale: look again before refusing
+            continue
+        check_account(actor, refs.account)
         if actor.username in refs.settings.paused:
             if not ref.checked:  # maybe resumed since this was cached: look again
-                ref, refs = _fresh_claim_refs(uow, dept)
+                ref, refs = _fresh_claim_refs(uow, dept, actor.user_id)
                 continue
             raise PermissionDenied("首席代表已暂停您的接件，请联系首席代表")
         now = utcnow()
@@ -543,7 +562,7 @@ def claim_next(uow: UnitOfWork, actor: Actor, dept: str, *, lease: timedelta | N
             return Claim(row["id"], row["case_no"], refs.dept.code, actor.username, row["claim_token"], now,
                          lease_until, step_due)
         if int(row["stamp"] or 0) != ref.stamp:
-            ref, refs = _fresh_claim_refs(uow, dept)  # the settings changed: claim again with fresh ones
+            ref, refs = _fresh_claim_refs(uow, dept, actor.user_id)  # the settings changed: claim again
         elif not row["has_head"]:
             _ensure_chain(uow, chain)  # the reviewer's first audited action on this database
         else:
@@ -554,10 +573,11 @@ def claim_next(uow: UnitOfWork, actor: Actor, dept: str, *, lease: timedelta | N
 def _claim_in_transaction(uow: UnitOfWork, actor: Actor, dept: str, lease: timedelta | None) -> Claim | None:
     """MariaDB and SQLite: the stamp, the probes, the event and the audit row in one transaction."""
     s = uow.session
-    refs = _claim_refs(refcache.current(s), s, dept)
+    refs = _claim_refs(refcache.current(s), s, dept, actor.user_id)
     if refs is None:
         raise NotFound(f"部门代码 {dept} 不存在")
     _require_back_office(actor, refs.dept)
+    check_account(actor, refs.account)
     settings = refs.settings
     if actor.username in settings.paused:
         raise PermissionDenied("首席代表已暂停您的接件，请联系首席代表")
@@ -612,10 +632,16 @@ def claim(uow: UnitOfWork, actor: Actor, case_no: str, *, lease: timedelta | Non
 
 
 def _held(s: Session, actor: Actor, case_no: str, token: int | None, now: datetime) -> Case:
-    """The case, locked, if ``actor`` still holds it under ``token`` with a running lease; else refuse."""
+    """The case, locked, if ``actor`` still holds it under ``token`` with a running lease, and still works in the
+    case's department (a reviewer moved to another department keeps no power over the old one's cases); else
+    refuse."""
+    require(actor, "case.review")
+    check_current(s, actor)
     case = load_case(s, case_no.strip().upper(), lock=True)
     if case.status != "in_review" or case.holder_id != actor.user_id:
         raise Conflict(f"您没有领取办件 {case.case_no}（或已被收回、转办），不能办理")
+    if case.dept_id != actor.dept_id:
+        raise PermissionDenied(f"办件 {case.case_no} 不属于您现在的部门（{actor.dept_name or '无部门'}），不能办理")
     if token is not None and token != case.claim_token:
         raise Conflict(f"办件 {case.case_no} 已被重新领取，您手中的领取已失效，决定未保存")
     if case.lease_until is None or case.lease_until < now:
@@ -670,7 +696,7 @@ def _back_to_queue(uow: UnitOfWork, actor: Actor, case: Case, action: str, note:
 @retry_transient
 def reassign(uow: UnitOfWork, actor: Actor, case_no: str, username: str) -> Claim:
     """The chief representative hands a case to one of the department's reviewers."""
-    require_role(actor, "chief_rep")
+    require(actor, "case.reassign")
     with uow:
         s = uow.session
         case, department = _department_case(s, actor, case_no, lock=True)
@@ -691,6 +717,7 @@ def reassign(uow: UnitOfWork, actor: Actor, case_no: str, username: str) -> Clai
 @retry_transient
 def add_opinion(uow: UnitOfWork, actor: Actor, case_no: str, text: str, token: int | None = None) -> None:
     """A review opinion (审查意见) on a case the reviewer holds."""
+    limits.check_all((limits.CASE_NO, case_no, "case_no"), (limits.OPINION, text, "opinion"))
     if not text.strip():
         raise ValidationError("opinion", "审查意见不能为空")
     with uow:
@@ -713,12 +740,16 @@ def _seal(uow: UnitOfWork, actor: Actor, case: Case, decision: str) -> None:
     if actor.role == "chief_rep":
         authorised_by = actor.username
     else:
+        # The grant must be for this case, by this department, for this very seal, and not voided by a 转办.
         grant = s.execute(
-            select(SealAuthorisation).where(SealAuthorisation.case_id == case.id, SealAuthorisation.used_at.is_(None))
+            select(SealAuthorisation).where(
+                SealAuthorisation.case_id == case.id, SealAuthorisation.used_at.is_(None),
+                SealAuthorisation.revoked_at.is_(None), SealAuthorisation.dept_id == case.dept_id,
+                SealAuthorisation.seal_id == seal.id)
             .with_for_update()
         ).scalars().first()
         if grant is None:
-            raise PermissionDenied("审批专用章须经首席代表授权后方可使用：请先请首席代表授权本办件用章")
+            raise PermissionDenied("审批专用章须经本部门首席代表授权后方可使用：请先请首席代表授权本办件用章")
         grant.used_at = utcnow()
         authorised_by = grant.authorised_by
     s.add(SealUsage(id=new_id(), seal_id=seal.id, case_id=case.id, decision=decision, applied_by=actor.username,
@@ -741,6 +772,8 @@ def decide(
     seal: bool = False,
 ) -> CaseView:
     """准予 / 不予许可 / 退回补正 / 转办 a case the actor holds under a running lease (and ``token``)."""
+    limits.check_all((limits.CASE_NO, case_no, "case_no"), (limits.DECISION_REASON, reason, "reason"),
+                     (limits.DECISION_BASIS, legal_basis, "legal_basis"), (limits.DEPT_CODE, transfer_to, "transfer_to"))
     if decision not in DECISIONS:
         raise ValidationError("decision", f"决定 {decision} 不正确，可选：{'、'.join(DECISIONS)}")
     if decision in ("deny", "return", "transfer") and not reason.strip():
@@ -749,7 +782,7 @@ def decide(
         raise ValidationError("transfer_to", "转办须指定接收部门")
     if seal and decision not in ("approve", "deny"):
         raise ValidationError("seal", "只有准予或不予许可的决定才加盖审批专用章")
-    require_role(actor, *BACK_OFFICE_ROLES)
+    require(actor, "case.review")
     with uow:
         s = uow.session
         now = utcnow()
@@ -776,6 +809,10 @@ def decide(
             target = _dept(s, transfer_to or "")
             if target.id == case.dept_id:
                 raise ValidationError("transfer_to", "不能转办给本部门")
+            # A seal grant belongs to the department that gave it: it does not travel with the case.
+            s.execute(update(SealAuthorisation).where(
+                SealAuthorisation.case_id == case.id, SealAuthorisation.used_at.is_(None),
+                SealAuthorisation.revoked_at.is_(None)).values(revoked_at=now))
             case.dept_id = target.id
             case.department = target
             case.status = "accepted"
@@ -814,8 +851,9 @@ class SealUse:
 
 
 def authorise_seal(uow: UnitOfWork, actor: Actor, case_no: str) -> None:
-    """The chief representative authorises the seal for one case's decision."""
-    require_role(actor, "chief_rep")
+    """The chief representative authorises the seal for one case's decision (bound to the department and its
+    seal: a 转办 voids it)."""
+    require(actor, "seal.authorise")
     with uow:
         s = uow.session
         case, department = _department_case(s, actor, case_no, lock=False)
@@ -824,8 +862,8 @@ def authorise_seal(uow: UnitOfWork, actor: Actor, case_no: str) -> None:
         seal = s.execute(select(Seal).where(Seal.dept_id == department.id, Seal.active.is_(True))).scalars().first()
         if seal is None:
             raise NotFound("本部门没有登记审批专用章")
-        s.add(SealAuthorisation(id=new_id(), case_id=case.id, seal_id=seal.id, authorised_by=actor.username,
-                                at=utcnow()))
+        s.add(SealAuthorisation(id=new_id(), case_id=case.id, seal_id=seal.id, dept_id=department.id,
+                                authorised_by=actor.username, at=utcnow()))
         uow.audit(actor.username, "seal.authorise", "case", str(case.id), {"case_no": case.case_no})
         uow.commit()
 
@@ -833,10 +871,11 @@ def authorise_seal(uow: UnitOfWork, actor: Actor, case_no: str) -> None:
 def _seal_uses(s: Session, actor: Actor, dept: str, since: date | None, until: date | None
                ) -> tuple[Department, list[SealUse]]:
     """The department's seal uses, oldest first; ``since``/``until``: days in the hall's time, both included."""
+    require(actor, "seal.register")
     if since is not None and until is not None and since > until:
         raise ValidationError("since", "开始日期不能晚于结束日期")
     department = _dept(s, dept)
-    if actor.role not in ("admin", "supervisor"):
+    if actor.role != "supervisor":
         _require_dept(actor, department)
     query = (select(SealUsage, Case.case_no, ServiceItem.name, Seal.name)
              .join(Case, SealUsage.case_id == Case.id).join(ServiceItem, Case.item_id == ServiceItem.id)
@@ -917,6 +956,7 @@ class Workload:
 
 def workload(uow: UnitOfWork, actor: Actor, dept: str, week_of: date | None = None) -> list[Workload]:
     """Each back-office member's week: claimed, decided, average and p90 claim-to-decision hours, overdue."""
+    require(actor, "workload.view")
     ref = week_of or today()
     monday = ref - timedelta(days=ref.weekday())
     start = datetime.combine(monday, datetime.min.time(), HALL_TZ)
@@ -924,8 +964,7 @@ def workload(uow: UnitOfWork, actor: Actor, dept: str, week_of: date | None = No
     with uow:
         s = uow.session
         department = _dept(s, dept)
-        if actor.role not in ("admin", "supervisor"):
-            require_role(actor, "chief_rep")
+        if actor.role != "supervisor":
             _require_dept(actor, department)
         members = list(s.execute(select(User).where(User.dept_id == department.id,
                                                     User.role.in_(BACK_OFFICE_ROLES)).order_by(User.username)).scalars())

@@ -10,9 +10,11 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from app import limits
 from app.auth import Actor
-from app.errors import NotFound, ValidationError
+from app.errors import NotFound, PermissionDenied, ValidationError
 from app.hall import HALL_TZ, local_date, today
+from app.roles import require
 from app.uow import UnitOfWork
 from app.validators import mask_id_number, mask_name, mask_phone
 from db.models import Case, Counter, Department, Enterprise, ServiceItem, User
@@ -98,6 +100,8 @@ class CaseView:
     promised_due: date | None
     legal_due: date | None
     due_provisional: bool
+    # Empty unless the caller may read them (``credentials=True``: the taking counter's intake, a receipt):
+    # whoever holds the pickup code and the slip can collect the result.
     pickup_code: str
     slip: str
     supplement_due: date | None
@@ -153,8 +157,7 @@ class CaseView:
             "legal_basis": self.refusal_basis,
             "finished_at": ts(self.finished_at),
             "external_id": self.external_id,
-            "pickup_code": self.pickup_code,
-            "slip": self.slip,
+            **({"pickup_code": self.pickup_code, "slip": self.slip} if self.pickup_code else {}),
             "materials": [
                 {"code": m.code, "name": m.name, "required": m.required, "state": m.state, "originals": m.originals, "copies": m.copies,
                  "electronic": m.electronic, "note": m.note, "assessment": m.assessment or None,
@@ -175,7 +178,9 @@ class CaseView:
         }
 
 
-def case_view(case: Case) -> CaseView:
+def case_view(case: Case, *, credentials: bool = False) -> CaseView:
+    """The case as screens and JSON show it; the pickup code and slip only with ``credentials`` (the caller has
+    checked ``may_read_credentials``)."""
     item = case.item
     # The handling department: the item's, unless a 转办 moved the case.
     dept = case.department or item.department
@@ -188,8 +193,9 @@ def case_view(case: Case) -> CaseView:
         enterprise_name=case.enterprise.name if case.enterprise else None,
         agent_name=case.agent_name, agent_id_number=case.agent_id_number, agent_phone=case.agent_phone,
         received_at=case.received_at, accepted_at=case.accepted_at, promised_due=case.promised_due,
-        legal_due=case.legal_due, due_provisional=case.due_provisional, pickup_code=case.pickup_code,
-        slip=case.slip, supplement_due=case.supplement_due, correction_deadline=case.correction_deadline,
+        legal_due=case.legal_due, due_provisional=case.due_provisional,
+        pickup_code=case.pickup_code if credentials else "", slip=case.slip if credentials else "",
+        supplement_due=case.supplement_due, correction_deadline=case.correction_deadline,
         deemed_accepted=case.deemed_accepted, refusal_reason=case.refusal_reason,
         refusal_basis=case.refusal_basis, finished_at=case.finished_at, external_id=case.external_id,
         materials=tuple(
@@ -226,13 +232,62 @@ def load_case(session: Session, case_no: str, *, lock: bool = False) -> Case:
     return case
 
 
-def get_case(uow: UnitOfWork, case_no: str) -> CaseView:
+def get_case(uow: UnitOfWork, actor: Actor, case_no: str) -> CaseView:
+    require(actor, "case.view")
+    limits.check(limits.CASE_NO, case_no, "case_no")
+    return read_case(uow, case_no)
+
+
+def read_case(uow: UnitOfWork, case_no: str) -> CaseView:
+    """The case without a permission check: for services that have made their own (a claim's holder)."""
     with uow:
         return case_view(load_case(uow.session, case_no.strip().upper()))
 
 
+# ---- the pickup code and the slip: who may read them ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PickupCredentials:
+    """What lets an applicant collect a result: the 6-digit pickup code and the signed QR slip."""
+
+    case_no: str
+    pickup_code: str
+    slip: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"case_no": self.case_no, "pickup_code": self.pickup_code, "slip": self.slip}
+
+
+def may_read_credentials(actor: Actor, case_counter: int | None) -> bool:
+    """The clerk of the counter that took the case (it printed them on the receipt), or of an output window
+    (the applicant shows them there); nobody else, whatever their role."""
+    if actor.role != "clerk" or actor.counter_number is None:
+        return False
+    return actor.counter_kind == "output" or actor.counter_number == case_counter
+
+
+def pickup_credentials(uow: UnitOfWork, actor: Actor, case_no: str) -> PickupCredentials:
+    """The case's pickup code and slip for an allowed clerk (``may_read_credentials``); every reading is audited."""
+    require(actor, "case.credentials")
+    limits.check(limits.CASE_NO, case_no, "case_no")
+    with uow:
+        s = uow.session
+        number = case_no.strip().upper()
+        row = s.execute(select(Case.id, Case.case_no, Case.pickup_code, Case.slip, Counter.number)
+                        .outerjoin(Counter, Case.counter_id == Counter.id).where(Case.case_no == number)).first()
+        if row is None:
+            raise NotFound(f"办件编号 {number} 不存在")
+        if not may_read_credentials(actor, row.number):
+            raise PermissionDenied("取件码和取件凭条只能由受理该办件的窗口或出件窗口查看")
+        uow.audit(actor.username, "case.credentials", "case", str(row.id), {"case_no": row.case_no})
+        uow.commit()
+        return PickupCredentials(row.case_no, row.pickup_code, row.slip)
+
+
 def list_cases(
     uow: UnitOfWork,
+    actor: Actor,
     *,
     dept: str | None = None,
     status: str | None = None,
@@ -243,6 +298,7 @@ def list_cases(
     limit: int = 500,
 ) -> list[CaseView]:
     """Cases newest first, filtered; ``text`` matches a case number, a USCC, an enterprise or agent name."""
+    require(actor, "case.view")
     if status is not None and status not in STATUSES:
         raise ValidationError("status", f"状态 {status} 不存在，可选：{'、'.join(STATUSES)}")
     q = _case_query().join(Department, Case.dept_id == Department.id)
@@ -270,7 +326,7 @@ def list_cases(
 
 
 def my_cases_today(uow: UnitOfWork, actor: Actor) -> list[CaseView]:
-    return list_cases(uow, clerk=actor.username, received_on=today())
+    return list_cases(uow, actor, clerk=actor.username, received_on=today())
 
 
 def received_local_date(view: CaseView) -> date:

@@ -16,8 +16,10 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.auth import Actor, require_department, require_role
+from app import limits
+from app.auth import Actor, require_department
 from app.errors import Conflict, HallDeskError, NotFound, ValidationError
+from app.roles import require
 from app.uow import UnitOfWork
 from db.models import Department, MaterialRequirement, RegionalAssessment, Seal, ServiceItem, new_id
 
@@ -26,6 +28,7 @@ CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{0,15}$")
 ITEM_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
 MATERIAL_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,15}$")
 MAX_DAYS = 365
+MAX_COPIES = 99  # as at the counter (份数 0–99)
 
 
 # ---- plain data ------------------------------------------------------------------------------------
@@ -148,16 +151,39 @@ class CatalogFileError(HallDeskError):
 # ---- rules shared by the editor and the importer --------------------------------------------------
 
 
+def _shown(code: str, limit: limits.Limit = limits.MATERIAL_CODE) -> str:
+    """A code as messages quote it: one that breaks its limit is not echoed (it may be huge or unprintable)."""
+    return code if limit.problem(code) is None else "（编码无效）"
+
+
+def guide_text_problems(guide: ItemGuide) -> list[tuple[str, str]]:
+    """The guide's text against ``app.limits`` (too long, control characters), as (field, message)."""
+    out: list[tuple[str, str]] = []
+    for name, limit in (("code", limits.ITEM_CODE), ("name", limits.ITEM_NAME), ("kind", limits.ITEM_KIND),
+                        ("legal_basis", limits.LEGAL_BASIS), ("fee", limits.FEE)):
+        problem = limit.problem(getattr(guide, name))
+        if problem:
+            out.append((name, problem))
+    for m in guide.materials:
+        where = f"材料 {_shown(m.code)}"
+        for limit, value in ((limits.MATERIAL_CODE, m.code), (limits.MATERIAL_NAME, m.name),
+                             (limits.MATERIAL_NOTE, m.note), (limits.ASSESSMENT_CODE, m.covered_by or "")):
+            problem = limit.problem(value)
+            if problem:
+                out.append((f"materials.{_shown(m.code)}", f"{where}：{problem}"))
+    return out
+
+
 def guide_problems(guide: ItemGuide, assessments: Iterable[str]) -> list[tuple[str, str]]:
     """Every rule an item guide breaks, as (field, Chinese message); empty when the guide is sound."""
     known = set(assessments)
-    out: list[tuple[str, str]] = []
+    out = guide_text_problems(guide)
     if not ITEM_CODE_RE.match(guide.code):
-        out.append(("code", f"事项编码“{guide.code}”格式不正确（2–32位大写字母、数字或连字符）"))
+        out.append(("code", f"事项编码“{_shown(guide.code, limits.ITEM_CODE)}”格式不正确（2–32位大写字母、数字或连字符）"))
     if not guide.name.strip():
         out.append(("name", "事项名称不能为空"))
     if guide.kind not in ITEM_KINDS:
-        out.append(("kind", f"事项类型“{guide.kind}”不正确，可选：{'、'.join(ITEM_KINDS)}"))
+        out.append(("kind", f"事项类型“{_shown(guide.kind, limits.ITEM_KIND)}”不正确，可选：{'、'.join(ITEM_KINDS)}"))
     for fname, label in (("legal_days", "法定时限"), ("promised_days", "承诺时限")):
         v = getattr(guide, fname)
         if not 0 <= v <= MAX_DAYS:
@@ -172,33 +198,36 @@ def guide_problems(guide: ItemGuide, assessments: Iterable[str]) -> list[tuple[s
         out.append(("materials", "至少需要一项申请材料"))
     seen: set[str] = set()
     for m in guide.materials:
-        where = f"材料 {m.code}"
+        where = f"材料 {_shown(m.code)}"
         if not MATERIAL_CODE_RE.match(m.code):
-            out.append((f"materials.{m.code}", f"{where}：材料编码格式不正确（1–16位大写字母、数字或连字符）"))
+            out.append((f"materials.{_shown(m.code)}", f"{where}：材料编码格式不正确（1–16位大写字母、数字或连字符）"))
         if m.code in seen:
-            out.append((f"materials.{m.code}", f"{where}：材料编码重复"))
+            out.append((f"materials.{_shown(m.code)}", f"{where}：材料编码重复"))
         seen.add(m.code)
         if not m.name.strip():
-            out.append((f"materials.{m.code}", f"{where}：材料名称不能为空"))
-        if m.originals < 0 or m.copies < 0 or m.originals + m.copies == 0:
-            out.append((f"materials.{m.code}", f"{where}：原件和复印件份数不能为负，且至少一份"))
+            out.append((f"materials.{_shown(m.code)}", f"{where}：材料名称不能为空"))
+        if not (0 <= m.originals <= MAX_COPIES and 0 <= m.copies <= MAX_COPIES) or m.originals + m.copies == 0:
+            out.append((f"materials.{_shown(m.code)}", f"{where}：原件和复印件份数须为0–{MAX_COPIES}，且至少一份"))
         if m.tolerable and not m.required:
-            out.append((f"materials.{m.code}", f"{where}：非必需材料无需标为可容缺"))
+            out.append((f"materials.{_shown(m.code)}", f"{where}：非必需材料无需标为可容缺"))
         if m.covered_by is not None:
             if m.covered_by not in known:
-                out.append((f"materials.{m.code}", f"{where}：区域评估“{m.covered_by}”不存在"))
+                out.append((f"materials.{_shown(m.code)}", f"{where}：区域评估“{_shown(m.covered_by, limits.ASSESSMENT_CODE)}”不存在"))
             if not m.required:
-                out.append((f"materials.{m.code}", f"{where}：只有必需材料才能由区域评估免于提交"))
+                out.append((f"materials.{_shown(m.code)}", f"{where}：只有必需材料才能由区域评估免于提交"))
     if guide.materials and all(m.tolerable or m.covered_by or not m.required for m in guide.materials):
         out.append(("materials", "至少需要一项不可容缺的必需材料（否则无从受理）"))
     return out
 
 
-def _check_guide(guide: ItemGuide, assessments: Iterable[str]) -> None:
-    problems = guide_problems(guide, assessments)
+def _raise_problems(problems: list[tuple[str, str]]) -> None:
     if problems:
         field_name, _ = problems[0]
         raise ValidationError(field_name, "；".join(msg for _, msg in problems))
+
+
+def _check_guide(guide: ItemGuide, assessments: Iterable[str]) -> None:
+    _raise_problems(guide_problems(guide, assessments))
 
 
 # ---- reading -------------------------------------------------------------------------------------
@@ -312,7 +341,8 @@ def _guide_json(g: ItemGuide) -> dict[str, Any]:
 
 def update_item(uow: UnitOfWork, actor: Actor, guide: ItemGuide, expected_version: int | None = None) -> Item:
     """Save a chief representative's (or admin's) edit of an item's guide; audited with before/after."""
-    require_role(actor, "chief_rep", "admin")
+    require(actor, "catalog.edit")
+    _raise_problems(guide_text_problems(guide))
     with uow:
         s = uow.session
         item = s.execute(_items_query(active_only=False).where(ServiceItem.code == guide.code)).scalar_one_or_none()
@@ -338,7 +368,9 @@ def update_item(uow: UnitOfWork, actor: Actor, guide: ItemGuide, expected_versio
 
 def create_item(uow: UnitOfWork, actor: Actor, dept: str, guide: ItemGuide) -> Item:
     """Add a new item to ``dept`` (its chief representative, or an admin)."""
-    require_role(actor, "chief_rep", "admin")
+    require(actor, "catalog.edit")
+    limits.check(limits.DEPT_CODE, dept, "dept")
+    _raise_problems(guide_text_problems(guide))
     with uow:
         s = uow.session
         department = s.execute(select(Department).where(Department.code == dept)).scalar_one_or_none()
@@ -359,6 +391,50 @@ def create_item(uow: UnitOfWork, actor: Actor, dept: str, guide: ItemGuide) -> I
         result = _item(item)
         uow.commit()
         return result
+
+
+def guide_from_json(doc: object) -> tuple[ItemGuide, int | None]:
+    """An edited guide in the shape of ``catalog show`` (``catalog update --json``) and the version it was made
+    from; a ValidationError naming the field when the shape is wrong."""
+    if not isinstance(doc, dict):
+        raise ValidationError("json", "事项 JSON 应为对象（catalog show 的输出）")
+
+    def get(obj: dict[Any, Any], key: str, kind: type | tuple[type, ...], what: str, where: str = "",
+            default: Any = None) -> Any:
+        if key not in obj:
+            if default is None:
+                raise ValidationError(f"{where}{key}", f"缺少字段 {where}{key}（{what}）")
+            return default
+        value = obj[key]
+        # bool is an int to Python; a count or a number of days written as true/false is still wrong.
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ValidationError(f"{where}{key}", f"字段 {where}{key}（{what}）的类型不正确")
+        return value
+
+    materials = get(doc, "materials", list, "申请材料列表")
+    parsed: list[Material] = []
+    for i, m in enumerate(materials, start=1):
+        if not isinstance(m, dict):
+            raise ValidationError("materials", f"第{i}项申请材料应为对象")
+        at = f"materials[{i}]."
+        covered = m.get("covered_by")
+        if covered is not None and not isinstance(covered, str):
+            raise ValidationError(f"{at}covered_by", f"字段 {at}covered_by（区域评估编码）应为文本或 null")
+        parsed.append(Material(
+            code=get(m, "code", str, "材料编码", at), name=get(m, "name", str, "材料名称", at),
+            originals=get(m, "originals", int, "原件份数", at, 1), copies=get(m, "copies", int, "复印件份数", at, 0),
+            required=get(m, "required", bool, "是否必需", at, True), tolerable=get(m, "tolerable", bool, "可否容缺", at, False),
+            covered_by=covered, note=get(m, "note", str, "材料备注", at, "")))
+    version = doc.get("version")
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
+        raise ValidationError("version", "字段 version 应为整数")
+    guide = ItemGuide(
+        code=get(doc, "code", str, "事项编码"), name=get(doc, "name", str, "事项名称"), kind=get(doc, "kind", str, "事项类型"),
+        legal_basis=get(doc, "legal_basis", str, "设定依据", default=""),
+        legal_days=get(doc, "legal_days", int, "法定时限"), promised_days=get(doc, "promised_days", int, "承诺时限"),
+        immediate=get(doc, "immediate", bool, "是否即办件", default=False), fee=get(doc, "fee", str, "收费标准", default="不收费"),
+        materials=tuple(parsed))
+    return guide, version
 
 
 # ---- YAML export -----------------------------------------------------------------------------------
@@ -450,7 +526,8 @@ class _Reader:
             return []
         return list(node.value)
 
-    def text(self, m: dict[str, yaml.Node], key: str, what: str, default: str | None = None, *, nonempty: bool = False) -> str:
+    def text(self, m: dict[str, yaml.Node], key: str, what: str, default: str | None = None, *, nonempty: bool = False,
+             limit: limits.Limit | None = None) -> str:
         node = m.get(key)
         if node is None:
             return default if default is not None else ""
@@ -460,6 +537,9 @@ class _Reader:
         value = "" if node.tag == _TAG + "null" else str(node.value)
         if nonempty and not value.strip():
             self.add(node, f"{what}的“{key}”不能为空")
+        problem = limit.problem(value) if limit is not None else None
+        if problem:
+            self.add(node, f"{what}：{problem}")
         return value
 
     def integer(self, m: dict[str, yaml.Node], key: str, what: str, default: int) -> int:
@@ -467,16 +547,20 @@ class _Reader:
         if node is None:
             return default
         if not isinstance(node, yaml.ScalarNode) or node.tag != _TAG + "int":
-            self.add(node, f"{what}的“{key}”应为整数，实际为“{getattr(node, 'value', '')}”")
+            self.add(node, f"{what}的“{key}”应为整数，实际为“{str(getattr(node, 'value', ''))[:20]}”")
             return default
-        return int(node.value)
+        try:
+            return int(node.value)
+        except ValueError:  # 0x1A, 1_000, an explicit !!int tag on text, thousands of digits
+            self.add(node, f"{what}的“{key}”应为十进制整数，实际为“{str(node.value)[:20]}”")
+            return default
 
     def boolean(self, m: dict[str, yaml.Node], key: str, what: str, default: bool) -> bool:
         node = m.get(key)
         if node is None:
             return default
         if not isinstance(node, yaml.ScalarNode) or node.tag != _TAG + "bool":
-            self.add(node, f"{what}的“{key}”应为 true 或 false，实际为“{getattr(node, 'value', '')}”")
+            self.add(node, f"{what}的“{key}”应为 true 或 false，实际为“{str(getattr(node, 'value', ''))[:20]}”")
             return default
         return str(node.value).lower() in ("true", "yes", "on")
 
@@ -495,17 +579,58 @@ _MATERIAL_KEYS = {"code": True, "name": True, "originals": False, "copies": Fals
                   "tolerable": False, "covered_by": False, "note": False}
 
 
+# PyYAML's problems, by a part of their English text, in Chinese.
+_YAML_PROBLEMS = (
+    ("'\\t' that cannot start any token", "不能用制表符缩进，请用空格"),
+    ("that cannot start any token", "有不能出现在此处的字符"),
+    ("mapping values are not allowed here", "此处不能出现“键: 值”（冒号后须有空格，或缩进不对）"),
+    ("could not find expected ':'", "缺少冒号"),
+    ("unexpected end of stream", "文件意外结束（引号或括号没有闭合）"),
+    ("expected <block end>", "缩进不一致"),
+    ("expected ',' or ']'", "方括号没有闭合"),
+    ("expected ',' or '}'", "花括号没有闭合"),
+    ("unknown escape character", "双引号文本中的反斜杠转义不正确"),
+    ("undefined alias", "引用了未定义的别名（*）"),
+    ("duplicate anchor", "锚点（&）重复"),
+    ("second occurrence", "锚点（&）重复"),
+    ("incompatible YAML document", "YAML 版本不受支持"),
+)
+
+
+class _CatalogLoader(yaml.SafeLoader):
+    """No aliases (*name): the canonical file has none, and a few nested ones would make the checks read
+    a billion nodes."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            mark: yaml.Mark | None = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(None, None, "alias", mark)
+        return super().compose_node(parent, index)
+
+
+def _yaml_error(exc: yaml.YAMLError) -> Problem:
+    if isinstance(exc, yaml.reader.ReaderError):
+        return Problem(0, f"YAML 文件第{exc.position + 1}个字符是不允许的控制字符（U+{exc.character:04X}）"
+                          if isinstance(exc.character, int) else "YAML 文件含有无法识别的字节")
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 0
+        if exc.problem == "alias":
+            return Problem(line, "YAML 语法错误：目录文件不能使用别名（*）")
+        what = next((cn for en, cn in _YAML_PROBLEMS if en in (exc.problem or "")), "格式不正确")
+        return Problem(line, f"YAML 语法错误：{what}")
+    return Problem(0, "YAML 语法错误：格式不正确")
+
+
 def parse_catalog(text: str) -> CatalogFile:
     """Parse and check a whole catalog file; raises CatalogFileError listing every problem."""
     r = _Reader()
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 0
-        raise CatalogFileError([Problem(line, f"YAML 语法错误：{exc.problem or exc}")]) from exc
+        root = yaml.compose(text.removeprefix("\ufeff"), Loader=_CatalogLoader)
     except yaml.YAMLError as exc:
-        raise CatalogFileError([Problem(0, f"YAML 语法错误：{exc}")]) from exc
+        raise CatalogFileError([_yaml_error(exc)]) from None
+    except RecursionError:
+        raise CatalogFileError([Problem(0, "YAML 嵌套层数过多，无法读取")]) from None
     if root is None:
         raise CatalogFileError([Problem(0, "文件为空")])
     top = r.mapping(root, "目录文件", {"version": True, "regional_assessments": False, "departments": True})
@@ -520,14 +645,15 @@ def parse_catalog(text: str) -> CatalogFile:
         m = r.mapping(node, "区域评估", _ASSESSMENT_KEYS)
         if m is None:
             continue
-        code = r.text(m, "code", "区域评估", nonempty=True)
-        what = f"区域评估 {code}"
+        code = r.text(m, "code", "区域评估", nonempty=True, limit=limits.ASSESSMENT_CODE)
+        what = f"区域评估 {_shown(code, limits.ASSESSMENT_CODE)}"
         if code and not CODE_RE.match(code):
             r.add(m["code"], f"{what}：编码须为大写字母开头的1–16位大写字母或数字")
         if code in assessment_lines:
             r.add(m["code"], f"{what}：编码重复（第{assessment_lines[code]}行已有）")
         assessment_lines[code] = node.start_mark.line + 1
-        assessments.append(Assessment(code, r.text(m, "name", what, nonempty=True), r.text(m, "note", what)))
+        assessments.append(Assessment(code, r.text(m, "name", what, nonempty=True, limit=limits.ASSESSMENT_NAME),
+                                      r.text(m, "note", what, limit=limits.ASSESSMENT_NOTE)))
 
     departments: list[CatalogDepartment] = []
     dept_lines: dict[str, int] = {}
@@ -536,8 +662,8 @@ def parse_catalog(text: str) -> CatalogFile:
         dm = r.mapping(dnode, "部门", _DEPT_KEYS)
         if dm is None:
             continue
-        dcode = r.text(dm, "code", "部门", nonempty=True)
-        dwhat = f"部门 {dcode}"
+        dcode = r.text(dm, "code", "部门", nonempty=True, limit=limits.DEPT_CODE)
+        dwhat = f"部门 {_shown(dcode, limits.DEPT_CODE)}"
         if dcode and not CODE_RE.match(dcode):
             r.add(dm["code"], f"{dwhat}：部门代码须为大写字母开头的1–16位大写字母或数字")
         if dcode in dept_lines:
@@ -549,7 +675,7 @@ def parse_catalog(text: str) -> CatalogFile:
             if im is None:
                 continue
             icode = r.text(im, "code", "事项", nonempty=True)
-            iwhat = f"事项 {icode}"
+            iwhat = f"事项 {_shown(icode, limits.ITEM_CODE)}"
             if icode in item_lines:
                 r.add(im["code"], f"{iwhat}：事项编码重复（第{item_lines[icode]}行已有）")
             item_lines[icode] = inode.start_mark.line + 1
@@ -560,7 +686,7 @@ def parse_catalog(text: str) -> CatalogFile:
                 if mm is None:
                     continue
                 mcode = r.text(mm, "code", f"{iwhat}的材料", nonempty=True)
-                mwhat = f"{iwhat}的材料 {mcode}"
+                mwhat = f"{iwhat}的材料 {_shown(mcode)}"
                 material_lines.setdefault(mcode, mnode)
                 materials.append(Material(
                     code=mcode,
@@ -588,9 +714,11 @@ def parse_catalog(text: str) -> CatalogFile:
                     node = material_lines.get(fname.split(".", 1)[1], inode)
                 else:
                     node = im.get(fname.split(".")[0], inode)
-                r.add(node, f"{iwhat}（{guide.name}）：{message}")
+                named = f"（{guide.name}）" if limits.ITEM_NAME.problem(guide.name) is None else ""
+                r.add(node, f"{iwhat}{named}：{message}")
             items.append(guide)
-        departments.append(CatalogDepartment(dcode, r.text(dm, "name", dwhat, nonempty=True), tuple(items)))
+        departments.append(CatalogDepartment(dcode, r.text(dm, "name", dwhat, nonempty=True, limit=limits.DEPT_NAME),
+                                             tuple(items)))
     if not departments and "departments" in top:
         r.add(top["departments"], "目录中没有任何部门")
     if r.problems:
@@ -605,7 +733,7 @@ def import_catalog(uow: UnitOfWork, actor: Actor | None, catalog: CatalogFile, *
     the bootstrap (`demo`, first start), audited as ``system``.
     """
     if actor is not None:
-        require_role(actor, "admin")
+        require(actor, "catalog.import")
     who = actor.username if actor else "system"
     added = updated = unchanged = withdrawn = 0
     with uow:

@@ -7,7 +7,6 @@ messages to stderr; an expected error exits with its own non-zero code.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -17,6 +16,7 @@ from typing import Any
 
 from app import (
     accounts,
+    anchor,
     audit,
     cases,
     catalog,
@@ -24,13 +24,15 @@ from app import (
     cli_grievance,
     cli_output,
     cli_sync,
+    crashlog,
     demo,
     hall,
     intake,
     keys,
+    roles,
     validators,
 )
-from app.auth import ROLES
+from app.auth import ROLES, Actor
 from app.cli_base import (
     ENV_NEW_PASSWORD,
     ENV_PASSWORD,
@@ -40,11 +42,14 @@ from app.cli_base import (
     json_input,
     new_password,
     parse_date,
+    positive_int,
     print_json,
     print_now,
     read_text,
 )
-from app.errors import HallDeskError, ValidationError
+from app.context import HallDesk
+from app.errors import INTERNAL_ERROR_EXIT_CODE, HallDeskError, ValidationError
+from app.outbox import counter_chain
 
 # ---- commands ------------------------------------------------------------------------------------
 
@@ -58,7 +63,14 @@ def cmd_db_upgrade(cli: Cli) -> int:
 def cmd_demo(cli: Cli) -> int:
     h = cli.hall
     h.upgrade()
-    summary = demo.load_demo(h.uow())
+    actor = None
+    if demo.has_users(h.uow()):
+        if cli.args.if_empty:
+            print("数据库中已有用户，未装入演示数据（未作任何改动）", file=sys.stderr)
+            return 0
+        # Without --user the service refuses; with it, everyone but an admin.
+        actor = cli.actor() if cli.args.user else None
+    summary = demo.load_demo(h.uow(), actor)
     print(
         f"演示数据就绪：新建用户 {summary.created_users} 个、窗口 {summary.created_counters} 个，目录事项 {summary.catalog_items} 项。"
         f"演示账户密码均为 {demo.DEMO_PASSWORD}，正式使用前请修改。",
@@ -113,19 +125,9 @@ def cmd_catalog_export(cli: Cli) -> int:
 
 def cmd_catalog_update(cli: Cli) -> int:
     """Apply an item guide given as JSON (the shape of `catalog show`)."""
-    raw = read_text(cli.args.json_file)
-    try:
-        doc = json.loads(raw)
-        guide = catalog.ItemGuide(
-            code=doc["code"], name=doc["name"], kind=doc["kind"], legal_basis=doc.get("legal_basis", ""),
-            legal_days=int(doc["legal_days"]), promised_days=int(doc["promised_days"]),
-            immediate=bool(doc.get("immediate", False)), fee=doc.get("fee", "不收费"),
-            materials=tuple(catalog.Material(**m) for m in doc["materials"]),
-        )
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ValidationError("json", f"事项 JSON 格式不正确：{exc}") from None
+    guide, version = catalog.guide_from_json(json_input(cli.args.json_file))
     actor = cli.actor()
-    item = catalog.update_item(cli.hall.uow(), actor, guide, doc.get("version"))
+    item = catalog.update_item(cli.hall.uow(), actor, guide, version)
     print_json(item.as_json() | {"version": item.version})
     return 0
 
@@ -297,21 +299,103 @@ def cmd_workdays_add(cli: Cli) -> int:
 
 def cmd_audit_verify(cli: Cli) -> int:
     h = cli.ready_hall()
-    with h.uow() as uow:
-        report = audit.verify(uow.session)
+    check: anchor.AnchorCheck | None = None
+    if cli.args.anchor:
+        check = anchor.check_anchors(h.uow(), Path(cli.args.anchor), only=_chains_held(cli))
+        report = check.audit
+    else:
+        with h.uow() as uow:
+            report = audit.verify(uow.session)
     if cli.args.json:
-        print_json({
-            "ok": report.ok, "rows": report.rows, "chains": report.chains,
+        doc: dict[str, Any] = {
+            "ok": report.ok if check is None else check.ok, "rows": report.rows, "chains": report.chains,
             "problem": None if report.problem is None else report.problem.__dict__,
-        })
-    if report.ok:
-        if not cli.args.json:
+        }
+        if check is not None:
+            doc["anchor"] = {
+                "file": cli.args.anchor, "lines": check.lines, "checked": check.checked, "skipped": check.skipped,
+                "keys": [k.as_json() for k in check.keys], "problems": [p.as_json() for p in check.problems],
+                "problem": None if check.problem is None else check.problem.as_json(),
+            }
+        print_json(doc)
+    else:
+        if report.ok:
             print(f"审计链完整：共 {report.rows} 条，{len(report.chains)} 条链")
-        return 0
+        if check is not None:
+            _print_anchor_summary(check)
     p = report.problem
-    assert p is not None
-    print(f"审计链被破坏：链 {p.chain} 第 {p.seq} 条（id {p.event_id or '-'}）：{p.reason}", file=sys.stderr)
-    return 10
+    if p is not None:
+        print(f"审计链被破坏：链 {p.chain} 第 {p.seq} 条（id {p.event_id or '-'}）：{p.reason}", file=sys.stderr)
+    if check is not None and check.problem is not None:
+        more = f"（另有 {len(check.problems) - 1} 处问题，--json 列出全部）" if len(check.problems) > 1 else ""
+        print(f"审计锚点核验失败：{check.problem.reason}{more}", file=sys.stderr)
+    return 0 if report.ok and (check is None or check.ok) else 10
+
+
+def _chains_held(cli: Cli) -> set[str] | None:
+    """The chains this database can prove: all of them, except on a counter's store, which holds its own."""
+    if not cli.on_local():
+        return None
+    return set() if cli.store.counter is None else {counter_chain(cli.store.counter)}
+
+
+def _print_anchor_summary(check: anchor.AnchorCheck) -> None:
+    skipped = f"，跳过本库没有的链 {check.skipped} 处" if check.skipped else ""
+    verdict = "通过" if not check.problems else f"发现 {len(check.problems)} 处问题"
+    print(f"锚点核验{verdict}：锚点 {check.lines} 行，对照链头 {check.checked} 处{skipped}")
+    for k in check.keys:
+        print(f"签名密钥指纹 {anchor.group(k.fingerprint)}：{k.lines} 行，"
+              f"{anchor.local_time(k.first)} 至 {anchor.local_time(k.last)}")
+    if check.keys:
+        print("请与打印存档的锚点页上的指纹核对：不认识的指纹说明锚点文件被他人改写")
+
+
+def cmd_audit_anchor(cli: Cli) -> int:
+    actor = cli.actor()
+    written = anchor.write_anchor(cli.hall.uow(), actor, Path(cli.args.out))
+    a = written.anchor
+    if cli.args.pdf:
+        try:
+            Path(cli.args.pdf).write_bytes(anchor.anchor_page(written, actor.full_name))
+        except OSError as exc:
+            raise ValidationError("pdf", f"锚点已写入 {written.path}，但无法保存 PDF {cli.args.pdf}：{exc.strerror}") from None
+    if written.new_key:
+        print(f"已在本机生成审计锚点签名密钥（{written.key_path}），指纹 {anchor.group(a.fingerprint)}：请打印锚点页存档",
+              file=sys.stderr)
+    if cli.args.json:
+        print_json({**a.as_json(), "file": str(written.path), "line": written.line_no, "pdf": cli.args.pdf,
+                    "new_key": written.new_key})
+    else:
+        print(f"已追加锚点：{written.path} 第 {written.line_no} 行，{len(a.marks)} 条链，"
+              f"锚定时间 {anchor.local_time(a.at)}，密钥指纹 {anchor.group(a.fingerprint)}", file=sys.stderr)
+        print(f"本行 SHA-256：{a.digest}" + (f"；锚点页已保存 {cli.args.pdf}" if cli.args.pdf else ""), file=sys.stderr)
+    return 0
+
+
+def cmd_counter_revoke_key(cli: Cli) -> int:
+    keys.revoke_counter_key(cli.hall.uow(), cli.actor(), cli.args.fingerprint)
+    print(f"已吊销签名密钥 {cli.args.fingerprint.strip().upper()}：此后由它签名的凭条一律拒收；"
+          "该窗口须重新生成密钥（counter keygen）后才能受理", file=sys.stderr)
+    return 0
+
+
+def cmd_counter_keys(cli: Cli) -> int:
+    views = keys.list_counter_keys(cli.ready_hall().uow(), cli.actor())
+    if cli.args.json:
+        print_json([v.as_json() for v in views])
+    else:
+        states = {"in_force": "使用中", "retired": "已更换（凭条仍有效）", "revoked": "已吊销"}
+        for v in views:
+            print(f"{v.counter}号窗口\t{v.fingerprint}\t{states[v.state]}\t{v.created_at:%Y-%m-%d}")
+    return 0
+
+
+def cmd_roles(cli: Cli) -> int:
+    if cli.args.json:
+        print_json(roles.as_json())
+    else:
+        sys.stdout.write(roles.markdown())
+    return 0
 
 
 def cmd_counter_keygen(cli: Cli) -> int:
@@ -349,7 +433,7 @@ def cmd_case_resubmit(cli: Cli) -> int:
 
 
 def cmd_case_show(cli: Cli) -> int:
-    view = cases.get_case(cli.ready_hall().uow(), cli.args.case_no)
+    view = cases.get_case(cli.ready_hall().uow(), cli.actor(), cli.args.case_no)
     if cli.args.json:
         print_json(view.as_json())
     else:
@@ -357,9 +441,18 @@ def cmd_case_show(cli: Cli) -> int:
     return 0
 
 
+def cmd_case_credentials(cli: Cli) -> int:
+    creds = cases.pickup_credentials(cli.ready_hall().uow(), cli.actor(), cli.args.case_no)
+    if cli.args.json:
+        print_json(creds.as_json())
+    else:
+        print(f"{creds.case_no}\t{creds.pickup_code}\t{creds.slip}")
+    return 0
+
+
 def cmd_case_list(cli: Cli) -> int:
     a = cli.args
-    views = cases.list_cases(cli.ready_hall().uow(), dept=a.dept, status=a.status, counter=a.counter, text=a.search,
+    views = cases.list_cases(cli.ready_hall().uow(), cli.actor(), dept=a.dept, status=a.status, counter=a.counter, text=a.search,
                              limit=a.limit)
     if a.json:
         print_json([v.as_json() for v in views])
@@ -547,7 +640,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     dbp = sub.add_parser("db", help="数据库").add_subparsers(dest="sub", required=True, parser_class=Parser)
     add(dbp, "upgrade", cmd_db_upgrade, "把数据库结构升级到最新版本")
-    add(sub, "demo", cmd_demo, "建立演示数据（可重复运行）")
+    sp = add(sub, "demo", cmd_demo, "在空数据库中建立演示数据（已有用户时须管理员运行）")
+    sp.add_argument("--if-empty", dest="if_empty", action="store_true",
+                    help="数据库已有用户时什么也不做并正常退出（./dev start 用）")
 
     cat = sub.add_parser("catalog", help="事项目录").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(cat, "list", cmd_catalog_list, "列出事项", json_flag=True)
@@ -625,9 +720,18 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("n", type=int)
 
     au = sub.add_parser("audit", help="审计").add_subparsers(dest="sub", required=True, parser_class=Parser)
-    add(au, "verify", cmd_audit_verify, "校验审计链；被篡改时以非零状态退出并指出第一条问题记录", json_flag=True)
+    sp = add(au, "verify", cmd_audit_verify, "校验审计链；被篡改时以非零状态退出并指出第一条问题记录", json_flag=True)
+    sp.add_argument("--anchor", metavar="FILE", help="同时对照锚点文件：每行的签名，各链锚定的条数与哈希")
+    sp = add(au, "anchor", cmd_audit_anchor, "把各审计链的链头签名后追加到锚点文件（每日一次；管理员、营商办）",
+             json_flag=True)
+    sp.add_argument("--out", required=True, metavar="FILE", help="锚点文件（不存在则新建；只追加，不改写已有行）")
+    sp.add_argument("--pdf", metavar="FILE.pdf", help="另存 A4 锚点页，供打印、签字、归档")
     sp = add(ctr, "keygen", cmd_counter_keygen, "在本机为窗口生成签名密钥并登记公钥（管理员）")
     sp.add_argument("number", type=int)
+    add(ctr, "keys", cmd_counter_keys, "各窗口登记的签名密钥：使用中、已更换、已吊销（管理员）", json_flag=True)
+    sp = add(ctr, "revoke-key", cmd_counter_revoke_key, "吊销一把可能泄露的窗口签名密钥：其签名的凭条一律拒收（管理员）")
+    sp.add_argument("fingerprint", help="密钥指纹（8位，见 counter keys）")
+    add(sub, "roles", cmd_roles, "角色权限表（谁可以做什么；--json 或 Markdown）", json_flag=True)
 
     cs = sub.add_parser("case", help="办件").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(cs, "create", cmd_case_create, "综合受理：按 JSON 建立办件（窗口人员）")
@@ -638,12 +742,15 @@ def build_parser() -> argparse.ArgumentParser:
                     help='{"materials": {编码: 状态}, "supplement_due": 日期}')
     sp = add(cs, "show", cmd_case_show, "显示办件", json_flag=True)
     sp.add_argument("case_no")
+    sp = add(cs, "credentials", cmd_case_credentials, "取件码和取件凭条（出件窗口或受理该件的窗口；记入审计）",
+             json_flag=True)
+    sp.add_argument("case_no")
     sp = add(cs, "list", cmd_case_list, "列出办件（最新在前）", json_flag=True)
     sp.add_argument("--dept")
     sp.add_argument("--status", choices=list(cases.STATUSES))
     sp.add_argument("--counter", type=int)
     sp.add_argument("--search", help="办件编号、统一社会信用代码、企业名称或经办人姓名")
-    sp.add_argument("--limit", type=int, default=500)
+    sp.add_argument("--limit", type=positive_int, default=500)
     sp = add(cs, "import", cmd_case_import, "导入网上申请（JSON lines，按 external_id 幂等）", json_flag=True)
     sp.add_argument("file")
 
@@ -702,12 +809,22 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def run(argv: Sequence[str]) -> int:
-    """Run one CLI command; returns the exit code."""
-    args = build_parser().parse_args(argv)
-    cli = Cli(args)
+def _unreadable_argument(argv: Sequence[str]) -> str | None:
+    """The option whose value holds a lone surrogate: bytes the terminal's encoding could not turn into text
+    (Python keeps them as U+DC80–U+DCFF); no database can store them, and printing them fails."""
+    for i, arg in enumerate(argv):
+        if any("\ud800" <= ch <= "\udfff" for ch in arg):
+            option, eq, _ = arg.partition("=")
+            if eq and option.startswith("--"):
+                return f"命令行参数 {option} "
+            return f"命令行参数 {argv[i - 1]} " if i and argv[i - 1].startswith("--") else f"第{i + 1}个命令行参数"
+    return None
+
+
+def _guarded(args: argparse.Namespace, step: Callable[[], int]) -> int:
+    """Run ``step``; an expected error is its message and exit code, a bug one line with a reference."""
     try:
-        return int(args.func(cli))
+        return step()
     except HallDeskError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return exc.exit_code
@@ -715,5 +832,33 @@ def run(argv: Sequence[str]) -> int:
         # `python -m app catalog list | head`: the reader left; that is not an error.
         sys.stderr.close()
         return 0
-    finally:
+    except KeyboardInterrupt:
+        print("已取消", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        # Never a traceback on the terminal: the details go to the log, the user gets a reference to pass on.
+        command = " ".join(str(x) for x in (getattr(args, "command", None), getattr(args, "sub", None)) if x)
+        incident = crashlog.record(exc, context=[f"命令：{command or '-'}（参数不记入日志）"])
+        print(incident.message, file=sys.stderr)
+        return INTERNAL_ERROR_EXIT_CODE
+
+
+def _command(cli: Cli) -> int:
+    return int(cli.args.func(cli))
+
+
+def run(argv: Sequence[str], *, hall: HallDesk | None = None, actor: Actor | None = None) -> int:
+    """Run one CLI command; returns the exit code.  ``hall``/``actor``: see ``Cli``."""
+    unreadable = _unreadable_argument(argv)
+    if unreadable is not None:
+        print(f"错误：{unreadable}含有无法识别的字符（不是有效的 UTF-8 文字），请检查终端或脚本的编码设置", file=sys.stderr)
+        return ValidationError.exit_code
+    args = build_parser().parse_args(argv)
+    cli = Cli(args, hall=hall, actor=actor)
+    code = _guarded(args, lambda: _command(cli))
+
+    def close() -> int:
         cli.close()
+        return 0
+
+    return _guarded(args, close) or code

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from app import backoffice
-from app.cli_base import Cli, Parser, add_command, parse_date, print_json
+from app.cli_base import Cli, Parser, add_command, parse_date, positive_int, print_json
 from app.errors import ValidationError
 
 
@@ -152,7 +152,7 @@ def register(sub: Any, case_sub: Any) -> None:
     sp.add_argument("--light", choices=list(backoffice.LIGHTS), help="只看该时限灯：red 超期、yellow 临期、green 正常")
     sp.add_argument("--channel", choices=["window", "online"], help="只看窗口受理（window）或网上申报（online）的办件")
     sp.add_argument("--mine", action="store_true", help="只看本人领取在办的办件")
-    sp.add_argument("--limit", type=int, default=200)
+    sp.add_argument("--limit", type=positive_int, default=200)
     sp = add(cs, "claim", cmd_case_claim, "领取办件：给出办件编号，或 --dept 领取队列中的下一件（空队列输出 null）",
              json_flag=True)
     sp.add_argument("case_no", nargs="?")

@@ -68,7 +68,7 @@ def cmd_list(cli: Cli) -> int:
         for v in views:
             light = LIGHTS.get(v.light, "")
             print(f"{v.grievance_no}\t{v.status_name}\t{v.category_name or '未分类'}\t{v.dept_name or '-'}\t"
-                  f"{v.due.isoformat() if v.due else '-'}\t{light}\t{v.complainant}")
+                  f"{v.due.isoformat() if v.due else '-'}\t{light}\t{v.complainant_masked}")
     return 0
 
 
@@ -77,7 +77,7 @@ def cmd_show(cli: Cli) -> int:
     if cli.args.json:
         print_json(detail.as_json())
         return 0
-    doc = detail.grievance.as_json()  # the masked phone, as on every other output
+    doc = detail.grievance.as_json(full_name=True)  # the masked phone, as on every other output
     print(f"{doc['grievance_no']}\t{doc['status_name']}\t{doc['category_name'] or '未分类'}\t{doc['channel_name']}受理")
     print(f"诉求人：{doc['complainant']}  {doc['phone']}")
     print(f"内容：{doc['content']}")

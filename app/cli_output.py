@@ -9,8 +9,17 @@ import sys
 from typing import Any
 
 from app import evaluation, output
-from app.cli_base import Cli, Parser, add_command, json_input, parse_date, print_json, print_now
+from app.cli_base import Cli, Parser, add_command, json_input, parse_date, positive_int, print_json, print_now
 from app.errors import ValidationError
+
+
+def _text(doc: dict[str, Any], key: str, where: str) -> str:
+    value = doc.get(key, "")
+    if value is None:
+        return ""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise ValidationError(f"{where}.{key}", f"字段 {key} 应为文本")
+    return str(value)  # a phone or tracking number written as a number is still that number
 
 
 def _collector(path: str | None) -> output.Collector | None:
@@ -19,8 +28,9 @@ def _collector(path: str | None) -> output.Collector | None:
     doc = json_input(path)
     if not isinstance(doc, dict):
         raise ValidationError("collector", '领取人 JSON 应为对象：{"name", "id_number", "proxy": true, "proxy_note"}')
-    return output.Collector(name=str(doc.get("name", "")), id_number=str(doc.get("id_number", "")),
-                            by_proxy=bool(doc.get("proxy", False)), proxy_note=str(doc.get("proxy_note", "")))
+    return output.Collector(name=_text(doc, "name", "collector"), id_number=_text(doc, "id_number", "collector"),
+                            by_proxy=doc.get("proxy", False) is True,
+                            proxy_note=_text(doc, "proxy_note", "collector"))
 
 
 def _mailing(path: str | None) -> output.Mailing | None:
@@ -29,8 +39,8 @@ def _mailing(path: str | None) -> output.Mailing | None:
     doc = json_input(path)
     if not isinstance(doc, dict):
         raise ValidationError("mail", '邮寄 JSON 应为对象：{"recipient", "phone", "address", "tracking_no"}')
-    return output.Mailing(recipient=str(doc.get("recipient", "")), phone=str(doc.get("phone", "")),
-                          address=str(doc.get("address", "")), tracking_no=str(doc.get("tracking_no", "")))
+    return output.Mailing(recipient=_text(doc, "recipient", "mail"), phone=_text(doc, "phone", "mail"),
+                          address=_text(doc, "address", "mail"), tracking_no=_text(doc, "tracking_no", "mail"))
 
 
 def _credentials(cli: Cli) -> dict[str, str | None]:
@@ -198,7 +208,7 @@ def register(sub: Any, case_sub: Any) -> None:
     op = sub.add_parser("output", help="统一出件窗口").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(op, "list", cmd_output_list, "待出件的办件（等待最久的在前），或 --issued-on 某日已出件", json_flag=True)
     sp.add_argument("--issued-on", dest="issued_on", type=parse_date)
-    sp.add_argument("--limit", type=int, default=200)
+    sp.add_argument("--limit", type=positive_int, default=200)
 
     rc = sub.add_parser("rectification", help="差评整改").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(rc, "list", cmd_rectification_list, "整改列表（超期在前）", json_flag=True)

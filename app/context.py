@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.auth import Actor, login
 from app.errors import DatabaseBusy, DatabaseUnavailable
 from app.uow import UnitOfWork, database_errors
-from db import migrate
+from db import charset, migrate
 from db.engine import (
     DatabaseBusyError,
     DatabaseUrlError,
@@ -39,6 +40,11 @@ class HallDesk:
             raise DatabaseBusy(str(exc)) from exc
         except DatabaseUrlError as exc:
             raise DatabaseUnavailable(str(exc)) from exc
+        try:
+            charset.check(engine)  # MariaDB/MySQL: utf8mb4 or nothing (db.charset)
+        except charset.CharsetError as exc:
+            engine.dispose()
+            raise DatabaseUnavailable(str(exc)) from None
         hall = cls(resolved, engine, make_session_factory(engine))
         if upgrade:
             hall.upgrade()
@@ -47,8 +53,11 @@ class HallDesk:
     def upgrade(self) -> None:
         # Several programs opening a new file at once: the first migrates, the others wait for its lock and
         # then find the schema at head (Alembic reads the version inside the locked transaction).
-        with database_errors():
-            migrate.upgrade(self.engine)
+        try:
+            with database_errors():
+                migrate.upgrade(self.engine)
+        except (charset.CharsetError, migrate.MigrationError) as exc:
+            raise DatabaseUnavailable(str(exc)) from None
 
     def is_up_to_date(self) -> bool:
         with database_errors():
@@ -60,6 +69,14 @@ class HallDesk:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
+
+    def login(self, username: str, password: str) -> Actor:
+        """Check a password (``auth.login``); a counter's store overrides this to ask the shared database."""
+        return login(self.uow(), username, password)
+
+    def account_hall(self) -> HallDesk:
+        """Where passwords are changed: this database (a counter's store: the shared one)."""
+        return self
 
     def close(self) -> None:
         self.engine.dispose()

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -91,6 +91,17 @@ class LocalHall(HallDesk):
 
     def uow(self) -> UnitOfWork:
         return CounterUnitOfWork(self.session_factory, self._chain, self.prepare_login)
+
+    def login(self, username: str, password: str) -> Actor:
+        if self.store is not None:
+            return self.store.login(username, password)
+        return super().login(username, password)
+
+    def account_hall(self) -> HallDesk:
+        shared = self.store.shared_hall() if self.store is not None else None
+        if shared is None or (self.store is not None and self.store.online is False):
+            raise DatabaseUnavailable("共享数据库无法连接：密码只能在共享数据库上修改，请联网后再试")
+        return shared
 
 
 def _shared_engine(url: str) -> Engine:
@@ -283,8 +294,41 @@ class CounterStore:
             )
 
     def login(self, username: str, password: str) -> Actor:
-        """Log in against the accounts cached at the last pull (argon2 hashes only); works offline."""
+        """Log in on the shared database when it answers (failed logins and the lockout count there, for every
+        PC of the hall); only when it is out of reach, against the accounts cached at the last pull (argon2
+        hashes only), counting failures in the store.  Either way the store keeps the account's login state."""
+        self.prepare_login(username)
+        shared = self.shared_hall()
+        if shared is not None and self.online is not False:
+            try:
+                actor = login(shared.uow(), username, password)
+            except AuthenticationError:
+                self._keep_login_state(username)
+                raise
+            except (DBAPIError, DatabaseUnavailable) as exc:
+                self._offline(exc)
+            else:
+                self.online = True
+                self._keep_login_state(username)
+                return actor
         return login(self.local.uow(), username, password)
+
+    def _keep_login_state(self, username: str) -> None:
+        """Copy the account's password hash, failures and lock from the shared database into the store, so that
+        a login attempted offline next goes on from there."""
+        assert self.shared is not None
+        columns = (User.password_hash, User.failed_logins, User.locked_until, User.must_change_password)
+        try:
+            with self.shared.connect() as conn:
+                row = conn.execute(select(*columns).where(User.username == username)).first()
+        except DBAPIError as exc:
+            self._offline(exc)
+            return
+        if row is None:
+            return
+        with self.local.engine.begin() as conn:
+            conn.execute(update(User).where(User.username == username)
+                         .values(dict(zip((c.key for c in columns), row, strict=True))))
 
     def take_application(
         self, actor: Actor, req: intake.IntakeRequest, *, key_dir: Path | None = None, push: bool = True

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from app import catalog, keys
-from app.auth import hash_password
+from app.auth import Actor, hash_password
+from app.errors import PermissionDenied
 from app.hall import HallSettings
 from app.resources import default_catalog_path
+from app.roles import require
 from app.uow import UnitOfWork
 from db.models import Counter, Department, Enterprise, ServiceItem, Setting, User
 
@@ -56,8 +58,22 @@ def _demo_users(depts: list[Department]) -> list[tuple[str, str, str, str | None
     return users
 
 
-def load_demo(uow: UnitOfWork) -> DemoSummary:
-    """Create what is missing; never overwrite what an admin changed."""
+def has_users(uow: UnitOfWork) -> bool:
+    with uow:
+        return uow.session.execute(select(User.id).limit(1)).first() is not None
+
+
+def load_demo(uow: UnitOfWork, actor: Actor | None = None) -> DemoSummary:
+    """Create what is missing; never overwrite what an admin changed.
+
+    The demo accounts share a published password (they must change it at their first login), and the demo
+    registers counter keys made on this PC: so on a database that has any user it runs only for an admin.
+    """
+    if has_users(uow):
+        if actor is None:
+            raise PermissionDenied("数据库中已有用户：演示数据只能装入空数据库；确需补充时，请由管理员登录后运行"
+                                   "（python -m app --user admin demo）")
+        require(actor, "demo.load")
     with uow:
         has_catalog = uow.session.execute(select(func.count()).select_from(Department)).scalar_one() > 0
     if not has_catalog:
@@ -87,6 +103,7 @@ def load_demo(uow: UnitOfWork) -> DemoSummary:
                 username=username, full_name=full_name, role=role, password_hash=pw_hash,
                 department=by_code.get(dept) if dept else None,
                 counter=counters.get(counter) if counter else None,
+                must_change_password=True,  # the published demo password
             )
             s.add(user)
             created += 1
@@ -95,7 +112,8 @@ def load_demo(uow: UnitOfWork) -> DemoSummary:
             if uscc not in known:
                 s.add(Enterprise(uscc=uscc, name=name, legal_rep=rep, address=address, contact_phone=phone))
         if created or created_counters:
-            uow.audit("system", "demo.load", "demo", "-", {"users": created, "counters": created_counters})
+            uow.audit(actor.username if actor else "system", "demo.load", "demo", "-",
+                      {"users": created, "counters": created_counters})
         items = s.execute(select(func.count()).select_from(ServiceItem).where(ServiceItem.active.is_(True))).scalar_one()
         uow.commit()
     # Each demo counter signs its slips with a key kept on this PC.

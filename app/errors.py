@@ -58,3 +58,8 @@ class DatabaseUnavailable(HallDeskError):
 class DatabaseBusy(DatabaseUnavailable):
     """A SQLite file (the embedded database, a counter's store) stayed locked by another program for longer than
     the busy timeout.  Nothing was written; the same action can simply be tried again."""
+
+
+# Exit code of a CLI command that failed on a bug (anything that is not a HallDeskError): the user sees one
+# line with a reference, the traceback is in the log under it (app.crashlog).
+INTERNAL_ERROR_EXIT_CODE = 11

@@ -20,15 +20,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import outbox
-from app.auth import Actor, require_role
+from app import limits, outbox
+from app.auth import Actor
 from app.backoffice import light
 from app.cases import load_case
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.hall import HALL_TZ, load_calendar, today, write_setting
+from app.roles import require
 from app.uow import UnitOfWork
 from app.workdays import WorkCalendar
-from db.models import Case, Counter, Department, Evaluation, Rectification, Setting, new_id
+from db.models import Case, Counter, Department, Evaluation, Handover, Rectification, Setting, new_id
 from db.types import utcnow
 
 LEVELS: dict[int, str] = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
@@ -74,7 +75,7 @@ def get_evaluation_settings(uow: UnitOfWork) -> EvaluationSettings:
 
 
 def save_evaluation_settings(uow: UnitOfWork, actor: Actor, settings: EvaluationSettings) -> EvaluationSettings:
-    require_role(actor, "supervisor", "admin")
+    require(actor, "rating.settings")
     if not 1 <= settings.rectification_days <= 30:
         raise ValidationError("rectification_days", "整改期限须为1–30个工作日")
     if not 10 <= settings.prompt_seconds <= 300:
@@ -136,7 +137,8 @@ def rate(
     occasion: str | None = None,
 ) -> EvaluationView:
     """Record the applicant's rating; a 差评 also opens the department's rectification."""
-    require_role(actor, "clerk", "supervisor", "admin")
+    require(actor, "case.rate")
+    limits.check_all((limits.CASE_NO, case_no, "case_no"), (limits.RATING_COMMENT, comment, "comment"))
     level = check_level(level)
     picked = tuple(dict.fromkeys(r.strip() for r in reasons if r.strip()))
     unknown = [r for r in picked if r not in REASONS]
@@ -154,6 +156,7 @@ def rate(
         when = occasion or ("issue" if case.status == "issued" else "intake")
         if when == "issue" and case.status != "issued":
             raise Conflict(f"办件 {case.case_no} 尚未出件，不能进行出件评价")
+        _check_rating_counter(s, actor, case, when)
         number = case.case_no
         if s.execute(select(Evaluation.id).where(Evaluation.case_id == case.id, Evaluation.occasion == when)).first():
             raise Conflict(f"办件 {number} 的{OCCASIONS[when]}已经评价过，每个环节只能评价一次")
@@ -162,7 +165,7 @@ def rate(
                    if actor.counter_number else None)
         now = utcnow()
         row = Evaluation(id=new_id(), case_id=case.id, occasion=when, level=level, reasons=json.dumps(list(picked)),
-                         comment=comment.strip()[:500], dept_id=dept.id, counter_id=counter.id if counter else None,
+                         comment=comment.strip(), dept_id=dept.id, counter_id=counter.id if counter else None,
                          clerk_id=actor.user_id if actor.role == "clerk" else None, at=now)
         s.add(row)
         try:
@@ -220,7 +223,7 @@ class EvaluationSummary:
 
 def evaluation_summary(uow: UnitOfWork, actor: Actor, *, dept: str | None = None, since: date | None = None,
                        until: date | None = None) -> EvaluationSummary:
-    require_role(actor, "supervisor", "admin", "chief_rep")
+    require(actor, "rating.view")
     dept = _dept_scope(actor, dept)
     with uow:
         q = select(Evaluation.level)
@@ -278,6 +281,19 @@ class RectificationView:
                 "closed_at": ts(self.closed_at), "closed_by": self.closed_by}
 
 
+def _check_rating_counter(s: Session, actor: Actor, case: Case, when: str) -> None:
+    """The applicant rates at the window that served them: the taking counter after an intake, the output
+    window that handed the result over after a hand-over."""
+    if when == "intake":
+        counter_id = case.counter_id
+    else:
+        counter_id = s.execute(select(Handover.counter_id).where(Handover.case_id == case.id)).scalar_one_or_none()
+    counter = s.get(Counter, counter_id) if counter_id else None
+    if counter is None or counter.number != actor.counter_number:
+        where = f"{counter.number}号窗口" if counter else "办理该件的窗口"
+        raise PermissionDenied(f"评价只能在为申请人办理的窗口（{where}）记录")
+
+
 def _dept_scope(actor: Actor, dept: str | None) -> str | None:
     """Chief representatives see their own department only; supervisors and admins any (or all)."""
     if actor.role == "chief_rep":
@@ -290,7 +306,7 @@ def _dept_scope(actor: Actor, dept: str | None) -> str | None:
 def list_rectifications(uow: UnitOfWork, actor: Actor, *, dept: str | None = None, status: str | None = None,
                         overdue_only: bool = False) -> list[RectificationView]:
     """Rectifications, overdue first, then by deadline."""
-    require_role(actor, "supervisor", "admin", "chief_rep")
+    require(actor, "rating.view")
     if status is not None and status not in RECTIFICATION_STATUSES:
         raise ValidationError("status", f"整改状态 {status} 不存在，可选：{'、'.join(RECTIFICATION_STATUSES)}")
     dept = _dept_scope(actor, dept)
@@ -346,7 +362,8 @@ def _one(s: Session, row: Rectification, dept: Department) -> RectificationView:
 
 def record_callback(uow: UnitOfWork, actor: Actor, rect_id: str, note: str) -> RectificationView:
     """The chief representative has called the applicant back: what was said."""
-    require_role(actor, "chief_rep", "admin")
+    require(actor, "rectification.handle")
+    limits.check(limits.RECTIFICATION_CALLBACK, note, "note")
     if len(note.strip()) < 4:
         raise ValidationError("note", "请写明回访情况（回访对象、方式和申请人意见）")
     with uow:
@@ -366,7 +383,8 @@ def record_callback(uow: UnitOfWork, actor: Actor, rect_id: str, note: str) -> R
 
 def close_rectification(uow: UnitOfWork, actor: Actor, rect_id: str, fix: str) -> RectificationView:
     """The fix is done and recorded; a rectification closes only after its callback."""
-    require_role(actor, "chief_rep", "admin")
+    require(actor, "rectification.handle")
+    limits.check(limits.RECTIFICATION_FIX, fix, "fix")
     if len(fix.strip()) < 4:
         raise ValidationError("fix", "请写明整改措施和结果")
     with uow:

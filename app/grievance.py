@@ -29,13 +29,15 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from app.auth import Actor, require_role
+from app import limits
+from app.auth import Actor
 from app.backoffice import light
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.hall import HALL_TZ, load_calendar, local_date, today, write_setting
 from app.numbering import next_value
+from app.roles import require
 from app.uow import UnitOfWork, retry_transient
-from app.validators import check_mobile, mask_phone
+from app.validators import check_mobile, mask_name, mask_phone
 from app.workdays import WorkCalendar
 from db.models import Case, Department, Grievance, GrievanceEvent, Setting, User, new_id
 from db.types import utcnow
@@ -64,8 +66,6 @@ ACTIONS: dict[str, str] = {
 }
 SETTINGS_KEY = "grievance"
 NUMBER_SCOPE = "grievance"  # counter_sequence scope: one daily sequence for the whole hall
-MAX_CONTENT = 2000
-MAX_NAME = 64
 MIN_DAYS, MAX_DAYS = 1, 60
 
 
@@ -89,12 +89,11 @@ def _check_days(days: int | None) -> None:
         raise ValidationError("days", f"办理期限须为{MIN_DAYS}–{MAX_DAYS}个工作日")
 
 
-def _text(field: str, value: str, what: str, empty: str, limit: int = MAX_CONTENT) -> str:
+def _text(field: str, value: str, limit: limits.Limit, empty: str) -> str:
+    limits.check(limit, value, field)
     text = value.strip()
     if not text:
         raise ValidationError(field, empty)
-    if len(text) > limit:
-        raise ValidationError(field, f"{what}不能超过{limit}字（现为{len(text)}字）")
     return text
 
 
@@ -124,7 +123,7 @@ def get_grievance_settings(uow: UnitOfWork) -> GrievanceSettings:
 
 
 def save_grievance_settings(uow: UnitOfWork, actor: Actor, settings: GrievanceSettings) -> GrievanceSettings:
-    require_role(actor, "supervisor")
+    require(actor, "grievance.supervise")
     _check_days(settings.days)
     with uow:
         s = uow.session
@@ -177,10 +176,16 @@ class GrievanceView:
     def overdue(self) -> bool:
         return self.light == "red"
 
-    def as_json(self) -> dict[str, Any]:
+    @property
+    def complainant_masked(self) -> str:
+        """As lists show it (张*): the full name is for the one grievance being handled, not for every row."""
+        return mask_name(self.complainant)
+
+    def as_json(self, *, full_name: bool = False) -> dict[str, Any]:
         return {"id": str(self.id), "grievance_no": self.grievance_no, "received_at": _ts(self.received_at),
                 "channel": self.channel, "channel_name": self.channel_name, "category": self.category,
-                "category_name": self.category_name, "complainant": self.complainant,
+                "category_name": self.category_name,
+                "complainant": self.complainant if full_name else self.complainant_masked,
                 "phone": mask_phone(self.phone) if self.phone else "", "content": self.content,
                 "case_no": self.case_no, "dept": self.dept, "dept_name": self.dept_name, "status": self.status,
                 "status_name": self.status_name, "due": self.due.isoformat() if self.due else None,
@@ -214,7 +219,7 @@ class GrievanceDetail:
     events: tuple[GrievanceEventView, ...]
 
     def as_json(self) -> dict[str, Any]:
-        return {**self.grievance.as_json(), "events": [e.as_json() for e in self.events]}
+        return {**self.grievance.as_json(full_name=True), "events": [e.as_json() for e in self.events]}
 
 
 def _query() -> Select[Grievance, str | None, str | None, str | None, str | None]:
@@ -252,6 +257,7 @@ def _current(s: Session, g: Grievance) -> GrievanceView:
 
 def _load(s: Session, no: str) -> Grievance:
     """The grievance by number, locked until commit: two supervisors' steps on one grievance queue up."""
+    limits.check(limits.GRIEVANCE_NO, no, "no")
     key = no.strip().upper()
     g = s.execute(select(Grievance).where(Grievance.grievance_no == key).with_for_update()).scalar_one_or_none()
     if g is None:
@@ -272,6 +278,7 @@ def _require_status(g: Grievance, allowed: tuple[str, ...], doing: str) -> None:
 
 
 def _department(s: Session, code: str) -> Department:
+    limits.check(limits.DEPT_CODE, code, "dept")
     key = code.strip().upper()
     dept = s.execute(select(Department).where(Department.code == key)).scalar_one_or_none()
     if dept is None:
@@ -297,11 +304,12 @@ def _deadline(s: Session, days: int | None) -> tuple[date, int]:
 def register(uow: UnitOfWork, actor: Actor, *, complainant: str, content: str, phone: str = "",
              channel: str = "window", case_no: str | None = None) -> GrievanceView:
     """受理: write down a complaint or a demand; it gets the day's next ``BC`` number."""
-    require_role(actor, "supervisor", "clerk")
+    require(actor, "grievance.register")
     if actor.role == "clerk" and actor.counter_kind != "grievance":
         raise PermissionDenied("只有办不成事窗口的工作人员和营商办可以登记诉求")
-    name = _text("complainant", complainant, "诉求人姓名", "请填写诉求人姓名", MAX_NAME)
-    text = _text("content", content, "诉求内容", "请填写诉求内容（办不成的事或投诉的具体情况）")
+    name = _text("complainant", complainant, limits.COMPLAINANT, "请填写诉求人姓名")
+    text = _text("content", content, limits.GRIEVANCE_CONTENT, "请填写诉求内容（办不成的事或投诉的具体情况）")
+    limits.check_all((limits.GRIEVANCE_PHONE, phone, "phone"), (limits.CASE_NO, case_no, "case_no"))
     mobile = check_mobile(phone) if phone.strip() else ""
     _one_of("channel", channel, CHANNELS, "受理渠道")
     with uow:
@@ -332,7 +340,7 @@ def register(uow: UnitOfWork, actor: Actor, *, complainant: str, content: str, p
 @retry_transient
 def classify(uow: UnitOfWork, actor: Actor, no: str, category: str) -> GrievanceView:
     """分类: 办不成事, 投诉 or 建议; may be corrected until the grievance is handed to a department."""
-    require_role(actor, "supervisor")
+    require(actor, "grievance.supervise")
     _one_of("category", category, CATEGORIES, "诉求类别")
     with uow:
         s = uow.session
@@ -355,7 +363,7 @@ def classify(uow: UnitOfWork, actor: Actor, no: str, category: str) -> Grievance
 @retry_transient
 def assign(uow: UnitOfWork, actor: Actor, no: str, dept: str, *, days: int | None = None) -> GrievanceView:
     """转办: hand it to a department with a working-day deadline; reassigning sets a new one."""
-    require_role(actor, "supervisor")
+    require(actor, "grievance.supervise")
     _check_days(days)
     with uow:
         s = uow.session
@@ -382,8 +390,8 @@ def assign(uow: UnitOfWork, actor: Actor, no: str, dept: str, *, days: int | Non
 @retry_transient
 def urge(uow: UnitOfWork, actor: Actor, no: str, note: str, *, days: int | None = None) -> GrievanceView:
     """督办: press the department; with ``days`` the deadline becomes that many working days from today."""
-    require_role(actor, "supervisor")
-    text = _text("note", note, "督办意见", "请写明督办意见")
+    require(actor, "grievance.supervise")
+    text = _text("note", note, limits.URGE_NOTE, "请写明督办意见")
     _check_days(days)
     with uow:
         s = uow.session
@@ -405,8 +413,8 @@ def urge(uow: UnitOfWork, actor: Actor, no: str, note: str, *, days: int | None 
 @retry_transient
 def resolve(uow: UnitOfWork, actor: Actor, no: str, reply: str) -> GrievanceView:
     """办结: the reply to the complainant, by the department's chief representative (or the supervisor)."""
-    require_role(actor, "chief_rep", "supervisor")
-    text = _text("reply", reply, "办理结果", "请填写办理结果（答复诉求人的内容）")
+    require(actor, "grievance.resolve")
+    text = _text("reply", reply, limits.GRIEVANCE_REPLY, "请填写办理结果（答复诉求人的内容）")
     with uow:
         s = uow.session
         g = _load(s, no)
@@ -430,8 +438,8 @@ def resolve(uow: UnitOfWork, actor: Actor, no: str, reply: str) -> GrievanceView
 @retry_transient
 def callback(uow: UnitOfWork, actor: Actor, no: str, *, satisfied: bool, note: str) -> GrievanceView:
     """回访: satisfied closes the handling; not satisfied reopens it for the same department, with a new deadline."""
-    require_role(actor, "supervisor")
-    text = _text("note", note, "回访情况", "请写明回访情况（回访方式和诉求人的意见）")
+    require(actor, "grievance.supervise")
+    text = _text("note", note, limits.GRIEVANCE_CALLBACK, "请写明回访情况（回访方式和诉求人的意见）")
     with uow:
         s = uow.session
         g = _load(s, no)
@@ -469,7 +477,7 @@ def callback(uow: UnitOfWork, actor: Actor, no: str, *, satisfied: bool, note: s
 @retry_transient
 def archive(uow: UnitOfWork, actor: Actor, no: str) -> GrievanceView:
     """归档: the complainant was called back and satisfied; nothing more to do."""
-    require_role(actor, "supervisor")
+    require(actor, "grievance.supervise")
     with uow:
         s = uow.session
         g = _load(s, no)
@@ -497,7 +505,7 @@ def list_grievances(uow: UnitOfWork, actor: Actor, *, dept: str | None = None, s
     The supervisor sees all (or one department's); a chief representative only their own department's.
     ``on`` is the day the lights are worked out for (today by default).
     """
-    require_role(actor, "supervisor", "chief_rep")
+    require(actor, "grievance.view")
     if status is not None:
         _one_of("status", status, STATUSES, "诉求状态")
     if actor.role == "chief_rep" and dept and dept.strip().upper() != actor.dept_code:
@@ -523,7 +531,7 @@ def list_grievances(uow: UnitOfWork, actor: Actor, *, dept: str | None = None, s
 
 def get_grievance(uow: UnitOfWork, actor: Actor, no: str, *, on: date | None = None) -> GrievanceDetail:
     """One grievance with its history; the same scope as the list."""
-    require_role(actor, "supervisor", "chief_rep")
+    require(actor, "grievance.view")
     key = no.strip().upper()
     with uow:
         s = uow.session

@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth import Actor, require_role
+from app import limits
+from app.auth import Actor
 from app.errors import ValidationError
+from app.roles import require
 from app.uow import UnitOfWork
 from app.workdays import DueDate, WorkCalendar
 from db.models import CalendarOverride, CalendarYear, Case, ServiceItem, Setting
@@ -50,7 +52,13 @@ class HallSettings:
         return asdict(self)
 
 
+_HALL_LIMITS = {"name": limits.HALL_NAME, "code": limits.HALL_CODE, "area_code": limits.HALL_AREA_CODE,
+                "address": limits.HALL_ADDRESS, "phone": limits.HALL_PHONE, "doc_prefix": limits.HALL_DOC_PREFIX}
+
+
 def _check_hall(settings: HallSettings) -> None:
+    for key, value in settings.as_json().items():
+        limits.check(_HALL_LIMITS[key], value, key)
     if not settings.name.strip():
         raise ValidationError("name", "大厅名称不能为空")
     if not re.fullmatch(r"[A-Z]{1,4}", settings.code):
@@ -87,7 +95,8 @@ def get_hall_settings(uow: UnitOfWork) -> HallSettings:
 
 
 def save_hall_settings(uow: UnitOfWork, actor: Actor, settings: HallSettings) -> HallSettings:
-    require_role(actor, "admin")
+    require(actor, "hall.settings")
+    _check_hall(settings)  # app.limits first: before the strip, which would hide a stray line break
     settings = HallSettings(**{k: v.strip() for k, v in settings.as_json().items()})
     _check_hall(settings)
     with uow:
@@ -137,9 +146,15 @@ def work_calendar(uow: UnitOfWork) -> WorkCalendar:
         return load_calendar(uow.session)
 
 
+MAX_WORKDAYS = 3650  # ten years of working days: far beyond any time limit, and the count stays quick
+
+
 def add_workdays(uow: UnitOfWork, start: date, n: int) -> DueDate:
     if n < 0:
         raise ValidationError("n", "工作日天数不能为负数")
+    if n > MAX_WORKDAYS:
+        raise ValidationError("n", f"工作日天数不能超过{MAX_WORKDAYS}")
+    _check_year(start.year, "date")
     return work_calendar(uow).add_workdays(start, n)
 
 
@@ -158,7 +173,14 @@ def calendar_status(uow: UnitOfWork, horizon: date | None = None) -> CalendarSta
         return CalendarStatus(unknown_years=unknown, confirmed_years=confirmed)
 
 
+def _check_year(year: int, field: str = "year") -> None:
+    if not 2000 <= year <= 2100:
+        raise ValidationError(field, "年份须在2000–2100之间")
+
+
 def list_overrides(uow: UnitOfWork, year: int | None = None) -> list[CalendarOverrideView]:
+    if year is not None:
+        _check_year(year)
     with uow:
         q = select(CalendarOverride).order_by(CalendarOverride.day)
         if year is not None:
@@ -195,7 +217,9 @@ def _recompute_open_cases(uow: UnitOfWork, actor: Actor, reason: str) -> int:
 
 def set_override(uow: UnitOfWork, actor: Actor, day: date, workday: bool, note: str = "") -> int:
     """Make ``day`` a working day or a day off; returns the number of open cases whose dates moved."""
-    require_role(actor, "admin")
+    require(actor, "holiday.manage")
+    limits.check(limits.HOLIDAY_NOTE, note, "note")
+    _check_year(day.year, "date")
     with uow:
         s = uow.session
         row = s.get(CalendarOverride, day)
@@ -212,7 +236,7 @@ def set_override(uow: UnitOfWork, actor: Actor, day: date, workday: bool, note: 
 
 
 def remove_override(uow: UnitOfWork, actor: Actor, day: date) -> int:
-    require_role(actor, "admin")
+    require(actor, "holiday.manage")
     with uow:
         s = uow.session
         row = s.get(CalendarOverride, day)
@@ -228,9 +252,8 @@ def remove_override(uow: UnitOfWork, actor: Actor, day: date) -> int:
 
 def confirm_year(uow: UnitOfWork, actor: Actor, year: int) -> int:
     """The admin has entered ``year``'s State Council arrangement: its dates stop being 待定."""
-    require_role(actor, "admin")
-    if not 2000 <= year <= 2100:
-        raise ValidationError("year", "年份须在2000–2100之间")
+    require(actor, "holiday.manage")
+    _check_year(year)
     with uow:
         s = uow.session
         if s.get(CalendarYear, year) is None:

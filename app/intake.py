@@ -26,15 +26,17 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from app import keys, outbox, refcache
-from app.auth import Actor, require_role
+from app import keys, limits, outbox, refcache
+from app.auth import Actor
 from app.cases import CaseEventView, CaseMaterialView, CaseView, NoticeRef, case_view, load_case
 from app.errors import Conflict, NotFound, ValidationError
 from app.hall import HallSettings, load_calendar, local_date, read_settings
+from app.inputfiles import json_problem
 from app.numbering import case_number, document_number, next_value, next_values
 from app.pipeline import one_round_trip
 from app.printing import documents, queue
 from app.refcache import RefData
+from app.roles import require
 from app.uow import UnitOfWork, retry_transient
 from app.validators import check_id_number, check_mobile, check_uscc
 from app.workdays import WorkCalendar
@@ -147,12 +149,9 @@ def request_from_json(doc: Any) -> IntakeRequest:
         if isinstance(value, str):
             materials[str(code)] = MaterialInput(state=value)
         elif isinstance(value, dict) and isinstance(value.get("state"), str):
-            try:
-                materials[str(code)] = MaterialInput(
-                    state=value["state"], originals=value.get("originals"), copies=value.get("copies"),
-                    electronic=bool(value.get("electronic", False)), note=str(value.get("note", "")))
-            except TypeError as exc:
-                raise ValidationError(f"materials.{code}", f"材料 {code} 的写法不正确：{exc}") from None
+            materials[str(code)] = MaterialInput(
+                state=value["state"], originals=value.get("originals"), copies=value.get("copies"),
+                electronic=bool(value.get("electronic", False)), note=text(value, "note", f"materials.{code}."))
         else:
             raise ValidationError(f"materials.{code}", f"材料 {code} 的状态应为 received、missing、defective、tolerated 或 waived")
     due = doc.get("supplement_due")
@@ -171,16 +170,21 @@ def request_from_json(doc: Any) -> IntakeRequest:
             raise ValidationError("received_at", f"收件时间格式不正确：{received}") from None
         if received_at.tzinfo is None:
             raise ValidationError("received_at", "收件时间须带时区，如 2026-11-27T09:30:00+08:00")
+        if not 2000 <= received_at.year <= 9998:  # far dates cannot be converted to UTC and back
+            raise ValidationError("received_at", f"收件时间 {received} 不在合理范围内")
     item = doc.get("item")
     if not isinstance(item, str) or not item:
         raise ValidationError("item", "缺少事项编码（item）")
     outcome = doc.get("outcome", "accept")
+    external_id = doc.get("external_id")
+    if external_id is not None and not isinstance(external_id, str | int):
+        raise ValidationError("external_id", "网上申报编号（external_id）应为文本")
     return IntakeRequest(
         item=item, enterprise=enterprise,
         agent=AgentInput(text(agent, "name", "agent."), text(agent, "id_number", "agent."), text(agent, "phone", "agent.")),
         materials=materials, outcome=str(outcome), reason=text(doc, "reason", ""),
         legal_basis=text(doc, "legal_basis", ""), supplement_due=supplement_due,
-        external_id=(str(doc["external_id"]) if doc.get("external_id") else None), received_at=received_at,
+        external_id=(str(external_id) if external_id else None), received_at=received_at,
     )
 
 
@@ -260,6 +264,32 @@ def _user_name(s: Session, user_id: uuid.UUID) -> str | None:
 
 
 # ---- checking ----------------------------------------------------------------------------------------
+
+
+def _check_materials_text(materials: Mapping[str, MaterialInput]) -> None:
+    for code, given in materials.items():
+        limits.check(limits.MATERIAL_CODE, code, "materials")
+        limits.check(limits.MATERIAL_PROBLEM, given.note, f"materials.{code}")
+
+
+def check_texts(req: IntakeRequest) -> None:
+    """The request's text against ``app.limits``: run before anything touches the database."""
+    ent = req.enterprise
+    limits.check_all(
+        (limits.ITEM_CODE, req.item, "item"),
+        (limits.AGENT_NAME, req.agent.name, "agent.name"),
+        (limits.AGENT_ID_NUMBER, req.agent.id_number, "agent.id_number"),
+        (limits.AGENT_PHONE, req.agent.phone, "agent.phone"),
+        (limits.USCC, ent.uscc if ent else None, "enterprise.uscc"),
+        (limits.ENTERPRISE_NAME, ent.name if ent else None, "enterprise.name"),
+        (limits.LEGAL_REP, ent.legal_rep if ent else None, "enterprise.legal_rep"),
+        (limits.ENTERPRISE_ADDRESS, ent.address if ent else None, "enterprise.address"),
+        (limits.ENTERPRISE_PHONE, ent.phone if ent else None, "enterprise.phone"),
+        (limits.INTAKE_REASON, req.reason, "reason"),
+        (limits.REFUSAL_BASIS, req.legal_basis, "legal_basis"),
+        (limits.EXTERNAL_ID, req.external_id, "external_id"),
+    )
+    _check_materials_text(req.materials)
 
 
 @dataclass(frozen=True)
@@ -531,10 +561,12 @@ def _view(c: dict[str, Any], item: ItemRef, counter_no: int | None, clerk: str |
 
 @retry_transient
 def take_application(uow: UnitOfWork, actor: Actor, req: IntakeRequest, *, key_dir: Path | None = None) -> CaseView:
-    """The whole intake as one transaction: returns the case as stored."""
-    require_role(actor, "clerk", "admin")
+    """The whole intake as one transaction: returns the case as stored, with its pickup code and slip (the
+    taking counter prints them on the receipt)."""
     if req.channel not in ("window", "online"):
         raise ValidationError("channel", "渠道应为 window（窗口）或 online（网上）")
+    require(actor, "case.import" if req.channel == "online" else "case.intake")
+    check_texts(req)
     with uow:
         s = uow.session
         # The case is built as plain rows and written with one plain INSERT per table (several rows per
@@ -626,7 +658,7 @@ def _build_case(uow: UnitOfWork, actor: Actor, req: IntakeRequest, key_dir: Path
         c["refusal_basis"] = req.legal_basis.strip() or documents.DEFAULT_REFUSAL_BASIS
         c["finished_at"] = now
     if counter is not None:
-        c["slip"] = keys.signer_for(s, counter_no, key_dir).sign(c["case_no"], c["pickup_code"])
+        c["slip"] = keys.signer_for(s, counter_no, key_dir, ref).sign(c["case_no"], c["pickup_code"])
     events = [{"id": new_id(), "case_id": case_id, "at": now, "actor": actor.username,
                "action": f"intake.{req.outcome}", "from_status": "", "to_status": c["status"],
                "note": "网上申请导入" if req.channel == "online" else ""}]
@@ -652,8 +684,12 @@ def _build_case(uow: UnitOfWork, actor: Actor, req: IntakeRequest, key_dir: Path
 @retry_transient
 def resubmit(uow: UnitOfWork, actor: Actor, case_no: str, materials: Mapping[str, MaterialInput],
              supplement_due: date | None = None, *, key_dir: Path | None = None) -> CaseView:
-    """The applicant is back with the corrections: the case is accepted today (acceptance date = today)."""
-    require_role(actor, "clerk", "admin")
+    """The applicant is back with the corrections: the case is accepted today (acceptance date = today).
+
+    The new receipt carries the pickup code and slip: the applicant standing at this counter gets them."""
+    require(actor, "case.intake")
+    limits.check(limits.CASE_NO, case_no, "case_no")
+    _check_materials_text(materials)
     with uow:
         s = uow.session
         case = load_case(s, case_no.strip().upper(), lock=True)
@@ -694,12 +730,12 @@ def resubmit(uow: UnitOfWork, actor: Actor, case_no: str, materials: Mapping[str
                                      action="intake.resubmit", from_status=before, to_status=case.status,
                                      note="申请人补正后受理"))
         kinds = ["acceptance", "tolerated"] if checked.tolerated else ["acceptance"]
-        draft = case_view(case)
+        draft = case_view(case, credentials=True)
         notices = [_notice(s, actor, draft, k, hall, counter_no, checked.item.legal_basis, utcnow()) for k in kinds]
         for row, _ in notices:
             case.notices.append(Notice(**row))
         s.flush()
-        view = case_view(case)
+        view = case_view(case, credentials=True)
         output = ref.get(("intake.output_counter",), lambda: _output_counter(s))
         queue.enqueue(s, document_jobs(actor, view, notices, counter, hall, output,
                                        case.clerk.full_name if case.clerk else None))
@@ -707,7 +743,7 @@ def resubmit(uow: UnitOfWork, actor: Actor, case_no: str, materials: Mapping[str
         uow.audit(actor.username, "case.resubmit", "case", str(case.id),
                   {"case_no": case.case_no, "notices": [row["doc_no"] for row, _ in notices]})
         s.flush()
-        view = case_view(load_case(s, case.case_no))
+        view = case_view(load_case(s, case.case_no), credentials=True)
         uow.commit()
         return view
 
@@ -718,7 +754,7 @@ def import_online(uow_factory: Any, actor: Actor, lines: list[str]) -> list[tupl
     Returns (line number, external id, result) per line: a case number, ``exists:<case_no>`` or an error.
     Each line is its own transaction: one bad line does not stop the others.
     """
-    require_role(actor, "clerk", "admin")
+    require(actor, "case.import")
     results: list[tuple[int, str, str]] = []
     for lineno, line in enumerate(lines, start=1):
         if not line.strip():
@@ -726,11 +762,18 @@ def import_online(uow_factory: Any, actor: Actor, lines: list[str]) -> list[tupl
         try:
             doc = json.loads(line)
         except json.JSONDecodeError as exc:
-            results.append((lineno, "", f"error:第{lineno}行不是有效的 JSON：{exc.msg}"))
+            results.append((lineno, "", f"error:第{lineno}行不是有效的 JSON：{json_problem(exc)}"))
+            continue
+        except (RecursionError, ValueError):  # nested too deep; a number too long to read
+            results.append((lineno, "", f"error:第{lineno}行不是有效的 JSON：嵌套层数过多或数字过长"))
             continue
         ext = str(doc.get("external_id") or "") if isinstance(doc, dict) else ""
         if not ext:
             results.append((lineno, "", f"error:第{lineno}行缺少 external_id"))
+            continue
+        problem = limits.EXTERNAL_ID.problem(ext)
+        if problem is not None:
+            results.append((lineno, "", f"error:第{lineno}行：{problem}"))
             continue
         with uow_factory() as uow:
             found = uow.session.execute(select(Case.case_no).where(Case.external_id == ext)).scalar_one_or_none()

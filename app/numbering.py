@@ -101,5 +101,7 @@ DOC_KIND_MARK = {
 
 
 def document_number(prefix: str, kind: str, year: int, counter: int, seq: int) -> str:
-    """文书编号 per notice type: ``新经开受〔2026〕010001号`` (counter 01, number 0001)."""
-    return f"{prefix}{DOC_KIND_MARK[kind]}〔{year}〕{counter:02d}{seq:04d}号"
+    """文书编号 per notice type: ``新经开受〔2026〕010001号`` (counter 01, number 0001); from counter 100 on the
+    counter is set apart (``新经开受〔2026〕120-0001号``), so that no two counters' numbers can ever meet."""
+    where = f"{counter:02d}" if counter < 100 else f"{counter}-"
+    return f"{prefix}{DOC_KIND_MARK[kind]}〔{year}〕{where}{seq:04d}号"

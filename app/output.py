@@ -24,22 +24,22 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import slips
-from app.auth import Actor, require_role
+from app import keys, limits, slips
+from app.auth import Actor
 from app.backoffice import read_dept_settings
 from app.cases import CaseMaterialView, CaseView, case_query, case_view, load_case
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.hall import HALL_TZ, local_date, read_settings
 from app.numbering import document_number, next_value
 from app.printing import documents, queue
+from app.roles import require
 from app.uow import UnitOfWork
 from app.validators import check_id_number, check_mobile, mask_id_number, mask_name, mask_phone
-from db.models import Case, CaseEvent, Counter, CounterKey, Handover, Notice, User, new_id
+from db.models import Case, CaseEvent, Counter, Handover, Notice, User, new_id
 from db.types import utcnow
 
 PICKUP_MAX_TRIES = 5
 ISSUABLE = ("approved", "denied")
-OUTPUT_ROLES = ("clerk", "supervisor", "admin")
 T = TypeVar("T")
 METHODS = {"window": "窗口领取", "mail": "EMS邮寄"}
 # China Post EMS numbers: the international style (EA123456789CN) or 13 digits.
@@ -172,16 +172,22 @@ def issue_before_supplement(s: Session, dept_code: str) -> bool:
 
 
 def _log_rejected_slip(uow: UnitOfWork, actor: Actor, payload: str, reason: str) -> None:
-    """A refused slip is logged loudly, in its own transaction (the refusal itself changes nothing else)."""
+    """A refused slip is logged loudly, in its own transaction (the refusal itself changes nothing else).
+
+    The audit trail is permanent: it keeps which case and key the slip claims, never the pickup code on it.
+    """
     digest = hashlib.sha256(payload.encode("utf-8", "replace")).hexdigest()[:16]
+    parts = payload.split(":")
+    claimed = {"case_no": parts[1][:32], "fingerprint": parts[3][:16]} if len(parts) == 5 else {}
     with uow:
         uow.audit(actor.username, "slip.rejected", "slip", digest,
-                  {"reason": reason, "payload": payload[:60], "counter": actor.counter_number})
+                  {"reason": reason, "length": len(payload), "counter": actor.counter_number, **claimed})
         uow.commit()
 
 
-def _count_wrong_code(uow: UnitOfWork, actor: Actor, case_no: str) -> None:
-    """Record one wrong pickup code in its own transaction, lock at the limit, and refuse."""
+def _count_wrong_code(uow: UnitOfWork, actor: Actor, case_no: str, on_slip: bool) -> None:
+    """Record one wrong pickup code (typed, or on a signed slip) in its own transaction, lock at the limit,
+    and refuse."""
     with uow:
         case = uow.session.execute(select(Case).where(Case.case_no == case_no).with_for_update()).scalar_one()
         case.pickup_failures += 1
@@ -189,11 +195,14 @@ def _count_wrong_code(uow: UnitOfWork, actor: Actor, case_no: str) -> None:
         if locked and case.pickup_locked_at is None:
             case.pickup_locked_at = utcnow()
         uow.audit(actor.username, "pickup.wrong_code", "case", str(case.id),
-                  {"case_no": case_no, "failures": case.pickup_failures, "locked": locked})
+                  {"case_no": case_no, "failures": case.pickup_failures, "locked": locked,
+                   "credential": "slip" if on_slip else "code"})
         uow.commit()
         left = PICKUP_MAX_TRIES - case.pickup_failures
     if locked:
         raise Conflict(f"取件码连续{PICKUP_MAX_TRIES}次错误，办件 {case_no} 已锁定：请申请人持身份证件，由主管核实后解锁")
+    if on_slip:
+        raise Conflict(f"凭条上的取件码与办件记录不一致（再错{left}次将锁定该办件）：请核实申请人身份")
     raise ValidationError("pickup_code", f"取件码不正确（再错{left}次将锁定该办件）")
 
 
@@ -209,9 +218,12 @@ def _authorised_case(uow: UnitOfWork, actor: Actor, *, slip: str | None, case_no
     if slip:
         info = _verified_slip_in(uow, actor, slip)
         case = _load(s, info.case_no, lock=lock)
-        if case.pickup_code != info.pickup_code:
-            raise Conflict("凭条上的取件码与办件记录不一致：请核实申请人身份后按办件编号处理")
         _check_locked(case)
+        if case.pickup_code != info.pickup_code:
+            # A genuinely signed slip with another code: counted like a wrong code typed at the window.
+            raise _WrongCode(case.case_no, on_slip=True)
+        if case.pickup_failures:
+            case.pickup_failures = 0
         return case, "slip"
     number = (case_no or "").strip().upper()
     code = (pickup_code or "").strip()
@@ -231,15 +243,15 @@ def _authorised_case(uow: UnitOfWork, actor: Actor, *, slip: str | None, case_no
 class _WrongCode(Exception):
     """Raised inside a unit of work; the caller counts the failure in a transaction of its own."""
 
-    def __init__(self, case_no: str) -> None:
+    def __init__(self, case_no: str, *, on_slip: bool = False) -> None:
         super().__init__(case_no)
         self.case_no = case_no
+        self.on_slip = on_slip
 
 
 def _verified_slip_in(uow: UnitOfWork, actor: Actor, payload: str) -> slips.SlipInfo:
-    keys = {k.fingerprint: k.public_key for k in uow.session.execute(select(CounterKey)).scalars()}
     try:
-        return slips.verify(payload, keys)
+        return keys.verify_slip(payload, keys.read_key_records(uow.session))
     except slips.SlipError as exc:
         raise _BadSlip(payload.strip(), exc) from None
 
@@ -272,7 +284,7 @@ def _with_credentials(uow: UnitOfWork, actor: Actor, fn: Callable[[UnitOfWork, C
         _log_rejected_slip(uow, actor, bad.payload, bad.error.message)
         raise bad.error from None
     except _WrongCode as wrong:
-        _count_wrong_code(uow, actor, wrong.case_no)  # always raises
+        _count_wrong_code(uow, actor, wrong.case_no, wrong.on_slip)  # always raises
         raise
 
 
@@ -308,10 +320,26 @@ def _pickup(s: Session, case: Case, credential: str) -> Pickup:
                   supplements_block=not lenient, blockers=tuple(blockers), handover=handover)
 
 
+def _check_texts(slip: str | None, case_no: str | None, pickup_code: str | None,
+                 collector: Collector | None = None, mail: Mailing | None = None) -> None:
+    """What the window typed or scanned, against ``app.limits``, before anything touches the database."""
+    limits.check_all((limits.SLIP, slip, "slip"), (limits.CASE_NO, case_no, "case_no"),
+                     (limits.PICKUP_CODE, pickup_code, "pickup_code"))
+    if collector is not None:
+        limits.check_all((limits.COLLECTOR_NAME, collector.name, "collector.name"),
+                         (limits.COLLECTOR_ID_NUMBER, collector.id_number, "collector.id_number"),
+                         (limits.PROXY_NOTE, collector.proxy_note, "collector.proxy_note"))
+    if mail is not None:
+        limits.check_all((limits.MAIL_RECIPIENT, mail.recipient, "mail.recipient"),
+                         (limits.MAIL_PHONE, mail.phone, "mail.phone"), (limits.MAIL_ADDRESS, mail.address, "mail.address"),
+                         (limits.TRACKING_NO, mail.tracking_no, "mail.tracking_no"))
+
+
 def find_for_pickup(uow: UnitOfWork, actor: Actor, *, slip: str | None = None, case_no: str | None = None,
                     pickup_code: str | None = None) -> Pickup:
     """Check the slip (or case number + pickup code) and show what the window can hand over."""
-    require_role(actor, *OUTPUT_ROLES)
+    require(actor, "case.handover")
+    _check_texts(slip, case_no, pickup_code)
 
     def show(uow: UnitOfWork, case: Case, credential: str) -> Pickup:
         found = _pickup(uow.session, case, credential)
@@ -323,7 +351,7 @@ def find_for_pickup(uow: UnitOfWork, actor: Actor, *, slip: str | None = None, c
 
 def unlock_pickup(uow: UnitOfWork, actor: Actor, case_no: str) -> CaseView:
     """A supervisor lifts the lock put on a case by repeated wrong pickup codes."""
-    require_role(actor, "supervisor", "admin")
+    require(actor, "pickup.unlock")
     with uow:
         case = _load(uow.session, case_no.strip().upper(), lock=True)
         if case.pickup_locked_at is None and not case.pickup_failures:
@@ -340,7 +368,8 @@ def unlock_pickup(uow: UnitOfWork, actor: Actor, case_no: str) -> CaseView:
 
 def record_supplement(uow: UnitOfWork, actor: Actor, case_no: str, material: str) -> CaseView:
     """A 容缺 material the applicant has now brought: recorded at the window, which lifts the certificate hold."""
-    require_role(actor, "clerk", "supervisor", "admin", "chief_rep", "reviewer")
+    require(actor, "case.supplement")
+    limits.check_all((limits.CASE_NO, case_no, "case_no"), (limits.MATERIAL_CODE, material, "material"))
     code = material.strip()
     if not code:
         raise ValidationError("material", "请指定补交的材料编码")
@@ -417,7 +446,8 @@ def issue(
     mail: Mailing | None = None,
 ) -> Issued:
     """Hand the result over (or mail it): one unit of work with the hand-over, the status, notice and print job."""
-    require_role(actor, *OUTPUT_ROLES)
+    require(actor, "case.handover")
+    _check_texts(slip, case_no, pickup_code, collector, mail)
     if collector is not None and mail is not None:
         raise ValidationError("mail", "窗口领取和邮寄只能选一种")
     checked_mail = _check_mailing(mail) if mail is not None else None
@@ -502,7 +532,7 @@ def handover_of(uow: UnitOfWork, case_no: str) -> HandoverView | None:
 
 def awaiting_pickup(uow: UnitOfWork, actor: Actor, *, limit: int = 200) -> list[CaseView]:
     """Decided cases not handed over yet (待出件), the longest waiting first."""
-    require_role(actor, *OUTPUT_ROLES)
+    require(actor, "case.handover")
     with uow:
         q = case_query().where(Case.status.in_(ISSUABLE)).order_by(Case.decided_at, Case.case_no).limit(limit)
         return [case_view(c) for c in uow.session.execute(q).scalars().unique()]
@@ -510,7 +540,7 @@ def awaiting_pickup(uow: UnitOfWork, actor: Actor, *, limit: int = 200) -> list[
 
 def issued_on(uow: UnitOfWork, actor: Actor, day: date) -> list[CaseView]:
     """Cases handed over on ``day`` (the window's daily list), newest first."""
-    require_role(actor, *OUTPUT_ROLES)
+    require(actor, "case.handover")
     start = datetime.combine(day, datetime.min.time(), HALL_TZ)
     with uow:
         q = (case_query().where(Case.status == "issued", Case.issued_at >= start,

@@ -30,6 +30,7 @@ from db.models import (
     CalendarOverride,
     CalendarYear,
     Counter,
+    CounterKey,
     CounterSequence,
     Department,
     MaterialRequirement,
@@ -49,6 +50,7 @@ _READ_STAMP = select(_SEQUENCES.c.value).where(
 WATCHED: tuple[type[Any], ...] = (
     Department,
     Counter,
+    CounterKey,
     RegionalAssessment,
     ServiceItem,
     MaterialRequirement,
@@ -60,6 +62,8 @@ _MODELS: tuple[type[Any], ...] = (*WATCHED, User)
 WATCHED_TABLES = frozenset(str(m.__tablename__) for m in _MODELS)
 # A login writes the user row (failed logins, a rehashed password): only these columns are cached.
 USER_FIELDS = ("username", "full_name", "role", "dept_id", "counter_id", "active")
+# Set through these relationships, the foreign keys above change only during the flush: check them too.
+_USER_RELATIONS = ("department", "counter")
 _DIRTY = "halldesk.refdata_changed"
 
 T = TypeVar("T")
@@ -167,7 +171,7 @@ def _user_changed(obj: User) -> bool:
     state = obj.__dict__.get("_sa_instance_state")
     if state is None:
         return True
-    return any(state.attrs[name].history.has_changes() for name in USER_FIELDS)
+    return any(state.attrs[name].history.has_changes() for name in (*USER_FIELDS, *_USER_RELATIONS))
 
 
 def _touches(objects: Any, *, dirty: bool) -> bool:

@@ -44,8 +44,13 @@ class SlipInfo:
     fingerprint: str
 
 
-def fingerprint(public_raw: bytes) -> str:
-    return hashlib.sha256(public_raw).hexdigest()[:8].upper()
+def fingerprint(public_raw: bytes, chars: int = 8) -> str:
+    """The first ``chars`` hex digits of the key's SHA-256, upper case (8 fit a slip; others may want more)."""
+    return hashlib.sha256(public_raw).hexdigest()[:chars].upper()
+
+
+def public_raw(private_key: Ed25519PrivateKey) -> bytes:
+    return private_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
 def _b32(data: bytes) -> str:
@@ -65,7 +70,7 @@ class Signer:
 
     @property
     def public_raw(self) -> bytes:
-        return self.private_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return public_raw(self.private_key)
 
     @property
     def fingerprint(self) -> str:
@@ -76,6 +81,15 @@ class Signer:
         if not _PAYLOAD_RE.match(body + ":" + "A" * _SIG_CHARS):
             raise ValueError(f"case number or pickup code not fit for a slip: {case_no!r} {pickup_code!r}")
         return f"{body}:{_b32(self.private_key.sign(body.encode('ascii')))}"
+
+
+_CASE_COUNTER_RE = re.compile(r"^[A-Z]{1,4}\d{6}-(\d{2,3})-\d{4,}$")
+
+
+def counter_of(case_no: str) -> int | None:
+    """The counter that took a case, read from its number (``XJ261127-01-0042`` → 1); None if not of that form."""
+    m = _CASE_COUNTER_RE.match(case_no)
+    return int(m.group(1)) if m else None
 
 
 def public_key_text(public_raw: bytes) -> str:
@@ -116,26 +130,36 @@ def key_path(key_dir: Path, counter_number: int) -> Path:
     return key_dir / f"counter-{counter_number:02d}.key"
 
 
-def create_key_file(key_dir: Path, counter_number: int) -> Signer:
-    """Make a new key pair; the private key is written readable by this user only."""
-    key_dir.mkdir(parents=True, exist_ok=True)
+def write_private_key(path: Path) -> Ed25519PrivateKey:
+    """Make a new Ed25519 key and write it to ``path`` (PEM), readable by this user only; replaces a file there
+    only once the new one is complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     private = Ed25519PrivateKey.generate()
     pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
-    path = key_path(key_dir, counter_number)
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(pem)
     os.replace(tmp, path)
-    return Signer(counter_number, private)
+    return private
 
 
-def load_key_file(key_dir: Path, counter_number: int) -> Signer | None:
-    path = key_path(key_dir, counter_number)
+def read_private_key(path: Path) -> Ed25519PrivateKey | None:
+    """The Ed25519 key in ``path``; None when there is no such file."""
     if not path.exists():
         return None
     private = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(private, Ed25519PrivateKey):
         raise SlipError(f"{path} 不是 Ed25519 私钥")
-    return Signer(counter_number, private)
+    return private
+
+
+def create_key_file(key_dir: Path, counter_number: int) -> Signer:
+    """Make a new key pair; the private key is written readable by this user only."""
+    return Signer(counter_number, write_private_key(key_path(key_dir, counter_number)))
+
+
+def load_key_file(key_dir: Path, counter_number: int) -> Signer | None:
+    private = read_private_key(key_path(key_dir, counter_number))
+    return None if private is None else Signer(counter_number, private)

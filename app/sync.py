@@ -675,11 +675,18 @@ def push(
 # ---- pulling into the local store ----------------------------------------------------------------------------
 
 
+# Columns a pull never overwrites in the store: the login state it counts itself while offline (a pull that
+# reset them would let a guesser at an offline counter start again after every pull).  Online logins copy the
+# shared database's state into the store (CounterStore.login).
+KEPT_LOCALLY: dict[str, frozenset[str]] = {"hd_user": frozenset({"failed_logins", "locked_until"})}
+
+
 def _upsert_local(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
     if not rows:
         return
     keys = [c.name for c in table.primary_key.columns]
-    others = [c.name for c in table.columns if c.name not in keys]
+    kept = KEPT_LOCALLY.get(table.name, frozenset())
+    others = [c.name for c in table.columns if c.name not in keys and c.name not in kept]
     stmt = sqlite.insert(table)
     if others:
         stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in others})

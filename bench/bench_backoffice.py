@@ -33,7 +33,7 @@ from app import accounts, backoffice
 from app.auth import Actor, login
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
-from bench.common import ms, p95, postgres_hall
+from bench.common import RAW_CLAIM, RAW_CLAIM_IDS, RAW_QUEUE_PAGE, RawDb, ms, p95, postgres_hall, raw_claim
 from db.models import Department, ServiceItem
 
 
@@ -90,10 +90,6 @@ def _reviewers(hall: HallDesk) -> list[Actor]:
         actors.append(login(hall.uow(), name, DEMO_PASSWORD))
     return actors
 
-RAW_CLAIM = ("UPDATE hd_case SET status = 'in_review', holder_id = %s, lease_until = now() + interval '30 minutes',"
-             " claim_token = claim_token + 1 WHERE id = (SELECT id FROM hd_case WHERE dept_id = %s AND status ="
-             " 'accepted' ORDER BY promised_due, received_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING case_no")
-
 
 def _ours(url: str, actors: list[Actor], i: int, ready: multiprocessing.Queue, go: Event,  # type: ignore[type-arg]
           out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
@@ -109,9 +105,6 @@ def _ours(url: str, actors: list[Actor], i: int, ready: multiprocessing.Queue, g
         n += 1
     out.put((n, time.monotonic(), time.process_time() - cpu))
     hall.close()
-
-
-RAW_CLAIM_IDS = RAW_CLAIM.replace("RETURNING case_no", "RETURNING id, case_no, claim_token")
 
 
 def _raw_warm_up(conn: psycopg.Connection[Any], statement: str, params: tuple[Any, ...],
@@ -144,34 +137,15 @@ def _raw_same_rows(url: str, actors: list[Actor], dept_id: uuid.UUID, i: int,
                    ready: multiprocessing.Queue, go: Event, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     """The raw claim plus what a claim writes besides: its status event and its audit row on the reviewer's chain."""
     user_id, name = actors[i].user_id, actors[i].username
-    chain = f"user:{name}"
     n = 0
-    with psycopg.connect(url) as conn:
-        _raw_warm_up(conn, RAW_CLAIM_IDS, (user_id, dept_id), ready, go)
+    db = RawDb(url)
+    try:
+        _raw_warm_up(db.conn, RAW_CLAIM_IDS, (user_id, dept_id), ready, go)
         cpu = time.process_time()
-        while True:
-            with conn.transaction():
-                row = conn.execute(RAW_CLAIM_IDS, (user_id, dept_id)).fetchone()
-                if row is not None:
-                    case_id, case_no, token = row
-                    conn.execute("INSERT INTO case_event (id, case_id, at, actor, action, from_status, to_status, note)"
-                                 " VALUES (%s, %s, now(), %s, 'claim', 'accepted', 'in_review', %s)",
-                                 (uuid.uuid4(), case_id, name, f"token {token}"))
-                    head = conn.execute("SELECT seq, hash FROM audit_chain_head WHERE chain = %s FOR UPDATE",
-                                        (chain,)).fetchone()
-                    seq = head[0] + 1 if head else 1
-                    conn.execute("INSERT INTO audit_event (id, chain, seq, at, actor, action, entity, entity_id, payload,"
-                                 " prev_hash, hash) VALUES (%s, %s, %s, now(), %s, 'case.claim', 'case', %s,"
-                                 " %s, %s, %s)", (uuid.uuid4(), chain, seq, name, str(case_id), case_no, "0" * 64, "1" * 64))
-                    if head:
-                        conn.execute("UPDATE audit_chain_head SET seq = %s, hash = %s WHERE chain = %s",
-                                     (seq, "1" * 64, chain))
-                    else:
-                        conn.execute("INSERT INTO audit_chain_head (chain, seq, hash) VALUES (%s, %s, %s)",
-                                     (chain, seq, "1" * 64))
-            if row is None:
-                break
+        while raw_claim(db, user_id, name, dept_id) is not None:
             n += 1
+    finally:
+        db.close()
     out.put((n, time.monotonic(), time.process_time() - cpu))
 
 
@@ -246,8 +220,7 @@ def queue_bench(total: int, runs: int = 50) -> None:
         with psycopg.connect(url) as conn:
             for _ in range(runs):
                 t = time.perf_counter()
-                conn.execute("SELECT id, case_no, promised_due FROM hd_case WHERE dept_id = %s AND status ="
-                             " 'accepted' ORDER BY promised_due, received_at, id LIMIT 100", (dept_id,)).fetchall()
+                conn.execute(RAW_QUEUE_PAGE, (dept_id,)).fetchall()
                 bare.append(time.perf_counter() - t)
     print(f"first queue page (100 rows) with {total:,} cases in the table (filled in {filled:.0f} s)")
     print(f"  HallDesk queue_page: p50 {ms(sorted(ours)[runs // 2])} ms, p95 {ms(p95(ours))} ms   target p95 ≤ 50 ms")

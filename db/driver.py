@@ -114,7 +114,7 @@ class DriverStatement:
             if disconnected:
                 pooled.invalidate(exc)
             error = DBAPIError.instance(compiled.sql, values, exc, dialect.loaded_dbapi.Error, dialect=dialect,
-                                        connection_invalidated=disconnected)
+                                        connection_invalidated=disconnected, hide_parameters=True)
             raise error from exc
         finally:
             pooled.close()

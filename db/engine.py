@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import time
@@ -137,15 +138,27 @@ def reading(engine: Engine) -> Iterator[Connection]:
     """A connection for reads only: on SQLite it neither takes nor waits for the write lock."""
     with engine.connect() as conn:
         yield conn.execution_options(**{READ_ONLY: True})
+def private_file(path: Path) -> None:
+    """Make ``path`` (and its folder) exist, readable and writable by this user only: an embedded database or a
+    counter's store holds every user's password hash and applicants' full ID numbers.  SQLite gives its -wal
+    and -shm files the database file's permissions."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    if os.name == "posix" and path.stat().st_mode & 0o077:
+        with contextlib.suppress(PermissionError):  # another user's file: theirs to protect
+            path.chmod(0o600)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = normalise_url(url)
-    options: dict[str, Any] = {"future": True}
+    # hide_parameters: a database error's message never carries the bound values (ID numbers, phones, pickup
+    # codes), so nothing that logs or shows it can leak them.
+    options: dict[str, Any] = {"future": True, "hide_parameters": True}
     busy_timeout = SQLITE_BUSY_TIMEOUT
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(parsed.database))
         options["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout}
     else:
         options["connect_args"] = {"connect_timeout": 5}

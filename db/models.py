@@ -2,6 +2,13 @@
 
 Primary keys are UUIDs made by the client, because counters will create cases while the shared database is
 out of reach.  Names follow ``../shared/DOMAIN.md``.
+
+Every column a person types into has a length (``String(n)``, characters on every engine); ``app.limits``
+derives its checks and the GUI's input limits from these lengths.  The ``Text`` columns left hold the
+program's own text, never a person's typing as such: JSON snapshots and payloads (notices, print jobs, audit
+rows, settings values, sync state), ``result_docs`` (the service's wording), ``evaluation.reasons`` (a JSON
+list of reason codes) and ``outbox.last_error``.  The longest rows (``hd_case``, ``grievance``) stay far below
+MariaDB's 65,535-byte row limit at 4 bytes a character (utf8mb4).
 """
 
 from __future__ import annotations
@@ -86,6 +93,8 @@ class User(Base):
     locked_until: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when an admin (or the demo) chose the password: the user must replace it with their own.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
 
     department: Mapped[Department | None] = relationship()
     counter: Mapped[Counter | None] = relationship()
@@ -99,7 +108,7 @@ class RegionalAssessment(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(64))
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(String(255), default="")
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -113,7 +122,7 @@ class ServiceItem(Base):
     name: Mapped[str] = mapped_column(String(128))
     dept_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("department.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    legal_basis: Mapped[str] = mapped_column(Text, default="")
+    legal_basis: Mapped[str] = mapped_column(String(1000), default="")
     legal_days: Mapped[int] = mapped_column(Integer)
     promised_days: Mapped[int] = mapped_column(Integer)
     immediate: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -204,8 +213,8 @@ class Case(Base):
     # Online applications carry the portal's id: importing the same file twice creates nothing new.
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     supplement_due: Mapped[date | None] = mapped_column(Date)
-    refusal_reason: Mapped[str] = mapped_column(Text, default="")
-    refusal_basis: Mapped[str] = mapped_column(Text, default="")
+    refusal_reason: Mapped[str] = mapped_column(String(1000), default="")
+    refusal_basis: Mapped[str] = mapped_column(String(1000), default="")
     # 行政许可法第32条: a correction notice served later than this counts as accepted on the day received.
     correction_deadline: Mapped[date | None] = mapped_column(Date)
     deemed_accepted: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -223,8 +232,9 @@ class Case(Base):
     step_due: Mapped[date | None] = mapped_column(Date)
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hd_user.id"))
-    decision_reason: Mapped[str] = mapped_column(Text, default="")
-    decision_basis: Mapped[str] = mapped_column(Text, default="")
+    decision_reason: Mapped[str] = mapped_column(String(1000), default="")
+    decision_basis: Mapped[str] = mapped_column(String(1000), default="")
+    # What the output window hands over: written by the service from its own wording (RESULT_DOCS), not typed.
     result_docs: Mapped[str] = mapped_column(Text, default="")
     # Working days of the promised limit left when the case went back for 补正 (the clock stops meanwhile).
     paused_promised: Mapped[int | None] = mapped_column(Integer)
@@ -287,7 +297,8 @@ class CaseEvent(Base):
     action: Mapped[str] = mapped_column(String(32))
     from_status: Mapped[str] = mapped_column(String(32), default="")
     to_status: Mapped[str] = mapped_column(String(32))
-    note: Mapped[str] = mapped_column(Text, default="")
+    # An opinion or a decision's reason as typed, plus the service's own words (e.g. （转至SCJ）): room for both.
+    note: Mapped[str] = mapped_column(String(1100), default="")
 
 
 class Notice(Base):
@@ -331,7 +342,9 @@ class CounterKey(Base):
     fingerprint: Mapped[str] = mapped_column(String(16), unique=True)
     public_key: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Retired: replaced by a newer key; slips it signed stay valid.  Revoked: compromised; its slips are refused.
     retired_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
 
     counter: Mapped[Counter] = relationship()
 
@@ -464,9 +477,12 @@ class SealAuthorisation(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hd_case.id"), index=True)
     seal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("seal.id"))
+    # The department whose chief representative granted it: a grant never travels with a 转办.
+    dept_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("department.id"))
     authorised_by: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
 
 
 class SealUsage(Base):
@@ -527,7 +543,7 @@ class Evaluation(Base):
     occasion: Mapped[str] = mapped_column(String(8))
     level: Mapped[int] = mapped_column(Integer)
     reasons: Mapped[str] = mapped_column(Text, default="")  # JSON list of reason codes
-    comment: Mapped[str] = mapped_column(Text, default="")
+    comment: Mapped[str] = mapped_column(String(500), default="")
     dept_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("department.id"), index=True)
     counter_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("counter.id"))
     clerk_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hd_user.id"))
@@ -550,8 +566,8 @@ class Rectification(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     callback_at: Mapped[datetime | None]
     callback_by: Mapped[str] = mapped_column(String(64), default="")
-    callback_note: Mapped[str] = mapped_column(Text, default="")
-    fix_note: Mapped[str] = mapped_column(Text, default="")
+    callback_note: Mapped[str] = mapped_column(String(1000), default="")
+    fix_note: Mapped[str] = mapped_column(String(1000), default="")
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[str] = mapped_column(String(64), default="")
 
@@ -575,7 +591,7 @@ class Grievance(Base):
     category: Mapped[str | None] = mapped_column(String(16))
     complainant: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str] = mapped_column(String(20), default="")
-    content: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(String(2000))
     # The case the complaint is about, if any.
     case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hd_case.id"))
     # The department it was handed to (转办); None until then.
@@ -585,10 +601,10 @@ class Grievance(Base):
     # 限时督办: the department's deadline, set by 转办 and by a 督办 or reopening that gives new days.
     due: Mapped[date | None] = mapped_column(Date)
     urge_count: Mapped[int] = mapped_column(Integer, default=0)
-    reply: Mapped[str] = mapped_column(Text, default="")
+    reply: Mapped[str] = mapped_column(String(2000), default="")
     resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hd_user.id"))
     resolved_at: Mapped[datetime | None]
-    callback_note: Mapped[str] = mapped_column(Text, default="")
+    callback_note: Mapped[str] = mapped_column(String(1000), default="")
     satisfied: Mapped[bool | None] = mapped_column(Boolean)
     archived_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -609,7 +625,8 @@ class GrievanceEvent(Base):
     actor: Mapped[str] = mapped_column(String(64))
     # register | classify | assign | urge | resolve | callback | reopen | archive
     action: Mapped[str] = mapped_column(String(16))
-    note: Mapped[str] = mapped_column(Text, default="")
+    # A reply, a 督办 or callback note as typed, plus the service's own words (不满意：…, （新期限：…）).
+    note: Mapped[str] = mapped_column(String(2100), default="")
 
 
 class Outbox(Base):

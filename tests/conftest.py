@@ -21,10 +21,9 @@ import sqlalchemy as sa
 from app.auth import Actor, login
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD, load_demo
-from db import migrate
 from db.engine import make_engine
-from db.models import Base
 from tests.support.cluster_fixtures import *  # noqa: F403  (pg_cluster, maria_cluster, shared_cluster)
+from tests.support.mariadb_copy import copy_rows
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Keys, logs and the embedded database of this test run live in a folder of their own, never the user's.
@@ -107,18 +106,7 @@ class Server:
         return self.url(db)
 
     def _copy_mariadb(self, template: str, db: str) -> None:
-        # MariaDB has no template databases: migrate the new one, then copy the rows over.
-        eng = make_engine(self.url(db))
-        try:
-            migrate.upgrade(eng)
-            with eng.begin() as c:
-                c.execute(sa.text("SET FOREIGN_KEY_CHECKS=0"))
-                for table in Base.metadata.sorted_tables:
-                    c.execute(sa.text(f"DELETE FROM `{db}`.`{table.name}`"))
-                    c.execute(sa.text(f"INSERT INTO `{db}`.`{table.name}` SELECT * FROM `{template}`.`{table.name}`"))
-                c.execute(sa.text("SET FOREIGN_KEY_CHECKS=1"))
-        finally:
-            eng.dispose()
+        copy_rows(self.url(db), template)
 
     def drop(self, db: str) -> None:
         if self.name == "sqlite":

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from app import accounts
-from app.auth import Actor, login
+from app import accounts, auth
+from app.auth import BAD_CREDENTIALS, Actor, login
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.errors import AuthenticationError, Conflict, PermissionDenied, ValidationError
@@ -53,15 +54,17 @@ def test_wrong_password_and_unknown_user_are_refused_and_audited(hall: HallDesk)
 
 
 def test_five_failures_lock_for_fifteen_minutes(hall: HallDesk) -> None:
-    for _ in range(4):
-        with pytest.raises(AuthenticationError, match="再错"):
+    for _ in range(5):
+        with pytest.raises(AuthenticationError) as refused:
             login(hall.uow(), "clerk1", "bad-pass-123")
-    with pytest.raises(AuthenticationError, match="已锁定"):
-        login(hall.uow(), "clerk1", "bad-pass-123")
+        assert refused.value.message == BAD_CREDENTIALS
     locked = _user(hall, "clerk1")
     assert locked.locked_until is not None
     assert timedelta(minutes=14) < locked.locked_until - utcnow() <= timedelta(minutes=15)
-    # Even the right password is refused while locked.
+    # A wrong password while locked says nothing new; only the right one learns of the lock, and is refused.
+    with pytest.raises(AuthenticationError) as refused:
+        login(hall.uow(), "clerk1", "bad-pass-123")
+    assert refused.value.message == BAD_CREDENTIALS
     with pytest.raises(AuthenticationError, match="已锁定"):
         login(hall.uow(), "clerk1", DEMO_PASSWORD)
     # Fifteen minutes later it works again.
@@ -80,6 +83,65 @@ def test_admin_unlocks(hall: HallDesk, admin: Actor) -> None:
     assert any(u.locked for u in accounts.list_users(hall.uow(), admin) if u.username == "clerk2")
     accounts.unlock_user(hall.uow(), admin, "clerk2")
     assert login(hall.uow(), "clerk2", DEMO_PASSWORD).username == "clerk2"
+
+
+def test_a_guesser_cannot_tell_user_names_apart(hall: HallDesk, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The same words and the same work (one argon2 verification) for a user that exists, one that does not,
+    # one that is stopped, and a locked one with a wrong password.
+    checks: list[str] = []
+    real = auth.verify_password
+
+    def counting(password_hash: str, password: str) -> bool:
+        checks.append(password)
+        return real(password_hash, password)
+
+    monkeypatch.setattr(auth, "verify_password", counting)
+    admin = log_in(hall, "admin")
+    accounts.update_user(hall.uow(), admin, "clerk2", full_name="综合窗口二", role="clerk", dept=None, counter=2,
+                         active=False)
+    with hall.uow() as uow:
+        uow.session.execute(select(User).where(User.username == "clerk9")).scalar_one().locked_until = (
+            utcnow() + timedelta(minutes=10))
+        uow.commit()
+    answers = []
+    for name in ("clerk1", "no_such_user", "clerk2", "clerk9"):
+        checks.clear()
+        with pytest.raises(AuthenticationError) as refused:
+            login(hall.uow(), name, "Wrong-pass-1")
+        answers.append(refused.value.message)
+        assert checks == ["Wrong-pass-1"], name
+    assert set(answers) == {BAD_CREDENTIALS}
+
+
+def test_password_policy(hall: HallDesk) -> None:
+    admin = log_in(hall, "admin")
+    for weak, why in (("wangfang2026", "用户名"), ("password1", "常见"), (DEMO_PASSWORD, "演示密码"),
+                      ("11111111a", "简单"), ("abcdefgh", "字母和数字"), ("Ab1", "至少8位"), ("x1" * 65, "128")):
+        with pytest.raises(ValidationError, match=why):
+            accounts.add_user(hall.uow(), admin, username="wangfang", full_name="王芳", role="clerk", password=weak)
+    clerk = log_in(hall, "clerk1")
+    with pytest.raises(ValidationError, match="不能包含用户名"):
+        accounts.set_password(hall.uow(), clerk, "clerk1", "Clerk1-2026", DEMO_PASSWORD)
+    with pytest.raises(ValidationError, match="常见"):
+        accounts.set_password(hall.uow(), clerk, "clerk1", "Demo@12345", DEMO_PASSWORD)
+
+
+def test_initial_and_reset_passwords_must_be_changed(hall: HallDesk) -> None:
+    # The demo accounts share a published password; an admin's new or reset password is known to the admin.
+    assert login(hall.uow(), "clerk1", DEMO_PASSWORD).must_change_password
+    admin = log_in(hall, "admin")
+    accounts.add_user(hall.uow(), admin, username="zhao.lei", full_name="赵磊", role="clerk", password="Window7start",
+                      counter=1)
+    zhao = login(hall.uow(), "zhao.lei", "Window7start")
+    assert zhao.must_change_password
+    with pytest.raises(ValidationError, match="不能与原密码相同"):
+        accounts.set_password(hall.uow(), zhao, "zhao.lei", "Window7start", "Window7start")
+    accounts.set_password(hall.uow(), zhao, "zhao.lei", "Mine4ever9", "Window7start")
+    assert not login(hall.uow(), "zhao.lei", "Mine4ever9").must_change_password
+    accounts.set_password(hall.uow(), admin, "zhao.lei", "Reset8now1")
+    assert login(hall.uow(), "zhao.lei", "Reset8now1").must_change_password
+    [reset] = [e for e in _events(hall, "user.passwd") if json.loads(e.payload)["reset"]]
+    assert reset.actor == "admin"
 
 
 def test_hash_is_upgraded_when_parameters_change(hall: HallDesk) -> None:

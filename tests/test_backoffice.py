@@ -11,6 +11,7 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pypdf
 import pytest
@@ -98,7 +99,7 @@ def test_only_the_departments_back_office_claims_and_decides(hall: HallDesk) -> 
         backoffice.decide(hall.uow(), log_in(hall, "chief_scj"), no, "approve")
     with pytest.raises((PermissionDenied, Conflict)):
         backoffice.decide(hall.uow(), log_in(hall, "rev_zjj"), no, "approve")
-    assert cases.get_case(hall.uow(), no).status == "in_review"
+    assert cases.read_case(hall.uow(), no).status == "in_review"
     view = backoffice.decide(hall.uow(), rev, no, "approve", token=claim.token)
     assert view.status == "approved" and view.finished_at is not None
 
@@ -125,7 +126,7 @@ def test_an_expired_lease_returns_the_case_and_the_late_decision_writes_nothing(
         backoffice.decide(hall.uow(), rev, no, "deny", token=stale.token, reason="迟到的决定")
     with hall.uow() as uow:
         assert uow.session.execute(select(func.count()).select_from(AuditEvent)).scalar_one() == audit_before
-    assert cases.get_case(hall.uow(), no).status == "in_review"
+    assert cases.read_case(hall.uow(), no).status == "in_review"
     assert backoffice.decide(hall.uow(), chief, no, "approve", token=fresh.token).status == "approved"
 
 
@@ -135,7 +136,7 @@ def test_seal_needs_the_chief_representatives_authorisation(hall: HallDesk) -> N
     claim = backoffice.claim(hall.uow(), rev, a)
     with pytest.raises(PermissionDenied, match="授权"):
         backoffice.decide(hall.uow(), rev, a, "approve", token=claim.token, seal=True)
-    assert cases.get_case(hall.uow(), a).status == "in_review"
+    assert cases.read_case(hall.uow(), a).status == "in_review"
     with pytest.raises(PermissionDenied):
         backoffice.authorise_seal(hall.uow(), rev, a)
     backoffice.authorise_seal(hall.uow(), chief, a)
@@ -215,7 +216,7 @@ def test_a_long_seal_register_repeats_its_header_and_numbers_its_pages(hall: Hal
 def test_return_stops_the_clock_and_transfer_moves_the_case(hall: HallDesk) -> None:
     a, b = _accept_cases(hall, 2)
     rev = log_in(hall, "rev_scj")
-    before = cases.get_case(hall.uow(), a)
+    before = cases.read_case(hall.uow(), a)
     claim = backoffice.claim(hall.uow(), rev, a)
     with pytest.raises(ValidationError, match="理由"):
         backoffice.decide(hall.uow(), rev, a, "return", token=claim.token)
@@ -241,7 +242,7 @@ def test_release_reassign_paused_and_workload(hall: HallDesk) -> None:
     with pytest.raises(PermissionDenied):
         backoffice.release(hall.uow(), log_in(hall, "rev_zjj"), a)
     backoffice.release(hall.uow(), chief, a)
-    assert cases.get_case(hall.uow(), a).status == "accepted"
+    assert cases.read_case(hall.uow(), a).status == "accepted"
     given = backoffice.reassign(hall.uow(), chief, b, "rev_scj")
     assert given.case_no == b
     backoffice.decide(hall.uow(), rev, b, "approve", token=given.token)
@@ -276,7 +277,7 @@ def test_claim_next_follows_department_settings_as_soon_as_they_change(hall: Hal
     backoffice.save_dept_settings(hall.uow(), chief, "SCJ", DeptSettings(paused=("rev_scj",)))
     with pytest.raises(PermissionDenied, match="暂停"):
         backoffice.claim_next(hall.uow(), rev, "SCJ")
-    assert cases.get_case(hall.uow(), c).status == "accepted"  # the refused claim wrote nothing
+    assert cases.read_case(hall.uow(), c).status == "accepted"  # the refused claim wrote nothing
     # Resumed: the cache this process holds still says paused; the claim looks again and goes ahead.
     backoffice.save_dept_settings(hall.uow(), chief, "SCJ", DeptSettings())
     resumed = backoffice.claim_next(hall.uow(), rev, "SCJ")
@@ -286,7 +287,7 @@ def test_claim_next_follows_department_settings_as_soon_as_they_change(hall: Hal
     _expire_lease(hall, a)
     again = backoffice.claim_next(hall.uow(), chief, "SCJ")
     assert again is not None and (again.case_no, again.token) == (a, 2)
-    claims = [e for e in cases.get_case(hall.uow(), a).history if e.action == "claim"]
+    claims = [e for e in cases.read_case(hall.uow(), a).history if e.action == "claim"]
     assert [(e.from_status, e.note) for e in claims] == [("accepted", "token 1"), ("in_review", "token 2")]
     with pytest.raises(NotFound):
         backoffice.claim_next(hall.uow(), chief, "NOPE")
@@ -298,7 +299,7 @@ def test_a_reviewers_first_audited_action_can_be_a_claim(hall: HallDesk) -> None
     (case_no,) = _accept_cases(hall, 1)
     admin = log_in(hall, "admin")
     accounts.add_user(hall.uow(), admin, username="rev_scj_new", full_name="新审批员", role="reviewer",
-                      password=DEMO_PASSWORD, dept="SCJ")
+                      password="Reviewer2026", dept="SCJ")
     with hall.uow() as uow:
         user = uow.session.execute(select(User).where(User.username == "rev_scj_new")).scalar_one()
         actor = actor_of(user)
@@ -414,9 +415,15 @@ def _insert_cases(hall: HallDesk, per_dept: int, depts: tuple[str, ...]) -> dict
     return owner
 
 
-def _claimer(url: str, username: str, dept: str, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def _claimer(url: str, username: str, dept: str, out: multiprocessing.Queue,  # type: ignore[type-arg]
+             ready: Any = None, go: Any = None) -> None:
     hall = HallDesk.open(url)
     actor = login(hall.uow(), username, DEMO_PASSWORD)
+    if ready is not None and go is not None:
+        # Everyone starts claiming together: on a slow machine the first processes would otherwise empty the
+        # queue before the last ones have started.
+        ready.release()
+        go.wait()
     got = []
     while (c := backoffice.claim_next(hall.uow(), actor, dept)) is not None:
         got.append((c.case_no, c.dept))
@@ -441,10 +448,14 @@ def test_twenty_processes_claim_every_case_exactly_once(hall: HallDesk, engine_n
     owner = _insert_cases(hall, 1000, ("SCJ", "ZJJ"))
     ctx = multiprocessing.get_context("spawn")
     out: multiprocessing.Queue = ctx.Queue()  # type: ignore[type-arg]
-    workers = [ctx.Process(target=_claimer, args=(hall.url, user, dept, out))
+    ready, go = ctx.Semaphore(0), ctx.Event()
+    workers = [ctx.Process(target=_claimer, args=(hall.url, user, dept, out, ready, go))
                for n in range(20) for user, dept in [("rev_scj", "SCJ") if n % 2 else ("rev_zjj", "ZJJ")]]
     for w in workers:
         w.start()
+    for _ in workers:
+        assert ready.acquire(timeout=300)
+    go.set()
     results = [out.get(timeout=500) for _ in workers]
     for w in workers:
         w.join(timeout=60)
@@ -491,7 +502,7 @@ def test_killed_holders_lose_their_cases_and_their_late_decisions(hall: HallDesk
     for no, token in taken:
         with pytest.raises(Conflict):
             backoffice.decide(hall.uow(), rev, no, "approve", token=token)
-        view = cases.get_case(hall.uow(), no)
+        view = cases.read_case(hall.uow(), no)
         assert view.status == "in_review"
     with hall.uow() as uow:
         decided = uow.session.execute(select(func.count()).select_from(AuditEvent)
@@ -564,4 +575,4 @@ def test_history_and_opinions_are_part_of_the_case(hall: HallDesk) -> None:
     assert steps == [("intake.accept", "accepted"), ("claim", "in_review"), ("opinion", "in_review"),
                      ("decide.approve", "approved")]
     assert view.history[2].note == "材料齐全，符合法定条件" and view.history[2].actor == "rev_scj"
-    assert [h["action"] for h in cases.get_case(hall.uow(), no).as_json()["history"]] == [s for s, _ in steps]
+    assert [h["action"] for h in cases.read_case(hall.uow(), no).as_json()["history"]] == [s for s, _ in steps]

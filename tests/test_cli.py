@@ -43,10 +43,21 @@ def _counts(url: str) -> tuple[int, ...]:
         h.close()
 
 
-def test_demo_is_idempotent(empty_db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_fills_an_empty_database_and_then_only_for_an_admin(
+    empty_db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert cli(capsys, "--db", empty_db_url, "demo")[0] == 0
     first = _counts(empty_db_url)
+    # A database with users: refused without a login (it would add accounts with the published password and
+    # register this PC's keys), skipped with --if-empty (./dev start), and refused to anyone but an admin.
     code, _, err = cli(capsys, "--db", empty_db_url, "demo")
+    assert code == 4 and "已有用户" in err
+    code, _, err = cli(capsys, "--db", empty_db_url, "demo", "--if-empty")
+    assert code == 0 and "未作任何改动" in err
+    monkeypatch.setenv("HALLDESK_PASSWORD", DEMO_PASSWORD)
+    code, _, err = cli(capsys, "--db", empty_db_url, "--user", "supervisor", "demo")
+    assert code == 4 and "无权" in err
+    code, _, err = cli(capsys, "--db", empty_db_url, "--user", "admin", "demo")
     assert code == 0 and "新建用户 0 个" in err
     assert _counts(empty_db_url) == first
     # admin, supervisor, clerk1–3 and clerk9 (办不成事窗口), a reviewer and a chief representative per department

@@ -29,7 +29,7 @@ def test_renew_opinion_reassign_and_settings_via_cli(
     assert code == 0 and json.loads(out)["case_no"] == a
     code, _, err = _cli(hall, capsys, "--user", "rev_scj", "case", "opinion", a, "--text", "材料齐全，符合条件")
     assert code == 0
-    assert any(e.note == "材料齐全，符合条件" for e in cases.get_case(hall.uow(), a).history)
+    assert any(e.note == "材料齐全，符合条件" for e in cases.read_case(hall.uow(), a).history)
     code, _, err = _cli(hall, capsys, "--user", "rev_scj", "case", "opinion", a, "--text", " ")
     assert code == 2 and "审查意见不能为空" in err
     code, _, err = _cli(hall, capsys, "--user", "rev_scj", "case", "reassign", a, "--to", "chief_scj")

@@ -96,6 +96,8 @@ def test_from_intake_to_hand_over_and_rectification(
     closed = cli("--user", chief, "rectification", "close", rect["id"], "--fix", "审批环节限时提醒已启用", "--json")
     assert closed["status"] == "closed"
 
-    history = [e["action"] for e in cli("case", "show", number, "--json")["history"]]
+    shown = cli("--user", "supervisor", "case", "show", number, "--json")
+    assert "pickup_code" not in shown and "slip" not in shown  # only the counters that hand them out see them
+    history = [e["action"] for e in shown["history"]]
     assert history[0] == "intake.accept" and "decide.approve" in history and history[-1] == "issue.window"
     assert run(["--db", hall.url, "audit", "verify"]) == 0

@@ -220,9 +220,9 @@ def test_bad_input_and_wrong_steps_are_refused_and_change_nothing(hall: HallDesk
     bad_registrations = [
         ({"content": ""}, "content", "请填写诉求内容"),
         ({"content": " \n "}, "content", "请填写诉求内容"),
-        ({"content": "办" * 2001}, "content", "不能超过2000字（现为2001字）"),
+        ({"content": "办" * 2001}, "content", "诉求内容不能超过2000个字（现为2001个字）"),
         ({"complainant": "  "}, "complainant", "请填写诉求人姓名"),
-        ({"complainant": "名" * 65}, "complainant", "不能超过64字"),
+        ({"complainant": "名" * 65}, "complainant", "诉求人姓名不能超过64个字"),
         ({"phone": "1380000"}, "phone", "手机号码应为11位"),
         ({"phone": "12800000001"}, "phone", "号段"),
         ({"channel": "fax"}, "channel", "受理渠道 fax 不正确"),

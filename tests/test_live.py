@@ -137,7 +137,7 @@ def test_release_and_claim_next_notify(hall: HallDesk, listening: tuple[QueueLis
     rec.until_mark(hall)
     rev = log_in(hall, "rev_scj")
     claim = backoffice.claim_next(hall.uow(), rev, "SCJ")
-    assert claim is not None and cases.get_case(hall.uow(), no).status == "in_review"
+    assert claim is not None and cases.read_case(hall.uow(), no).status == "in_review"
     assert rec.until_mark(hall) == ["SCJ"]
     backoffice.release(hall.uow(), rev, no)
     assert rec.until_mark(hall) == ["SCJ"]

@@ -76,3 +76,48 @@ def test_upgrade_keeps_existing_data(empty_db_url: str) -> None:
         assert dept_of_case == dept
     finally:
         engine.dispose()
+
+
+def test_input_limits_keep_rows_and_cut_overlong_text(empty_db_url: str) -> None:
+    """0009 narrows the typed-text columns: rows that refer to a changed table survive (SQLite copies tables,
+    which must not cascade), and a value longer than its new limit is cut to it, ending in "…"."""
+    engine = make_engine(empty_db_url)
+    t = Base.metadata.tables
+    now = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+    dept, item, case, grievance_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    try:
+        migrate.upgrade(engine, "0008_grievance")
+        with engine.begin() as conn:
+            conn.execute(t["department"].insert().values(id=dept, code="SCJ", name="区市场监管局"))
+            conn.execute(t["service_item"].insert().values(
+                id=item, dept_id=dept, code="SCJ001", name="食品经营许可", kind="行政许可", legal_basis="依据" * 600,
+                legal_days=20, promised_days=5))
+            conn.execute(t["hd_case"].insert().values(
+                id=case, case_no="XJ261201-01-0001", item_id=item, status="refused", dept_id=dept,
+                refusal_reason="理" * 1500, received_at=now))
+            conn.execute(t["case_material"].insert().values(case_id=case, code="M01", name="申请书", state="received"))
+            conn.execute(t["case_event"].insert().values(case_id=case, actor="clerk1", action="intake.refuse",
+                                                         to_status="refused", note="短"))
+            conn.execute(t["notice"].insert().values(case_id=case, kind="refusal", doc_no="新经开不〔2026〕010001号",
+                                                     issued_by="clerk1", payload="{}"))
+            conn.execute(t["print_job"].insert().values(case_id=case, kind="receipt", requested_by="clerk1",
+                                                        payload="{}"))
+            conn.execute(t["grievance"].insert().values(
+                id=grievance_id, grievance_no="BC261201-0001", complainant="王芳", content="诉" * 2500, received_at=now))
+        migrate.upgrade(engine)
+        assert migrate.is_up_to_date(engine)
+        with engine.connect() as conn:
+            counts = {name: conn.execute(sa.select(sa.func.count()).select_from(t[name])).scalar_one()
+                      for name in ("hd_case", "case_material", "case_event", "notice", "print_job", "grievance")}
+            reason = conn.execute(sa.select(t["hd_case"].c.refusal_reason)).scalar_one()
+            basis = conn.execute(sa.select(t["service_item"].c.legal_basis)).scalar_one()
+            content = conn.execute(sa.select(t["grievance"].c.content)).scalar_one()
+        assert counts == dict.fromkeys(counts, 1)
+        assert reason == "理" * 999 + "…" and basis == ("依据" * 600)[:999] + "…"
+        assert content == "诉" * 1999 + "…"
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1  # on again after the upgrade
+                assert conn.exec_driver_sql("PRAGMA foreign_key_check").first() is None
+    finally:
+        engine.dispose()

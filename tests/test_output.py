@@ -233,8 +233,14 @@ def test_a_bad_rating_opens_a_rectification_due_in_five_working_days(hall: HallD
     with pytest.raises(Conflict, match="已经评价过"):
         evaluation.rate(hall.uow(), clerk, case.case_no, 5, occasion="issue")
     assert (_count(hall, Evaluation), _count(hall, Rectification)) == (1, 1)
-    # The intake occasion is a different occasion: rated once too, and a good rating opens nothing.
-    assert evaluation.rate(hall.uow(), clerk, case.case_no, 5, occasion="intake").rectification_due is None
+    # The intake occasion is a different occasion, rated at the counter that took the case (not at this one):
+    # once too, and a good rating opens nothing.
+    with pytest.raises(PermissionDenied, match="1号窗口"):
+        evaluation.rate(hall.uow(), clerk, case.case_no, 5, occasion="intake")
+    taking = log_in(hall, "clerk1")
+    assert evaluation.rate(hall.uow(), taking, case.case_no, 5, occasion="intake").rectification_due is None
+    with pytest.raises(PermissionDenied, match="3号窗口"):
+        evaluation.rate(hall.uow(), taking, case.case_no, 5, occasion="issue")
     assert _count(hall, Rectification) == 1
 
     chief = log_in(hall, "chief_scj")

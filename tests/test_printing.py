@@ -187,7 +187,7 @@ def test_handover_slip_at_the_printer(hall: HallDesk, printer: FakePrinter) -> N
     from app.printing.transport import send
 
     case_no, slip = _accept(hall)
-    view = cases.get_case(hall.uow(), case_no)
+    view = cases.read_case(hall.uow(), case_no)
     receipt = documents.handover_receipt(
         view, get_hall_settings(hall.uow()), collector_name="李娜", collector_id="11010519491231002X",
         delivery="窗口领取", handed_over_at=datetime(2026, 12, 3, 2, 30, tzinfo=UTC), clerk_name="统一出件窗口")
@@ -196,4 +196,5 @@ def test_handover_slip_at_the_printer(hall: HallDesk, printer: FakePrinter) -> N
     assert "出件签收单" in decoded.text and case_no in decoded.text and "领取人签字" in decoded.text
     assert "李*" in decoded.text and "110***********002X" in decoded.text and "李娜" not in decoded.text
     assert "2026年12月3日 10:30" in decoded.text
-    assert decoded.qr_codes == [slip]
+    # The slip's work is done once the result is handed over: the 签收单 carries no pickup credentials.
+    assert decoded.qr_codes == [] and slip not in decoded.text

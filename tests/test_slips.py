@@ -9,6 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app import slips
+from app.accounts import MAX_COUNTER
+from app.numbering import case_number, document_number
 
 # Every character a scanner could type into the field: the payload alphabet and its near misses.
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-:._/ "
@@ -67,11 +69,23 @@ def test_wrong_key_lowercase_and_garbage(signer: slips.Signer, tmp_path: Path) -
 
 
 @settings(max_examples=50, deadline=None)
-@given(seq=st.integers(1, 9999), counter=st.integers(0, 99), pickup=st.integers(0, 999_999))
+@given(seq=st.integers(1, 99_999), counter=st.integers(0, MAX_COUNTER), pickup=st.integers(0, 999_999))
 def test_any_case_number_round_trips(signer: slips.Signer, seq: int, counter: int, pickup: int) -> None:
-    case_no = f"XJ261127-{counter:02d}-{seq:04d}"
+    case_no = case_number("XJ", counter, "261127", seq)
     payload = signer.sign(case_no, f"{pickup:06d}")
     assert slips.verify(payload, _keys(signer)).case_no == case_no
+    assert slips.counter_of(case_no) == counter  # the slip's key must be this counter's
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=st.tuples(st.integers(1, MAX_COUNTER), st.integers(1, 99_999)),
+       b=st.tuples(st.integers(1, MAX_COUNTER), st.integers(1, 99_999)))
+def test_document_numbers_of_two_counters_never_meet(a: tuple[int, int], b: tuple[int, int]) -> None:
+    # Counters 100–999 (a hall of 200 windows) set their number apart: 12 + 00001 is not 120 + 0001.
+    if a != b:
+        assert document_number("新经开", "acceptance", 2026, *a) != document_number("新经开", "acceptance", 2026, *b)
+    assert document_number("新经开", "acceptance", 2026, 12, 10001) == "新经开受〔2026〕1210001号"
+    assert document_number("新经开", "acceptance", 2026, 120, 1) == "新经开受〔2026〕120-0001号"
 
 
 def test_key_file_round_trip(tmp_path: Path) -> None:

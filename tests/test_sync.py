@@ -116,7 +116,8 @@ def test_push_puts_the_case_in_the_shared_queue(hall: HallDesk, store: CounterSt
         )
     report = verify(hall)
     assert report.ok, report.problem
-    assert report.chains["counter:1"] >= 2  # the login and the intake
+    assert report.chains["counter:1"] >= 1  # the intake
+    assert report.chains["user:clerk1"] >= 1  # online, the login was checked (and audited) on the shared database
 
 
 def test_resending_the_whole_outbox_three_times_changes_nothing(hall: HallDesk, store: CounterStore) -> None:
@@ -356,16 +357,24 @@ def test_offline_login_needs_cached_accounts(tmp_path: Path) -> None:
         fresh.close()
 
 
-def test_pull_brings_password_changes_and_settings(hall: HallDesk, store: CounterStore) -> None:
+def test_online_logins_use_the_shared_accounts_and_pull_brings_settings(hall: HallDesk, store: CounterStore,
+                                                                        tmp_path: Path) -> None:
     clerk = store.login("clerk1", DEMO_PASSWORD)
     admin = log_in(hall, "admin")
     accounts.set_password(hall.uow(), admin, "clerk1", "NewPass2026")
     hall_settings.save_hall_settings(hall.uow(), admin, hall_settings.HallSettings(code="HD"))
-    store.login("clerk1", DEMO_PASSWORD)  # until the next pull, the cache has the old hash
-    assert store.pull_now()
     with pytest.raises(AuthenticationError):
-        store.login("clerk1", DEMO_PASSWORD)
-    assert store.login("clerk1", "NewPass2026").username == "clerk1"
+        store.login("clerk1", DEMO_PASSWORD)  # online, the shared database decides at once
+    assert store.login("clerk1", "NewPass2026").must_change_password  # an admin's reset: to be changed
+    # The login copied the new hash into the store: offline, it is the one that works.
+    offline = CounterStore.open(closed_port_url(), tmp_path / "counter1.sqlite3")
+    try:
+        with pytest.raises(AuthenticationError):
+            offline.login("clerk1", DEMO_PASSWORD)
+        assert offline.login("clerk1", "NewPass2026").username == "clerk1"
+    finally:
+        offline.close()
+    assert store.pull_now()
     # The hall code from the shared settings is in the next case number taken at the counter.
     view, _ = store.take_application(clerk, request(item_with_tolerable(hall)), push=False)
     assert view.case_no.startswith("HD")
@@ -401,7 +410,7 @@ def test_a_second_store_for_the_same_counter_is_refused_not_merged(hall: HallDes
         status = second.status()
         assert status.pending == 1 and "已被另一办件使用" in status.last_error
         result = second.push_now()
-        assert result is not None and any("审计链 counter:1" in c for c in result.conflicts)
+        assert result is not None and any("已被另一办件使用" in c for c in result.conflicts)
         # The shared database keeps the first PC's case and chain intact.
         with hall.uow() as uow:
             assert (
@@ -414,14 +423,22 @@ def test_a_second_store_for_the_same_counter_is_refused_not_merged(hall: HallDes
         second.close()
 
 
-def test_a_store_belongs_to_one_counter(hall: HallDesk, store: CounterStore) -> None:
+def test_a_store_belongs_to_one_counter(hall: HallDesk, store: CounterStore, tmp_path: Path) -> None:
     store.login("clerk1", DEMO_PASSWORD)
     with pytest.raises(AuthenticationError, match="本机是1号窗口"):
         store.login("clerk2", DEMO_PASSWORD)
-    # Staff without a counter (an admin) may still log in at a bound store; their audit rows stay in its chain.
+    # Staff without a counter (an admin) may still log in at a bound store; offline, their audit rows stay in
+    # its chain.
     assert store.login("admin", DEMO_PASSWORD).role == "admin"
-    with store.local.uow() as uow:
-        assert set(uow.session.execute(select(AuditEvent.chain)).scalars()) == {"counter:1"}
+    offline = CounterStore.open(closed_port_url(), tmp_path / "counter1.sqlite3")
+    try:
+        with pytest.raises(AuthenticationError, match="本机是1号窗口"):
+            offline.login("clerk2", DEMO_PASSWORD)
+        assert offline.login("admin", DEMO_PASSWORD).role == "admin"
+        with offline.local.uow() as uow:
+            assert set(uow.session.execute(select(AuditEvent.chain)).scalars()) == {"counter:1"}
+    finally:
+        offline.close()
 
 
 def test_slips_are_checked_offline_with_the_cached_keys(hall: HallDesk, tmp_path: Path) -> None:

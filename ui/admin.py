@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import accounts, catalog
+from app import accounts, catalog, limits
 from app import hall as hall_service
 from app.accounts import COUNTER_KINDS, CounterView, UserView
 from app.auth import DEPT_ROLES, ROLES, Actor
@@ -54,6 +54,7 @@ from ui.widgets import (
     fit_columns,
     format_date,
     hint_label,
+    limit_line,
     open_dialog,
     restore_current,
     select_key,
@@ -113,8 +114,8 @@ class UserDialog(QDialog):
         self.username_edit.setValidator(_ASCII_NAME)
         self.username_edit.setReadOnly(user is not None)
         self.username_edit.setPlaceholderText("字母开头，如 clerk3")
-        self.full_name_edit = QLineEdit(user.full_name if user else "")
-        self.full_name_edit.setMaxLength(64)
+        limit_line(self.username_edit, limits.USERNAME)
+        self.full_name_edit = limit_line(QLineEdit(user.full_name if user else ""), limits.FULL_NAME)
         self.role_combo = QComboBox()
         for key, name in ROLES.items():
             self.role_combo.addItem(name, key)
@@ -413,19 +414,18 @@ class CounterDialog(QDialog):
         self._actor = actor
         self.setWindowTitle(f"编辑窗口 — {counter.number}号" if counter else "新增窗口")
         self.number_spin = QSpinBox()
-        self.number_spin.setRange(1, 99)
+        self.number_spin.setRange(1, accounts.MAX_COUNTER)
         self.number_spin.setSuffix(" 号")
         self.number_spin.setValue(counter.number if counter else next_number)
         self.number_spin.setEnabled(counter is None)  # the number is printed in case numbers: never renumber
-        self.name_edit = QLineEdit(counter.name if counter else "")
-        self.name_edit.setMaxLength(64)
+        self.name_edit = limit_line(QLineEdit(counter.name if counter else ""), limits.COUNTER_NAME)
         self.kind_combo = QComboBox()
         for key, name in COUNTER_KINDS.items():
             self.kind_combo.addItem(name, key)
         self.kind_combo.setCurrentIndex(max(0, self.kind_combo.findData(counter.kind if counter else "comprehensive")))
-        self.printer_edit = QLineEdit(counter.printer_uri if counter else "")
+        self.printer_edit = limit_line(QLineEdit(counter.printer_uri if counter else ""), limits.PRINTER_URI)
         self.printer_edit.setPlaceholderText("如 tcp://192.168.1.50:9100 或 usb://0x0416:0x5011")
-        self.a4_edit = QLineEdit(counter.a4_printer_uri if counter else "")
+        self.a4_edit = limit_line(QLineEdit(counter.a4_printer_uri if counter else ""), limits.A4_PRINTER_URI)
         self.a4_edit.setPlaceholderText("如 cups://A4 或 file:///srv/通知书；留空则在预览中打印")
         self.active_check = QCheckBox("启用(&A)")
         self.active_check.setChecked(counter.active if counter else True)
@@ -523,7 +523,7 @@ class CountersPage(Page):
 
     def add_counter(self) -> CounterDialog:
         numbers = {c.number for c in self.model.rows()}
-        next_number = next((n for n in range(1, 100) if n not in numbers), 99)
+        next_number = next((n for n in range(1, accounts.MAX_COUNTER + 1) if n not in numbers), accounts.MAX_COUNTER)
         return self._open(CounterDialog(self._hall, self._actor, None, next_number, parent=self))
 
     def edit_counter(self) -> CounterDialog | None:
@@ -570,15 +570,15 @@ class HallSettingsPage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
-        self.name_edit = QLineEdit()
-        self.code_edit = QLineEdit()
+        self.name_edit = limit_line(QLineEdit(), limits.HALL_NAME)
+        self.code_edit = limit_line(QLineEdit(), limits.HALL_CODE)
         self.code_edit.setValidator(QRegularExpressionValidator(r"[A-Za-z]{0,4}"))
         self.code_edit.setToolTip("1–4位大写字母，用于办件编号，如 XJ")
-        self.area_edit = QLineEdit()
+        self.area_edit = limit_line(QLineEdit(), limits.HALL_AREA_CODE)
         self.area_edit.setValidator(QRegularExpressionValidator(r"\d{0,6}"))
         self.area_edit.setToolTip("GB/T 2260 六位行政区划代码，新建区为 360112")
-        self.address_edit = QLineEdit()
-        self.phone_edit = QLineEdit()
+        self.address_edit = limit_line(QLineEdit(), limits.HALL_ADDRESS)
+        self.phone_edit = limit_line(QLineEdit(), limits.HALL_PHONE)
         self.phone_edit.setValidator(QRegularExpressionValidator(r"[0-9\-]{0,20}"))
         form = QFormLayout()
         form.addRow(buddy_label("大厅名称(&N)", self.name_edit), self.name_edit)
@@ -711,7 +711,7 @@ class HolidaysPage(Page):
         kinds.addWidget(self.off_radio)
         kinds.addWidget(self.workday_radio)
         kinds.addStretch(1)
-        self.note_edit = QLineEdit()
+        self.note_edit = limit_line(QLineEdit(), limits.HOLIDAY_NOTE)
         self.note_edit.setPlaceholderText("如：春节调休上班")
         self.add_button = QPushButton("添加(&A)")
         add_form = QFormLayout()

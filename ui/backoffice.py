@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import backoffice, catalog
+from app import backoffice, catalog, limits
 from app.auth import Actor
 from app.backoffice import DECISIONS, Claim, DeptSettings, HeldCase, QueuePage, QueueRow, SealUse, Workload
 from app.cases import CaseView
@@ -74,6 +74,8 @@ from ui.widgets import (
     error_label,
     fit_columns,
     hint_label,
+    limit_line,
+    limit_text,
     open_dialog,
     restore_current,
     save_or_report,
@@ -161,7 +163,8 @@ class DecisionDialog(QDialog):
         self.reason_edit = QPlainTextEdit()
         self.reason_edit.setTabChangesFocus(True)
         self.reason_edit.setFixedHeight(72)
-        self.basis_edit = QLineEdit()
+        self.reason_limit = limit_text(self.reason_edit, limits.DECISION_REASON)
+        self.basis_edit = limit_line(QLineEdit(), limits.DECISION_BASIS)
         self.basis_edit.setPlaceholderText("如：《中华人民共和国行政许可法》第三十八条")
         self.dept_combo = QComboBox()
         self.dept_combo.addItem("（请选择接收部门）", None)
@@ -172,6 +175,7 @@ class DecisionDialog(QDialog):
         form = QFormLayout()
         form.addRow("决定：", radios)
         form.addRow(buddy_label("理由(&R)", self.reason_edit), self.reason_edit)
+        form.addRow("", self.reason_limit)
         form.addRow(buddy_label("法律依据(&B)", self.basis_edit), self.basis_edit)
         form.addRow(buddy_label("接收部门(&D)", self.dept_combo), self.dept_combo)
         form.addRow("", self.seal_check)
@@ -366,6 +370,7 @@ class BackOfficePage(Page):
         self.opinion_edit = QPlainTextEdit()
         self.opinion_edit.setTabChangesFocus(True)
         self.opinion_edit.setFixedHeight(64)
+        self.opinion_limit = limit_text(self.opinion_edit, limits.OPINION)
         self.opinion_button = QPushButton("添加意见(&O)")
         self.decide_button = QPushButton("决定(&D)…")
         self.release_button = QPushButton("释放(&R)")
@@ -391,6 +396,7 @@ class BackOfficePage(Page):
         mine_layout.addLayout(notices_row)
         mine_layout.addWidget(buddy_label("审查意见(&V)", self.opinion_edit))
         mine_layout.addWidget(self.opinion_edit)
+        mine_layout.addWidget(self.opinion_limit)
         mine_layout.addLayout(buttons)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import catalog
+from app import catalog, limits, roles
 from app.auth import Actor
 from app.catalog import (
     ITEM_KINDS,
@@ -55,6 +55,7 @@ from app.context import HallDesk
 from ui.errors import confirm, run_guarded, show_error
 from ui.models import DepartmentListModel, ItemTableModel, MaterialTableModel, days
 from ui.widgets import (
+    LimitedTextDelegate,
     Page,
     current_row,
     dialog_buttons,
@@ -62,6 +63,8 @@ from ui.widgets import (
     fit_columns,
     fit_to_screen,
     hint_label,
+    limit_line,
+    limit_text,
     open_dialog,
     select_key,
     set_error,
@@ -75,14 +78,15 @@ MAX_SHOWN_PROBLEMS = 5
 
 
 def may_edit(actor: Actor, dept_code: str | None) -> bool:
-    """Whether ``actor`` may edit (or add) items of ``dept_code``; mirrors the services' own check."""
-    if actor.role == "admin":
-        return dept_code is not None
-    return actor.role == "chief_rep" and dept_code is not None and actor.dept_code == dept_code
+    """Whether ``actor`` may edit (or add) items of ``dept_code``: the role table's ``catalog.edit``, and a chief
+    representative only for their own department (the scope the service checks)."""
+    if dept_code is None or not roles.allowed(actor, "catalog.edit"):
+        return False
+    return actor.role != "chief_rep" or actor.dept_code == dept_code
 
 
 def can_edit_catalog(actor: Actor) -> bool:
-    return actor.role in ("admin", "chief_rep")
+    return roles.allowed(actor, "catalog.edit")
 
 
 # ---- the item editor -------------------------------------------------------------------------------
@@ -172,18 +176,16 @@ class ItemEditorDialog(QDialog):
             self.setWindowTitle(f"新增事项 — {dept.name if dept else ''}")
 
         # ---- guide fields
-        self.code_edit = QLineEdit(guide.code)
+        self.code_edit = limit_line(QLineEdit(guide.code), limits.ITEM_CODE)
         self.code_edit.setValidator(QRegularExpressionValidator(QRegularExpression(r"[A-Za-z0-9-]{0,32}"), self))
         self.code_edit.setReadOnly(item is not None)  # the code is the item's identity (printed on receipts)
-        self.name_edit = QLineEdit(guide.name)
-        self.name_edit.setMaxLength(128)
+        self.name_edit = limit_line(QLineEdit(guide.name), limits.ITEM_NAME)
         self.kind_combo = QComboBox()
         self.kind_combo.addItems(list(ITEM_KINDS))
         if guide.kind not in ITEM_KINDS:
             self.kind_combo.addItem(guide.kind)
         self.kind_combo.setCurrentText(guide.kind)
-        self.fee_edit = QLineEdit(guide.fee)
-        self.fee_edit.setMaxLength(255)
+        self.fee_edit = limit_line(QLineEdit(guide.fee), limits.FEE)
         self.legal_spin = self._days_spin(guide.legal_days)
         self.promised_spin = self._days_spin(guide.promised_days)
         self.immediate_check = QCheckBox("即办件（当场办结）(&J)")
@@ -192,6 +194,7 @@ class ItemEditorDialog(QDialog):
         self.basis_edit = QPlainTextEdit(guide.legal_basis)
         self.basis_edit.setTabChangesFocus(True)
         self.basis_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 16)
+        self.basis_limit = limit_text(self.basis_edit, limits.LEGAL_BASIS)
 
         grid = QGridLayout()
         grid.setHorizontalSpacing(10)
@@ -212,6 +215,7 @@ class ItemEditorDialog(QDialog):
         basis_label.setBuddy(self.basis_edit)
         grid.addWidget(basis_label, 3, 0, Qt.AlignmentFlag.AlignTop)
         grid.addWidget(self.basis_edit, 3, 1, 1, 3)
+        grid.addWidget(self.basis_limit, 4, 1, 1, 3)
         grid.setColumnStretch(1, 2)
         grid.setColumnStretch(3, 3)
 
@@ -306,6 +310,10 @@ class ItemEditorDialog(QDialog):
         counts = CountDelegate(view)
         view.setItemDelegateForColumn(MaterialTableModel.ORIGINALS, counts)
         view.setItemDelegateForColumn(MaterialTableModel.COPIES, counts)
+        for column, limit in ((MaterialTableModel.CODE, limits.MATERIAL_CODE),
+                              (MaterialTableModel.NAME, limits.MATERIAL_NAME),
+                              (MaterialTableModel.NOTE, limits.MATERIAL_NOTE)):
+            view.setItemDelegateForColumn(column, LimitedTextDelegate(limit, view))
         fit_columns(view, stretch=MaterialTableModel.NAME)
         header = view.horizontalHeader()
         header.setSectionResizeMode(MaterialTableModel.NOTE, QHeaderView.ResizeMode.Interactive)

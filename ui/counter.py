@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import cases, catalog, intake, search
+from app import cases, catalog, intake, limits, search
 from app import hall as hall_service
 from app.auth import Actor
 from app.cases import MATERIAL_STATES, CaseView
@@ -61,6 +61,7 @@ from ui.widgets import (
     current_row,
     fit_columns,
     format_date,
+    limit_line,
     open_dialog,
     restore_current,
     select_key,
@@ -201,27 +202,20 @@ class CounterPage(Page):
         # Applicant
         self.uscc_field = CheckedField(check_uscc, 18, placeholder="18位，可扫码枪录入；个人申请留空", optional=True,
                                        ok_text="✓ 代码有效")
-        self.uscc_edit = self.uscc_field.edit
-        self.uscc_edit.setMaxLength(24)
+        self.uscc_edit = limit_line(self.uscc_field.edit, limits.USCC)
         self.enterprise_status = QLabel()
         self.enterprise_status.setWordWrap(True)
         self.enterprise_status.hide()
-        self.ent_name_edit = QLineEdit()
-        self.ent_name_edit.setMaxLength(128)
-        self.ent_rep_edit = QLineEdit()
-        self.ent_rep_edit.setMaxLength(64)
-        self.ent_address_edit = QLineEdit()
-        self.ent_address_edit.setMaxLength(255)
+        self.ent_name_edit = limit_line(QLineEdit(), limits.ENTERPRISE_NAME)
+        self.ent_rep_edit = limit_line(QLineEdit(), limits.LEGAL_REP)
+        self.ent_address_edit = limit_line(QLineEdit(), limits.ENTERPRISE_ADDRESS)
         self.agent_name_field = CheckedField(_check_name, placeholder="经办人姓名", ok_text="")
-        self.agent_name_edit = self.agent_name_field.edit
-        self.agent_name_edit.setMaxLength(64)
+        self.agent_name_edit = limit_line(self.agent_name_field.edit, limits.AGENT_NAME)
         self.id_field = CheckedField(check_id_number, 18, placeholder="18位，末位 x 大小写均可（可读卡录入）",
                                      ok_text="✓ 身份证号码有效")
-        self.id_edit = self.id_field.edit
-        self.id_edit.setMaxLength(24)
+        self.id_edit = limit_line(self.id_field.edit, limits.AGENT_ID_NUMBER)
         self.phone_field = CheckedField(check_mobile, 11, placeholder="11位手机号码", ok_text="✓")
-        self.phone_edit = self.phone_field.edit
-        self.phone_edit.setMaxLength(20)
+        self.phone_edit = limit_line(self.phone_field.edit, limits.AGENT_PHONE)
         applicant_box = QGroupBox("申请人")
         form = QFormLayout(applicant_box)
         form.setVerticalSpacing(4)
@@ -329,7 +323,7 @@ class CounterPage(Page):
         self.today_model = CaseTableModel(parent=self)
         self.today_view = table_view(self.today_model)
         fit_columns(self.today_view, stretch=2)
-        self.today_summary = CaseSummary(large=False)
+        self.today_summary = CaseSummary(large=False, counter=self._actor.counter_number)
         head = QHBoxLayout()
         head.addWidget(buddy_label("查找(&K)", self.today_search))
         head.addWidget(self.today_search, 1)
@@ -795,7 +789,7 @@ class CounterPage(Page):
 
         def load() -> list[CaseView]:
             if text:
-                return cases.list_cases(hall.uow(), text=text, limit=200)
+                return cases.list_cases(hall.uow(), actor, text=text, limit=200)
             return cases.my_cases_today(hall.uow(), actor)
 
         run_in_background(load, lambda rows: self._today_loaded(generation, text, rows, keep), owner=self)
@@ -887,10 +881,10 @@ class CounterPage(Page):
 
     def start_resubmit(self, case_no: str) -> None:
         """补正后受理: the case's checklist as it was left, in a dialog; 受理 there accepts it today."""
-        hall = self._hall
+        hall, actor = self._hall, self._actor
 
         def load() -> tuple[CaseView, Item, list[Assessment], WorkCalendar]:
-            case = cases.get_case(hall.uow(), case_no)
+            case = cases.get_case(hall.uow(), actor, case_no)
             return (case, catalog.get_item(hall.uow(), case.item), catalog.list_assessments(hall.uow()),
                     hall_service.work_calendar(hall.uow()))
 

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import intake
+from app import intake, limits
 from app.auth import Actor
 from app.cases import CaseView
 from app.catalog import Assessment, Item
@@ -63,12 +63,14 @@ from ui.models import (
     local_time,
 )
 from ui.widgets import (
+    LimitedTextDelegate,
     busy_cursor,
     dialog_buttons,
     error_label,
     fit_to_screen,
     format_date,
     hint_label,
+    limit_text,
     set_error,
     table_view,
     tint,
@@ -145,6 +147,8 @@ class MaterialChecklist(QWidget):
         counts = CountDelegate(self.view)
         self.view.setItemDelegateForColumn(IntakeMaterialModel.ORIGINALS, counts)
         self.view.setItemDelegateForColumn(IntakeMaterialModel.COPIES, counts)
+        self.view.setItemDelegateForColumn(IntakeMaterialModel.NOTE,
+                                           LimitedTextDelegate(limits.MATERIAL_PROBLEM, self.view))
         header = self.view.horizontalHeader()
         header.setStretchLastSection(False)
         for column in range(self.model.columnCount()):
@@ -318,10 +322,11 @@ class CaseSummary(QWidget):
     reprint_requested = Signal(str)
     resubmit_requested = Signal(str)
 
-    def __init__(self, *, large: bool = False, parent: QWidget | None = None) -> None:
+    def __init__(self, *, large: bool = False, counter: int | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.case: CaseView | None = None
         self.large = large
+        self.counter = counter  # this PC's counter: receipts of other counters' cases are not printed here
         self.case_label = QLabel()
         self.case_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status_label = QLabel()
@@ -452,7 +457,8 @@ class CaseSummary(QWidget):
         applicant = case.enterprise_name or "个人申请"
         self.applicant_value.setText(applicant + (f"　{case.enterprise_uscc}" if case.enterprise_uscc else ""))
         self.agent_value.setText(case.agent_name)
-        self.pickup_value.setText(case.pickup_code if case.status != "refused" else "")
+        # The code is shown once, in the intake's own result; a listed case never carries it (见回执).
+        self.pickup_value.setText("" if case.status == "refused" else case.pickup_code or "（见回执）")
         self.received_value.setText(local_time(case.received_at, with_date=True))
         promised = due_text(case.promised_due, case.due_provisional).replace("（待定）", "（待定：该年节假日未确认）")
         self.promised_value.setText(promised)
@@ -489,7 +495,9 @@ class CaseSummary(QWidget):
     def _update_buttons(self) -> None:
         case = self.case
         self.preview_button.setEnabled(case is not None and bool(case.notices))
-        self.reprint_button.setEnabled(case is not None and case.status != "refused")
+        # The receipt is printed only at the counter that took the case (the service's rule; here: said early).
+        self.reprint_button.setEnabled(case is not None and case.status != "refused"
+                                       and (self.counter is None or case.counter == self.counter))
         self.reprint_button.setText("补打回执(&P)" if self.receipt_printed() or not self.jobs() else "打印回执(&P)")
         self.resubmit_button.setEnabled(case is not None and case.status in ("correction_requested", "returned"))
 
@@ -530,15 +538,22 @@ class RefusalDialog(QDialog):
         self.detail_edit.setTabChangesFocus(True)
         self.detail_edit.setPlaceholderText("具体说明（如：申请事项属于市级权限，请向市行政审批局申请）")
         self.detail_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 16)
+        # The reason stored is "法定理由：具体说明": the detail gets what the longest standard reason leaves.
+        room = limits.INTAKE_REASON.chars - max(len(r) for r in REFUSAL_REASONS) - 1
+        self.detail_limit = limit_text(self.detail_edit, replace(limits.INTAKE_REASON, label="具体说明", chars=room))
         self.basis_edit = QPlainTextEdit(DEFAULT_REFUSAL_BASIS)
         self.basis_edit.setTabChangesFocus(True)
         self.basis_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 2 + 14)
+        self.basis_limit = limit_text(self.basis_edit, limits.REFUSAL_BASIS)
         form = QFormLayout()
-        for text, widget in (("不予受理理由(&R)", self.reason_combo), ("具体说明(&T)", self.detail_edit),
-                             ("法律依据(&L)", self.basis_edit)):
+        for text, widget, counter in (("不予受理理由(&R)", self.reason_combo, None),
+                                      ("具体说明(&T)", self.detail_edit, self.detail_limit),
+                                      ("法律依据(&L)", self.basis_edit, self.basis_limit)):
             label = QLabel(text)
             label.setBuddy(widget)
             form.addRow(label, widget)
+            if counter is not None:
+                form.addRow("", counter)
         note = hint_label("将打印不予受理通知书，告知申请人依法申请行政复议或者提起行政诉讼的权利；不打印受理回执。")
         self.error_label = error_label()
         buttons, self.ok_button = dialog_buttons(self, "不予受理(&S)", on_accept=self.save)

@@ -4,8 +4,9 @@ Two kinds of failure, two kinds of dialog:
 
 * an expected error (``app.errors.HallDeskError``: wrong input, no permission, stale data) is the user's
   business: a ``QMessageBox.warning`` titled 操作未完成 with the service's Chinese message;
-* anything else is a bug: a ``CrashDialog`` with the traceback and the path of a log file written for
-  support, so the counter staff can hand it on instead of describing it.
+* anything else is a bug: a ``CrashDialog`` with one line and a reference (参考编号) the counter staff
+  read out to the administrator, who finds the traceback — scrubbed of personal data — in the log file
+  under that reference (``app.crashlog``, the same as the CLI's).
 
 ``run_guarded(parent, fn)`` is the one place that turns an exception from a service call into the right
 dialog; ``install_excepthook()`` routes exceptions nobody caught (e.g. inside a slot) the same way.
@@ -13,20 +14,15 @@ dialog; ``install_excepthook()`` routes exceptions nobody caught (e.g. inside a 
 
 from __future__ import annotations
 
-import os
-import platform
 import sys
-import traceback
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
-import platformdirs
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -39,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import crashlog
 from app.errors import HallDeskError
 
 T = TypeVar("T")
@@ -70,60 +67,42 @@ def confirm(parent: QWidget | None, message: str, title: str = "请确认") -> b
 
 
 # ---- crash reports -------------------------------------------------------------------------------
+# A bug shows one line with a reference; the traceback, scrubbed of personal data, is in the log file under
+# that reference (app.crashlog), for the administrator and support.
 
 
 def log_dir() -> Path:
-    """Where crash logs go: ``$HALLDESK_DATA_DIR/logs`` when set, else the platform's user log folder."""
-    override = os.environ.get(ENV_DATA_DIR)
-    path = Path(override) / "logs" if override else Path(platformdirs.user_log_dir("HallDesk", appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """Where crash logs go: ``logs`` in the data folder (``HALLDESK_DATA_DIR`` moves it)."""
+    return crashlog.log_folder()
 
 
-def format_exception(exc: BaseException) -> str:
-    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-
-
-def crash_report(details: str) -> str:
-    """The traceback with what support needs to reproduce it."""
-    head = [
-        f"时间：{datetime.now().isoformat(timespec='seconds')}",
-        f"系统：{platform.platform()}",
-        f"Python：{platform.python_version()}  PySide6：{pyside_version}",
-        "",
-    ]
-    return "\n".join(head) + details
-
-
-def write_crash_log(details: str) -> Path:
-    """Write one crash report file and return its path (raises OSError when the folder is not writable)."""
-    path = log_dir() / f"crash-{datetime.now().strftime('%Y%m%d-%H%M%S-%f')}.log"
-    path.write_text(crash_report(details), encoding="utf-8")
-    return path
+def record_crash(exc: BaseException) -> crashlog.Incident:
+    """Write the log for ``exc`` (what support needs: versions, the scrubbed traceback) under a new reference."""
+    return crashlog.record(exc, context=[f"PySide6：{pyside_version}", "界面：图形界面"])
 
 
 class CrashDialog(QDialog):
-    """Shown for a bug: the traceback, the log file written for it, and 复制 / 关闭.
+    """Shown for a bug: the one-line message with the reference, where the log is, and 复制 / 关闭.
 
     Signals: only QDialog's own (``finished``, ``accepted``, ``rejected``).
     """
 
-    def __init__(self, details: str, log_path: Path | None, log_error: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, message: str, log_path: Path | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("HallDesk — 程序发生错误")
         self.setObjectName("crashDialog")
         self.log_path = log_path
 
-        headline = QLabel("程序发生错误。您刚才的操作可能没有完成，请核对后重试；如果再次出现，请把下面的信息交给系统管理员。")
+        headline = QLabel("您刚才的操作没有完成，请核对后重试；如果再次出现，请把参考编号告知系统管理员。")
         headline.setWordWrap(True)
         headline.setObjectName("crashHeadline")
 
-        self.details_edit = QPlainTextEdit(details)
+        # One line per incident (a second bug while this is open adds its line).
+        self.details_edit = QPlainTextEdit(message)
         self.details_edit.setReadOnly(True)
-        self.details_edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.details_edit.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.details_edit.setMaximumHeight(self.fontMetrics().height() * 6)
 
-        where = f"已写入日志文件：{log_path}" if log_path is not None else f"无法写入日志文件：{log_error}"
+        where = f"详细记录已写入日志文件：{log_path}" if log_path is not None else "详细记录未能写入日志文件"
         self.log_label = QLabel(where)
         self.log_label.setWordWrap(True)
         self.log_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -138,18 +117,18 @@ class CrashDialog(QDialog):
         buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
+        layout.addWidget(self.details_edit)
         layout.addWidget(headline)
-        layout.addWidget(self.details_edit, 1)
         layout.addWidget(self.log_label)
         layout.addWidget(buttons)
-        self.resize(760, 460)
+        self.resize(620, 240)
 
     def details(self) -> str:
         return self.details_edit.toPlainText()
 
-    def add_details(self, details: str) -> None:
+    def add_details(self, message: str) -> None:
         """A further error while this dialog is open goes into the same box instead of a new one."""
-        self.details_edit.appendPlainText("\n" + "-" * 60 + "\n" + details)
+        self.details_edit.appendPlainText(message)
 
     def copy_to_clipboard(self) -> None:
         text = self.details()
@@ -163,20 +142,16 @@ _open_crash_dialog: CrashDialog | None = None
 
 
 def show_crash(parent: QWidget | None, exc: BaseException, *, blocking: bool = False) -> CrashDialog:
-    """Log ``exc`` and show it in a CrashDialog (non-blocking unless there is no event loop yet)."""
+    """Log ``exc`` and show its one line in a CrashDialog (non-blocking unless there is no event loop yet)."""
     global _open_crash_dialog
-    details = format_exception(exc)
-    try:
-        log_path: Path | None = write_crash_log(details)
-        log_error = ""
-    except OSError as write_exc:
-        log_path, log_error = None, str(write_exc)
-    sys.stderr.write(details)
+    incident = record_crash(exc)
+    where = f"（日志：{incident.log_path}）" if incident.log_path is not None else ""
+    sys.stderr.write(incident.message + where + "\n")  # the console too, but never the traceback
     existing = _open_crash_dialog
     if existing is not None and existing.isVisible():
-        existing.add_details(details)
+        existing.add_details(incident.message)
         return existing
-    dialog = CrashDialog(details, log_path, log_error, parent)
+    dialog = CrashDialog(incident.message, incident.log_path, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.finished.connect(_forget_crash_dialog)
     _open_crash_dialog = dialog

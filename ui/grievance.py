@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import catalog, grievance
+from app import catalog, grievance, limits, roles
 from app.auth import Actor
 from app.catalog import DepartmentView
 from app.context import HallDesk
@@ -48,9 +48,7 @@ from app.grievance import (
     ACTIONS,
     CATEGORIES,
     CHANNELS,
-    MAX_CONTENT,
     MAX_DAYS,
-    MAX_NAME,
     MIN_DAYS,
     STATUSES,
     GrievanceDetail,
@@ -70,6 +68,8 @@ from ui.widgets import (
     error_label,
     fit_columns,
     hint_label,
+    limit_line,
+    limit_text,
     open_dialog,
     restore_current,
     select_key,
@@ -95,18 +95,18 @@ CHIEF_REP_STEPS: dict[str, tuple[str, ...]] = {"resolve": ("assigned",)}
 
 
 def can_register(actor: Actor) -> bool:
-    """受理 is the supervisor's and the 办不成事 counter's (as ``grievance.register`` allows)."""
-    return actor.role == "supervisor" or (actor.role == "clerk" and actor.counter_kind == "grievance")
+    """受理: the role table's ``grievance.register``; a clerk only at the 办不成事 counter (its scope)."""
+    return roles.allowed(actor, "grievance.register") and (actor.role != "clerk" or actor.counter_kind == "grievance")
 
 
 def can_list(actor: Actor) -> bool:
-    return actor.role in ("supervisor", "chief_rep")
+    return roles.allowed(actor, "grievance.view")
 
 
 def steps_for(actor: Actor) -> dict[str, tuple[str, ...]]:
-    if actor.role == "supervisor":
+    if roles.allowed(actor, "grievance.supervise"):
         return SUPERVISOR_STEPS
-    return CHIEF_REP_STEPS if actor.role == "chief_rep" else {}
+    return CHIEF_REP_STEPS if roles.allowed(actor, "grievance.resolve") else {}
 
 
 def detail_text(g: GrievanceView, events: tuple[GrievanceEventView, ...] | None = None) -> str:
@@ -231,23 +231,24 @@ class RegisterGrievanceDialog(_ServiceDialog):
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, "登记", parent)
         self.setWindowTitle("登记诉求 — 办不成事")
-        self.name_edit = QLineEdit()
-        self.name_edit.setMaxLength(MAX_NAME)
+        self.name_edit = limit_line(QLineEdit(), limits.COMPLAINANT)
         self.name_edit.setPlaceholderText("诉求人姓名")
         self.phone_field = CheckedField(check_mobile, 11, placeholder="手机号码，便于回访（可不填）", optional=True)
+        limit_line(self.phone_field.edit, limits.GRIEVANCE_PHONE)
         self.channel_combo = QComboBox()
         for key, name in CHANNELS.items():
             self.channel_combo.addItem(name, key)
-        self.case_edit = QLineEdit()
-        self.case_edit.setMaxLength(40)
+        self.case_edit = limit_line(QLineEdit(), limits.CASE_NO)
         self.case_edit.setPlaceholderText("与某一办件有关时填写（可不填）")
-        self.content_edit = _text_edit(f"办不成的事或投诉的具体情况（不超过{MAX_CONTENT}字）", 120)
+        self.content_edit = _text_edit(f"办不成的事或投诉的具体情况（不超过{limits.GRIEVANCE_CONTENT.chars}字）", 120)
+        self.content_limit = limit_text(self.content_edit, limits.GRIEVANCE_CONTENT)
         form = QFormLayout()
         form.addRow(buddy_label("反映人(&N)", self.name_edit), self.name_edit)
         form.addRow(buddy_label("电话(&P)", self.phone_field.edit), self.phone_field)
         form.addRow(buddy_label("来源(&L)", self.channel_combo), self.channel_combo)
         form.addRow(buddy_label("关联办件编号(&C)", self.case_edit), self.case_edit)
         form.addRow(buddy_label("反映内容(&T)", self.content_edit), self.content_edit)
+        form.addRow("", self.content_limit)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
@@ -326,11 +327,13 @@ class GrievanceActionDialog(_ServiceDialog):
         elif kind == "urge":
             self.note_edit.setPlaceholderText("督办意见，如：请于三个工作日内答复诉求人")
             form.addRow(buddy_label("督办意见(&N)", self.note_edit), self.note_edit)
+            form.addRow("", limit_text(self.note_edit, limits.URGE_NOTE))
             form.addRow(buddy_label("新期限(&T)", self.days_spin), self.days_spin)
             first = self.note_edit
         elif kind == "resolve":
             self.note_edit.setPlaceholderText("答复诉求人的内容：怎样办理、结果如何")
             form.addRow(buddy_label("办理结果(&N)", self.note_edit), self.note_edit)
+            form.addRow("", limit_text(self.note_edit, limits.GRIEVANCE_REPLY))
             first = self.note_edit
         else:
             if g.reply:
@@ -346,6 +349,7 @@ class GrievanceActionDialog(_ServiceDialog):
             form.addRow("诉求人意见：", radios)
             self.note_edit.setPlaceholderText("回访方式和诉求人的意见")
             form.addRow(buddy_label("回访情况(&N)", self.note_edit), self.note_edit)
+            form.addRow("", limit_text(self.note_edit, limits.GRIEVANCE_CALLBACK))
             form.addRow(hint_label("不满意的，诉求重新交承办部门办理，并重新计算期限。"))
             first = self.satisfied_radio
         layout = QVBoxLayout(self)

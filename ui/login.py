@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QDialog,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -12,13 +15,104 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import auth, hall
+from app import accounts, hall, limits
 from app.auth import Actor
 from app.context import HallDesk
-from app.errors import HallDeskError
+from app.errors import DatabaseUnavailable, HallDeskError
 from ui.errors import show_error
-from ui.widgets import error_label, set_error
+from ui.widgets import (
+    PasswordFields,
+    buddy_label,
+    dialog_buttons,
+    error_label,
+    hint_label,
+    limit_line,
+    set_error,
+)
 from ui.worker import run_in_background
+
+
+class ChangePasswordDialog(QDialog):
+    """A user changes their own password.
+
+    From the 账户 menu the old password is asked for.  Right after a login with an initial or reset password
+    (``old_password`` given, ``required``) it is not asked again, the dialog explains why, and closing it
+    without a new password means not logging in.  The change goes to the shared database (a counter's store
+    cannot change a password on its own).
+
+    Signals:
+        saved(): the password was changed.
+    """
+
+    saved = Signal()
+
+    def __init__(self, hall_desk: HallDesk, actor: Actor, parent: QWidget | None = None, *,
+                 old_password: str | None = None) -> None:
+        super().__init__(parent)
+        self._hall = hall_desk
+        self._actor = actor
+        self._busy = False
+        self.required = old_password is not None
+        self.setWindowTitle(f"{'设置新密码' if self.required else '修改密码'} — {actor.full_name}（{actor.username}）")
+        self.old_edit = limit_line(QLineEdit(old_password or ""), limits.PASSWORD)
+        self.old_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passwords = PasswordFields()
+        form = QFormLayout()
+        if not self.required:
+            form.addRow(buddy_label("原密码(&O)", self.old_edit), self.old_edit)
+        self.passwords.add_to(form)
+        self.note = hint_label("您正在使用演示密码或管理员设置的初始密码，须先设置只有您知道的新密码才能开始工作。"
+                               if self.required else "")
+        self.note.setVisible(self.required)
+        self.error_label = error_label()
+        buttons, self.ok_button = dialog_buttons(self, "确定(&S)", on_accept=self.save)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.note)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(420)
+        (self.passwords.password_edit if self.required else self.old_edit).setFocus()
+
+    def is_busy(self) -> bool:
+        return self._busy
+
+    def save(self) -> bool:
+        """Check the form, then change the password off the GUI thread; False when the form is not ready."""
+        if self._busy:
+            return False
+        if not self.old_edit.text():
+            set_error(self.error_label, "请输入原密码")
+            return False
+        if problem := self.passwords.problem():
+            set_error(self.error_label, problem)
+            return False
+        set_error(self.error_label, "")
+        hall_desk, actor = self._hall, self._actor
+        old, new = self.old_edit.text(), self.passwords.value()
+        self._busy = True
+        self.ok_button.setEnabled(False)
+
+        def change() -> None:
+            accounts.set_password(hall_desk.account_hall().uow(), actor, actor.username, new, old_password=old)
+
+        run_in_background(change, self._changed, self._refused, owner=self)
+        return True
+
+    def _changed(self, _result: None) -> None:
+        self._busy = False
+        self.ok_button.setEnabled(True)
+        self.saved.emit()
+        self.accept()
+
+    def _refused(self, exc: BaseException) -> None:
+        self._busy = False
+        self.ok_button.setEnabled(True)
+        if isinstance(exc, HallDeskError):
+            set_error(self.error_label, exc.message)
+            self.passwords.password_edit.setFocus()
+        else:
+            show_error(self, exc)
 
 DEFAULT_TITLE = "政务服务大厅"
 
@@ -27,7 +121,8 @@ class LoginWindow(QWidget):
     """User name and password; checks them off the GUI thread (argon2 takes a moment).
 
     Enter in the password field (or on 登录) submits; a failed login shows the service's message in red
-    and clears the password.
+    and clears the password.  An initial or reset password must be replaced first (``ChangePasswordDialog``);
+    when the shared database is out of reach that waits for the next login, and the user is told.
 
     Signals:
         logged_in(Actor): the password was accepted; carries the logged-in user.
@@ -39,6 +134,7 @@ class LoginWindow(QWidget):
         super().__init__(parent)
         self._hall = hall_desk
         self._busy = False
+        self.password_dialog: ChangePasswordDialog | None = None
         self.setWindowTitle("HallDesk 一窗通 — 登录")
         self.setObjectName("loginWindow")
 
@@ -52,11 +148,11 @@ class LoginWindow(QWidget):
 
         self.username_edit = QLineEdit(username or "")
         self.username_edit.setPlaceholderText("登录用户名")
-        self.username_edit.setMaxLength(64)
+        limit_line(self.username_edit, limits.USERNAME)
         self.password_edit = QLineEdit()
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_edit.setPlaceholderText("密码")
-        self.password_edit.setMaxLength(128)
+        limit_line(self.password_edit, limits.PASSWORD)
 
         form = QFormLayout()
         user_label = QLabel("用户名(&U)")
@@ -123,8 +219,9 @@ class LoginWindow(QWidget):
             return
         set_error(self.error_label, "")
         self._set_busy(True)
-        run_in_background(lambda: auth.login(self._hall.uow(), username, password), self._succeeded,
-                          self._failed, owner=self)
+        hall_desk = self._hall
+        run_in_background(lambda: hall_desk.login(username, password),
+                          lambda actor: self._succeeded(actor, password), self._failed, owner=self)
 
     # ---- internals
     def _username_entered(self) -> None:
@@ -139,10 +236,29 @@ class LoginWindow(QWidget):
             widget.setEnabled(not busy)
         self.login_button.setText("正在登录…" if busy else "登录(&L)")
 
-    def _succeeded(self, actor: Actor) -> None:
+    def _succeeded(self, actor: Actor, password: str) -> None:
         self.password_edit.clear()
+        if not actor.must_change_password:
+            self._set_busy(False)
+            self.logged_in.emit(actor)
+            return
+        try:
+            self._hall.account_hall()
+        except DatabaseUnavailable:
+            self._set_busy(False)
+            self.logged_in.emit(actor)  # offline: work goes on; the change waits for the network
+            return
+        self.password_dialog = ChangePasswordDialog(self._hall, actor, self, old_password=password)
+        self.password_dialog.saved.connect(lambda: self.logged_in.emit(replace(actor, must_change_password=False)))
+        self.password_dialog.finished.connect(self._password_dialog_closed)
+        self.password_dialog.open()
+
+    def _password_dialog_closed(self, result: int) -> None:
+        self.password_dialog = None
         self._set_busy(False)
-        self.logged_in.emit(actor)
+        if result != QDialog.DialogCode.Accepted:
+            set_error(self.error_label, "未设置新密码，未登录")
+            self.password_edit.setFocus()
 
     def _failed(self, exc: BaseException) -> None:
         self._set_busy(False)

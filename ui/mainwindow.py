@@ -11,10 +11,8 @@ from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QMainWindow,
     QMessageBox,
@@ -23,7 +21,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import accounts
 from app import hall as hall_service
 from app.auth import Actor
 from app.context import HallDesk
@@ -41,21 +38,16 @@ from ui.display import (
     display_enabled,
     display_screen,
 )
-from ui.errors import run_guarded, show_error
+from ui.errors import show_error
 from ui.grievance import GrievancePage
+from ui.login import ChangePasswordDialog
 from ui.offline import OfflineBanner, SyncWorker
 from ui.output import OutputPage
 from ui.printqueue import PrintQueuePage, PrintWorker
 from ui.supervision import SupervisionPage
 from ui.widgets import (
     ElidedLabel,
-    PasswordFields,
-    buddy_label,
-    busy_cursor,
-    dialog_buttons,
-    error_label,
     open_dialog,
-    set_error,
 )
 from ui.worker import run_in_background
 
@@ -135,58 +127,6 @@ def app_version() -> str:
         return version("halldesk")
     except PackageNotFoundError:
         return "开发版"
-
-
-class ChangePasswordDialog(QDialog):
-    """A user changes their own password (old one required).
-
-    Signals:
-        saved(): the password was changed.
-    """
-
-    saved = Signal()
-
-    def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._hall = hall
-        self._actor = actor
-        self.setWindowTitle(f"修改密码 — {actor.full_name}（{actor.username}）")
-        self.old_edit = QLineEdit()
-        self.old_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.passwords = PasswordFields()
-        form = QFormLayout()
-        form.addRow(buddy_label("原密码(&O)", self.old_edit), self.old_edit)
-        self.passwords.add_to(form)
-        self.error_label = error_label()
-        buttons, self.ok_button = dialog_buttons(self, on_accept=self.save)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error_label)
-        layout.addWidget(buttons)
-        self.setMinimumWidth(400)
-        self.old_edit.setFocus()
-
-    def save(self) -> bool:
-        if not self.old_edit.text():
-            set_error(self.error_label, "请输入原密码")
-            return False
-        if problem := self.passwords.problem():
-            set_error(self.error_label, problem)
-            return False
-        set_error(self.error_label, "")
-        hall, actor = self._hall, self._actor
-        old, new = self.old_edit.text(), self.passwords.value()
-
-        def change() -> bool:
-            accounts.set_password(hall.uow(), actor, actor.username, new, old_password=old)
-            return True
-
-        with busy_cursor():
-            if not run_guarded(self, change):
-                return False
-        self.saved.emit()
-        self.accept()
-        return True
 
 
 class MainWindow(QMainWindow):

@@ -992,7 +992,7 @@ class GrievanceTableModel(RowTableModel[GrievanceView]):
             case 4:
                 return row.category_name or "未分类"
             case 5:
-                return row.complainant
+                return row.complainant_masked
             case 6:
                 return summary(row.content)
             case 7:

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import hall as hall_service
-from app import output
+from app import limits, output
 from app.auth import Actor
 from app.cases import CaseView
 from app.context import HallDesk
@@ -57,6 +57,7 @@ from ui.widgets import (
     error_label,
     fit_columns,
     hint_label,
+    limit_line,
     restore_current,
     set_error,
     set_tab_order,
@@ -156,12 +157,12 @@ class OutputPage(Page):
         title.setObjectName("pageTitle")
 
         # ---- finding the case
-        self.scan_edit = QLineEdit()
+        self.scan_edit = limit_line(QLineEdit(), limits.SLIP)
         self.scan_edit.setPlaceholderText("扫描取件凭条上的二维码（扫码枪录入后自动查找）")
         self.scan_edit.setClearButtonEnabled(True)
         self.case_no_edit = QLineEdit()
         self.case_no_edit.setPlaceholderText("办件编号")
-        self.case_no_edit.setMaxLength(40)
+        limit_line(self.case_no_edit, limits.CASE_NO)
         self.code_edit = QLineEdit()
         self.code_edit.setPlaceholderText("6位取件码")
         self.code_edit.setMaxLength(6)
@@ -224,16 +225,13 @@ class OutputPage(Page):
         agent_layout.addStretch(1)
 
         self.proxy_name_field = CheckedField(_check_name, placeholder="领取人姓名", ok_text="")
-        self.proxy_name_edit = self.proxy_name_field.edit
-        self.proxy_name_edit.setMaxLength(64)
+        self.proxy_name_edit = limit_line(self.proxy_name_field.edit, limits.COLLECTOR_NAME)
         self.proxy_id_field = CheckedField(
             check_id_number, 18, placeholder="18位身份证号码（可读卡录入）", ok_text="✓ 身份证号码有效"
         )
-        self.proxy_id_edit = self.proxy_id_field.edit
-        self.proxy_id_edit.setMaxLength(24)
+        self.proxy_id_edit = limit_line(self.proxy_id_field.edit, limits.COLLECTOR_ID_NUMBER)
         self.attorney_check = QCheckBox("已核验委托书（原件留存）(&W)")
-        self.proxy_note_edit = QLineEdit()
-        self.proxy_note_edit.setMaxLength(200)
+        self.proxy_note_edit = limit_line(QLineEdit(), limits.PROXY_NOTE)
         self.proxy_note_edit.setPlaceholderText("备注，如委托书编号")
         proxy_page = QWidget()
         proxy_form = QFormLayout(proxy_page)
@@ -244,15 +242,12 @@ class OutputPage(Page):
         proxy_form.addRow(buddy_label("备注", self.proxy_note_edit), self.proxy_note_edit)
 
         self.recipient_field = CheckedField(_check_recipient, placeholder="收件人", ok_text="")
-        self.recipient_edit = self.recipient_field.edit
+        self.recipient_edit = limit_line(self.recipient_field.edit, limits.MAIL_RECIPIENT)
         self.mail_phone_field = CheckedField(check_mobile, 11, placeholder="11位手机号码", ok_text="✓")
-        self.mail_phone_edit = self.mail_phone_field.edit
-        self.mail_phone_edit.setMaxLength(20)
-        self.address_edit = QLineEdit()
-        self.address_edit.setMaxLength(255)
+        self.mail_phone_edit = limit_line(self.mail_phone_field.edit, limits.MAIL_PHONE)
+        self.address_edit = limit_line(QLineEdit(), limits.MAIL_ADDRESS)
         self.address_edit.setPlaceholderText("省市区街道门牌")
-        self.tracking_edit = QLineEdit()
-        self.tracking_edit.setMaxLength(20)
+        self.tracking_edit = limit_line(QLineEdit(), limits.TRACKING_NO)
         self.tracking_edit.setPlaceholderText("EMS单号：13位数字，或如 EA123456789CN（可扫码）")
         mail_page = QWidget()
         mail_form = QFormLayout(mail_page)

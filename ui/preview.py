@@ -26,13 +26,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import limits
 from app.auth import Actor
 from app.context import HallDesk
 from app.printing import desk, queue
 from app.printing.preview import page_images
 from app.printing.queue import JobView
 from ui.errors import show_error, warn
-from ui.widgets import dialog_buttons, error_label, fit_to_screen, hint_label, open_dialog, set_error
+from ui.widgets import (
+    dialog_buttons,
+    error_label,
+    fit_to_screen,
+    hint_label,
+    limit_line,
+    open_dialog,
+    set_error,
+)
 from ui.worker import run_in_background
 
 PREVIEW_DPI = 110
@@ -89,6 +98,7 @@ class ReprintReasonDialog(QDialog):
         line_edit = self.reason_combo.lineEdit()
         if line_edit is not None:
             line_edit.setPlaceholderText("选择或输入补打原因")
+            limit_line(line_edit, limits.PRINT_REASON)
         label = QLabel("补打原因(&R)")
         label.setBuddy(self.reason_combo)
         note = hint_label("补打件标注“补打”，补打人和原因记入审计日志。")

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import accounts
+from app import accounts, limits
 from app.accounts import CounterView
 from app.auth import Actor
 from app.context import HallDesk
@@ -30,7 +30,7 @@ from app.printing import desk, queue
 from app.printing.model import PrinterProfile
 from app.printing.transport import parse_printer_uri
 from ui.errors import run_guarded, show_error
-from ui.widgets import CheckedField, buddy_label, dialog_buttons, hint_label, set_tab_order, tint
+from ui.widgets import CheckedField, buddy_label, dialog_buttons, hint_label, limit_line, set_tab_order, tint
 from ui.worker import run_in_background
 
 URI_FORMS = ("网络 tcp://192.168.1.50:9100　　USB usb://0416:5011（VID:PID）\n"
@@ -66,7 +66,7 @@ class PrinterSettingsDialog(QDialog):
 
         # ---- receipt printer
         self.uri_field = CheckedField(_optional_uri, placeholder="如 tcp://192.168.1.50:9100", optional=True)
-        self.uri_edit = self.uri_field.edit
+        self.uri_edit = limit_line(self.uri_field.edit, limits.PRINTER_URI)
         forms = QLabel(URI_FORMS)
         forms.setObjectName("hintLabel")
         forms.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -98,7 +98,7 @@ class PrinterSettingsDialog(QDialog):
 
         # ---- A4 printer
         self.a4_field = CheckedField(_optional_uri, placeholder="如 cups://A4 或 file:///home/窗口/通知书", optional=True)
-        self.a4_edit = self.a4_field.edit
+        self.a4_edit = limit_line(self.a4_field.edit, limits.A4_PRINTER_URI)
         a4_note = hint_label("A4 通知书可发送到 cups://、file:// 或网络打印机 tcp://；留空则在预览中用本机打印机打印。")
         a4_form = QFormLayout()
         a4_form.addRow(buddy_label("A4打印机地址(&A)", self.a4_field.edit), self.a4_field)

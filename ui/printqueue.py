@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import limits
 from app.auth import Actor
 from app.context import HallDesk
 from app.errors import HallDeskError
@@ -41,6 +42,7 @@ from ui.widgets import (
     dialog_buttons,
     fit_columns,
     hint_label,
+    limit_line,
     open_dialog,
     restore_current,
     select_key,
@@ -165,6 +167,7 @@ class RedirectDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"改派打印任务 — {JobTableModel.kind_text(job)} {job.case_no or ''}")
         self.uri_field = CheckedField(parse_printer_uri, placeholder="如 tcp://192.168.1.51:9100")
+        limit_line(self.uri_field.edit, limits.JOB_PRINTER_URI)
         self.uri_field.edit.setText(job.printer)
         forms = hint_label(URI_FORMS)
         form = QFormLayout()

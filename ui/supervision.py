@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import catalog, evaluation, output
+from app import catalog, evaluation, limits, output, roles
 from app.auth import Actor
 from app.cases import CaseView
 from app.catalog import DepartmentView
@@ -57,6 +57,8 @@ from ui.widgets import (
     error_label,
     fit_columns,
     hint_label,
+    limit_line,
+    limit_text,
     open_dialog,
     restore_current,
     save_or_report,
@@ -179,9 +181,12 @@ class RectificationNoteDialog(QDialog):
         self.note_edit = QPlainTextEdit()
         self.note_edit.setPlaceholderText(placeholder)
         self.note_edit.setTabChangesFocus(True)
+        self.note_limit = limit_text(self.note_edit, limits.RECTIFICATION_CALLBACK if kind == "callback"
+                                     else limits.RECTIFICATION_FIX)
         self.error_label = error_label()
         form = QFormLayout()
         form.addRow(buddy_label(label, self.note_edit), self.note_edit)
+        form.addRow("", self.note_limit)
         buttons, self.ok_button = dialog_buttons(self, title, on_accept=self.save)
         layout = QVBoxLayout(self)
         layout.addWidget(about)
@@ -229,7 +234,7 @@ class RectificationPanel(QWidget):
         self._generation = 0
         self.loaded = False
         self.dialog: RectificationNoteDialog | None = None
-        self.handles = actor.role in ("chief_rep", "admin")  # who records callbacks and fixes
+        self.handles = roles.allowed(actor, "rectification.handle")  # who records callbacks and fixes
 
         self.dept_combo = QComboBox()
         self.dept_combo.addItem("全部部门", None)
@@ -392,7 +397,7 @@ class SupervisionPage(Page):
 
         self.unlock_edit = QLineEdit()
         self.unlock_edit.setPlaceholderText("被锁定的办件编号")
-        self.unlock_edit.setMaxLength(40)
+        limit_line(self.unlock_edit, limits.CASE_NO)
         self.unlock_button = QPushButton("解锁取件码(&U)")
         self.unlock_result = QLabel()
         self.unlock_result.setWordWrap(True)

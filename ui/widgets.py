@@ -8,8 +8,8 @@ from datetime import date
 from itertools import pairwise
 from typing import Any, Protocol, TypeVar
 
-from PySide6.QtCore import QAbstractItemModel, QDate, QModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QFontMetrics, QGuiApplication, QPainter, QPaintEvent
+from PySide6.QtCore import QAbstractItemModel, QDate, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QFontMetrics, QGuiApplication, QPainter, QPaintEvent, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -20,8 +20,11 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -30,6 +33,7 @@ from PySide6.QtWidgets import (
 from app.auth import Actor
 from app.context import HallDesk
 from app.errors import HallDeskError, ValidationError
+from app.limits import PASSWORD, Limit
 from ui.errors import show_error
 
 WEEKDAYS = "一二三四五六日"
@@ -102,10 +106,10 @@ class PasswordFields:
     HINT = "至少8位，须同时包含字母和数字"
 
     def __init__(self) -> None:
-        self.password_edit = QLineEdit()
+        self.password_edit = limit_line(QLineEdit(), PASSWORD)
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_edit.setPlaceholderText(self.HINT)
-        self.repeat_edit = QLineEdit()
+        self.repeat_edit = limit_line(QLineEdit(), PASSWORD)
         self.repeat_edit.setEchoMode(QLineEdit.EchoMode.Password)
 
     def add_to(self, form: QFormLayout, label: str = "新密码(&P)", repeat_label: str = "再次输入(&R)") -> None:
@@ -403,3 +407,94 @@ class CheckedField(QWidget):
         self.message.setText(text)
         tint(self.message, _MESSAGE_COLOURS[kind])
         self.message.setVisible(bool(text))
+
+
+# ---- input limits (app.limits) -------------------------------------------------------------------------
+# The same limits as the services': what a field cannot store cannot be typed in the first place.  QLineEdit
+# counts UTF-16 units, so a rare character or an emoji takes two of its places: it refuses a little early,
+# never too late.
+
+
+def limit_line(edit: QLineEdit, limit: Limit) -> QLineEdit:
+    """``edit`` takes at most ``limit.chars`` characters (typed, pasted or scanned)."""
+    edit.setMaxLength(limit.chars)
+    return edit
+
+
+def _utf16(text: str) -> int:
+    """Qt's position of the end of ``text``: UTF-16 units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+class TextLimit(QLabel):
+    """A counter under a multi-line editor that keeps it within ``limit``: whatever is typed or pasted past the
+    limit is cut off at once, and the counter turns red and says so.  Add it to the layout under the editor.
+    """
+
+    def __init__(self, edit: QPlainTextEdit, limit: Limit, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("textLimit")
+        self._edit = edit
+        self._limit = limit
+        self._accepted = ""  # the last text within the limit
+        self._cutting = False
+        edit.textChanged.connect(self._changed)
+        self._changed()
+
+    def _changed(self) -> None:
+        if self._cutting:
+            return
+        text = self._edit.toPlainText()
+        chars = self._limit.chars
+        if len(text) <= chars:
+            self._accepted = text
+            self._show(f"{len(text)}/{chars}字", "hint")
+            return
+        # The new text is the last good one with something put in (typed or pasted) where the cursor was:
+        # keep as much of that as fits.
+        old = self._accepted
+        prefix = next((i for i, (a, b) in enumerate(zip(old, text, strict=False)) if a != b), min(len(old), len(text)))
+        suffix = 0
+        while suffix < len(old) - prefix and old[-1 - suffix] == text[-1 - suffix]:
+            suffix += 1
+        put_in_end = len(text) - suffix
+        keep_end = max(chars - suffix, prefix)  # what fits of the part put in
+        self._cutting = True
+        try:
+            cursor = self._edit.textCursor()
+            cursor.setPosition(_utf16(text[:keep_end]))
+            cursor.setPosition(_utf16(text[:put_in_end]), QTextCursor.MoveMode.KeepAnchor)
+            cursor.removeSelectedText()
+            if len(self._edit.toPlainText()) > chars:  # set wholesale (setPlainText): keep the beginning
+                cursor.setPosition(_utf16(text[:chars]))
+                cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+                cursor.removeSelectedText()
+            self._edit.setTextCursor(cursor)
+        finally:
+            self._cutting = False
+        self._accepted = self._edit.toPlainText()
+        self._show(f"{self._limit.label}最多{chars}个字，超出的部分没有输入", "error")
+
+    def _show(self, text: str, kind: str) -> None:
+        self.setText(text)
+        tint(self, _MESSAGE_COLOURS[kind])
+
+
+def limit_text(edit: QPlainTextEdit, limit: Limit) -> TextLimit:
+    """Keep ``edit`` within ``limit``; returns the counter to lay out under it."""
+    return TextLimit(edit, limit)
+
+
+class LimitedTextDelegate(QStyledItemDelegate):
+    """A table cell edited in a line edit that takes at most ``limit.chars`` characters."""
+
+    def __init__(self, limit: Limit, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._limit = limit
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
+                     index: QModelIndex | QPersistentModelIndex) -> QWidget:
+        editor = super().createEditor(parent, option, index)
+        if isinstance(editor, QLineEdit):
+            limit_line(editor, self._limit)
+        return editor

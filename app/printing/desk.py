@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import asdict, replace
+from typing import Any
 
 from sqlalchemy import select
 
-from app import keys, slips
-from app.auth import Actor, require_role
-from app.cases import case_view, load_case
-from app.errors import Conflict, NotFound, ValidationError
+from app import keys, limits, slips
+from app.auth import Actor
+from app.cases import case_view, load_case, may_read_credentials
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.hall import read_settings
 from app.printing import documents, queue
 from app.printing.model import PrinterProfile
 from app.printing.pdf import NOTICE_KINDS, render_notice
 from app.printing.transport import parse_printer_uri
+from app.roles import require
 from app.uow import UnitOfWork
 from db.models import Case, Counter, Notice, PrintJob
 from db.models import PrinterProfile as PrinterProfileRow
@@ -29,9 +31,13 @@ def receipt_job(uow: UnitOfWork, actor: Actor, case_no: str, *, printer: str | N
                 reason: str = "") -> uuid.UUID:
     """The job that prints this case's receipt: the waiting original, or a new 补打 when ``reprint``.
 
-    An original already printed is never printed again by accident: that needs ``reprint`` and a reason.
+    An original already printed is never printed again by accident: that needs ``reprint`` and a reason.  The
+    receipt carries the pickup code and the slip, so only the counter that took the case prints it, and every
+    print, reprint and change of printer is audited.
     """
-    require_role(actor, "clerk", "admin", "chief_rep", "supervisor")
+    require(actor, "print.receipt")
+    limits.check_all((limits.CASE_NO, case_no, "case_no"), (limits.JOB_PRINTER_URI, printer, "printer"),
+                     (limits.PRINT_REASON, reason, "reason"))
     if printer:
         parse_printer_uri(printer)
     if reprint:
@@ -39,6 +45,10 @@ def receipt_job(uow: UnitOfWork, actor: Actor, case_no: str, *, printer: str | N
     with uow:
         s = uow.session
         case = load_case(s, case_no.strip().upper())
+        taken_at = case.counter.number if case.counter else None
+        if actor.counter_number is None or taken_at != actor.counter_number:
+            raise PermissionDenied(f"受理回执只能在受理该办件的窗口（{taken_at or '网上'}号窗口）打印"
+                                   if taken_at else "网上申请的办件没有窗口受理回执")
         jobs = list(s.execute(select(PrintJob).where(PrintJob.case_id == case.id, PrintJob.kind == "receipt")
                               .order_by(PrintJob.created_at)).scalars())
         counter = s.execute(select(Counter).where(Counter.number == actor.counter_number)).scalar_one_or_none() \
@@ -48,18 +58,21 @@ def receipt_job(uow: UnitOfWork, actor: Actor, case_no: str, *, printer: str | N
             waiting = [j for j in jobs if j.status in ("pending", "failed", "sending") and not j.reprint]
             if waiting:
                 job = waiting[0]
+                before = job.printer_uri
                 if printer and job.status != "sending":
                     job.printer_uri = printer
                 if job.status == "failed":
                     job.status = "pending"
                 job.next_attempt_at = utcnow()
+                uow.audit(actor.username, "print.receipt", "print_job", str(job.id),
+                          {"case_no": case.case_no, "printer": job.printer_uri, "from": before})
                 uow.commit()
                 return job.id
             if any(j.status == "printed" for j in jobs):
                 raise Conflict(f"办件 {case.case_no} 的回执已打印过：如需再打，请选择“补打”并填写原因")
             if case.status == "refused":
                 raise Conflict("不予受理的办件不打印回执，请打印不予受理通知书")
-        view = case_view(case)
+        view = case_view(case, credentials=True)
         hall = read_settings(s)
         output = s.execute(select(Counter.number).where(Counter.kind == "output").order_by(Counter.number)).scalars().first()
         receipt = documents.receipt_for_case(view, hall, output_counter=output,
@@ -77,8 +90,13 @@ def receipt_job(uow: UnitOfWork, actor: Actor, case_no: str, *, printer: str | N
 
 def notice_pdf(uow: UnitOfWork, actor: Actor, case_no: str, kind: str, *, reprint: bool = False,
                reason: str = "") -> bytes:
-    """The PDF of a notice as issued (same document number and content); a 补打 is marked and logged."""
-    require_role(actor, "clerk", "admin", "chief_rep", "supervisor", "reviewer")
+    """The PDF of a notice as issued (same document number and content); a 补打 is marked and logged.
+
+    The QR slip and pickup code printed on a notice appear only for those who may read them
+    (``cases.may_read_credentials``); reviewers and chief representatives see their own department's notices.
+    """
+    require(actor, "print.notice")
+    limits.check_all((limits.CASE_NO, case_no, "case_no"), (limits.PRINT_REASON, reason, "reason"))
     if kind not in NOTICE_KINDS:
         raise ValidationError("kind", f"通知书类型 {kind} 不正确，可选：{'、'.join(NOTICE_KINDS)}")
     if reprint:
@@ -86,11 +104,15 @@ def notice_pdf(uow: UnitOfWork, actor: Actor, case_no: str, kind: str, *, reprin
     with uow:
         s = uow.session
         case = load_case(s, case_no.strip().upper())
+        if actor.role in ("reviewer", "chief_rep") and case.dept_id != actor.dept_id:
+            raise PermissionDenied("只能查看本部门办件的通知书")
         notice = s.execute(select(Notice).where(Notice.case_id == case.id, Notice.kind == kind)
                            .order_by(Notice.issued_at.desc())).scalars().first()
         if notice is None:
             raise NotFound(f"办件 {case.case_no} 没有签发过{kind}类通知书")
         data = documents.notice_from_json(json.loads(notice.payload))
+        if not may_read_credentials(actor, case.counter.number if case.counter else None):
+            data = replace(data, qr_payload="", pickup_code="")
         if reprint:
             data = replace(data, reprint=True)
             uow.audit(actor.username, "print.reprint", "case", str(case.id),
@@ -100,13 +122,16 @@ def notice_pdf(uow: UnitOfWork, actor: Actor, case_no: str, kind: str, *, reprin
 
 
 def get_profile(uow: UnitOfWork, uri: str) -> PrinterProfile:
+    limits.check(limits.PROFILE_URI, uri, "uri")
     parse_printer_uri(uri)
     with uow:
         return queue.profile_for(uow.session, uri)
 
 
 def save_profile(uow: UnitOfWork, actor: Actor, uri: str, profile: PrinterProfile) -> PrinterProfile:
-    require_role(actor, "admin", "clerk")
+    """A printer's profile: an admin sets any; a clerk not those of another counter's printers."""
+    require(actor, "printer.setup")
+    limits.check(limits.PROFILE_URI, uri, "uri")
     parse_printer_uri(uri)
     if profile.paper_mm not in (58, 80):
         raise ValidationError("paper_mm", "纸宽只能是58或80毫米")
@@ -114,6 +139,8 @@ def save_profile(uow: UnitOfWork, actor: Actor, uri: str, profile: PrinterProfil
         raise ValidationError("encoding", f"编码只能是 {'、'.join(ENCODINGS)}")
     with uow:
         s = uow.session
+        if actor.role != "admin":
+            _require_own_printer(s, actor, uri)
         row = s.get(PrinterProfileRow, uri)
         if row is None:
             row = PrinterProfileRow(uri=uri)
@@ -121,14 +148,26 @@ def save_profile(uow: UnitOfWork, actor: Actor, uri: str, profile: PrinterProfil
         row.paper_mm, row.encoding = profile.paper_mm, profile.encoding
         row.chinese_mode, row.raster, row.qr_native = profile.chinese_mode, profile.raster, profile.qr_native
         row.cut, row.status_check = profile.cut, profile.status_check
-        uow.audit(actor.username, "printer.profile", "printer", uri, asdict(profile))
+        # The audit row names the printer in 64 characters; the whole address is in the payload.
+        uow.audit(actor.username, "printer.profile", "printer", uri[:64], asdict(profile) | {"uri": uri})
         uow.commit()
         return profile
 
 
+def _require_own_printer(s: Any, actor: Actor, uri: str) -> None:
+    """A clerk sets up their own counter's printers, or a new address they are trying out; never a printer that
+    another counter prints on."""
+    others = s.execute(select(Counter.number).where(
+        Counter.number != actor.counter_number,
+        (Counter.printer_uri == uri) | (Counter.a4_printer_uri == uri))).scalars().first()
+    if others is not None:
+        raise PermissionDenied(f"该打印机属于{others}号窗口：只能设置本窗口的打印机")
+
+
 def verify_slip(uow: UnitOfWork, payload: str) -> slips.SlipInfo:
-    """A scanned slip, checked by signature alone (works from the cached keys when the network is down)."""
-    return slips.verify(payload, keys.public_keys(uow))
+    """A scanned slip, checked by its signature and by the key belonging to the counter that took the case
+    (works from the cached keys when the network is down)."""
+    return keys.verify_slip(payload, keys.key_records(uow))
 
 
 def case_exists(uow: UnitOfWork, case_no: str) -> bool:

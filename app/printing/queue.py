@@ -21,14 +21,16 @@ from typing import Any
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.auth import Actor, require_role
-from app.errors import Conflict, HallDeskError, NotFound, ValidationError
+from app import limits
+from app.auth import Actor
+from app.errors import Conflict, HallDeskError, NotFound, PermissionDenied, ValidationError
 from app.hall import read_settings
 from app.printing import documents
 from app.printing.escpos import render_receipt, render_test_page
 from app.printing.model import PrinterProfile
 from app.printing.pdf import render_notice
 from app.printing.transport import PrinterError, parse_printer_uri, send
+from app.roles import require
 from app.uow import UnitOfWork
 from db.models import Case, Counter, PrintJob
 from db.models import PrinterProfile as PrinterProfileRow
@@ -291,15 +293,23 @@ def list_jobs(uow: UnitOfWork, *, status: str | None = None, counter_number: int
         return [_view(job, no) for job, no in rows]
 
 
-def _clerk_roles(actor: Actor) -> None:
-    require_role(actor, "clerk", "admin", "chief_rep", "supervisor")
+def _own_job(s: Session, actor: Actor, job_id: uuid.UUID | str) -> PrintJob:
+    """The job, if ``actor`` may act on it: a clerk only on their own counter's jobs (receipts carry pickup
+    codes), an admin on any."""
+    job = _job(s, job_id)
+    if actor.role == "admin":
+        return job
+    counter = s.get(Counter, job.counter_id) if job.counter_id else None
+    if counter is None or counter.number != actor.counter_number:
+        raise PermissionDenied(f"只能处理本窗口的打印任务（该任务属于{f'{counter.number}号窗口' if counter else '其他窗口'}）")
+    return job
 
 
 def retry_job(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | str) -> uuid.UUID:
     """Make a pending or failed job due now (the caller then sends it)."""
-    _clerk_roles(actor)
+    require(actor, "print.manage")
     with uow:
-        job = _job(uow.session, job_id)
+        job = _own_job(uow.session, actor, job_id)
         if job.status in ("printed", "cancelled"):
             raise Conflict(f"该打印任务{STATUS_NAMES[job.status]}，不能重试；如需再打请使用补打")
         job.status = "pending"
@@ -311,9 +321,10 @@ def retry_job(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | str) -> uuid.UU
 
 
 def cancel_job(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | str, reason: str = "") -> None:
-    _clerk_roles(actor)
+    require(actor, "print.manage")
+    limits.check(limits.CANCEL_REASON, reason, "reason")
     with uow:
-        job = _job(uow.session, job_id)
+        job = _own_job(uow.session, actor, job_id)
         if job.status == "printed":
             raise Conflict("该任务已打印，不能取消")
         if job.status == "sending":
@@ -324,11 +335,12 @@ def cancel_job(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | str, reason: s
 
 
 def redirect_job(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | str, printer_uri: str) -> uuid.UUID:
-    """Send a waiting job to another printer."""
-    _clerk_roles(actor)
+    """Send a waiting job to another printer (the counter's own jobs only: the new printer gets its content)."""
+    require(actor, "print.redirect")
+    limits.check(limits.JOB_PRINTER_URI, printer_uri, "printer_uri")
     parse_printer_uri(printer_uri)
     with uow:
-        job = _job(uow.session, job_id)
+        job = _own_job(uow.session, actor, job_id)
         if job.status in ("printed", "cancelled", "sending"):
             raise Conflict(f"该任务{STATUS_NAMES.get(job.status, '正在发送')}，不能改派")
         before = job.printer_uri
@@ -342,9 +354,9 @@ def redirect_job(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | str, printer
 
 def mark_printed_elsewhere(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | str, how: str) -> None:
     """The clerk printed an A4 notice from the preview (system printer): the job is done."""
-    _clerk_roles(actor)
+    require(actor, "print.manage")
     with uow:
-        job = _job(uow.session, job_id)
+        job = _own_job(uow.session, actor, job_id)
         if job.status in ("printed", "cancelled"):
             return
         job.status = "printed"
@@ -355,19 +367,23 @@ def mark_printed_elsewhere(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | st
 
 
 def enqueue_test_page(uow: UnitOfWork, actor: Actor, printer_uri: str) -> uuid.UUID:
-    """A 打印测试页 job for ``printer_uri``."""
-    _clerk_roles(actor)
+    """A 打印测试页 job for ``printer_uri``, on the actor's counter (so that they may retry or cancel it)."""
+    require(actor, "printer.setup")
+    limits.check(limits.JOB_PRINTER_URI, printer_uri, "printer_uri")
     parse_printer_uri(printer_uri)
     with uow:
-        hall = read_settings(uow.session)
-        [job_id] = enqueue(uow.session, [job_row(kind="test", payload={"hall_name": hall.name},
-                                                 requested_by=actor.username, printer_uri=printer_uri)])
+        s = uow.session
+        hall = read_settings(s)
+        counter = (s.execute(select(Counter.id).where(Counter.number == actor.counter_number)).scalar_one_or_none()
+                   if actor.counter_number else None)
+        [job_id] = enqueue(s, [job_row(kind="test", payload={"hall_name": hall.name}, requested_by=actor.username,
+                                       printer_uri=printer_uri, counter_id=counter)])
         uow.commit()
         return job_id
 
 
 def check_reprint_reason(reason: str) -> str:
-    reason = reason.strip()
+    reason = limits.check(limits.PRINT_REASON, reason, "reason").strip()
     if not reason:
         raise ValidationError("reason", "补打须填写原因（如：回执遗失、打印不清）")
     return reason

@@ -5,12 +5,16 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+from db.charset import check_connection
 from db.models import Base
 
 config = context.config
 
 
 def _run(connection: Connection) -> None:
+    # MariaDB/MySQL: tables take the database's character set, so a utf8mb3 database is refused before any
+    # table is made there (db.charset).
+    check_connection(connection)
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,

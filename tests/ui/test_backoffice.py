@@ -10,7 +10,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from app import backoffice, catalog, intake
-from app.cases import get_case
+from app.cases import read_case
 from app.context import HallDesk
 from app.hall import today
 from tests.conftest import log_in
@@ -57,7 +57,7 @@ def test_reviewer_claims_next_and_approves(hall: HallDesk, qtbot: QtBot, message
 
     case_no = _claim_next(page)
     assert case_no == numbers[0]
-    view = get_case(hall.uow(), case_no)
+    view = read_case(hall.uow(), case_no)
     assert view.status == "in_review"
     row = page.model.row_at(page.model.row_of(case_no))
     assert row is not None and row.holder == "rev_scj"
@@ -74,7 +74,7 @@ def test_reviewer_claims_next_and_approves(hall: HallDesk, qtbot: QtBot, message
     dialog.ok_button.click()
     settle()
     assert page.dialog is None and message_boxes.shown == []  # closed (and deleted)
-    assert get_case(hall.uow(), case_no).status == "approved"
+    assert read_case(hall.uow(), case_no).status == "approved"
     assert page.claim is None and page.claim_next_button.isEnabled()
     assert page.model.row_of(case_no) == -1
 
@@ -91,7 +91,7 @@ def test_deny_without_reason_keeps_the_dialog_open(hall: HallDesk, qtbot: QtBot,
     type_chinese(dialog.reason_edit, "不符合法定条件")
     dialog.ok_button.click()
     assert dialog.isVisible() and "法律依据" in dialog.error_label.text()
-    view = get_case(hall.uow(), case_no)
+    view = read_case(hall.uow(), case_no)
     assert view.status == "in_review"
     assert page.claim is not None and message_boxes.shown == []
     dialog.reject()
@@ -110,7 +110,7 @@ def test_stale_claim_is_refused_and_the_page_refreshes(hall: HallDesk, qtbot: Qt
     dialog.ok_button.click()
     settle()
     assert message_boxes.texts("warning") and case_no in message_boxes.texts("warning")[0]
-    assert get_case(hall.uow(), case_no).status == "accepted"
+    assert read_case(hall.uow(), case_no).status == "accepted"
     dialog.reject()
     settle()
 
@@ -147,7 +147,7 @@ def test_chief_authorises_seal_and_register_shows_it(hall: HallDesk, qtbot: QtBo
     dialog.seal_check.setChecked(True)
     dialog.ok_button.click()
     settle()
-    assert get_case(hall.uow(), case_no).status == "approved"
+    assert read_case(hall.uow(), case_no).status == "approved"
 
     chief.refresh()
     settle()
@@ -290,7 +290,7 @@ def test_reviewer_opens_the_held_cases_notice_as_issued(hall: HallDesk, qtbot: Q
     page = _page(hall, qtbot)
     assert not page.notice_button.isEnabled() and page.notice_combo.count() == 0  # nothing held yet
     case_no = _claim_next(page)
-    notices = get_case(hall.uow(), case_no).notices
+    notices = read_case(hall.uow(), case_no).notices
     assert [page.notice_combo.itemData(i) for i in range(page.notice_combo.count())] == [n.kind for n in notices]
     assert notices[0].doc_no in page.notice_combo.currentText() and page.notice_button.isEnabled()
     page.notice_button.click()

@@ -142,11 +142,11 @@ def test_accept_from_the_keyboard_prints_the_receipt(
     settle()
     view = page.current_case()
     assert view is not None and message_boxes.shown == []
-    case = cases.get_case(hall.uow(), view.case_no)
+    case = cases.read_case(hall.uow(), view.case_no)
     assert (case.status, case.item_name, case.enterprise_name, case.agent_id_number) == (
         "accepted", PERMIT, KNOWN_NAME, ID_NUMBER)
     assert page.result.case_label.text() == case.case_no and page.result.isVisible()
-    assert page.result.pickup_value.text() == case.pickup_code
+    assert page.result.pickup_value.text() == view.pickup_code and len(view.pickup_code) == 6
     assert page.result.promised_value.text().startswith(str(case.promised_due))
     assert page.result.notice_kinds() == ["acceptance"]
     assert not page.waiting() and page.wait_text().startswith("用时")
@@ -158,7 +158,7 @@ def test_accept_from_the_keyboard_prints_the_receipt(
     [data] = printer.wait_for_jobs(1)
     receipt = decode(data)
     assert case.case_no in receipt.text and PERMIT in receipt.text
-    assert receipt.qr_codes == [case.slip]
+    assert receipt.qr_codes == [view.slip] and view.pickup_code in receipt.text
     assert slips.verify(receipt.qr_codes[0], slip_keys.public_keys(hall.uow())).case_no == case.case_no
     jobs = {j.kind: j for j in queue.list_jobs(hall.uow(), case_no=case.case_no)}
     assert jobs["receipt"].status == "printed" and jobs["notice"].status == "pending"
@@ -195,7 +195,7 @@ def test_tolerated_acceptance_with_a_deadline(hall: HallDesk, qtbot: QtBot, mess
     settle()
     view = page.current_case()
     assert view is not None and message_boxes.shown == []
-    case = cases.get_case(hall.uow(), view.case_no)
+    case = cases.read_case(hall.uow(), view.case_no)
     assert case.status == "accepted" and case.tolerated
     assert (case.enterprise_uscc, case.enterprise_name) == (NEW_USCC, NEW_NAME)  # registered with the case
     assert intake.lookup_enterprise(hall.uow(), NEW_USCC) is not None
@@ -231,7 +231,7 @@ def test_correction_then_resubmission_from_todays_cases(
     settle()
     view = page.current_case()
     assert view is not None and message_boxes.shown == []
-    case = cases.get_case(hall.uow(), view.case_no)
+    case = cases.read_case(hall.uow(), view.case_no)
     assert case.status == "correction_requested"
     assert [n.kind for n in case.notices] == ["correction"]
     assert {m.code: m.state for m in case.materials}["M03"] == "defective"
@@ -262,7 +262,7 @@ def test_correction_then_resubmission_from_todays_cases(
     qtbot.keyClick(dialog.checklist.view, Qt.Key.Key_Return, CTRL)
     settle()
     assert page.dialog is None and message_boxes.shown == []
-    case = cases.get_case(hall.uow(), case.case_no)
+    case = cases.read_case(hall.uow(), case.case_no)
     assert case.status == "accepted" and [n.kind for n in case.notices] == ["correction", "acceptance"]
     assert page.current_case() is not None and page.result.status_label.text() == "已受理（待审批）"
     assert page.tabs.currentIndex() == 0
@@ -286,7 +286,7 @@ def test_refusal_with_a_reason_prints_no_receipt(
     settle()
     view = page.current_case()
     assert view is not None and message_boxes.shown == []
-    case = cases.get_case(hall.uow(), view.case_no)
+    case = cases.read_case(hall.uow(), view.case_no)
     assert case.status == "refused"
     assert case.refusal_reason == "申请事项依法不属于本机关职权范围：请向市行政审批局申请"
     assert case.refusal_basis.startswith("《中华人民共和国行政许可法》")
@@ -316,7 +316,7 @@ def test_immediate_item_finished_on_the_spot(hall: HallDesk, qtbot: QtBot, messa
     settle()
     view = page.current_case()
     assert view is not None and message_boxes.shown == []
-    assert cases.get_case(hall.uow(), view.case_no).status == "completed_immediately"
+    assert cases.read_case(hall.uow(), view.case_no).status == "completed_immediately"
     assert page.result.status_label.text() == "即办办结"
 
 

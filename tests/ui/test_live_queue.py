@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from app import backoffice, catalog, intake
-from app.cases import get_case
+from app.cases import read_case
 from app.context import HallDesk
 from tests.conftest import log_in, pg_only
 from tests.intake_support import all_received, request
@@ -106,7 +106,7 @@ def test_news_waits_while_the_decision_dialog_is_open(hall: HallDesk, qtbot: QtB
     page = _live_page(hall, qtbot)
     page.claim_next_button.click()
     settle()
-    assert page.claim is not None and get_case(hall.uow(), first).status == "in_review"
+    assert page.claim is not None and read_case(hall.uow(), first).status == "in_review"
     qtbot.waitUntil(lambda: not page.push_timer.isActive(), timeout=WAIT_MS)  # our own claim's echo
     settle()
     dialog = page.open_decision()

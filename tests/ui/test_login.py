@@ -4,11 +4,13 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from app import accounts
 from app import hall as hall_service
-from app.auth import Actor
+from app.auth import BAD_CREDENTIALS, Actor
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
-from tests.ui.helpers import settle
+from tests.conftest import log_in
+from tests.ui.helpers import replace_text, settle
 from ui.login import LoginWindow
 
 
@@ -32,7 +34,7 @@ def test_wrong_password_shows_the_services_message(window: LoginWindow, qtbot: Q
     assert window.is_busy()
     qtbot.waitUntil(lambda: not window.is_busy(), timeout=10_000)
     settle()
-    assert window.error_text() == "用户名或密码错误（再错4次将锁定15分钟）"
+    assert window.error_text() == BAD_CREDENTIALS
     assert window.error_label.isVisible()
     assert window.password_edit.text() == ""
     assert emitted == []
@@ -46,14 +48,50 @@ def test_enter_logs_in_with_the_right_actor(window: LoginWindow, qtbot: QtBot, h
     qtbot.keyClick(window.username_edit, Qt.Key.Key_Return)
     assert window.password_edit.hasFocus()
     assert not window.is_busy()
-    qtbot.keyClicks(window.password_edit, DEMO_PASSWORD)
+    accounts.set_password(hall.uow(), log_in(hall, "clerk1"), "clerk1", "Window1pass", DEMO_PASSWORD)
+    qtbot.keyClicks(window.password_edit, "Window1pass")
     with qtbot.waitSignal(window.logged_in, timeout=10_000) as signal:
         qtbot.keyClick(window.password_edit, Qt.Key.Key_Enter)
     actor = signal.args[0]
     assert isinstance(actor, Actor)
     assert (actor.username, actor.role, actor.counter_number) == ("clerk1", "clerk", 1)
+    assert window.password_dialog is None  # the user's own password: nothing to change
     assert window.error_text() == ""
     assert window.password_edit.text() == ""  # the password does not linger in the widget
+
+
+def test_an_initial_password_is_replaced_before_work_starts(window: LoginWindow, qtbot: QtBot,
+                                                             hall: HallDesk) -> None:
+    emitted: list[Actor] = []
+    window.logged_in.connect(emitted.append)
+    qtbot.keyClicks(window.username_edit, "clerk2")
+    qtbot.keyClicks(window.password_edit, DEMO_PASSWORD)  # the demo's published password
+    qtbot.keyClick(window.password_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.password_dialog is not None, timeout=10_000)
+    dialog = window.password_dialog
+    assert dialog is not None and dialog.required and dialog.isVisible() and emitted == []
+    # Closing it without a new password is not logging in.
+    dialog.reject()
+    settle()
+    assert emitted == [] and window.error_text() == "未设置新密码，未登录" and not window.is_busy()
+
+    qtbot.keyClicks(window.password_edit, DEMO_PASSWORD)
+    qtbot.keyClick(window.password_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.password_dialog is not None, timeout=10_000)
+    dialog = window.password_dialog
+    assert dialog is not None
+    replace_text(dialog.passwords.password_edit, "password1")  # the service's rules speak in the dialog
+    replace_text(dialog.passwords.repeat_edit, "password1")
+    assert dialog.save()
+    qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=10_000)
+    assert "常见" in dialog.error_label.text() and emitted == []
+    replace_text(dialog.passwords.password_edit, "Second2window")
+    replace_text(dialog.passwords.repeat_edit, "Second2window")
+    with qtbot.waitSignal(window.logged_in, timeout=10_000):
+        assert dialog.save()
+    [actor] = emitted
+    assert actor.username == "clerk2" and not actor.must_change_password
+    assert not log_in(hall, "clerk2", "Second2window").must_change_password
 
 
 def test_empty_fields_are_caught_before_the_database(window: LoginWindow, qtbot: QtBot) -> None:

@@ -4,6 +4,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from app import accounts
 from app import hall as hall_service
 from app.auth import Actor
 from app.context import HallDesk
@@ -122,7 +123,8 @@ def test_change_password(hall: HallDesk, qtbot: QtBot, message_boxes: MessageBox
     qtbot.keyClicks(dialog.passwords.password_edit, "Counter2026")
     qtbot.keyClicks(dialog.passwords.repeat_edit, "Counter2026")
     qtbot.keyClick(dialog.passwords.repeat_edit, Qt.Key.Key_Return)
-    assert message_boxes.texts("warning") == ["原密码不正确"]
+    qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=10_000)
+    assert dialog.error_label.text() == "原密码不正确" and message_boxes.shown == []
     assert dialog.isVisible()
 
     dialog.old_edit.clear()
@@ -135,12 +137,13 @@ def test_change_password(hall: HallDesk, qtbot: QtBot, message_boxes: MessageBox
 
 
 def test_login_logout_cycle(hall: HallDesk, qtbot: QtBot) -> None:
+    accounts.set_password(hall.uow(), log_in(hall, "supervisor"), "supervisor", "Oversee2026", DEMO_PASSWORD)
     session = GuiSession(hall, "supervisor")
     qtbot.addWidget(session.login_window)
     session.start()
     qtbot.waitExposed(session.login_window)
     settle()
-    qtbot.keyClicks(session.login_window.password_edit, DEMO_PASSWORD)
+    qtbot.keyClicks(session.login_window.password_edit, "Oversee2026")
     qtbot.keyClick(session.login_window.password_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: session.main_window is not None, timeout=10_000)
     window = session.main_window

@@ -4,6 +4,7 @@ printer, loud refusal of altered slips, 容缺 supplements, collectors and the w
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -48,7 +49,8 @@ def decided(hall: HallDesk, decision: str = "approve", *, tolerate: bool = False
     backoffice.decide(
         hall.uow(), reviewer, taken.case_no, decision, reason="" if decision == "approve" else "不符合条件"
     )
-    return cases.get_case(hall.uow(), taken.case_no)
+    # The applicant holds the receipt: the pickup code and slip the taking counter printed.
+    return replace(cases.read_case(hall.uow(), taken.case_no), pickup_code=taken.pickup_code, slip=taken.slip)
 
 
 def count(hall: HallDesk, table: type, *where: object) -> int:
@@ -114,7 +116,7 @@ def test_scanned_slip_hand_over_prints_the_signing_slip(
     settle()
     done = page.issued_result()
     assert done is not None and done.case.status == "issued" and message_boxes.shown == []
-    assert cases.get_case(hall.uow(), case.case_no).status == "issued"
+    assert cases.read_case(hall.uow(), case.case_no).status == "issued"
     assert count(hall, Handover) == 1
 
     [data] = printer.wait_for_jobs(1)
