@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from app import audit, limits, refcache
 from app.errors import AuthenticationError, PermissionDenied, ValidationError
-from app.uow import UnitOfWork
+from app.uow import UnitOfWork, database_errors
+from db.engine import reading
 from db.models import User
 from db.types import utcnow
 
@@ -139,6 +140,14 @@ def login(uow: UnitOfWork, username: str, password: str) -> Actor:
     prepare = getattr(uow, "prepare_login", None)
     if prepare is not None:
         prepare(username)
+    # The password is checked before any lock is taken: argon2 takes a tenth of a second on purpose, and on a
+    # SQLite file the write lock would make every other program of the PC wait that long.
+    with database_errors(), reading(uow.engine) as conn:
+        seen = conn.execute(select(User.password_hash).where(User.username == username, User.active.is_(True))
+                            ).scalar_one_or_none()
+    if seen is None:
+        _spend_a_verification(password)
+    right = seen is not None and verify_password(seen, password)
     with uow:
         # FOR NO KEY UPDATE on PostgreSQL: a claim by the same user holds their audit chain head when its foreign
         # key check takes KEY SHARE on this row; a plain FOR UPDATE here would wait on it while holding it.
@@ -147,13 +156,13 @@ def login(uow: UnitOfWork, username: str, password: str) -> Actor:
         ).scalar_one_or_none()
         now = utcnow()
         if user is None or not user.active:
-            _spend_a_verification(password)
             # Not a user (yet): the hall's chain, so that typed names cannot open chains of their own.
             uow.audit(username or "?", "login_failed", "user", username, {"reason": "unknown_or_inactive"},
                       chain=audit.HALL_CHAIN)
             uow.commit()
             raise AuthenticationError(BAD_CREDENTIALS)
-        right = verify_password(user.password_hash, password)
+        if user.password_hash != seen:
+            right = verify_password(user.password_hash, password)  # changed in between: check the new one
         if user.locked_until is not None and user.locked_until > now:
             uow.audit(username, "login_failed", "user", str(user.id), {"reason": "locked"})
             uow.commit()

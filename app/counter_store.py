@@ -12,9 +12,10 @@ Public API (stable):
     shared database is down; ``online`` says whether the opening pull worked.
 ``store.local``                the local ``HallDesk`` (its ``uow()`` writes the counter's audit chain)
 ``store.counter``              the counter number the store is bound to (None before the first clerk login)
-``store.login(username, password) -> Actor``     offline-capable: checks the cached argon2 hash locally.
-    The first clerk binds the store to their counter; clerks of another counter are refused.  The GUI's
-    login window (``app.auth.login`` on ``store.local.uow()``) does the same through ``prepare_login``.
+``store.login(username, password) -> Actor``     on the shared database while it answers (failures and the
+    lockout count there); offline, against the cached argon2 hash, counting failures in the store.  The first
+    clerk binds the store to their counter; clerks of another counter are refused.  The GUI's login window
+    calls it through ``store.local.login``.
 ``store.is_synced(case_id) -> bool``              no outbox row of that case is still pending
 ``store.take_application(actor, req, *, key_dir=None, push=True) -> (CaseView, synced)``
 ``store.resubmit(actor, case_no, materials, supplement_due=None, *, key_dir=None, push=True) -> (CaseView, synced)``

@@ -138,6 +138,8 @@ def reading(engine: Engine) -> Iterator[Connection]:
     """A connection for reads only: on SQLite it neither takes nor waits for the write lock."""
     with engine.connect() as conn:
         yield conn.execution_options(**{READ_ONLY: True})
+
+
 def private_file(path: Path) -> None:
     """Make ``path`` (and its folder) exist, readable and writable by this user only: an embedded database or a
     counter's store holds every user's password hash and applicants' full ID numbers.  SQLite gives its -wal
