@@ -30,7 +30,7 @@ integrity check (audit chains, unique case numbers, one hand-over row per handed
 counters took present once, the offline outboxes drained, every printed job received by a printer).
 
 Run:  python -m bench.bench_hall [--engine postgresql|mariadb] [--db URL] [--quick | --full] [options]
-Default: 200 counters × 8 applicants, 60 reviewers, 3 output windows, 2 offline counters, 6 worker processes,
+Default: 200 counters × 20 applicants, 60 reviewers, 3 output windows, 2 offline counters, 6 worker processes,
 6 hours (≤ 10 minutes on the 2-core machine, set-up included).  ``--full`` is a busy day: 200 counters × 60
 applicants = 12,000 cases, 8 processes, 8 hours.  ``--quick`` is a one-minute smoke run.
 """
@@ -116,7 +116,7 @@ class Size:
     a4: bool = False  # A4 notices to the capture printers too (PDF rendering costs ~30 ms a notice)
 
 
-DEFAULT = Size(counters=200, cases=8, reviewers=60, windows=3, offline=2, workers=6, hours=6, printers=4)
+DEFAULT = Size(counters=200, cases=20, reviewers=60, windows=3, offline=2, workers=6, hours=6, printers=4)
 FULL = Size(counters=200, cases=60, reviewers=60, windows=3, offline=2, workers=8, hours=8, printers=4)
 QUICK = Size(counters=10, cases=5, reviewers=10, windows=3, offline=2, workers=4, hours=3, printers=2)
 # The core of the quick run, small enough for a test (tests/test_bench_hall.py).

@@ -121,3 +121,19 @@ def test_input_limits_keep_rows_and_cut_overlong_text(empty_db_url: str) -> None
                 assert conn.exec_driver_sql("PRAGMA foreign_key_check").first() is None
     finally:
         engine.dispose()
+
+
+def test_narrowing_a_column_keeps_its_default(empty_db_url: str) -> None:
+    """0009 turns reasons and notes into VARCHAR(n); MariaDB's MODIFY COLUMN would have dropped their defaults
+    (a row written by a program that leaves them out, as 0001's rows do, would then be refused)."""
+    engine = make_engine(empty_db_url)
+    columns = ("refusal_reason", "refusal_basis", "decision_reason", "decision_basis")
+    try:
+        migrate.upgrade(engine, "0008_grievance")
+        before = {c["name"]: c.get("default") for c in sa.inspect(engine).get_columns("hd_case")}
+        assert all(before[c] is not None for c in columns), before
+        migrate.upgrade(engine)
+        after = {c["name"]: c.get("default") for c in sa.inspect(engine).get_columns("hd_case")}
+        assert [after[c] is not None for c in columns] == [True] * len(columns), after
+    finally:
+        engine.dispose()

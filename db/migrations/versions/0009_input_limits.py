@@ -46,19 +46,28 @@ def _cut_overlong(table: str, column: str, limit: int) -> None:
     op.execute(t.update().where(length(col) > limit).values({column: sa.func.substr(col, 1, limit - 1) + "…"}))
 
 
+def _defaults(table: str) -> dict[str, sa.TextClause | None]:
+    """The columns' server defaults as they are: MariaDB's MODIFY COLUMN redefines a column whole and would
+    drop a default it is not told about (hd_case's reasons default to '')."""
+    found = sa.inspect(op.get_bind()).get_columns(table)
+    return {c["name"]: sa.text(c["default"]) if c.get("default") is not None else None for c in found}
+
+
 def upgrade() -> None:
     for table, columns in LIMITS.items():
         for column, limit in columns:
             _cut_overlong(table, column, limit)
+        defaults = _defaults(table)
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column, limit in columns:
                 batch_op.alter_column(column, existing_type=sa.Text(), type_=sa.String(length=limit),
-                                      existing_nullable=False)
+                                      existing_nullable=False, existing_server_default=defaults[column])
 
 
 def downgrade() -> None:
     for table, columns in LIMITS.items():
+        defaults = _defaults(table)
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column, limit in columns:
                 batch_op.alter_column(column, existing_type=sa.String(length=limit), type_=sa.Text(),
-                                      existing_nullable=False)
+                                      existing_nullable=False, existing_server_default=defaults[column])
