@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import limits
+from app import backoffice, limits
 from app.auth import (
     DEPT_ROLES,
     ROLES,
@@ -18,9 +18,10 @@ from app.auth import (
     verify_password,
 )
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from app.lifecycle import Action, Status
 from app.roles import require
 from app.uow import UnitOfWork
-from db.models import Case, CaseEvent, Counter, Department, User, new_id
+from db.models import Case, Counter, Department, User
 from db.types import utcnow
 
 COUNTER_KINDS: dict[str, str] = {
@@ -208,18 +209,12 @@ def recall_held_cases(uow: UnitOfWork, actor: Actor, user: User) -> list[str]:
     to their queue at once, instead of waiting for the lease to run out; returns their numbers."""
     s = uow.session
     s.flush()  # the user's new department, role and state, as the query below compares them
-    query = select(Case).where(Case.holder_id == user.id, Case.status == "in_review")
+    query = select(Case).where(Case.holder_id == user.id, Case.status == Status.IN_REVIEW)
     if user.active and user.role in DEPT_ROLES and user.dept_id is not None:
         query = query.where(Case.dept_id != user.dept_id)
     recalled = []
     for case in s.execute(query.with_for_update()).scalars():
-        case.status = "accepted"
-        case.holder_id = None
-        case.lease_until = None
-        case.step_due = None
-        case.version += 1
-        s.add(CaseEvent(id=new_id(), case_id=case.id, at=utcnow(), actor=actor.username, action="recall",
-                        from_status="in_review", to_status="accepted", note=f"{user.full_name}的岗位已调整，办件收回队列"))
+        backoffice.back_to_queue(uow, actor, case, Action.RECALL, f"{user.full_name}的岗位已调整，办件收回队列")
         recalled.append(case.case_no)
     return recalled
 

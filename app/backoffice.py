@@ -39,12 +39,13 @@ from sqlalchemy import (
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
-from app import audit, limits, refcache
+from app import audit, lifecycle, limits, refcache
 from app.auth import AccountState, Actor, account_key, actor_of, check_account, check_current, load_account
 from app.cases import CHANNELS, CaseView, case_view, load_case, read_case
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.hall import HALL_TZ, load_calendar, local_date, today, write_setting
 from app.hall import read_settings as read_hall_settings
+from app.lifecycle import Action, Status
 from app.printing.report import ReportColumn, TableReport, render_table_report
 from app.roles import require
 from app.uow import UnitOfWork, retry_transient
@@ -65,8 +66,8 @@ from db.models import (
 )
 from db.types import utcnow
 
-DECISIONS = {"approve": "准予许可", "deny": "不予许可", "return": "退回补正", "transfer": "转办"}
-QUEUE_STATUSES = ("accepted", "in_review")
+DECISIONS = lifecycle.DECISION_NAMES
+QUEUE_STATUSES: tuple[str, ...] = lifecycle.QUEUE
 LIGHTS = {"green": "正常", "yellow": "临期", "red": "超期"}
 BACK_OFFICE_ROLES = ("reviewer", "chief_rep")
 # Plain tables for the claim's statements (Core: no ORM bookkeeping on the back office's hottest path).
@@ -283,7 +284,7 @@ def queue_page(
             base = base.where(Case.channel == channel)
         if mine:
             base = base.where(Case.holder_id == actor.user_id)
-            statuses = tuple(st for st in statuses if st == "in_review")
+            statuses = tuple(st for st in statuses if st == Status.IN_REVIEW)
         if after is not None:
             base = base.where(tuple_(Case.promised_due, Case.received_at, Case.id) > tuple_(*after))
         order = (Case.promised_due, Case.received_at, Case.id)
@@ -297,8 +298,8 @@ def queue_page(
     out = tuple(
         QueueRow(id=r[0], case_no=r[1], status=r[2], item=r[3], item_name=r[4], enterprise=r[5] or "",
                  received_at=r[6], promised_due=r[7], legal_due=r[8], provisional=r[9], light=light(cal, r[7], ref),
-                 step_due=r[10], step_light=light(cal, r[10], ref) if r[2] == "in_review" else "green",
-                 holder=r[11] if r[2] == "in_review" else None, lease_until=r[12], channel=r[13])
+                 step_due=r[10], step_light=light(cal, r[10], ref) if r[2] == Status.IN_REVIEW else "green",
+                 holder=r[11] if r[2] == Status.IN_REVIEW else None, lease_until=r[12], channel=r[13])
         for r in rows
     )
     cursor = None
@@ -379,17 +380,13 @@ def _take(uow: UnitOfWork, actor: Actor, case: Case, settings: DeptSettings, now
         raise PermissionDenied("首席代表已暂停您的接件，请联系首席代表")
     s = uow.session
     cal = refcache.current(s).get(("calendar",), lambda: load_calendar(s))
-    before = case.status
-    case.status = "in_review"
     case.holder_id = actor.user_id
     case.claim_token += 1
     case.claimed_at = now
     case.lease_until = now + (lease or timedelta(minutes=settings.lease_minutes))
     case.step_due = cal.add_workdays(local_date(now), settings.review_days).date
-    case.version += 1
-    case.events.append(CaseEvent(id=new_id(), case_id=case.id, at=now, actor=actor.username, action="claim",
-                              from_status=before, to_status="in_review", note=f"token {case.claim_token}"))
-    uow.audit(actor.username, "case.claim", "case", str(case.id), {"case_no": case.case_no, "token": case.claim_token})
+    lifecycle.transition(uow, case, Action.CLAIM, actor.username, note=f"token {case.claim_token}",
+                         audit={"token": case.claim_token}, at=now)
     uow.session.flush()
     dept = case.department.code if case.department else ""
     return Claim(case.id, case.case_no, dept, actor.username, case.claim_token, now, case.lease_until, case.step_due)
@@ -400,7 +397,7 @@ def _param(name: str, column: str) -> Any:
 
 
 _NOW = _param("p_now", "claimed_at")
-_CLAIMED = {"status": "in_review", "holder_id": _param("p_holder", "holder_id"),
+_CLAIMED = {"status": Status.IN_REVIEW.value, "holder_id": _param("p_holder", "holder_id"),
             "claim_token": _CASES.c.claim_token + 1, "claimed_at": _NOW, "lease_until": _param("p_lease", "lease_until"),
             "step_due": _param("p_step", "step_due"), "version": _CASES.c.version + 1, "updated_at": _NOW}
 
@@ -410,11 +407,11 @@ def _claim_probes() -> tuple[tuple[str, Any], ...]:
     first), then the queue by due date.  Each is one index range scan that stops at its first free row."""
     c = _CASES
     dept = c.c.dept_id == _param("p_dept", "dept_id")
-    return (("in_review", select(c.c.id, c.c.case_no, c.c.claim_token)
-             .where(dept, c.c.status == "in_review", c.c.lease_until < _NOW)
+    return ((Status.IN_REVIEW.value, select(c.c.id, c.c.case_no, c.c.claim_token)
+             .where(dept, c.c.status == Status.IN_REVIEW.value, c.c.lease_until < _NOW)
              .order_by(c.c.lease_until, c.c.id).limit(1).with_for_update(skip_locked=True)),
-            ("accepted", select(c.c.id, c.c.case_no, c.c.claim_token)
-             .where(dept, c.c.status == "accepted")
+            (Status.ACCEPTED.value, select(c.c.id, c.c.case_no, c.c.claim_token)
+             .where(dept, c.c.status == Status.ACCEPTED.value)
              .order_by(c.c.promised_due, c.c.received_at, c.c.id).limit(1).with_for_update(skip_locked=True)))
 
 
@@ -442,7 +439,7 @@ def _claim_in_one_statement() -> Select[Any]:
     event = insert(e).from_select(
         ["id", "case_id", "at", "actor", "action", "from_status", "to_status", "note"],
         select(bindparam("p_event", type_=e.c.id.type), took.c.id, _NOW, bindparam("p_actor", type_=e.c.actor.type),
-               literal("claim"), took.c.before, literal("in_review"),
+               literal(Action.CLAIM.value), took.c.before, literal(Status.IN_REVIEW.value),
                literal("token ") + sql_cast(took.c.claim_token, String)),
     ).cte("claim_event")
     payload = audit.canonical_json_sql({"case_no": took.c.case_no, "token": took.c.claim_token},
@@ -591,7 +588,7 @@ def _claim_in_transaction(uow: UnitOfWork, actor: Actor, dept: str, lease: timed
     before, case_id, case_no, token = found
     s.connection().execute(_ADD_EVENT, {
         "id": new_id(), "case_id": case_id, "at": now, "actor": actor.username, "action": "claim",
-        "from_status": before, "to_status": "in_review", "note": f"token {token}"})
+        "from_status": before, "to_status": Status.IN_REVIEW.value, "note": f"token {token}"})
     uow.audit(actor.username, "case.claim", "case", str(case_id), {"case_no": case_no, "token": token})
     uow.commit()
     return Claim(case_id, case_no, refs.dept.code, actor.username, token, now, lease_until, step_due)
@@ -619,7 +616,7 @@ def claim(uow: UnitOfWork, actor: Actor, case_no: str, *, lease: timedelta | Non
         s = uow.session
         case, department = _department_case(s, actor, case_no, lock=True)
         now = utcnow()
-        if case.status == "in_review" and case.lease_until is not None and case.lease_until >= now:
+        if case.status == Status.IN_REVIEW and case.lease_until is not None and case.lease_until >= now:
             if case.holder_id == actor.user_id:
                 raise Conflict("您已领取该办件")
             holder = s.get(User, case.holder_id)
@@ -638,7 +635,7 @@ def _held(s: Session, actor: Actor, case_no: str, token: int | None, now: dateti
     require(actor, "case.review")
     check_current(s, actor)
     case = load_case(s, case_no.strip().upper(), lock=True)
-    if case.status != "in_review" or case.holder_id != actor.user_id:
+    if case.status != Status.IN_REVIEW or case.holder_id != actor.user_id:
         raise Conflict(f"您没有领取办件 {case.case_no}（或已被收回、转办），不能办理")
     if case.dept_id != actor.dept_id:
         raise PermissionDenied(f"办件 {case.case_no} 不属于您现在的部门（{actor.dept_name or '无部门'}），不能办理")
@@ -672,25 +669,22 @@ def release(uow: UnitOfWork, actor: Actor, case_no: str) -> CaseView:
     with uow:
         s = uow.session
         case, _ = _department_case(s, actor, case_no, lock=True)
-        if case.status != "in_review":
+        if case.status != Status.IN_REVIEW:
             raise Conflict(f"办件 {case.case_no} 未被领取")
         if case.holder_id != actor.user_id and actor.role != "chief_rep":
             raise PermissionDenied("只能释放自己领取的办件（首席代表可释放本部门任何办件）")
-        _back_to_queue(uow, actor, case, "release", "释放回队列")
+        back_to_queue(uow, actor, case, Action.RELEASE, "释放回队列")
         view = case_view(case)
         uow.commit()
         return view
 
 
-def _back_to_queue(uow: UnitOfWork, actor: Actor, case: Case, action: str, note: str) -> None:
-    case.status = "accepted"
+def back_to_queue(uow: UnitOfWork, actor: Actor, case: Case, action: Action, note: str) -> None:
+    """Release or recall a case under review: no holder, no lease, back in its department's queue."""
     case.holder_id = None
     case.lease_until = None
     case.step_due = None
-    case.version += 1
-    case.events.append(CaseEvent(id=new_id(), case_id=case.id, at=utcnow(), actor=actor.username, action=action,
-                              from_status="in_review", to_status="accepted", note=note))
-    uow.audit(actor.username, f"case.{action}", "case", str(case.id), {"case_no": case.case_no, "note": note})
+    lifecycle.transition(uow, case, action, actor.username, note=note, audit={"note": note})
 
 
 @retry_transient
@@ -723,9 +717,7 @@ def add_opinion(uow: UnitOfWork, actor: Actor, case_no: str, text: str, token: i
     with uow:
         s = uow.session
         case = _held(s, actor, case_no, token, utcnow())
-        case.events.append(CaseEvent(id=new_id(), case_id=case.id, at=utcnow(), actor=actor.username, action="opinion",
-                        from_status=case.status, to_status=case.status, note=text.strip()))
-        uow.audit(actor.username, "case.opinion", "case", str(case.id), {"case_no": case.case_no})
+        lifecycle.transition(uow, case, Action.OPINION, actor.username, note=text.strip())
         uow.commit()
 
 
@@ -774,23 +766,18 @@ def decide(
     """准予 / 不予许可 / 退回补正 / 转办 a case the actor holds under a running lease (and ``token``)."""
     limits.check_all((limits.CASE_NO, case_no, "case_no"), (limits.DECISION_REASON, reason, "reason"),
                      (limits.DECISION_BASIS, legal_basis, "legal_basis"), (limits.DEPT_CODE, transfer_to, "transfer_to"))
-    if decision not in DECISIONS:
-        raise ValidationError("decision", f"决定 {decision} 不正确，可选：{'、'.join(DECISIONS)}")
-    if decision in ("deny", "return", "transfer") and not reason.strip():
-        raise ValidationError("reason", f"{DECISIONS[decision]}须写明理由")
-    if decision == "transfer" and not transfer_to:
-        raise ValidationError("transfer_to", "转办须指定接收部门")
-    if seal and decision not in ("approve", "deny"):
-        raise ValidationError("seal", "只有准予或不予许可的决定才加盖审批专用章")
     require(actor, "case.review")
+    if problems := lifecycle.decision_problems(decision, reason=reason, legal_basis=legal_basis,
+                                               transfer_to=transfer_to, seal=seal):
+        raise ValidationError(problems[0].field, "；".join(p.message for p in problems))
     with uow:
         s = uow.session
         now = utcnow()
         case = _held(s, actor, case_no, token, now)
-        before = case.status
+        action = lifecycle.DECISIONS[decision]
+        lifecycle.require(action, case.status, case.case_no)
         on = local_date(now)
         if decision in ("approve", "deny"):
-            case.status = "approved" if decision == "approve" else "denied"
             case.decided_at = case.finished_at = now
             case.decided_by_id = actor.user_id
             case.decision_reason = reason.strip()
@@ -803,7 +790,6 @@ def decide(
             cal = load_calendar(s)
             case.paused_promised = max(0, cal.workdays_between(on, case.promised_due)) if case.promised_due else None
             case.paused_legal = max(0, cal.workdays_between(on, case.legal_due)) if case.legal_due else None
-            case.status = "returned"
             case.decision_reason = reason.strip()
         else:
             target = _dept(s, transfer_to or "")
@@ -815,16 +801,13 @@ def decide(
                 SealAuthorisation.revoked_at.is_(None)).values(revoked_at=now))
             case.dept_id = target.id
             case.department = target
-            case.status = "accepted"
         case.holder_id = None
         case.lease_until = None
-        case.version += 1
         note = reason.strip() + (f"（转至{transfer_to}）" if decision == "transfer" else "")
-        case.events.append(CaseEvent(id=new_id(), case_id=case.id, at=now, actor=actor.username, action=f"decide.{decision}",
-                        from_status=before, to_status=case.status, note=note))
-        uow.audit(actor.username, f"case.{decision}", "case", str(case.id),
-                  {"case_no": case.case_no, "token": case.claim_token, "reason": reason.strip(), "seal": seal,
-                   "transfer_to": transfer_to})
+        # The audit row carries the decision as made: result, reasons and legal basis.
+        lifecycle.transition(uow, case, action, actor.username, note=note, at=now, audit={
+            "token": case.claim_token, "result": decision, "reason": reason.strip(),
+            "legal_basis": legal_basis.strip(), "seal": seal, "transfer_to": transfer_to})
         s.flush()
         view = case_view(load_case(s, case.case_no))
         uow.commit()
@@ -979,7 +962,7 @@ def workload(uow: UnitOfWork, actor: Actor, dept: str, week_of: date | None = No
         ).all()
         now = utcnow()
         in_hand = s.execute(
-            select(Case.holder_id, Case.step_due).where(Case.status == "in_review", Case.dept_id == department.id,
+            select(Case.holder_id, Case.step_due).where(Case.status == Status.IN_REVIEW, Case.dept_id == department.id,
                                                         Case.lease_until >= now)
         ).all()
     on = local_date(now)

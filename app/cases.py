@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from app import limits
+from app import lifecycle, limits
 from app.auth import Actor
 from app.errors import NotFound, PermissionDenied, ValidationError
 from app.hall import HALL_TZ, local_date, today
@@ -19,17 +19,7 @@ from app.uow import UnitOfWork
 from app.validators import mask_id_number, mask_name, mask_phone
 from db.models import Case, Counter, Department, Enterprise, ServiceItem, User
 
-STATUSES: dict[str, str] = {
-    "correction_requested": "待补正",
-    "refused": "不予受理",
-    "accepted": "已受理（待审批）",
-    "completed_immediately": "即办办结",
-    "in_review": "审批中",
-    "approved": "准予许可",
-    "denied": "不予许可",
-    "returned": "退回补正",
-    "issued": "已出件",
-}
+STATUSES: dict[str, str] = lifecycle.STATUS_NAMES
 MATERIAL_STATES: dict[str, str] = {
     "received": "已收",
     "missing": "缺少",

@@ -26,6 +26,7 @@ from app.backoffice import light
 from app.cases import load_case
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.hall import HALL_TZ, load_calendar, today, write_setting
+from app.lifecycle import Status
 from app.roles import require
 from app.uow import UnitOfWork
 from app.workdays import WorkCalendar
@@ -153,8 +154,8 @@ def rate(
     with uow:
         s = uow.session
         case = load_case(s, case_no.strip().upper())
-        when = occasion or ("issue" if case.status == "issued" else "intake")
-        if when == "issue" and case.status != "issued":
+        when = occasion or ("issue" if case.status == Status.ISSUED else "intake")
+        if when == "issue" and case.status != Status.ISSUED:
             raise Conflict(f"办件 {case.case_no} 尚未出件，不能进行出件评价")
         _check_rating_counter(s, actor, case, when)
         number = case.case_no

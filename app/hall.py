@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import limits
+from app import lifecycle, limits
 from app.auth import Actor
 from app.errors import ValidationError
 from app.roles import require
@@ -25,7 +25,7 @@ from db.models import CalendarOverride, CalendarYear, Case, ServiceItem, Setting
 HALL_TZ = ZoneInfo("Asia/Shanghai")
 
 # Cases whose clock is still running; their due dates are recomputed when a year's calendar is entered.
-OPEN_STATUSES = ("accepted", "in_review", "correction_requested")
+OPEN_STATUSES: tuple[str, ...] = lifecycle.DATED
 
 
 def local_date(at: datetime) -> date:

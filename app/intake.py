@@ -17,7 +17,7 @@ import json
 import secrets
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -26,12 +26,13 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from app import keys, limits, outbox, refcache
+from app import keys, lifecycle, limits, outbox, refcache
 from app.auth import Actor
 from app.cases import CaseEventView, CaseMaterialView, CaseView, NoticeRef, case_view, load_case
 from app.errors import Conflict, NotFound, ValidationError
 from app.hall import HallSettings, load_calendar, local_date, read_settings
 from app.inputfiles import json_problem
+from app.lifecycle import NEW, Action, Status
 from app.numbering import case_number, document_number, next_value, next_values
 from app.pipeline import one_round_trip
 from app.printing import documents, queue
@@ -627,7 +628,7 @@ def _build_case(uow: UnitOfWork, actor: Actor, req: IntakeRequest, key_dir: Path
         "enterprise_id": ent.id if ent else None, "counter_id": counter.id if counter else None,
         "clerk_id": actor.user_id, "agent_name": req.agent.name.strip(),
         "agent_id_number": check_id_number(req.agent.id_number), "agent_phone": check_mobile(req.agent.phone),
-        "channel": req.channel, "status": "accepted", "received_at": received_at, "accepted_at": None,
+        "channel": req.channel, "status": lifecycle.target(Action.ACCEPT, NEW), "received_at": received_at, "accepted_at": None,
         "finished_at": None, "supplement_due": None, "promised_due": None, "legal_due": None,
         "correction_deadline": correction_deadline,
         "pickup_code": f"{secrets.randbelow(10**6):06d}", "external_id": req.external_id, "refusal_reason": "",
@@ -641,7 +642,7 @@ def _build_case(uow: UnitOfWork, actor: Actor, req: IntakeRequest, key_dir: Path
         c.update(_acceptance(checked, req, now, today, cal))
     elif req.outcome == "immediate":
         c.update(_acceptance(checked, req, now, today, cal))
-        c["status"] = "completed_immediately"
+        c["status"] = lifecycle.target(Action.IMMEDIATE, NEW)
         c["finished_at"] = now
     elif req.outcome == "correction":
         if today > c["correction_deadline"]:
@@ -650,10 +651,10 @@ def _build_case(uow: UnitOfWork, actor: Actor, req: IntakeRequest, key_dir: Path
             c.update(_acceptance(checked, req, received_at, today, cal))
             c["deemed_accepted"] = True
         else:
-            c["status"] = "correction_requested"
+            c["status"] = lifecycle.target(Action.CORRECTION, NEW)
             c["refusal_reason"] = req.reason.strip()
     else:
-        c["status"] = "refused"
+        c["status"] = lifecycle.target(Action.REFUSE, NEW)
         c["refusal_reason"] = req.reason.strip()
         c["refusal_basis"] = req.legal_basis.strip() or documents.DEFAULT_REFUSAL_BASIS
         c["finished_at"] = now
@@ -693,8 +694,7 @@ def resubmit(uow: UnitOfWork, actor: Actor, case_no: str, materials: Mapping[str
     with uow:
         s = uow.session
         case = load_case(s, case_no.strip().upper(), lock=True)
-        if case.status not in ("correction_requested", "returned"):
-            raise Conflict(f"办件 {case.case_no} 当前状态为“{case_view(case).status_name}”，不是待补正，不能补正受理")
+        lifecycle.require(Action.RESUBMIT, case.status, case.case_no)
         now = utcnow()
         today = local_date(now)
         merged = {m.code: MaterialInput(m.state, m.originals, m.copies, m.electronic, m.note) for m in case.materials}
@@ -712,7 +712,7 @@ def resubmit(uow: UnitOfWork, actor: Actor, case_no: str, materials: Mapping[str
         if checked.tolerated:
             supplement = supplement_due or cal.add_workdays(today, checked.item.promised_days).date
         _apply_materials(case, checked, supplement)
-        paused = (case.paused_promised, case.paused_legal) if before == "returned" else (None, None)
+        paused = (case.paused_promised, case.paused_legal) if before == Status.RETURNED else (None, None)
         first_accepted = case.accepted_at
         for key, value in _acceptance(checked, req, now, today, cal).items():
             setattr(case, key, value)
@@ -724,14 +724,12 @@ def resubmit(uow: UnitOfWork, actor: Actor, case_no: str, materials: Mapping[str
             case.promised_due, case.legal_due = promised.date, legal.date
             case.due_provisional = promised.provisional or legal.provisional
             case.paused_promised = case.paused_legal = None
-        case.status = "accepted"
-        case.version += 1
-        case.events.append(CaseEvent(id=new_id(), case_id=case.id, at=utcnow(), actor=actor.username,
-                                     action="intake.resubmit", from_status=before, to_status=case.status,
-                                     note="申请人补正后受理"))
         kinds = ["acceptance", "tolerated"] if checked.tolerated else ["acceptance"]
-        draft = case_view(case, credentials=True)
+        after = lifecycle.require(Action.RESUBMIT, before, case.case_no)
+        draft = replace(case_view(case, credentials=True), status=after)
         notices = [_notice(s, actor, draft, k, hall, counter_no, checked.item.legal_basis, utcnow()) for k in kinds]
+        lifecycle.transition(uow, case, Action.RESUBMIT, actor.username, note="申请人补正后受理",
+                             audit={"notices": [row["doc_no"] for row, _ in notices]})
         for row, _ in notices:
             case.notices.append(Notice(**row))
         s.flush()
@@ -740,8 +738,6 @@ def resubmit(uow: UnitOfWork, actor: Actor, case_no: str, materials: Mapping[str
         queue.enqueue(s, document_jobs(actor, view, notices, counter, hall, output,
                                        case.clerk.full_name if case.clerk else None))
         outbox.record(uow, case.id)
-        uow.audit(actor.username, "case.resubmit", "case", str(case.id),
-                  {"case_no": case.case_no, "notices": [row["doc_no"] for row, _ in notices]})
         s.flush()
         view = case_view(load_case(s, case.case_no), credentials=True)
         uow.commit()

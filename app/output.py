@@ -24,22 +24,23 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import keys, limits, slips
+from app import keys, lifecycle, limits, slips
 from app.auth import Actor
 from app.backoffice import read_dept_settings
 from app.cases import CaseMaterialView, CaseView, case_query, case_view, load_case
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.hall import HALL_TZ, local_date, read_settings
+from app.lifecycle import Action, Status
 from app.numbering import document_number, next_value
 from app.printing import documents, queue
 from app.roles import require
 from app.uow import UnitOfWork
 from app.validators import check_id_number, check_mobile, mask_id_number, mask_name, mask_phone
-from db.models import Case, CaseEvent, Counter, Handover, Notice, User, new_id
+from db.models import Case, Counter, Handover, Notice, User, new_id
 from db.types import utcnow
 
 PICKUP_MAX_TRIES = 5
-ISSUABLE = ("approved", "denied")
+ISSUABLE: tuple[str, ...] = lifecycle.ISSUABLE
 T = TypeVar("T")
 METHODS = {"window": "窗口领取", "mail": "EMS邮寄"}
 # China Post EMS numbers: the international style (EA123456789CN) or 13 digits.
@@ -308,12 +309,12 @@ def _pickup(s: Session, case: Case, credential: str) -> Pickup:
     lenient = issue_before_supplement(s, view.dept)
     blockers: list[str] = []
     handover = _handover_view(s, case)
-    if case.status == "issued" or handover is not None:
+    if case.status == Status.ISSUED or handover is not None:
         when = handover.at.astimezone(HALL_TZ).strftime("%Y-%m-%d %H:%M") if handover else ""
         blockers.append(f"该办件已于{when}出件，不能重复出件")
     elif case.status not in ISSUABLE:
         blockers.append(f"该办件尚未办结（当前状态：{view.status_name}），暂不能出件")
-    elif case.status == "approved" and outstanding and not lenient:
+    elif case.status == Status.APPROVED and outstanding and not lenient:
         names = "、".join(m.name for m in outstanding)
         blockers.append(f"容缺材料尚未补齐（{names}），补齐前不发放证照")
     return Pickup(case=view, credential=credential, result_docs=case.result_docs, outstanding=outstanding,
@@ -385,17 +386,13 @@ def record_supplement(uow: UnitOfWork, actor: Actor, case_no: str, material: str
             raise ValidationError("material", f"材料“{row.name}”不是容缺材料，无需补交")
         if row.supplemented_at is not None:
             raise Conflict(f"材料“{row.name}”已于{row.supplemented_at.astimezone(HALL_TZ):%Y-%m-%d %H:%M}补交")
-        if case.status in ("refused", "issued"):
-            raise Conflict(f"办件状态为{case_view(case).status_name}，不能登记补交")
+        lifecycle.require(Action.SUPPLEMENT, case.status, case.case_no)
         now = utcnow()
         row.supplemented_at = now
         late = row.supplement_due is not None and local_date(now) > row.supplement_due
         note = f"补交容缺材料：{row.name}" + ("（逾期）" if late else "")
-        case.events.append(CaseEvent(id=new_id(), case_id=case.id, at=now, actor=actor.username, action="supplement",
-                                     from_status=case.status, to_status=case.status, note=note))
-        case.version += 1
-        uow.audit(actor.username, "case.supplement", "case", str(case.id),
-                  {"case_no": case.case_no, "material": code, "late": late})
+        lifecycle.transition(uow, case, Action.SUPPLEMENT, actor.username, note=note, at=now,
+                             audit={"material": code, "late": late})
         s.flush()
         view = case_view(case)
         uow.commit()
@@ -471,13 +468,10 @@ def issue(
             mail_address=checked_mail.address if checked_mail else "",
             tracking_no=checked_mail.tracking_no if checked_mail else "", result_docs=case.result_docs)
         s.add(row)
-        before = case.status
-        case.status = "issued"
         case.issued_at = now
-        case.version += 1
-        case.events.append(CaseEvent(id=new_id(), case_id=case.id, at=now, actor=actor.username,
-                                     action="issue.mail" if checked_mail else "issue.window", from_status=before,
-                                     to_status="issued", note=row.tracking_no and f"EMS {row.tracking_no}"))
+        # The hand-over's audit row is written below, once the 签收单 and its print job exist.
+        lifecycle.transition(uow, case, Action.ISSUE_MAIL if checked_mail else Action.ISSUE_WINDOW, actor.username,
+                             note=row.tracking_no and f"EMS {row.tracking_no}", at=now, audit_action="")
         number = case.case_no
         try:
             s.flush()  # the unique hand-over per case: a second window loses here
@@ -543,7 +537,7 @@ def issued_on(uow: UnitOfWork, actor: Actor, day: date) -> list[CaseView]:
     require(actor, "case.handover")
     start = datetime.combine(day, datetime.min.time(), HALL_TZ)
     with uow:
-        q = (case_query().where(Case.status == "issued", Case.issued_at >= start,
+        q = (case_query().where(Case.status == Status.ISSUED, Case.issued_at >= start,
                                 Case.issued_at < start + timedelta(days=1))
              .order_by(Case.issued_at.desc()))
         return [case_view(c) for c in uow.session.execute(q).scalars().unique()]

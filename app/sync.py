@@ -61,6 +61,7 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from app.audit import GENESIS
 from app.hall import HALL_TZ
+from app.lifecycle import Status
 from app.outbox import counter_chain
 from db.engine import is_busy, reading
 from db.models import (
@@ -773,7 +774,7 @@ def _fetch_returned_cases(local: Engine, shared: Connection, number: int) -> _Re
     rows = [
         dict(r)
         for r in shared.execute(
-            select(table).where(table.c.status == "returned", table.c.counter_id == counter_id)
+            select(table).where(table.c.status == Status.RETURNED.value, table.c.counter_id == counter_id)
         ).mappings()
     ]
     if not rows:

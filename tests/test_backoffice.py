@@ -96,11 +96,11 @@ def test_only_the_departments_back_office_claims_and_decides(hall: HallDesk) -> 
     rev = log_in(hall, "rev_scj")
     claim = backoffice.claim(hall.uow(), rev, no)
     with pytest.raises(Conflict, match="没有领取"):
-        backoffice.decide(hall.uow(), log_in(hall, "chief_scj"), no, "approve")
+        backoffice.decide(hall.uow(), log_in(hall, "chief_scj"), no, "approve", reason="符合条件")
     with pytest.raises((PermissionDenied, Conflict)):
-        backoffice.decide(hall.uow(), log_in(hall, "rev_zjj"), no, "approve")
+        backoffice.decide(hall.uow(), log_in(hall, "rev_zjj"), no, "approve", reason="符合条件")
     assert cases.read_case(hall.uow(), no).status == "in_review"
-    view = backoffice.decide(hall.uow(), rev, no, "approve", token=claim.token)
+    view = backoffice.decide(hall.uow(), rev, no, "approve", token=claim.token, reason="符合条件")
     assert view.status == "approved" and view.finished_at is not None
 
 
@@ -117,17 +117,18 @@ def test_an_expired_lease_returns_the_case_and_the_late_decision_writes_nothing(
     stale = backoffice.claim(hall.uow(), rev, no)
     _expire_lease(hall, no)
     with pytest.raises(Conflict, match="超时"):
-        backoffice.decide(hall.uow(), rev, no, "approve", token=stale.token)
+        backoffice.decide(hall.uow(), rev, no, "approve", token=stale.token, reason="符合条件")
     fresh = backoffice.claim_next(hall.uow(), chief, "SCJ")
     assert fresh is not None and fresh.case_no == no and fresh.token == stale.token + 1
     with hall.uow() as uow:
         audit_before = uow.session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
     with pytest.raises(Conflict):
-        backoffice.decide(hall.uow(), rev, no, "deny", token=stale.token, reason="迟到的决定")
+        backoffice.decide(hall.uow(), rev, no, "deny", token=stale.token, reason="迟到的决定",
+                          legal_basis="《行政许可法》第三十八条")
     with hall.uow() as uow:
         assert uow.session.execute(select(func.count()).select_from(AuditEvent)).scalar_one() == audit_before
     assert cases.read_case(hall.uow(), no).status == "in_review"
-    assert backoffice.decide(hall.uow(), chief, no, "approve", token=fresh.token).status == "approved"
+    assert backoffice.decide(hall.uow(), chief, no, "approve", token=fresh.token, reason="符合条件").status == "approved"
 
 
 def test_seal_needs_the_chief_representatives_authorisation(hall: HallDesk) -> None:
@@ -135,12 +136,12 @@ def test_seal_needs_the_chief_representatives_authorisation(hall: HallDesk) -> N
     rev, chief = log_in(hall, "rev_scj"), log_in(hall, "chief_scj")
     claim = backoffice.claim(hall.uow(), rev, a)
     with pytest.raises(PermissionDenied, match="授权"):
-        backoffice.decide(hall.uow(), rev, a, "approve", token=claim.token, seal=True)
+        backoffice.decide(hall.uow(), rev, a, "approve", token=claim.token, seal=True, reason="符合条件")
     assert cases.read_case(hall.uow(), a).status == "in_review"
     with pytest.raises(PermissionDenied):
         backoffice.authorise_seal(hall.uow(), rev, a)
     backoffice.authorise_seal(hall.uow(), chief, a)
-    backoffice.decide(hall.uow(), rev, a, "approve", token=claim.token, seal=True)
+    backoffice.decide(hall.uow(), rev, a, "approve", token=claim.token, seal=True, reason="符合条件")
     own = backoffice.claim(hall.uow(), chief, b)
     backoffice.decide(hall.uow(), chief, b, "deny", token=own.token, reason="不符合法定条件", legal_basis="《行政许可法》第三十八条", seal=True)
     log = backoffice.seal_log(hall.uow(), chief, "SCJ")
@@ -245,7 +246,7 @@ def test_release_reassign_paused_and_workload(hall: HallDesk) -> None:
     assert cases.read_case(hall.uow(), a).status == "accepted"
     given = backoffice.reassign(hall.uow(), chief, b, "rev_scj")
     assert given.case_no == b
-    backoffice.decide(hall.uow(), rev, b, "approve", token=given.token)
+    backoffice.decide(hall.uow(), rev, b, "approve", token=given.token, reason="符合条件")
     backoffice.save_dept_settings(hall.uow(), chief, "SCJ", DeptSettings(review_days=2, lease_minutes=20, paused=("rev_scj",)))
     with pytest.raises(PermissionDenied, match="暂停"):
         backoffice.claim(hall.uow(), rev, c)
@@ -501,7 +502,7 @@ def test_killed_holders_lose_their_cases_and_their_late_decisions(hall: HallDesk
     rev = log_in(hall, "rev_scj")
     for no, token in taken:
         with pytest.raises(Conflict):
-            backoffice.decide(hall.uow(), rev, no, "approve", token=token)
+            backoffice.decide(hall.uow(), rev, no, "approve", token=token, reason="符合条件")
         view = cases.read_case(hall.uow(), no)
         assert view.status == "in_review"
     with hall.uow() as uow:
@@ -537,10 +538,10 @@ def test_back_office_via_cli(hall: HallDesk, capsys: pytest.CaptureFixture[str],
     assert code == 0 and b in [r["case_no"] for r in json.loads(out)]
     code, _, err = cli("--user", "clerk1", "case", "claim", b)
     assert code == 4 and "无权" in err
-    code, _, err = cli("--user", "rev_scj", "case", "decide", a, "--approve", "--seal")
+    code, _, err = cli("--user", "rev_scj", "case", "decide", a, "--approve", "--seal", "--reason", "符合条件")
     assert code == 4 and "授权" in err
     assert cli("--user", "chief_scj", "seal", "authorise", a)[0] == 0
-    code, out, _ = cli("--user", "rev_scj", "case", "decide", a, "--approve", "--seal", "--json")
+    code, out, _ = cli("--user", "rev_scj", "case", "decide", a, "--approve", "--seal", "--reason", "符合条件", "--json")
     assert code == 0 and json.loads(out)["status"] == "approved"
     code, out, _ = cli("--user", "chief_scj", "seal", "log", "--dept", "SCJ", "--json")
     assert [(u["case_no"], u["authorised_by"]) for u in json.loads(out)] == [(a, "chief_scj")]
@@ -570,7 +571,7 @@ def test_history_and_opinions_are_part_of_the_case(hall: HallDesk) -> None:
     backoffice.add_opinion(hall.uow(), rev, no, "材料齐全，符合法定条件", token=claim.token)
     with pytest.raises(ValidationError):
         backoffice.add_opinion(hall.uow(), rev, no, "  ")
-    view = backoffice.decide(hall.uow(), rev, no, "approve", token=claim.token)
+    view = backoffice.decide(hall.uow(), rev, no, "approve", token=claim.token, reason="符合条件")
     steps = [(e.action, e.to_status) for e in view.history]
     assert steps == [("intake.accept", "accepted"), ("claim", "in_review"), ("opinion", "in_review"),
                      ("decide.approve", "approved")]

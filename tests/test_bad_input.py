@@ -76,7 +76,7 @@ def _setup(hall: HallDesk) -> World:
     claimed = intake.take_application(hall.uow(), clerk, request(item))
     approved = intake.take_application(hall.uow(), clerk, request(item))
     backoffice.claim(hall.uow(), reviewer, approved.case_no)
-    backoffice.decide(hall.uow(), reviewer, approved.case_no, "approve")
+    backoffice.decide(hall.uow(), reviewer, approved.case_no, "approve", reason="符合条件")
     backoffice.claim(hall.uow(), reviewer, claimed.case_no)
     rated = evaluation.rate(hall.uow(), clerk, claimed.case_no, 1, reasons=["attitude"])
     rectification = next(r.id for r in evaluation.list_rectifications(hall.uow(), chief) if r.case_no == rated.case_no)

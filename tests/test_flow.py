@@ -71,7 +71,8 @@ def test_from_intake_to_hand_over_and_rectification(
     assert run(["--db", hall.url, "--user", reviewer, "case", "opinion", number, "--text", "符合条件，拟准予"]) == 0
     assert run(["--db", hall.url, "--user", chief, "seal", "authorise", number]) == 0
     capsys.readouterr()
-    decided = cli("--user", reviewer, "case", "decide", number, "--approve", "--seal", "--json")
+    decided = cli("--user", reviewer, "case", "decide", number, "--approve", "--seal", "--reason", "材料齐全，符合法定条件",
+                  "--json")
     assert decided["status"] == "approved"
     assert [u["case_no"] for u in cli("--user", chief, "seal", "log", "--dept", dept, "--json")] == [number]
 

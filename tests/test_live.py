@@ -123,7 +123,7 @@ def test_accept_claim_renew_decide_notify_the_department(
     assert rec.until_mark(hall) == ["SCJ"]
     backoffice.renew(hall.uow(), rev, no, claim.token)
     assert rec.until_mark(hall) == ["SCJ"]
-    backoffice.decide(hall.uow(), rev, no, "approve", token=claim.token)
+    backoffice.decide(hall.uow(), rev, no, "approve", token=claim.token, reason="符合条件")
     assert rec.until_mark(hall) == ["SCJ"]
     # Another department's case is another department's news.
     _accept(hall, "ZJJ")

@@ -43,7 +43,8 @@ def _decided(hall: HallDesk, decision: str = "approve", *, tolerate: bool = Fals
     taken = intake.take_application(hall.uow(), clerk, request(item, materials=materials))
     rev = log_in(hall, "rev_scj")
     backoffice.claim(hall.uow(), rev, taken.case_no)
-    backoffice.decide(hall.uow(), rev, taken.case_no, decision, reason="" if decision == "approve" else "不符合条件")
+    backoffice.decide(hall.uow(), rev, taken.case_no, decision, reason="符合条件" if decision == "approve" else "不符合条件",
+        legal_basis="" if decision == "approve" else "《行政许可法》第三十八条")
     return taken
 
 

@@ -112,17 +112,17 @@ def test_a_seal_grant_does_not_travel_with_a_transfer(hall: HallDesk) -> None:
     rev_zjj = log_in(hall, "rev_zjj")
     backoffice.claim(hall.uow(), rev_zjj, case_no)
     with pytest.raises(PermissionDenied, match="本部门首席代表授权"):
-        backoffice.decide(hall.uow(), rev_zjj, case_no, "approve", seal=True)
+        backoffice.decide(hall.uow(), rev_zjj, case_no, "approve", seal=True, reason="符合条件")
     # Even a grant the transfer did not void (one written before grants were voided) stays SCJ's.
     with hall.uow() as uow:
         uow.session.execute(update(SealAuthorisation).values(revoked_at=None))
         uow.commit()
     with pytest.raises(PermissionDenied, match="本部门首席代表授权"):
-        backoffice.decide(hall.uow(), rev_zjj, case_no, "approve", seal=True)
+        backoffice.decide(hall.uow(), rev_zjj, case_no, "approve", seal=True, reason="符合条件")
     assert cases.read_case(hall.uow(), case_no).status == "in_review"
     # ZJJ's own chief representative authorises; the register names them, never SCJ's.
     backoffice.authorise_seal(hall.uow(), log_in(hall, "chief_zjj"), case_no)
-    backoffice.decide(hall.uow(), rev_zjj, case_no, "approve", seal=True)
+    backoffice.decide(hall.uow(), rev_zjj, case_no, "approve", seal=True, reason="符合条件")
     [use] = backoffice.seal_log(hall.uow(), log_in(hall, "chief_zjj"), "ZJJ")
     assert (use.case_no, use.authorised_by, use.applied_by) == (case_no, "chief_zjj", "rev_zjj")
     with hall.uow() as uow:
@@ -275,7 +275,7 @@ def test_a_reviewer_moved_to_another_department_no_longer_decides_the_old_ones_c
     assert recalled.status == "accepted" and recalled.history[-1].action == "recall"
     # The stale login can neither decide, nor claim, nor take the next SCJ case.
     with pytest.raises(PermissionDenied, match="已被调整"):
-        backoffice.decide(hall.uow(), before, a, "approve")
+        backoffice.decide(hall.uow(), before, a, "approve", reason="符合条件")
     with pytest.raises(PermissionDenied, match="已被调整"):
         backoffice.claim(hall.uow(), before, b)
     with pytest.raises(PermissionDenied, match="已被调整"):
@@ -301,7 +301,7 @@ def test_a_held_case_is_refused_to_its_holder_once_the_holder_is_in_another_depa
         uow.commit()
     moved = log_in(hall, "rev_scj")
     with pytest.raises(PermissionDenied, match="不属于您现在的部门"):
-        backoffice.decide(hall.uow(), moved, case_no, "approve")
+        backoffice.decide(hall.uow(), moved, case_no, "approve", reason="符合条件")
     with pytest.raises(PermissionDenied, match="不属于您现在的部门"):
         backoffice.add_opinion(hall.uow(), moved, case_no, "拟准予")
     assert cases.read_case(hall.uow(), case_no).status == "in_review"

@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import backoffice, catalog, limits
+from app import backoffice, catalog, lifecycle, limits
 from app.auth import Actor
 from app.backoffice import DECISIONS, Claim, DeptSettings, HeldCase, QueuePage, QueueRow, SealUse, Workload
 from app.cases import CaseView
@@ -206,25 +206,19 @@ class DecisionDialog(QDialog):
         if decision not in ("approve", "deny"):
             self.seal_check.setChecked(False)
         self.hint.setText({
-            "approve": "准予许可：理由可不填；加盖审批专用章须事先经首席代表授权（首席代表本人除外）。",
+            "approve": "准予许可：写明审查意见（理由）；加盖审批专用章须事先经首席代表授权（首席代表本人除外）。",
             "deny": "不予许可：须写明理由和法律依据，并告知申请人依法申请行政复议或提起行政诉讼的权利。",
             "return": "退回补正：写明需补正的内容；补正期间时限暂停计算。",
             "transfer": "转办：选择接收部门并写明理由；办件回到接收部门的队列。",
         }[decision])
 
     def problem(self) -> str:
-        decision = self.decision()
-        reason = self.reason_edit.toPlainText().strip()
-        if decision == "deny" and (not reason or not self.basis_edit.text().strip()):
-            return "不予许可须写明理由和法律依据"
-        if decision == "return" and not reason:
-            return "退回补正须写明需补正的内容（理由）"
-        if decision == "transfer":
-            if self.dept_combo.currentData() is None:
-                return "转办须选择接收部门"
-            if not reason:
-                return "转办须写明理由"
-        return ""
+        """What the decision still lacks, as the service says it (``lifecycle.decision_problems``)."""
+        problems = lifecycle.decision_problems(
+            self.decision(), reason=self.reason_edit.toPlainText(), legal_basis=self.basis_edit.text(),
+            transfer_to=self.dept_combo.currentData() if self.decision() == "transfer" else None,
+            seal=self.seal_check.isChecked())
+        return "；".join(p.message for p in problems)
 
     def save(self) -> bool:
         if problem := self.problem():

@@ -71,6 +71,7 @@ def test_reviewer_claims_next_and_approves(hall: HallDesk, qtbot: QtBot, message
     dialog = page.open_decision()
     assert isinstance(dialog, DecisionDialog) and dialog.isVisible()
     assert dialog.decision() == "approve"
+    type_chinese(dialog.reason_edit, "材料齐全，符合法定条件")
     dialog.ok_button.click()
     settle()
     assert page.dialog is None and message_boxes.shown == []  # closed (and deleted)
@@ -87,7 +88,8 @@ def test_deny_without_reason_keeps_the_dialog_open(hall: HallDesk, qtbot: QtBot,
     assert dialog is not None
     dialog.choose("deny")
     dialog.ok_button.click()
-    assert dialog.isVisible() and dialog.error_label.text() == "不予许可须写明理由和法律依据"
+    assert dialog.isVisible() and dialog.error_label.text() == (
+        "不予许可须写明理由（审查意见）；不予许可须写明法律依据（行政许可法第三十八条）")
     type_chinese(dialog.reason_edit, "不符合法定条件")
     dialog.ok_button.click()
     assert dialog.isVisible() and "法律依据" in dialog.error_label.text()
@@ -107,6 +109,7 @@ def test_stale_claim_is_refused_and_the_page_refreshes(hall: HallDesk, qtbot: Qt
     backoffice.release(hall.uow(), log_in(hall, "chief_scj"), case_no)
     dialog = page.open_decision()
     assert dialog is not None
+    type_chinese(dialog.reason_edit, "符合条件")
     dialog.ok_button.click()
     settle()
     assert message_boxes.texts("warning") and case_no in message_boxes.texts("warning")[0]
@@ -145,6 +148,7 @@ def test_chief_authorises_seal_and_register_shows_it(hall: HallDesk, qtbot: QtBo
     dialog = page.open_decision()
     assert dialog is not None
     dialog.seal_check.setChecked(True)
+    type_chinese(dialog.reason_edit, "符合条件")
     dialog.ok_button.click()
     settle()
     assert read_case(hall.uow(), case_no).status == "approved"
@@ -183,7 +187,7 @@ def test_models(hall: HallDesk, qtmodeltester: ModelTester) -> None:
     rev, chief = log_in(hall, "rev_scj"), log_in(hall, "chief_scj")
     claim = backoffice.claim(hall.uow(), rev, numbers[0])
     own = backoffice.claim(hall.uow(), chief, numbers[1])
-    backoffice.decide(hall.uow(), chief, numbers[1], "approve", token=own.token, seal=True)
+    backoffice.decide(hall.uow(), chief, numbers[1], "approve", token=own.token, seal=True, reason="符合条件")
     assert claim.token
     queue = QueueTableModel(backoffice.queue_page(hall.uow(), rev, "SCJ").rows)
     qtmodeltester.check(queue)
@@ -256,7 +260,7 @@ def test_chief_prints_the_seal_register_of_a_period(hall: HallDesk, qtbot: QtBot
     rev, chief_actor = log_in(hall, "rev_scj"), log_in(hall, "chief_scj")
     claim = backoffice.claim(hall.uow(), rev, case_no)
     backoffice.authorise_seal(hall.uow(), chief_actor, case_no)
-    backoffice.decide(hall.uow(), rev, case_no, "approve", token=claim.token, seal=True)
+    backoffice.decide(hall.uow(), rev, case_no, "approve", token=claim.token, seal=True, reason="符合条件")
     chief = _chief_page(hall, qtbot)
     assert chief.seal_period() == (today().replace(day=1), today()) and chief.seal_model.rowCount() == 1
 

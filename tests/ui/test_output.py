@@ -47,7 +47,8 @@ def decided(hall: HallDesk, decision: str = "approve", *, tolerate: bool = False
     reviewer = log_in(hall, "rev_scj")
     backoffice.claim(hall.uow(), reviewer, taken.case_no)
     backoffice.decide(
-        hall.uow(), reviewer, taken.case_no, decision, reason="" if decision == "approve" else "不符合条件"
+        hall.uow(), reviewer, taken.case_no, decision, reason="符合条件" if decision == "approve" else "不符合条件",
+        legal_basis="" if decision == "approve" else "《行政许可法》第三十八条"
     )
     # The applicant holds the receipt: the pickup code and slip the taking counter printed.
     return replace(cases.read_case(hall.uow(), taken.case_no), pickup_code=taken.pickup_code, slip=taken.slip)

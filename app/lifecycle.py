@@ -1,0 +1,245 @@
+"""The case lifecycle: every status a case can have, every action that moves it, and the one function that moves it.
+
+A case is born at the counter (受理, 补正, 不予受理, 即办), waits in its department's queue, is claimed and decided
+in the back office (准予, 不予许可, 退回补正, 转办, 特别程序, 延期), and goes out at the output window (出件); a
+broken 容缺 promise or the applicant's withdrawal ends it early (终止办理).  ``TRANSITIONS`` says, for each
+action, from which statuses it may be taken and which status it leaves; ``transition`` performs one (status,
+version, the history event and the audit row, in the caller's transaction).  The services call it, the GUI
+asks ``allowed_actions`` to enable its buttons, and the ``*_problems`` checks say what an action still needs,
+for the services and the GUI alike.  tests/test_lifecycle.py walks every (status, action) pair.
+
+The claim on PostgreSQL is one SQL statement (``app.backoffice``): it takes cases in ``CLAIMABLE``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from app.errors import Conflict
+from db.models import Case, CaseEvent, new_id
+from db.types import utcnow
+
+if TYPE_CHECKING:
+    from app.uow import UnitOfWork
+
+
+class Status(StrEnum):
+    CORRECTION_REQUESTED = "correction_requested"
+    REFUSED = "refused"
+    ACCEPTED = "accepted"
+    COMPLETED_IMMEDIATELY = "completed_immediately"
+    IN_REVIEW = "in_review"
+    RETURNED = "returned"
+    SUSPENDED = "suspended"
+    APPROVED = "approved"
+    DENIED = "denied"
+    ISSUED = "issued"
+    TERMINATED = "terminated"
+
+
+STATUS_NAMES: dict[str, str] = {
+    Status.CORRECTION_REQUESTED: "待补正",
+    Status.REFUSED: "不予受理",
+    Status.ACCEPTED: "已受理（待审批）",
+    Status.COMPLETED_IMMEDIATELY: "即办办结",
+    Status.IN_REVIEW: "审批中",
+    Status.RETURNED: "退回补正",
+    Status.SUSPENDED: "特别程序中",
+    Status.APPROVED: "准予许可",
+    Status.DENIED: "不予许可",
+    Status.ISSUED: "已出件",
+    Status.TERMINATED: "终止办理",
+}
+
+
+class Action(StrEnum):
+    """What happens to a case; the value is the history event's ``action``."""
+
+    ACCEPT = "intake.accept"
+    CORRECTION = "intake.correction"
+    REFUSE = "intake.refuse"
+    IMMEDIATE = "intake.immediate"
+    RESUBMIT = "intake.resubmit"
+    CLAIM = "claim"
+    RELEASE = "release"
+    RECALL = "recall"
+    OPINION = "opinion"
+    APPROVE = "decide.approve"
+    DENY = "decide.deny"
+    RETURN = "decide.return"
+    TRANSFER = "decide.transfer"
+    SUSPEND = "suspend"
+    RESUME = "resume"
+    EXTEND = "extend"
+    SUPPLEMENT = "supplement"
+    REMIND = "remind"
+    ISSUE_WINDOW = "issue.window"
+    ISSUE_MAIL = "issue.mail"
+    TERMINATE = "terminate"
+
+
+ACTION_NAMES: dict[str, str] = {
+    Action.ACCEPT: "受理",
+    Action.CORRECTION: "一次性告知补正",
+    Action.REFUSE: "不予受理",
+    Action.IMMEDIATE: "即办",
+    Action.RESUBMIT: "补正后受理",
+    Action.CLAIM: "领取",
+    Action.RELEASE: "释放回队列",
+    Action.RECALL: "收回队列",
+    Action.OPINION: "审查意见",
+    Action.APPROVE: "准予许可",
+    Action.DENY: "不予许可",
+    Action.RETURN: "退回补正",
+    Action.TRANSFER: "转办",
+    Action.SUSPEND: "特别程序",
+    Action.RESUME: "恢复办理",
+    Action.EXTEND: "延期",
+    Action.SUPPLEMENT: "登记补交",
+    Action.REMIND: "催补",
+    Action.ISSUE_WINDOW: "出件",
+    Action.ISSUE_MAIL: "邮寄出件",
+    Action.TERMINATE: "终止办理",
+}
+
+S = Status
+NEW = ""  # the status "before" an intake: the case does not exist yet
+
+# action -> {from status: to status}.  A status an action does not list is one it cannot be taken from.
+TRANSITIONS: dict[Action, dict[str, Status]] = {
+    Action.ACCEPT: {NEW: S.ACCEPTED},
+    Action.CORRECTION: {NEW: S.CORRECTION_REQUESTED},
+    Action.REFUSE: {NEW: S.REFUSED},
+    Action.IMMEDIATE: {NEW: S.COMPLETED_IMMEDIATELY},
+    Action.RESUBMIT: {S.CORRECTION_REQUESTED: S.ACCEPTED, S.RETURNED: S.ACCEPTED},
+    # A claim takes a waiting case, or one whose holder's lease ran out (the lease is checked by the claim).
+    Action.CLAIM: {S.ACCEPTED: S.IN_REVIEW, S.IN_REVIEW: S.IN_REVIEW},
+    Action.RELEASE: {S.IN_REVIEW: S.ACCEPTED},
+    Action.RECALL: {S.IN_REVIEW: S.ACCEPTED},
+    Action.OPINION: {S.IN_REVIEW: S.IN_REVIEW},
+    Action.APPROVE: {S.IN_REVIEW: S.APPROVED},
+    Action.DENY: {S.IN_REVIEW: S.DENIED},
+    Action.RETURN: {S.IN_REVIEW: S.RETURNED},
+    Action.TRANSFER: {S.IN_REVIEW: S.ACCEPTED},
+    Action.SUSPEND: {S.IN_REVIEW: S.SUSPENDED},
+    Action.RESUME: {S.SUSPENDED: S.IN_REVIEW},
+    # 延期 moves the legal due date; the case stays where it is (being reviewed, or waiting in a special
+    # procedure).
+    Action.EXTEND: {S.ACCEPTED: S.ACCEPTED, S.IN_REVIEW: S.IN_REVIEW, S.SUSPENDED: S.SUSPENDED},
+    # 容缺 materials are brought in while the case is anywhere between acceptance and hand-over.
+    Action.SUPPLEMENT: {s: s for s in (S.ACCEPTED, S.IN_REVIEW, S.RETURNED, S.SUSPENDED, S.APPROVED, S.DENIED)},
+    Action.REMIND: {s: s for s in (S.ACCEPTED, S.IN_REVIEW, S.RETURNED, S.SUSPENDED, S.APPROVED, S.DENIED)},
+    Action.ISSUE_WINDOW: {S.APPROVED: S.ISSUED, S.DENIED: S.ISSUED},
+    Action.ISSUE_MAIL: {S.APPROVED: S.ISSUED, S.DENIED: S.ISSUED},
+    # Before the hand-over only: a result once handed over is the applicant's.
+    Action.TERMINATE: {s: S.TERMINATED for s in (S.CORRECTION_REQUESTED, S.ACCEPTED, S.IN_REVIEW, S.RETURNED,
+                                                  S.SUSPENDED, S.APPROVED, S.DENIED)},
+}
+
+# The queue of a department: waiting, and being reviewed (a run-out lease goes back to the queue).
+QUEUE = (S.ACCEPTED, S.IN_REVIEW)
+CLAIMABLE = (S.ACCEPTED, S.IN_REVIEW)
+ISSUABLE = (S.APPROVED, S.DENIED)
+# The promised clock runs: accepted and not yet decided (退回补正 pauses it, 特别程序 pauses both clocks).
+CLOCK_RUNNING = (S.ACCEPTED, S.IN_REVIEW)
+# Cases whose running dates a change of the working-day calendar moves (a paused clock keeps its days left).
+DATED = (S.ACCEPTED, S.IN_REVIEW, S.CORRECTION_REQUESTED)
+# Not finished yet.
+OPEN = (S.ACCEPTED, S.IN_REVIEW, S.CORRECTION_REQUESTED, S.RETURNED, S.SUSPENDED)
+FINISHED = (S.REFUSED, S.COMPLETED_IMMEDIATELY, S.APPROVED, S.DENIED, S.ISSUED, S.TERMINATED)
+
+
+def status_name(status: str) -> str:
+    return STATUS_NAMES.get(status, status)
+
+
+def target(action: Action, status: str) -> Status | None:
+    """The status ``action`` leaves a case of ``status`` in; None when it cannot be taken from there."""
+    return TRANSITIONS[action].get(status)
+
+
+def allowed_actions(status: str) -> frozenset[Action]:
+    """What may be done to a case of ``status`` (the GUI enables its buttons by this)."""
+    return frozenset(a for a, moves in TRANSITIONS.items() if status in moves)
+
+
+def refusal(action: Action, status: str) -> str:
+    """Why ``action`` cannot be taken from ``status``, in Chinese."""
+    if status == NEW:
+        return f"办件尚未受理，不能{ACTION_NAMES[action]}"
+    return f"办件当前状态为“{status_name(status)}”，不能{ACTION_NAMES[action]}"
+
+
+def require(action: Action, status: str, case_no: str = "") -> Status:
+    """The status after ``action``; refuses (Conflict) when the lifecycle does not allow it."""
+    after = target(action, status)
+    if after is None:
+        raise Conflict((f"办件 {case_no} " if case_no else "") + refusal(action, status))
+    return after
+
+
+@dataclass(frozen=True)
+class Moved:
+    """One transition as it was recorded."""
+
+    before: str
+    after: Status
+    at: datetime
+
+
+def transition(uow: UnitOfWork, case: Case, action: Action, actor: str, *, note: str = "",
+               audit: dict[str, Any] | None = None, audit_action: str | None = None,
+               at: datetime | None = None) -> Moved:
+    """Move ``case`` by ``action`` in ``uow``'s transaction: the status, the version, the history event and the
+    audit row (``case.<action>`` unless ``audit_action`` names another; ``audit`` adds to its payload).
+
+    ``audit_action=""``: the caller writes the audit row itself, later in the same transaction, because it
+    records what only exists after the move (a hand-over's 签收单 and print job)."""
+    before = case.status
+    after = require(action, before, case.case_no)
+    now = at or utcnow()
+    case.status = after
+    case.version += 1
+    case.events.append(CaseEvent(id=new_id(), case_id=case.id, at=now, actor=actor, action=action.value,
+                                 from_status=before, to_status=after, note=note))
+    if audit_action != "":
+        uow.audit(actor, audit_action or f"case.{action.value.split('.')[-1]}", "case", str(case.id),
+                  {"case_no": case.case_no, **(audit or {})})
+    return Moved(before, after, now)
+
+
+# ---- what an action still needs (for the services and the GUI alike) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing in the way, on the form's field ``field``."""
+
+    field: str
+    message: str
+
+
+DECISIONS: dict[str, Action] = {"approve": Action.APPROVE, "deny": Action.DENY, "return": Action.RETURN,
+                                "transfer": Action.TRANSFER}
+DECISION_NAMES: dict[str, str] = {key: ACTION_NAMES[action] for key, action in DECISIONS.items()}
+
+
+def decision_problems(decision: str, *, reason: str, legal_basis: str = "", transfer_to: str | None = None,
+                      seal: bool = False) -> list[Problem]:
+    """What a back-office decision lacks: every decision states its reasons (审查意见); a denial its legal
+    basis (行政许可法第38条); a 转办 its receiving department; only 准予 and 不予许可 bear the seal."""
+    if decision not in DECISIONS:
+        return [Problem("decision", f"决定 {decision} 不正确，可选：{'、'.join(DECISIONS)}")]
+    problems = []
+    if not reason.strip():
+        problems.append(Problem("reason", f"{DECISION_NAMES[decision]}须写明理由（审查意见）"))
+    if decision == "deny" and not legal_basis.strip():
+        problems.append(Problem("legal_basis", "不予许可须写明法律依据（行政许可法第三十八条）"))
+    if decision == "transfer" and not (transfer_to or "").strip():
+        problems.append(Problem("transfer_to", "转办须指定接收部门"))
+    if seal and decision not in ("approve", "deny"):
+        problems.append(Problem("seal", "只有准予或不予许可的决定才加盖审批专用章"))
+    return problems
