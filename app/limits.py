@@ -175,6 +175,8 @@ MAIL_RECIPIENT = _column(Handover.mail_recipient, "收件人")
 MAIL_PHONE = _column(Handover.mail_phone, "收件人手机号")
 MAIL_ADDRESS = _column(Handover.mail_address, "邮寄地址")
 TRACKING_NO = _column(Handover.tracking_no, "EMS单号")
+# 终止办理 (issue 14 part 7): the reason goes into the history event, after words of the service's own.
+TERMINATION_REASON = _column(CaseEvent.note, "终止办理理由", multiline=True, chars=1000)
 
 # ---- 好差评 and 整改 ----------------------------------------------------------------------------------
 RATING_COMMENT = _column(Evaluation.comment, "评价意见", multiline=True)

@@ -97,6 +97,9 @@ DOC_KIND_MARK = {
     "correction": "补正",
     "tolerated": "容缺",
     "handover": "出件",
+    # issue 14 part 7 (容缺 follow-through)
+    "reminder": "催补",
+    "termination": "终止",
 }
 
 

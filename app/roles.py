@@ -66,6 +66,9 @@ _TABLE: tuple[Permission, ...] = (
     _p("case.handover", "出件：核验凭条或取件码、交付办理结果", {CLERK}, "", ("case pickup", "case issue", "output list")),
     _p("case.supplement", "登记容缺材料补交", {CLERK, REVIEWER, CHIEF}, "审批人员和首席代表限本部门",
        ("case supplement",)),
+    _p("supplement.overdue", "查看容缺逾期清单", {CLERK, CHIEF, SUPERVISOR}, "首席代表限本部门", ("supplement overdue",)),
+    _p("case.remind", "催补容缺材料（催补通知）", {CLERK, CHIEF}, "首席代表限本部门", ("case remind",)),
+    _p("case.terminate", "终止办理", {CLERK, CHIEF}, "首席代表限本部门；窗口人员仅限申请人撤回", ("case terminate",)),
     _p("pickup.unlock", "解除取件码锁定", {SUPERVISOR}, "", ("case unlock-pickup",)),
     _p("case.rate", "记录申请人的评价", {CLERK}, "", ("case rate",)),
     # ---- 好差评 and 整改 ------------------------------------------------------------------------------------
@@ -103,6 +106,7 @@ OPEN_COMMANDS: tuple[str, ...] = (
     "db upgrade", "catalog list", "catalog show", "catalog export", "counter list", "hall show", "holiday list",
     "holiday status", "workdays add", "audit verify", "print queue", "printer show", "slip verify", "sync run",
     "sync status", "sync reconcile", "check", "roles", "user init-admin",
+    "catalog tolerable-list",  # issue 14 part 7: the public list of what may be 容缺
 )
 
 

@@ -87,7 +87,11 @@ __all__ = [
     "table_style",
 ]
 
-NOTICE_KINDS: Final = ("acceptance", "refusal", "correction", "tolerated", "handover")
+NOTICE_KINDS: Final = (
+    "acceptance", "refusal", "correction", "tolerated", "handover",
+    # issue 14 part 7 (容缺 follow-through): 催补通知书, 终止办理通知书
+    "reminder", "termination",
+)
 MATERIAL_STATES: Final = ("received", "missing", "defective", "tolerated", "waived")
 TABLE_MODES: Final = ("all", "deficient", "tolerated")
 PARAGRAPH_STYLES: Final = ("body", "plain", "note", "center", "right")
@@ -98,6 +102,9 @@ _KIND_NAMES: Final = {
     "correction": "补正材料通知书",
     "tolerated": "容缺受理通知书",
     "handover": "出件签收单",
+    # issue 14 part 7
+    "reminder": "容缺材料催补通知书",
+    "termination": "终止办理通知书",
 }
 
 
@@ -153,6 +160,10 @@ class Notice:
     handed_over_at: str = ""
     delivery: str = ""  # 窗口领取 / EMS 单号 …
     result: str = ""  # handover: what is handed over (决定书、证照 …)
+    # issue 14 part 7: reminder / termination — calendar days the 容缺 supplements are late ("" or "0": not late),
+    # and, on a termination, the applicant's withdrawal (non-empty: terminated because the applicant withdrew).
+    overdue_days: str = ""
+    withdrawal: str = ""
 
 
 # ----------------------------------------------------------------------------------------------- templates
