@@ -37,7 +37,16 @@ from app.printing.report import ReportColumn, TableReport, render_table_report
 from app.roles import require
 from app.uow import UnitOfWork
 from app.validators import mask_name, mask_phone
-from db.models import Case, CaseMaterial, Counter, Department, MaterialRequirement, Notice, ServiceItem, new_id
+from db.models import (
+    Case,
+    CaseMaterial,
+    Counter,
+    Department,
+    MaterialRequirement,
+    Notice,
+    ServiceItem,
+    new_id,
+)
 from db.types import utcnow
 
 # The statuses in which the 容缺 promise still binds: accepted and not yet handed over (nor ended).

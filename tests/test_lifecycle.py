@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from app import backoffice, cases, intake, lifecycle, output
+from app import backoffice, cases, intake, lifecycle, output, tolerate
 from app.auth import Actor
 from app.context import HallDesk
 from app.errors import HallDeskError
@@ -143,6 +143,9 @@ PERFORMERS: dict[Action, Callable[[World, str, str], None]] = {
                                                                  _first_tolerated(w, no)),
     Action.ISSUE_WINDOW: _issue(mail=False),
     Action.ISSUE_MAIL: _issue(mail=True),
+    Action.REMIND: lambda w, no, _: tolerate.remind(w.hall.uow(), w.actor("chief_scj"), no),
+    Action.TERMINATE: lambda w, no, _: tolerate.terminate(w.hall.uow(), w.actor("chief_scj"), no, "申请人书面申请撤回",
+                                                          withdrawn=True),
 }
 # Taken on cases that do not exist yet (intake), or inside another service (a recall moves a user's cases).
 ELSEWHERE = {Action.ACCEPT, Action.CORRECTION, Action.REFUSE, Action.IMMEDIATE, Action.RECALL}

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app import backoffice, cases, intake, output, tolerate
+from app.cases import CaseView
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.errors import Conflict, PermissionDenied, ValidationError
@@ -27,7 +28,7 @@ from tests.test_output import _decided, _scj_item
 REASON = "申请人逾期未补齐容缺材料"
 
 
-def _accepted(hall: HallDesk) -> intake.CaseView:
+def _accepted(hall: HallDesk) -> CaseView:
     """A 容缺 case of SCJ taken at counter 1, waiting in the queue."""
     item = _scj_item(hall, tolerable=True)
     code = next(m.code for m in item.materials if m.tolerable)
@@ -180,7 +181,7 @@ def test_termination_refusals_write_nothing(hall: HallDesk) -> None:
     output.record_supplement(hall.uow(), clerk, issued.case_no, material)
     output.issue(hall.uow(), clerk, slip=issued.slip)
     counts = _counts(hall)
-    with pytest.raises(Conflict, match="已出件.*不能终止办理"):
+    with pytest.raises(Conflict, match=r"已出件.*不能终止办理"):
         tolerate.terminate(hall.uow(), chief, issued.case_no, "申请人撤回", withdrawn=True)
     assert _counts(hall) == counts and _state(hall, issued.case_no)[0] == "issued"
     assert _state(hall, on_time.case_no)[0] == "accepted"
