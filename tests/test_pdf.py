@@ -41,6 +41,9 @@ TITLES = {
     "correction": "补正材料通知书",
     "tolerated": "容缺受理通知书",
     "handover": "出件签收单",
+    # issue 14 part 7
+    "reminder": "容缺材料催补通知书",
+    "termination": "终止办理通知书",
 }
 MATERIALS = (
     NoticeMaterial("M01", "食品经营许可申请书", "received", originals=1),
@@ -74,6 +77,10 @@ def notice(kind: str, **changes: object) -> Notice:
         "tolerated": {"doc_no": "新经开容〔2026〕0004号", "supplement_due": "2026年12月3日"},
         "handover": {"doc_no": "新经开出〔2026〕0005号", "collector_masked": "王*", "handed_over_at": "2026年12月3日 15:20",
                      "delivery": "EMS 1100123456789", "result": "准予许可，《食品经营许可证》正本1份、副本1份"},
+        # issue 14 part 7
+        "reminder": {"doc_no": "新经开催补〔2026〕030001号", "supplement_due": "2026年12月3日", "overdue_days": "4"},
+        "termination": {"doc_no": "新经开终止〔2026〕000001号", "overdue_days": "9",
+                        "reason": "逾期未补齐容缺材料，经催补仍未补齐"},
     }
     fields: dict[str, object] = {"kind": kind, **per_kind[kind], **changes}
     return replace(BASE, **fields)  # type: ignore[arg-type]
@@ -121,7 +128,7 @@ def test_every_kind_prints_case_item_doc_no_and_title(rendered: dict[str, bytes]
 
 @pytest.mark.parametrize("kind", NOTICE_KINDS)
 def test_every_page_has_header_footer_and_page_numbers(kind: str) -> None:
-    state = "missing" if kind == "correction" else "received"
+    state = "missing" if kind == "correction" else "tolerated" if kind in ("reminder", "termination") else "received"
     many = tuple(NoticeMaterial(f"M{i:02}", f"申请材料第{i}号（含附件）", state, originals=1) for i in range(40))
     long_text = "申请事项依法不属于本机关职权范围，请向有关行政机关申请" * 30
     pdf = render_notice(notice(kind, materials=many + MATERIALS, reason=long_text, result=long_text))

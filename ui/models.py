@@ -63,6 +63,9 @@ NOTICE_NAMES: dict[str, str] = {
     "correction": "补正材料通知书",
     "tolerated": "容缺受理通知书",
     "handover": "出件签收单",
+    # issue 14 part 7
+    "reminder": "容缺材料催补通知书",
+    "termination": "终止办理通知书",
 }
 _RED = QBrush(QColor("#c0392b"))
 _AMBER = QBrush(QColor("#9a6200"))
