@@ -45,6 +45,7 @@ from ui.offline import OfflineBanner, SyncWorker
 from ui.output import OutputPage
 from ui.printqueue import PrintQueuePage, PrintWorker
 from ui.supervision import SupervisionPage
+from ui.tolerate import OverduePage
 from ui.widgets import (
     ElidedLabel,
     open_dialog,
@@ -65,12 +66,13 @@ PAGE_TITLES: dict[str, str] = {
     "output": "统一出件",
     "supervision": "督查",
     "grievance": "办不成事",
+    "overdue": "容缺催补",  # issue 14 part 7
 }
 ADMIN_PAGES = ("catalog", "users", "counters", "hall", "holidays")
 # A clerk starts at the counter workspace and consults the guides there too.
 CLERK_PAGES = ("counter", "output", "catalog", "printqueue")
 # At an output counter (kind "output", 出件) the clerk starts at 统一出件.
-OUTPUT_CLERK_PAGES = ("output", "counter", "catalog", "printqueue")
+OUTPUT_CLERK_PAGES = ("output", "counter", "overdue", "catalog", "printqueue")
 # At the 办不成事 counter (kind "grievance") the clerk starts at 办不成事 (登记 of complaints and demands).
 GRIEVANCE_CLERK_PAGES = ("grievance", "counter", "catalog", "printqueue")
 SUPERVISOR_PAGES = ("supervision", "grievance", "catalog")
@@ -78,13 +80,13 @@ SUPERVISOR_PAGES = ("supervision", "grievance", "catalog")
 OTHER_PAGES = ("catalog",)
 # The back office starts at its department queue.
 REVIEWER_PAGES = ("backoffice", "catalog")
-CHIEF_REP_PAGES = ("backoffice", "chiefrep", "catalog")
+CHIEF_REP_PAGES = ("backoffice", "chiefrep", "overdue", "catalog")
 
 _DB_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MySQL/MariaDB", "mariadb": "MariaDB"}
 
 
 AnyPage = (CounterPage | PrintQueuePage | CatalogPage | UsersPage | CountersPage | HallSettingsPage | HolidaysPage
-           | BackOfficePage | ChiefRepPage | OutputPage | SupervisionPage | GrievancePage)
+           | BackOfficePage | ChiefRepPage | OutputPage | SupervisionPage | GrievancePage | OverduePage)
 
 
 def pages_for(role: str, counter_kind: str | None = None) -> tuple[str, ...]:
@@ -134,8 +136,8 @@ class MainWindow(QMainWindow):
 
     An admin gets 事项目录, 用户管理, 窗口管理, 大厅设置 and 节假日; a clerk 综合受理 (first), 统一出件, 事项目录
     and 打印队列 (统一出件 first at an output counter; at the 办不成事 counter 办不成事, 综合受理, 事项目录 and
-    打印队列), and a customer display (评价器) if this PC has one (设置 → 客户评价器); a reviewer 后台审批 and
-    事项目录; a chief representative 后台审批, 首席代表 and 事项目录 (editable for the own department); a
+    打印队列; at an output counter also 容缺催补), and a customer display (评价器) if this PC has one (设置 → 客户评价器); a reviewer 后台审批 and
+    事项目录; a chief representative 后台审批, 首席代表, 容缺催补 and 事项目录 (editable for the own department); a
     supervisor 督查, 办不成事 and 事项目录; every other role 事项目录.  Pages load
     when first shown.  At a clerk's counter a ``PrintWorker`` sends due print jobs in the background, and
     the status bar shows a red 打印机异常 while a job waits with a printer error.
@@ -228,6 +230,9 @@ class MainWindow(QMainWindow):
             return out
         if key == "supervision":
             return SupervisionPage(hall, actor)
+        if key == "overdue":
+            # 容缺 cases were taken anywhere: a counter on its own store asks the shared database.
+            return OverduePage(self.shared_hall, actor)
         if key == "grievance":
             # Grievances live on the shared database only (a counter's store never sends them): a 办不成事
             # counter on its own store still registers them there.

@@ -93,7 +93,7 @@ def test_admin_and_back_office_get_no_counter(hall: HallDesk, admin: Actor, qtbo
 def test_chief_rep_sees_department_in_status_bar(hall: HallDesk, qtbot: QtBot) -> None:
     chief = log_in(hall, "chief_scj")
     window = open_window(hall, chief, qtbot)
-    assert window.page_titles() == ["后台审批", "首席代表", "事项目录"]
+    assert window.page_titles() == ["后台审批", "首席代表", "容缺催补", "事项目录"]
     assert "首席代表" in status_texts(window) and "区市场监管局" in status_texts(window)
     page = window.show_page("catalog")
     settle()
