@@ -59,7 +59,8 @@ def test_the_chief_representative_reminds_then_terminates(hall: HallDesk, qtbot:
     window, page = open_page(hall, qtbot, "chief_scj")
     assert window.page_titles() == ["后台审批", "首席代表", "容缺催补", "事项目录"]
     assert page.model.rowCount() == 1 and "共 1 件" in page.count_label.text()
-    assert page.selected() is not None and page.selected().case_no == case.case_no  # the first row, at once
+    first = page.selected()
+    assert first is not None and first.case_no == case.case_no  # the first row, at once
     page.view.setCurrentIndex(QModelIndex())
     assert not page.remind_button.isEnabled() and not page.terminate_button.isEnabled()  # nothing selected
     page.view.setCurrentIndex(page.model.index(0, 0))
