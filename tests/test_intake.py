@@ -274,7 +274,8 @@ def test_the_returned_case_is_the_stored_case(hall: HallDesk) -> None:
     tol = next(m for m in item.materials if m.tolerable)
     required = next(m for m in item.materials if m.required and not m.covered_by)
     for req in (request(item), request(item, materials={**all_received(item), tol.code: MaterialInput("tolerated")}),
-                request(item, "correction", materials={required.code: MaterialInput("defective", note="缺少签章")}),
+                request(item, "correction", materials={**all_received(item),
+                                                       required.code: MaterialInput("defective", note="缺少签章")}),
                 request(item, "refuse", reason=intake.REFUSAL_REASONS[0], enterprise=None)):
         view = intake.take_application(hall.uow(), clerk, req)
         stored = cases.read_case(hall.uow(), view.case_no)

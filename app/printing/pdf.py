@@ -88,7 +88,7 @@ __all__ = [
 ]
 
 NOTICE_KINDS: Final = ("acceptance", "refusal", "correction", "tolerated", "handover")
-MATERIAL_STATES: Final = ("received", "missing", "defective", "tolerated", "waived")
+MATERIAL_STATES: Final = ("received", "missing", "defective", "tolerated", "waived", "not_submitted")
 TABLE_MODES: Final = ("all", "deficient", "tolerated")
 PARAGRAPH_STYLES: Final = ("body", "plain", "note", "center", "right")
 _COLUMN_KEYS: Final = ("seq", "name", "originals", "copies", "state", "problem", "requirement", "due", "note")
@@ -106,7 +106,7 @@ _KIND_NAMES: Final = {
 
 @dataclass(frozen=True)
 class NoticeMaterial:
-    """One material row.  ``state``: received | missing | defective | tolerated | waived."""
+    """One material row.  ``state``: received | missing | defective | tolerated | waived | not_submitted."""
 
     code: str
     name: str
