@@ -156,7 +156,7 @@ def request_from_json(doc: Any) -> IntakeRequest:
                 state=value["state"], originals=value.get("originals"), copies=value.get("copies"),
                 electronic=bool(value.get("electronic", False)), note=text(value, "note", f"materials.{code}."))
         else:
-            raise ValidationError(f"materials.{code}", f"材料 {code} 的状态应为 received、missing、defective、tolerated 或 waived")
+            raise ValidationError(f"materials.{code}", f"材料 {code} 的状态应为 {'、'.join(STATES)} 之一")
     due = doc.get("supplement_due")
     supplement_due = None
     if due:
