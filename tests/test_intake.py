@@ -238,7 +238,7 @@ def test_two_clerks_at_the_same_instant_get_different_numbers(hall: HallDesk, en
     assert sorted(r.split("-")[1] for r in results) == ["01", "01", "02"]
 
 
-STATE = st.sampled_from(["received", "missing", "defective", "tolerated", "waived", "bogus"])
+STATE = st.sampled_from(["received", "missing", "defective", "tolerated", "waived", "not_submitted", "pending", "bogus"])
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
