@@ -26,6 +26,8 @@ MATERIAL_STATES: dict[str, str] = {
     "defective": "有误",
     "tolerated": "容缺",
     "waived": "免提交",
+    "not_submitted": "未提交",
+    "pending": "待核验",  # the counter's checklist only: never stored
 }
 CHANNELS = {"window": "窗口", "online": "网上"}
 

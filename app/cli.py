@@ -737,7 +737,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     cs = sub.add_parser("case", help="办件").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(cs, "create", cmd_case_create, "综合受理：按 JSON 建立办件（窗口人员）")
-    sp.add_argument("--json", dest="json_file", required=True, metavar="FILE", help="办件 JSON 文件，- 为标准输入")
+    sp.add_argument("--json", dest="json_file", required=True, metavar="FILE",
+                    help="办件 JSON 文件，- 为标准输入；materials 须列出每项必需材料（区域评估免提交的除外），"
+                         "未列出的非必需材料记为未提交")
     sp = add(cs, "resubmit", cmd_case_resubmit, "补正后受理：申请人带齐材料回来（窗口人员）")
     sp.add_argument("case_no")
     sp.add_argument("--json", dest="json_file", required=True, metavar="FILE",

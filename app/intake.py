@@ -57,7 +57,7 @@ from db.models import (
 from db.types import utcnow
 
 OUTCOMES = {"accept": "受理", "correction": "补正", "refuse": "不予受理", "immediate": "即办"}
-STATES = ("received", "missing", "defective", "tolerated", "waived")
+STATES = lifecycle.MATERIAL_STATES
 CORRECTION_NOTICE_DAYS = 5  # 行政许可法第32条: serve the 补正 notice within 5 (working) days of receipt
 # Plain tables for the INSERTs of an intake: Core statements skip the ORM's bulk-insert bookkeeping.
 _CASE, _MATERIAL, _EVENT, _NOTICE, _JOB, _ENTERPRISE = (
@@ -115,6 +115,8 @@ class IntakeRequest:
     external_id: str | None = None
     received_at: datetime | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # The clerk marked every unchecked material 已收 with one key (the counter's 其余全部已收): audited.
+    marked_all: bool = False
 
 
 # ---- parsing the CLI / import JSON -----------------------------------------------------------------
@@ -154,7 +156,7 @@ def request_from_json(doc: Any) -> IntakeRequest:
                 state=value["state"], originals=value.get("originals"), copies=value.get("copies"),
                 electronic=bool(value.get("electronic", False)), note=text(value, "note", f"materials.{code}."))
         else:
-            raise ValidationError(f"materials.{code}", f"材料 {code} 的状态应为 received、missing、defective、tolerated 或 waived")
+            raise ValidationError(f"materials.{code}", f"材料 {code} 的状态应为 {'、'.join(STATES)} 之一")
     due = doc.get("supplement_due")
     supplement_due = None
     if due:
@@ -319,41 +321,28 @@ def _check_request(s: Session, ref: RefData, req: IntakeRequest, today: date) ->
     for code in req.materials:
         if code not in by_code:
             raise ValidationError(f"materials.{code}", f"材料编码 {code} 不属于事项“{item.name}”")
-    states: dict[str, MaterialInput] = {}
+    checks: list[lifecycle.MaterialCheck] = []
+    given_of: dict[str, MaterialInput] = {}
     for m in item.materials:
         given = req.materials.get(m.code)
         if given is None:
-            # Unlisted: a 区域评估 covers it, or it was not brought.
-            given = MaterialInput(state="waived" if m.covered_by_id else "missing")
-        if given.state not in STATES:
+            # Not listed: a 区域评估 covers it, or nobody checked it (待核验: an error for a required material,
+            # 未提交 for an optional one).
+            given = MaterialInput(state="waived" if m.covered_by_id else lifecycle.PENDING)
+        elif given.state not in STATES:
             raise ValidationError(f"materials.{m.code}", f"材料“{m.name}”的状态 {given.state} 不正确，可选：{'、'.join(STATES)}")
-        if given.state == "tolerated" and not m.tolerable:
-            raise ValidationError(f"materials.{m.code}", f"材料“{m.name}”不在可容缺清单内，不能容缺受理")
-        if given.state == "waived" and m.covered_by_id is None:
-            raise ValidationError(f"materials.{m.code}", f"材料“{m.name}”没有区域评估可以免除，不能标为免提交")
-        if given.state == "defective" and not given.note.strip():
-            raise ValidationError(f"materials.{m.code}", f"请写明材料“{m.name}”的问题（如：复印件不清晰、缺少签章）")
         for count_name in ("originals", "copies"):
             v = getattr(given, count_name)
             if v is not None and (not isinstance(v, int) or v < 0 or v > 99):
                 raise ValidationError(f"materials.{m.code}", f"材料“{m.name}”的份数应为0–99")
-        states[m.code] = given
-    missing = [by_code[c] for c, g in states.items() if g.state in ("missing", "defective") and by_code[c].required]
-    defective_any = [by_code[c] for c, g in states.items() if g.state == "defective"]
+        given_of[m.code] = given
+        checks.append(lifecycle.MaterialCheck(m.code, m.name, m.required, m.tolerable, m.covered_by_id is not None,
+                                              given.state, given.note))
+    problems = lifecycle.intake_problems(req.outcome, checks, immediate_item=item.immediate, item_name=item.name)
+    if problems:
+        raise ValidationError(problems[0].field, problems[0].message)
+    states = {c.code: replace(given_of[c.code], state=lifecycle.settled_state(c)) for c in checks}
     tolerated = any(g.state == "tolerated" for g in states.values())
-    names = "、".join(f"“{m.name}”" for m in missing)
-    if req.outcome in ("accept", "immediate") and missing:
-        raise ValidationError("materials", f"必需材料不齐，不能受理：缺少或有误的有{names}。可选择一次性告知补正，或对可容缺材料容缺受理")
-    if req.outcome == "immediate":
-        if not item.immediate:
-            raise ValidationError("outcome", f"“{item.name}”不是即办件，不能当场办结")
-        if tolerated:
-            raise ValidationError("materials", "即办件须材料齐全，不能容缺")
-    if req.outcome == "correction":
-        if not missing and not defective_any:
-            raise ValidationError("outcome", "没有缺少或有误的材料，无需补正：请直接受理")
-        if tolerated:
-            raise ValidationError("materials", "补正时不能同时容缺：请把容缺材料一并列入补正或改为容缺受理")
     if req.outcome == "refuse" and not req.reason.strip():
         raise ValidationError("reason", "不予受理必须写明理由")
     if req.supplement_due is not None and not tolerated:
@@ -677,6 +666,7 @@ def _build_case(uow: UnitOfWork, actor: Actor, req: IntakeRequest, key_dir: Path
     audit_payload = {
         "case_no": c["case_no"], "item": item.code, "outcome": req.outcome, "status": c["status"],
         "channel": req.channel, "tolerated": checked.tolerated, "notices": [n["doc_no"] for n in notice_rows],
+        "marked_all": req.marked_all,
     }
     rows = {"case": [c], "materials": materials, "events": events, "notices": notice_rows}
     return view, rows, jobs, audit_payload

@@ -13,6 +13,7 @@ The claim on PostgreSQL is one SQL statement (``app.backoffice``): it takes case
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -222,6 +223,85 @@ class Problem:
     message: str
 
 
+# ---- the counter's materials ------------------------------------------------------------------------------------
+
+# A material's state as the counter records it (the ``state`` of a case's material).  未提交: an optional
+# material the applicant did not hand in (printed so, never as 已收).
+MATERIAL_STATES: tuple[str, ...] = ("received", "missing", "defective", "tolerated", "waived", "not_submitted")
+# 待核验: not checked yet.  Only the counter's checklist (and a material left out of ``case create``'s JSON)
+# has it; it is never stored: the counter certifies only what it saw.
+PENDING = "pending"
+INTAKE_OUTCOMES: dict[str, str] = {"accept": "受理", "correction": "一次性告知补正", "refuse": "不予受理",
+                                   "immediate": "即办"}
+
+
+@dataclass(frozen=True)
+class MaterialCheck:
+    """One of the item's materials as checked at the counter so far."""
+
+    code: str
+    name: str
+    required: bool
+    tolerable: bool
+    covered: bool  # a 区域评估 covers it: it may be 免提交
+    state: str  # one of MATERIAL_STATES, or PENDING
+    note: str = ""
+
+
+def intake_problems(outcome: str, materials: Sequence[MaterialCheck], *, immediate_item: bool,
+                    item_name: str = "") -> list[Problem]:
+    """What an intake outcome still lacks: the counter enables its buttons by it, the service refuses on the
+    first problem (``app.intake``).
+
+    A required material still 待核验 stops 受理, 即办 and 补正 (the 补正 notice must name everything at once,
+    行政许可法第32条); only a refusal, which certifies no material, may leave materials unchecked."""
+    if outcome not in INTAKE_OUTCOMES:
+        return [Problem("outcome", f"办理结果 {outcome} 不正确，可选：{'、'.join(INTAKE_OUTCOMES)}")]
+    problems: list[Problem] = []
+    for m in materials:
+        field = f"materials.{m.code}"
+        if m.state not in MATERIAL_STATES and m.state != PENDING:
+            problems.append(Problem(field, f"材料“{m.name}”的状态 {m.state} 不正确，可选：{'、'.join(MATERIAL_STATES)}"))
+        elif m.state == "tolerated" and not m.tolerable:
+            problems.append(Problem(field, f"材料“{m.name}”不在可容缺清单内，不能容缺受理"))
+        elif m.state == "waived" and not m.covered:
+            problems.append(Problem(field, f"材料“{m.name}”没有区域评估可以免除，不能标为免提交"))
+        elif m.state == "not_submitted" and m.required:
+            problems.append(Problem(field, f"材料“{m.name}”是必需材料，不能标为未提交：未带来的请标为缺少"))
+        elif m.state == "defective" and not m.note.strip():
+            problems.append(Problem(field, f"请写明材料“{m.name}”的问题（如：复印件不清晰、缺少签章）"))
+    pending = [m for m in materials if m.state == PENDING and m.required]
+    if pending and outcome != "refuse":
+        names = "、".join(f"“{m.name}”" for m in pending)
+        problems.append(Problem(f"materials.{pending[0].code}", f"必需材料{names}尚未核验（未标明收取情况），不能{INTAKE_OUTCOMES[outcome]}："
+                                                                "请逐项标明已收、缺少或有误"))
+    missing = [m for m in materials if m.required and m.state in ("missing", "defective")]
+    defective_any = any(m.state == "defective" for m in materials)
+    tolerated = any(m.state == "tolerated" for m in materials)
+    if outcome in ("accept", "immediate") and missing:
+        names = "、".join(f"“{m.name}”" for m in missing)
+        problems.append(Problem("materials", f"必需材料不齐，不能受理：缺少或有误的有{names}。"
+                                             "可选择一次性告知补正，或对可容缺材料容缺受理"))
+    if outcome == "immediate":
+        if not immediate_item:
+            problems.append(Problem("outcome", f"“{item_name}”不是即办件，不能当场办结"))
+        if tolerated:
+            problems.append(Problem("materials", "即办件须材料齐全，不能容缺"))
+    if outcome == "correction":
+        if not missing and not defective_any:
+            problems.append(Problem("outcome", "没有缺少或有误的材料，无需补正：请直接受理"))
+        if tolerated:
+            problems.append(Problem("materials", "补正时不能同时容缺：请把容缺材料一并列入补正或改为容缺受理"))
+    return problems
+
+
+def settled_state(m: MaterialCheck) -> str:
+    """The state stored for a checked material: what was not handed in and is not demanded is 未提交."""
+    if m.state == PENDING or (m.state == "missing" and not m.required):
+        return "not_submitted"
+    return m.state
+
+
 DECISIONS: dict[str, Action] = {"approve": Action.APPROVE, "deny": Action.DENY, "return": Action.RETURN,
                                 "transfer": Action.TRANSFER}
 DECISION_NAMES: dict[str, str] = {key: ACTION_NAMES[action] for key, action in DECISIONS.items()}
@@ -231,6 +311,8 @@ def decision_problems(decision: str, *, reason: str, legal_basis: str = "", tran
                       seal: bool = False) -> list[Problem]:
     """What a back-office decision lacks: every decision states its reasons (审查意见); a denial its legal
     basis (行政许可法第38条); a 转办 its receiving department; only 准予 and 不予许可 bear the seal."""
+    if not decision:
+        return [Problem("decision", f"请选择决定：{'、'.join(DECISION_NAMES.values())}")]
     if decision not in DECISIONS:
         return [Problem("decision", f"决定 {decision} 不正确，可选：{'、'.join(DECISIONS)}")]
     problems = []

@@ -238,7 +238,7 @@ def test_two_clerks_at_the_same_instant_get_different_numbers(hall: HallDesk, en
     assert sorted(r.split("-")[1] for r in results) == ["01", "01", "02"]
 
 
-STATE = st.sampled_from(["received", "missing", "defective", "tolerated", "waived", "bogus"])
+STATE = st.sampled_from(["received", "missing", "defective", "tolerated", "waived", "not_submitted", "pending", "bogus"])
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -274,7 +274,8 @@ def test_the_returned_case_is_the_stored_case(hall: HallDesk) -> None:
     tol = next(m for m in item.materials if m.tolerable)
     required = next(m for m in item.materials if m.required and not m.covered_by)
     for req in (request(item), request(item, materials={**all_received(item), tol.code: MaterialInput("tolerated")}),
-                request(item, "correction", materials={required.code: MaterialInput("defective", note="缺少签章")}),
+                request(item, "correction", materials={**all_received(item),
+                                                       required.code: MaterialInput("defective", note="缺少签章")}),
                 request(item, "refuse", reason=intake.REFUSAL_REASONS[0], enterprise=None)):
         view = intake.take_application(hall.uow(), clerk, req)
         stored = cases.read_case(hall.uow(), view.case_no)

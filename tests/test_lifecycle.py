@@ -50,7 +50,7 @@ class World:
         materials = {**all_received(item), code: MaterialInput("tolerated")}
         if outcome == "correction":
             required = next(m for m in item.materials if m.required and not m.covered_by and m.code != code)
-            materials = {required.code: MaterialInput("missing")}
+            materials = {**all_received(item), required.code: MaterialInput("missing")}
         reason = intake.REFUSAL_REASONS[0] if outcome == "refuse" else ""
         return intake.take_application(self.hall.uow(), self.actor("clerk1"),
                                        request(item, outcome, materials=materials, reason=reason))

@@ -110,7 +110,7 @@ def world(hall: HallDesk, tmp_path: Path) -> World:
     tolerable = next(m.code for m in decided.materials if m.state == "tolerated")
     required = next(m for m in item.materials if m.required and not m.covered_by)
     correction = intake.take_application(hall.uow(), clerk, request(
-        item, "correction", materials={required.code: intake.MaterialInput("missing")})).case_no
+        item, "correction", materials={**all_received(item), required.code: intake.MaterialInput("missing")})).case_no
     with hall.uow() as uow:
         job = uow.session.execute(select(PrintJob.id).join(Case, PrintJob.case_id == Case.id)
                                   .where(Case.case_no == queued[0])).scalars().first()

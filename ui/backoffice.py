@@ -133,7 +133,10 @@ HISTORY_NAMES = {
 class DecisionDialog(QDialog):
     """准予 / 不予许可 / 退回补正 / 转办 the claimed case, optionally under the 审批专用章.
 
-    The token of the claim goes with the decision: if the case was claimed again meanwhile, nothing is saved.
+    Nothing is preselected and every decision needs its reasons (``lifecycle.decision_problems``); before
+    saving, the reviewer confirms a one-line summary (事项, 决定, 是否用章) whose default answer is 否, so no
+    single keystroke decides a case.  The token of the claim goes with the decision: if the case was claimed
+    again meanwhile, nothing is saved.
 
     Signals:
         decided(object): the CaseView after a saved decision.
@@ -159,7 +162,6 @@ class DecisionDialog(QDialog):
             self.radios[key] = button
             self.group.addButton(button)
             radios.addWidget(button)
-        self.radios["approve"].setChecked(True)
         self.reason_edit = QPlainTextEdit()
         self.reason_edit.setTabChangesFocus(True)
         self.reason_edit.setFixedHeight(72)
@@ -181,7 +183,7 @@ class DecisionDialog(QDialog):
         form.addRow("", self.seal_check)
         self.hint = hint_label()
         self.error_label = error_label()
-        buttons, self.ok_button = dialog_buttons(self, "保存决定", on_accept=self.save)
+        buttons, self.ok_button = dialog_buttons(self, "保存决定(&V)…", on_accept=self.save)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.hint)
@@ -193,7 +195,8 @@ class DecisionDialog(QDialog):
         self.radios["approve"].setFocus()
 
     def decision(self) -> str:
-        return next(key for key, button in self.radios.items() if button.isChecked())
+        """The chosen decision; "" while none is chosen."""
+        return next((key for key, button in self.radios.items() if button.isChecked()), "")
 
     def choose(self, decision: str) -> None:
         self.radios[decision].setChecked(True)
@@ -206,6 +209,7 @@ class DecisionDialog(QDialog):
         if decision not in ("approve", "deny"):
             self.seal_check.setChecked(False)
         self.hint.setText({
+            "": "请选择决定：准予(Alt+A)、不予许可(Alt+F)、退回补正(Alt+T)或转办(Alt+Z)，并写明理由。",
             "approve": "准予许可：写明审查意见（理由）；加盖审批专用章须事先经首席代表授权（首席代表本人除外）。",
             "deny": "不予许可：须写明理由和法律依据，并告知申请人依法申请行政复议或提起行政诉讼的权利。",
             "return": "退回补正：写明需补正的内容；补正期间时限暂停计算。",
@@ -220,11 +224,23 @@ class DecisionDialog(QDialog):
             seal=self.seal_check.isChecked())
         return "；".join(p.message for p in problems)
 
+    def summary(self) -> str:
+        """The one line the reviewer confirms before the decision is saved."""
+        decision = self.decision()
+        name = lifecycle.DECISION_NAMES.get(decision, "")
+        if decision == "transfer":
+            name += f"（转{self.dept_combo.currentText()}）"
+        return (f"事项：{self._claim.case.item_name}（{self._claim.case.case_no}）；决定：{name}；"
+                f"加盖审批专用章：{'是' if self.seal_check.isChecked() else '否'}")
+
     def save(self) -> bool:
         if problem := self.problem():
             set_error(self.error_label, problem)
             return False
         set_error(self.error_label, "")
+        # The default answer is 否: Enter twice does not decide a case.
+        if not confirm(self, f"{self.summary()}。确定保存此决定？", "确认审批决定"):
+            return False
         decision = self.decision()
         hall, actor, claim = self._hall, self._actor, self._claim
         reason, basis = self.reason_edit.toPlainText().strip(), self.basis_edit.text().strip()

@@ -2,7 +2,8 @@
 
 One applicant at a time: F2 (下一位) clears the form and starts the wait clock; the clerk finds the item
 (name, code or pinyin initials), types or scans the enterprise's 统一社会信用代码 and the agent's ID, checks
-the materials (Space / 1–5), and picks an outcome — 受理 (Ctrl+Enter), 一次性告知补正 (Ctrl+B), 不予受理
+the materials (Space / 1–5; each starts 待核验, Ctrl+Shift+A marks the rest 已收 and the audit says so), and
+picks an outcome — 受理 (Ctrl+Enter), 一次性告知补正 (Ctrl+B), 不予受理
 (Ctrl+R) or 即办 (Ctrl+J).  The service checks everything again; its message is shown and the field it
 names gets the focus.  After the outcome the case number is shown large and the receipt and notices are
 sent to the printers in the background.  今日办件 (F6) lists the clerk's cases of today and finds older
@@ -46,7 +47,7 @@ from app.printing.queue import JobView
 from app.search import ItemHit
 from app.validators import check_id_number, check_mobile, check_uscc
 from app.workdays import DueDate, WorkCalendar
-from ui.counter_parts import CaseSummary, MaterialChecklist, RefusalDialog, ResubmitDialog
+from ui.counter_parts import MARK_ALL_KEY, CaseSummary, MaterialChecklist, RefusalDialog, ResubmitDialog
 from ui.display import DisplayController
 from ui.errors import confirm, show_error
 from ui.models import NOTICE_NAMES, CaseTableModel, ItemHitListModel, days
@@ -173,6 +174,7 @@ class CounterPage(Page):
         shortcut("Ctrl+B", self.request_correction)
         shortcut("Ctrl+R", self.refuse)
         shortcut("Ctrl+J", self.complete_immediately)
+        shortcut(MARK_ALL_KEY, self.mark_all_received)
         shortcut("F5", self.refresh_today)
         self.next_button.clicked.connect(self.next_applicant)
         self.clear_form()
@@ -579,31 +581,28 @@ class CounterPage(Page):
 
     # ---- outcomes ------------------------------------------------------------------------------------
     def _update_outcomes(self) -> None:
+        """Buttons and hint by the service's own rule (``lifecycle.intake_problems``): nothing is decided here."""
         item, model = self._item, self.checklist.model
         ready = item is not None and not self._busy and self._case is None and self._actor.counter_number is not None
-        blocking = model.blocking()
+        problems = {outcome: model.problems(outcome, item) if item is not None else []
+                    for outcome in ("accept", "correction", "immediate")}
         tolerated = model.any_state("tolerated")
         defective = model.any_state("defective")
         self.accept_button.setText(("容缺受理" if tolerated else "受理") + " (Ctrl+Enter)")
-        self.accept_button.setEnabled(ready and not blocking)
-        self.correction_button.setEnabled(ready and bool(blocking or defective) and not tolerated)
+        self.accept_button.setEnabled(ready and not problems["accept"])
+        self.correction_button.setEnabled(ready and not problems["correction"])
         self.refuse_button.setEnabled(ready)
-        self.immediate_button.setEnabled(ready and item is not None and item.immediate and not blocking and not tolerated)
-        why_not_immediate = "" if item is None or item.immediate else "不是即办件"
-        self.immediate_button.setToolTip(why_not_immediate)
+        self.immediate_button.setEnabled(ready and not problems["immediate"])
+        for outcome, button in (("accept", self.accept_button), ("correction", self.correction_button),
+                                ("immediate", self.immediate_button)):
+            button.setToolTip(problems[outcome][0].message if problems[outcome] else "")
+        optional_pending = [r for r in model.pending() if not r.material.required]
         if item is None:
             hint, colour = "请先选择办理事项（Ctrl+F）", "#5b6b7f"
-        elif blocking:
-            names = "、".join(f"“{r.material.name}”" for r in blocking)
-            if tolerated:
-                advice = "补正时不能同时容缺：请把容缺的材料改回后一次性告知补正"
-            else:
-                advice = "可一次性告知补正"
-                if any(r.material.tolerable for r in blocking):
-                    advice += "，或把可容缺的材料标为容缺后容缺受理"
-            hint, colour = f"必需材料{names}缺少或有误，不能受理：{advice}", "#c0392b"
-        elif model.notes_missing():
-            hint, colour = "有误的材料请在备注中写明问题（Enter 编辑备注）", "#c0392b"
+        elif problems["accept"]:
+            hint, colour = problems["accept"][0].message, "#c0392b"
+            if model.pending():
+                hint += f"；确已全部提交的，可按 {MARK_ALL_KEY} 将其余材料全部标为已收"
         elif tolerated:
             due = self.checklist.supplement_due()
             hint = "有容缺材料：将容缺受理，申请人须签署容缺受理承诺书（一式两份）"
@@ -613,13 +612,20 @@ class CounterPage(Page):
             hint, colour = "非必需材料有误：可受理，也可一次性告知补正", "#9a6200"
         else:
             hint, colour = "材料齐全，可以受理" + ("或即办" if item.immediate else ""), "#1e7d45"
+        if item is not None and not problems["accept"] and optional_pending:
+            names = "、".join(f"“{r.material.name}”" for r in optional_pending)
+            hint += f"；非必需材料{names}未核验，将记为未提交"
         self.outcome_hint.setText(hint)
         tint(self.outcome_hint, colour)
-        self.accept_button.setToolTip(hint if blocking else "")
-        if tolerated:
-            self.correction_button.setToolTip("补正时不能同时容缺")
-        else:
-            self.correction_button.setToolTip("" if blocking or defective else "没有缺少或有误的材料，无需补正")
+
+    def mark_all_received(self) -> int:
+        """其余全部已收 (Ctrl+Shift+A): the clerk's deliberate word that everything still 待核验 was handed in."""
+        if self.tabs.currentIndex() != 0 or self._busy or self._case is not None or self._item is None:
+            return 0
+        count = self.checklist.mark_all_received()
+        if count:
+            self.status_message.emit(f"已将其余{count}项材料标为已收，受理时记入审计")
+        return count
 
     def outcome_hint_text(self) -> str:
         return self.outcome_hint.text()
@@ -641,7 +647,8 @@ class CounterPage(Page):
                            phone=self.phone_field.text())
         return IntakeRequest(item=item.code, agent=agent, materials=self.checklist.materials_input(),
                              outcome=outcome, enterprise=enterprise, reason=reason, legal_basis=legal_basis,
-                             supplement_due=self.checklist.supplement_due() if outcome == "accept" else None)
+                             supplement_due=self.checklist.supplement_due() if outcome == "accept" else None,
+                             marked_all=self.checklist.marked_all())
 
     def accept_application(self) -> bool:
         return self.submit("accept", self.accept_button)
@@ -674,6 +681,8 @@ class CounterPage(Page):
         if button is not None and not button.isEnabled():
             if self._item is None:
                 self.focus_item_search()
+            elif problems := self.checklist.model.problems(outcome, self._item):
+                self.focus_field(problems[0].field, problems[0].message)  # e.g. the first material 待核验
             return False
         req = self.intake_request(outcome, reason, legal_basis)
         if req is None:

@@ -82,7 +82,9 @@ EDIT = Qt.ItemDataRole.EditRole
 _STATE_KEYS = {Qt.Key.Key_1: 1, Qt.Key.Key_2: 2, Qt.Key.Key_3: 3, Qt.Key.Key_4: 4, Qt.Key.Key_5: 5}
 _EDIT_COLUMNS = (IntakeMaterialModel.STATE, IntakeMaterialModel.ORIGINALS, IntakeMaterialModel.COPIES,
                  IntakeMaterialModel.NOTE)
-CHECKLIST_KEYS = "空格/1–5 设置状态（1已收 2缺少 3有误 4容缺 5免提交）· E 电子件 · Enter 编辑份数或备注"
+CHECKLIST_KEYS = ("空格/1–5 设置状态（1已收 2缺少/未提交 3有误 4容缺 5免提交）· E 电子件 · Enter 编辑份数或备注"
+                  " · 材料初始为待核验")
+MARK_ALL_KEY = "Ctrl+Shift+A"
 
 
 class StateDelegate(QStyledItemDelegate):
@@ -124,9 +126,12 @@ def _with_state(row: IntakeMaterialRow, state: str) -> IntakeMaterialRow:
 class MaterialChecklist(QWidget):
     """An item's materials with what the applicant brought, driven from the keyboard; the 容缺 deadline.
 
-    Space cycles the current row's state, 1–5 set it, E toggles 电子件, Enter edits the counts or the note
-    (marking a material 有误 opens its note at once: the service wants the problem written down).  The
-    容缺补交期限 appears when any material is 容缺: by default the promised due date, never later.
+    Every material starts 待核验 (covered ones 免提交): the clerk marks what was handed in.  Space cycles the
+    current row's state, 1–5 set it, E toggles 电子件, Enter edits the counts or the note (marking a material
+    有误 opens its note at once: the service wants the problem written down).  其余全部已收 (the button, or
+    Ctrl+Shift+A on the counter page) marks every material still 待核验 as 已收 at once; the intake's audit
+    row records that it was used (``marked_all``).  The 容缺补交期限 appears when any material is 容缺: by
+    default the promised due date, never later.
 
     Signals:
         changed(): a state, count, note or the deadline changed.
@@ -161,6 +166,10 @@ class MaterialChecklist(QWidget):
         self.view.installEventFilter(self)
 
         self.keys_label = hint_label(CHECKLIST_KEYS)
+        self.mark_all_button = QPushButton(f"其余全部已收 ({MARK_ALL_KEY})")
+        self.mark_all_button.setToolTip("把仍为“待核验”的材料全部标为已收：请确认申请人确已提交；受理时记入审计")
+        self.mark_all_button.setEnabled(False)
+        self._marked_all = False
         self.due_edit = QDateEdit()
         self.due_edit.setCalendarPopup(True)
         self.due_edit.setDisplayFormat("yyyy-MM-dd")
@@ -180,21 +189,26 @@ class MaterialChecklist(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         layout.addWidget(self.view, 1)
-        layout.addWidget(self.keys_label)
+        keys_row = QHBoxLayout()
+        keys_row.addWidget(self.keys_label, 1)
+        keys_row.addWidget(self.mark_all_button)
+        layout.addLayout(keys_row)
         layout.addWidget(self.due_row)
 
         for signal in (self.model.dataChanged, self.model.modelReset):
             signal.connect(self._model_changed)
         self.due_edit.dateChanged.connect(self.changed)
+        self.mark_all_button.clicked.connect(self.mark_all_received)
 
     # ---- filling
     def set_item(self, item: Item | None, assessments: Sequence[Assessment] = (), promised: DueDate | None = None) -> None:
-        """The item's materials with their defaults: covered ones 免提交, all others 已收."""
+        """The item's materials with their defaults: covered ones 免提交, all others 待核验."""
         rows = IntakeMaterialModel.default_rows(item.materials, assessments) if item else []
         self.set_rows(rows, promised)
 
     def set_rows(self, rows: Sequence[IntakeMaterialRow], promised: DueDate | None = None) -> None:
         self._promised = promised
+        self._marked_all = False
         self._set_due_range()
         self.model.set_rows(rows)
         if rows:
@@ -221,7 +235,20 @@ class MaterialChecklist(QWidget):
         if tolerated and not self.due_row.isVisible() and self._promised is not None and self.due_edit.isEnabled():
             self.due_edit.setDate(to_qdate(self._promised.date))  # each time it appears: the promised date
         self.due_row.setVisible(tolerated)
+        self.mark_all_button.setEnabled(bool(self.model.pending()))
         self.changed.emit()
+
+    def mark_all_received(self) -> int:
+        """其余全部已收: every material still 待核验 becomes 已收 (remembered for the audit); how many did."""
+        self.commit_editing()
+        count = self.model.mark_all_received()
+        if count:
+            self._marked_all = True
+        return count
+
+    def marked_all(self) -> bool:
+        """Whether 其余全部已收 was used for the materials on the checklist now."""
+        return self._marked_all
 
     # ---- reading
     def materials_input(self) -> dict[str, intake.MaterialInput]:
@@ -289,7 +316,8 @@ class MaterialChecklist(QWidget):
                 self.set_state(row, state)  # opens the note
             return True
         if key in _STATE_KEYS:
-            if not self.set_state(row, IntakeMaterialModel.STATE_KEYS[_STATE_KEYS[Qt.Key(key)] - 1]):
+            state = self.model.state_for_number(row, _STATE_KEYS[Qt.Key(key)])
+            if state is None or not self.set_state(row, state):
                 QApplication.beep()  # e.g. 容缺 for a material that is not tolerable
             return True
         if key == Qt.Key.Key_E:
@@ -604,6 +632,7 @@ class ResubmitDialog(QDialog):
         super().__init__(parent)
         self._hall = hall
         self._actor = actor
+        self._item = item
         self.case = case
         self.setWindowTitle(f"补正后受理 — {case.case_no}")
         title = QLabel(f"{case.case_no}　{case.item_name}")
@@ -618,6 +647,7 @@ class ResubmitDialog(QDialog):
         self.checklist = MaterialChecklist()
         rows = IntakeMaterialModel.rows_from_case(item.materials, assessments, case.materials)
         self.checklist.set_rows(rows, promised)
+        self.checklist.mark_all_button.hide()  # only the first intake's audit records it
         self.hint_label = QLabel()
         self.hint_label.setWordWrap(True)
         self.error_label = error_label()
@@ -639,13 +669,12 @@ class ResubmitDialog(QDialog):
         self.checklist.focus_material()
 
     def _update(self) -> None:
-        blocking = self.checklist.model.blocking()
+        problems = self.checklist.model.problems("accept", self._item)
         tolerated = self.checklist.model.any_state("tolerated")
-        self.ok_button.setEnabled(not blocking)
+        self.ok_button.setEnabled(not problems)
         self.ok_button.setText("容缺受理(&A)" if tolerated else "受理(&A)")
-        if blocking:
-            names = "、".join(f"“{r.material.name}”" for r in blocking)
-            self.hint_label.setText(f"必需材料{names}仍缺少或有误：请标为“已收”后受理")
+        if problems:
+            self.hint_label.setText(problems[0].message)
             tint(self.hint_label, "#c0392b")
         else:
             self.hint_label.setText("材料已补齐，受理日期为今天，承诺时限自今天起算")
@@ -653,8 +682,11 @@ class ResubmitDialog(QDialog):
 
     def save(self) -> CaseView | None:
         self.checklist.commit_editing()
-        if self.checklist.model.blocking():
+        if problems := self.checklist.model.problems("accept", self._item):
             self._update()
+            field = problems[0].field
+            if field.startswith("materials."):
+                self.checklist.focus_material(field.partition(".")[2])
             return None
         hall, actor, case_no = self._hall, self._actor, self.case.case_no
         materials, due = self.checklist.materials_input(), self.checklist.supplement_due()

@@ -31,6 +31,7 @@ from app.catalog import Assessment, DepartmentView, Item, Material
 from app.grievance import GrievanceView
 from app.hall import HALL_TZ, CalendarOverrideView
 from app.intake import MaterialInput
+from app.lifecycle import PENDING, MaterialCheck, Problem, intake_problems
 from app.printing.queue import JobView
 from app.search import ItemHit
 from ui.widgets import format_date
@@ -466,8 +467,9 @@ class IntakeMaterialRow:
 
     @property
     def allowed_states(self) -> tuple[str, ...]:
-        """What this material may be marked: 容缺 only if tolerable, 免提交 only if an assessment covers it."""
-        states = ["received", "missing", "defective"]
+        """What this material may be marked: 缺少 if required, else 未提交; 容缺 only if tolerable, 免提交 only
+        if an assessment covers it.  Never back to 待核验: it is where a material starts, not a choice."""
+        states = ["received", "missing" if self.material.required else "not_submitted", "defective"]
         if self.material.tolerable:
             states.append("tolerated")
         if self.material.covered_by:
@@ -479,8 +481,13 @@ class IntakeMaterialRow:
         return self.state in ("missing", "defective")
 
     @property
-    def blocks_acceptance(self) -> bool:
-        return self.deficient and self.material.required
+    def pending(self) -> bool:
+        return self.state == PENDING
+
+    def check(self) -> MaterialCheck:
+        """The row as the intake rule (``lifecycle.intake_problems``) reads it."""
+        m = self.material
+        return MaterialCheck(m.code, m.name, m.required, m.tolerable, bool(m.covered_by), self.state, self.note)
 
     def as_input(self) -> MaterialInput:
         brought = self.state in ("received", "defective")
@@ -493,14 +500,16 @@ class IntakeMaterialRow:
 class IntakeMaterialModel(RowTableModel[IntakeMaterialRow]):
     """The checklist of an item's materials at the counter, one state per row.
 
-    States follow ``app.intake.STATES``: 已收, 缺少, 有误 (needs a note), 容缺 (tolerable materials only),
-    免提交 (materials a 区域评估 covers; shown with the assessment's name).  Covered materials start as
-    免提交, all others as 已收.  Counts, 电子件 and the note are edited in place.
+    States follow ``app.intake.STATES``: 已收, 缺少 (required materials) or 未提交 (optional ones), 有误
+    (needs a note), 容缺 (tolerable materials only), 免提交 (materials a 区域评估 covers; shown with the
+    assessment's name).  Covered materials start as 免提交, all others as 待核验: the counter certifies only
+    what the clerk marked (``mark_all_received`` marks the rest 已收 at once, deliberately).  Counts, 电子件
+    and the note are edited in place.  What an outcome still lacks is ``lifecycle.intake_problems``.
     """
 
     headers = ("材料名称", "状态", "原件", "复印件", "电子件", "备注")
     NAME, STATE, ORIGINALS, COPIES, ELECTRONIC, NOTE = range(6)
-    STATE_KEYS = ("received", "missing", "defective", "tolerated", "waived")  # keys 1–5
+    STATE_KEYS = ("received", "missing", "defective", "tolerated", "waived")  # keys 1–5 (2: 未提交 if optional)
 
     # ---- rows
     @staticmethod
@@ -509,7 +518,7 @@ class IntakeMaterialModel(RowTableModel[IntakeMaterialRow]):
         rows = []
         for m in materials:
             covered = names.get(m.covered_by, m.covered_by) if m.covered_by else ""
-            rows.append(IntakeMaterialRow(material=m, state="waived" if m.covered_by else "received",
+            rows.append(IntakeMaterialRow(material=m, state="waived" if m.covered_by else PENDING,
                                           originals=m.originals, copies=m.copies, assessment=covered or ""))
         return rows
 
@@ -521,6 +530,8 @@ class IntakeMaterialModel(RowTableModel[IntakeMaterialRow]):
         rows = []
         for row in cls.default_rows(materials, assessments):
             was = stored.get(row.material.code)
+            if was is not None and was.state == "missing" and not row.material.required:
+                was = replace(was, state="not_submitted")  # stored before optional materials had their own state
             if was is not None and was.state in row.allowed_states:
                 row = replace(row, state=was.state, electronic=was.electronic, note=was.note,
                               originals=was.originals or row.material.originals,
@@ -532,14 +543,29 @@ class IntakeMaterialModel(RowTableModel[IntakeMaterialRow]):
         return next((i for i, r in enumerate(self._rows) if r.material.code == code), -1)
 
     def materials_input(self) -> dict[str, MaterialInput]:
-        return {r.material.code: r.as_input() for r in self._rows}
+        """What the clerk checked; a material still 待核验 is left out (the service: 未提交 if optional, an
+        error if required)."""
+        return {r.material.code: r.as_input() for r in self._rows if not r.pending}
 
     def any_state(self, state: str) -> bool:
         return any(r.state == state for r in self._rows)
 
-    def blocking(self) -> list[IntakeMaterialRow]:
-        """Required materials missing or defective: they stop 受理 and 即办."""
-        return [r for r in self._rows if r.blocks_acceptance]
+    def problems(self, outcome: str, item: Item) -> list[Problem]:
+        """What ``outcome`` still lacks, by the service's own rule."""
+        return intake_problems(outcome, [r.check() for r in self._rows], immediate_item=item.immediate,
+                               item_name=item.name)
+
+    def pending(self) -> list[IntakeMaterialRow]:
+        return [r for r in self._rows if r.pending]
+
+    def mark_all_received(self) -> int:
+        """Every material still 待核验 becomes 已收 (the clerk's deliberate 其余全部已收); how many did."""
+        changed = 0
+        for i, r in enumerate(self._rows):
+            if r.pending:
+                self._replace(i, replace(r, state="received"), self.NAME, self.NOTE)
+                changed += 1
+        return changed
 
     def deficient(self) -> list[IntakeMaterialRow]:
         return [r for r in self._rows if r.deficient]
@@ -557,11 +583,17 @@ class IntakeMaterialModel(RowTableModel[IntakeMaterialRow]):
             self._replace(row, replace(current, state=state), self.NAME, self.NOTE)
         return True
 
+    def state_for_number(self, row: int, number: int) -> str | None:
+        """Keys 1–5: 已收, 缺少 (未提交 for an optional material), 有误, 容缺, 免提交."""
+        current = self.row_at(row)
+        if current is None or not 1 <= number <= len(self.STATE_KEYS):
+            return None
+        state = self.STATE_KEYS[number - 1]
+        return "not_submitted" if state == "missing" and not current.material.required else state
+
     def set_state_by_number(self, row: int, number: int) -> bool:
-        """Keys 1–5: 已收, 缺少, 有误, 容缺, 免提交."""
-        if not 1 <= number <= len(self.STATE_KEYS):
-            return False
-        return self.set_state(row, self.STATE_KEYS[number - 1])
+        state = self.state_for_number(row, number)
+        return state is not None and self.set_state(row, state)
 
     def cycle_state(self, row: int) -> str | None:
         """Space: the next state this material allows; returns it."""
@@ -636,7 +668,8 @@ class IntakeMaterialModel(RowTableModel[IntakeMaterialRow]):
             return self._display(r, col)
         if role == FOREGROUND:
             if col == self.STATE:
-                return {"missing": _RED, "defective": _RED, "tolerated": _AMBER, "waived": _GREY}.get(r.state)
+                return {"missing": _RED, "defective": _RED, "tolerated": _AMBER, "waived": _GREY,
+                        "not_submitted": _GREY, PENDING: _AMBER}.get(r.state)
             if col == self.NOTE and r.state == "defective" and not r.note.strip():
                 return _RED
             if col == self.NAME and not m.required:

@@ -92,7 +92,7 @@ NOTICE_KINDS: Final = (
     # issue 14 part 7 (容缺 follow-through): 催补通知书, 终止办理通知书
     "reminder", "termination",
 )
-MATERIAL_STATES: Final = ("received", "missing", "defective", "tolerated", "waived")
+MATERIAL_STATES: Final = ("received", "missing", "defective", "tolerated", "waived", "not_submitted")
 TABLE_MODES: Final = ("all", "deficient", "tolerated")
 PARAGRAPH_STYLES: Final = ("body", "plain", "note", "center", "right")
 _COLUMN_KEYS: Final = ("seq", "name", "originals", "copies", "state", "problem", "requirement", "due", "note")
@@ -113,7 +113,7 @@ _KIND_NAMES: Final = {
 
 @dataclass(frozen=True)
 class NoticeMaterial:
-    """One material row.  ``state``: received | missing | defective | tolerated | waived."""
+    """One material row.  ``state``: received | missing | defective | tolerated | waived | not_submitted."""
 
     code: str
     name: str

@@ -70,11 +70,12 @@ def test_reviewer_claims_next_and_approves(hall: HallDesk, qtbot: QtBot, message
 
     dialog = page.open_decision()
     assert isinstance(dialog, DecisionDialog) and dialog.isVisible()
-    assert dialog.decision() == "approve"
+    assert dialog.decision() == ""  # nothing preselected
+    dialog.choose("approve")
     type_chinese(dialog.reason_edit, "材料齐全，符合法定条件")
     dialog.ok_button.click()
     settle()
-    assert page.dialog is None and message_boxes.shown == []  # closed (and deleted)
+    assert page.dialog is None and len(message_boxes.texts("question")) == 1  # confirmed, closed (and deleted)
     assert read_case(hall.uow(), case_no).status == "approved"
     assert page.claim is None and page.claim_next_button.isEnabled()
     assert page.model.row_of(case_no) == -1
@@ -109,6 +110,7 @@ def test_stale_claim_is_refused_and_the_page_refreshes(hall: HallDesk, qtbot: Qt
     backoffice.release(hall.uow(), log_in(hall, "chief_scj"), case_no)
     dialog = page.open_decision()
     assert dialog is not None
+    dialog.choose("approve")
     type_chinese(dialog.reason_edit, "符合条件")
     dialog.ok_button.click()
     settle()
@@ -147,6 +149,7 @@ def test_chief_authorises_seal_and_register_shows_it(hall: HallDesk, qtbot: QtBo
 
     dialog = page.open_decision()
     assert dialog is not None
+    dialog.choose("approve")
     dialog.seal_check.setChecked(True)
     type_chinese(dialog.reason_edit, "符合条件")
     dialog.ok_button.click()

@@ -41,6 +41,7 @@ PERMIT = "建筑工程施工许可证核发"  # ZJJ001: 8 materials, M04 tolerab
 ID_NUMBER = make_id_number("360112", date(1985, 6, 15), 123)
 PHONE = "13807910001"
 CTRL = Qt.KeyboardModifier.ControlModifier
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
 
 def point_counter_at(hall: HallDesk, uri: str, a4: str = "") -> None:
@@ -80,8 +81,9 @@ def start_applicant(qtbot: QtBot, page: CounterPage, query: str = "sgxk") -> Non
 
 
 def enter_applicant(qtbot: QtBot, page: CounterPage, *, uscc: str = KNOWN_USCC, id_number: str = ID_NUMBER.lower(),
-                    phone: str = PHONE) -> None:
-    """The enterprise's code as a scanner types it (Enter at the end), then the agent field by field."""
+                    phone: str = PHONE, mark_all: bool = True) -> None:
+    """The enterprise's code as a scanner types it (Enter at the end), then the agent field by field; then
+    (``mark_all``) every material 已收 with the deliberate Ctrl+Shift+A."""
     qtbot.keyClicks(page.uscc_edit, uscc)
     qtbot.keyClick(page.uscc_edit, Qt.Key.Key_Return)  # moves on, never submits
     settle()
@@ -103,6 +105,9 @@ def enter_applicant(qtbot: QtBot, page: CounterPage, *, uscc: str = KNOWN_USCC, 
     qtbot.keyClicks(page.phone_edit, phone)
     qtbot.keyClick(page.phone_edit, Qt.Key.Key_Return)
     assert page.checklist.view.hasFocus()
+    if mark_all:
+        qtbot.keyClick(page.checklist.view, Qt.Key.Key_A, CTRL_SHIFT)
+        assert not page.checklist.model.pending()
 
 
 def row_of(page: CounterPage, code: str) -> int:
@@ -217,12 +222,12 @@ def test_correction_then_resubmission_from_todays_cases(
     key_state(qtbot, page, "M02", Qt.Key.Key_2)  # 缺少
     key_state(qtbot, page, "M03", Qt.Key.Key_3)  # 有误: the note editor opens at once
     assert not page.accept_button.isEnabled()
-    assert "“建设工程规划许可证”" in page.outcome_hint_text()
     editor = page.window().focusWidget()
     assert editor is not None and editor is not page.checklist.view
     type_chinese(editor, "施工合同缺少甲方盖章")
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     settle()  # the delegate commits on Enter through a queued call
+    assert "“建设工程规划许可证”" in page.outcome_hint_text()
     rows = {r.material.code: r for r in page.checklist.model.rows()}
     assert (rows["M02"].state, rows["M03"].state, rows["M03"].note) == ("missing", "defective", "施工合同缺少甲方盖章")
     assert page.correction_button.isEnabled()
@@ -336,6 +341,7 @@ def test_invalid_id_number_is_explained_and_nothing_is_stored(
     page.uscc_edit.clear()
     type_chinese(page.agent_name_edit, "张伟")
     qtbot.keyClicks(page.phone_edit, PHONE)
+    qtbot.keyClick(page.phone_edit, Qt.Key.Key_A, CTRL_SHIFT)  # 其余全部已收, from any field
     before = row_counts(hall)
 
     qtbot.keyClick(page.phone_edit, Qt.Key.Key_Return, CTRL)  # 受理 anyway: the service says no

@@ -163,13 +163,22 @@ def test_intake_material_model(hall: HallDesk, qtmodeltester: ModelTester) -> No
     model = IntakeMaterialModel(IntakeMaterialModel.default_rows(covered_item.materials, assessments))
     qtmodeltester.check(model)  # stays attached: the changes below are checked too
     covered = next(r for r, m in enumerate(covered_item.materials) if m.covered_by)
-    plain = next(r for r, m in enumerate(covered_item.materials) if not m.covered_by and not m.tolerable)
+    plain = next(r for r, m in enumerate(covered_item.materials) if not m.covered_by and not m.tolerable and m.required)
+    code = covered_item.materials[plain].code
     name = {a.code: a.name for a in assessments}[covered_item.materials[covered].covered_by or ""]
     assert model.index(covered, IntakeMaterialModel.STATE).data() == f"免提交（{name}）"
-    assert model.rows()[plain].state == "received"
+    # Every material a 区域评估 does not cover starts 待核验, and is left out of the request until checked.
+    assert model.rows()[plain].state == "pending" and model.index(plain, IntakeMaterialModel.STATE).data() == "待核验"
+    assert code not in model.materials_input()
+    first = next(r.material for r in model.rows() if r.pending and r.material.required)
+    assert model.problems("accept", covered_item)[0].field == f"materials.{first.code}"
+    assert model.mark_all_received() == sum(1 for m in covered_item.materials if not m.covered_by)
+    assert not model.pending() and model.problems("accept", covered_item) == []
     assert not model.set_state(plain, "waived") and not model.set_state(plain, "tolerated")
+    assert not model.set_state(plain, "not_submitted") and not model.set_state(plain, "pending")  # required
     assert model.cycle_state(plain) == "missing"
-    assert model.blocking() and model.index(plain, IntakeMaterialModel.ORIGINALS).data() == ""
+    assert model.problems("accept", covered_item)[0].message.startswith("必需材料不齐")
+    assert model.index(plain, IntakeMaterialModel.ORIGINALS).data() == ""
     assert model.set_state_by_number(plain, 3)  # 有误: a note is wanted
     assert model.notes_missing() and model.index(plain, IntakeMaterialModel.NOTE).data() == "请写明问题"
     assert model.setData(model.index(plain, IntakeMaterialModel.NOTE), "缺少签章")
