@@ -21,6 +21,7 @@ from app import (
     cases,
     catalog,
     cli_backoffice,
+    cli_clocks,
     cli_grievance,
     cli_output,
     cli_sync,
@@ -50,6 +51,7 @@ from app.cli_base import (
 from app.context import HallDesk
 from app.errors import INTERNAL_ERROR_EXIT_CODE, HallDeskError, ValidationError
 from app.outbox import counter_chain
+from app.printing.pdf import NOTICE_KINDS
 
 # ---- commands ------------------------------------------------------------------------------------
 
@@ -755,6 +757,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("file")
 
     cli_backoffice.register(sub, cs)
+    cli_clocks.register(cs)  # 特别程序, 恢复计时, 延期
     cli_output.register(sub, cs)
     cli_grievance.register(sub)  # the 办不成事 window
 
@@ -769,7 +772,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--counter", type=int)
     sp = add(pr, "notice", cmd_print_notice, "把通知书保存为 PDF")
     sp.add_argument("case_no")
-    sp.add_argument("--kind", required=True, choices=["acceptance", "refusal", "correction", "tolerated", "handover"])
+    sp.add_argument("--kind", required=True, choices=list(NOTICE_KINDS))
     sp.add_argument("--out", required=True, metavar="FILE.pdf")
     sp.add_argument("--reprint", action="store_true")
     sp.add_argument("--reason")

@@ -202,7 +202,7 @@ def _recompute_open_cases(uow: UnitOfWork, actor: Actor, reason: str) -> int:
         assert case.accepted_at is not None
         start = local_date(case.accepted_at)
         promised = cal.add_workdays(start, item.promised_days)
-        legal = cal.add_workdays(start, item.legal_days)
+        legal = cal.add_workdays(start, item.legal_days + case.extension_days)  # a 延期 stays granted
         provisional = promised.provisional or legal.provisional
         if (case.promised_due, case.legal_due, case.due_provisional) != (promised.date, legal.date, provisional):
             uow.audit(actor.username, "case.due_recomputed", "case", str(case.id), {

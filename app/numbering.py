@@ -97,6 +97,10 @@ DOC_KIND_MARK = {
     "correction": "补正",
     "tolerated": "容缺",
     "handover": "出件",
+    # issue 14, clocks
+    "return": "退补",
+    "suspension": "特告",
+    "extension": "延告",
 }
 
 

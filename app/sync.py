@@ -130,6 +130,7 @@ CASE_UPDATE_COLUMNS = (
     "supplement_due",
     "paused_promised",
     "paused_legal",
+    "clock_paused_at",
     "finished_at",
     "version",
     "updated_at",

@@ -63,6 +63,9 @@ NOTICE_NAMES: dict[str, str] = {
     "correction": "补正材料通知书",
     "tolerated": "容缺受理通知书",
     "handover": "出件签收单",
+    "return": "补正通知书（审查阶段）",
+    "suspension": "特别程序告知书",
+    "extension": "延期告知书",
 }
 _RED = QBrush(QColor("#c0392b"))
 _AMBER = QBrush(QColor("#9a6200"))

@@ -87,7 +87,11 @@ __all__ = [
     "table_style",
 ]
 
-NOTICE_KINDS: Final = ("acceptance", "refusal", "correction", "tolerated", "handover")
+NOTICE_KINDS: Final = (
+    "acceptance", "refusal", "correction", "tolerated", "handover",
+    # issue 14, clocks: 退回补正 from the back office, 特别程序告知书, 延期告知书
+    "return", "suspension", "extension",
+)
 MATERIAL_STATES: Final = ("received", "missing", "defective", "tolerated", "waived")
 TABLE_MODES: Final = ("all", "deficient", "tolerated")
 PARAGRAPH_STYLES: Final = ("body", "plain", "note", "center", "right")
@@ -98,6 +102,10 @@ _KIND_NAMES: Final = {
     "correction": "补正材料通知书",
     "tolerated": "容缺受理通知书",
     "handover": "出件签收单",
+    # issue 14, clocks
+    "return": "补正通知书（审查阶段）",
+    "suspension": "特别程序告知书",
+    "extension": "延期告知书",
 }
 
 
@@ -153,6 +161,13 @@ class Notice:
     handed_over_at: str = ""
     delivery: str = ""  # 窗口领取 / EMS 单号 …
     result: str = ""  # handover: what is handed over (决定书、证照 …)
+    # issue 14, clocks: 特别程序 and 延期 (the reason is ``reason``; days are counts as text, "" when not known)
+    procedure: str = ""  # 听证、检验 … (行政许可法第45条)
+    approver: str = ""  # the head who approved a 延期
+    extension_days: str = ""
+    previous_legal_due: str = ""  # the legal due date before the 延期
+    promised_left: str = ""  # working days left on a paused clock
+    legal_left: str = ""
 
 
 # ----------------------------------------------------------------------------------------------- templates
