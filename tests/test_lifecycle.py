@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from app import backoffice, cases, intake, lifecycle, output
+from app import backoffice, cases, clock_actions, intake, lifecycle, output
 from app.auth import Actor
 from app.context import HallDesk
 from app.errors import HallDeskError
@@ -82,7 +82,10 @@ class World:
             self.decide(no, "approve")
             supplement(self, no)
             output.issue(self.hall.uow(), self.actor("clerk3"), slip=view.slip)
-        elif status in (Status.SUSPENDED, Status.TERMINATED):
+        elif status == Status.SUSPENDED:
+            backoffice.claim(self.hall.uow(), self.actor("rev_scj"), no)
+            clock_actions.suspend(self.hall.uow(), self.actor("rev_scj"), no, "检验", "需送检样品")
+        elif status == Status.TERMINATED:
             self.force(no, status)
         assert cases.read_case(self.hall.uow(), no).status == status
         return no, view.slip
@@ -139,6 +142,11 @@ PERFORMERS: dict[Action, Callable[[World, str, str], None]] = {
     Action.DENY: _held("deny"),
     Action.RETURN: _held("return"),
     Action.TRANSFER: _held("transfer"),
+    Action.SUSPEND: lambda w, no, _: clock_actions.suspend(w.hall.uow(), w.actor("rev_scj"), no, "专家评审",
+                                                           "需组织专家评审"),
+    Action.RESUME: lambda w, no, _: clock_actions.resume(w.hall.uow(), w.actor("chief_scj"), no),
+    Action.EXTEND: lambda w, no, _: clock_actions.extend(w.hall.uow(), w.actor("rev_scj"), no, 5, "李局长",
+                                                         "需现场核查"),
     Action.SUPPLEMENT: lambda w, no, _: output.record_supplement(w.hall.uow(), w.actor("clerk3"), no,
                                                                  _first_tolerated(w, no)),
     Action.ISSUE_WINDOW: _issue(mail=False),
