@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 
 import pypdf
@@ -22,6 +23,7 @@ from sqlalchemy import func, select, update
 
 from app import backoffice, catalog, clock_actions, clocks, intake, lifecycle, output
 from app.auth import Actor
+from app.cases import CaseView
 from app.cli import run
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
@@ -38,8 +40,11 @@ from tests.intake_support import all_received, request
 CAL = WorkCalendar()  # no overrides in a fresh hall: the package's arrangement
 
 
+SetDay = Callable[..., datetime]
+
+
 @pytest.fixture
-def at(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def at(monkeypatch: pytest.MonkeyPatch) -> SetDay:
     """``at(day)``: the services' clock reads 10:00 hall time on ``day`` from now on."""
 
     def set_day(day: date, hour: int = 10) -> datetime:
@@ -55,7 +60,7 @@ def _item(hall: HallDesk, code: str) -> catalog.Item:
     return catalog.get_item(hall.uow(), code)
 
 
-def _take(hall: HallDesk, code: str = "SCJ007") -> intake.CaseView:
+def _take(hall: HallDesk, code: str = "SCJ007") -> CaseView:
     item = _item(hall, code)
     return intake.take_application(hall.uow(), log_in(hall, "clerk1"), request(item, materials=all_received(item)))
 
@@ -93,12 +98,13 @@ def _job_counter(hall: HallDesk, case_no: str, kind: str) -> tuple[int | None, i
 # ---- 退回补正: the promised clock stops, the legal one runs on ---------------------------------------------------
 
 
-def test_return_stops_the_promised_clock_only_and_serves_a_notice_at_the_counter(hall: HallDesk, at) -> None:  # type: ignore[no-untyped-def]
+def test_return_stops_the_promised_clock_only_and_serves_a_notice_at_the_counter(hall: HallDesk, at: SetDay) -> None:
     at(date(2026, 9, 28))  # Monday before the holiday
     taken = _take(hall)  # SCJ007: promised 7, legal 20 working days
     assert (taken.promised_due, taken.legal_due) == (CAL.add_workdays(date(2026, 9, 28), 7).date,
                                                       CAL.add_workdays(date(2026, 9, 28), 20).date)
     assert taken.promised_due == date(2026, 10, 13)  # 9.29, 9.30, 10.8, 10.9, 10.10 (调休), 10.12, 10.13
+    assert taken.legal_due is not None
     rev = log_in(hall, "rev_scj")
     at(date(2026, 9, 29))
     claim = backoffice.claim(hall.uow(), rev, taken.case_no)
@@ -133,7 +139,7 @@ def test_return_stops_the_promised_clock_only_and_serves_a_notice_at_the_counter
     assert back.as_json()["clock"]["promised"] == "running"
 
 
-def test_a_promise_resumed_after_a_long_return_never_passes_the_legal_due_date(hall: HallDesk, at) -> None:  # type: ignore[no-untyped-def]
+def test_a_promise_resumed_after_a_long_return_never_passes_the_legal_due_date(hall: HallDesk, at: SetDay) -> None:
     at(date(2026, 9, 28))
     taken = _take(hall, "SCJ005")  # promised 3, legal 10
     rev = log_in(hall, "rev_scj")
@@ -176,17 +182,17 @@ def test_a_notice_is_marked_for_mailing_when_the_taking_counter_is_gone(hall: Ha
 # ---- 特别程序: both clocks stop; 恢复: they restart with the days left ---------------------------------------------
 
 
-def test_suspend_stops_both_clocks_shows_paused_and_resume_restarts_them(hall: HallDesk, at) -> None:  # type: ignore[no-untyped-def]
+def test_suspend_stops_both_clocks_shows_paused_and_resume_restarts_them(hall: HallDesk, at: SetDay) -> None:
     at(date(2026, 9, 24))
     taken = _take(hall)  # promised 7: 9.28, 9.29, 9.30, 10.8, 10.9, 10.10, 10.12 (中秋 9.25 off)
-    assert taken.promised_due == date(2026, 10, 12)
+    assert taken.promised_due == date(2026, 10, 12) and taken.legal_due is not None
     rev = log_in(hall, "rev_scj")
     at(date(2026, 9, 29))
     claim = backoffice.claim(hall.uow(), rev, taken.case_no)
     done = clock_actions.suspend(hall.uow(), rev, taken.case_no, "检验", "需对样品进行检验", token=claim.token)
     assert done.case.status == Status.SUSPENDED
     promised_left = CAL.workdays_between(date(2026, 9, 29), taken.promised_due)
-    legal_left = CAL.workdays_between(date(2026, 9, 29), taken.legal_due)  # type: ignore[arg-type]
+    legal_left = CAL.workdays_between(date(2026, 9, 29), taken.legal_due)
     assert (promised_left, done.case.clock.paused_promised, done.case.clock.paused_legal) == (
         5, 5, legal_left)
     assert done.notice.kind == "suspension" and _job_counter(hall, taken.case_no, "suspension") == (1, 1)
@@ -237,7 +243,7 @@ def test_suspend_refuses_what_the_law_does_not_allow(hall: HallDesk, procedure: 
 def test_only_the_holder_suspends_and_only_a_suspended_case_resumes(hall: HallDesk) -> None:
     taken = _take(hall)
     rev = log_in(hall, "rev_scj")
-    with pytest.raises(Conflict, match="已受理（待审批）.*不能特别程序"):
+    with pytest.raises(Conflict, match=r"已受理（待审批）.*不能特别程序"):
         clock_actions.suspend(hall.uow(), rev, taken.case_no, "鉴定", "需鉴定")
     with pytest.raises(Conflict, match="不能恢复办理"):
         clock_actions.resume(hall.uow(), rev, taken.case_no)
@@ -250,7 +256,7 @@ def test_only_the_holder_suspends_and_only_a_suspended_case_resumes(hall: HallDe
 # ---- 延期 (第42条) -----------------------------------------------------------------------------------------
 
 
-def test_extend_moves_the_legal_due_date_over_the_holiday_once(hall: HallDesk, at) -> None:  # type: ignore[no-untyped-def]
+def test_extend_moves_the_legal_due_date_over_the_holiday_once(hall: HallDesk, at: SetDay) -> None:
     at(date(2026, 9, 24))
     taken = _take(hall, "SCJ005")  # legal 10: 9.28, 9.29, 9.30, 10.8, 10.9, 10.10, 10.12, 10.13, 10.14, 10.15
     assert taken.legal_due == date(2026, 10, 15)
@@ -288,10 +294,10 @@ def test_extend_refuses_each_broken_rule_in_chinese(hall: HallDesk, days: int, a
     assert _row(hall, taken.case_no).extension_days == 0 and _count(hall, Notice, taken.case_no) == 1
 
 
-def test_extend_only_licences_within_the_legal_limit(hall: HallDesk, at) -> None:  # type: ignore[no-untyped-def]
+def test_extend_only_licences_within_the_legal_limit(hall: HallDesk, at: SetDay) -> None:
     at(date(2026, 9, 24))
     filing = _take(hall, "ZJJ005")  # 行政备案
-    with pytest.raises(ValidationError, match="只有行政许可事项可以延期.*本事项为行政备案"):
+    with pytest.raises(ValidationError, match=r"只有行政许可事项可以延期.*本事项为行政备案"):
         clock_actions.extend(hall.uow(), log_in(hall, "rev_zjj"), filing.case_no, 5, "李局长", "需核查")
     late = _take(hall, "SCJ005")  # legal due 10.15
     at(date(2026, 10, 16))
@@ -300,21 +306,22 @@ def test_extend_only_licences_within_the_legal_limit(hall: HallDesk, at) -> None
     assert _row(hall, late.case_no).legal_due == date(2026, 10, 15)
 
 
-def test_extend_during_a_special_procedure_adds_to_the_stopped_legal_clock(hall: HallDesk, at) -> None:  # type: ignore[no-untyped-def]
+def test_extend_during_a_special_procedure_adds_to_the_stopped_legal_clock(hall: HallDesk, at: SetDay) -> None:
     at(date(2026, 9, 28))
-    taken = _take(hall, "SCJ005")  # legal 10 → 10.13
+    taken = _take(hall, "SCJ005")  # legal 10
+    assert taken.legal_due is not None
     rev = log_in(hall, "rev_scj")
     at(date(2026, 9, 29))
     backoffice.claim(hall.uow(), rev, taken.case_no)
     suspended = clock_actions.suspend(hall.uow(), rev, taken.case_no, "专家评审", "需组织专家评审")
     legal_left = suspended.case.clock.paused_legal
-    assert legal_left == CAL.workdays_between(date(2026, 9, 29), taken.legal_due)  # type: ignore[arg-type]
+    assert legal_left == CAL.workdays_between(date(2026, 9, 29), taken.legal_due)
     done = clock_actions.extend(hall.uow(), rev, taken.case_no, 3, "王局长", "专家意见分歧需复核")
     assert done.case.status == Status.SUSPENDED and done.case.clock.paused_legal == legal_left + 3
     assert "恢复计算后法定办理期限剩余" in _pdf_text(hall, rev, taken.case_no, "extension")
     at(date(2026, 10, 8))
     held = clock_actions.resume(hall.uow(), rev, taken.case_no)
-    assert held.case.legal_due == CAL.add_workdays(date(2026, 10, 8), legal_left + 3).date  # type: ignore[operator]
+    assert held.case.legal_due == CAL.add_workdays(date(2026, 10, 8), legal_left + 3).date
 
 
 # ---- the CLI -----------------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ class World:
             self.actors[name] = log_in(self.hall, name)
         return self.actors[name]
 
-    def take(self, outcome: str = "accept") -> intake.CaseView:
+    def take(self, outcome: str = "accept") -> cases.CaseView:
         """A 容缺 case of the SCJ back office taken at counter 1 (so that supplements apply)."""
         item = _scj_item(self.hall, tolerable=True)
         if outcome == "immediate":
@@ -131,7 +131,7 @@ def _first_tolerated(w: World, no: str) -> str:
 
 
 # How each action on an existing case is taken through its service.
-PERFORMERS: dict[Action, Callable[[World, str, str], None]] = {
+PERFORMERS: dict[Action, Callable[[World, str, str], object]] = {
     Action.RESUBMIT: lambda w, no, _: intake.resubmit(w.hall.uow(), w.actor("clerk1"), no, {
         m.code: MaterialInput("waived" if m.covered_by else "received")
         for m in _scj_item(w.hall, tolerable=True).materials}),
