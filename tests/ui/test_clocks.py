@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from app import backoffice, catalog, intake
@@ -12,6 +13,7 @@ from tests.conftest import log_in
 from tests.intake_support import all_received, request
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle, type_chinese
+from tests.ui.test_output import open_output, scan
 from ui.backoffice import BackOfficePage
 from ui.clocks import ExtendDialog, SuspendDialog
 
@@ -46,10 +48,10 @@ def test_reviewer_suspends_then_resumes_a_case(hall: HallDesk, qtbot: QtBot, mes
         "特别程序只能是：听证、招标、拍卖、检验、检测、检疫、鉴定、专家评审（行政许可法第四十五条）；"
         "特别程序须写明理由（将书面告知申请人）")
     dialog.procedure_combo.setFocus()
-    qtbot.keyClick(dialog.procedure_combo, Qt.Key.Key_Down)  # the keyboard picks 听证
+    QTest.keyClick(dialog.procedure_combo, Qt.Key.Key_Down)  # the keyboard picks 听证
     assert dialog.procedure_combo.currentData() == "听证"
     type_chinese(dialog.reason_edit, "申请事项涉及相邻权利人重大利益，需举行听证")
-    qtbot.keyClick(dialog.procedure_combo, Qt.Key.Key_Return)  # Enter saves (the default button)
+    QTest.keyClick(dialog.procedure_combo, Qt.Key.Key_Return)  # Enter saves (the default button)
     settle()
     assert page.clock_dialog is None and message_boxes.shown == []  # closed (and deleted)
     view = read_case(hall.uow(), case_no)
@@ -101,3 +103,19 @@ def test_reviewer_extends_once_and_a_second_time_is_refused(hall: HallDesk, qtbo
     again.reject()
     settle()
     backoffice.release(hall.uow(), log_in(hall, "rev_scj"), case_no)
+
+
+def test_the_output_window_names_the_correction_notice_of_a_returned_case(
+        hall: HallDesk, qtbot: QtBot, message_boxes: MessageBoxes) -> None:
+    item = catalog.get_item(hall.uow(), "SCJ007")
+    taken = intake.take_application(hall.uow(), log_in(hall, "clerk1"), request(item, materials=all_received(item)))
+    reviewer = log_in(hall, "rev_scj")
+    claim = backoffice.claim(hall.uow(), reviewer, taken.case_no)
+    view = backoffice.decide(hall.uow(), reviewer, taken.case_no, "return", token=claim.token,
+                             reason="营业执照复印件不清晰", supply=("M01",))
+    doc_no = next(n.doc_no for n in view.notices if n.kind == "return")
+    _window, page = open_output(hall, qtbot)
+    scan(qtbot, page, taken.slip)
+    assert f"补正通知书（审查阶段）：{doc_no}" in page.case_info.text()
+    assert "退回补正" in page.blockers_text() and doc_no in page.blockers_text()
+    assert not page.issue_button.isEnabled()
