@@ -96,14 +96,9 @@ def resume(uow: UnitOfWork, actor: Actor, case_no: str) -> HeldCase:
             raise PermissionDenied("首席代表已暂停您的接件，请联系首席代表")
         cal = load_calendar(s)
         on = local_date(now)
-        promised = cal.add_workdays(on, case.paused_promised or 0)
-        legal = cal.add_workdays(on, case.paused_legal or 0)
         procedure = case.special_procedure
         paused_on = local_date(case.clock_paused_at) if case.clock_paused_at else None
-        case.promised_due, case.legal_due = min(promised.date, legal.date), legal.date
-        case.due_provisional = promised.provisional or legal.provisional
-        case.paused_promised = case.paused_legal = None
-        case.clock_paused_at = None
+        clocks.restart_both(case, cal, on)
         case.special_procedure = case.special_reason = ""
         case.holder_id = actor.user_id
         case.claim_token += 1
@@ -112,8 +107,8 @@ def resume(uow: UnitOfWork, actor: Actor, case_no: str) -> HeldCase:
         case.step_due = cal.add_workdays(on, settings.review_days).date
         note = f"{procedure}结束，恢复计时（{paused_on.isoformat() if paused_on else ''}起中止）"
         lifecycle.transition(uow, case, Action.RESUME, actor.username, at=now, note=note, audit={
-            "procedure": procedure, "token": case.claim_token, "promised_due": case.promised_due.isoformat(),
-            "legal_due": case.legal_due.isoformat()})
+            "procedure": procedure, "token": case.claim_token, "promised_due": str(case.promised_due),
+            "legal_due": str(case.legal_due)})
         s.flush()
         held = HeldCase(Claim(case.id, case.case_no, department.code, actor.username, case.claim_token, now,
                               case.lease_until, case.step_due), case_view(load_case(s, case.case_no)))
@@ -141,16 +136,9 @@ def extend(uow: UnitOfWork, actor: Actor, case_no: str, days: int, approver: str
         if case.status != Status.SUSPENDED and before is not None and on > before:
             raise Conflict(f"办件 {case.case_no} 的法定办理期限已于{before.isoformat()}届满，不能再延期"
                            "（延期须在法定期限内决定）")
-        legal_left: int | None = None
-        if case.status == Status.SUSPENDED:
-            # The legal clock is stopped: the extension adds to the days it will have when it restarts.
-            case.paused_legal = (case.paused_legal or 0) + days
-            legal_left = case.paused_legal
-        elif before is not None:
-            moved = cal.add_workdays(before, days)
-            case.legal_due = moved.date
-            case.due_provisional = case.due_provisional or moved.provisional
-        case.extension_days = days
+        clocks.extend_legal(case, cal, days)
+        # A stopped legal clock has no date: the notice says the days it will have when it restarts.
+        legal_left = case.paused_legal if case.status == Status.SUSPENDED else None
         case.extension_approver = approver.strip()
         case.extension_reason = reason.strip()
         lifecycle.transition(uow, case, Action.EXTEND, actor.username, at=now,

@@ -27,11 +27,12 @@ from app.auth import Actor
 from app.cases import case_view
 from app.errors import ValidationError
 from app.hall import local_date, read_settings
+from app.lifecycle import Status
 from app.numbering import document_number, next_value
 from app.printing import documents, queue
 from app.printing.pdf import NoticeMaterial
 from app.uow import UnitOfWork
-from app.workdays import WorkCalendar
+from app.workdays import DueDate, WorkCalendar
 from db.models import Case, MaterialRequirement, Notice, new_id
 
 MAILED = "邮寄送达（受理窗口已撤销或为网上申请）"
@@ -61,8 +62,53 @@ def resume_promised(case: Case, cal: WorkCalendar, on: date) -> None:
         due = case.legal_due
     case.promised_due = due
     case.due_provisional = case.due_provisional or promised.provisional
+    case.promised_from, case.promised_days_from = on, case.paused_promised
     case.paused_promised = case.paused_legal = None
     case.clock_paused_at = None
+
+
+def restart_both(case: Case, cal: WorkCalendar, on: date) -> None:
+    """A 特别程序 is over: both clocks run again from ``on`` with the working days they had left."""
+    promised = cal.add_workdays(on, case.paused_promised or 0)
+    legal = cal.add_workdays(on, case.paused_legal or 0)
+    case.promised_due, case.legal_due = min(promised.date, legal.date), legal.date
+    case.due_provisional = promised.provisional or legal.provisional
+    case.promised_from, case.promised_days_from = on, case.paused_promised or 0
+    case.legal_from, case.legal_days_from = on, case.paused_legal or 0
+    case.paused_promised = case.paused_legal = None
+    case.clock_paused_at = None
+
+
+def extend_legal(case: Case, cal: WorkCalendar, days: int) -> None:
+    """延期: the legal clock gains ``days`` working days — counted on from its due date while it runs, added to
+    its days left while a 特别程序 has stopped it."""
+    if case.status == Status.SUSPENDED:
+        case.paused_legal = (case.paused_legal or 0) + days
+    elif case.legal_due is not None:
+        moved = cal.add_workdays(case.legal_due, days)
+        case.legal_due = moved.date
+        case.due_provisional = case.due_provisional or moved.provisional
+        if case.legal_days_from is not None:
+            case.legal_days_from += days
+    case.extension_days = days
+
+
+def due_dates(case: Case, promised_days: int, legal_days: int, cal: WorkCalendar) -> tuple[DueDate, DueDate]:
+    """A running case's due dates on ``cal`` (after the calendar changed): from where each clock last restarted,
+    else from the acceptance day with the item's limits and the 延期; a promise never passes the law."""
+    assert case.accepted_at is not None
+    start = local_date(case.accepted_at)
+    if case.legal_from is not None and case.legal_days_from is not None:
+        legal = cal.add_workdays(case.legal_from, case.legal_days_from)
+    else:
+        legal = cal.add_workdays(start, legal_days + case.extension_days)
+    if case.promised_from is not None and case.promised_days_from is not None:
+        promised = cal.add_workdays(case.promised_from, case.promised_days_from)
+        if promised.date > legal.date:
+            promised = DueDate(legal.date, promised.provisional)
+    else:
+        promised = cal.add_workdays(start, promised_days)
+    return promised, legal
 
 
 @dataclass(frozen=True)

@@ -248,6 +248,12 @@ class Case(Base):
     extension_days: Mapped[int] = mapped_column(Integer, default=0)
     extension_approver: Mapped[str] = mapped_column(String(64), default="")
     extension_reason: Mapped[str] = mapped_column(String(1000), default="")
+    # Where each clock last restarted (after a 补正 or a 特别程序) and the working days it had then; None: from
+    # the acceptance day with the item's limits.  A change of the calendar recomputes the dates from here.
+    promised_from: Mapped[date | None] = mapped_column(Date)
+    promised_days_from: Mapped[int | None] = mapped_column(Integer)
+    legal_from: Mapped[date | None] = mapped_column(Date)
+    legal_days_from: Mapped[int | None] = mapped_column(Integer)
     # 出件: wrong pickup codes in a row; at 5 the case is locked until a supervisor unlocks it.
     pickup_failures: Mapped[int] = mapped_column(Integer, default=0)
     pickup_locked_at: Mapped[datetime | None]

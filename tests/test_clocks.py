@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app import backoffice, catalog, clock_actions, clocks, intake, lifecycle, output
+from app import hall as hall_service
 from app.auth import Actor
 from app.cases import CaseView
 from app.cli import run
@@ -365,3 +366,25 @@ def test_the_clock_checks_name_every_broken_rule_in_chinese() -> None:
         assert problems and all(any("\u4e00" <= ch <= "\u9fff" for ch in p.message) for p in problems)
     assert len(lifecycle.extension_problems(0, "", "", item_kind="公共服务", extended_days=3)) == 5
     assert lifecycle.extension_problems(10, "王局长", "需核查", item_kind="行政许可") == []
+
+
+def test_a_calendar_change_recomputes_from_where_the_clocks_restarted(hall: HallDesk, at: SetDay) -> None:
+    """A day off entered later moves the dates of a resumed, extended case from its restart, not from the
+    acceptance day: the 特别程序 stays excluded and the 延期 stays granted."""
+    at(date(2026, 9, 24))
+    taken = _take(hall)
+    assert taken.legal_due is not None
+    rev = log_in(hall, "rev_scj")
+    at(date(2026, 9, 29))
+    backoffice.claim(hall.uow(), rev, taken.case_no)
+    legal_left = CAL.workdays_between(date(2026, 9, 29), taken.legal_due)
+    clock_actions.suspend(hall.uow(), rev, taken.case_no, "检测", "需检测")
+    at(date(2026, 10, 9))
+    clock_actions.resume(hall.uow(), rev, taken.case_no)
+    clock_actions.extend(hall.uow(), rev, taken.case_no, 3, "王局长", "需复核")
+    assert _row(hall, taken.case_no).legal_due == CAL.add_workdays(date(2026, 10, 9), legal_left + 3).date
+    hall_service.set_override(hall.uow(), log_in(hall, "admin"), date(2026, 10, 13), False, "停电")
+    changed = WorkCalendar({date(2026, 10, 13): False})
+    row = _row(hall, taken.case_no)
+    assert row.promised_due == changed.add_workdays(date(2026, 10, 9), 5).date == date(2026, 10, 16)
+    assert row.legal_due == changed.add_workdays(date(2026, 10, 9), legal_left + 3).date
