@@ -131,6 +131,8 @@ CASE_UPDATE_COLUMNS = (
     "paused_promised",
     "paused_legal",
     "clock_paused_at",
+    "promised_from",
+    "promised_days_from",
     "finished_at",
     "version",
     "updated_at",
