@@ -129,6 +129,7 @@ HISTORY_NAMES = {
     "intake.accept": "窗口受理", "intake.correction": "一次性告知补正", "intake.refuse": "不予受理",
     "intake.immediate": "即办办结", "intake.resubmit": "补正后受理", "claim": "领取", "release": "释放回队列",
     "decide.approve": "准予许可", "decide.deny": "不予许可", "decide.return": "退回补正", "decide.transfer": "转办",
+    "suspend": "特别程序（中止计时）", "resume": "恢复计时", "extend": "延期",
 }
 
 
@@ -210,7 +211,7 @@ class DecisionDialog(QDialog):
         self.hint.setText({
             "approve": "准予许可：写明审查意见（理由）；加盖审批专用章须事先经首席代表授权（首席代表本人除外）。",
             "deny": "不予许可：须写明理由和法律依据，并告知申请人依法申请行政复议或提起行政诉讼的权利。",
-            "return": "退回补正：写明需补正的内容；补正期间时限暂停计算。",
+            "return": "退回补正：写明需补正的内容；补正期间承诺时限暂停计算，法定期限照常计算（行政许可法第四十五条）。",
             "transfer": "转办：选择接收部门并写明理由；办件回到接收部门的队列。",
         }[decision])
 
