@@ -104,6 +104,11 @@ def case_summary(case: CaseView) -> str:
         f"收件：{local_time(case.received_at, with_date=True)}　"
         f"承诺办结：{due_text(case.promised_due, case.due_provisional) or '—'}　法定办结：{due_text(case.legal_due) or '—'}",
         f"状态：{case.status_name}" + ("（容缺受理）" if case.tolerated else ""),
+    ]
+    if case.clock.extension_days:  # the one 延期 of 行政许可法第42条
+        lines.append(f"已延期：{case.clock.extension_days}个工作日（{case.clock.extension_approver}批准）"
+                     f"：{case.clock.extension_reason}")
+    lines += [
         "",
         "申请材料：",
     ]

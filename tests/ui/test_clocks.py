@@ -92,6 +92,8 @@ def test_reviewer_extends_once_and_a_second_time_is_refused(hall: HallDesk, qtbo
     assert after.clock.extension_days == 5 and before is not None and after.legal_due is not None
     assert after.legal_due > before and after.notices[-1].kind == "extension"
     assert page.claim is not None  # still in hand, with the new dates
+    settle()
+    assert "已延期：5个工作日（王局长批准）：需现场核查经营场所" in page.details.toPlainText()
 
     again = page.open_extend()
     assert again is not None
