@@ -1,5 +1,5 @@
 """A4 notices as PDF: 受理通知书, 不予受理通知书, 补正材料通知书 (一次性告知), 容缺受理通知书 with its
-承诺书 in two copies, and the 出件签收单.
+承诺书 in two copies, the 出件签收单, and the back office's 补正通知书（审查阶段）, 特别程序告知书 and 延期告知书.
 
 The wording lives in ``resources/templates/notices.yaml`` (a hall edits it without touching code); this module
 only lays it out.  :func:`load_templates` reads and validates a template file and says in Chinese what is wrong
