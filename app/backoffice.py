@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
-from app import audit, lifecycle, limits, refcache
+from app import audit, clocks, lifecycle, limits, refcache
 from app.auth import AccountState, Actor, account_key, actor_of, check_account, check_current, load_account
 from app.cases import CHANNELS, CaseView, case_view, load_case, read_case
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -68,7 +68,8 @@ from db.types import utcnow
 
 DECISIONS = lifecycle.DECISION_NAMES
 QUEUE_STATUSES: tuple[str, ...] = lifecycle.QUEUE
-LIGHTS = {"green": "正常", "yellow": "临期", "red": "超期"}
+# "paused": a 特别程序 stopped both clocks (app.clocks): such a case is never overdue.
+LIGHTS = {"green": "正常", "yellow": "临期", "red": "超期", "paused": "暂停计时"}
 BACK_OFFICE_ROLES = ("reviewer", "chief_rep")
 # Plain tables for the claim's statements (Core: no ORM bookkeeping on the back office's hottest path).
 _CASES, _EVENTS = cast(Table, Case.__table__), cast(Table, CaseEvent.__table__)
@@ -213,6 +214,10 @@ class QueueRow:
     holder: str | None
     lease_until: datetime | None
     channel: str
+    # A stopped clock's working days left (特别程序中), and the procedure.
+    promised_left: int | None = None
+    legal_left: int | None = None
+    procedure: str = ""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -222,6 +227,7 @@ class QueueRow:
             "legal_due": self.legal_due.isoformat() if self.legal_due else None, "provisional": self.provisional,
             "light": self.light, "step_due": self.step_due.isoformat() if self.step_due else None,
             "step_light": self.step_light, "holder": self.holder, "channel": self.channel,
+            "promised_left": self.promised_left, "legal_left": self.legal_left, "procedure": self.procedure or None,
         }
 
 
@@ -250,7 +256,8 @@ def queue_page(
     Keyset pagination over the (dept_id, status, promised_due, received_at, id) index: the first page and
     the thousandth cost the same, whatever the size of the table.  Filters: ``with_light`` (红黄牌 ``red``,
     ``yellow`` or ``green``, as the rows show it on ``on``), ``channel`` (``window`` or ``online``), and
-    ``mine`` (the cases ``actor`` holds).
+    ``mine`` (the cases ``actor`` holds, those waiting in a 特别程序 included: listed last, on the first page).
+    A case in a 特别程序 shows the light ``paused``, whatever its frozen due dates say.
     """
     require(actor, "queue.view")
     if with_light is not None and with_light not in LIGHTS:
@@ -268,7 +275,8 @@ def queue_page(
         base = (
             select(Case.id, Case.case_no, Case.status, ServiceItem.code, ServiceItem.name, Enterprise.name,
                    Case.received_at, Case.promised_due, Case.legal_due, Case.due_provisional, Case.step_due,
-                   holder.c.username, Case.lease_until, Case.channel)
+                   holder.c.username, Case.lease_until, Case.channel, Case.paused_promised, Case.paused_legal,
+                   Case.special_procedure)
             .join(ServiceItem, Case.item_id == ServiceItem.id)
             .outerjoin(Enterprise, Case.enterprise_id == Enterprise.id)
             .outerjoin(holder, Case.holder_id == holder.c.id)
@@ -278,13 +286,21 @@ def queue_page(
             t = search.strip()
             base = base.where(or_(Case.case_no.like(f"%{t.upper()}%"), Enterprise.name.like(f"%{t}%"),
                                   ServiceItem.name.like(f"%{t}%")))
-        if with_light is not None:
+        if mine:
+            # 我的在办: the cases under review, then those waiting in a 特别程序 (first page only: no due date runs).
+            statuses = tuple(dict.fromkeys(st for st in (*statuses, Status.SUSPENDED)
+                                           if st in (Status.IN_REVIEW, Status.SUSPENDED)))
+        if with_light == "paused":  # the cases waiting in a 特别程序, whatever the status filter said
+            statuses = (Status.SUSPENDED,)
+        elif with_light is not None:
+            statuses = tuple(st for st in statuses if st != Status.SUSPENDED)
             base = base.where(_light_range(cal, with_light, ref))
+        if after is not None:
+            statuses = tuple(st for st in statuses if st != Status.SUSPENDED)
         if channel is not None:
             base = base.where(Case.channel == channel)
         if mine:
             base = base.where(Case.holder_id == actor.user_id)
-            statuses = tuple(st for st in statuses if st == Status.IN_REVIEW)
         if after is not None:
             base = base.where(tuple_(Case.promised_due, Case.received_at, Case.id) > tuple_(*after))
         order = (Case.promised_due, Case.received_at, Case.id)
@@ -293,18 +309,22 @@ def queue_page(
         rows: list[Any] = []
         for status in statuses:
             rows += s.execute(base.where(Case.status == status).order_by(*order).limit(limit)).all()
-        rows.sort(key=lambda r: (r[7] or date.max, r[6], r[0]))
+        rows.sort(key=lambda r: (r[2] == Status.SUSPENDED, r[7] or date.max, r[6], r[0]))
         rows = rows[:limit]
     out = tuple(
         QueueRow(id=r[0], case_no=r[1], status=r[2], item=r[3], item_name=r[4], enterprise=r[5] or "",
-                 received_at=r[6], promised_due=r[7], legal_due=r[8], provisional=r[9], light=light(cal, r[7], ref),
+                 received_at=r[6], promised_due=r[7], legal_due=r[8], provisional=r[9],
+                 light="paused" if r[2] == Status.SUSPENDED else light(cal, r[7], ref),
                  step_due=r[10], step_light=light(cal, r[10], ref) if r[2] == Status.IN_REVIEW else "green",
-                 holder=r[11] if r[2] == Status.IN_REVIEW else None, lease_until=r[12], channel=r[13])
+                 holder=r[11] if r[2] in (Status.IN_REVIEW, Status.SUSPENDED) else None, lease_until=r[12],
+                 channel=r[13], promised_left=r[14] if r[2] == Status.SUSPENDED else None,
+                 legal_left=r[15] if r[2] == Status.SUSPENDED else None, procedure=r[16])
         for r in rows
     )
     cursor = None
-    if len(out) == limit and out[-1].promised_due is not None:
-        cursor = (out[-1].promised_due, out[-1].received_at, out[-1].id)
+    dated = [r for r in out if r.status != Status.SUSPENDED]
+    if len(out) == limit and dated and dated[-1].promised_due is not None:
+        cursor = (dated[-1].promised_due, dated[-1].received_at, dated[-1].id)
     return QueuePage(out, cursor)
 
 
@@ -762,8 +782,11 @@ def decide(
     legal_basis: str = "",
     transfer_to: str | None = None,
     seal: bool = False,
+    supply: tuple[str, ...] = (),
 ) -> CaseView:
-    """准予 / 不予许可 / 退回补正 / 转办 a case the actor holds under a running lease (and ``token``)."""
+    """准予 / 不予许可 / 退回补正 / 转办 a case the actor holds under a running lease (and ``token``); a 退回补正
+    names the materials to ``supply`` (codes of the case's materials) on its 补正通知书."""
+    limits.check_each(limits.MATERIAL_CODE, supply, "supply")
     limits.check_all((limits.CASE_NO, case_no, "case_no"), (limits.DECISION_REASON, reason, "reason"),
                      (limits.DECISION_BASIS, legal_basis, "legal_basis"), (limits.DEPT_CODE, transfer_to, "transfer_to"))
     require(actor, "case.review")
@@ -776,7 +799,7 @@ def decide(
         case = _held(s, actor, case_no, token, now)
         action = lifecycle.DECISIONS[decision]
         lifecycle.require(action, case.status, case.case_no)
-        on = local_date(now)
+        supplies = clocks.supply_list(s, case, supply) if decision == "return" else ()
         if decision in ("approve", "deny"):
             case.decided_at = case.finished_at = now
             case.decided_by_id = actor.user_id
@@ -786,10 +809,8 @@ def decide(
             if seal:
                 _seal(uow, actor, case, decision)
         elif decision == "return":
-            # The clock stops while the applicant corrects: keep the working days that were left.
-            cal = load_calendar(s)
-            case.paused_promised = max(0, cal.workdays_between(on, case.promised_due)) if case.promised_due else None
-            case.paused_legal = max(0, cal.workdays_between(on, case.legal_due)) if case.legal_due else None
+            # 退回补正 stops the promised clock only: the law's keeps running (行政许可法第45条).
+            clocks.pause_promised(case, load_calendar(s), now)
             case.decision_reason = reason.strip()
         else:
             target = _dept(s, transfer_to or "")
@@ -808,6 +829,11 @@ def decide(
         lifecycle.transition(uow, case, action, actor.username, note=note, at=now, audit={
             "token": case.claim_token, "result": decision, "reason": reason.strip(),
             "legal_basis": legal_basis.strip(), "seal": seal, "transfer_to": transfer_to})
+        if decision == "return":  # the 补正通知书 that tells the applicant what to supply
+            served = clocks.serve(uow, actor, case, "return", now, reason=reason.strip(), supply=supplies,
+                                  promised_left=case.paused_promised)
+            uow.audit(actor.username, "notice.issue", "case", str(case.id), {"case_no": case.case_no,
+                                                                             **served.as_json()})
         s.flush()
         view = case_view(load_case(s, case.case_no))
         uow.commit()

@@ -59,6 +59,45 @@ class NoticeRef:
 
 
 @dataclass(frozen=True)
+class ClockView:
+    """The case's two clocks as the law counts them (app.clocks): what is paused, why, and the one 延期."""
+
+    paused_promised: int | None = None  # working days left on the stopped promised clock
+    paused_legal: int | None = None  # … on the stopped legal clock
+    paused_at: datetime | None = None
+    procedure: str = ""  # the 特别程序 in progress (行政许可法第45条)
+    procedure_reason: str = ""
+    extension_days: int = 0  # the 延期 (第42条), 0 when none
+    extension_approver: str = ""
+    extension_reason: str = ""
+
+    def state(self, status: str, clock: str) -> str:
+        """``running``, ``paused`` or ``stopped`` (decided, finished, not accepted) for ``clock``."""
+        if status == lifecycle.Status.SUSPENDED or (clock == "promised" and status == lifecycle.Status.RETURNED):
+            return "paused"
+        if status in lifecycle.CLOCK_RUNNING or (clock == "legal" and status == lifecycle.Status.RETURNED):
+            return "running"
+        return "stopped"
+
+    def as_json(self, status: str) -> dict[str, Any]:
+        return {
+            "promised": self.state(status, "promised"), "legal": self.state(status, "legal"),
+            "promised_days_left": self.paused_promised if self.state(status, "promised") == "paused" else None,
+            "legal_days_left": self.paused_legal if self.state(status, "legal") == "paused" else None,
+            "paused_at": self.paused_at.astimezone(HALL_TZ).isoformat(timespec="seconds") if self.paused_at else None,
+            "special_procedure": ({"procedure": self.procedure, "reason": self.procedure_reason}
+                                  if self.procedure else None),
+            "extension": ({"days": self.extension_days, "approver": self.extension_approver,
+                           "reason": self.extension_reason} if self.extension_days else None),
+        }
+
+
+def clock_view(case: Case) -> ClockView:
+    return ClockView(case.paused_promised, case.paused_legal, case.clock_paused_at, case.special_procedure,
+                     case.special_reason, case.extension_days, case.extension_approver, case.extension_reason)
+
+
+@dataclass(frozen=True)
 class CaseEventView:
     """One step of a case's history: who moved it, from what to what, and why (opinions included)."""
 
@@ -106,6 +145,7 @@ class CaseView:
     materials: tuple[CaseMaterialView, ...]
     notices: tuple[NoticeRef, ...]
     history: tuple[CaseEventView, ...] = ()
+    clock: ClockView = ClockView()
 
     @property
     def status_name(self) -> str:
@@ -167,6 +207,7 @@ class CaseView:
                  "note": e.note}
                 for e in self.history
             ],
+            "clock": self.clock.as_json(self.status),
         }
 
 
@@ -198,6 +239,7 @@ def case_view(case: Case, *, credentials: bool = False) -> CaseView:
         notices=tuple(NoticeRef(n.kind, n.doc_no, n.issued_at) for n in case.notices),
         history=tuple(CaseEventView(e.at, e.actor, e.action, e.from_status, e.to_status, e.note)
                       for e in sorted(case.events, key=lambda e: e.at)),
+        clock=clock_view(case),
     )
 
 

@@ -21,6 +21,7 @@ from app import (
     cases,
     catalog,
     cli_backoffice,
+    cli_clocks,
     cli_grievance,
     cli_output,
     cli_sync,
@@ -759,6 +760,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("file")
 
     cli_backoffice.register(sub, cs)
+    cli_clocks.register(cs)  # 特别程序, 恢复计时, 延期
     cli_output.register(sub, cs)
     cli_tolerate.register(sub, cs, cat)  # 容缺 follow-through (issue 14 part 7)
     cli_grievance.register(sub)  # the 办不成事 window

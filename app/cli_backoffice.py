@@ -58,7 +58,8 @@ def cmd_case_decide(cli: Cli) -> int:
     a = cli.args
     decision = "approve" if a.approve else "deny" if a.deny else "return" if a.return_ else "transfer"
     view = backoffice.decide(cli.hall.uow(), cli.actor(), a.case_no, decision, token=a.token, reason=a.reason or "",
-                             legal_basis=a.legal_basis or "", transfer_to=a.transfer, seal=a.seal)
+                             legal_basis=a.legal_basis or "", transfer_to=a.transfer, seal=a.seal,
+                             supply=tuple(c for c in (a.supply or "").split(",") if c.strip()))
     if a.json:
         print_json(view.as_json())
     else:
@@ -147,9 +148,9 @@ def register(sub: Any, case_sub: Any) -> None:
     cs = case_sub
     sp = add(sub, "queue", cmd_queue, "部门后台队列（按承诺办结日排序，带红黄牌）", json_flag=True)
     sp.add_argument("--dept", required=True)
-    sp.add_argument("--status", choices=["accepted", "in_review"])
+    sp.add_argument("--status", choices=["accepted", "in_review", "suspended"])
     sp.add_argument("--search")
-    sp.add_argument("--light", choices=list(backoffice.LIGHTS), help="只看该时限灯：red 超期、yellow 临期、green 正常")
+    sp.add_argument("--light", choices=list(backoffice.LIGHTS), help="只看该时限灯：red 超期、yellow 临期、green 正常、paused 暂停计时（特别程序中）")
     sp.add_argument("--channel", choices=["window", "online"], help="只看窗口受理（window）或网上申报（online）的办件")
     sp.add_argument("--mine", action="store_true", help="只看本人领取在办的办件")
     sp.add_argument("--limit", type=positive_int, default=200)
@@ -169,6 +170,7 @@ def register(sub: Any, case_sub: Any) -> None:
     sp.add_argument("--reason", help="理由（不予许可、退回、转办必填）")
     sp.add_argument("--legal-basis", dest="legal_basis")
     sp.add_argument("--seal", action="store_true", help="加盖审批专用章（须首席代表授权）")
+    sp.add_argument("--supply", metavar="CODES", help="退回补正：需补正的材料代码，逗号分隔（列入补正通知书）")
     sp.add_argument("--token", type=int, help="领取令牌（脚本用：领取已被他人重新领取时拒绝）")
     se = sub.add_parser("seal", help="审批专用章").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(se, "authorise", cmd_seal_authorise, "首席代表授权某办件用章")

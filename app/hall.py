@@ -190,6 +190,8 @@ def list_overrides(uow: UnitOfWork, year: int | None = None) -> list[CalendarOve
 
 def _recompute_open_cases(uow: UnitOfWork, actor: Actor, reason: str) -> int:
     """Due dates of cases still running follow the calendar as it now is; returns how many changed."""
+    from app.clocks import due_dates  # app.clocks builds on this module (local dates, the hall's settings)
+
     s = uow.session
     cal = load_calendar(s)
     changed = 0
@@ -200,9 +202,8 @@ def _recompute_open_cases(uow: UnitOfWork, actor: Actor, reason: str) -> int:
     ).all()
     for case, item in rows:
         assert case.accepted_at is not None
-        start = local_date(case.accepted_at)
-        promised = cal.add_workdays(start, item.promised_days)
-        legal = cal.add_workdays(start, item.legal_days)
+        # From where each clock last restarted (补正, 特别程序), a 延期 included (app.clocks).
+        promised, legal = due_dates(case, item.promised_days, item.legal_days, cal)
         provisional = promised.provisional or legal.provisional
         if (case.promised_due, case.legal_due, case.due_provisional) != (promised.date, legal.date, provisional):
             uow.audit(actor.username, "case.due_recomputed", "case", str(case.id), {

@@ -26,7 +26,7 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from app import keys, lifecycle, limits, outbox, refcache
+from app import clocks, keys, lifecycle, limits, outbox, refcache
 from app.auth import Actor
 from app.cases import CaseEventView, CaseMaterialView, CaseView, NoticeRef, case_view, load_case
 from app.errors import Conflict, NotFound, ValidationError
@@ -702,18 +702,14 @@ def resubmit(uow: UnitOfWork, actor: Actor, case_no: str, materials: Mapping[str
         if checked.tolerated:
             supplement = supplement_due or cal.add_workdays(today, checked.item.promised_days).date
         _apply_materials(case, checked, supplement)
-        paused = (case.paused_promised, case.paused_legal) if before == Status.RETURNED else (None, None)
-        first_accepted = case.accepted_at
+        kept = (case.accepted_at, case.legal_due, case.due_provisional, case.paused_promised)
         for key, value in _acceptance(checked, req, now, today, cal).items():
             setattr(case, key, value)
-        if paused[0] is not None and paused[1] is not None:
-            # Back from a 退回补正: the clock resumes with the working days that were left, it does not restart,
-            # and the case keeps its original acceptance date.
-            case.accepted_at = first_accepted or case.accepted_at
-            promised, legal = cal.add_workdays(today, paused[0]), cal.add_workdays(today, paused[1])
-            case.promised_due, case.legal_due = promised.date, legal.date
-            case.due_provisional = promised.provisional or legal.provisional
-            case.paused_promised = case.paused_legal = None
+        if before == Status.RETURNED and kept[3] is not None:
+            # Back from a 退回补正: the case keeps its acceptance date and its legal due date (that clock never
+            # stopped); the promised clock resumes with the working days that were left (app.clocks).
+            case.accepted_at, case.legal_due, case.due_provisional, case.paused_promised = kept
+            clocks.resume_promised(case, cal, today)
         kinds = ["acceptance", "tolerated"] if checked.tolerated else ["acceptance"]
         after = lifecycle.require(Action.RESUBMIT, before, case.case_no)
         draft = replace(case_view(case, credentials=True), status=after)

@@ -325,3 +325,39 @@ def decision_problems(decision: str, *, reason: str, legal_basis: str = "", tran
     if seal and decision not in ("approve", "deny"):
         problems.append(Problem("seal", "只有准予或不予许可的决定才加盖审批专用章"))
     return problems
+
+
+# ---- the clocks: 特别程序 (行政许可法第45条) and 延期 (第42条) --------------------------------------------------
+
+# The procedures whose time the law does not count (第45条), and nothing else: 退回补正 is not one of them.
+PROCEDURES: tuple[str, ...] = ("听证", "招标", "拍卖", "检验", "检测", "检疫", "鉴定", "专家评审")
+MAX_EXTENSION_DAYS = 10  # 第42条: 二十日内不能作出决定的，经本行政机关负责人批准，可以延长十日
+EXTENDABLE_KIND = "行政许可"
+
+
+def suspend_problems(procedure: str, reason: str) -> list[Problem]:
+    """What a 特别程序 lacks: one of the procedures of 第45条, and the reason told to the applicant."""
+    problems = []
+    if procedure not in PROCEDURES:
+        problems.append(Problem("procedure", f"特别程序只能是：{'、'.join(PROCEDURES)}（行政许可法第四十五条）"))
+    if not reason.strip():
+        problems.append(Problem("reason", "特别程序须写明理由（将书面告知申请人）"))
+    return problems
+
+
+def extension_problems(days: int, approver: str, reason: str, *, item_kind: str | None = None,
+                       extended_days: int = 0) -> list[Problem]:
+    """What a 延期 lacks (第42条): 1–10 working days, the approving head, the reason told to the applicant; only
+    行政许可 items, and only once per case (``item_kind`` and ``extended_days`` when the case is known)."""
+    problems = []
+    if item_kind is not None and item_kind != EXTENDABLE_KIND:
+        problems.append(Problem("item", f"只有行政许可事项可以延期（行政许可法第四十二条），本事项为{item_kind}"))
+    if extended_days:
+        problems.append(Problem("days", f"本办件已延期{extended_days}个工作日：依法只能延期一次"))
+    if not 1 <= days <= MAX_EXTENSION_DAYS:
+        problems.append(Problem("days", f"延期天数须为1至{MAX_EXTENSION_DAYS}个工作日（行政许可法第四十二条）"))
+    if not approver.strip():
+        problems.append(Problem("approver", "延期须经本行政机关负责人批准：请填写批准人"))
+    if not reason.strip():
+        problems.append(Problem("reason", "延期须写明理由（将告知申请人）"))
+    return problems

@@ -164,6 +164,9 @@ MATERIAL_PROBLEM = _column(CaseMaterial.note, "材料问题说明")
 OPINION = _column(CaseEvent.note, "审查意见", multiline=True, chars=1000)
 DECISION_REASON = _column(Case.decision_reason, "审批理由", multiline=True)
 DECISION_BASIS = _column(Case.decision_basis, "审批依据", multiline=True)
+SPECIAL_REASON = _column(Case.special_reason, "特别程序理由", multiline=True)
+EXTENSION_APPROVER = _column(Case.extension_approver, "延期批准人")
+EXTENSION_REASON = _column(Case.extension_reason, "延期理由", multiline=True)
 
 # ---- the output window (出件) -----------------------------------------------------------------------
 SLIP = _column(Case.slip, "取件凭条")

@@ -100,6 +100,10 @@ DOC_KIND_MARK = {
     # issue 14 part 7 (容缺 follow-through)
     "reminder": "催补",
     "termination": "终止",
+    # issue 14, clocks
+    "return": "退补",
+    "suspension": "特告",
+    "extension": "延告",
 }
 
 

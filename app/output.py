@@ -312,6 +312,11 @@ def _pickup(s: Session, case: Case, credential: str) -> Pickup:
     if case.status == Status.ISSUED or handover is not None:
         when = handover.at.astimezone(HALL_TZ).strftime("%Y-%m-%d %H:%M") if handover else ""
         blockers.append(f"该办件已于{when}出件，不能重复出件")
+    elif case.status == Status.RETURNED:
+        # The back office's 补正通知书 is served here too: the applicant learns what to supply.
+        served = [n.doc_no for n in view.notices if n.kind == "return"]
+        where = f"（补正通知书 {served[-1]}）" if served else ""
+        blockers.append(f"该办件已退回补正{where}：请申请人按补正通知书准备材料，到综合受理窗口提交补正后继续审批")
     elif case.status not in ISSUABLE:
         blockers.append(f"该办件尚未办结（当前状态：{view.status_name}），暂不能出件")
     elif case.status == Status.APPROVED and outstanding and not lenient:

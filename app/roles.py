@@ -57,6 +57,7 @@ _TABLE: tuple[Permission, ...] = (
     _p("case.review", "领取、续期、释放、审查意见、审批决定", {REVIEWER, CHIEF}, "本部门的办件",
        ("case claim", "case renew", "case release", "case opinion", "case decide")),
     _p("case.reassign", "改派办件", {CHIEF}, "本部门", ("case reassign",)),
+    _p("case.clock", "特别程序中止、恢复计时、延期", {REVIEWER, CHIEF}, "本部门的办件", ("case suspend", "case resume", "case extend")),
     _p("seal.authorise", "授权使用审批专用章", {CHIEF}, "本部门的办件", ("seal authorise",)),
     _p("seal.register", "查看、打印用章登记簿", {CHIEF, SUPERVISOR}, "首席代表限本部门", ("seal log",)),
     _p("workload.view", "查看人员工作量", {CHIEF, SUPERVISOR}, "首席代表限本部门", ("workload",)),

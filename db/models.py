@@ -239,6 +239,21 @@ class Case(Base):
     # Working days of the promised limit left when the case went back for 补正 (the clock stops meanwhile).
     paused_promised: Mapped[int | None] = mapped_column(Integer)
     paused_legal: Mapped[int | None] = mapped_column(Integer)
+    # When the running clock(s) stopped (退回补正: the promised one; 特别程序: both); None while they run.
+    clock_paused_at: Mapped[datetime | None]
+    # 特别程序 (行政许可法第45条) in progress: which one (听证, 检验, …) and why; "" when none.
+    special_procedure: Mapped[str] = mapped_column(String(8), default="")
+    special_reason: Mapped[str] = mapped_column(String(1000), default="")
+    # 延期 (行政许可法第42条): working days added to the legal limit, once per case, with the head's approval.
+    extension_days: Mapped[int] = mapped_column(Integer, default=0)
+    extension_approver: Mapped[str] = mapped_column(String(64), default="")
+    extension_reason: Mapped[str] = mapped_column(String(1000), default="")
+    # Where each clock last restarted (after a 补正 or a 特别程序) and the working days it had then; None: from
+    # the acceptance day with the item's limits.  A change of the calendar recomputes the dates from here.
+    promised_from: Mapped[date | None] = mapped_column(Date)
+    promised_days_from: Mapped[int | None] = mapped_column(Integer)
+    legal_from: Mapped[date | None] = mapped_column(Date)
+    legal_days_from: Mapped[int | None] = mapped_column(Integer)
     # 出件: wrong pickup codes in a row; at 5 the case is locked until a supervisor unlocks it.
     pickup_failures: Mapped[int] = mapped_column(Integer, default=0)
     pickup_locked_at: Mapped[datetime | None]

@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from app import backoffice, cases, intake, lifecycle, output, tolerate
+from app import backoffice, cases, clock_actions, intake, lifecycle, output, tolerate
 from app.auth import Actor
 from app.context import HallDesk
 from app.errors import HallDeskError
@@ -40,7 +40,7 @@ class World:
             self.actors[name] = log_in(self.hall, name)
         return self.actors[name]
 
-    def take(self, outcome: str = "accept") -> intake.CaseView:
+    def take(self, outcome: str = "accept") -> cases.CaseView:
         """A 容缺 case of the SCJ back office taken at counter 1 (so that supplements apply)."""
         item = _scj_item(self.hall, tolerable=True)
         if outcome == "immediate":
@@ -82,7 +82,10 @@ class World:
             self.decide(no, "approve")
             supplement(self, no)
             output.issue(self.hall.uow(), self.actor("clerk3"), slip=view.slip)
-        elif status in (Status.SUSPENDED, Status.TERMINATED):
+        elif status == Status.SUSPENDED:
+            backoffice.claim(self.hall.uow(), self.actor("rev_scj"), no)
+            clock_actions.suspend(self.hall.uow(), self.actor("rev_scj"), no, "检验", "需送检样品")
+        elif status == Status.TERMINATED:
             self.force(no, status)
         assert cases.read_case(self.hall.uow(), no).status == status
         return no, view.slip
@@ -128,7 +131,7 @@ def _first_tolerated(w: World, no: str) -> str:
 
 
 # How each action on an existing case is taken through its service.
-PERFORMERS: dict[Action, Callable[[World, str, str], None]] = {
+PERFORMERS: dict[Action, Callable[[World, str, str], object]] = {
     Action.RESUBMIT: lambda w, no, _: intake.resubmit(w.hall.uow(), w.actor("clerk1"), no, {
         m.code: MaterialInput("waived" if m.covered_by else "received")
         for m in _scj_item(w.hall, tolerable=True).materials}),
@@ -139,6 +142,11 @@ PERFORMERS: dict[Action, Callable[[World, str, str], None]] = {
     Action.DENY: _held("deny"),
     Action.RETURN: _held("return"),
     Action.TRANSFER: _held("transfer"),
+    Action.SUSPEND: lambda w, no, _: clock_actions.suspend(w.hall.uow(), w.actor("rev_scj"), no, "专家评审",
+                                                           "需组织专家评审"),
+    Action.RESUME: lambda w, no, _: clock_actions.resume(w.hall.uow(), w.actor("chief_scj"), no),
+    Action.EXTEND: lambda w, no, _: clock_actions.extend(w.hall.uow(), w.actor("rev_scj"), no, 5, "李局长",
+                                                         "需现场核查"),
     Action.SUPPLEMENT: lambda w, no, _: output.record_supplement(w.hall.uow(), w.actor("clerk3"), no,
                                                                  _first_tolerated(w, no)),
     Action.ISSUE_WINDOW: _issue(mail=False),

@@ -78,15 +78,25 @@ def test_upgrade_keeps_existing_data(empty_db_url: str) -> None:
         engine.dispose()
 
 
+def _reflected(engine: sa.Engine, models: sa.MetaData) -> dict[str, sa.Table]:
+    """The tables of ``models`` as the database has them now; types as the models declare them (UUIDs, times)."""
+    present = sa.MetaData()
+    present.reflect(engine, only=list(models.tables))
+    return {name: sa.Table(name, sa.MetaData(), *(c._copy() for c in table.columns
+                                                    if c.name in present.tables[name].c))
+            for name, table in models.tables.items() if name in present.tables}
+
+
 def test_input_limits_keep_rows_and_cut_overlong_text(empty_db_url: str) -> None:
     """0009 narrows the typed-text columns: rows that refer to a changed table survive (SQLite copies tables,
     which must not cascade), and a value longer than its new limit is cut to it, ending in "…"."""
     engine = make_engine(empty_db_url)
-    t = Base.metadata.tables
     now = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
     dept, item, case, grievance_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     try:
         migrate.upgrade(engine, "0008_grievance")
+        # The tables as 0008 left them: the models' columns of later revisions (with their defaults) do not exist.
+        t = _reflected(engine, Base.metadata)
         with engine.begin() as conn:
             conn.execute(t["department"].insert().values(id=dept, code="SCJ", name="区市场监管局"))
             conn.execute(t["service_item"].insert().values(

@@ -44,6 +44,9 @@ TITLES = {
     # issue 14 part 7
     "reminder": "容缺材料催补通知书",
     "termination": "终止办理通知书",
+    "return": "补正通知书",
+    "suspension": "特别程序告知书",
+    "extension": "延期告知书",
 }
 MATERIALS = (
     NoticeMaterial("M01", "食品经营许可申请书", "received", originals=1),
@@ -81,6 +84,14 @@ def notice(kind: str, **changes: object) -> Notice:
         "reminder": {"doc_no": "新经开催补〔2026〕030001号", "supplement_due": "2026年12月3日", "overdue_days": "4"},
         "termination": {"doc_no": "新经开终止〔2026〕000001号", "overdue_days": "9",
                         "reason": "逾期未补齐容缺材料，经催补仍未补齐"},
+        # issue 14, clocks
+        "return": {"doc_no": "新经开退补〔2026〕010006号", "promised_due": "", "promised_left": "4",
+                   "reason": "营业执照复印件不清晰，请提交清晰复印件", "delivery": "由1号窗口（受理窗口）送达",
+                   "materials": (NoticeMaterial("M01", "营业执照", "defective", note="见补正要求", copies=1),)},
+        "suspension": {"doc_no": "新经开特告〔2026〕010007号", "promised_due": "", "legal_due": "", "procedure": "检验",
+                       "reason": "需对样品进行检验", "promised_left": "3", "legal_left": "12"},
+        "extension": {"doc_no": "新经开延告〔2026〕010008号", "extension_days": "10", "approver": "王局长",
+                      "reason": "需现场核查", "previous_legal_due": "2026年12月25日", "legal_due": "2027年1月11日"},
     }
     fields: dict[str, object] = {"kind": kind, **per_kind[kind], **changes}
     return replace(BASE, **fields)  # type: ignore[arg-type]
@@ -413,3 +424,19 @@ def test_line_breaker_keeps_numbers_whole_and_hangs_one_mark() -> None:
             assert spare >= -size  # at most one hanging mark
             assert (line[0] not in NO_LINE_START and line[-1] not in NO_LINE_END) or len(lines) == 1
     assert break_cjk_lines(text, [full + 1], FONT, size) == [(pytest.approx(1.0), text)]
+
+
+def test_clock_notices_state_the_law_and_the_days(rendered: dict[str, bytes]) -> None:
+    """Issue 14: 退回补正 stops the promised clock only; 特别程序 stops both (第45条); 延期 once, ≤ 10 days (第42条)."""
+    returned = flat(rendered["return"])
+    assert "营业执照" in returned and "不符合要求" in returned and "补正要求：营业执照复印件不清晰" in returned
+    assert "承诺办结时限暂停计算" in returned and "剩余4个工作日" in returned
+    assert "法定办理期限不因补正而中止，法定办结日期仍为2026年12月25日" in returned
+    assert "由1号窗口（受理窗口）送达" in returned and "区市场监管局（盖章）" in returned
+    suspended = flat(rendered["suspension"])
+    assert "依法需要进行检验，理由如下：需对样品进行检验" in suspended and "第四十五条" in suspended
+    assert "承诺办结时限剩余3个工作日，法定办理期限剩余12个工作日" in suspended
+    extended = flat(rendered["extension"])
+    assert "第四十二条第一款" in extended and "延长10个工作日" in extended
+    assert "法定办结日期为2026年12月25日" in extended and "延长后的法定办结日期为2027年1月11日" in extended
+    assert "王局长" in extended and "因需现场核查" in extended

@@ -42,16 +42,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import backoffice, catalog, lifecycle, limits
+from app import backoffice, catalog, clock_actions, lifecycle, limits
 from app.auth import Actor
 from app.backoffice import DECISIONS, Claim, DeptSettings, HeldCase, QueuePage, QueueRow, SealUse, Workload
 from app.cases import CaseView
 from app.catalog import DepartmentView
+from app.clock_actions import ClockChange
 from app.context import HallDesk
 from app.errors import HallDeskError, ValidationError
 from app.hall import HALL_TZ, today
 from app.live import QueueListener, supports_push
 from app.printing import desk
+from ui.clocks import ExtendDialog, SuspendDialog
 from ui.errors import confirm, run_guarded, show_error
 from ui.grievance import GrievancePanel
 from ui.models import (
@@ -102,6 +104,11 @@ def case_summary(case: CaseView) -> str:
         f"收件：{local_time(case.received_at, with_date=True)}　"
         f"承诺办结：{due_text(case.promised_due, case.due_provisional) or '—'}　法定办结：{due_text(case.legal_due) or '—'}",
         f"状态：{case.status_name}" + ("（容缺受理）" if case.tolerated else ""),
+    ]
+    if case.clock.extension_days:  # the one 延期 of 行政许可法第42条
+        lines.append(f"已延期：{case.clock.extension_days}个工作日（{case.clock.extension_approver}批准）"
+                     f"：{case.clock.extension_reason}")
+    lines += [
         "",
         "申请材料：",
     ]
@@ -127,6 +134,7 @@ HISTORY_NAMES = {
     "intake.accept": "窗口受理", "intake.correction": "一次性告知补正", "intake.refuse": "不予受理",
     "intake.immediate": "即办办结", "intake.resubmit": "补正后受理", "claim": "领取", "release": "释放回队列",
     "decide.approve": "准予许可", "decide.deny": "不予许可", "decide.return": "退回补正", "decide.transfer": "转办",
+    "suspend": "特别程序（中止计时）", "resume": "恢复计时", "extend": "延期",
 }
 
 
@@ -212,7 +220,7 @@ class DecisionDialog(QDialog):
             "": "请选择决定：准予(Alt+A)、不予许可(Alt+F)、退回补正(Alt+T)或转办(Alt+Z)，并写明理由。",
             "approve": "准予许可：写明审查意见（理由）；加盖审批专用章须事先经首席代表授权（首席代表本人除外）。",
             "deny": "不予许可：须写明理由和法律依据，并告知申请人依法申请行政复议或提起行政诉讼的权利。",
-            "return": "退回补正：写明需补正的内容；补正期间时限暂停计算。",
+            "return": "退回补正：写明需补正的内容；补正期间承诺时限暂停计算，法定期限照常计算（行政许可法第四十五条）。",
             "transfer": "转办：选择接收部门并写明理由；办件回到接收部门的队列。",
         }[decision])
 
@@ -287,8 +295,10 @@ def _date_edit(value: date) -> QDateEdit:
 
 
 # The queue's filters: (label, value); None shows everything.
-QUEUE_VIEWS = (("全部待办", None), ("待领取", "accepted"), ("审批中", "in_review"), ("我的在办", "mine"))
-LIGHT_FILTERS = (("全部时限", None), ("● 超期", "red"), ("● 临期", "yellow"), ("● 正常", "green"))
+QUEUE_VIEWS = (("全部待办", None), ("待领取", "accepted"), ("审批中", "in_review"), ("我的在办", "mine"),
+               ("特别程序中", "suspended"))
+LIGHT_FILTERS = (("全部时限", None), ("● 超期", "red"), ("● 临期", "yellow"), ("● 正常", "green"),
+                 ("● 暂停计时", "paused"))
 CHANNEL_FILTERS = (("全部来源", None), ("窗口受理", "window"), ("网上申报", "online"))
 
 
@@ -385,8 +395,19 @@ class BackOfficePage(Page):
         self.decide_button = QPushButton("决定(&D)…")
         self.release_button = QPushButton("释放(&R)")
         self.release_button.setToolTip("放回部门队列，由他人领取")
+        # The clocks (app.clocks): 特别程序 stops both, 恢复 restarts them, 延期 moves the legal due date.
+        self.suspend_button = QPushButton("特别程序(&P)…")
+        self.suspend_button.setToolTip("听证、检验、鉴定、专家评审等：中止计时并出具特别程序告知书（行政许可法第四十五条）")
+        self.resume_button = QPushButton("恢复计时(&U)")
+        self.resume_button.setToolTip("所选办件的特别程序已结束：按剩余工作日恢复计时，并由本人领取办理")
+        self.extend_button = QPushButton("延期(&E)…")
+        self.extend_button.setToolTip("经负责人批准延长法定期限（最多10个工作日，每件一次），出具延期告知书")
+        self.clock_dialog: QDialog | None = None
         buttons = QHBoxLayout()
         buttons.addWidget(self.opinion_button)
+        buttons.addWidget(self.suspend_button)
+        buttons.addWidget(self.resume_button)
+        buttons.addWidget(self.extend_button)
         buttons.addStretch(1)
         buttons.addWidget(self.release_button)
         buttons.addWidget(self.decide_button)
@@ -449,13 +470,17 @@ class BackOfficePage(Page):
         self.notice_button.clicked.connect(self.view_notice)
         self.decide_button.clicked.connect(self.open_decision)
         self.release_button.clicked.connect(self.release)
+        self.suspend_button.clicked.connect(self.open_suspend)
+        self.resume_button.clicked.connect(self.resume_selected)
+        self.extend_button.clicked.connect(self.open_extend)
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
         QShortcut(QKeySequence("Ctrl+N"), self, self.claim_next, context=context)
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh, context=context)
         set_tab_order(self.search_edit, self.status_combo, self.light_combo, self.channel_combo,
                       self.claim_next_button, self.claim_button, self.refresh_button, self.view, self.details,
                       self.notice_combo, self.notice_button, self.opinion_edit, self.opinion_button,
-                      self.release_button, self.decide_button)
+                      self.suspend_button, self.resume_button, self.extend_button, self.release_button,
+                      self.decide_button)
         self._set_live(False)
         self._show_claim()
 
@@ -467,7 +492,7 @@ class BackOfficePage(Page):
         """The search text and the filter combos, as ``backoffice.queue_page`` takes them."""
         view = self.status_combo.currentData()
         return {"search": self.search_edit.text().strip() or None,
-                "statuses": (view,) if view in backoffice.QUEUE_STATUSES else self.statuses,
+                "statuses": (view,) if view in (*backoffice.QUEUE_STATUSES, "suspended") else self.statuses,
                 "mine": view == "mine", "with_light": self.light_combo.currentData(),
                 "channel": self.channel_combo.currentData()}
 
@@ -596,7 +621,8 @@ class BackOfficePage(Page):
         more = "，向下滚动加载更多" if self.model.cursor is not None else ""
         self.count_label.setText(f"已显示{self.model.rowCount()}件，其中待领取{waiting}件{more}")
         if self.claim is None:
-            mine = next((r for r in rows if r.holder == self._actor.username), None)
+            # A case waiting in a 特别程序 is listed as the reviewer's too, but there is no lease to take back.
+            mine = next((r for r in rows if r.holder == self._actor.username and r.status == "in_review"), None)
             if mine is not None:
                 self._renew_case(mine.case_no, None)
         self._update_buttons()
@@ -632,6 +658,12 @@ class BackOfficePage(Page):
             widget.setEnabled(held)
         self.notice_combo.setEnabled(held and self.notice_combo.count() > 0)
         self.notice_button.setEnabled(held and self.notice_combo.count() > 0)
+        # What the lifecycle allows for the case in hand, or else for the selected row.
+        target = self.clock_target()
+        allowed = lifecycle.allowed_actions(target[1]) if target else frozenset()
+        self.suspend_button.setEnabled(held and lifecycle.Action.SUSPEND in allowed)
+        self.resume_button.setEnabled(free and lifecycle.Action.RESUME in allowed)
+        self.extend_button.setEnabled(lifecycle.Action.EXTEND in allowed)
 
     # ---- claims
     def claim_next(self) -> None:
@@ -759,6 +791,69 @@ class BackOfficePage(Page):
         if run_guarded(self, lambda: backoffice.release(hall.uow(), actor, claim.case.case_no)) is not None:
             self.status_message.emit(f"{claim.case.case_no} 已放回队列")
         self._set_claim(None)
+        self.claim_changed.emit()
+        self.refresh()
+
+    # ---- the clocks: 特别程序, 恢复计时, 延期
+    def clock_target(self) -> tuple[str, str] | None:
+        """(case number, status) the clock buttons act on: the case in hand, else the selected row."""
+        if self.claim is not None:
+            return self.claim.case.case_no, self.claim.case.status
+        row = self.selected_row()
+        return (row.case_no, row.status) if row is not None else None
+
+    def open_suspend(self) -> SuspendDialog | None:
+        claim = self.claim
+        if claim is None or lifecycle.Action.SUSPEND not in lifecycle.allowed_actions(claim.case.status):
+            return None
+        dialog = SuspendDialog(self._hall, self._actor, claim.case.case_no, claim.token, self)
+        dialog.saved.connect(self._suspended)
+        dialog.failed.connect(self._decision_failed)
+        self.clock_dialog = dialog
+        return open_dialog(dialog, self._clock_dialog_closed)
+
+    def open_extend(self) -> ExtendDialog | None:
+        target = self.clock_target()
+        if target is None or lifecycle.Action.EXTEND not in lifecycle.allowed_actions(target[1]):
+            return None
+        dialog = ExtendDialog(self._hall, self._actor, target[0], self)
+        dialog.saved.connect(self._extended)
+        dialog.failed.connect(self._decision_failed)
+        self.clock_dialog = dialog
+        return open_dialog(dialog, self._clock_dialog_closed)
+
+    def _clock_dialog_closed(self) -> None:
+        self.clock_dialog = None
+
+    def _suspended(self, change: ClockChange) -> None:
+        # The case waits in 我的在办 (特别程序中) without a lease: the panel is free for another case.
+        self._set_claim(None)
+        self.status_message.emit(f"{change.case.case_no}：已中止计时（{change.case.clock.procedure}），"
+                                 f"特别程序告知书 {change.notice.doc_no}")
+        self.claim_changed.emit()
+        self.refresh()
+
+    def _extended(self, change: ClockChange) -> None:
+        self.status_message.emit(f"{change.case.case_no}：已延期{change.case.clock.extension_days}个工作日，"
+                                 f"延期告知书 {change.notice.doc_no}")
+        if self.claim is not None:
+            self._renew_case(self.claim.case.case_no, self.claim.token)  # the panel shows the new dates
+        self.refresh()
+
+    def resume_selected(self) -> None:
+        """The selected case's 特别程序 is over: restart its clocks and take it in hand."""
+        row = self.selected_row()
+        if row is None or self.claim is not None or lifecycle.Action.RESUME not in lifecycle.allowed_actions(row.status):
+            return
+        hall, actor, case_no = self._hall, self._actor, row.case_no
+        self.resume_button.setEnabled(False)
+        run_in_background(lambda: clock_actions.resume(hall.uow(), actor, case_no), self._resumed,
+                          self._action_failed, owner=self)
+
+    def _resumed(self, held: HeldCase) -> None:
+        self._set_claim(held)
+        self.status_message.emit(f"{held.case.case_no}：已恢复计时，承诺办结 {held.case.promised_due}")
+        self._select = held.case.case_no
         self.claim_changed.emit()
         self.refresh()
 

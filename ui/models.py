@@ -67,6 +67,9 @@ NOTICE_NAMES: dict[str, str] = {
     # issue 14 part 7
     "reminder": "容缺材料催补通知书",
     "termination": "终止办理通知书",
+    "return": "补正通知书（审查阶段）",
+    "suspension": "特别程序告知书",
+    "extension": "延期告知书",
 }
 _RED = QBrush(QColor("#c0392b"))
 _AMBER = QBrush(QColor("#9a6200"))
@@ -840,11 +843,11 @@ class JobTableModel(RowTableModel[JobView]):
 
 # ---- the back office -----------------------------------------------------------------------------------
 
-LIGHT_BRUSHES = {"green": _GREEN, "yellow": _AMBER, "red": _RED}
+LIGHT_BRUSHES = {"green": _GREEN, "yellow": _AMBER, "red": _RED, "paused": _GREY}
 
 
 def light_text(light: str) -> str:
-    """红黄牌 as text with a coloured dot: ● 正常 / ● 临期 / ● 超期."""
+    """红黄牌 as text with a coloured dot: ● 正常 / ● 临期 / ● 超期 / ● 暂停计时 (特别程序)."""
     return f"● {LIGHTS.get(light, light)}"
 
 
@@ -904,6 +907,8 @@ class QueueTableModel(RowTableModel[QueueRow]):
             case 4:
                 return local_time(row.received_at, with_date=True)
             case 5:
+                if row.light == "paused":  # a stopped clock has days left, not a date
+                    return f"暂停（剩{row.promised_left}个工作日）"
                 return "待定" if row.provisional or row.promised_due is None else row.promised_due.isoformat()
             case 6:
                 return light_text(row.step_light) if row.status == "in_review" else ""
@@ -919,6 +924,9 @@ class QueueTableModel(RowTableModel[QueueRow]):
         return super().data(index, role)
 
     def tooltip(self, row: QueueRow, column: int) -> str | None:
+        if column in (0, 5) and row.light == "paused":
+            return (f"{row.procedure}中，暂停计时：承诺时限剩余{row.promised_left}个工作日，"
+                    f"法定期限剩余{row.legal_left}个工作日")
         if column == 0 and row.promised_due:
             return f"承诺办结 {row.promised_due.isoformat()}，法定办结 {due_text(row.legal_due)}"
         if column == 6 and row.step_due:

@@ -47,7 +47,7 @@ from app.slips import SlipError, SlipInfo
 from app.validators import check_id_number, check_mobile, mask_id_number, mask_name
 from ui.display import DisplayController
 from ui.errors import show_error, warn
-from ui.models import Index, RowTableModel, local_time
+from ui.models import NOTICE_NAMES, Index, RowTableModel, local_time
 from ui.printqueue import printer_trouble, send_pending
 from ui.widgets import (
     CheckedField,
@@ -70,6 +70,7 @@ SLIP_PREFIX = "HD1:"
 _SCAN_NORMAL = ""
 _SCAN_REJECTED = "QLineEdit { background: #fdecea; border: 2px solid #c0392b; }"
 _DENIED_BRUSH = QBrush(QColor("#c0392b"))
+CLOCK_NOTICES = ("return", "suspension", "extension")  # shown with the case: what the applicant was told
 
 
 def _check_name(text: str) -> str:
@@ -574,6 +575,8 @@ class OutputPage(Page):
             f"交付材料：{found.result_docs or '（无）'}",
             f"凭证：{'取件凭条（已验签）' if found.credential == 'slip' else '办件编号 + 取件码'}",
         ]
+        # What the back office told the applicant about the clocks: 补正, 特别程序, 延期 (app.clocks).
+        lines += [f"{NOTICE_NAMES[n.kind]}：{n.doc_no}" for n in case.notices if n.kind in CLOCK_NOTICES]
         self.case_info.setText("\n".join(lines))
         set_error(self.blockers_label, "\n".join(f"✖ {b}" for b in found.blockers))
         self.agent_info.setText(

@@ -202,3 +202,24 @@ def notice_from_json(data: dict[str, Any]) -> Notice:
     d = dict(data)
     d["materials"] = tuple(NoticeMaterial(**m) for m in d.get("materials", ()))
     return Notice(**d)
+
+
+def clock_notice(case: CaseView, kind: str, doc_no: str, hall: HallSettings, *, clerk_name: str, legal_basis: str,
+                 issued_at: datetime, reason: str, delivery: str, supply: tuple[NoticeMaterial, ...] = (),
+                 procedure: str = "", approver: str = "", extension_days: int = 0,
+                 previous_legal_due: date | None = None, promised_left: int | None = None,
+                 legal_left: int | None = None) -> Notice:
+    """A notice of the back office's clocks (issue 14): ``return`` (补正, listing ``supply``), ``suspension``
+    (特别程序告知书) or ``extension`` (延期告知书).  A paused clock has no due date: its days left are printed."""
+    base = notice_for_case(case, kind, doc_no, hall, clerk_name=clerk_name, legal_basis=legal_basis,
+                           issued_at=issued_at)
+    return replace(
+        base, materials=supply, reason=reason, delivery=delivery, procedure=procedure, approver=approver,
+        extension_days=str(extension_days) if extension_days else "",
+        previous_legal_due=cn_date(previous_legal_due),
+        promised_due="" if promised_left is not None else cn_date(case.promised_due),
+        legal_due="" if legal_left is not None else cn_date(case.legal_due),
+        promised_left="" if promised_left is None else str(promised_left),
+        legal_left="" if legal_left is None else str(legal_left),
+        provisional=case.due_provisional and legal_left is None,
+    )

@@ -1,5 +1,5 @@
 """A4 notices as PDF: 受理通知书, 不予受理通知书, 补正材料通知书 (一次性告知), 容缺受理通知书 with its
-承诺书 in two copies, and the 出件签收单.
+承诺书 in two copies, the 出件签收单, and the back office's 补正通知书（审查阶段）, 特别程序告知书 and 延期告知书.
 
 The wording lives in ``resources/templates/notices.yaml`` (a hall edits it without touching code); this module
 only lays it out.  :func:`load_templates` reads and validates a template file and says in Chinese what is wrong
@@ -91,6 +91,8 @@ NOTICE_KINDS: Final = (
     "acceptance", "refusal", "correction", "tolerated", "handover",
     # issue 14 part 7 (容缺 follow-through): 催补通知书, 终止办理通知书
     "reminder", "termination",
+    # issue 14, clocks: 退回补正 from the back office, 特别程序告知书, 延期告知书
+    "return", "suspension", "extension",
 )
 MATERIAL_STATES: Final = ("received", "missing", "defective", "tolerated", "waived", "not_submitted")
 TABLE_MODES: Final = ("all", "deficient", "tolerated")
@@ -105,6 +107,10 @@ _KIND_NAMES: Final = {
     # issue 14 part 7
     "reminder": "容缺材料催补通知书",
     "termination": "终止办理通知书",
+    # issue 14, clocks
+    "return": "补正通知书（审查阶段）",
+    "suspension": "特别程序告知书",
+    "extension": "延期告知书",
 }
 
 
@@ -164,6 +170,13 @@ class Notice:
     # and, on a termination, the applicant's withdrawal (non-empty: terminated because the applicant withdrew).
     overdue_days: str = ""
     withdrawal: str = ""
+    # issue 14, clocks: 特别程序 and 延期 (the reason is ``reason``; days are counts as text, "" when not known)
+    procedure: str = ""  # 听证、检验 … (行政许可法第45条)
+    approver: str = ""  # the head who approved a 延期
+    extension_days: str = ""
+    previous_legal_due: str = ""  # the legal due date before the 延期
+    promised_left: str = ""  # working days left on a paused clock
+    legal_left: str = ""
 
 
 # ----------------------------------------------------------------------------------------------- templates

@@ -212,7 +212,7 @@ def test_queue_filters_narrow_the_table(hall: HallDesk, qtbot: QtBot, message_bo
         return [page.model.index(r, 1).data() for r in range(page.model.rowCount())]
 
     assert [page.status_combo.itemText(i) for i in range(page.status_combo.count())] == [
-        "全部待办", "待领取", "审批中", "我的在办"]
+        "全部待办", "待领取", "审批中", "我的在办", "特别程序中"]
     assert choose(page.status_combo, "mine") == [case_no]
     assert choose(page.status_combo, "accepted") == [n for n in numbers if n != case_no]
     assert choose(page.status_combo, None) == numbers
