@@ -57,7 +57,9 @@ from app.resources import font_path, resources_dir
 from app.validators import check_id_number, mask_id_number, mask_name, mask_phone
 
 __all__ = [
+    "DECISION_KINDS",
     "FONT",
+    "KIND_NAMES",
     "MATERIAL_STATES",
     "NOTICE_KINDS",
     "NO_LINE_END",
@@ -87,17 +89,26 @@ __all__ = [
     "table_style",
 ]
 
-NOTICE_KINDS: Final = ("acceptance", "refusal", "correction", "tolerated", "handover")
+NOTICE_KINDS: Final = (
+    "acceptance", "refusal", "correction", "tolerated", "handover",
+    # issue 14, decision documents: 准予／不予行政许可决定书, and the 办理结果通知书 of other item kinds
+    "licence_grant", "licence_denial", "result_notice",
+)
+# The written decision of a case, whichever of them it is (``print notice --kind decision``).
+DECISION_KINDS: Final = ("licence_grant", "licence_denial", "result_notice")
 MATERIAL_STATES: Final = ("received", "missing", "defective", "tolerated", "waived")
 TABLE_MODES: Final = ("all", "deficient", "tolerated")
 PARAGRAPH_STYLES: Final = ("body", "plain", "note", "center", "right")
 _COLUMN_KEYS: Final = ("seq", "name", "originals", "copies", "state", "problem", "requirement", "due", "note")
-_KIND_NAMES: Final = {
+KIND_NAMES: Final = {
     "acceptance": "受理通知书",
     "refusal": "不予受理通知书",
     "correction": "补正材料通知书",
     "tolerated": "容缺受理通知书",
     "handover": "出件签收单",
+    "licence_grant": "准予行政许可决定书",
+    "licence_denial": "不予行政许可决定书",
+    "result_notice": "办理结果通知书",
 }
 
 
@@ -153,6 +164,14 @@ class Notice:
     handed_over_at: str = ""
     delivery: str = ""  # 窗口领取 / EMS 单号 …
     result: str = ""  # handover: what is handed over (决定书、证照 …)
+    # A 行政许可 item: the notices cite 行政许可法 (otherwise the item's own basis and wording).
+    licensing: bool = False
+    issuer: str = ""  # decision documents: the deciding department
+    decision: str = ""  # decision documents: 准予行政许可 / 不予行政许可 / 予以办理 / 不予办理
+    seal_label: str = ""  # decision documents: 审批专用章 when it is applied, else 盖章
+    # Denials and refusals: where the applicant may apply for 行政复议, and the court for 行政诉讼.
+    review_authority: str = ""
+    court: str = ""
 
 
 # ----------------------------------------------------------------------------------------------- templates
@@ -256,7 +275,7 @@ def placeholders() -> frozenset[str]:
 
 
 _PLACEHOLDERS: Final = placeholders()
-_FLAGS: Final = frozenset({"provisional", "reprint"})
+_FLAGS: Final = frozenset({"provisional", "reprint", "licensing"})
 _PAGE_PLACEHOLDERS: Final = frozenset({"page", "pages"})
 
 
@@ -465,7 +484,7 @@ class _TemplateReader:
         kinds = self.mapping(root.get("kinds"), "kinds", NOTICE_KINDS)
         result: dict[str, Template] = {}
         for kind in NOTICE_KINDS:
-            name = _KIND_NAMES[kind]
+            name = KIND_NAMES[kind]
             if kind not in kinds:
                 raise self.fail(f"kinds.{kind}", f"缺少“{name}”的模板（kinds.{kind}）")
             where = f"kinds.{kind}"
