@@ -12,13 +12,15 @@ import pypdf
 import pytest
 from sqlalchemy import delete, func, select
 
-from app import backoffice, catalog, hall as hall_settings, intake, output
+from app import backoffice, catalog, intake, output
+from app import hall as hall_settings
 from app.auth import Actor
 from app.cases import CaseView, get_case
 from app.cli import run
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.errors import Conflict, PermissionDenied, ValidationError
+from app.hall import local_date
 from app.intake import MaterialInput
 from app.printing import desk
 from db.models import AuditEvent, Case, Notice, SealUsage, Setting
@@ -101,6 +103,7 @@ def test_denial_names_the_review_authority_the_court_and_the_time_limits(hall: H
     no, token = _held(hall, LICENCE, "rev_scj")
     view = backoffice.decide(hall.uow(), rev, no, "deny", token=token, reason=DENIAL, legal_basis=BASIS)
     assert view.decision is not None and view.decision.result == "deny" and view.decision.legal_basis == BASIS
+    assert view.decision.doc_no is not None
     with hall.uow() as uow:
         payload = json.loads(uow.session.execute(
             select(AuditEvent.payload).where(AuditEvent.action == "case.deny")).scalar_one())
@@ -159,8 +162,8 @@ def test_other_item_kinds_get_a_result_notice_in_their_own_words(hall: HallDesk)
     rev = log_in(hall, "rev_rsj")
     no, token = _held(hall, SERVICE, "rev_rsj")
     view = backoffice.decide(hall.uow(), rev, no, "approve", token=token, reason="符合申领条件")
-    assert view.decision is not None and view.decision.doc_no == "新建人社办结〔{}〕0001号".format(
-        view.decision.decided_at.year)
+    assert view.decision is not None
+    assert view.decision.doc_no == f"新建人社办结〔{local_date(view.decision.decided_at).year}〕0001号"
     text = _decision_doc(hall, rev, no)
     assert "办理结果通知书" in text and "决定予以办理" in text and "区人社局（盖章）" in text
     assert "行政许可" not in text

@@ -63,6 +63,9 @@ NOTICE_NAMES: dict[str, str] = {
     "correction": "补正材料通知书",
     "tolerated": "容缺受理通知书",
     "handover": "出件签收单",
+    "licence_grant": "准予行政许可决定书",
+    "licence_denial": "不予行政许可决定书",
+    "result_notice": "办理结果通知书",
 }
 _RED = QBrush(QColor("#c0392b"))
 _AMBER = QBrush(QColor("#9a6200"))
