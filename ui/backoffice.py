@@ -766,6 +766,19 @@ class BackOfficePage(Page):
         self.status_message.emit(f"{view.case_no}：{view.status_name}")
         self.claim_changed.emit()
         self.refresh()
+        if view.decision is not None and view.decision.doc_no:
+            self.show_decision(view.case_no, view.decision.doc_no)
+
+    def show_decision(self, case_no: str, doc_no: str) -> None:
+        """The written decision just made (决定书 / 办理结果通知书), as issued, in the preview: to read, print or save."""
+        hall, actor = self._hall, self._actor
+
+        def done(pdf: bytes) -> None:
+            self.preview = open_pdf_preview(self, hall, actor, pdf, f"审批决定书 {doc_no}（{case_no}）")
+            self.preview.finished.connect(self._preview_closed)
+
+        run_in_background(lambda: desk.notice_pdf(hall.uow(), actor, case_no, "decision"), done,
+                          lambda exc: show_error(self, exc), owner=self)
 
     def _decision_failed(self) -> None:
         # The claim may be gone (re-claimed, lease ran out): look again, keep the dialog for a retry.
