@@ -303,3 +303,57 @@ def test_cli_settings_decision_and_print_notice(hall: HallDesk, capsys: pytest.C
     code, _, err = cli("--user", "rev_zjj", "print", "notice", no, "--kind", "decision", "--out",
                        str(out_dir / "other.pdf"))
     assert code == 4 and not (out_dir / "other.pdf").exists()
+
+
+# ---- the migration ----------------------------------------------------------------------------------------
+
+
+def test_migration_clears_the_fixed_text_of_documents_never_made(empty_db_url: str) -> None:
+    """0011_decision_docs: cases decided before it named a 决定书 that never existed; that text goes, others stay."""
+    import uuid
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from db import migrate
+    from db.engine import make_engine
+    from db.types import UtcDateTime
+
+    engine = make_engine(empty_db_url)
+    try:
+        migrate.upgrade(engine, "0010_trust")
+        dept, item = uuid.uuid4(), uuid.uuid4()
+        now = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+        department = sa.table("department", sa.column("id", sa.Uuid()), sa.column("code", sa.String),
+                              sa.column("name", sa.String), sa.column("sort_order", sa.Integer))
+        service_item = sa.table(
+            "service_item", *(sa.column(c) for c in ("code", "name", "kind", "legal_basis", "fee")),
+            sa.column("id", sa.Uuid()), sa.column("dept_id", sa.Uuid()), sa.column("legal_days", sa.Integer),
+            sa.column("promised_days", sa.Integer), sa.column("immediate", sa.Boolean),
+            sa.column("sort_order", sa.Integer), sa.column("active", sa.Boolean), sa.column("version", sa.Integer))
+        hd_case = sa.table(
+            "hd_case", sa.column("id", sa.Uuid()), sa.column("item_id", sa.Uuid()),
+            *(sa.column(c) for c in ("case_no", "agent_name", "agent_id_number", "agent_phone", "channel", "status",
+                                     "pickup_code", "result_docs")),
+            sa.column("received_at", UtcDateTime()), sa.column("created_at", UtcDateTime()),
+            sa.column("updated_at", UtcDateTime()), sa.column("due_provisional", sa.Boolean))
+        texts = {"XJ261102-01-0001": "准予行政许可决定书；许可证照（如有）", "XJ261102-01-0002": "不予行政许可决定书",
+                 "XJ261102-01-0003": "《食品经营许可证》正本1份"}
+        with engine.begin() as conn:
+            conn.execute(sa.insert(department).values(id=dept, code="SCJ", name="区市场监管局", sort_order=0))
+            conn.execute(sa.insert(service_item).values(
+                id=item, dept_id=dept, code="SCJ001", name="食品经营许可", kind="行政许可", legal_basis="", fee="不收费",
+                legal_days=20, promised_days=5, immediate=False, sort_order=0, active=True, version=1))
+            for number, text in texts.items():
+                conn.execute(sa.insert(hd_case).values(
+                    id=uuid.uuid4(), item_id=item, case_no=number, agent_name="张伟", agent_id_number="",
+                    agent_phone="", channel="window", status="approved", pickup_code="123456", result_docs=text,
+                    received_at=now, created_at=now, updated_at=now, due_provisional=False))
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            rows = dict(conn.execute(sa.text("SELECT case_no, result_docs FROM hd_case")).all())
+            docs = conn.execute(sa.text("SELECT decision_doc_no FROM hd_case")).scalars().all()
+        assert rows == {"XJ261102-01-0001": "", "XJ261102-01-0002": "", "XJ261102-01-0003": "《食品经营许可证》正本1份"}
+        assert docs == [None, None, None]
+    finally:
+        engine.dispose()
