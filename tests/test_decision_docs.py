@@ -351,7 +351,7 @@ def test_migration_clears_the_fixed_text_of_documents_never_made(empty_db_url: s
                     received_at=now, created_at=now, updated_at=now, due_provisional=False))
         migrate.upgrade(engine)
         with engine.connect() as conn:
-            rows = dict(conn.execute(sa.text("SELECT case_no, result_docs FROM hd_case")).all())
+            rows: dict[str, str] = dict(conn.execute(sa.text("SELECT case_no, result_docs FROM hd_case")).all())
             docs = conn.execute(sa.text("SELECT decision_doc_no FROM hd_case")).scalars().all()
         assert rows == {"XJ261102-01-0001": "", "XJ261102-01-0002": "", "XJ261102-01-0003": "《食品经营许可证》正本1份"}
         assert docs == [None, None, None]
