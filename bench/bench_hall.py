@@ -1147,6 +1147,8 @@ def run_day(hall: HallDesk, size: Size, *, seed: int = 20261127, raw: bool = Tru
             try:
                 for n in [c.counter for c in cast.clerks] + [w.counter for w in cast.windows]:
                     db.add_sequences(f"c{n}", RAW_PERIODS)
+                for dept in sorted({r.dept for r in cast.reviewers}):  # the decision documents' numbers
+                    db.add_sequences(f"d{dept}", ("approve", "deny"))
             finally:
                 db.close()
         setup_seconds = time.perf_counter() - t0
