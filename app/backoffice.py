@@ -15,9 +15,10 @@ case from the department queue; the claim is a *lease* with a fencing token:
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, cast, overload
 
@@ -43,9 +44,11 @@ from app import audit, clocks, lifecycle, limits, refcache
 from app.auth import AccountState, Actor, account_key, actor_of, check_account, check_current, load_account
 from app.cases import CHANNELS, CaseView, case_view, load_case, read_case
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from app.hall import HALL_TZ, load_calendar, local_date, today, write_setting
+from app.hall import HALL_TZ, HallSettings, appeal_problems, load_calendar, local_date, today, write_setting
 from app.hall import read_settings as read_hall_settings
 from app.lifecycle import Action, Status
+from app.numbering import decision_number, decision_sequence, next_value
+from app.printing import documents
 from app.printing.report import ReportColumn, TableReport, render_table_report
 from app.roles import require
 from app.uow import UnitOfWork, retry_transient
@@ -56,6 +59,7 @@ from db.models import (
     CaseEvent,
     Department,
     Enterprise,
+    Notice,
     Seal,
     SealAuthorisation,
     SealUsage,
@@ -87,10 +91,27 @@ class DeptSettings:
     paused: tuple[str, ...] = ()  # reviewers not taking cases now (leave, training)
     # The output window hands out certificates while 容缺 supplements are still outstanding (default: it waits).
     issue_before_supplement: bool = False
+    # The prefix of the department's decision documents' numbers (新建市场监管局准许〔2026〕0001号); empty: derived
+    # from the department's name (``decision_prefix``).
+    doc_prefix: str = ""
+    # 决定书须加盖审批专用章: a decision on a 行政许可 item bears the seal, so it needs the chief representative's
+    # authorisation (the seal register records it).
+    licence_seal: bool = True
 
     def as_json(self) -> dict[str, Any]:
         return {"review_days": self.review_days, "lease_minutes": self.lease_minutes, "paused": list(self.paused),
-                "issue_before_supplement": self.issue_before_supplement}
+                "issue_before_supplement": self.issue_before_supplement, "doc_prefix": self.doc_prefix,
+                "licence_seal": self.licence_seal}
+
+
+def decision_prefix(settings: DeptSettings, dept_name: str) -> str:
+    """The department's own document-number prefix: its setting, else its name as the hall says it
+    (区市场监管局 → 新建市场监管局)."""
+    if settings.doc_prefix.strip():
+        return settings.doc_prefix.strip()
+    name = dept_name.strip()
+    prefix = "新建" + name[1:] if name.startswith("区") else name
+    return prefix[:limits.DEPT_DOC_PREFIX.chars]
 
 
 def _dept(s: Session, code: str) -> Department:
@@ -107,7 +128,9 @@ def read_dept_settings(s: Session, code: str) -> DeptSettings:
     data = json.loads(row.value)
     return DeptSettings(review_days=int(data.get("review_days", 3)), lease_minutes=int(data.get("lease_minutes", 30)),
                         paused=tuple(data.get("paused", ())),
-                        issue_before_supplement=bool(data.get("issue_before_supplement", False)))
+                        issue_before_supplement=bool(data.get("issue_before_supplement", False)),
+                        doc_prefix=str(data.get("doc_prefix", "")),
+                        licence_seal=bool(data.get("licence_seal", True)))
 
 
 def get_dept_settings(uow: UnitOfWork, code: str) -> DeptSettings:
@@ -119,6 +142,10 @@ def get_dept_settings(uow: UnitOfWork, code: str) -> DeptSettings:
 def save_dept_settings(uow: UnitOfWork, actor: Actor, code: str, settings: DeptSettings) -> DeptSettings:
     require(actor, "dept.settings")
     limits.check_each(limits.USERNAME, settings.paused, "paused")
+    limits.check(limits.DEPT_DOC_PREFIX, settings.doc_prefix, "doc_prefix")
+    if settings.doc_prefix.strip() and not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]+", settings.doc_prefix.strip()):
+        raise ValidationError("doc_prefix", "决定书编号前缀只能由汉字、字母和数字组成（如 新建市监）")
+    settings = replace(settings, doc_prefix=settings.doc_prefix.strip())
     if not 1 <= settings.review_days <= 60:
         raise ValidationError("review_days", "审批环节时限须为1–60个工作日")
     if not 1 <= settings.lease_minutes <= 480:
@@ -741,7 +768,33 @@ def add_opinion(uow: UnitOfWork, actor: Actor, case_no: str, text: str, token: i
         uow.commit()
 
 
-RESULT_DOCS = {"approve": "准予行政许可决定书；许可证照（如有）", "deny": "不予行政许可决定书"}
+def _check_decision_document(case: Case, decision: str, settings: DeptSettings, hall: HallSettings,
+                             seal: bool) -> None:
+    """What the written decision needs before anything is written: a denial names the 复议机关 and the court (hall
+    settings); a 行政许可 decision bears the 审批专用章 when the department says so."""
+    if decision == "deny" and (missing := appeal_problems(hall)):
+        raise Conflict(f"大厅设置中的{'和'.join(missing)}为空：不予许可决定须告知申请人申请行政复议和提起行政诉讼的"
+                       "机关，请系统管理员在“大厅设置”中填写后再作决定（决定未保存）")
+    if case.item.kind == documents.LICENSING and settings.licence_seal and not seal:
+        raise ValidationError("seal", "本部门规定行政许可决定书须加盖审批专用章：请选择“加盖审批专用章”（命令行 --seal），"
+                                      "审批人员须先经首席代表授权本办件用章（决定未保存）")
+
+
+def _decision_document(s: Session, actor: Actor, case: Case, decision: str, department: Department,
+                       settings: DeptSettings, hall: HallSettings, *, sealed: bool, now: datetime) -> Notice:
+    """The 准予／不予行政许可决定书 (or 办理结果通知书) of this decision, numbered under the department's prefix in the
+    decision's own transaction."""
+    kind = documents.decision_kind(case.item.kind, decision)
+    prefix = decision_prefix(settings, department.name)
+    year = local_date(now).year
+    doc_no = decision_number(prefix, kind, year, next_value(s, *decision_sequence(prefix, kind, year)))
+    licensing = case.item.kind == documents.LICENSING
+    basis = (case.decision_basis or case.item.legal_basis.strip()
+             or (documents.DEFAULT_DECISION_BASIS if licensing else "有关法律、法规"))
+    content = documents.decision_notice(case_view(case), kind, doc_no, hall, decision=decision, issuer=department.name,
+                                        reason=case.decision_reason, legal_basis=basis, sealed=sealed, decided_at=now)
+    return Notice(id=new_id(), case_id=case.id, kind=kind, doc_no=doc_no, issued_at=now, issued_by=actor.username,
+                  payload=json.dumps(documents.notice_to_json(content), ensure_ascii=False))
 
 
 def _seal(uow: UnitOfWork, actor: Actor, case: Case, decision: str) -> None:
@@ -800,14 +853,22 @@ def decide(
         action = lifecycle.DECISIONS[decision]
         lifecycle.require(action, case.status, case.case_no)
         supplies = clocks.supply_list(s, case, supply) if decision == "return" else ()
+        on = local_date(now)
+        doc: Notice | None = None
         if decision in ("approve", "deny"):
+            department = case.department or case.item.department
+            settings = read_dept_settings(s, department.code)
+            hall = read_hall_settings(s)
+            _check_decision_document(case, decision, settings, hall, seal)
             case.decided_at = case.finished_at = now
             case.decided_by_id = actor.user_id
             case.decision_reason = reason.strip()
             case.decision_basis = legal_basis.strip()
-            case.result_docs = RESULT_DOCS[decision]
             if seal:
                 _seal(uow, actor, case, decision)
+            doc = _decision_document(s, actor, case, decision, department, settings, hall, sealed=seal, now=now)
+            case.decision_doc_no = doc.doc_no
+            case.result_docs = f"{documents.NOTICE_TITLES[doc.kind]}（{doc.doc_no}）"
         elif decision == "return":
             # 退回补正 stops the promised clock only: the law's keeps running (行政许可法第45条).
             clocks.pause_promised(case, load_calendar(s), now)
@@ -828,7 +889,10 @@ def decide(
         # The audit row carries the decision as made: result, reasons and legal basis.
         lifecycle.transition(uow, case, action, actor.username, note=note, at=now, audit={
             "token": case.claim_token, "result": decision, "reason": reason.strip(),
-            "legal_basis": legal_basis.strip(), "seal": seal, "transfer_to": transfer_to})
+            "legal_basis": legal_basis.strip(), "seal": seal, "transfer_to": transfer_to,
+            **({"doc_no": doc.doc_no} if doc is not None else {})})
+        if doc is not None:
+            case.notices.append(doc)
         if decision == "return":  # the 补正通知书 that tells the applicant what to supply
             served = clocks.serve(uow, actor, case, "return", now, reason=reason.strip(), supply=supplies,
                                   promised_left=case.paused_promised)

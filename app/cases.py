@@ -45,6 +45,9 @@ class CaseMaterialView:
     assessment: str
     supplement_due: date | None
     supplemented_at: datetime | None
+    # What the item's guide asks for (原件 n 份, 复印件 m 份): the notices list it for what is still to come.
+    need_originals: int = 0
+    need_copies: int = 0
 
     @property
     def state_name(self) -> str:
@@ -110,6 +113,23 @@ class CaseEventView:
 
 
 @dataclass(frozen=True)
+class DecisionView:
+    """The back office's decision as made: 准予 or 不予, its reasons, its legal basis, and its written document."""
+
+    result: str  # approve | deny
+    reason: str
+    legal_basis: str
+    decided_at: datetime
+    decided_by: str  # user name
+    doc_no: str | None  # the 决定书 / 办理结果通知书; None for a decision made before they existed
+
+    def as_json(self) -> dict[str, Any]:
+        return {"result": self.result, "reason": self.reason, "legal_basis": self.legal_basis,
+                "decided_at": self.decided_at.astimezone(HALL_TZ).isoformat(timespec="seconds"),
+                "decided_by": self.decided_by, "doc_no": self.doc_no}
+
+
+@dataclass(frozen=True)
 class CaseView:
     id: uuid.UUID
     case_no: str
@@ -146,6 +166,8 @@ class CaseView:
     notices: tuple[NoticeRef, ...]
     history: tuple[CaseEventView, ...] = ()
     clock: ClockView = ClockView()
+    item_kind: str = ""  # 行政许可, 公共服务, …: which law and which documents apply
+    decision: DecisionView | None = None
 
     @property
     def status_name(self) -> str:
@@ -201,6 +223,7 @@ class CaseView:
                  "supplemented_at": ts(m.supplemented_at)}
                 for m in self.materials if m.state == "tolerated"
             ],
+            "decision": self.decision.as_json() if self.decision else None,
             "notices": [{"kind": n.kind, "doc_no": n.doc_no} for n in self.notices],
             "history": [
                 {"at": ts(e.at), "actor": e.actor, "action": e.action, "from": e.from_status, "to": e.to_status,
@@ -217,6 +240,7 @@ def case_view(case: Case, *, credentials: bool = False) -> CaseView:
     item = case.item
     # The handling department: the item's, unless a 转办 moved the case.
     dept = case.department or item.department
+    guide = {m.code: m for m in item.materials}
     return CaseView(
         id=case.id, case_no=case.case_no, status=case.status, channel=case.channel, item=item.code,
         item_name=item.name, dept=dept.code, dept_name=dept.name,
@@ -233,19 +257,37 @@ def case_view(case: Case, *, credentials: bool = False) -> CaseView:
         refusal_basis=case.refusal_basis, finished_at=case.finished_at, external_id=case.external_id,
         materials=tuple(
             CaseMaterialView(m.code, m.name, m.required, m.state, m.originals, m.copies, m.electronic, m.note, m.assessment,
-                             m.supplement_due, m.supplemented_at)
+                             m.supplement_due, m.supplemented_at,
+                             guide[m.code].originals if m.code in guide else 0,
+                             guide[m.code].copies if m.code in guide else 0)
             for m in case.materials
         ),
         notices=tuple(NoticeRef(n.kind, n.doc_no, n.issued_at) for n in case.notices),
         history=tuple(CaseEventView(e.at, e.actor, e.action, e.from_status, e.to_status, e.note)
                       for e in sorted(case.events, key=lambda e: e.at)),
         clock=clock_view(case),
+        item_kind=item.kind, decision=_decision(case),
     )
+
+
+_DECIDED = {lifecycle.Action.APPROVE.value: "approve", lifecycle.Action.DENY.value: "deny"}
+
+
+def _decision(case: Case) -> DecisionView | None:
+    """The approval or denial, from the case and its history's decision event (who made it)."""
+    if case.decided_at is None:
+        return None
+    event = next((e for e in sorted(case.events, key=lambda e: e.at, reverse=True) if e.action in _DECIDED), None)
+    if event is None:
+        return None
+    return DecisionView(_DECIDED[event.action], case.decision_reason, case.decision_basis, case.decided_at,
+                        event.actor, case.decision_doc_no)
 
 
 def _case_query() -> Select[Case]:
     return select(Case).options(
         selectinload(Case.item).selectinload(ServiceItem.department),
+        selectinload(Case.item).selectinload(ServiceItem.materials),
         selectinload(Case.enterprise), selectinload(Case.counter), selectinload(Case.clerk), selectinload(Case.department),
         selectinload(Case.materials), selectinload(Case.notices), selectinload(Case.events),
     )

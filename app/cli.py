@@ -243,7 +243,8 @@ def cmd_hall_set(cli: Cli) -> int:
     actor = cli.actor()
     current = hall.get_hall_settings(cli.hall.uow())
     a = cli.args
-    changes = {k: getattr(a, k) for k in ("name", "code", "area_code", "address", "phone") if getattr(a, k) is not None}
+    changes = {k: getattr(a, k) for k in ("name", "code", "area_code", "address", "phone", "doc_prefix",
+                                          "review_authority", "court") if getattr(a, k) is not None}
     saved = hall.save_hall_settings(cli.hall.uow(), actor, replace(current, **changes))
     print_json(saved.as_json()) if a.json else print("已保存大厅设置", file=sys.stderr)
     return 0
@@ -701,6 +702,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--area-code", dest="area_code")
     sp.add_argument("--address")
     sp.add_argument("--phone")
+    sp.add_argument("--doc-prefix", dest="doc_prefix", help="受理类文书编号前缀（如 新经开）")
+    sp.add_argument("--review-authority", dest="review_authority",
+                    help="复议机关（印在不予受理通知书和不予许可决定书上；为空时不能作不予许可决定）")
+    sp.add_argument("--court", help="诉讼法院（同上）")
 
     hol = sub.add_parser("holiday", help="节假日调整").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(hol, "list", cmd_holiday_list, "列出调整", json_flag=True)
@@ -776,7 +781,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--counter", type=int)
     sp = add(pr, "notice", cmd_print_notice, "把通知书保存为 PDF")
     sp.add_argument("case_no")
-    sp.add_argument("--kind", required=True, choices=list(NOTICE_KINDS))
+    sp.add_argument("--kind", required=True, choices=[*NOTICE_KINDS, "decision"])
     sp.add_argument("--out", required=True, metavar="FILE.pdf")
     sp.add_argument("--reprint", action="store_true")
     sp.add_argument("--reason")

@@ -135,6 +135,10 @@ def cmd_dept_settings(cli: Cli) -> int:
         changes["paused"] = tuple(u.strip() for u in a.paused.split(",") if u.strip())
     if a.issue_before_supplement is not None:
         changes["issue_before_supplement"] = a.issue_before_supplement == "yes"
+    if a.doc_prefix is not None:
+        changes["doc_prefix"] = a.doc_prefix
+    if a.licence_seal is not None:
+        changes["licence_seal"] = a.licence_seal == "yes"
     if changes:
         current = backoffice.save_dept_settings(cli.hall.uow(), cli.actor(), a.dept, replace(current, **changes))
     print_json(current.as_json())
@@ -194,10 +198,15 @@ def register(sub: Any, case_sub: Any) -> None:
     sp.add_argument("case_no")
     sp.add_argument("--to", dest="to", required=True, metavar="USER")
     dp = sub.add_parser("dept", help="部门后台设置").add_subparsers(dest="sub", required=True, parser_class=Parser)
-    sp = add(dp, "settings", cmd_dept_settings, "显示或修改部门设置（首席代表）：环节时限、领取时长、暂停领件人员、容缺先发证")
+    sp = add(dp, "settings", cmd_dept_settings, "显示或修改部门设置（首席代表）：环节时限、领取时长、暂停领件人员、容缺先发证、"
+                                                     "决定书编号前缀和用章")
     sp.add_argument("--dept", required=True)
     sp.add_argument("--review-days", dest="review_days", type=int, help="审批环节时限（工作日）")
     sp.add_argument("--lease-minutes", dest="lease_minutes", type=int, help="领取后保留分钟数")
     sp.add_argument("--paused", help="暂停领件的人员，逗号分隔；空字符串表示无")
     sp.add_argument("--issue-before-supplement", dest="issue_before_supplement", choices=["yes", "no"],
                     help="容缺材料补齐前可先发证")
+    sp.add_argument("--doc-prefix", dest="doc_prefix",
+                    help="决定书编号前缀（如 新建市监）；空字符串表示按部门名称（新建市场监管局）")
+    sp.add_argument("--licence-seal", dest="licence_seal", choices=["yes", "no"],
+                    help="行政许可决定书须加盖审批专用章（默认 yes：须经首席代表授权用章）")

@@ -47,13 +47,19 @@ class HallSettings:
     phone: str = "0791-83700000"
     # Prefix of document numbers (文书编号), e.g. 新经开受〔2026〕010001号.
     doc_prefix: str = "新经开"
+    # Named on every denial and refusal (行政复议法 2023 第20条: an applicant not told where and how long may
+    # apply for a year): where to apply for 行政复议, and the court for 行政诉讼.  A denial is refused while
+    # either is empty.
+    review_authority: str = "南昌市新建区人民政府"
+    court: str = "南昌市新建区人民法院"
 
     def as_json(self) -> dict[str, str]:
         return asdict(self)
 
 
 _HALL_LIMITS = {"name": limits.HALL_NAME, "code": limits.HALL_CODE, "area_code": limits.HALL_AREA_CODE,
-                "address": limits.HALL_ADDRESS, "phone": limits.HALL_PHONE, "doc_prefix": limits.HALL_DOC_PREFIX}
+                "address": limits.HALL_ADDRESS, "phone": limits.HALL_PHONE, "doc_prefix": limits.HALL_DOC_PREFIX,
+                "review_authority": limits.HALL_REVIEW_AUTHORITY, "court": limits.HALL_COURT}
 
 
 def _check_hall(settings: HallSettings) -> None:
@@ -69,6 +75,16 @@ def _check_hall(settings: HallSettings) -> None:
         raise ValidationError("phone", "联系电话只能包含数字和连字符，7–20位")
     if not 1 <= len(settings.doc_prefix) <= 8:
         raise ValidationError("doc_prefix", "文书编号前缀须为1–8个字")
+
+
+def appeal_problems(settings: HallSettings) -> list[str]:
+    """What a denial still needs from the hall's settings: the 复议机关 and the court it names."""
+    problems = []
+    if not settings.review_authority.strip():
+        problems.append("复议机关")
+    if not settings.court.strip():
+        problems.append("诉讼法院")
+    return problems
 
 
 def write_setting(session: Session, key: str, value: Mapping[str, Any]) -> None:

@@ -222,6 +222,7 @@ class ItemRef:
     dept_code: str
     dept_name: str
     materials: tuple[MaterialRef, ...]
+    kind: str = ""  # 行政许可, 公共服务, …
 
 
 @dataclass(frozen=True)
@@ -248,6 +249,7 @@ def _load_item(s: Session, code: str) -> ItemRef | None:
         dept_id=item.dept_id, dept_code=item.department.code, dept_name=item.department.name,
         materials=tuple(MaterialRef(m.code, m.name, m.required, m.tolerable, m.originals, m.copies, m.covered_by_id,
                                     m.covered_by.name if m.covered_by else "") for m in item.materials),
+        kind=item.kind,
     )
 
 
@@ -530,6 +532,7 @@ def _view(c: dict[str, Any], item: ItemRef, counter_no: int | None, clerk: str |
           ent: _EnterpriseRef | None, materials: list[dict[str, Any]], notices: list[dict[str, Any]],
           events: list[dict[str, Any]]) -> CaseView:
     """The case as ``case_view`` shows it, built from the rows being written (no reload)."""
+    guide = {m.code: (m.originals, m.copies) for m in item.materials}
     return CaseView(
         id=c["id"], case_no=c["case_no"], status=c["status"], channel=c["channel"], item=item.code,
         item_name=item.name, dept=item.dept_code, dept_name=item.dept_name, counter=counter_no, clerk=clerk,
@@ -542,10 +545,12 @@ def _view(c: dict[str, Any], item: ItemRef, counter_no: int | None, clerk: str |
         finished_at=c["finished_at"], external_id=c["external_id"],
         materials=tuple(CaseMaterialView(m["code"], m["name"], m["required"], m["state"], m["originals"],
                                          m["copies"], m["electronic"], m["note"], m["assessment"],
-                                         m["supplement_due"], None) for m in materials),
+                                         m["supplement_due"], None, *guide.get(m["code"], (0, 0)))
+                        for m in materials),
         notices=tuple(NoticeRef(n["kind"], n["doc_no"], n["issued_at"]) for n in notices),
         history=tuple(CaseEventView(e["at"], e["actor"], e["action"], e["from_status"], e["to_status"], e["note"])
                       for e in events),
+        item_kind=item.kind,
     )
 
 
@@ -645,7 +650,7 @@ def _build_case(uow: UnitOfWork, actor: Actor, req: IntakeRequest, key_dir: Path
     else:
         c["status"] = lifecycle.target(Action.REFUSE, NEW)
         c["refusal_reason"] = req.reason.strip()
-        c["refusal_basis"] = req.legal_basis.strip() or documents.DEFAULT_REFUSAL_BASIS
+        c["refusal_basis"] = req.legal_basis.strip() or documents.default_refusal_basis(item.kind, item.legal_basis)
         c["finished_at"] = now
     if counter is not None:
         c["slip"] = keys.signer_for(s, counter_no, key_dir, ref).sign(c["case_no"], c["pickup_code"])

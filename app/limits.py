@@ -143,6 +143,8 @@ HALL_AREA_CODE = _setting("hall.area_code", "行政区划代码", 6)
 HALL_ADDRESS = _setting("hall.address", "大厅地址", 255)
 HALL_PHONE = _setting("hall.phone", "大厅联系电话", 20)
 HALL_DOC_PREFIX = _setting("hall.doc_prefix", "文书编号前缀", 8)
+HALL_REVIEW_AUTHORITY = _setting("hall.review_authority", "复议机关", 64)
+HALL_COURT = _setting("hall.court", "诉讼法院", 64)
 HOLIDAY_NOTE = _column(CalendarOverride.note, "节假日说明")
 
 # ---- intake (综合受理) ------------------------------------------------------------------------------
@@ -167,6 +169,7 @@ DECISION_BASIS = _column(Case.decision_basis, "审批依据", multiline=True)
 SPECIAL_REASON = _column(Case.special_reason, "特别程序理由", multiline=True)
 EXTENSION_APPROVER = _column(Case.extension_approver, "延期批准人")
 EXTENSION_REASON = _column(Case.extension_reason, "延期理由", multiline=True)
+DEPT_DOC_PREFIX = _setting("dept:<部门>.doc_prefix", "决定书编号前缀", 12)
 
 # ---- the output window (出件) -----------------------------------------------------------------------
 SLIP = _column(Case.slip, "取件凭条")

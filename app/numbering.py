@@ -104,6 +104,10 @@ DOC_KIND_MARK = {
     "return": "退补",
     "suspension": "特告",
     "extension": "延告",
+    # issue 14, decision documents: numbered per department (its own prefix), not per counter
+    "licence_grant": "准许",
+    "licence_denial": "不许",
+    "result_notice": "办结",
 }
 
 
@@ -112,3 +116,14 @@ def document_number(prefix: str, kind: str, year: int, counter: int, seq: int) -
     counter is set apart (``新经开受〔2026〕120-0001号``), so that no two counters' numbers can ever meet."""
     where = f"{counter:02d}" if counter < 100 else f"{counter}-"
     return f"{prefix}{DOC_KIND_MARK[kind]}〔{year}〕{where}{seq:04d}号"
+
+
+def decision_number(prefix: str, kind: str, year: int, seq: int) -> str:
+    """A decision document's number under its department's own prefix: ``新建市场监管局准许〔2026〕0001号``.
+    The sequence is the prefix's (``decision_sequence``), so two departments sharing a prefix never clash."""
+    return f"{prefix}{DOC_KIND_MARK[kind]}〔{year}〕{seq:04d}号"
+
+
+def decision_sequence(prefix: str, kind: str, year: int) -> tuple[str, str]:
+    """The (scope, period) of ``decision_number``'s sequence."""
+    return f"dec:{DOC_KIND_MARK[kind]}:{prefix}", str(year)

@@ -412,10 +412,13 @@ def set_up(hall: HallDesk, size: Size, key_dir: Path, thermal: list[str], log: C
         actors = dict(zip(everyone, pool.map(lambda n: login(hall.uow(), n, password_for(n)), everyone), strict=True))
 
     for i, dept in enumerate(sorted(per_dept, key=lambda d: -DEPT_WEIGHTS.get(d, 1))):
+        chief = actors[f"chief_{dept.lower()}"]
+        settings = backoffice.get_dept_settings(hall.uow(), dept)
+        # The day keeps its mix of a third of the decisions sealed: no department requires the seal on licences.
+        settings = replace(settings, licence_seal=False)
         if i % LENIENT_EVERY == LENIENT_EVERY - 1:
-            chief = actors[f"chief_{dept.lower()}"]
-            settings = backoffice.get_dept_settings(hall.uow(), dept)
-            backoffice.save_dept_settings(hall.uow(), chief, dept, replace(settings, issue_before_supplement=True))
+            settings = replace(settings, issue_before_supplement=True)
+        backoffice.save_dept_settings(hall.uow(), chief, dept, settings)
 
     with hall.uow() as uow:
         s = uow.session
@@ -915,6 +918,10 @@ def raw_authorise(db: RawDb, case_id: Any, rev: Reviewer) -> None:
     db.commit()
 
 
+# What the raw decision writes as the case's result (it writes the decision document's row and number too).
+RAW_RESULT_DOCS = {"approve": "准予行政许可决定书", "deny": "不予行政许可决定书"}
+
+
 def raw_decide(db: RawDb, case_id: Any, token: int, rev: Reviewer, decision: str, seal: bool) -> None:
     """The decision's UPDATE (fenced by holder and token), its event, the seal's use, the audit row."""
     now = utc_naive()
@@ -932,10 +939,14 @@ def raw_decide(db: RawDb, case_id: Any, token: int, rev: Reviewer, decision: str
         cur.execute("UPDATE hd_case SET status = %s, decided_at = %s, finished_at = %s, decided_by_id = %s,"
                     " decision_reason = %s, decision_basis = %s, result_docs = %s, holder_id = NULL, lease_until = NULL,"
                     " version = version + 1, updated_at = %s WHERE id = %s AND holder_id = %s AND claim_token = %s",
-                    (status, now, now, user, reason, basis, backoffice.RESULT_DOCS[decision], now, case_id, user, token))
+                    (status, now, now, user, reason, basis, RAW_RESULT_DOCS[decision], now, case_id, user, token))
     if cur.rowcount != 1:
         raise RuntimeError(f"raw decision on {case_id} matched {cur.rowcount} rows")
     raw_event(db, cur, case_id, now, name, f"decide.{decision}", "in_review", status)
+    if decision != "return":  # the written decision: a number of the department's and its notice row
+        number = db.next_value(cur, f"d{rev.dept}", decision)
+        raw_notice(db, cur, case_id, "licence_grant" if decision == "approve" else "licence_denial",
+                   f"R-d{rev.dept}-{decision}-{number}", now, name)
     if seal:
         cur.execute("SELECT id FROM seal_authorisation WHERE case_id = %s AND used_at IS NULL FOR UPDATE", (case_id,))
         grant = cur.fetchone()
@@ -976,7 +987,7 @@ def raw_handover(db: RawDb, case_no: str, window: Window, mail: bool) -> None:
         (db.id(uuid.uuid4()), case_id, now, db.id(window.actor.user_id), db.id(window.counter_id),
          "mail" if mail else "window", "" if mail else "张伟", "" if mail else "11010519491231002X",
          "张伟" if mail else "", "13807910001" if mail else "", "江西省南昌市新建区长堎大道1号" if mail else "",
-         "1100000000001" if mail else "", backoffice.RESULT_DOCS["approve"]))
+         "1100000000001" if mail else "", RAW_RESULT_DOCS["approve"]))
     cur.execute("UPDATE hd_case SET status = 'issued', issued_at = %s, version = version + 1, updated_at = %s"
                 " WHERE id = %s", (now, now, case_id))
     raw_event(db, cur, case_id, now, name, "issue.mail" if mail else "issue.window", before, "issued")
@@ -1136,6 +1147,8 @@ def run_day(hall: HallDesk, size: Size, *, seed: int = 20261127, raw: bool = Tru
             try:
                 for n in [c.counter for c in cast.clerks] + [w.counter for w in cast.windows]:
                     db.add_sequences(f"c{n}", RAW_PERIODS)
+                for dept in sorted({r.dept for r in cast.reviewers}):  # the decision documents' numbers
+                    db.add_sequences(f"d{dept}", ("approve", "deny"))
             finally:
                 db.close()
         setup_seconds = time.perf_counter() - t0

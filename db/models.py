@@ -234,6 +234,8 @@ class Case(Base):
     decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hd_user.id"))
     decision_reason: Mapped[str] = mapped_column(String(1000), default="")
     decision_basis: Mapped[str] = mapped_column(String(1000), default="")
+    # The written decision made with it (决定书 / 办理结果通知书, a ``notice`` row): its document number.
+    decision_doc_no: Mapped[str | None] = mapped_column(String(48))
     # What the output window hands over: written by the service from its own wording (RESULT_DOCS), not typed.
     result_docs: Mapped[str] = mapped_column(Text, default="")
     # Working days of the promised limit left when the case went back for 补正 (the clock stops meanwhile).

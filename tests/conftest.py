@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,20 @@ def pg_only(test: Callable[..., None]) -> Callable[..., None]:
     )
 IN_CI = os.environ.get("CI", "").lower() == "true"
 _counter = itertools.count()
+
+
+def _without_licence_seal(hall: HallDesk) -> None:
+    """The template's departments do not require the 审批专用章 on 行政许可 decisions (the demo's default does):
+    tests of other things decide without a seal grant; tests/test_decision_docs.py turns the rule on."""
+    from app.backoffice import read_dept_settings
+    from app.hall import write_setting
+    from db.models import Department
+
+    with hall.uow() as uow:
+        s = uow.session
+        for code in s.execute(sa.select(Department.code)).scalars():
+            write_setting(s, f"dept:{code}", replace(read_dept_settings(s, code), licence_seal=False).as_json())
+        uow.commit()
 
 
 def _unique(prefix: str) -> str:
@@ -128,6 +143,7 @@ class Server:
             hall = HallDesk.open(url, upgrade=True)
             try:
                 load_demo(hall.uow())
+                _without_licence_seal(hall)
             finally:
                 hall.close()
             self.template = name

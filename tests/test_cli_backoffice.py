@@ -41,11 +41,13 @@ def test_renew_opinion_reassign_and_settings_via_cli(
     assert code != 0
 
     code, out, _ = _cli(hall, capsys, "--user", "chief_scj", "dept", "settings", "--dept", "SCJ")
-    assert code == 0 and json.loads(out) == backoffice.DeptSettings().as_json()
+    # The test template switches the 审批专用章 rule off (tests/conftest.py); everything else is the default.
+    assert code == 0 and json.loads(out) == backoffice.DeptSettings(licence_seal=False).as_json()
     code, out, _ = _cli(hall, capsys, "--user", "chief_scj", "dept", "settings", "--dept", "SCJ", "--review-days", "5",
                         "--paused", "rev_scj", "--issue-before-supplement", "yes")
     assert code == 0 and json.loads(out) == {"review_days": 5, "lease_minutes": 30, "paused": ["rev_scj"],
-                                             "issue_before_supplement": True}
+                                             "issue_before_supplement": True, "doc_prefix": "",
+                                             "licence_seal": False}
     assert backoffice.get_dept_settings(hall.uow(), "SCJ").issue_before_supplement
     code, _, err = _cli(hall, capsys, "--user", "chief_scj", "dept", "settings", "--dept", "SCJ", "--paused", "rev_zjj")
     assert code == 2 and "不是本部门人员" in err

@@ -47,6 +47,9 @@ TITLES = {
     "return": "补正通知书",
     "suspension": "特别程序告知书",
     "extension": "延期告知书",
+    "licence_grant": "准予行政许可决定书",
+    "licence_denial": "不予行政许可决定书",
+    "result_notice": "办理结果通知书",
 }
 MATERIALS = (
     NoticeMaterial("M01", "食品经营许可申请书", "received", originals=1),
@@ -65,8 +68,12 @@ BASE = Notice(
     agent_name_masked="张*", agent_id_masked="360***********123X", agent_phone_masked="138****5678",
     received_at="2026年11月27日 10:32", issued_on="2026年11月27日", clerk="李晓雯", qr_payload=PAYLOAD,
     pickup_code="583120", promised_due="2026年12月4日", legal_due="2026年12月25日", materials=MATERIALS,
-    legal_basis="《中华人民共和国食品安全法》第三十五条",
+    legal_basis="《中华人民共和国食品安全法》第三十五条", licensing=True,
 )
+DECISION_REASON = "申请人的经营场所与食品经营项目相适应，符合法定条件"
+DENIAL_REASON = "经营场所距离污染源不足二十五米，不符合食品安全要求"
+DECIDED = {"issuer": "区市场监管局", "seal_label": "审批专用章", "issued_on": "2026年12月3日", "pickup_code": "",
+           "promised_due": "", "legal_due": ""}
 REFUSAL_REASON = "申请事项依法不需要取得行政许可，预包装食品仅销售的办理备案即可"
 
 
@@ -92,6 +99,13 @@ def notice(kind: str, **changes: object) -> Notice:
                        "reason": "需对样品进行检验", "promised_left": "3", "legal_left": "12"},
         "extension": {"doc_no": "新经开延告〔2026〕010008号", "extension_days": "10", "approver": "王局长",
                       "reason": "需现场核查", "previous_legal_due": "2026年12月25日", "legal_due": "2027年1月11日"},
+        "licence_grant": {"doc_no": "新建市场监管局准许〔2026〕0001号", "decision": "准予行政许可",
+                          "reason": DECISION_REASON, **DECIDED},
+        "licence_denial": {"doc_no": "新建市场监管局不许〔2026〕0001号", "decision": "不予行政许可",
+                           "reason": DENIAL_REASON, "legal_basis": "《中华人民共和国行政许可法》第三十八条第二款",
+                           "review_authority": "南昌市新建区人民政府", "court": "南昌市新建区人民法院", **DECIDED},
+        "result_notice": {"doc_no": "新建市场监管局办结〔2026〕0001号", "decision": "予以办理", "licensing": False,
+                          "reason": DECISION_REASON, **DECIDED},
     }
     fields: dict[str, object] = {"kind": kind, **per_kind[kind], **changes}
     return replace(BASE, **fields)  # type: ignore[arg-type]
@@ -179,6 +193,51 @@ def test_refusal_gives_reason_basis_and_remedies(rendered: dict[str, bytes]) -> 
     assert "决定不予受理" in text
     assert "六十日内" in text and "行政复议" in text and "《中华人民共和国行政复议法》" in text
     assert "六个月内" in text and "行政诉讼" in text and "《中华人民共和国行政诉讼法》" in text
+
+
+def test_refusal_names_the_department_the_window_and_where_to_appeal() -> None:
+    text = flat(render_notice(notice("refusal", review_authority="南昌市新建区人民政府", court="南昌市新建区人民法院")))
+    assert "区市场监管局决定不予受理" in text  # the 承办部门 decides …
+    assert "新建经开区政务服务大厅综合受理窗口" in text  # … the hall received the application
+    assert "六十日内" in text and "向南昌市新建区人民政府申请行政复议" in text
+    assert "六个月内" in text and "第四十六条" in text and "向南昌市新建区人民法院提起行政诉讼" in text
+    assert "区市场监管局（盖章）" in text and "收件窗口：新建经开区政务服务大厅" in text
+
+
+def test_correction_of_other_item_kinds_does_not_cite_the_licensing_law() -> None:
+    licensing = flat(render_notice(notice("correction")))
+    other = flat(render_notice(notice("correction", licensing=False)))
+    assert "行政许可法" in licensing and "第三十二条" in licensing
+    assert "行政许可法" not in other and "一次性告知制度" in other
+    assert "经区市场监管局审查" in other and "区市场监管局（盖章）" in other
+
+
+def test_licence_grant_states_issuer_decision_reasons_basis_and_seal(rendered: dict[str, bytes]) -> None:
+    text = flat(rendered["licence_grant"])
+    assert "准予行政许可决定书" in text and "新建市场监管局准许〔2026〕0001号" in text
+    assert "南昌新建示范食品有限公司" in text and "食品经营许可（新办）" in text
+    assert DECISION_REASON in text and "《中华人民共和国食品安全法》第三十五条" in text
+    assert "决定准予行政许可" in text and "2026年12月3日" in text
+    assert "区市场监管局（审批专用章）" in text
+    assert "行政复议" not in text and "行政诉讼" not in text
+
+
+def test_licence_denial_tells_where_and_how_long_to_appeal(rendered: dict[str, bytes]) -> None:
+    text = flat(rendered["licence_denial"])
+    assert "不予行政许可决定书" in text and "决定不予行政许可" in text
+    assert DENIAL_REASON in text and "《中华人民共和国行政许可法》第三十八条第二款" in text
+    assert "六十日内" in text and "向南昌市新建区人民政府申请行政复议" in text
+    assert "六个月内" in text and "第四十六条" in text and "向南昌市新建区人民法院提起行政诉讼" in text
+    assert "区市场监管局（审批专用章）" in text
+
+
+def test_result_notice_speaks_its_own_words() -> None:
+    granted = flat(render_notice(notice("result_notice", seal_label="盖章")))
+    assert "办理结果通知书" in granted and "决定予以办理" in granted and "行政许可" not in granted
+    assert "区市场监管局（盖章）" in granted and "行政复议" not in granted
+    denied = flat(render_notice(notice("result_notice", decision="不予办理", review_authority="南昌市新建区人民政府",
+                                       court="南昌市新建区人民法院")))
+    assert "决定不予办理" in denied and "向南昌市新建区人民政府申请行政复议" in denied and "六个月内" in denied
 
 
 def test_correction_names_every_deficient_material_once(rendered: dict[str, bytes]) -> None:

@@ -8,6 +8,7 @@ symmetric ``load()`` / ``save()``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from typing import TypeVar
 
@@ -580,14 +581,23 @@ class HallSettingsPage(Page):
         self.address_edit = limit_line(QLineEdit(), limits.HALL_ADDRESS)
         self.phone_edit = limit_line(QLineEdit(), limits.HALL_PHONE)
         self.phone_edit.setValidator(QRegularExpressionValidator(r"[0-9\-]{0,20}"))
+        # Named on every 不予受理通知书 and 不予行政许可决定书; while either is empty no denial can be made.
+        self.review_authority_edit = limit_line(QLineEdit(), limits.HALL_REVIEW_AUTHORITY)
+        self.review_authority_edit.setToolTip("申请人申请行政复议的机关，如 南昌市新建区人民政府；为空时不能作出不予许可决定")
+        self.court_edit = limit_line(QLineEdit(), limits.HALL_COURT)
+        self.court_edit.setToolTip("申请人提起行政诉讼的法院，如 南昌市新建区人民法院；为空时不能作出不予许可决定")
+        self._stored = HallSettings()
         form = QFormLayout()
         form.addRow(buddy_label("大厅名称(&N)", self.name_edit), self.name_edit)
         form.addRow(buddy_label("大厅代码(&C)", self.code_edit), self.code_edit)
         form.addRow(buddy_label("行政区划代码(&A)", self.area_edit), self.area_edit)
         form.addRow(buddy_label("地址(&D)", self.address_edit), self.address_edit)
         form.addRow(buddy_label("电话(&T)", self.phone_edit), self.phone_edit)
+        form.addRow(buddy_label("复议机关(&R)", self.review_authority_edit), self.review_authority_edit)
+        form.addRow(buddy_label("诉讼法院(&U)", self.court_edit), self.court_edit)
         note = hint_label("这些信息会印在每一张受理回执、通知书和签收单上；大厅代码是办件编号的开头，"
-                          "已打印的编号不会随之改变。")
+                          "已打印的编号不会随之改变。复议机关和诉讼法院印在不予受理通知书和不予许可决定书上，"
+                          "任一项为空时不能作出不予许可决定。")
         self.save_button = QPushButton("保存(&S)")
         self.revert_button = QPushButton("还原(&Z)")
         self.revert_button.setToolTip("放弃未保存的修改，重新读取")
@@ -610,7 +620,7 @@ class HallSettingsPage(Page):
         layout.addWidget(column)
         layout.addStretch(1)
         set_tab_order(self.name_edit, self.code_edit, self.area_edit, self.address_edit, self.phone_edit,
-                      self.revert_button, self.save_button)
+                      self.review_authority_edit, self.court_edit, self.revert_button, self.save_button)
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.load)
         QShortcut(QKeySequence.StandardKey.Save, self, self.save, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -619,9 +629,11 @@ class HallSettingsPage(Page):
         self.load()
 
     def form_settings(self) -> HallSettings:
-        return HallSettings(
-            name=self.name_edit.text(), code=self.code_edit.text().upper(), area_code=self.area_edit.text(),
-            address=self.address_edit.text(), phone=self.phone_edit.text(),
+        # Settings this page does not show (the document-number prefix) stay as stored.
+        return replace(
+            self._stored, name=self.name_edit.text(), code=self.code_edit.text().upper(),
+            area_code=self.area_edit.text(), address=self.address_edit.text(), phone=self.phone_edit.text(),
+            review_authority=self.review_authority_edit.text(), court=self.court_edit.text(),
         )
 
     def set_form(self, settings: HallSettings) -> None:
@@ -630,6 +642,9 @@ class HallSettingsPage(Page):
         self.area_edit.setText(settings.area_code)
         self.address_edit.setText(settings.address)
         self.phone_edit.setText(settings.phone)
+        self.review_authority_edit.setText(settings.review_authority)
+        self.court_edit.setText(settings.court)
+        self._stored = settings
 
     def load(self) -> bool:
         hall = self._hall

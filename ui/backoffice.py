@@ -877,6 +877,19 @@ class BackOfficePage(Page):
         self.status_message.emit(f"{view.case_no}：{view.status_name}")
         self.claim_changed.emit()
         self.refresh()
+        if view.decision is not None and view.decision.doc_no:
+            self.show_decision(view.case_no, view.decision.doc_no)
+
+    def show_decision(self, case_no: str, doc_no: str) -> None:
+        """The written decision just made (决定书 / 办理结果通知书), as issued, in the preview: to read, print or save."""
+        hall, actor = self._hall, self._actor
+
+        def done(pdf: bytes) -> None:
+            self.preview = open_pdf_preview(self, hall, actor, pdf, f"审批决定书 {doc_no}（{case_no}）")
+            self.preview.finished.connect(self._preview_closed)
+
+        run_in_background(lambda: desk.notice_pdf(hall.uow(), actor, case_no, "decision"), done,
+                          lambda exc: show_error(self, exc), owner=self)
 
     def _decision_failed(self) -> None:
         # The claim may be gone (re-claimed, lease ran out): look again, keep the dialog for a retry.
@@ -1065,6 +1078,13 @@ class ChiefRepPage(Page):
         self.paused_list.setMaximumHeight(110)
         self.issue_early_check = QCheckBox("容缺材料补齐前可先发证(&G)")
         self.issue_early_check.setToolTip("勾选后，统一出件窗口可在容缺材料补交前发放证照；默认补齐后才发放")
+        self.doc_prefix_edit = limit_line(QLineEdit(), limits.DEPT_DOC_PREFIX)
+        self.doc_prefix_edit.setPlaceholderText("按部门名称，如 新建市场监管局")
+        self.doc_prefix_edit.setToolTip("本部门决定书和办理结果通知书的文书编号前缀，如 新建市监准许〔2026〕0001号 中的“新建市监”")
+        self.licence_seal_check = QCheckBox("行政许可决定书须加盖审批专用章(&K)")
+        self.licence_seal_check.setChecked(True)
+        self.licence_seal_check.setToolTip("勾选后（默认），行政许可事项的准予或不予许可决定须加盖审批专用章，"
+                                           "审批人员须先经首席代表授权本办件用章")
         self.save_button = QPushButton("保存设置(&S)")
         self.settings_error = error_label()
         settings_box = QGroupBox("部门设置")
@@ -1073,6 +1093,8 @@ class ChiefRepPage(Page):
         form.addRow(buddy_label("领取保留时间(&L)", self.lease_spin), self.lease_spin)
         form.addRow(buddy_label("暂停接件(&P)", self.paused_list), self.paused_list)
         form.addRow("", self.issue_early_check)
+        form.addRow(buddy_label("决定书编号前缀(&X)", self.doc_prefix_edit), self.doc_prefix_edit)
+        form.addRow("", self.licence_seal_check)
         form.addRow(self.settings_error)
         form.addRow("", self.save_button)
 
@@ -1120,7 +1142,8 @@ class ChiefRepPage(Page):
                       self.refresh_button, self.previous_week_button, self.next_week_button,
                       self.this_week_button, self.workload_view, self.seal_since_edit, self.seal_until_edit,
                       self.print_register_button, self.seal_view, self.review_days_spin,
-                      self.lease_spin, self.paused_list, self.issue_early_check, self.save_button)
+                      self.lease_spin, self.paused_list, self.issue_early_check, self.doc_prefix_edit,
+                      self.licence_seal_check, self.save_button)
         self._show_week_label()
         self._update_buttons()
 
@@ -1218,6 +1241,8 @@ class ChiefRepPage(Page):
         self.review_days_spin.setValue(settings.review_days)
         self.lease_spin.setValue(settings.lease_minutes)
         self.issue_early_check.setChecked(settings.issue_before_supplement)
+        self.doc_prefix_edit.setText(settings.doc_prefix)
+        self.licence_seal_check.setChecked(settings.licence_seal)
         self._fill_paused()
 
     def _fill_paused(self) -> None:
@@ -1237,7 +1262,9 @@ class ChiefRepPage(Page):
 
     def save(self) -> bool:
         settings = DeptSettings(review_days=self.review_days_spin.value(), lease_minutes=self.lease_spin.value(),
-                                paused=self.paused(), issue_before_supplement=self.issue_early_check.isChecked())
+                                paused=self.paused(), issue_before_supplement=self.issue_early_check.isChecked(),
+                                doc_prefix=self.doc_prefix_edit.text(),
+                                licence_seal=self.licence_seal_check.isChecked())
         hall, actor, dept = self._hall, self._actor, self.dept
         saved = save_or_report(self, self.settings_error,
                                lambda: backoffice.save_dept_settings(hall.uow(), actor, dept, settings))

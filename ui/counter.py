@@ -43,6 +43,7 @@ from app.context import HallDesk
 from app.errors import ValidationError
 from app.intake import AgentInput, EnterpriseInput, IntakeRequest
 from app.printing import desk, queue
+from app.printing.documents import default_refusal_basis
 from app.printing.queue import JobView
 from app.search import ItemHit
 from app.validators import check_id_number, check_mobile, check_uscc
@@ -664,7 +665,8 @@ class CounterPage(Page):
         self.checklist.commit_editing()
         if not self.refuse_button.isEnabled() or self._item is None:
             return None
-        dialog = RefusalDialog(self._item.name, self)
+        dialog = RefusalDialog(self._item.name, self, legal_basis=default_refusal_basis(self._item.kind,
+                                                                                      self._item.legal_basis))
         dialog.chosen.connect(self._refusal_chosen)
         self._open(dialog)
         return dialog

@@ -555,7 +555,8 @@ class RefusalDialog(QDialog):
 
     chosen = Signal(str, str)
 
-    def __init__(self, item_name: str, parent: QWidget | None = None) -> None:
+    def __init__(self, item_name: str, parent: QWidget | None = None, *,
+                 legal_basis: str = DEFAULT_REFUSAL_BASIS) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"不予受理 — {item_name}")
         self.reason_combo = QComboBox()
@@ -569,7 +570,8 @@ class RefusalDialog(QDialog):
         # The reason stored is "法定理由：具体说明": the detail gets what the longest standard reason leaves.
         room = limits.INTAKE_REASON.chars - max(len(r) for r in REFUSAL_REASONS) - 1
         self.detail_limit = limit_text(self.detail_edit, replace(limits.INTAKE_REASON, label="具体说明", chars=room))
-        self.basis_edit = QPlainTextEdit(DEFAULT_REFUSAL_BASIS)
+        # By the item's kind: 行政许可法 for a licence, the item's own 设定依据 otherwise (documents.default_refusal_basis).
+        self.basis_edit = QPlainTextEdit(legal_basis)
         self.basis_edit.setTabChangesFocus(True)
         self.basis_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 2 + 14)
         self.basis_limit = limit_text(self.basis_edit, limits.REFUSAL_BASIS)

@@ -70,6 +70,9 @@ NOTICE_NAMES: dict[str, str] = {
     "return": "补正通知书（审查阶段）",
     "suspension": "特别程序告知书",
     "extension": "延期告知书",
+    "licence_grant": "准予行政许可决定书",
+    "licence_denial": "不予行政许可决定书",
+    "result_notice": "办理结果通知书",
 }
 _RED = QBrush(QColor("#c0392b"))
 _AMBER = QBrush(QColor("#9a6200"))

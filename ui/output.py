@@ -48,6 +48,7 @@ from app.validators import check_id_number, check_mobile, mask_id_number, mask_n
 from ui.display import DisplayController
 from ui.errors import show_error, warn
 from ui.models import NOTICE_NAMES, Index, RowTableModel, local_time
+from ui.preview import open_pdf_preview
 from ui.printqueue import printer_trouble, send_pending
 from ui.widgets import (
     CheckedField,
@@ -204,6 +205,13 @@ class OutputPage(Page):
         case_layout.addWidget(self.blockers_label)
         case_layout.addWidget(self.supplements_box)
         case_layout.addStretch(1)
+        # The written decision goes with the 签收单: printed here, before or after the hand-over.
+        self.decision_button = QPushButton("打印决定书(&J)…")
+        self.decision_button.setToolTip("本办件的准予／不予行政许可决定书或办理结果通知书：预览后打印，随出件签收单交申请人")
+        self.decision_button.setEnabled(False)
+        self.decision_button.clicked.connect(self.print_decision)
+        case_layout.addWidget(self.decision_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.decision_preview: QWidget | None = None
 
         # ---- the collector
         self.agent_radio = QRadioButton("经办人本人(&1)")
@@ -631,6 +639,27 @@ class OutputPage(Page):
         self.find_button.setEnabled(not self._busy)
         for button in self.supplement_buttons.values():
             button.setEnabled(not self._busy and self._done is None)
+        case = self.decided_case()
+        self.decision_button.setEnabled(case is not None and not self._busy)
+
+    def decided_case(self) -> CaseView | None:
+        """The case shown (or just handed over), if it has a written decision to print."""
+        case = self._done.case if self._done is not None else self._pickup.case if self._pickup is not None else None
+        return case if case is not None and case.decision is not None and case.decision.doc_no else None
+
+    def print_decision(self) -> bool:
+        """The case's 决定书 (as issued) in the preview, to print with the 签收单 or save."""
+        case = self.decided_case()
+        if case is None or case.decision is None:
+            return False
+        hall, actor, case_no, doc_no = self._hall, self._actor, case.case_no, case.decision.doc_no
+
+        def done(pdf: bytes) -> None:
+            self.decision_preview = open_pdf_preview(self, hall, actor, pdf, f"审批决定书 {doc_no}（{case_no}）")
+
+        run_in_background(lambda: desk.notice_pdf(hall.uow(), actor, case_no, "decision"), done,
+                          lambda exc: show_error(self, exc), owner=self)
+        return True
 
     # ---- 容缺 supplements --------------------------------------------------------------------------------
     def record_supplement(self, code: str) -> bool:

@@ -16,7 +16,7 @@ from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.hall import read_settings
 from app.printing import documents, queue
 from app.printing.model import PrinterProfile
-from app.printing.pdf import NOTICE_KINDS, render_notice
+from app.printing.pdf import DECISION_KINDS, KIND_NAMES, NOTICE_KINDS, render_notice
 from app.printing.transport import parse_printer_uri
 from app.roles import require
 from app.uow import UnitOfWork
@@ -97,8 +97,10 @@ def notice_pdf(uow: UnitOfWork, actor: Actor, case_no: str, kind: str, *, reprin
     """
     require(actor, "print.notice")
     limits.check_all((limits.CASE_NO, case_no, "case_no"), (limits.PRINT_REASON, reason, "reason"))
-    if kind not in NOTICE_KINDS:
-        raise ValidationError("kind", f"通知书类型 {kind} 不正确，可选：{'、'.join(NOTICE_KINDS)}")
+    if kind not in NOTICE_KINDS and kind != "decision":
+        raise ValidationError("kind", f"通知书类型 {kind} 不正确，可选：{'、'.join((*NOTICE_KINDS, 'decision'))}")
+    # ``decision``: the case's written decision, whichever it is (准予／不予行政许可决定书, 办理结果通知书).
+    kinds = DECISION_KINDS if kind == "decision" else (kind,)
     if reprint:
         reason = queue.check_reprint_reason(reason)
     with uow:
@@ -106,10 +108,11 @@ def notice_pdf(uow: UnitOfWork, actor: Actor, case_no: str, kind: str, *, reprin
         case = load_case(s, case_no.strip().upper())
         if actor.role in ("reviewer", "chief_rep") and case.dept_id != actor.dept_id:
             raise PermissionDenied("只能查看本部门办件的通知书")
-        notice = s.execute(select(Notice).where(Notice.case_id == case.id, Notice.kind == kind)
+        notice = s.execute(select(Notice).where(Notice.case_id == case.id, Notice.kind.in_(kinds))
                            .order_by(Notice.issued_at.desc())).scalars().first()
         if notice is None:
-            raise NotFound(f"办件 {case.case_no} 没有签发过{kind}类通知书")
+            what = "审批决定书（办件尚未作出准予或不予的决定）" if kind == "decision" else KIND_NAMES[kind]
+            raise NotFound(f"办件 {case.case_no} 没有签发过{what}")
         data = documents.notice_from_json(json.loads(notice.payload))
         if not may_read_credentials(actor, case.counter.number if case.counter else None):
             data = replace(data, qr_payload="", pickup_code="")

@@ -13,7 +13,7 @@ from typing import Any
 from app.cases import MATERIAL_STATES, STATUSES, CaseView
 from app.hall import HALL_TZ, HallSettings
 from app.printing.model import Receipt
-from app.printing.pdf import Notice, NoticeMaterial
+from app.printing.pdf import KIND_NAMES, Notice, NoticeMaterial
 from app.validators import mask_id_number, mask_name, mask_phone
 
 RECEIPT_TITLES = {
@@ -23,6 +23,30 @@ RECEIPT_TITLES = {
     "refused": "不予受理回执",
 }
 DEFAULT_REFUSAL_BASIS = "《中华人民共和国行政许可法》第三十二条第一款"
+NOTICE_TITLES = KIND_NAMES  # kind -> the document's name (受理通知书 … 准予行政许可决定书)
+LICENSING = "行政许可"  # the catalog's item kind that 行政许可法 governs (the others: 公共服务, 行政备案 …)
+# A decision's legal basis when the reviewer names none (an approval needs none): 行政许可法 for licences, the
+# item's own basis (设定依据) for other kinds.
+DEFAULT_DECISION_BASIS = "《中华人民共和国行政许可法》第三十八条"
+DECISION_WORDS = {  # (licensing, decision) -> what the document says was decided
+    (True, "approve"): "准予行政许可", (True, "deny"): "不予行政许可",
+    (False, "approve"): "予以办理", (False, "deny"): "不予办理",
+}
+
+
+def default_refusal_basis(item_kind: str, item_basis: str) -> str:
+    """The legal basis a 不予受理 cites when the clerk names none: 行政许可法 for a 行政许可 item; for the other
+    kinds (公共服务, 行政备案, 行政确认 …), which 行政许可法 does not govern, the item's own 设定依据."""
+    if item_kind == LICENSING or not item_kind:
+        return DEFAULT_REFUSAL_BASIS
+    return item_basis.strip()
+
+
+def decision_kind(item_kind: str, decision: str) -> str:
+    """Which written decision an approval or denial gets: 准予／不予行政许可决定书, or a 办理结果通知书."""
+    if item_kind != LICENSING:
+        return "result_notice"
+    return "licence_grant" if decision == "approve" else "licence_denial"
 
 
 def cn_date(d: date | None) -> str:
@@ -155,11 +179,14 @@ def notice_for_case(case: CaseView, kind: str, doc_no: str, hall: HallSettings, 
             code=m.code, name=m.name, state=m.state,
             note=(f"免提交：{m.assessment}" if m.state == "waived" and m.assessment else m.note),
             due=m.supplement_due.isoformat() if m.supplement_due else "",
-            originals=m.originals, copies=m.copies,
+            # What was handed in; for what is still to come, what the item's guide asks for (原件 n 份, 复印件 m 份).
+            originals=m.originals if m.state == "received" else m.need_originals,
+            copies=m.copies if m.state == "received" else m.need_copies,
         )
         for m in shown
     )
     accepted = kind in ("acceptance", "tolerated")
+    appeal = kind == "refusal"
     return Notice(
         kind=kind, doc_no=doc_no, hall_name=hall.name, hall_address=hall.address, hall_phone=hall.phone,
         case_no=case.case_no, item_code=case.item, item_name=case.item_name, dept_name=case.dept_name,
@@ -173,12 +200,26 @@ def notice_for_case(case: CaseView, kind: str, doc_no: str, hall: HallSettings, 
         provisional=case.due_provisional and accepted,
         materials=materials,
         reason=case.refusal_reason,
-        legal_basis=(case.refusal_basis or DEFAULT_REFUSAL_BASIS) if kind == "refusal" else legal_basis,
+        legal_basis=(case.refusal_basis or default_refusal_basis(case.item_kind, legal_basis)) if kind == "refusal"
+        else legal_basis,
         # The 5-day limit binds the hall, not the applicant: the notice asks them to come back when ready.
         correction_deadline="",
         supplement_due=cn_date(case.supplement_due) if kind == "tolerated" else "",
         reprint=reprint,
+        licensing=case.item_kind == LICENSING,
+        review_authority=hall.review_authority if appeal else "", court=hall.court if appeal else "",
     )
+
+
+def decision_notice(case: CaseView, kind: str, doc_no: str, hall: HallSettings, *, decision: str, issuer: str,
+                    reason: str, legal_basis: str, sealed: bool, decided_at: datetime) -> Notice:
+    """The written decision (行政许可法第三十八条): ``kind`` licence_grant / licence_denial / result_notice, issued by
+    the deciding department under its own number; a denial names the 复议机关 and the court."""
+    base = notice_for_case(case, kind, doc_no, hall, clerk_name="", legal_basis=legal_basis, issued_at=decided_at)
+    deny = decision == "deny"
+    return replace(base, qr_payload="", pickup_code="", reason=reason, legal_basis=legal_basis, issuer=issuer,
+                   decision=DECISION_WORDS[(base.licensing, decision)], seal_label="审批专用章" if sealed else "盖章",
+                   review_authority=hall.review_authority if deny else "", court=hall.court if deny else "")
 
 
 def receipt_to_json(receipt: Receipt) -> dict[str, Any]:

@@ -57,7 +57,9 @@ from app.resources import font_path, resources_dir
 from app.validators import check_id_number, mask_id_number, mask_name, mask_phone
 
 __all__ = [
+    "DECISION_KINDS",
     "FONT",
+    "KIND_NAMES",
     "MATERIAL_STATES",
     "NOTICE_KINDS",
     "NO_LINE_END",
@@ -93,12 +95,16 @@ NOTICE_KINDS: Final = (
     "reminder", "termination",
     # issue 14, clocks: 退回补正 from the back office, 特别程序告知书, 延期告知书
     "return", "suspension", "extension",
+    # issue 14, decision documents: 准予／不予行政许可决定书, and the 办理结果通知书 of other item kinds
+    "licence_grant", "licence_denial", "result_notice",
 )
+# The written decision of a case, whichever of them it is (``print notice --kind decision``).
+DECISION_KINDS: Final = ("licence_grant", "licence_denial", "result_notice")
 MATERIAL_STATES: Final = ("received", "missing", "defective", "tolerated", "waived", "not_submitted")
 TABLE_MODES: Final = ("all", "deficient", "tolerated")
 PARAGRAPH_STYLES: Final = ("body", "plain", "note", "center", "right")
 _COLUMN_KEYS: Final = ("seq", "name", "originals", "copies", "state", "problem", "requirement", "due", "note")
-_KIND_NAMES: Final = {
+KIND_NAMES: Final = {
     "acceptance": "受理通知书",
     "refusal": "不予受理通知书",
     "correction": "补正材料通知书",
@@ -111,6 +117,9 @@ _KIND_NAMES: Final = {
     "return": "补正通知书（审查阶段）",
     "suspension": "特别程序告知书",
     "extension": "延期告知书",
+    "licence_grant": "准予行政许可决定书",
+    "licence_denial": "不予行政许可决定书",
+    "result_notice": "办理结果通知书",
 }
 
 
@@ -177,6 +186,14 @@ class Notice:
     previous_legal_due: str = ""  # the legal due date before the 延期
     promised_left: str = ""  # working days left on a paused clock
     legal_left: str = ""
+    # A 行政许可 item: the notices cite 行政许可法 (otherwise the item's own basis and wording).
+    licensing: bool = False
+    issuer: str = ""  # decision documents: the deciding department
+    decision: str = ""  # decision documents: 准予行政许可 / 不予行政许可 / 予以办理 / 不予办理
+    seal_label: str = ""  # decision documents: 审批专用章 when it is applied, else 盖章
+    # Denials and refusals: where the applicant may apply for 行政复议, and the court for 行政诉讼.
+    review_authority: str = ""
+    court: str = ""
 
 
 # ----------------------------------------------------------------------------------------------- templates
@@ -280,7 +297,7 @@ def placeholders() -> frozenset[str]:
 
 
 _PLACEHOLDERS: Final = placeholders()
-_FLAGS: Final = frozenset({"provisional", "reprint"})
+_FLAGS: Final = frozenset({"provisional", "reprint", "licensing"})
 _PAGE_PLACEHOLDERS: Final = frozenset({"page", "pages"})
 
 
@@ -489,7 +506,7 @@ class _TemplateReader:
         kinds = self.mapping(root.get("kinds"), "kinds", NOTICE_KINDS)
         result: dict[str, Template] = {}
         for kind in NOTICE_KINDS:
-            name = _KIND_NAMES[kind]
+            name = KIND_NAMES[kind]
             if kind not in kinds:
                 raise self.fail(f"kinds.{kind}", f"缺少“{name}”的模板（kinds.{kind}）")
             where = f"kinds.{kind}"
