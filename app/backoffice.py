@@ -853,7 +853,6 @@ def decide(
         action = lifecycle.DECISIONS[decision]
         lifecycle.require(action, case.status, case.case_no)
         supplies = clocks.supply_list(s, case, supply) if decision == "return" else ()
-        on = local_date(now)
         doc: Notice | None = None
         if decision in ("approve", "deny"):
             department = case.department or case.item.department
