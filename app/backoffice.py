@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from app import audit, clocks, lifecycle, limits, refcache
 from app.auth import AccountState, Actor, account_key, actor_of, check_account, check_current, load_account
-from app.cases import CHANNELS, CaseView, case_view, load_case, read_case
+from app.cases import CHANNELS, CaseView, case_view, load_case
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.hall import HALL_TZ, HallSettings, appeal_problems, load_calendar, local_date, today, write_setting
 from app.hall import read_settings as read_hall_settings
@@ -383,6 +383,8 @@ class HeldCase:
 
     claim: Claim
     case: CaseView
+    # The decision must bear the 审批专用章 (``lifecycle.seal_required``): the dialog ticks it and says why.
+    seal_required: bool = False
 
     @property
     def token(self) -> int:
@@ -406,7 +408,10 @@ def held(uow: UnitOfWork, claim: Claim | None) -> HeldCase | None:
     """The claimed case in full (materials, notices, history), read after the claim's own transaction."""
     if claim is None:
         return None
-    return HeldCase(claim, read_case(uow, claim.case_no))
+    with uow:
+        case = case_view(load_case(uow.session, claim.case_no))
+        settings = read_dept_settings(uow.session, claim.dept)
+    return HeldCase(claim, case, lifecycle.seal_required(case.item_kind, settings.licence_seal))
 
 
 @dataclass(frozen=True)
@@ -705,7 +710,8 @@ def renew(uow: UnitOfWork, actor: Actor, case_no: str, token: int | None = None)
         case.lease_until = now + timedelta(minutes=settings.lease_minutes)
         claimed_at = case.claimed_at or now
         result = HeldCase(Claim(case.id, case.case_no, dept, actor.username, case.claim_token, claimed_at,
-                                case.lease_until, case.step_due), case_view(case))
+                                case.lease_until, case.step_due), case_view(case),
+                          lifecycle.seal_required(case.item.kind, settings.licence_seal))
         uow.commit()
         return result
 
@@ -775,9 +781,8 @@ def _check_decision_document(case: Case, decision: str, settings: DeptSettings, 
     if decision == "deny" and (missing := appeal_problems(hall)):
         raise Conflict(f"大厅设置中的{'和'.join(missing)}为空：不予许可决定须告知申请人申请行政复议和提起行政诉讼的"
                        "机关，请系统管理员在“大厅设置”中填写后再作决定（决定未保存）")
-    if case.item.kind == documents.LICENSING and settings.licence_seal and not seal:
-        raise ValidationError("seal", "本部门规定行政许可决定书须加盖审批专用章：请选择“加盖审批专用章”（命令行 --seal），"
-                                      "审批人员须先经首席代表授权本办件用章（决定未保存）")
+    if lifecycle.seal_required(case.item.kind, settings.licence_seal) and not seal:
+        raise ValidationError("seal", lifecycle.SEAL_REQUIRED_MESSAGE)
 
 
 def _decision_document(s: Session, actor: Actor, case: Case, decision: str, department: Department,

@@ -111,7 +111,8 @@ def resume(uow: UnitOfWork, actor: Actor, case_no: str) -> HeldCase:
             "legal_due": str(case.legal_due)})
         s.flush()
         held = HeldCase(Claim(case.id, case.case_no, department.code, actor.username, case.claim_token, now,
-                              case.lease_until, case.step_due), case_view(load_case(s, case.case_no)))
+                              case.lease_until, case.step_due), case_view(load_case(s, case.case_no)),
+                        lifecycle.seal_required(case.item.kind, settings.licence_seal))
         uow.commit()
         return held
 

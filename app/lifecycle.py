@@ -307,10 +307,21 @@ DECISIONS: dict[str, Action] = {"approve": Action.APPROVE, "deny": Action.DENY, 
 DECISION_NAMES: dict[str, str] = {key: ACTION_NAMES[action] for key, action in DECISIONS.items()}
 
 
+SEAL_REQUIRED_MESSAGE = ("本部门规定行政许可决定书须加盖审批专用章：请选择“加盖审批专用章”（命令行 --seal），"
+                         "审批人员须先经首席代表授权本办件用章（决定未保存）")
+
+
+def seal_required(item_kind: str, licence_seal: bool) -> bool:
+    """Whether a decision on an item of ``item_kind`` must bear the 审批专用章: the department's setting
+    决定书须加盖审批专用章 (``licence_seal``) binds its 行政许可 decisions."""
+    return licence_seal and item_kind == "行政许可"
+
+
 def decision_problems(decision: str, *, reason: str, legal_basis: str = "", transfer_to: str | None = None,
-                      seal: bool = False) -> list[Problem]:
+                      seal: bool = False, needs_seal: bool = False) -> list[Problem]:
     """What a back-office decision lacks: every decision states its reasons (审查意见); a denial its legal
-    basis (行政许可法第38条); a 转办 its receiving department; only 准予 and 不予许可 bear the seal."""
+    basis (行政许可法第38条); a 转办 its receiving department; only 准予 and 不予许可 bear the seal, and they must
+    when ``needs_seal`` (``seal_required``)."""
     if not decision:
         return [Problem("decision", f"请选择决定：{'、'.join(DECISION_NAMES.values())}")]
     if decision not in DECISIONS:
@@ -324,6 +335,8 @@ def decision_problems(decision: str, *, reason: str, legal_basis: str = "", tran
         problems.append(Problem("transfer_to", "转办须指定接收部门"))
     if seal and decision not in ("approve", "deny"):
         problems.append(Problem("seal", "只有准予或不予许可的决定才加盖审批专用章"))
+    if needs_seal and not seal and decision in ("approve", "deny"):
+        problems.append(Problem("seal", SEAL_REQUIRED_MESSAGE))
     return problems
 
 

@@ -204,9 +204,12 @@ def _serve(uow: UnitOfWork, actor: Actor, case: Case, kind: str, now: datetime, 
                                 originals=by_code[m.code].originals, copies=by_code[m.code].copies)
                  for m in materials)
     late = max((m.days_overdue for m in materials), default=0)
+    appeal = kind == "termination" and not withdrawn
     notice = replace(base, materials=rows, reason=reason, overdue_days=str(late) if late > 0 else "",
                      supplement_due=documents.cn_date(min((m.due for m in materials), default=None)),
-                     withdrawal=WITHDRAWAL if withdrawn else "")
+                     withdrawal=WITHDRAWAL if withdrawn else "",
+                     # A termination for a broken promise is a decision against the applicant: say where to appeal.
+                     review_authority=hall.review_authority if appeal else "", court=hall.court if appeal else "")
     payload = json.dumps(documents.notice_to_json(notice), ensure_ascii=False)
     row = Notice(id=new_id(), case_id=case.id, kind=kind, doc_no=doc_no, issued_at=now, issued_by=actor.username,
                  payload=payload)

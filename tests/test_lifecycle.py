@@ -229,3 +229,15 @@ def test_a_move_writes_status_version_event_and_audit_in_one_place(hall: HallDes
                                     .order_by(AuditEvent.at.desc())).scalars().first()
         assert audit is not None and no in audit.payload
     assert utcnow() >= moved.at
+
+
+def test_the_seal_rule_is_one_rule_for_the_dialog_and_the_service() -> None:
+    """决定书须加盖审批专用章 binds 行政许可 decisions only, and only 准予 and 不予许可."""
+    assert lifecycle.seal_required("行政许可", True)
+    assert not lifecycle.seal_required("行政许可", False) and not lifecycle.seal_required("公共服务", True)
+    for decision in ("approve", "deny"):
+        problems = lifecycle.decision_problems(decision, reason="理由", legal_basis="依据", needs_seal=True)
+        assert [p.field for p in problems] == ["seal"] and problems[0].message == lifecycle.SEAL_REQUIRED_MESSAGE
+        assert lifecycle.decision_problems(decision, reason="理由", legal_basis="依据", seal=True,
+                                           needs_seal=True) == []
+    assert lifecycle.decision_problems("return", reason="理由", needs_seal=True) == []

@@ -153,7 +153,7 @@ def test_a_broken_promise_is_terminated_with_a_notice(hall: HallDesk) -> None:
         backoffice.decide(hall.uow(), log_in(hall, "rev_scj"), case.case_no, "approve", reason="符合条件")
     text = _text(desk.notice_pdf(hall.uow(), chief, case.case_no, "termination"))
     for words in ("终止办理通知书", served.doc_no, "逾期6日仍未补齐", REASON, "逾期未补齐的容缺材料", "行政复议",
-                  "六个月", "区市场监管局（盖章）"):
+                  "六个月", "区市场监管局（盖章）", "南昌市新建区人民政府", "南昌市新建区人民法院"):
         assert words in text, words
     assert tolerate.overdue(hall.uow(), chief) == []  # no longer bound
 

@@ -182,12 +182,22 @@ class DecisionDialog(QDialog):
             if d.code != claim.case.dept:
                 self.dept_combo.addItem(d.name, d.code)
         self.seal_check = QCheckBox("加盖审批专用章(&S)")
+        # 退回补正: the materials the 补正通知书 lists (Space ticks one).
+        self.supply_list = QListWidget()
+        self.supply_list.setFixedHeight(84)
+        for m in claim.case.materials:
+            entry = QListWidgetItem(f"{m.code}　{m.name}")
+            entry.setData(Qt.ItemDataRole.UserRole, m.code)
+            entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            entry.setCheckState(Qt.CheckState.Unchecked)
+            self.supply_list.addItem(entry)
         form = QFormLayout()
         form.addRow("决定：", radios)
         form.addRow(buddy_label("理由(&R)", self.reason_edit), self.reason_edit)
         form.addRow("", self.reason_limit)
         form.addRow(buddy_label("法律依据(&B)", self.basis_edit), self.basis_edit)
         form.addRow(buddy_label("接收部门(&D)", self.dept_combo), self.dept_combo)
+        form.addRow(buddy_label("需补正材料(&M)", self.supply_list), self.supply_list)
         form.addRow("", self.seal_check)
         self.hint = hint_label()
         self.error_label = error_label()
@@ -214,8 +224,15 @@ class DecisionDialog(QDialog):
         self.basis_edit.setEnabled(decision in ("approve", "deny"))
         self.dept_combo.setEnabled(decision == "transfer")
         self.seal_check.setEnabled(decision in ("approve", "deny"))
+        self.supply_list.setEnabled(decision == "return")
         if decision not in ("approve", "deny"):
             self.seal_check.setChecked(False)
+        elif self._claim.seal_required:
+            self.seal_check.setChecked(True)  # the department's rule: the reviewer sees it and may not forget it
+        if self._claim.seal_required and decision in ("approve", "deny"):
+            self.hint.setText("本部门规定行政许可决定书须加盖审批专用章（须事先经首席代表授权）；"
+                              + ("须写明理由和法律依据。" if decision == "deny" else "须写明理由。"))
+            return
         self.hint.setText({
             "": "请选择决定：准予(Alt+A)、不予许可(Alt+F)、退回补正(Alt+T)或转办(Alt+Z)，并写明理由。",
             "approve": "准予许可：写明审查意见（理由）；加盖审批专用章须事先经首席代表授权（首席代表本人除外）。",
@@ -229,8 +246,15 @@ class DecisionDialog(QDialog):
         problems = lifecycle.decision_problems(
             self.decision(), reason=self.reason_edit.toPlainText(), legal_basis=self.basis_edit.text(),
             transfer_to=self.dept_combo.currentData() if self.decision() == "transfer" else None,
-            seal=self.seal_check.isChecked())
+            seal=self.seal_check.isChecked(), needs_seal=self._claim.seal_required)
         return "；".join(p.message for p in problems)
+
+    def supply(self) -> tuple[str, ...]:
+        """The material codes ticked for the 补正通知书 (退回补正 only)."""
+        if self.decision() != "return":
+            return ()
+        items = (self.supply_list.item(i) for i in range(self.supply_list.count()))
+        return tuple(str(i.data(Qt.ItemDataRole.UserRole)) for i in items if i.checkState() == Qt.CheckState.Checked)
 
     def summary(self) -> str:
         """The one line the reviewer confirms before the decision is saved."""
@@ -238,6 +262,8 @@ class DecisionDialog(QDialog):
         name = lifecycle.DECISION_NAMES.get(decision, "")
         if decision == "transfer":
             name += f"（转{self.dept_combo.currentText()}）"
+        elif decision == "return" and self.supply():
+            name += f"（补正材料{len(self.supply())}项）"
         return (f"事项：{self._claim.case.item_name}（{self._claim.case.case_no}）；决定：{name}；"
                 f"加盖审批专用章：{'是' if self.seal_check.isChecked() else '否'}")
 
@@ -258,7 +284,7 @@ class DecisionDialog(QDialog):
             with busy_cursor():
                 view = backoffice.decide(hall.uow(), actor, claim.case.case_no, decision, token=claim.token,
                                          reason=reason, legal_basis=basis if decision in ("approve", "deny") else "",
-                                         transfer_to=transfer_to, seal=seal)
+                                         transfer_to=transfer_to, seal=seal, supply=self.supply())
         except ValidationError as exc:
             set_error(self.error_label, exc.message)
             return False

@@ -181,3 +181,47 @@ def test_decision_dialog_enter_alone_saves_nothing(hall: HallDesk, qtbot: QtBot,
     assert len(asked) == 2 and page.dialog is None
     assert cases.read_case(hall.uow(), case_no).status == "approved"
     assert message_boxes.shown == []
+
+
+def test_decision_dialog_ticks_the_required_seal_and_lists_materials_to_supply(
+        hall: HallDesk, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, message_boxes: MessageBoxes) -> None:
+    """A department whose 行政许可 decisions must bear the 审批专用章: the dialog ticks it and refuses a decision
+    without it, as the service does; a 退回补正 lists the ticked materials on its 补正通知书."""
+    from dataclasses import replace
+
+    from app import backoffice, catalog, intake
+    from tests.intake_support import all_received, request
+
+    chief = log_in(hall, "chief_scj")
+    backoffice.save_dept_settings(hall.uow(), chief, "SCJ",
+                                  replace(backoffice.get_dept_settings(hall.uow(), "SCJ"), licence_seal=True))
+    item = catalog.get_item(hall.uow(), "SCJ005")  # 食品经营许可 (行政许可)
+    taken = intake.take_application(hall.uow(), log_in(hall, "clerk1"), request(item, materials=all_received(item)))
+    page = _page(hall, qtbot)
+    assert _claim_next(page) == taken.case_no and page.claim is not None and page.claim.seal_required
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
+    dialog = page.open_decision()
+    assert isinstance(dialog, DecisionDialog)
+    assert not dialog.supply_list.isEnabled() and not dialog.seal_check.isChecked()
+    dialog.choose("approve")
+    assert dialog.seal_check.isChecked() and "须加盖审批专用章" in dialog.hint.text()
+    dialog.seal_check.setChecked(False)
+    type_chinese(dialog.reason_edit, "符合法定条件")
+    assert not dialog.save() and "须加盖审批专用章" in dialog.error_label.text()
+    assert cases.read_case(hall.uow(), taken.case_no).status == "in_review"
+
+    dialog.choose("return")
+    assert not dialog.seal_check.isChecked() and not dialog.seal_check.isEnabled()
+    assert dialog.supply_list.isEnabled() and dialog.supply_list.count() == len(item.materials)
+    first = dialog.supply_list.item(0)
+    dialog.supply_list.setCurrentItem(first)
+    qtbot.keyClick(dialog.supply_list, Qt.Key.Key_Space)  # ticked from the keyboard
+    assert dialog.supply() == (item.materials[0].code,) and "补正材料1项" in dialog.summary()
+    assert dialog.save()
+    settle()
+    view = cases.read_case(hall.uow(), taken.case_no)
+    assert view.status == "returned"
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(
+        desk.notice_pdf(hall.uow(), chief, taken.case_no, "return"))).pages)
+    assert item.materials[0].name in text.replace("\n", "")
+    assert message_boxes.shown == []
