@@ -207,6 +207,7 @@ def list_overrides(uow: UnitOfWork, year: int | None = None) -> list[CalendarOve
 def _recompute_open_cases(uow: UnitOfWork, actor: Actor, reason: str) -> int:
     """Due dates of cases still running follow the calendar as it now is; returns how many changed."""
     from app.clocks import due_dates  # app.clocks builds on this module (local dates, the hall's settings)
+    from app.workdays import DueDate
 
     s = uow.session
     cal = load_calendar(s)
@@ -220,6 +221,9 @@ def _recompute_open_cases(uow: UnitOfWork, actor: Actor, reason: str) -> int:
         assert case.accepted_at is not None
         # From where each clock last restarted (补正, 特别程序), a 延期 included (app.clocks).
         promised, legal = due_dates(case, item.promised_days, item.legal_days, cal)
+        if case.status == lifecycle.Status.RETURNED and case.promised_due is not None:
+            # 退回补正 stopped the promise (its days left are kept); the law's clock runs on and moves.
+            promised = DueDate(case.promised_due, False)
         provisional = promised.provisional or legal.provisional
         if (case.promised_due, case.legal_due, case.due_provisional) != (promised.date, legal.date, provisional):
             uow.audit(actor.username, "case.due_recomputed", "case", str(case.id), {

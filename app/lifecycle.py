@@ -146,8 +146,9 @@ CLAIMABLE = (S.ACCEPTED, S.IN_REVIEW)
 ISSUABLE = (S.APPROVED, S.DENIED)
 # The promised clock runs: accepted and not yet decided (退回补正 pauses it, 特别程序 pauses both clocks).
 CLOCK_RUNNING = (S.ACCEPTED, S.IN_REVIEW)
-# Cases whose running dates a change of the working-day calendar moves (a paused clock keeps its days left).
-DATED = (S.ACCEPTED, S.IN_REVIEW, S.CORRECTION_REQUESTED)
+# Cases whose running dates a change of the working-day calendar moves (a paused clock keeps its days left:
+# a 退回补正 case's legal clock runs on, its promise waits).
+DATED = (S.ACCEPTED, S.IN_REVIEW, S.CORRECTION_REQUESTED, S.RETURNED)
 # Not finished yet.
 OPEN = (S.ACCEPTED, S.IN_REVIEW, S.CORRECTION_REQUESTED, S.RETURNED, S.SUSPENDED)
 FINISHED = (S.REFUSED, S.COMPLETED_IMMEDIATELY, S.APPROVED, S.DENIED, S.ISSUED, S.TERMINATED)

@@ -388,3 +388,25 @@ def test_a_calendar_change_recomputes_from_where_the_clocks_restarted(hall: Hall
     row = _row(hall, taken.case_no)
     assert row.promised_due == changed.add_workdays(date(2026, 10, 9), 5).date == date(2026, 10, 16)
     assert row.legal_due == changed.add_workdays(date(2026, 10, 9), legal_left + 3).date
+
+
+def test_a_calendar_change_moves_the_legal_date_of_a_returned_case_not_its_stopped_promise(
+        hall: HallDesk, at: SetDay) -> None:
+    """退回补正 stops the promise only: a day off entered while the applicant corrects moves the legal due date
+    (its clock runs on), and leaves the promise with the working days it had left."""
+    at(date(2026, 9, 24))
+    taken = _take(hall)
+    assert taken.legal_due is not None
+    rev = log_in(hall, "rev_scj")
+    at(date(2026, 9, 29))
+    backoffice.claim(hall.uow(), rev, taken.case_no)
+    backoffice.decide(hall.uow(), rev, taken.case_no, "return", reason="营业执照复印件不清晰")
+    before = _row(hall, taken.case_no)
+    assert before.status == Status.RETURNED and before.paused_promised is not None
+    day_off = CAL.add_workdays(date(2026, 10, 9), 2).date  # a working day before the legal due date
+    assert day_off < taken.legal_due
+    hall_service.set_override(hall.uow(), log_in(hall, "admin"), day_off, False, "停电")
+    after = _row(hall, taken.case_no)
+    changed = WorkCalendar({day_off: False})
+    assert after.legal_due == changed.add_workdays(date(2026, 9, 24), 20).date != taken.legal_due
+    assert (after.promised_due, after.paused_promised) == (before.promised_due, before.paused_promised)
