@@ -68,14 +68,8 @@ def printer_trouble(jobs: list[JobView]) -> str:
 
 
 def send_pending(hall: HallDesk, case_no: str, *, force: bool = False) -> list[JobView]:
-    """Send a case's waiting jobs now (those with a printer); returns all its jobs afterwards.
-
-    Runs in the background.  ``send_job`` leases each job first, so the print worker never prints one twice.
-    """
-    for job in queue.list_jobs(hall.uow(), case_no=case_no, status="pending"):
-        if job.printer:
-            queue.send_job(hall.uow, job.id, force=force, timeout=SEND_TIMEOUT)
-    return queue.list_jobs(hall.uow(), case_no=case_no)
+    """Send a case's waiting jobs now, the receipt first (``queue.send_case_jobs``); runs in the background."""
+    return queue.send_case_jobs(hall.uow, case_no, force=force, timeout=SEND_TIMEOUT)
 
 
 class PrintWorker(QObject):

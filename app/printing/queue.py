@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import case as sql_case
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -230,6 +231,22 @@ def send_job(uow_factory: Any, job_id: uuid.UUID, *, force: bool = False, timeou
     return get_job(uow_factory(), job_id)
 
 
+# The applicant waits at the counter for the thermal slip; an A4 notice is rendered (a PDF) and printed after it.
+SEND_ORDER = {"receipt": 0, "handover": 0, "test": 1, "notice": 2}
+
+
+def send_case_jobs(uow_factory: Any, case_no: str, *, force: bool = False,
+                   timeout: float = SEND_TIMEOUT) -> list[JobView]:
+    """Send a case's waiting jobs now (those with a printer), the receipt first; returns all its jobs afterwards.
+
+    ``send_job`` leases each job first, so a print worker running meanwhile never prints one twice.
+    """
+    waiting = [j for j in list_jobs(uow_factory(), case_no=case_no, status="pending") if j.printer]
+    for job in sorted(waiting, key=lambda j: (SEND_ORDER.get(j.kind, 1), j.created_at)):
+        send_job(uow_factory, job.id, force=force, timeout=timeout)
+    return list_jobs(uow_factory(), case_no=case_no)
+
+
 def due_job_ids(uow: UnitOfWork, counter_number: int | None = None, limit: int = 20) -> list[uuid.UUID]:
     now = utcnow()
     with uow:
@@ -241,7 +258,8 @@ def due_job_ids(uow: UnitOfWork, counter_number: int | None = None, limit: int =
         )
         if counter_number is not None:
             q = q.join(Counter, PrintJob.counter_id == Counter.id).where(Counter.number == counter_number)
-        return list(uow.session.execute(q.order_by(PrintJob.created_at).limit(limit)).scalars())
+        notices_last = sql_case((PrintJob.kind == "notice", 1), else_=0)  # receipts first (SEND_ORDER)
+        return list(uow.session.execute(q.order_by(notices_last, PrintJob.created_at).limit(limit)).scalars())
 
 
 def process_due(uow_factory: Any, counter_number: int | None = None) -> list[JobView]:
