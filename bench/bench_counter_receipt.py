@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -26,7 +27,14 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEventLoop,
+    QMessageLogContext,
+    Qt,
+    QtMsgType,
+    qInstallMessageHandler,
+)
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -151,11 +159,10 @@ def _baseline(hall: HallDesk, printer: FakePrinter, n: int, warmup: int, report:
 
 def run(hall: HallDesk, n: int = 40, *, warmup: int = 3, engine: str = "") -> Report:
     """The whole bench on ``hall`` (a database with the demo data): both GUI variants, then the baseline."""
-    app = QApplication.instance() or QApplication([])
-    from ui.main import setup_application
+    if QApplication.instance() is None:  # a test brings its own, set up
+        from ui.main import setup_application
 
-    assert isinstance(app, QApplication)
-    setup_application(app)
+        setup_application(QApplication([]))
     report = Report(rounds=n, engine=engine or hall.engine.dialect.name)
     STATUS_MEMORY.clear()  # "warm" means warm Python and caches, not a printer remembered by an earlier run
     with FakePrinter() as a4:
@@ -184,6 +191,12 @@ def print_report(report: Report, out: Callable[[str], None] = print) -> None:
     out("target: p95 ≤ 150 ms in both variants")
 
 
+def _quiet(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    """Qt's messages, without the offscreen platform's note on every shown window."""
+    if "propagateSizeHints" not in message:
+        print(message, file=sys.stderr)
+
+
 @contextmanager
 def sqlite_hall() -> Iterator[HallDesk]:
     folder = Path(tempfile.mkdtemp(prefix="halldesk-bench-"))
@@ -200,6 +213,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("rounds", nargs="?", type=int, default=40)
     parser.add_argument("--engine", choices=("sqlite", "postgresql", "mariadb"), default="postgresql")
     args = parser.parse_args(argv)
+    qInstallMessageHandler(_quiet)
     with sqlite_hall() if args.engine == "sqlite" else throwaway_hall(args.engine) as hall:
         print_report(run(hall, args.rounds, engine=args.engine))
 

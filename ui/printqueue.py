@@ -7,6 +7,7 @@ a job is stuck with a printer error.  ``PrintQueuePage`` lists the jobs: 立即�
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -52,6 +53,7 @@ from ui.widgets import (
 from ui.worker import run_in_background
 
 SEND_TIMEOUT = 3.0
+log = logging.getLogger(__name__)
 
 
 def printer_trouble(jobs: list[JobView]) -> str:
@@ -65,6 +67,18 @@ def printer_trouble(jobs: list[JobView]) -> str:
         return ""
     more = f"（{len(stuck)}个任务待打印）" if len(stuck) > 1 else ""
     return stuck[0].last_error + more
+
+
+def print_slips_now(hall: HallDesk, case_id: uuid.UUID) -> None:
+    """Send a case's receipt at once, in the background job that took the case (``queue.send_slips_now``).
+
+    The case is committed by then: nothing here may make its intake look failed.  A send that fails leaves the
+    job in the queue with its error, and the page's ``send_pending`` and the print worker take it from there.
+    """
+    try:
+        queue.send_slips_now(hall.uow, case_id, timeout=SEND_TIMEOUT)
+    except Exception:
+        log.exception("sending the receipt at once failed; it waits in the print queue")
 
 
 def send_pending(hall: HallDesk, case_no: str, *, force: bool = False) -> list[JobView]:
