@@ -50,6 +50,7 @@ from tests.intake_support import item_with_tolerable, request
 from tests.support.fake_printer import FakePrinter
 from tests.ui.helpers import type_chinese
 from ui import worker
+from ui.counter import CounterPage
 
 KNOWN_USCC = "91360112MA35XJ017X"  # a demo enterprise: the form fills itself in
 ID_NUMBER = make_id_number("360112", date(1985, 6, 15), 123)
@@ -82,11 +83,8 @@ def _settle() -> None:
         raise TimeoutError("background work did not finish")
 
 
-def _fill_form(page: object) -> None:
+def _fill_form(page: CounterPage) -> None:
     """F2 and a whole application from the keyboard, as a clerk types it (Chinese through the input method)."""
-    from ui.counter import CounterPage
-
-    assert isinstance(page, CounterPage)
     QTest.keyClick(page.item_search, Qt.Key.Key_F2)
     QTest.keyClicks(page.item_search, "sgxk")
     QTest.keyClick(page.item_search, Qt.Key.Key_Return)
@@ -101,48 +99,31 @@ def _fill_form(page: object) -> None:
         raise RuntimeError(f"受理 is not enabled: {page.outcome_hint_text()}")
 
 
-def _gui_rounds(hall: HallDesk, receipt: FakePrinter, a4: FakePrinter, n: int, warmup: int,
-                report: Report, variant: str) -> None:
-    from ui.counter import CounterPage
-
+def _point_counter(hall: HallDesk, receipt: FakePrinter, a4: FakePrinter) -> None:
     admin = login(hall.uow(), "admin", DEMO_PASSWORD)
     accounts.set_counter_printers(hall.uow(), admin, 1, receipt.uri, a4.uri)
-    clerk = login(hall.uow(), "clerk1", DEMO_PASSWORD)
-    page = CounterPage(hall, clerk)
-    page.resize(1366, 700)
-    page.show()
-    page.refresh()
-    _settle()
-    times: list[float] = []
-    try:
-        for i in range(n + warmup):
-            _fill_form(page)
-            before = len(receipt.records)
-            a4_before = len(a4.records)
-            t = time.perf_counter()
-            QTest.keyClick(page.checklist.view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-            _pump(lambda: len(receipt.jobs) > before)  # noqa: B023  (read at once, inside the round)
-            record = receipt.records[before]
-            assert record.last_byte_at is not None
-            if i >= warmup:
-                times.append(record.last_byte_at - t)
-            _settle()
-            a4.wait_for_jobs(a4_before + 1)
-            a4_record = a4.records[a4_before]
-            if a4_record.connected_at < record.last_byte_at:
-                report.notice_first += 1
-    finally:
-        page.close()
-        page.deleteLater()
+
+
+def _gui_rounds(page: CounterPage, receipt: FakePrinter, a4: FakePrinter, n: int, warmup: int,
+                report: Report, variant: str) -> None:
+    for i in range(n + warmup):
+        _fill_form(page)
+        before = len(receipt.records)
+        a4_before = len(a4.records)
+        t = time.perf_counter()
+        QTest.keyClick(page.checklist.view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        _pump(lambda: len(receipt.jobs) > before)  # noqa: B023  (read at once, inside the round)
+        record = receipt.records[before]
+        assert record.last_byte_at is not None
+        if i >= warmup:
+            report.gui[variant].append(record.last_byte_at - t)
         _settle()
-    report.gui[variant] = times
-    report.queries[variant] = sum(len(r.status_queries) for r in receipt.records)
-    report.receipts[variant] = len(receipt.jobs)
+        a4.wait_for_jobs(a4_before + 1)
+        if a4.records[a4_before].connected_at < record.last_byte_at:
+            report.notice_first += 1
 
 
 def _baseline(hall: HallDesk, printer: FakePrinter, n: int, warmup: int, report: Report) -> None:
-    admin = login(hall.uow(), "admin", DEMO_PASSWORD)
-    accounts.set_counter_printers(hall.uow(), admin, 1, printer.uri, "")
     clerk = login(hall.uow(), "clerk1", DEMO_PASSWORD)
     req = request(item_with_tolerable(hall), materials=None)
     for i in range(n + warmup):
@@ -157,27 +138,50 @@ def _baseline(hall: HallDesk, printer: FakePrinter, n: int, warmup: int, report:
             report.base.append(record.last_byte_at - t)
 
 
-def run(hall: HallDesk, n: int = 40, *, warmup: int = 3, engine: str = "") -> Report:
-    """The whole bench on ``hall`` (a database with the demo data): both GUI variants, then the baseline."""
+def run(hall: HallDesk, n: int = 40, *, warmup: int = 3, blocks: int = 2, engine: str = "") -> Report:
+    """The whole bench on ``hall`` (a database with the demo data).
+
+    ``blocks`` alternations of: the GUI with the answering printer, the in-process baseline at the same printer,
+    the GUI with the silent printer — ``n`` measured rounds of each in all, after ``warmup`` rounds per block
+    (the first intake after the counter's printers change reloads the reference data).
+    """
     if QApplication.instance() is None:  # a test brings its own, set up
         from ui.main import setup_application
 
         setup_application(QApplication([]))
     report = Report(rounds=n, engine=engine or hall.engine.dialect.name)
+    report.gui = {variant: [] for variant in VARIANTS}
     STATUS_MEMORY.clear()  # "warm" means warm Python and caches, not a printer remembered by an earlier run
-    with FakePrinter() as a4:
-        for variant in VARIANTS:
-            with FakePrinter(silent=variant == "silent") as printer:
-                _gui_rounds(hall, printer, a4, n, warmup, report, variant)
+    per_block = [n // blocks + (1 if b < n % blocks else 0) for b in range(blocks)]
+    with FakePrinter() as a4, FakePrinter() as answers, FakePrinter(silent=True) as silent:
+        printers = {"answers": answers, "silent": silent}
+        _point_counter(hall, answers, a4)
+        page = CounterPage(hall, login(hall.uow(), "clerk1", DEMO_PASSWORD))
+        page.resize(1366, 700)
+        page.show()
+        page.refresh()
+        _settle()
+        try:
+            for rounds in per_block:
+                _point_counter(hall, answers, a4)
+                _gui_rounds(page, answers, a4, rounds, warmup, report, "answers")
+                _baseline(hall, answers, rounds, warmup, report)
+                _point_counter(hall, silent, a4)
+                _gui_rounds(page, silent, a4, rounds, warmup, report, "silent")
+        finally:
+            page.close()
+            page.deleteLater()
+            _settle()
         report.notices = len(a4.jobs)
-    with FakePrinter() as printer:
-        _baseline(hall, printer, n, warmup, report)
+        for variant, printer in printers.items():
+            report.queries[variant] = sum(len(r.status_queries) for r in printer.records)
+            report.receipts[variant] = len(printer.jobs)
     return report
 
 
 def print_report(report: Report, out: Callable[[str], None] = print) -> None:
     out(f"Ctrl+Enter → last receipt byte through the counter page ({report.engine}, {report.rounds} rounds "
-        f"after warm-up; A4 notices to a TCP printer too)")
+        f"after warm-up each; A4 notices to a TCP printer too)")
     out(f"{'':44}{'p50 ms':>10}{'p95 ms':>10}{'p95 ratio':>11}{'DLE EOT':>9}")
     base95 = p95(report.base)
     for variant in VARIANTS:
@@ -186,7 +190,8 @@ def print_report(report: Report, out: Callable[[str], None] = print) -> None:
         out(f"{name:44}{ms(p50(times)):>10}{ms(p95(times)):>10}{p95(times) / base95:>11.1f}"
             f"{report.queries[variant]:>9}")
     out(f"{'baseline: accept → last byte in-process':44}{ms(p50(report.base)):>10}{ms(base95):>10}{1.0:>11.1f}")
-    out(f"receipts printed: {report.receipts}; A4 notices: {report.notices}, "
+    out(f"receipts printed (with warm-up, and the baseline's at the answering printer): {report.receipts}; "
+        f"A4 notices: {report.notices}, "
         f"{report.notice_first} of them started before their receipt's last byte")
     out("target: p95 ≤ 150 ms in both variants")
 
