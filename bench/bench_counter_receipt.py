@@ -28,10 +28,10 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import (
-    QCoreApplication,
     QEventLoop,
     QMessageLogContext,
     Qt,
+    QTimer,
     QtMsgType,
     qInstallMessageHandler,
 )
@@ -70,12 +70,26 @@ class Report:
 
 
 def _pump(until: Callable[[], bool], timeout: float = 20.0) -> None:
-    """Process Qt events until ``until()`` (the GUI thread must run: the print starts from a callback)."""
+    """Run the Qt event loop until ``until()`` (the GUI thread must run: the page's callbacks are events).
+
+    Idle between events, as a real event loop is: a loop calling ``processEvents`` would hold the GIL and
+    slow the very background threads it waits for.
+    """
     deadline = time.monotonic() + timeout
-    while not until():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the receipt did not arrive")
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.setInterval(1)
+
+    def check() -> None:
+        if until() or time.monotonic() > deadline:
+            loop.quit()
+
+    timer.timeout.connect(check)
+    timer.start()
+    loop.exec()
+    timer.stop()
+    if not until():
+        raise TimeoutError("the receipt did not arrive")
 
 
 def _settle() -> None:
