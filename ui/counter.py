@@ -88,10 +88,10 @@ def clock_text(msecs: int) -> str:
 
 
 def take_and_print(hall: HallDesk, actor: Actor, req: IntakeRequest) -> CaseView:
-    """The intake, then its receipt at once in the same background job: the applicant waits for the receipt,
-    not for the page to show the result or for the A4 notice (``send_documents`` sends that afterwards)."""
+    """The intake, and its receipt started at once from the same background job: the applicant waits for the
+    receipt, not for the page to show the result or for the A4 notice (``send_documents`` sends that after)."""
     view = intake.take_application(hall.uow(), actor, req)
-    print_slips_now(hall, view.id)
+    print_slips_now(hall, view.id, view.case_no)
     return view
 
 
