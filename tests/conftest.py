@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from app.auth import Actor, login
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD, load_demo
+from app.printing.transport import STATUS_MEMORY
 from db.engine import make_engine
 from tests.support.cluster_fixtures import *  # noqa: F403  (pg_cluster, maria_cluster, shared_cluster)
 from tests.support.mariadb_copy import copy_rows
@@ -50,6 +51,12 @@ def pg_only(test: Callable[..., None]) -> Callable[..., None]:
     )
 IN_CI = os.environ.get("CI", "").lower() == "true"
 _counter = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _printers_unknown() -> None:
+    """No test inherits another's memory of a silent printer (fake printers reuse ports)."""
+    STATUS_MEMORY.clear()
 
 
 def _without_licence_seal(hall: HallDesk) -> None:

@@ -54,7 +54,7 @@ from ui.errors import confirm, show_error
 from ui.models import NOTICE_NAMES, CaseTableModel, ItemHitListModel, days
 from ui.preview import ReprintReasonDialog, notice_preview
 from ui.printers import PrinterSettingsDialog
-from ui.printqueue import printer_trouble, send_pending
+from ui.printqueue import print_slips_now, printer_trouble, send_pending
 from ui.widgets import (
     CheckedField,
     Page,
@@ -85,6 +85,14 @@ def _check_name(text: str) -> str:
 def clock_text(msecs: int) -> str:
     seconds = max(0, msecs // 1000)
     return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+def take_and_print(hall: HallDesk, actor: Actor, req: IntakeRequest) -> CaseView:
+    """The intake, and its receipt started at once from the same background job: the applicant waits for the
+    receipt, not for the page to show the result or for the A4 notice (``send_documents`` sends that after)."""
+    view = intake.take_application(hall.uow(), actor, req)
+    print_slips_now(hall, view.id, view.case_no)
+    return view
 
 
 class CounterPage(Page):
@@ -691,7 +699,7 @@ class CounterPage(Page):
             return False
         hall, actor = self._hall, self._actor
         self._set_busy(True)
-        run_in_background(lambda: intake.take_application(hall.uow(), actor, req),
+        run_in_background(lambda: take_and_print(hall, actor, req),
                           lambda view: self._intake_done(outcome, view), self._intake_failed, owner=self)
         return True
 

@@ -7,6 +7,8 @@ a job is stuck with a printer error.  ``PrintQueuePage`` lists the jobs: 立即�
 
 from __future__ import annotations
 
+import logging
+import threading
 import uuid
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -52,6 +54,8 @@ from ui.widgets import (
 from ui.worker import run_in_background
 
 SEND_TIMEOUT = 3.0
+RECEIPT_HEAD_START = 0.3  # seconds the intake's result waits for its receipt to go out
+log = logging.getLogger(__name__)
 
 
 def printer_trouble(jobs: list[JobView]) -> str:
@@ -67,15 +71,45 @@ def printer_trouble(jobs: list[JobView]) -> str:
     return stuck[0].last_error + more
 
 
-def send_pending(hall: HallDesk, case_no: str, *, force: bool = False) -> list[JobView]:
-    """Send a case's waiting jobs now (those with a printer); returns all its jobs afterwards.
+# Receipts being sent by ``print_slips_now``, by case number; ``send_pending`` waits for them.
+_slips_in_flight: dict[str, threading.Thread] = {}
 
-    Runs in the background.  ``send_job`` leases each job first, so the print worker never prints one twice.
+
+def print_slips_now(hall: HallDesk, case_id: uuid.UUID, case_no: str) -> None:
+    """Send a case's receipt at once (``queue.send_slips_now``), from the background job that just committed
+    the case, before the page shows the result.  It runs on a thread of its own that this job waits for up to
+    ``RECEIPT_HEAD_START``: a printer that answers in time has the receipt before the page starts its own work
+    (which would otherwise share the interpreter with it); one that is off or slow holds up the result no longer.
+
+    Nothing here may make the intake look failed: a send that fails leaves the job in the queue with its error,
+    and ``send_pending`` and the print worker take it from there.
     """
-    for job in queue.list_jobs(hall.uow(), case_no=case_no, status="pending"):
-        if job.printer:
-            queue.send_job(hall.uow, job.id, force=force, timeout=SEND_TIMEOUT)
-    return queue.list_jobs(hall.uow(), case_no=case_no)
+
+    def run() -> None:
+        try:
+            queue.send_slips_now(hall.uow, case_id, timeout=SEND_TIMEOUT)
+        except Exception:
+            log.exception("sending the receipt at once failed; it waits in the print queue")
+        finally:
+            _slips_in_flight.pop(case_no, None)
+
+    # Not a daemon: a program closing meanwhile lets the receipt finish and be marked printed.
+    thread = threading.Thread(target=run, name=f"receipt {case_no}")
+    _slips_in_flight[case_no] = thread
+    thread.start()
+    thread.join(RECEIPT_HEAD_START)
+
+
+def send_pending(hall: HallDesk, case_no: str, *, force: bool = False) -> list[JobView]:
+    """Send a case's waiting jobs now, the receipt first (``queue.send_case_jobs``); runs in the background.
+
+    A receipt that ``print_slips_now`` is sending is waited for, so the A4 notice still follows it and the jobs
+    returned show how it went.
+    """
+    thread = _slips_in_flight.get(case_no)
+    if thread is not None:
+        thread.join()
+    return queue.send_case_jobs(hall.uow, case_no, force=force, timeout=SEND_TIMEOUT)
 
 
 class PrintWorker(QObject):

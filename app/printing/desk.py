@@ -17,7 +17,7 @@ from app.hall import read_settings
 from app.printing import documents, queue
 from app.printing.model import PrinterProfile
 from app.printing.pdf import DECISION_KINDS, KIND_NAMES, NOTICE_KINDS, render_notice
-from app.printing.transport import parse_printer_uri
+from app.printing.transport import STATUS_MEMORY, parse_printer_uri
 from app.roles import require
 from app.uow import UnitOfWork
 from db.models import Case, Counter, Notice, PrintJob
@@ -154,7 +154,8 @@ def save_profile(uow: UnitOfWork, actor: Actor, uri: str, profile: PrinterProfil
         # The audit row names the printer in 64 characters; the whole address is in the payload.
         uow.audit(actor.username, "printer.profile", "printer", uri[:64], asdict(profile) | {"uri": uri})
         uow.commit()
-        return profile
+    STATUS_MEMORY.forget(uri)  # set up anew: ask it again whether it answers status queries
+    return profile
 
 
 def _require_own_printer(s: Any, actor: Actor, uri: str) -> None:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import case as sql_case
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -173,8 +174,10 @@ def send_pdf(uri: str, pdf: bytes, name: str, timeout: float = SEND_TIMEOUT) -> 
         raise PrinterError(f"A4 通知书不能直接发送到 {address.scheme}:// 打印机：请在预览中打印，或使用 cups:// 或 file://")
 
 
-def _lease(uow: UnitOfWork, job_id: uuid.UUID, now: datetime, force: bool) -> PrintJob | None:
-    """Take the job for sending with one conditional UPDATE; None if someone else has it or it is done."""
+def _lease(uow: UnitOfWork, job_id: uuid.UUID, now: datetime, force: bool) -> tuple[PrintJob, PrinterProfile] | None:
+    """Take the job for sending with one conditional UPDATE, and read its printer's profile in the same
+    transaction (one round of the database less before the first byte); None if someone else has it or it
+    is done."""
     with uow:
         s = uow.session
         cond = or_(PrintJob.status == "pending", (PrintJob.status == "sending") & (PrintJob.lease_until < now))
@@ -189,23 +192,23 @@ def _lease(uow: UnitOfWork, job_id: uuid.UUID, now: datetime, force: bool) -> Pr
             return None
         job = s.get(PrintJob, job_id)
         assert job is not None
+        profile = profile_for(s, job.printer_uri) if job.printer_uri else PrinterProfile()
         s.expunge(job)
         uow.commit()
-        return job
+        return job, profile
 
 
 def send_job(uow_factory: Any, job_id: uuid.UUID, *, force: bool = False, timeout: float = SEND_TIMEOUT) -> JobView:
     """Send one job now if it is due (or ``force``); returns its state afterwards.  Never raises for printer trouble."""
     now = utcnow()
-    job = _lease(uow_factory(), job_id, now, force)
+    leased = _lease(uow_factory(), job_id, now, force)
     error = ""
-    if job is not None:
+    if leased is not None:
+        job, profile = leased
         try:
             if not job.printer_uri:
                 raise PrinterError(NO_PRINTER)
             payload = json.loads(job.payload)
-            with uow_factory() as uow:
-                profile = profile_for(uow.session, job.printer_uri)
             data = _render(job.kind, payload, profile, job.printer_uri)
             if job.kind == "notice":
                 send_pdf(job.printer_uri, data, payload.get("doc_no", str(job.id)), timeout)
@@ -230,6 +233,33 @@ def send_job(uow_factory: Any, job_id: uuid.UUID, *, force: bool = False, timeou
     return get_job(uow_factory(), job_id)
 
 
+# The applicant waits at the counter for the thermal slip; an A4 notice is rendered (a PDF) and printed after it.
+SEND_ORDER = {"receipt": 0, "handover": 0, "test": 1, "notice": 2}
+
+
+def send_case_jobs(uow_factory: Any, case_no: str, *, force: bool = False,
+                   timeout: float = SEND_TIMEOUT) -> list[JobView]:
+    """Send a case's waiting jobs now (those with a printer), the receipt first; returns all its jobs afterwards.
+
+    ``send_job`` leases each job first, so a print worker running meanwhile never prints one twice.
+    """
+    waiting = [j for j in list_jobs(uow_factory(), case_no=case_no, status="pending") if j.printer]
+    for job in sorted(waiting, key=lambda j: (SEND_ORDER.get(j.kind, 1), j.created_at)):
+        send_job(uow_factory, job.id, force=force, timeout=timeout)
+    return list_jobs(uow_factory(), case_no=case_no)
+
+
+def send_slips_now(uow_factory: Any, case_id: uuid.UUID, *, timeout: float = SEND_TIMEOUT) -> list[JobView]:
+    """Send a case's waiting thermal slips (its receipt, a hand-over slip) at once, before anything else of the
+    case: right after the intake's commit, while the applicant waits at the counter."""
+    with uow_factory() as uow:
+        ids = list(uow.session.execute(
+            select(PrintJob.id).where(PrintJob.case_id == case_id, PrintJob.kind.in_(("receipt", "handover")),
+                                      PrintJob.status == "pending", PrintJob.printer_uri != "")
+            .order_by(PrintJob.created_at)).scalars())
+    return [send_job(uow_factory, job_id, timeout=timeout) for job_id in ids]
+
+
 def due_job_ids(uow: UnitOfWork, counter_number: int | None = None, limit: int = 20) -> list[uuid.UUID]:
     now = utcnow()
     with uow:
@@ -241,7 +271,8 @@ def due_job_ids(uow: UnitOfWork, counter_number: int | None = None, limit: int =
         )
         if counter_number is not None:
             q = q.join(Counter, PrintJob.counter_id == Counter.id).where(Counter.number == counter_number)
-        return list(uow.session.execute(q.order_by(PrintJob.created_at).limit(limit)).scalars())
+        notices_last = sql_case((PrintJob.kind == "notice", 1), else_=0)  # receipts first (SEND_ORDER)
+        return list(uow.session.execute(q.order_by(notices_last, PrintJob.created_at).limit(limit)).scalars())
 
 
 def process_due(uow_factory: Any, counter_number: int | None = None) -> list[JobView]:

@@ -21,7 +21,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,10 +32,12 @@ from app.errors import HallDeskError, ValidationError
 
 __all__ = [
     "DEFAULT_TCP_PORT",
+    "STATUS_MEMORY",
     "InvalidPrinterUri",
     "PrinterAddress",
     "PrinterError",
     "PrinterErrorKind",
+    "StatusMemory",
     "parse_printer_uri",
     "send",
 ]
@@ -46,6 +48,10 @@ CHUNK = 16 * 1024  # the send timeout applies per chunk, so a slow but moving pr
 # nothing, and the per-chunk timeout never fires.  Printers consume far less than this per round trip.
 SEND_BUFFER = 32 * 1024
 STATUS_WAIT = 0.5  # many printers never answer DLE EOT; do not hold every job up for longer
+# A printer that left a status query unanswered is not asked before its next jobs (``StatusMemory``); it is
+# asked again on its RECHECK_JOBS-th job after that, or on the first job once RECHECK_SECONDS have passed.
+RECHECK_JOBS = 50
+RECHECK_SECONDS = 4 * 3600.0
 CLOSE_GRACE = 2.0  # after our FIN, how long to wait for the printer to close its side
 DLE_EOT_PAPER = b"\x10\x04\x04"  # paper roll sensor status
 DLE_EOT_OFFLINE = b"\x10\x04\x02"  # offline cause: cover open, error
@@ -233,6 +239,79 @@ def parse_printer_uri(uri: str) -> PrinterAddress:
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Which network printers answer status queries
+
+
+@dataclass
+class _Silence:
+    since: float  # clock() when the printer last left a query unanswered
+    skipped: int = 0  # jobs sent since then without asking
+
+
+class StatusMemory:
+    """Which network printers never answer ``DLE EOT``, remembered per address for this process.
+
+    Many receipt printers ignore status queries; asking costs the whole ``STATUS_WAIT`` on every job, and the
+    applicant waits for the receipt.  So a printer that left the paper query unanswered is not asked before its
+    next jobs.  It is asked again (one full wait) on its ``recheck_jobs``-th job since, or on the first job after
+    ``recheck_seconds``; and at once after any failed send to it (switched off, replaced, rebooted: it may be
+    another printer now) or a change of its profile (``forget``).  A printer that answers is asked before every
+    job, so paper-out and cover-open are still caught before a byte of the job is sent.
+    """
+
+    def __init__(self, recheck_jobs: int = RECHECK_JOBS, recheck_seconds: float = RECHECK_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.recheck_jobs = recheck_jobs
+        self.recheck_seconds = recheck_seconds
+        self.clock = clock
+        self._silent: dict[tuple[str, int], _Silence] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(address: PrinterAddress) -> tuple[str, int]:
+        return ((address.host or "").lower(), address.port or DEFAULT_TCP_PORT)
+
+    def should_ask(self, address: PrinterAddress) -> bool:
+        """Whether to query this printer before the job now being sent (counts the job when not)."""
+        with self._lock:
+            silence = self._silent.get(self.key(address))
+            if silence is None:
+                return True
+            if silence.skipped + 1 >= self.recheck_jobs or self.clock() - silence.since >= self.recheck_seconds:
+                return True  # the re-check: its outcome (answered or silent) resets the memory
+            silence.skipped += 1
+            return False
+
+    def silent(self, address: PrinterAddress) -> None:
+        with self._lock:
+            self._silent[self.key(address)] = _Silence(since=self.clock())
+
+    def answered(self, address: PrinterAddress) -> None:
+        with self._lock:
+            self._silent.pop(self.key(address), None)
+
+    def is_silent(self, uri_or_address: str | PrinterAddress) -> bool:
+        address = parse_printer_uri(uri_or_address) if isinstance(uri_or_address, str) else uri_or_address
+        if address.scheme != "tcp":
+            return False
+        with self._lock:
+            return self.key(address) in self._silent
+
+    def forget(self, uri_or_address: str | PrinterAddress) -> None:
+        """Ask this printer again before its next job."""
+        address = parse_printer_uri(uri_or_address) if isinstance(uri_or_address, str) else uri_or_address
+        if address.scheme == "tcp":
+            self.answered(address)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._silent.clear()
+
+
+STATUS_MEMORY = StatusMemory()
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Sending
 
 
@@ -241,7 +320,7 @@ def send(uri: str, data: bytes, *, timeout: float = 5.0, status_check: bool = Tr
 
     ``timeout`` bounds connecting and each chunk of the transfer, so a printer that stops reading makes
     this return after about ``timeout`` seconds.  ``status_check`` asks a network printer for its paper
-    status first (ignored for other kinds of printer).
+    status first (ignored for other kinds of printer), unless ``STATUS_MEMORY`` knows it does not answer.
     """
     if timeout <= 0:
         raise ValueError("timeout must be positive")
@@ -349,11 +428,16 @@ def _query_status(sock: socket.socket, command: bytes, wait: float, where: str) 
     return None
 
 
-def _check_status(sock: socket.socket, timeout: float, where: str) -> None:
+def _check_status(sock: socket.socket, timeout: float, address: PrinterAddress) -> None:
+    if not STATUS_MEMORY.should_ask(address):
+        return  # known not to answer: do not make the applicant wait for nothing
+    where = address.describe()
     wait = min(STATUS_WAIT, timeout)
     paper = _query_status(sock, DLE_EOT_PAPER, wait, where)
     if paper is None:
+        STATUS_MEMORY.silent(address)
         return  # silent printer: assume it is ready
+    STATUS_MEMORY.answered(address)
     if paper & 0x60:  # paper end sensor (0x0C, near end, still prints)
         raise PrinterError(f"打印机缺纸：{where}。请装入热敏纸后重试", "paper_out")
     offline = _query_status(sock, DLE_EOT_OFFLINE, wait, where)
@@ -384,13 +468,22 @@ def _wait_for_close(sock: socket.socket, grace: float, where: str) -> None:
 
 
 def _send_tcp(address: PrinterAddress, data: bytes, timeout: float, status_check: bool) -> None:
+    try:
+        _send_tcp_job(address, data, timeout, status_check)
+    except PrinterError as exc:
+        if exc.kind not in ("paper_out", "cover_open", "offline"):  # it answered: it answers
+            STATUS_MEMORY.forget(address)  # off, rebooted or replaced: maybe another printer now; ask again
+        raise
+
+
+def _send_tcp_job(address: PrinterAddress, data: bytes, timeout: float, status_check: bool) -> None:
     where = address.describe()
     sock = _connect(address, timeout)
     started = False
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
         if status_check:
-            _check_status(sock, timeout, where)
+            _check_status(sock, timeout, address)
         started = True
         sock.settimeout(timeout)
         view = memoryview(data)
