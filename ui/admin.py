@@ -65,7 +65,7 @@ from ui.widgets import (
     to_date,
     to_qdate,
 )
-from ui.worker import run_in_background
+from ui.ops import run_op
 
 _ASCII_NAME = QRegularExpressionValidator(r"[A-Za-z0-9_.\-]{0,32}")
 # The two dialogs of 窗口管理: both report the stored counter through ``saved``.
@@ -305,7 +305,7 @@ class UsersPage(Page):
             return (accounts.list_users(hall.uow(), actor), catalog.list_departments(hall.uow()),
                     accounts.list_counters(hall.uow()))
 
-        run_in_background(load, self._loaded_data, owner=self)
+        run_op(load, self._loaded_data, owner=self)
 
     def _loaded_data(self, data: tuple[list[UserView], list[DepartmentView], list[CounterView]]) -> None:
         users, self._departments, self._counters = data
@@ -499,7 +499,7 @@ class CountersPage(Page):
         hall = self._hall
         if self._select is None:
             self._select = self.selected_number()
-        run_in_background(lambda: accounts.list_counters(hall.uow()), self._loaded_data, owner=self)
+        run_op(lambda: accounts.list_counters(hall.uow()), self._loaded_data, owner=self)
 
     def _loaded_data(self, counters: list[CounterView]) -> None:
         self.model.set_rows(counters)
@@ -797,7 +797,7 @@ class HolidaysPage(Page):
         def load() -> tuple[list[hall_service.CalendarOverrideView], CalendarStatus]:
             return hall_service.list_overrides(hall.uow(), year), hall_service.calendar_status(hall.uow())
 
-        run_in_background(load, lambda data: self._loaded_data(generation, data), owner=self)
+        run_op(load, lambda data: self._loaded_data(generation, data), owner=self)
 
     def _loaded_data(self, generation: int,
                      data: tuple[list[hall_service.CalendarOverrideView], CalendarStatus]) -> None:

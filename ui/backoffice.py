@@ -85,7 +85,7 @@ from ui.widgets import (
     set_tab_order,
     table_view,
 )
-from ui.worker import run_in_background
+from ui.ops import run_op
 
 POLL_MS = 10_000
 POLL_LIVE_MS = 60_000  # with push updates the poll is only a fallback (e.g. a lease that ran out)
@@ -620,7 +620,7 @@ class BackOfficePage(Page):
             page = backoffice.queue_page(hall.uow(), actor, dept, limit=limit, **filters)
             return page, (catalog.list_departments(hall.uow()) if want_departments else [])
 
-        run_in_background(load, lambda result: self._loaded_page(generation, *result),
+        run_op(load, lambda result: self._loaded_page(generation, *result),
                           lambda exc: self._load_failed(generation, exc), owner=self)
 
     def _loaded_page(self, generation: int, page: QueuePage, departments: list[DepartmentView]) -> None:
@@ -669,7 +669,7 @@ class BackOfficePage(Page):
             self.model.fetching = False
             show_error(self, exc)
 
-        run_in_background(more, done, failed, owner=self)
+        run_op(more, done, failed, owner=self)
 
     def selected_row(self) -> QueueRow | None:
         return current_row(self.view, self.model)
@@ -699,7 +699,7 @@ class BackOfficePage(Page):
         hall, actor, dept = self._hall, self._actor, self.dept
         self.claim_next_button.setEnabled(False)
         # The claim is lean; the case for the panel is read right after it, still off the GUI thread.
-        run_in_background(lambda: backoffice.held(hall.uow(), backoffice.claim_next(hall.uow(), actor, dept)), self._claimed,
+        run_op(lambda: backoffice.held(hall.uow(), backoffice.claim_next(hall.uow(), actor, dept)), self._claimed,
                           self._action_failed, owner=self)
 
     def claim_selected(self) -> None:
@@ -708,7 +708,7 @@ class BackOfficePage(Page):
             return
         hall, actor, case_no = self._hall, self._actor, row.case_no
         self.claim_button.setEnabled(False)
-        run_in_background(lambda: backoffice.held(hall.uow(), backoffice.claim(hall.uow(), actor, case_no)), self._claimed,
+        run_op(lambda: backoffice.held(hall.uow(), backoffice.claim(hall.uow(), actor, case_no)), self._claimed,
                           self._action_failed, owner=self)
 
     def _claimed(self, claim: HeldCase | None) -> None:
@@ -771,7 +771,7 @@ class BackOfficePage(Page):
             self._update_buttons()
             show_error(self, exc)
 
-        run_in_background(lambda: desk.notice_pdf(hall.uow(), actor, case_no, str(kind)), done, failed, owner=self)
+        run_op(lambda: desk.notice_pdf(hall.uow(), actor, case_no, str(kind)), done, failed, owner=self)
 
     def _preview_closed(self) -> None:
         self.preview = None
@@ -788,7 +788,7 @@ class BackOfficePage(Page):
             show_error(self, exc)
             self.refresh()
 
-        run_in_background(lambda: backoffice.renew(hall.uow(), actor, case_no, token), self._set_claim, lost,
+        run_op(lambda: backoffice.renew(hall.uow(), actor, case_no, token), self._set_claim, lost,
                           owner=self)
 
     def add_opinion(self) -> None:
@@ -873,7 +873,7 @@ class BackOfficePage(Page):
             return
         hall, actor, case_no = self._hall, self._actor, row.case_no
         self.resume_button.setEnabled(False)
-        run_in_background(lambda: clock_actions.resume(hall.uow(), actor, case_no), self._resumed,
+        run_op(lambda: clock_actions.resume(hall.uow(), actor, case_no), self._resumed,
                           self._action_failed, owner=self)
 
     def _resumed(self, held: HeldCase) -> None:
@@ -914,7 +914,7 @@ class BackOfficePage(Page):
             self.preview = open_pdf_preview(self, hall, actor, pdf, f"审批决定书 {doc_no}（{case_no}）")
             self.preview.finished.connect(self._preview_closed)
 
-        run_in_background(lambda: desk.notice_pdf(hall.uow(), actor, case_no, "decision"), done,
+        run_op(lambda: desk.notice_pdf(hall.uow(), actor, case_no, "decision"), done,
                           lambda exc: show_error(self, exc), owner=self)
 
     def _decision_failed(self) -> None:
@@ -1186,7 +1186,7 @@ class ChiefRepPage(Page):
                     backoffice.workload(hall.uow(), actor, dept, week),
                     backoffice.seal_log(hall.uow(), actor, dept, since=since, until=until))
 
-        run_in_background(load, lambda result: self._loaded_data(generation, select, *result),
+        run_op(load, lambda result: self._loaded_data(generation, select, *result),
                           lambda exc: self._load_failed(generation, exc), owner=self)
         self.load()
         self.rectifications.refresh()
@@ -1227,7 +1227,7 @@ class ChiefRepPage(Page):
             self.print_register_button.setEnabled(True)
             show_error(self, exc)
 
-        run_in_background(lambda: backoffice.seal_register_pdf(hall.uow(), actor, dept, since=since, until=until),
+        run_op(lambda: backoffice.seal_register_pdf(hall.uow(), actor, dept, since=since, until=until),
                           done, failed, owner=self)
 
     def _preview_closed(self) -> None:
@@ -1260,7 +1260,7 @@ class ChiefRepPage(Page):
     def load(self) -> None:
         """The department settings, read again from the database."""
         hall, dept = self._hall, self.dept
-        run_in_background(lambda: backoffice.get_dept_settings(hall.uow(), dept), self._settings_loaded, owner=self)
+        run_op(lambda: backoffice.get_dept_settings(hall.uow(), dept), self._settings_loaded, owner=self)
 
     def _settings_loaded(self, settings: DeptSettings) -> None:
         self.settings = settings

@@ -71,7 +71,7 @@ from ui.widgets import (
     set_tab_order,
     table_view,
 )
-from ui.worker import run_in_background
+from ui.ops import run_op
 
 EDIT = Qt.ItemDataRole.EditRole
 MAX_SHOWN_PROBLEMS = 5
@@ -610,7 +610,7 @@ class CatalogPage(Page):
                     catalog.list_assessments(hall.uow()))
 
         self.refresh_button.setEnabled(False)
-        run_in_background(load, lambda data: self._loaded_data(generation, data), self._load_failed, owner=self)
+        run_op(load, lambda data: self._loaded_data(generation, data), self._load_failed, owner=self)
 
     def _load_failed(self, exc: BaseException) -> None:
         self.refresh_button.setEnabled(True)

@@ -71,7 +71,7 @@ from ui.widgets import (
     table_view,
     tint,
 )
-from ui.worker import run_in_background
+from ui.ops import run_op
 
 OUTCOME_DONE = {"accept": "已受理", "correction": "已出具补正材料通知书", "refuse": "已不予受理", "immediate": "即办办结"}
 
@@ -365,7 +365,7 @@ class CounterPage(Page):
             hits = search.search_items(hall.uow(), actor, "", limit=100_000)
             return hits, catalog.list_assessments(hall.uow()), hall_service.work_calendar(hall.uow())
 
-        run_in_background(load, self._items_loaded, owner=self)
+        run_op(load, self._items_loaded, owner=self)
 
     def _items_loaded(self, data: tuple[list[ItemHit], list[Assessment], WorkCalendar]) -> None:
         self._hits, self._assessments, self._calendar = data
@@ -533,7 +533,7 @@ class CounterPage(Page):
             return
         generation, hall, uscc = self._lookup_generation, self._hall, self.uscc_field.text()
         self._lookup_pending = True
-        run_in_background(lambda: intake.lookup_enterprise(hall.uow(), uscc),
+        run_op(lambda: intake.lookup_enterprise(hall.uow(), uscc),
                           lambda found: self._enterprise_found(generation, found), owner=self)
 
     def _enterprise_found(self, generation: int, found: EnterpriseInput | None) -> None:
@@ -691,7 +691,7 @@ class CounterPage(Page):
             return False
         hall, actor = self._hall, self._actor
         self._set_busy(True)
-        run_in_background(lambda: intake.take_application(hall.uow(), actor, req),
+        run_op(lambda: intake.take_application(hall.uow(), actor, req),
                           lambda view: self._intake_done(outcome, view), self._intake_failed, owner=self)
         return True
 
@@ -763,7 +763,7 @@ class CounterPage(Page):
 
     def send_documents(self, case_no: str, *, force: bool = False) -> None:
         hall = self._hall
-        run_in_background(lambda: send_pending(hall, case_no, force=force),
+        run_op(lambda: send_pending(hall, case_no, force=force),
                           lambda jobs: self._documents_sent(case_no, jobs), self._send_failed, owner=self)
 
     def _documents_sent(self, case_no: str, jobs: list[JobView]) -> None:
@@ -803,7 +803,7 @@ class CounterPage(Page):
                 return cases.list_cases(hall.uow(), actor, text=text, limit=200)
             return cases.my_cases_today(hall.uow(), actor)
 
-        run_in_background(load, lambda rows: self._today_loaded(generation, text, rows, keep), owner=self)
+        run_op(load, lambda rows: self._today_loaded(generation, text, rows, keep), owner=self)
 
     def _today_loaded(self, generation: int, text: str, rows: list[CaseView], keep: str | None) -> None:
         if generation != self._today_generation:
@@ -827,7 +827,7 @@ class CounterPage(Page):
         if case is None:
             return
         hall, case_no = self._hall, case.case_no
-        run_in_background(lambda: queue.list_jobs(hall.uow(), case_no=case_no),
+        run_op(lambda: queue.list_jobs(hall.uow(), case_no=case_no),
                           lambda jobs: self._case_jobs_loaded(case_no, jobs), owner=self)
 
     def _case_jobs_loaded(self, case_no: str, jobs: list[JobView]) -> None:
@@ -866,7 +866,7 @@ class CounterPage(Page):
             return queue.list_jobs(hall.uow(), case_no=case_no)
 
         self.status_message.emit(f"正在{'补打' if reprint else '打印'}回执：{case_no}")
-        run_in_background(run, lambda jobs: self._documents_sent(case_no, jobs), self._send_failed, owner=self)
+        run_op(run, lambda jobs: self._documents_sent(case_no, jobs), self._send_failed, owner=self)
 
     def preview_notice(self, case_no: str, kind: str) -> None:
         hall, actor = self._hall, self._actor
@@ -874,7 +874,7 @@ class CounterPage(Page):
         def load() -> tuple[bytes, list[JobView]]:
             return desk.notice_pdf(hall.uow(), actor, case_no, kind), queue.list_jobs(hall.uow(), case_no=case_no)
 
-        run_in_background(load, lambda data: self._show_preview(case_no, kind, *data), owner=self)
+        run_op(load, lambda data: self._show_preview(case_no, kind, *data), owner=self)
 
     def _show_preview(self, case_no: str, kind: str, pdf: bytes, jobs: list[JobView]) -> None:
         # The original notice's job (not a 补打): printing from the preview completes it.
@@ -887,7 +887,7 @@ class CounterPage(Page):
 
     def _notice_printed(self) -> None:
         hall, case_no = self._hall, self._dialog_case_no
-        run_in_background(lambda: queue.list_jobs(hall.uow(), case_no=case_no),
+        run_op(lambda: queue.list_jobs(hall.uow(), case_no=case_no),
                           lambda jobs: self._documents_sent(case_no, jobs), owner=self)
 
     def start_resubmit(self, case_no: str) -> None:
@@ -899,7 +899,7 @@ class CounterPage(Page):
             return (case, catalog.get_item(hall.uow(), case.item), catalog.list_assessments(hall.uow()),
                     hall_service.work_calendar(hall.uow()))
 
-        run_in_background(load, lambda data: self._open_resubmit(*data), owner=self)
+        run_op(load, lambda data: self._open_resubmit(*data), owner=self)
 
     def _open_resubmit(self, case: CaseView, item: Item, assessments: list[Assessment], cal: WorkCalendar) -> None:
         promised = cal.add_workdays(hall_service.today(), item.promised_days)

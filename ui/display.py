@@ -40,7 +40,7 @@ from app.evaluation import BAD_LEVELS, LEVELS, OCCASIONS, REASONS, EvaluationSet
 from app.hall import HallSettings
 from ui.errors import show_crash
 from ui.widgets import buddy_label, dialog_buttons
-from ui.worker import run_in_background
+from ui.ops import run_op
 
 ENABLED_KEY = "display/enabled"
 SCREEN_KEY = "display/screen"
@@ -315,7 +315,7 @@ class DisplayWindow(QWidget):
         def load() -> tuple[HallSettings, EvaluationSettings]:
             return hall_service.get_hall_settings(hall.uow()), evaluation.get_evaluation_settings(hall.uow())
 
-        run_in_background(load, self._loaded, self._load_failed, owner=self)
+        run_op(load, self._loaded, self._load_failed, owner=self)
 
     def _loaded(self, data: tuple[HallSettings, EvaluationSettings]) -> None:
         hall_settings, self._settings = data
@@ -394,7 +394,7 @@ class DisplayWindow(QWidget):
         self._case_no, self._occasion = case_no, occasion
         self._show("serving", headline, text)
         generation, hall = self._generation, self._hall_for(occasion)
-        run_in_background(
+        run_op(
             lambda: evaluation.rated_occasions(hall.uow(), case_no),
             lambda done: self._prompt(generation, headline, text, done),
             self._ask_failed,
@@ -464,7 +464,7 @@ class DisplayWindow(QWidget):
         self.prompt_timer.stop()
         hall, actor, case_no, occasion = self._hall_for(self._occasion), self._actor, self._case_no, self._occasion
         self._show("thanks", "正在提交…")
-        run_in_background(
+        run_op(
             lambda: evaluation.rate(hall.uow(), actor, case_no, level, reasons=reasons, occasion=occasion),
             self._rated,
             self._rate_failed,

@@ -77,7 +77,7 @@ from ui.widgets import (
     set_tab_order,
     table_view,
 )
-from ui.worker import run_in_background
+from ui.ops import run_op
 
 DialogT = TypeVar("DialogT", bound="_ServiceDialog")
 
@@ -180,7 +180,7 @@ class _ServiceDialog(QDialog):
             return False
         set_error(self.error_label, "")
         self._set_busy(True)
-        run_in_background(self.job(), self._done, self._failed, owner=self)
+        run_op(self.job(), self._done, self._failed, owner=self)
         return True
 
     def reject(self) -> None:
@@ -544,7 +544,7 @@ class GrievancePanel(QWidget):
             if generation == self._generation:
                 show_error(self, exc)
 
-        run_in_background(load, loaded, failed, owner=self)
+        run_op(load, loaded, failed, owner=self)
 
     def set_departments(self, departments: list[DepartmentView]) -> None:
         self.departments = list(departments)
@@ -598,7 +598,7 @@ class GrievancePanel(QWidget):
                     return
                 self.detail_edit.appendPlainText(f"\n无法读取办理过程：{exc.message}")
 
-        run_in_background(lambda: grievance.get_grievance(hall.uow(), actor, no), loaded, failed, owner=self)
+        run_op(lambda: grievance.get_grievance(hall.uow(), actor, no), loaded, failed, owner=self)
 
     def _update(self) -> None:
         g = self.selected()
@@ -641,7 +641,7 @@ class GrievancePanel(QWidget):
             show_error(self, exc)
             self.refresh()
 
-        run_in_background(lambda: grievance.archive(hall.uow(), actor, no), lambda v: self._stepped("archive", v),
+        run_op(lambda: grievance.archive(hall.uow(), actor, no), lambda v: self._stepped("archive", v),
                           failed, owner=self)
         return True
 
@@ -726,7 +726,7 @@ class GrievancePage(Page):
     def load(self) -> None:
         """The grievance settings, read again from the database."""
         hall = self._hall
-        run_in_background(lambda: grievance.get_grievance_settings(hall.uow()), self._settings_loaded, owner=self)
+        run_op(lambda: grievance.get_grievance_settings(hall.uow()), self._settings_loaded, owner=self)
 
     def _settings_loaded(self, settings: GrievanceSettings) -> None:
         self.settings = settings
@@ -754,6 +754,6 @@ class GrievancePage(Page):
             else:
                 show_error(self, exc)
 
-        run_in_background(lambda: grievance.save_grievance_settings(hall.uow(), actor, settings), saved, failed,
+        run_op(lambda: grievance.save_grievance_settings(hall.uow(), actor, settings), saved, failed,
                           owner=self)
         return True

@@ -50,7 +50,7 @@ from ui.widgets import (
     ElidedLabel,
     open_dialog,
 )
-from ui.worker import run_in_background
+from ui.ops import run_op
 
 # Page key → navigation title.
 PAGE_TITLES: dict[str, str] = {
@@ -419,7 +419,7 @@ class MainWindow(QMainWindow):
     # ---- calendar warning (admins)
     def refresh_calendar_status(self) -> None:
         hall = self.hall
-        run_in_background(lambda: hall_service.calendar_status(hall.uow()), self._calendar_loaded,
+        run_op(lambda: hall_service.calendar_status(hall.uow()), self._calendar_loaded,
                           self._calendar_failed, owner=self)
 
     def _calendar_loaded(self, status: CalendarStatus) -> None:

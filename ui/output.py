@@ -65,7 +65,7 @@ from ui.widgets import (
     table_view,
     tint,
 )
-from ui.worker import run_in_background
+from ui.ops import run_op
 
 SLIP_PREFIX = "HD1:"
 _SCAN_NORMAL = ""
@@ -398,7 +398,7 @@ class OutputPage(Page):
             self.lists.setTabText(1, f"今日已出件（{len(issued)}）")
             self._loaded = True
 
-        run_in_background(load, loaded, owner=self)
+        run_op(load, loaded, owner=self)
         if not self._busy and self._pickup is None:
             self.scan_edit.setFocus()
 
@@ -460,7 +460,7 @@ class OutputPage(Page):
         hall, actor = self._hall, self._actor
         self._set_busy(True)
         self.result_note.setText("正在查找…")
-        run_in_background(
+        run_op(
             lambda: output.find_for_pickup(hall.uow(), actor, **credential),
             lambda found: self._found(credential, found),
             lambda exc: self._find_failed(credential, exc),
@@ -531,7 +531,7 @@ class OutputPage(Page):
             else:
                 show_error(self, exc)
 
-        run_in_background(lambda: desk.verify_slip(keys.uow(), payload), checked, failed, owner=self)
+        run_op(lambda: desk.verify_slip(keys.uow(), payload), checked, failed, owner=self)
 
     def reject_slip(self, message: str) -> None:
         """A forged or altered slip: refused loudly, the field red and empty for the next scan."""
@@ -657,7 +657,7 @@ class OutputPage(Page):
         def done(pdf: bytes) -> None:
             self.decision_preview = open_pdf_preview(self, hall, actor, pdf, f"审批决定书 {doc_no}（{case_no}）")
 
-        run_in_background(lambda: desk.notice_pdf(hall.uow(), actor, case_no, "decision"), done,
+        run_op(lambda: desk.notice_pdf(hall.uow(), actor, case_no, "decision"), done,
                           lambda exc: show_error(self, exc), owner=self)
         return True
 
@@ -687,7 +687,7 @@ class OutputPage(Page):
             show_error(self, exc)
 
         self._set_busy(True)
-        run_in_background(run, done, failed, owner=self)
+        run_op(run, done, failed, owner=self)
         return True
 
     # ---- the hand-over -----------------------------------------------------------------------------------
@@ -743,7 +743,7 @@ class OutputPage(Page):
         collector, mail = self.collector(), self.mailing()
         self._set_busy(True)
         self.result_note.setText("正在出件…")
-        run_in_background(
+        run_op(
             lambda: output.issue(hall.uow(), actor, collector=collector, mail=mail, **credential),
             self._issued,
             self._issue_failed,
@@ -813,7 +813,7 @@ class OutputPage(Page):
     def send_documents(self, case_no: str) -> None:
         """The 出件签收单 to the receipt printer now, as the counter window sends its receipts."""
         hall = self._hall
-        run_in_background(
+        run_op(
             lambda: send_pending(hall, case_no),
             lambda jobs: self._documents_sent(case_no, jobs),
             self._send_failed,

@@ -31,7 +31,7 @@ from app.printing.model import PrinterProfile
 from app.printing.transport import parse_printer_uri
 from ui.errors import run_guarded, show_error
 from ui.widgets import CheckedField, buddy_label, dialog_buttons, hint_label, limit_line, set_tab_order, tint
-from ui.worker import run_in_background
+from ui.ops import run_op
 
 URI_FORMS = ("网络 tcp://192.168.1.50:9100　　USB usb://0416:5011（VID:PID）\n"
              "串口 serial:///dev/ttyS0?baudrate=9600 或 serial://COM3?baudrate=9600\n"
@@ -246,7 +246,7 @@ class PrinterSettingsDialog(QDialog):
         self._update_test_button()
         self.test_label.setText("正在打印测试页…")
         tint(self.test_label, "#5b6b7f")
-        run_in_background(run, self._test_done, self._test_failed, owner=self)
+        run_op(run, self._test_done, self._test_failed, owner=self)
         return True
 
     def _test_done(self, job: queue.JobView) -> None:

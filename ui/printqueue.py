@@ -49,7 +49,7 @@ from ui.widgets import (
     set_tab_order,
     table_view,
 )
-from ui.worker import run_in_background
+from ui.ops import run_op
 
 SEND_TIMEOUT = 3.0
 
@@ -132,7 +132,7 @@ class PrintWorker(QObject):
                 queue.process_due(hall.uow, number)
             return queue.list_jobs(hall.uow(), status="pending", counter_number=number)
 
-        run_in_background(work, self._done, self._failed, owner=self._owner)
+        run_op(work, self._done, self._failed, owner=self._owner)
         return True
 
     def _done(self, pending: list[JobView]) -> None:
@@ -267,7 +267,7 @@ class PrintQueuePage(Page):
         if self._select is None:
             job = self.selected_job()
             self._select = job.id if job else None
-        run_in_background(lambda: queue.list_jobs(hall.uow(), status=status, counter_number=number),
+        run_op(lambda: queue.list_jobs(hall.uow(), status=status, counter_number=number),
                           lambda jobs: self._loaded_data(generation, jobs), owner=self)
 
     def _loaded_data(self, generation: int, jobs: list[JobView]) -> None:
@@ -310,7 +310,7 @@ class PrintQueuePage(Page):
             return queue.send_job(hall.uow, job_id, force=True, timeout=SEND_TIMEOUT)
 
         self.retry_button.setEnabled(False)
-        run_in_background(run, self._sent, self._action_failed, owner=self)
+        run_op(run, self._sent, self._action_failed, owner=self)
         return True
 
     def redirect_selected(self) -> RedirectDialog | None:
@@ -332,7 +332,7 @@ class PrintQueuePage(Page):
             queue.redirect_job(hall.uow(), actor, job_id, uri)
             return queue.send_job(hall.uow, job_id, force=True, timeout=SEND_TIMEOUT)
 
-        run_in_background(run, self._sent, self._action_failed, owner=self)
+        run_op(run, self._sent, self._action_failed, owner=self)
 
     def _sent(self, job: JobView) -> None:
         what = f"{JobTableModel.kind_text(job)}{' ' + job.case_no if job.case_no else ''}"
@@ -376,7 +376,7 @@ class PrintQueuePage(Page):
         if job is None or job.kind != "notice" or not job.case_no:
             return False
         hall, actor, case_no, kind = self._hall, self._actor, job.case_no, job.notice_kind
-        run_in_background(lambda: desk.notice_pdf(hall.uow(), actor, case_no, kind),
+        run_op(lambda: desk.notice_pdf(hall.uow(), actor, case_no, kind),
                           lambda pdf: self._show_preview(job, pdf), owner=self)
         return True
 

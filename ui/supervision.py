@@ -65,7 +65,7 @@ from ui.widgets import (
     set_error,
     table_view,
 )
-from ui.worker import run_in_background
+from ui.ops import run_op
 
 
 def summary_text(summary: EvaluationSummary) -> str:
@@ -325,7 +325,7 @@ class RectificationPanel(QWidget):
             self.loaded = True
             self._update()
 
-        run_in_background(load, loaded, owner=self)
+        run_op(load, loaded, owner=self)
 
     def selected(self) -> RectificationView | None:
         return current_row(self.view, self.model)
@@ -472,14 +472,14 @@ class SupervisionPage(Page):
             self.summary_total.setText(f"全大厅：{summary_text(total)}")
             self._loaded = True
 
-        run_in_background(load, loaded, owner=self)
+        run_op(load, loaded, owner=self)
         self.rectifications.refresh()
         self.load()
 
     def load(self) -> None:
         """The evaluation settings, read again from the database."""
         hall = self._hall
-        run_in_background(
+        run_op(
             lambda: evaluation.get_evaluation_settings(hall.uow()), self._settings_loaded, owner=self
         )
 
@@ -523,5 +523,5 @@ class SupervisionPage(Page):
             self.unlock_result.setText("")
             show_error(self, exc)
 
-        run_in_background(lambda: output.unlock_pickup(hall.uow(), actor, case_no), done, failed, owner=self)
+        run_op(lambda: output.unlock_pickup(hall.uow(), actor, case_no), done, failed, owner=self)
         return True

@@ -49,7 +49,7 @@ from ui.widgets import (
     set_error,
     table_view,
 )
-from ui.worker import run_in_background
+from ui.ops import run_op
 
 _LATE = QBrush(QColor("#c0392b"))
 
@@ -169,7 +169,7 @@ class TerminateDialog(QDialog):
             else:
                 show_error(self, exc)
 
-        run_in_background(lambda: tolerate.terminate(hall.uow(), actor, case_no, reason, withdrawn=withdrawn),
+        run_op(lambda: tolerate.terminate(hall.uow(), actor, case_no, reason, withdrawn=withdrawn),
                           done, failed, owner=self)
 
 
@@ -232,7 +232,7 @@ class OverduePage(Page):
             self._loaded = True
             self._update()
 
-        run_in_background(lambda: tolerate.overdue(hall.uow(), actor), loaded, owner=self)
+        run_op(lambda: tolerate.overdue(hall.uow(), actor), loaded, owner=self)
 
     def selected(self) -> OverdueCase | None:
         return current_row(self.view, self.model)
@@ -267,7 +267,7 @@ class OverduePage(Page):
             return False
         hall, actor = self._hall, self._actor
         self.remind_button.setEnabled(False)
-        run_in_background(lambda: tolerate.remind(hall.uow(), actor, row.case_no), self._served, self._failed,
+        run_op(lambda: tolerate.remind(hall.uow(), actor, row.case_no), self._served, self._failed,
                           owner=self)
         return True
 
@@ -290,7 +290,7 @@ class OverduePage(Page):
             self.preview = open_pdf_preview(self, hall, actor, pdf, f"{name}（{case_no}）")
             self.preview.finished.connect(self._preview_closed)
 
-        run_in_background(lambda: desk.notice_pdf(hall.uow(), actor, case_no, kind), show, owner=self)
+        run_op(lambda: desk.notice_pdf(hall.uow(), actor, case_no, kind), show, owner=self)
 
     def _failed(self, exc: BaseException) -> None:
         self._update()
