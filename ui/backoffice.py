@@ -65,6 +65,7 @@ from ui.models import (
     due_text,
     local_time,
 )
+from ui.ops import run_op
 from ui.preview import NoticePreviewDialog, open_pdf_preview
 from ui.supervision import RectificationPanel
 from ui.widgets import (
@@ -85,7 +86,6 @@ from ui.widgets import (
     set_tab_order,
     table_view,
 )
-from ui.ops import run_op
 
 POLL_MS = 10_000
 POLL_LIVE_MS = 60_000  # with push updates the poll is only a fallback (e.g. a lease that ran out)

@@ -54,6 +54,7 @@ from app.catalog import (
 from app.context import HallDesk
 from ui.errors import confirm, run_guarded, show_error
 from ui.models import DepartmentListModel, ItemTableModel, MaterialTableModel, days
+from ui.ops import run_op
 from ui.widgets import (
     LimitedTextDelegate,
     Page,
@@ -71,7 +72,6 @@ from ui.widgets import (
     set_tab_order,
     table_view,
 )
-from ui.ops import run_op
 
 EDIT = Qt.ItemDataRole.EditRole
 MAX_SHOWN_PROBLEMS = 5

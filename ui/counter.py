@@ -52,6 +52,7 @@ from ui.counter_parts import MARK_ALL_KEY, CaseSummary, MaterialChecklist, Refus
 from ui.display import DisplayController
 from ui.errors import confirm, show_error
 from ui.models import NOTICE_NAMES, CaseTableModel, ItemHitListModel, days
+from ui.ops import run_op
 from ui.preview import ReprintReasonDialog, notice_preview
 from ui.printers import PrinterSettingsDialog
 from ui.printqueue import printer_trouble, send_pending
@@ -71,7 +72,6 @@ from ui.widgets import (
     table_view,
     tint,
 )
-from ui.ops import run_op
 
 OUTCOME_DONE = {"accept": "已受理", "correction": "已出具补正材料通知书", "refuse": "已不予受理", "immediate": "即办办结"}
 

@@ -39,8 +39,8 @@ from app.errors import Conflict, HallDeskError
 from app.evaluation import BAD_LEVELS, LEVELS, OCCASIONS, REASONS, EvaluationSettings, EvaluationView
 from app.hall import HallSettings
 from ui.errors import show_crash
-from ui.widgets import buddy_label, dialog_buttons
 from ui.ops import run_op
+from ui.widgets import buddy_label, dialog_buttons
 
 ENABLED_KEY = "display/enabled"
 SCREEN_KEY = "display/screen"

@@ -59,6 +59,7 @@ from app.grievance import (
 from app.validators import check_mobile, mask_phone
 from ui.errors import confirm, show_error
 from ui.models import GrievanceTableModel, local_time, summary
+from ui.ops import run_op
 from ui.widgets import (
     CheckedField,
     Page,
@@ -77,7 +78,6 @@ from ui.widgets import (
     set_tab_order,
     table_view,
 )
-from ui.ops import run_op
 
 DialogT = TypeVar("DialogT", bound="_ServiceDialog")
 

@@ -20,6 +20,7 @@ from app.auth import Actor
 from app.context import HallDesk
 from app.errors import DatabaseUnavailable, HallDeskError
 from ui.errors import show_error
+from ui.ops import run_op
 from ui.widgets import (
     PasswordFields,
     buddy_label,
@@ -29,7 +30,6 @@ from ui.widgets import (
     limit_line,
     set_error,
 )
-from ui.ops import run_op
 
 
 class ChangePasswordDialog(QDialog):

@@ -42,6 +42,7 @@ from ui.errors import show_error
 from ui.grievance import GrievancePage
 from ui.login import ChangePasswordDialog
 from ui.offline import OfflineBanner, SyncWorker
+from ui.ops import run_op
 from ui.output import OutputPage
 from ui.printqueue import PrintQueuePage, PrintWorker
 from ui.supervision import SupervisionPage
@@ -50,7 +51,6 @@ from ui.widgets import (
     ElidedLabel,
     open_dialog,
 )
-from ui.ops import run_op
 
 # Page key → navigation title.
 PAGE_TITLES: dict[str, str] = {

@@ -48,6 +48,7 @@ from app.validators import check_id_number, check_mobile, mask_id_number, mask_n
 from ui.display import DisplayController
 from ui.errors import show_error, warn
 from ui.models import NOTICE_NAMES, Index, RowTableModel, local_time
+from ui.ops import run_op
 from ui.preview import open_pdf_preview
 from ui.printqueue import printer_trouble, send_pending
 from ui.widgets import (
@@ -65,7 +66,6 @@ from ui.widgets import (
     table_view,
     tint,
 )
-from ui.ops import run_op
 
 SLIP_PREFIX = "HD1:"
 _SCAN_NORMAL = ""

@@ -33,6 +33,7 @@ from app.printing import desk, queue
 from app.printing.preview import page_images
 from app.printing.queue import JobView
 from ui.errors import show_error, warn
+from ui.ops import run_op
 from ui.widgets import (
     dialog_buttons,
     error_label,
@@ -42,7 +43,6 @@ from ui.widgets import (
     open_dialog,
     set_error,
 )
-from ui.ops import run_op
 
 PREVIEW_DPI = 110
 PRINT_DPI = 300  # ceiling: a driver reporting 1200 dpi would otherwise get a 400 MB page image

@@ -30,8 +30,8 @@ from app.printing import desk, queue
 from app.printing.model import PrinterProfile
 from app.printing.transport import parse_printer_uri
 from ui.errors import run_guarded, show_error
-from ui.widgets import CheckedField, buddy_label, dialog_buttons, hint_label, limit_line, set_tab_order, tint
 from ui.ops import run_op
+from ui.widgets import CheckedField, buddy_label, dialog_buttons, hint_label, limit_line, set_tab_order, tint
 
 URI_FORMS = ("网络 tcp://192.168.1.50:9100　　USB usb://0416:5011（VID:PID）\n"
              "串口 serial:///dev/ttyS0?baudrate=9600 或 serial://COM3?baudrate=9600\n"

@@ -31,6 +31,7 @@ from app.printing.queue import JobView
 from app.printing.transport import parse_printer_uri
 from ui.errors import confirm, run_guarded, show_error
 from ui.models import NOTICE_NAMES, JobTableModel
+from ui.ops import run_op
 from ui.preview import notice_preview
 from ui.printers import URI_FORMS
 from ui.widgets import (
@@ -49,7 +50,6 @@ from ui.widgets import (
     set_tab_order,
     table_view,
 )
-from ui.ops import run_op
 
 SEND_TIMEOUT = 3.0
 

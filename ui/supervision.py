@@ -49,6 +49,7 @@ from app.evaluation import (
 )
 from ui.errors import confirm, show_error
 from ui.models import FOREGROUND, LIGHT_BRUSHES, Index, RowTableModel, light_text, local_time
+from ui.ops import run_op
 from ui.widgets import (
     Page,
     buddy_label,
@@ -65,7 +66,6 @@ from ui.widgets import (
     set_error,
     table_view,
 )
-from ui.ops import run_op
 
 
 def summary_text(summary: EvaluationSummary) -> str:

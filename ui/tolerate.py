@@ -34,6 +34,7 @@ from app.printing import desk
 from app.tolerate import OverdueCase, Served
 from ui.errors import confirm, show_error
 from ui.models import FOREGROUND, NOTICE_NAMES, Index, RowTableModel, local_time
+from ui.ops import run_op
 from ui.preview import NoticePreviewDialog, open_pdf_preview
 from ui.widgets import (
     Page,
@@ -49,7 +50,6 @@ from ui.widgets import (
     set_error,
     table_view,
 )
-from ui.ops import run_op
 
 _LATE = QBrush(QColor("#c0392b"))
 
