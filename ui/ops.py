@@ -57,6 +57,7 @@ class Change(enum.Enum):
     CATALOG = "catalog"
     ACCOUNTS = "accounts"  # users and counters
     GRIEVANCES = "grievances"
+    RECTIFICATIONS = "rectifications"  # 差评整改
 
 
 class ChangeBus(QObject):
@@ -209,6 +210,8 @@ class Op(QObject, Generic[T]):
     def _answered(self, result: T) -> None:
         if not self._wrap_up():
             return
+        if isinstance(self._form, QLabel) and shiboken6.isValid(self._form):
+            set_error(self._form, "")  # an earlier refusal no longer applies
         if self._on_done is not None:
             self._on_done(result)
         bus().announce(self._changes, self._owner)

@@ -29,9 +29,9 @@ from app.errors import HallDeskError
 from app.printing import desk, queue
 from app.printing.queue import JobView
 from app.printing.transport import parse_printer_uri
-from ui.errors import confirm, run_guarded, show_error
+from ui.errors import confirm, show_error
 from ui.models import NOTICE_NAMES, JobTableModel
-from ui.ops import run_op
+from ui.ops import Change, Op, run_op
 from ui.preview import notice_preview
 from ui.printers import URI_FORMS
 from ui.widgets import (
@@ -351,24 +351,21 @@ class PrintQueuePage(Page):
         self.refresh()
         self.jobs_changed.emit()
 
-    def cancel_selected(self) -> bool:
+    def cancel_selected(self) -> Op[None] | None:
         job = self.selected_job()
         if job is None or job.status not in ("pending", "failed"):
-            return False
+            return None
         what = f"{JobTableModel.kind_text(job)}{' ' + job.case_no if job.case_no else ''}"
         if not confirm(self, f"取消打印任务“{what}”？\n取消后不会再自动打印；如需打印可在今日办件中补打。", "取消打印任务"):
-            return False
+            return None
         hall, actor, job_id = self._hall, self._actor, job.id
 
-        def cancel() -> bool:
-            queue.cancel_job(hall.uow(), actor, job_id, "窗口人员取消")
-            return True
+        def cancelled(_none: None) -> None:
+            self.status_message.emit(f"已取消打印任务：{what}")
+            self._changed(job_id)
 
-        if not run_guarded(self, cancel):
-            return False
-        self.status_message.emit(f"已取消打印任务：{what}")
-        self._changed(job_id)
-        return True
+        return run_op(lambda: queue.cancel_job(hall.uow(), actor, job_id, "窗口人员取消"), cancelled, owner=self,
+                      changes={Change.PRINT_JOBS})
 
     def preview_selected(self) -> bool:
         """预览 a notice job; printing it from the preview marks the job printed."""

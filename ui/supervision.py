@@ -38,7 +38,6 @@ from app.auth import Actor
 from app.cases import CaseView
 from app.catalog import DepartmentView
 from app.context import HallDesk
-from app.errors import HallDeskError, ValidationError
 from app.evaluation import (
     LEVELS,
     OCCASIONS,
@@ -49,7 +48,7 @@ from app.evaluation import (
 )
 from ui.errors import confirm, show_error
 from ui.models import FOREGROUND, LIGHT_BRUSHES, Index, RowTableModel, light_text, local_time
-from ui.ops import run_op
+from ui.ops import Change, Op, run_op
 from ui.widgets import (
     Page,
     buddy_label,
@@ -62,7 +61,6 @@ from ui.widgets import (
     limit_text,
     open_dialog,
     restore_current,
-    save_or_report,
     set_error,
     table_view,
 )
@@ -196,23 +194,19 @@ class RectificationNoteDialog(QDialog):
         self.setMinimumWidth(480)
         self.note_edit.setFocus()
 
-    def save(self) -> bool:
+    def save(self) -> Op[RectificationView]:
         hall, actor, rect_id, text = self._hall, self._actor, str(self._rect.id), self.note_edit.toPlainText()
-        try:
-            if self.kind == "callback":
-                view = evaluation.record_callback(hall.uow(), actor, rect_id, text)
-            else:
-                view = evaluation.close_rectification(hall.uow(), actor, rect_id, text)
-        except ValidationError as exc:
-            set_error(self.error_label, exc.message)
-            self.note_edit.setFocus()
-            return False
-        except HallDeskError as exc:
-            show_error(self, exc)
-            return False
+        call = evaluation.record_callback if self.kind == "callback" else evaluation.close_rectification
+        return run_op(lambda: call(hall.uow(), actor, rect_id, text), self._saved_ok, owner=self,
+                      changes={Change.RECTIFICATIONS}, form=self._refused, disable=[self.ok_button])
+
+    def _refused(self, _field: str, message: str) -> None:
+        set_error(self.error_label, message)
+        self.note_edit.setFocus()
+
+    def _saved_ok(self, view: RectificationView) -> None:
         self.saved.emit(view)
         self.accept()
-        return True
 
 
 class RectificationPanel(QWidget):
@@ -489,18 +483,17 @@ class SupervisionPage(Page):
         self.prompt_spin.setValue(settings.prompt_seconds)
         set_error(self.settings_error, "")
 
-    def save(self) -> bool:
+    def save(self) -> Op[EvaluationSettings]:
         settings = EvaluationSettings(
             rectification_days=self.days_spin.value(), prompt_seconds=self.prompt_spin.value()
         )
         hall, actor = self._hall, self._actor
-        saved = save_or_report(self, self.settings_error,
-                               lambda: evaluation.save_evaluation_settings(hall.uow(), actor, settings))
-        if saved is None:
-            return False
+        return run_op(lambda: evaluation.save_evaluation_settings(hall.uow(), actor, settings), self._settings_saved,
+                      owner=self, changes={Change.SETTINGS}, form=self.settings_error)
+
+    def _settings_saved(self, saved: EvaluationSettings) -> None:
         self.settings = saved
         self.status_message.emit("评价设置已保存")
-        return True
 
     # ---- unlocking
     def unlock(self) -> bool:
