@@ -66,6 +66,7 @@ def test_reviewer_claims_next_and_approves(hall: HallDesk, qtbot: QtBot, message
 
     type_chinese(page.opinion_edit, "材料齐全，符合法定形式")
     page.opinion_button.click()
+    settle()
     assert page.opinion_edit.toPlainText() == "" and message_boxes.shown == []
 
     dialog = page.open_decision()
