@@ -466,7 +466,6 @@ class CatalogPage(Page):
         super().__init__(hall, actor, parent)
         self._items: list[Item] = []
         self._assessments: list[Assessment] = []
-        self._generation = 0
         self._select_after_load: tuple[str | None, str | None] = (None, None)
         self._select_after_filter: str | None = None
         self.editor: ItemEditorDialog | None = None
@@ -604,8 +603,6 @@ class CatalogPage(Page):
     # ---- loading
     def refresh(self) -> None:
         """Reload departments, items and assessments off the GUI thread, keeping the selection."""
-        self._generation += 1
-        generation = self._generation
         if self._select_after_load == (None, None):
             self._select_after_load = (self.selected_dept_code(), self.selected_item_code())
         hall = self._hall
@@ -615,15 +612,13 @@ class CatalogPage(Page):
                     catalog.list_assessments(hall.uow()))
 
         self.refresh_button.setEnabled(False)
-        run_op(load, lambda data: self._loaded_data(generation, data), self._load_failed, owner=self)
+        run_op(load, self._loaded_data, self._load_failed, owner=self, key="load")
 
     def _load_failed(self, exc: BaseException) -> None:
         self.refresh_button.setEnabled(True)
         show_error(self, exc)
 
-    def _loaded_data(self, generation: int, data: tuple[list[DepartmentView], list[Item], list[Assessment]]) -> None:
-        if generation != self._generation:
-            return  # a newer refresh is on its way
+    def _loaded_data(self, data: tuple[list[DepartmentView], list[Item], list[Assessment]]) -> None:
         departments, items, assessments = data
         self._items = items
         self._assessments = assessments

@@ -52,7 +52,7 @@ from ui.counter_parts import MARK_ALL_KEY, CaseSummary, MaterialChecklist, Refus
 from ui.display import DisplayController
 from ui.errors import confirm, show_error
 from ui.models import NOTICE_NAMES, CaseTableModel, ItemHitListModel, days
-from ui.ops import run_op
+from ui.ops import run_op, supersede
 from ui.preview import ReprintReasonDialog, notice_preview
 from ui.printers import PrinterSettingsDialog
 from ui.printqueue import printer_trouble, send_pending
@@ -108,10 +108,8 @@ class CounterPage(Page):
         self._item: Item | None = None
         self._promised: DueDate | None = None
         self._known: EnterpriseInput | None = None
-        self._lookup_generation = 0
         self._lookup_pending = False
         self._advance_after_lookup = False
-        self._today_generation = 0
         self._case: CaseView | None = None
         self._dialog_case_no = ""
         self.dialog: QDialog | None = None
@@ -424,7 +422,7 @@ class CounterPage(Page):
         self._item = None
         self._promised = None
         self._known = None
-        self._lookup_generation += 1
+        supersede(self, "lookup")
         self._lookup_pending = False
         self._advance_after_lookup = False
         self.item_search.clear()
@@ -520,7 +518,7 @@ class CounterPage(Page):
 
     # ---- enterprise ----------------------------------------------------------------------------------
     def _uscc_changed(self) -> None:
-        self._lookup_generation += 1
+        supersede(self, "lookup")  # a lookup still on its way is for the old code
         if self._known is not None:
             # A different code: what the lookup filled in belongs to the other enterprise.
             self._known = None
@@ -531,14 +529,11 @@ class CounterPage(Page):
             self._lookup_pending = False
             self._say_enterprise("", "")
             return
-        generation, hall, uscc = self._lookup_generation, self._hall, self.uscc_field.text()
+        hall, uscc = self._hall, self.uscc_field.text()
         self._lookup_pending = True
-        run_op(lambda: intake.lookup_enterprise(hall.uow(), uscc),
-                          lambda found: self._enterprise_found(generation, found), owner=self)
+        run_op(lambda: intake.lookup_enterprise(hall.uow(), uscc), self._enterprise_found, owner=self, key="lookup")
 
-    def _enterprise_found(self, generation: int, found: EnterpriseInput | None) -> None:
-        if generation != self._lookup_generation:
-            return  # the code changed meanwhile
+    def _enterprise_found(self, found: EnterpriseInput | None) -> None:
         self._lookup_pending = False
         self._known = found
         if found is not None:
@@ -793,8 +788,7 @@ class CounterPage(Page):
 
     def refresh_today(self) -> None:
         self.search_timer.stop()
-        self._today_generation += 1
-        generation, hall, actor, text = self._today_generation, self._hall, self._actor, self.today_search.text().strip()
+        hall, actor, text = self._hall, self._actor, self.today_search.text().strip()
         selected = self.selected_case()
         keep = selected.case_no if selected else None
 
@@ -803,11 +797,9 @@ class CounterPage(Page):
                 return cases.list_cases(hall.uow(), actor, text=text, limit=200)
             return cases.my_cases_today(hall.uow(), actor)
 
-        run_op(load, lambda rows: self._today_loaded(generation, text, rows, keep), owner=self)
+        run_op(load, lambda rows: self._today_loaded(text, rows, keep), owner=self, key="today")
 
-    def _today_loaded(self, generation: int, text: str, rows: list[CaseView], keep: str | None) -> None:
-        if generation != self._today_generation:
-            return
+    def _today_loaded(self, text: str, rows: list[CaseView], keep: str | None) -> None:
         self.today_model.today = hall_service.today()
         self.today_model.set_rows(rows)
         self.today_caption.setText(f"查找“{text}”：{len(rows)}件" if text else f"本人今日办件：{len(rows)}件")

@@ -203,7 +203,6 @@ class DisplayWindow(QWidget):
         self._occasion = ""
         self._level: int | None = None
         self._item = ""
-        self._generation = 0
         self.setObjectName("customerDisplay")
         self.setWindowTitle("评价器")
         self.setStyleSheet(
@@ -390,23 +389,17 @@ class DisplayWindow(QWidget):
     def _ask(self, case_no: str, occasion: str, headline: str, text: str) -> None:
         """Show ``headline``; ask for a rating unless this case was rated for ``occasion`` already."""
         self.back_timer.stop()
-        self._generation += 1
         self._case_no, self._occasion = case_no, occasion
         self._show("serving", headline, text)
-        generation, hall = self._generation, self._hall_for(occasion)
-        run_op(
-            lambda: evaluation.rated_occasions(hall.uow(), case_no),
-            lambda done: self._prompt(generation, headline, text, done),
-            self._ask_failed,
-            owner=self,
-        )
+        hall = self._hall_for(occasion)
+        # A newer case at the counter supersedes the question about this one.
+        run_op(lambda: evaluation.rated_occasions(hall.uow(), case_no),
+               lambda done: self._prompt(headline, text, done), self._ask_failed, owner=self, key="ask")
 
     def _hall_for(self, occasion: str) -> HallDesk:
         return self._issue_hall if occasion == "issue" else self._hall
 
-    def _prompt(self, generation: int, headline: str, text: str, done: frozenset[str]) -> None:
-        if generation != self._generation:
-            return  # the clerk has moved on
+    def _prompt(self, headline: str, text: str, done: frozenset[str]) -> None:
         if self._occasion in done:
             self.back_timer.start()
             return

@@ -133,6 +133,11 @@ def _latest(owner: QObject) -> dict[str, Op[Any]]:
     return table
 
 
+def supersede(owner: QObject, key: str) -> None:
+    """Drop the answer of ``owner``'s running op with ``key`` (e.g. the form it was for was cleared)."""
+    _latest(owner).pop(key, None)
+
+
 FormTarget = QLabel | Callable[[str, str], None]
 
 

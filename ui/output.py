@@ -151,7 +151,6 @@ class OutputPage(Page):
         self._credential: dict[str, str] = {}
         self._done: Issued | None = None
         self._done_note = ""
-        self._list_generation = 0
         self._rejected = False
 
         number = actor.counter_number
@@ -373,8 +372,7 @@ class OutputPage(Page):
     # ---- loading -----------------------------------------------------------------------------------
     def refresh(self) -> None:
         """待出件 and 今日已出件, read again."""
-        self._list_generation += 1
-        generation, hall, actor = self._list_generation, self._hall, self._actor
+        hall, actor = self._hall, self._actor
         keep_waiting = current_row(self.waiting_view, self.waiting_model)
         keep_issued = current_row(self.issued_view, self.issued_model)
 
@@ -385,8 +383,6 @@ class OutputPage(Page):
             )
 
         def loaded(data: tuple[list[CaseView], list[CaseView]]) -> None:
-            if generation != self._list_generation:
-                return
             waiting, issued = data
             self.waiting_model.set_rows(waiting)
             self.issued_model.set_rows(issued)
@@ -398,7 +394,7 @@ class OutputPage(Page):
             self.lists.setTabText(1, f"今日已出件（{len(issued)}）")
             self._loaded = True
 
-        run_op(load, loaded, owner=self)
+        run_op(load, loaded, owner=self, key="lists")
         if not self._busy and self._pickup is None:
             self.scan_edit.setFocus()
 

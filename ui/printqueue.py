@@ -204,7 +204,6 @@ class PrintQueuePage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
-        self._generation = 0
         self._select: object = None
         self._redirect_id: uuid.UUID | None = None
         self.dialog: QDialog | None = None
@@ -261,18 +260,15 @@ class PrintQueuePage(Page):
         if number is None:
             self._loaded = True
             return
-        self._generation += 1
-        generation, hall = self._generation, self._hall
+        hall = self._hall
         status = self.filter_combo.currentData()
         if self._select is None:
             job = self.selected_job()
             self._select = job.id if job else None
         run_op(lambda: queue.list_jobs(hall.uow(), status=status, counter_number=number),
-                          lambda jobs: self._loaded_data(generation, jobs), owner=self)
+               self._loaded_data, owner=self, key="load")
 
-    def _loaded_data(self, generation: int, jobs: list[JobView]) -> None:
-        if generation != self._generation:
-            return
+    def _loaded_data(self, jobs: list[JobView]) -> None:
         self.model.set_rows(jobs)
         self._loaded = True
         restore_current(self.view, self.model, self._select)

@@ -225,7 +225,6 @@ class RectificationPanel(QWidget):
         super().__init__(parent)
         self._hall = hall
         self._actor = actor
-        self._generation = 0
         self.loaded = False
         self.dialog: RectificationNoteDialog | None = None
         self.handles = roles.allowed(actor, "rectification.handle")  # who records callbacks and fixes
@@ -293,8 +292,7 @@ class RectificationPanel(QWidget):
         self.dept_combo.blockSignals(False)
 
     def refresh(self) -> None:
-        self._generation += 1
-        generation, hall, actor = self._generation, self._hall, self._actor
+        hall, actor = self._hall, self._actor
         dept = self._actor.dept_code if actor.role == "chief_rep" else self.dept_combo.currentData()
         overdue, only_open = self.overdue_check.isChecked(), self.open_check.isChecked()
         keep = self.selected()
@@ -306,8 +304,6 @@ class RectificationPanel(QWidget):
             return rows, evaluation.evaluation_summary(hall.uow(), actor, dept=dept)
 
         def loaded(data: tuple[list[RectificationView], EvaluationSummary]) -> None:
-            if generation != self._generation:
-                return
             rows, summary = data
             self.model.set_rows(rows)
             restore_current(self.view, self.model, keep.id if keep else None)
@@ -319,7 +315,7 @@ class RectificationPanel(QWidget):
             self.loaded = True
             self._update()
 
-        run_op(load, loaded, owner=self)
+        run_op(load, loaded, owner=self, key="load")
 
     def selected(self) -> RectificationView | None:
         return current_row(self.view, self.model)
@@ -372,7 +368,6 @@ class SupervisionPage(Page):
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
         self.settings: EvaluationSettings | None = None
-        self._summary_generation = 0
         title = QLabel("督查 — 好差评与整改")
         title.setObjectName("pageTitle")
 
@@ -445,8 +440,7 @@ class SupervisionPage(Page):
 
     # ---- loading
     def refresh(self) -> None:
-        self._summary_generation += 1
-        generation, hall, actor = self._summary_generation, self._hall, self._actor
+        hall, actor = self._hall, self._actor
 
         def load() -> tuple[list[DepartmentView], list[tuple[str, EvaluationSummary]], EvaluationSummary]:
             departments = catalog.list_departments(hall.uow())
@@ -458,15 +452,13 @@ class SupervisionPage(Page):
         def loaded(
             data: tuple[list[DepartmentView], list[tuple[str, EvaluationSummary]], EvaluationSummary],
         ) -> None:
-            if generation != self._summary_generation:
-                return
             departments, per_dept, total = data
             self.rectifications.set_departments(departments)
             self.summary_model.set_rows(per_dept)
             self.summary_total.setText(f"全大厅：{summary_text(total)}")
             self._loaded = True
 
-        run_op(load, loaded, owner=self)
+        run_op(load, loaded, owner=self, key="summary")
         self.rectifications.refresh()
         self.load()
 

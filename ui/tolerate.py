@@ -178,7 +178,6 @@ class OverduePage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
-        self._generation = 0
         self.dialog: TerminateDialog | None = None
         self.preview: NoticePreviewDialog | None = None
         title = QLabel("容缺催补 — 容缺材料逾期未补齐的办件")
@@ -219,20 +218,17 @@ class OverduePage(Page):
         self._update()
 
     def refresh(self) -> None:
-        self._generation += 1
-        generation, hall, actor = self._generation, self._hall, self._actor
+        hall, actor = self._hall, self._actor
         keep = self.selected()
 
         def loaded(rows: list[OverdueCase]) -> None:
-            if generation != self._generation:
-                return
             self.model.set_rows(rows)
             restore_current(self.view, self.model, keep.case_no if keep else None)
             self.count_label.setText(f"共 {len(rows)} 件" if rows else "没有容缺材料逾期未补齐的办件")
             self._loaded = True
             self._update()
 
-        run_op(lambda: tolerate.overdue(hall.uow(), actor), loaded, owner=self)
+        run_op(lambda: tolerate.overdue(hall.uow(), actor), loaded, owner=self, key="load")
 
     def selected(self) -> OverdueCase | None:
         return current_row(self.view, self.model)
