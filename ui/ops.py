@@ -206,8 +206,10 @@ class Op(QObject, Generic[T]):
 
     def is_latest(self) -> bool:
         """False once a newer op with the same key and owner has started."""
-        if self._owner is None or self._key is None or not shiboken6.isValid(self._owner):
+        if self._owner is None or self._key is None:
             return True
+        if not shiboken6.isValid(self._owner):
+            return False
         return _latest(self._owner).get(self._key) is self
 
     # ---- answers (GUI thread) ----------------------------------------------------------------------
@@ -249,8 +251,6 @@ class Op(QObject, Generic[T]):
         if not self.is_latest():
             self.superseded.emit()
             return False
-        if self._owner is not None and self._key is not None:
-            del _latest(self._owner)[self._key]
         return True
 
     def _alive_owner(self) -> bool:

@@ -109,12 +109,19 @@ def printer() -> Iterator[FakePrinter]:
 _UI_DIR = (_HERE.parent.parent / "ui").resolve()
 
 
+# Opening the database at start-up, before any window exists (and before the event loop runs), has no window
+# to freeze: the program cannot do anything else until it has a database.
+_STARTUP = {("main.py", "open_hall"), ("main.py", "run_counter_gui")}
+
+
 def _ui_caller() -> str | None:
-    """The innermost ui/ frame on the current stack ("ui/x.py:123 in f"), or None."""
+    """The innermost ui/ frame on the current stack ("ui/x.py:123 in f"), or None (also for start-up)."""
     frame = sys._getframe(2)
     while frame is not None:
         path = Path(frame.f_code.co_filename)
         if path.parent == _UI_DIR:
+            if (path.name, frame.f_code.co_name) in _STARTUP:
+                return None
             return f"ui/{path.name}:{frame.f_lineno} in {frame.f_code.co_name}"
         frame = frame.f_back
     return None
