@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pytest
@@ -116,7 +117,7 @@ _STARTUP = {("main.py", "open_hall"), ("main.py", "run_counter_gui")}
 
 def _ui_caller() -> str | None:
     """The innermost ui/ frame on the current stack ("ui/x.py:123 in f"), or None (also for start-up)."""
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None:
         path = Path(frame.f_code.co_filename)
         if path.parent == _UI_DIR:
