@@ -41,7 +41,7 @@ from app.hall import CalendarStatus, HallSettings
 from app.workdays import DueDate, package_knows_year
 from ui.errors import confirm
 from ui.models import CounterTableModel, OverrideTableModel, UserTableModel
-from ui.ops import Change, Op, run_op
+from ui.ops import Change, Op, run_op, subscribe
 from ui.printers import PrinterSettingsDialog
 from ui.widgets import (
     Page,
@@ -258,6 +258,7 @@ class UsersPage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
+        subscribe(self, {Change.ACCOUNTS}, self.refresh)  # what other pages change
         self._departments: list[DepartmentView] = []
         self._counters: list[CounterView] = []
         self._select: str | None = None
@@ -454,6 +455,7 @@ class CountersPage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
+        subscribe(self, {Change.ACCOUNTS}, self.refresh)  # what other pages change
         self._select: int | None = None
         self.dialog: QDialog | None = None
         self.model = CounterTableModel(parent=self)
@@ -669,6 +671,7 @@ class HolidaysPage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
+        subscribe(self, {Change.CALENDAR}, self.refresh)  # what other pages change
         self.status: CalendarStatus | None = None
         this_year = hall_service.today().year
 

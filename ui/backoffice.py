@@ -65,7 +65,7 @@ from ui.models import (
     due_text,
     local_time,
 )
-from ui.ops import Change, Op, run_op
+from ui.ops import Change, Op, run_op, subscribe
 from ui.preview import NoticePreviewDialog, open_pdf_preview
 from ui.supervision import RectificationPanel
 from ui.widgets import (
@@ -353,6 +353,7 @@ class BackOfficePage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
+        subscribe(self, {Change.CASES}, self.refresh)  # what other pages change
         self.dept = actor.dept_code or ""
         self.claim: HeldCase | None = None
         self.departments: list[DepartmentView] = []
@@ -693,7 +694,7 @@ class BackOfficePage(Page):
         self.claim_next_button.setEnabled(False)
         # The claim is lean; the case for the panel is read right after it, still off the GUI thread.
         run_op(lambda: backoffice.held(hall.uow(), backoffice.claim_next(hall.uow(), actor, dept)), self._claimed,
-                          self._action_failed, owner=self)
+                          self._action_failed, changes={Change.CASES}, owner=self)
 
     def claim_selected(self) -> None:
         row = self.selected_row()
@@ -702,7 +703,7 @@ class BackOfficePage(Page):
         hall, actor, case_no = self._hall, self._actor, row.case_no
         self.claim_button.setEnabled(False)
         run_op(lambda: backoffice.held(hall.uow(), backoffice.claim(hall.uow(), actor, case_no)), self._claimed,
-                          self._action_failed, owner=self)
+                          self._action_failed, changes={Change.CASES}, owner=self)
 
     def _claimed(self, claim: HeldCase | None) -> None:
         if claim is None:
@@ -878,7 +879,7 @@ class BackOfficePage(Page):
         hall, actor, case_no = self._hall, self._actor, row.case_no
         self.resume_button.setEnabled(False)
         run_op(lambda: clock_actions.resume(hall.uow(), actor, case_no), self._resumed,
-                          self._action_failed, owner=self)
+                          self._action_failed, changes={Change.CASES}, owner=self)
 
     def _resumed(self, held: HeldCase) -> None:
         self._set_claim(held)
@@ -1031,6 +1032,7 @@ class ChiefRepPage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
+        subscribe(self, {Change.CASES, Change.ACCOUNTS}, self.refresh)  # what other pages change
         self.dept = actor.dept_code or ""
         self.settings: DeptSettings | None = None
         self.dialog: ReassignDialog | None = None

@@ -54,7 +54,7 @@ from app.catalog import (
 from app.context import HallDesk
 from ui.errors import confirm, show_error
 from ui.models import DepartmentListModel, ItemTableModel, MaterialTableModel, days
-from ui.ops import Change, Op, run_op
+from ui.ops import Change, Op, run_op, subscribe
 from ui.widgets import (
     LimitedTextDelegate,
     Page,
@@ -464,6 +464,7 @@ class CatalogPage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
+        subscribe(self, {Change.CATALOG}, self.refresh)  # what other pages change
         self._items: list[Item] = []
         self._assessments: list[Assessment] = []
         self._select_after_load: tuple[str | None, str | None] = (None, None)

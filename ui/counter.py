@@ -52,7 +52,7 @@ from ui.counter_parts import MARK_ALL_KEY, CaseSummary, MaterialChecklist, Refus
 from ui.display import DisplayController
 from ui.errors import confirm, show_error
 from ui.models import NOTICE_NAMES, CaseTableModel, ItemHitListModel, days
-from ui.ops import run_op, supersede
+from ui.ops import Change, run_op, subscribe, supersede
 from ui.preview import ReprintReasonDialog, notice_preview
 from ui.printers import PrinterSettingsDialog
 from ui.printqueue import printer_trouble, send_pending
@@ -101,6 +101,8 @@ class CounterPage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
+        subscribe(self, {Change.CATALOG, Change.CALENDAR}, self.reload_items)  # what other pages change
+        subscribe(self, {Change.CASES, Change.PRINT_JOBS}, self.refresh_today)  # what other pages change
         self._busy = False
         self._hits: list[ItemHit] = []
         self._assessments: list[Assessment] = []
@@ -687,7 +689,7 @@ class CounterPage(Page):
         hall, actor = self._hall, self._actor
         self._set_busy(True)
         run_op(lambda: intake.take_application(hall.uow(), actor, req),
-                          lambda view: self._intake_done(outcome, view), self._intake_failed, owner=self)
+                          lambda view: self._intake_done(outcome, view), self._intake_failed, changes={Change.CASES, Change.PRINT_JOBS}, owner=self)
         return True
 
     def is_busy(self) -> bool:
@@ -759,7 +761,7 @@ class CounterPage(Page):
     def send_documents(self, case_no: str, *, force: bool = False) -> None:
         hall = self._hall
         run_op(lambda: send_pending(hall, case_no, force=force),
-                          lambda jobs: self._documents_sent(case_no, jobs), self._send_failed, owner=self)
+                          lambda jobs: self._documents_sent(case_no, jobs), self._send_failed, changes={Change.PRINT_JOBS}, owner=self)
 
     def _documents_sent(self, case_no: str, jobs: list[JobView]) -> None:
         for summary in (self.result, self.today_summary):
@@ -858,7 +860,7 @@ class CounterPage(Page):
             return queue.list_jobs(hall.uow(), case_no=case_no)
 
         self.status_message.emit(f"正在{'补打' if reprint else '打印'}回执：{case_no}")
-        run_op(run, lambda jobs: self._documents_sent(case_no, jobs), self._send_failed, owner=self)
+        run_op(run, lambda jobs: self._documents_sent(case_no, jobs), self._send_failed, changes={Change.PRINT_JOBS}, owner=self)
 
     def preview_notice(self, case_no: str, kind: str) -> None:
         hall, actor = self._hall, self._actor

@@ -39,7 +39,7 @@ from app.errors import Conflict, HallDeskError
 from app.evaluation import BAD_LEVELS, LEVELS, OCCASIONS, REASONS, EvaluationSettings, EvaluationView
 from app.hall import HallSettings
 from ui.errors import show_crash
-from ui.ops import run_op
+from ui.ops import Change, run_op
 from ui.widgets import buddy_label, dialog_buttons
 
 ENABLED_KEY = "display/enabled"
@@ -461,7 +461,7 @@ class DisplayWindow(QWidget):
             lambda: evaluation.rate(hall.uow(), actor, case_no, level, reasons=reasons, occasion=occasion),
             self._rated,
             self._rate_failed,
-            owner=self,
+            changes={Change.CASES, Change.RECTIFICATIONS}, owner=self,
         )
         return True
 

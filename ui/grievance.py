@@ -59,7 +59,7 @@ from app.grievance import (
 from app.validators import check_mobile, mask_phone
 from ui.errors import confirm, show_error
 from ui.models import GrievanceTableModel, local_time, summary
-from ui.ops import run_op, supersede
+from ui.ops import Change, run_op, subscribe, supersede
 from ui.widgets import (
     CheckedField,
     Page,
@@ -180,7 +180,7 @@ class _ServiceDialog(QDialog):
             return False
         set_error(self.error_label, "")
         self._set_busy(True)
-        run_op(self.job(), self._done, self._failed, owner=self)
+        run_op(self.job(), self._done, self._failed, changes={Change.GRIEVANCES}, owner=self)
         return True
 
     def reject(self) -> None:
@@ -630,7 +630,7 @@ class GrievancePanel(QWidget):
             self.refresh()
 
         run_op(lambda: grievance.archive(hall.uow(), actor, no), lambda v: self._stepped("archive", v),
-                          failed, owner=self)
+                          failed, changes={Change.GRIEVANCES}, owner=self)
         return True
 
     def _open(self, kind: str) -> GrievanceActionDialog | None:
@@ -669,6 +669,7 @@ class GrievancePage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
+        subscribe(self, {Change.GRIEVANCES}, self.refresh)  # what other pages change
         self.settings: GrievanceSettings | None = None
         self.supervises = actor.role == "supervisor"
         title = QLabel("办不成事 — 投诉与诉求办理")
@@ -743,5 +744,5 @@ class GrievancePage(Page):
                 show_error(self, exc)
 
         run_op(lambda: grievance.save_grievance_settings(hall.uow(), actor, settings), saved, failed,
-                          owner=self)
+                          changes={Change.SETTINGS}, owner=self)
         return True

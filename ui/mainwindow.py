@@ -42,7 +42,7 @@ from ui.errors import show_error
 from ui.grievance import GrievancePage
 from ui.login import ChangePasswordDialog
 from ui.offline import OfflineBanner, SyncWorker
-from ui.ops import run_op
+from ui.ops import Change, run_op, subscribe
 from ui.output import OutputPage
 from ui.printqueue import PrintQueuePage, PrintWorker
 from ui.supervision import SupervisionPage
@@ -254,7 +254,7 @@ class MainWindow(QMainWindow):
         if key == "hall":
             return HallSettingsPage(hall, actor)
         holidays = HolidaysPage(hall, actor)
-        holidays.calendar_changed.connect(self.refresh_calendar_status)
+        subscribe(self, {Change.CALENDAR}, self.refresh_calendar_status)  # the holidays page, or any other
         return holidays
 
     def _build_menus(self) -> None:

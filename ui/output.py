@@ -48,7 +48,7 @@ from app.validators import check_id_number, check_mobile, mask_id_number, mask_n
 from ui.display import DisplayController
 from ui.errors import show_error, warn
 from ui.models import NOTICE_NAMES, Index, RowTableModel, local_time
-from ui.ops import run_op
+from ui.ops import Change, run_op, subscribe
 from ui.preview import open_pdf_preview
 from ui.printqueue import printer_trouble, send_pending
 from ui.widgets import (
@@ -142,6 +142,7 @@ class OutputPage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
+        subscribe(self, {Change.CASES}, self.refresh)  # what other pages change
         self.display: DisplayController | None = None
         # A counter PC working on its own store (--local): its cached keys still check slips when the shared
         # database is out of reach, so the applicant hears at once whether the slip is genuine.
@@ -683,7 +684,7 @@ class OutputPage(Page):
             show_error(self, exc)
 
         self._set_busy(True)
-        run_op(run, done, failed, owner=self)
+        run_op(run, done, failed, changes={Change.CASES, Change.PRINT_JOBS}, owner=self)
         return True
 
     # ---- the hand-over -----------------------------------------------------------------------------------
@@ -743,7 +744,7 @@ class OutputPage(Page):
             lambda: output.issue(hall.uow(), actor, collector=collector, mail=mail, **credential),
             self._issued,
             self._issue_failed,
-            owner=self,
+            changes={Change.CASES, Change.PRINT_JOBS}, owner=self,
         )
         return True
 
@@ -813,7 +814,7 @@ class OutputPage(Page):
             lambda: send_pending(hall, case_no),
             lambda jobs: self._documents_sent(case_no, jobs),
             self._send_failed,
-            owner=self,
+            changes={Change.PRINT_JOBS}, owner=self,
         )
 
     def _documents_sent(self, case_no: str, jobs: list[JobView]) -> None:

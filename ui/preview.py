@@ -33,7 +33,7 @@ from app.printing import desk, queue
 from app.printing.preview import page_images
 from app.printing.queue import JobView
 from ui.errors import show_error, warn
-from ui.ops import run_op
+from ui.ops import Change, run_op
 from ui.widgets import (
     dialog_buttons,
     error_label,
@@ -312,7 +312,7 @@ class NoticePreviewDialog(QDialog):
         def mark() -> None:
             queue.mark_printed_elsewhere(hall.uow(), actor, job_id, "预览打印")
 
-        run_op(mark, lambda _none: self._printed(), self._failed, owner=self)
+        run_op(mark, lambda _none: self._printed(), self._failed, changes={Change.PRINT_JOBS}, owner=self)
 
     def _printed(self) -> None:
         self._set_busy(False)

@@ -240,7 +240,7 @@ class PrinterSettingsDialog(QDialog):
         self._update_test_button()
         self.test_label.setText("正在打印测试页…")
         tint(self.test_label, "#5b6b7f")
-        run_op(run, self._test_done, self._test_failed, owner=self)
+        run_op(run, self._test_done, self._test_failed, changes={Change.PRINT_JOBS, Change.SETTINGS}, owner=self)
         return True
 
     def _test_done(self, job: queue.JobView) -> None:

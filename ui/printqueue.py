@@ -31,7 +31,7 @@ from app.printing.queue import JobView
 from app.printing.transport import parse_printer_uri
 from ui.errors import confirm, show_error
 from ui.models import NOTICE_NAMES, JobTableModel
-from ui.ops import Change, Op, run_op
+from ui.ops import Change, Op, run_op, subscribe
 from ui.preview import notice_preview
 from ui.printers import URI_FORMS
 from ui.widgets import (
@@ -132,7 +132,7 @@ class PrintWorker(QObject):
                 queue.process_due(hall.uow, number)
             return queue.list_jobs(hall.uow(), status="pending", counter_number=number)
 
-        run_op(work, self._done, self._failed, owner=self._owner)
+        run_op(work, self._done, self._failed, changes={Change.PRINT_JOBS}, owner=self._owner)
         return True
 
     def _done(self, pending: list[JobView]) -> None:
@@ -204,6 +204,7 @@ class PrintQueuePage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
+        subscribe(self, {Change.PRINT_JOBS}, self.refresh)  # what other pages change
         self._select: object = None
         self._redirect_id: uuid.UUID | None = None
         self.dialog: QDialog | None = None
@@ -306,7 +307,7 @@ class PrintQueuePage(Page):
             return queue.send_job(hall.uow, job_id, force=True, timeout=SEND_TIMEOUT)
 
         self.retry_button.setEnabled(False)
-        run_op(run, self._sent, self._action_failed, owner=self)
+        run_op(run, self._sent, self._action_failed, changes={Change.PRINT_JOBS}, owner=self)
         return True
 
     def redirect_selected(self) -> RedirectDialog | None:
@@ -328,7 +329,7 @@ class PrintQueuePage(Page):
             queue.redirect_job(hall.uow(), actor, job_id, uri)
             return queue.send_job(hall.uow, job_id, force=True, timeout=SEND_TIMEOUT)
 
-        run_op(run, self._sent, self._action_failed, owner=self)
+        run_op(run, self._sent, self._action_failed, changes={Change.PRINT_JOBS}, owner=self)
 
     def _sent(self, job: JobView) -> None:
         what = f"{JobTableModel.kind_text(job)}{' ' + job.case_no if job.case_no else ''}"

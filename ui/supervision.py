@@ -48,7 +48,7 @@ from app.evaluation import (
 )
 from ui.errors import confirm, show_error
 from ui.models import FOREGROUND, LIGHT_BRUSHES, Index, RowTableModel, light_text, local_time
-from ui.ops import Change, Op, run_op
+from ui.ops import Change, Op, run_op, subscribe
 from ui.widgets import (
     Page,
     buddy_label,
@@ -367,6 +367,7 @@ class SupervisionPage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
+        subscribe(self, {Change.RECTIFICATIONS}, self.refresh)  # what other pages change
         self.settings: EvaluationSettings | None = None
         title = QLabel("督查 — 好差评与整改")
         title.setObjectName("pageTitle")
@@ -508,5 +509,5 @@ class SupervisionPage(Page):
             self.unlock_result.setText("")
             show_error(self, exc)
 
-        run_op(lambda: output.unlock_pickup(hall.uow(), actor, case_no), done, failed, owner=self)
+        run_op(lambda: output.unlock_pickup(hall.uow(), actor, case_no), done, failed, changes={Change.CASES}, owner=self)
         return True

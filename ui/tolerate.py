@@ -34,7 +34,7 @@ from app.printing import desk
 from app.tolerate import OverdueCase, Served
 from ui.errors import confirm, show_error
 from ui.models import FOREGROUND, NOTICE_NAMES, Index, RowTableModel, local_time
-from ui.ops import run_op
+from ui.ops import Change, run_op, subscribe
 from ui.preview import NoticePreviewDialog, open_pdf_preview
 from ui.widgets import (
     Page,
@@ -170,7 +170,7 @@ class TerminateDialog(QDialog):
                 show_error(self, exc)
 
         run_op(lambda: tolerate.terminate(hall.uow(), actor, case_no, reason, withdrawn=withdrawn),
-                          done, failed, owner=self)
+                          done, failed, changes={Change.CASES, Change.PRINT_JOBS}, owner=self)
 
 
 class OverduePage(Page):
@@ -178,6 +178,7 @@ class OverduePage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
+        subscribe(self, {Change.CASES}, self.refresh)  # what other pages change
         self.dialog: TerminateDialog | None = None
         self.preview: NoticePreviewDialog | None = None
         title = QLabel("容缺催补 — 容缺材料逾期未补齐的办件")
@@ -264,7 +265,7 @@ class OverduePage(Page):
         hall, actor = self._hall, self._actor
         self.remind_button.setEnabled(False)
         run_op(lambda: tolerate.remind(hall.uow(), actor, row.case_no), self._served, self._failed,
-                          owner=self)
+                          changes={Change.CASES, Change.PRINT_JOBS}, owner=self)
         return True
 
     def terminate(self) -> TerminateDialog | None:
