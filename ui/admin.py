@@ -301,7 +301,7 @@ class UsersPage(Page):
             return (accounts.list_users(hall.uow(), actor), catalog.list_departments(hall.uow()),
                     accounts.list_counters(hall.uow()))
 
-        run_op(load, self._loaded_data, owner=self)
+        run_op(load, self._loaded_data, owner=self, key="load")
 
     def _loaded_data(self, data: tuple[list[UserView], list[DepartmentView], list[CounterView]]) -> None:
         users, self._departments, self._counters = data
@@ -488,7 +488,7 @@ class CountersPage(Page):
         hall = self._hall
         if self._select is None:
             self._select = self.selected_number()
-        run_op(lambda: accounts.list_counters(hall.uow()), self._loaded_data, owner=self)
+        run_op(lambda: accounts.list_counters(hall.uow()), self._loaded_data, owner=self, key="load")
 
     def _loaded_data(self, counters: list[CounterView]) -> None:
         self.model.set_rows(counters)

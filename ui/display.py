@@ -314,7 +314,7 @@ class DisplayWindow(QWidget):
         def load() -> tuple[HallSettings, EvaluationSettings]:
             return hall_service.get_hall_settings(hall.uow()), evaluation.get_evaluation_settings(hall.uow())
 
-        run_op(load, self._loaded, self._load_failed, owner=self)
+        run_op(load, self._loaded, self._load_failed, owner=self, key="load")
 
     def _loaded(self, data: tuple[HallSettings, EvaluationSettings]) -> None:
         hall_settings, self._settings = data

@@ -420,7 +420,7 @@ class MainWindow(QMainWindow):
     def refresh_calendar_status(self) -> None:
         hall = self.hall
         run_op(lambda: hall_service.calendar_status(hall.uow()), self._calendar_loaded,
-                          self._calendar_failed, owner=self)
+               self._calendar_failed, owner=self, key="calendar")
 
     def _calendar_loaded(self, status: CalendarStatus) -> None:
         self.calendar_status = status

@@ -100,8 +100,8 @@ class _Subscription(QObject):
         page.installEventFilter(self)
 
     def _on_changed(self, kinds: frozenset[Change], source: QObject | None) -> None:
-        # The page's own op has already updated it through its on_done.
-        if source is self._page or not (kinds & self._kinds):
+        # The page's own ops, and those of its dialogs, report back to it through their callbacks and signals.
+        if not (kinds & self._kinds) or _within(source, self._page):
             return
         if self._page.isVisible():
             self._refresh()
@@ -115,9 +115,19 @@ class _Subscription(QObject):
         return False
 
 
+def _within(source: QObject | None, page: QObject) -> bool:
+    """True when ``source`` is ``page`` or one of its children, grandchildren, … (dialogs included)."""
+    while source is not None:
+        if source is page:
+            return True
+        source = source.parent()
+    return False
+
+
 def subscribe(page: QWidget, kinds: Collection[Change], refresh: Callable[[], None]) -> None:
-    """Call ``refresh()`` when another op announces one of ``kinds`` (at once if ``page`` is visible, else when it
-    is next shown).  The subscription ends with ``page``."""
+    """Call ``refresh()`` when an op of another page announces one of ``kinds`` (at once if ``page`` is visible,
+    else when it is next shown).  Ops owned by ``page`` or by its dialogs do not count: they report back to it
+    themselves.  The subscription ends with ``page``."""
     _Subscription(page, frozenset(kinds), refresh)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMainWindow, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.context import HallDesk
@@ -159,6 +159,8 @@ def test_changes_reach_subscribed_pages_now_or_when_shown(qtbot: QtBot) -> None:
 
     run_op(fail, owner=saver, changes={Change.CASES}, on_error=lambda _e: None)
     run_op(lambda: None, owner=hidden, changes={Change.PRINT_JOBS})
+    dialog = QDialog(hidden)  # a page's own dialog reports back through its signals, not the bus
+    run_op(lambda: None, owner=dialog, changes={Change.PRINT_JOBS})
     settle()
     assert calls == ["visible", "hidden"]
 
