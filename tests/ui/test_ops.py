@@ -182,3 +182,23 @@ def _alive(w: QWidget) -> bool:
     import shiboken6
 
     return shiboken6.isValid(w)
+
+
+def test_a_page_refreshes_when_another_page_changes_what_it_shows(hall: HallDesk, qtbot: QtBot) -> None:
+    from app import intake
+    from tests.conftest import log_in
+    from tests.intake_support import item_with_tolerable, request
+    from tests.ui.test_counter import open_counter
+
+    window, page = open_counter(hall, qtbot)
+    assert page.today_model.rowCount() == 0
+    # Another page of this window (here: a stand-in widget outside the counter page) takes a case.
+    elsewhere = widget(qtbot)
+    clerk = log_in(hall, "clerk1")
+    item = item_with_tolerable(hall)
+    with qtbot.waitSignal(page.today_model.modelReset, timeout=5000):
+        run_op(lambda: intake.take_application(hall.uow(), clerk, request(item)), owner=elsewhere,
+               changes={Change.CASES})
+    settle()
+    assert page.today_model.rowCount() == 1  # 今日办件 without F5
+    window.close()
