@@ -202,3 +202,16 @@ def test_a_page_refreshes_when_another_page_changes_what_it_shows(hall: HallDesk
     settle()
     assert page.today_model.rowCount() == 1  # 今日办件 without F5
     window.close()
+
+
+def test_pages_use_only_ops_for_background_work() -> None:
+    """``ui.worker`` is the engine under ``ui.ops``; no page starts a job, keeps a generation counter or blocks."""
+    ui_dir = Path(ops.__file__).parent
+    offenders = []
+    for path in sorted(ui_dir.glob("*.py")):
+        if path.name in ("ops.py", "worker.py"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        offenders += [f"{path.name}: {word}" for word in ("run_in_background", "_generation", "run_guarded",
+                                                           "busy_cursor", "setOverrideCursor") if word in text]
+    assert offenders == []
