@@ -1256,7 +1256,7 @@ class ChiefRepPage(Page):
     def load(self) -> None:
         """The department settings, read again from the database."""
         hall, dept = self._hall, self.dept
-        run_op(lambda: backoffice.get_dept_settings(hall.uow(), dept), self._settings_loaded, owner=self, key="load")
+        run_op(lambda: backoffice.get_dept_settings(hall.uow(), dept), self._settings_loaded, owner=self, key="settings")
 
     def _settings_loaded(self, settings: DeptSettings) -> None:
         self.settings = settings

@@ -365,7 +365,7 @@ class CounterPage(Page):
             hits = search.search_items(hall.uow(), actor, "", limit=100_000)
             return hits, catalog.list_assessments(hall.uow()), hall_service.work_calendar(hall.uow())
 
-        run_op(load, self._items_loaded, owner=self, key="load")
+        run_op(load, self._items_loaded, owner=self, key="items")
 
     def _items_loaded(self, data: tuple[list[ItemHit], list[Assessment], WorkCalendar]) -> None:
         self._hits, self._assessments, self._calendar = data

@@ -715,7 +715,7 @@ class GrievancePage(Page):
     def load(self) -> None:
         """The grievance settings, read again from the database."""
         hall = self._hall
-        run_op(lambda: grievance.get_grievance_settings(hall.uow()), self._settings_loaded, owner=self, key="load")
+        run_op(lambda: grievance.get_grievance_settings(hall.uow()), self._settings_loaded, owner=self, key="settings")
 
     def _settings_loaded(self, settings: GrievanceSettings) -> None:
         self.settings = settings

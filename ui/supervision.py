@@ -467,7 +467,7 @@ class SupervisionPage(Page):
         """The evaluation settings, read again from the database."""
         hall = self._hall
         run_op(
-            lambda: evaluation.get_evaluation_settings(hall.uow()), self._settings_loaded, owner=self, key="load"
+            lambda: evaluation.get_evaluation_settings(hall.uow()), self._settings_loaded, owner=self, key="settings"
         )
 
     def _settings_loaded(self, settings: EvaluationSettings) -> None:
