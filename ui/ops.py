@@ -16,12 +16,16 @@ What an ``Op`` guarantees:
   button) while the call runs, so a second click cannot send it twice.
 * **The newest answer wins.**  Ops with the same ``key`` on the same owner supersede each other: only the answer of
   the latest one is delivered, older ones are dropped (a reload while a reload is still running, typing in a search
-  box).  Without a key every answer is delivered.
+  box).  Without a key every answer is delivered.  ``supersede(owner, key)`` drops a running op's answer (the form
+  it was for was cleared).
 * **Errors where the user looks.**  A ``ValidationError`` goes to ``form`` (an error label, or a callable taking
   the field and the message); everything else goes to ``on_error`` if given, else to ``ui.errors.show_error``
   (a warning for an expected error, the crash dialog for a bug).
 * **Changes announced.**  ``changes={Change.CASES, …}`` is announced on the ``ChangeBus`` after a success; open
-  pages that ``subscribe`` to one of those kinds refresh (a hidden page refreshes when it is next shown).
+  pages that ``subscribe`` to one of those kinds refresh (a hidden page refreshes when it is next shown).  Ops of
+  the page itself or of its dialogs do not make it refresh: they report back through their own callbacks.
+* **Widgets are read before, never during.**  The call runs on another thread: take the form's values into the
+  lambda's closure when the op is built, never read a widget inside the call.
 * **Nothing for the dead.**  If the owner widget was deleted meanwhile, no callback runs (the busy state still
   ends).
 """
