@@ -688,8 +688,8 @@ class CounterPage(Page):
             return False
         hall, actor = self._hall, self._actor
         self._set_busy(True)
-        run_op(lambda: intake.take_application(hall.uow(), actor, req),
-                          lambda view: self._intake_done(outcome, view), self._intake_failed, changes={Change.CASES, Change.PRINT_JOBS}, owner=self)
+        run_op(lambda: intake.take_application(hall.uow(), actor, req), lambda view: self._intake_done(outcome, view),
+               self._intake_failed, owner=self, changes={Change.CASES, Change.PRINT_JOBS}, busy="正在受理…")
         return True
 
     def is_busy(self) -> bool:

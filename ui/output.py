@@ -744,7 +744,7 @@ class OutputPage(Page):
             lambda: output.issue(hall.uow(), actor, collector=collector, mail=mail, **credential),
             self._issued,
             self._issue_failed,
-            changes={Change.CASES, Change.PRINT_JOBS}, owner=self,
+            owner=self, changes={Change.CASES, Change.PRINT_JOBS}, busy="正在出件…",
         )
         return True
 
