@@ -1,8 +1,7 @@
 """The admin's pages: 用户管理, 窗口管理, 大厅设置, 节假日.
 
-Lists load off the GUI thread (``ui.worker``); saves are short and run on the GUI thread under
-``run_guarded`` so that a refusal leaves the dialog open with the user's input.  Form pages have
-symmetric ``load()`` / ``save()``.
+Every service call runs off the GUI thread as an ``ui.ops`` op; a refused save leaves the dialog open with
+the user's input.  Form pages have symmetric ``load()`` / ``save()``.
 """
 
 from __future__ import annotations
@@ -39,16 +38,16 @@ from app.auth import DEPT_ROLES, ROLES, Actor
 from app.catalog import DepartmentView
 from app.context import HallDesk
 from app.hall import CalendarStatus, HallSettings
-from app.workdays import package_knows_year
-from ui.errors import confirm, run_guarded
+from app.workdays import DueDate, package_knows_year
+from ui.errors import confirm
 from ui.models import CounterTableModel, OverrideTableModel, UserTableModel
+from ui.ops import Change, Op, run_op, subscribe
 from ui.printers import PrinterSettingsDialog
 from ui.widgets import (
     Page,
     PasswordFields,
     banner,
     buddy_label,
-    busy_cursor,
     current_row,
     dialog_buttons,
     error_label,
@@ -65,7 +64,6 @@ from ui.widgets import (
     to_date,
     to_qdate,
 )
-from ui.worker import run_in_background
 
 _ASCII_NAME = QRegularExpressionValidator(r"[A-Za-z0-9_.\-]{0,32}")
 # The two dialogs of 窗口管理: both report the stored counter through ``saved``.
@@ -179,7 +177,8 @@ class UserDialog(QDialog):
         # Only back-office roles belong to a department (the service insists on one for them).
         self.dept_combo.setEnabled(self.role() in DEPT_ROLES)
 
-    def save(self) -> UserView | None:
+    def save(self) -> Op[UserView] | None:
+        """Start saving (None when the form is refused before any service sees it); ``saved`` follows."""
         if self.passwords is not None and (problem := self.passwords.problem()):
             set_error(self.error_label, problem)
             self.passwords.password_edit.setFocus()
@@ -190,20 +189,20 @@ class UserDialog(QDialog):
         if self._user is None:
             username = self.username_edit.text()
             password = self.passwords.value() if self.passwords else ""
-            with busy_cursor():  # argon2 hashing takes a moment
-                result = run_guarded(self, lambda: accounts.add_user(
-                    hall.uow(), actor, username=username, full_name=name, role=role, password=password,
-                    dept=dept, counter=counter))
-        else:
-            username = self._user.username
-            active = self.active_check.isChecked() if self.active_check else True
-            result = run_guarded(self, lambda: accounts.update_user(
-                hall.uow(), actor, username, full_name=name, role=role, dept=dept, counter=counter, active=active))
-        if result is None:
-            return None
-        self.saved.emit(result)
+            return run_op(lambda: accounts.add_user(
+                hall.uow(), actor, username=username, full_name=name, role=role, password=password,
+                dept=dept, counter=counter), self._saved_ok, owner=self, changes={Change.ACCOUNTS},
+                busy="正在保存用户…", form=self.error_label, disable=[self.ok_button])  # argon2 takes a moment
+        username = self._user.username
+        active = self.active_check.isChecked() if self.active_check else True
+        return run_op(lambda: accounts.update_user(
+            hall.uow(), actor, username, full_name=name, role=role, dept=dept, counter=counter, active=active),
+            self._saved_ok, owner=self, changes={Change.ACCOUNTS}, busy="正在保存用户…", form=self.error_label,
+            disable=[self.ok_button])
+
+    def _saved_ok(self, user: UserView) -> None:
+        self.saved.emit(user)
         self.accept()
-        return result
 
 
 class ResetPasswordDialog(QDialog):
@@ -235,23 +234,19 @@ class ResetPasswordDialog(QDialog):
         self.setMinimumWidth(420)
         self.passwords.password_edit.setFocus()
 
-    def save(self) -> bool:
+    def save(self) -> Op[None] | None:
+        """Start the reset (None when the two entries are refused before any service sees them)."""
         if problem := self.passwords.problem():
             set_error(self.error_label, problem)
-            return False
+            return None
         hall, actor, username, password = self._hall, self._actor, self._username, self.passwords.value()
+        return run_op(lambda: accounts.set_password(hall.uow(), actor, username, password), self._changed,
+                      owner=self, changes={Change.ACCOUNTS}, busy="正在重置密码…", form=self.error_label,
+                      disable=[self.ok_button])
 
-        def change() -> bool:
-            accounts.set_password(hall.uow(), actor, username, password)
-            return True
-
-        with busy_cursor():
-            done = run_guarded(self, change)
-        if not done:
-            return False
-        self.saved.emit(username)
+    def _changed(self, _none: None) -> None:
+        self.saved.emit(self._username)
         self.accept()
-        return True
 
 
 class UsersPage(Page):
@@ -263,6 +258,7 @@ class UsersPage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
+        subscribe(self, {Change.ACCOUNTS}, self.refresh)  # what other pages change
         self._departments: list[DepartmentView] = []
         self._counters: list[CounterView] = []
         self._select: str | None = None
@@ -305,7 +301,7 @@ class UsersPage(Page):
             return (accounts.list_users(hall.uow(), actor), catalog.list_departments(hall.uow()),
                     accounts.list_counters(hall.uow()))
 
-        run_in_background(load, self._loaded_data, owner=self)
+        run_op(load, self._loaded_data, owner=self, key="load")
 
     def _loaded_data(self, data: tuple[list[UserView], list[DepartmentView], list[CounterView]]) -> None:
         users, self._departments, self._counters = data
@@ -364,20 +360,13 @@ class UsersPage(Page):
         self._open(dialog)
         return dialog
 
-    def unlock_user(self) -> bool:
+    def unlock_user(self) -> Op[None] | None:
         user = self.selected_user()
         if user is None:
-            return False
+            return None
         hall, actor, username = self._hall, self._actor, user.username
-
-        def unlock() -> bool:
-            accounts.unlock_user(hall.uow(), actor, username)
-            return True
-
-        if not run_guarded(self, unlock):
-            return False
-        self._saved(user, f"已解锁 {username}")
-        return True
+        return run_op(lambda: accounts.unlock_user(hall.uow(), actor, username),
+                      lambda _none: self._saved(user, f"已解锁 {username}"), owner=self, changes={Change.ACCOUNTS})
 
     # Dialogs report back to bound methods, never to lambdas: a lambda holding ``self`` on a dialog's
     # signal can keep this page alive until the dialog's own destruction, and then destroy it from there.
@@ -444,18 +433,17 @@ class CounterDialog(QDialog):
         self.setMinimumWidth(460)
         (self.number_spin if counter is None else self.name_edit).setFocus()
 
-    def save(self) -> CounterView | None:
+    def save(self) -> Op[CounterView]:
         hall, actor = self._hall, self._actor
         number, name, printer = self.number_spin.value(), self.name_edit.text(), self.printer_edit.text()
         kind, active, a4 = str(self.kind_combo.currentData()), self.active_check.isChecked(), self.a4_edit.text()
-        result = run_guarded(self, lambda: accounts.save_counter(
+        return run_op(lambda: accounts.save_counter(
             hall.uow(), actor, number=number, name=name, kind=kind, printer_uri=printer, active=active,
-            a4_printer_uri=a4))
-        if result is None:
-            return None
-        self.saved.emit(result)
+            a4_printer_uri=a4), self._saved_ok, owner=self, changes={Change.ACCOUNTS}, disable=[self.ok_button])
+
+    def _saved_ok(self, counter: CounterView) -> None:
+        self.saved.emit(counter)
         self.accept()
-        return result
 
 
 class CountersPage(Page):
@@ -467,6 +455,7 @@ class CountersPage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
+        subscribe(self, {Change.ACCOUNTS}, self.refresh)  # what other pages change
         self._select: int | None = None
         self.dialog: QDialog | None = None
         self.model = CounterTableModel(parent=self)
@@ -499,7 +488,7 @@ class CountersPage(Page):
         hall = self._hall
         if self._select is None:
             self._select = self.selected_number()
-        run_in_background(lambda: accounts.list_counters(hall.uow()), self._loaded_data, owner=self)
+        run_op(lambda: accounts.list_counters(hall.uow()), self._loaded_data, owner=self, key="load")
 
     def _loaded_data(self, counters: list[CounterView]) -> None:
         self.model.set_rows(counters)
@@ -646,24 +635,24 @@ class HallSettingsPage(Page):
         self.court_edit.setText(settings.court)
         self._stored = settings
 
-    def load(self) -> bool:
+    def load(self) -> Op[HallSettings]:
         hall = self._hall
-        settings = run_guarded(self, lambda: hall_service.get_hall_settings(hall.uow()))
-        if settings is None:
-            return False
+        return run_op(lambda: hall_service.get_hall_settings(hall.uow()), self._loaded_settings, owner=self,
+                      key="load")
+
+    def _loaded_settings(self, settings: HallSettings) -> None:
         self.set_form(settings)
         self._loaded = True
-        return True
 
-    def save(self) -> HallSettings | None:
+    def save(self) -> Op[HallSettings]:
         hall, actor, settings = self._hall, self._actor, self.form_settings()
-        result = run_guarded(self, lambda: hall_service.save_hall_settings(hall.uow(), actor, settings))
-        if result is None:
-            return None
+        return run_op(lambda: hall_service.save_hall_settings(hall.uow(), actor, settings), self._saved_ok,
+                      owner=self, changes={Change.SETTINGS}, busy="正在保存大厅设置…")
+
+    def _saved_ok(self, result: HallSettings) -> None:
         self.set_form(result)  # the service trims; show what was stored
         self.saved.emit(result)
         self.status_message.emit("大厅设置已保存")
-        return result
 
 
 # ---- 节假日 -----------------------------------------------------------------------------------------
@@ -682,7 +671,7 @@ class HolidaysPage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
-        self._generation = 0
+        subscribe(self, {Change.CALENDAR}, self.refresh)  # what other pages change
         self.status: CalendarStatus | None = None
         this_year = hall_service.today().year
 
@@ -791,18 +780,14 @@ class HolidaysPage(Page):
         return self.year_spin.value()
 
     def refresh(self) -> None:
-        self._generation += 1
-        generation, hall, year = self._generation, self._hall, self.year()
+        hall, year = self._hall, self.year()
 
         def load() -> tuple[list[hall_service.CalendarOverrideView], CalendarStatus]:
             return hall_service.list_overrides(hall.uow(), year), hall_service.calendar_status(hall.uow())
 
-        run_in_background(load, lambda data: self._loaded_data(generation, data), owner=self)
+        run_op(load, self._loaded_data, owner=self, key="load")
 
-    def _loaded_data(self, generation: int,
-                     data: tuple[list[hall_service.CalendarOverrideView], CalendarStatus]) -> None:
-        if generation != self._generation:
-            return
+    def _loaded_data(self, data: tuple[list[hall_service.CalendarOverrideView], CalendarStatus]) -> None:
         overrides, self.status = data
         if not self._loaded and self.status.unknown_years and self.year() not in self.status.unknown_years:
             # First visit: open on the year that still needs its arrangement entered.
@@ -843,47 +828,45 @@ class HolidaysPage(Page):
         self.calendar_changed.emit()
         self.refresh()
 
-    def add_override(self) -> bool:
+    def add_override(self) -> Op[int]:
         hall, actor = self._hall, self._actor
         day, workday, note = to_date(self.date_edit.date()), self.workday_radio.isChecked(), self.note_edit.text()
-        moved = run_guarded(self, lambda: hall_service.set_override(hall.uow(), actor, day, workday, note))
-        if moved is None:
-            return False
-        self.note_edit.clear()
-        if day.year != self.year():
-            self.year_spin.setValue(day.year)  # show the year the new row went into
-        self._changed(f"已把 {format_date(day)} 设为{'上班' if workday else '放假'}", moved)
-        return True
 
-    def remove_selected(self) -> bool:
+        def added(moved: int) -> None:
+            self.note_edit.clear()
+            if day.year != self.year():
+                self.year_spin.setValue(day.year)  # show the year the new row went into
+            self._changed(f"已把 {format_date(day)} 设为{'上班' if workday else '放假'}", moved)
+
+        return run_op(lambda: hall_service.set_override(hall.uow(), actor, day, workday, note), added, owner=self,
+                      changes={Change.CALENDAR, Change.CASES}, disable=[self.add_button])
+
+    def remove_selected(self) -> Op[int] | None:
         row = current_row(self.view, self.model)
         if row is None:
-            return False
+            return None
         hall, actor, day = self._hall, self._actor, row.day
-        moved = run_guarded(self, lambda: hall_service.remove_override(hall.uow(), actor, day))
-        if moved is None:
-            return False
-        self._changed(f"已删除 {format_date(day)} 的调整", moved)
-        return True
+        return run_op(lambda: hall_service.remove_override(hall.uow(), actor, day),
+                      lambda moved: self._changed(f"已删除 {format_date(day)} 的调整", moved), owner=self,
+                      changes={Change.CALENDAR, Change.CASES})
 
-    def confirm_selected_year(self) -> bool:
+    def confirm_selected_year(self) -> Op[int] | None:
         year = self.year()
         if not confirm(self, f"确认{year}年的国务院节假日和调休安排已全部录入？\n确认后涉及{year}年的到期日期不再标记为“待定”。",
                        "确认本年安排"):
-            return False
+            return None
         hall, actor = self._hall, self._actor
-        moved = run_guarded(self, lambda: hall_service.confirm_year(hall.uow(), actor, year))
-        if moved is None:
-            return False
-        self._changed(f"已确认{year}年的节假日安排", moved)
-        return True
+        return run_op(lambda: hall_service.confirm_year(hall.uow(), actor, year),
+                      lambda moved: self._changed(f"已确认{year}年的节假日安排", moved), owner=self,
+                      changes={Change.CALENDAR, Change.CASES})
 
-    def calculate(self) -> str:
+    def calculate(self) -> Op[DueDate]:
+        """Start the calculation; the date appears in ``calc_result``."""
         hall, start, n = self._hall, to_date(self.calc_start.date()), self.calc_days.value()
-        due = run_guarded(self, lambda: hall_service.add_workdays(hall.uow(), start, n))
-        if due is None:
-            return ""
+        return run_op(lambda: hall_service.add_workdays(hall.uow(), start, n), self._calculated, owner=self,
+                      key="calculate")
+
+    def _calculated(self, due: DueDate) -> None:
         text = format_date(due.date) + ("（待定）" if due.provisional else "")
         self.calc_result.setText(text)
         self.calc_result.setToolTip("该年的节假日安排尚未确认，日期可能变动" if due.provisional else "")
-        return text

@@ -49,12 +49,12 @@ from app.cases import CaseView
 from app.catalog import DepartmentView
 from app.clock_actions import ClockChange
 from app.context import HallDesk
-from app.errors import HallDeskError, ValidationError
+from app.errors import HallDeskError
 from app.hall import HALL_TZ, today
 from app.live import QueueListener, supports_push
 from app.printing import desk
 from ui.clocks import ExtendDialog, SuspendDialog
-from ui.errors import confirm, run_guarded, show_error
+from ui.errors import confirm, show_error
 from ui.grievance import GrievancePanel
 from ui.models import (
     LIGHT_BRUSHES,
@@ -65,12 +65,12 @@ from ui.models import (
     due_text,
     local_time,
 )
+from ui.ops import Change, Op, run_op, subscribe
 from ui.preview import NoticePreviewDialog, open_pdf_preview
 from ui.supervision import RectificationPanel
 from ui.widgets import (
     Page,
     buddy_label,
-    busy_cursor,
     current_row,
     dialog_buttons,
     error_label,
@@ -80,12 +80,10 @@ from ui.widgets import (
     limit_text,
     open_dialog,
     restore_current,
-    save_or_report,
     set_error,
     set_tab_order,
     table_view,
 )
-from ui.worker import run_in_background
 
 POLL_MS = 10_000
 POLL_LIVE_MS = 60_000  # with push updates the poll is only a fallback (e.g. a lease that ran out)
@@ -267,34 +265,35 @@ class DecisionDialog(QDialog):
         return (f"事项：{self._claim.case.item_name}（{self._claim.case.case_no}）；决定：{name}；"
                 f"加盖审批专用章：{'是' if self.seal_check.isChecked() else '否'}")
 
-    def save(self) -> bool:
+    def save(self) -> Op[CaseView] | None:
+        """Confirm and start saving the decision (None when refused or declined); ``decided`` follows."""
         if problem := self.problem():
             set_error(self.error_label, problem)
-            return False
+            return None
         set_error(self.error_label, "")
         # The default answer is 否: Enter twice does not decide a case.
         if not confirm(self, f"{self.summary()}。确定保存此决定？", "确认审批决定"):
-            return False
+            return None
         decision = self.decision()
         hall, actor, claim = self._hall, self._actor, self._claim
         reason, basis = self.reason_edit.toPlainText().strip(), self.basis_edit.text().strip()
         transfer_to = self.dept_combo.currentData() if decision == "transfer" else None
-        seal = self.seal_check.isChecked()
-        try:
-            with busy_cursor():
-                view = backoffice.decide(hall.uow(), actor, claim.case.case_no, decision, token=claim.token,
-                                         reason=reason, legal_basis=basis if decision in ("approve", "deny") else "",
-                                         transfer_to=transfer_to, seal=seal, supply=self.supply())
-        except ValidationError as exc:
-            set_error(self.error_label, exc.message)
-            return False
-        except HallDeskError as exc:
-            show_error(self, exc)
-            self.failed.emit()
-            return False
+        seal, supply = self.seal_check.isChecked(), self.supply()
+        legal_basis = basis if decision in ("approve", "deny") else ""
+        return run_op(lambda: backoffice.decide(hall.uow(), actor, claim.case.case_no, decision, token=claim.token,
+                                                reason=reason, legal_basis=legal_basis, transfer_to=transfer_to,
+                                                seal=seal, supply=supply),
+                      self._decided, self._refused, owner=self, changes={Change.CASES}, busy="正在保存审批决定…",
+                      form=self.error_label, disable=[self.ok_button])
+
+    def _decided(self, view: CaseView) -> None:
         self.decided.emit(view)
         self.accept()
-        return True
+
+    def _refused(self, exc: BaseException) -> None:
+        show_error(self, exc)
+        if isinstance(exc, HallDeskError):
+            self.failed.emit()
 
 
 class _QueueSignals(QObject):
@@ -354,11 +353,11 @@ class BackOfficePage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
+        subscribe(self, {Change.CASES}, self.refresh)  # what other pages change
         self.dept = actor.dept_code or ""
         self.claim: HeldCase | None = None
         self.departments: list[DepartmentView] = []
         self.dialog: DecisionDialog | None = None
-        self._generation = 0
         self._loading = False
         self._select: str | None = None
         self.push = supports_push(hall.url)
@@ -607,9 +606,8 @@ class BackOfficePage(Page):
 
     def _load(self, limit: int) -> None:
         self.loads += 1
-        self._generation += 1
         self._loading = True
-        generation, hall, actor, dept = self._generation, self._hall, self._actor, self.dept
+        hall, actor, dept = self._hall, self._actor, self.dept
         filters = self.filters()
         if self._select is None:
             row = current_row(self.view, self.model)
@@ -620,12 +618,9 @@ class BackOfficePage(Page):
             page = backoffice.queue_page(hall.uow(), actor, dept, limit=limit, **filters)
             return page, (catalog.list_departments(hall.uow()) if want_departments else [])
 
-        run_in_background(load, lambda result: self._loaded_page(generation, *result),
-                          lambda exc: self._load_failed(generation, exc), owner=self)
+        run_op(load, lambda result: self._loaded_page(*result), self._load_failed, owner=self, key="load")
 
-    def _loaded_page(self, generation: int, page: QueuePage, departments: list[DepartmentView]) -> None:
-        if generation != self._generation:
-            return
+    def _loaded_page(self, page: QueuePage, departments: list[DepartmentView]) -> None:
         self._loading = False
         if departments:
             self.departments = departments
@@ -635,10 +630,9 @@ class BackOfficePage(Page):
         self._select = None
         self._after_load(page.rows)
 
-    def _load_failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
-            self._loading = False
-            self._loaded = True
+    def _load_failed(self, exc: BaseException) -> None:
+        self._loading = False
+        self._loaded = True
         show_error(self, exc)
 
     def _after_load(self, rows: tuple[QueueRow, ...]) -> None:
@@ -654,22 +648,22 @@ class BackOfficePage(Page):
         self._update_buttons()
 
     def _fetch_more(self, cursor: Cursor) -> None:
-        generation, hall, actor, dept = self._generation, self._hall, self._actor, self.dept
+        hall, actor, dept = self._hall, self._actor, self.dept
         filters = self.filters()
 
         def more() -> QueuePage:
             return backoffice.queue_page(hall.uow(), actor, dept, after=cursor, limit=PAGE_SIZE, **filters)
 
         def done(page: QueuePage) -> None:
-            if generation == self._generation:
-                self.model.append_page(page.rows, page.next_cursor)
-                self._after_load(())
+            self.model.append_page(page.rows, page.next_cursor)
+            self._after_load(())
 
         def failed(exc: BaseException) -> None:
             self.model.fetching = False
             show_error(self, exc)
 
-        run_in_background(more, done, failed, owner=self)
+        # Same key as the reload: a reload started meanwhile drops this page of an older list.
+        run_op(more, done, failed, owner=self, key="load")
 
     def selected_row(self) -> QueueRow | None:
         return current_row(self.view, self.model)
@@ -699,8 +693,8 @@ class BackOfficePage(Page):
         hall, actor, dept = self._hall, self._actor, self.dept
         self.claim_next_button.setEnabled(False)
         # The claim is lean; the case for the panel is read right after it, still off the GUI thread.
-        run_in_background(lambda: backoffice.held(hall.uow(), backoffice.claim_next(hall.uow(), actor, dept)), self._claimed,
-                          self._action_failed, owner=self)
+        run_op(lambda: backoffice.held(hall.uow(), backoffice.claim_next(hall.uow(), actor, dept)), self._claimed,
+                          self._action_failed, changes={Change.CASES}, owner=self)
 
     def claim_selected(self) -> None:
         row = self.selected_row()
@@ -708,8 +702,8 @@ class BackOfficePage(Page):
             return
         hall, actor, case_no = self._hall, self._actor, row.case_no
         self.claim_button.setEnabled(False)
-        run_in_background(lambda: backoffice.held(hall.uow(), backoffice.claim(hall.uow(), actor, case_no)), self._claimed,
-                          self._action_failed, owner=self)
+        run_op(lambda: backoffice.held(hall.uow(), backoffice.claim(hall.uow(), actor, case_no)), self._claimed,
+                          self._action_failed, changes={Change.CASES}, owner=self)
 
     def _claimed(self, claim: HeldCase | None) -> None:
         if claim is None:
@@ -771,7 +765,7 @@ class BackOfficePage(Page):
             self._update_buttons()
             show_error(self, exc)
 
-        run_in_background(lambda: desk.notice_pdf(hall.uow(), actor, case_no, str(kind)), done, failed, owner=self)
+        run_op(lambda: desk.notice_pdf(hall.uow(), actor, case_no, str(kind)), done, failed, owner=self)
 
     def _preview_closed(self) -> None:
         self.preview = None
@@ -788,7 +782,7 @@ class BackOfficePage(Page):
             show_error(self, exc)
             self.refresh()
 
-        run_in_background(lambda: backoffice.renew(hall.uow(), actor, case_no, token), self._set_claim, lost,
+        run_op(lambda: backoffice.renew(hall.uow(), actor, case_no, token), self._set_claim, lost,
                           owner=self)
 
     def add_opinion(self) -> None:
@@ -801,21 +795,32 @@ class BackOfficePage(Page):
             return
         hall, actor = self._hall, self._actor
 
-        def save() -> bool:
-            backoffice.add_opinion(hall.uow(), actor, claim.case.case_no, text, claim.token)
-            return True
-
-        if run_guarded(self, save):
+        def saved(_none: None) -> None:
             self.opinion_edit.clear()
             self.status_message.emit("审查意见已保存")
+
+        run_op(lambda: backoffice.add_opinion(hall.uow(), actor, claim.case.case_no, text, claim.token), saved,
+               owner=self, changes={Change.CASES})
 
     def release(self) -> None:
         claim = self.claim
         if claim is None:
             return
         hall, actor = self._hall, self._actor
-        if run_guarded(self, lambda: backoffice.release(hall.uow(), actor, claim.case.case_no)) is not None:
-            self.status_message.emit(f"{claim.case.case_no} 已放回队列")
+        case_no = claim.case.case_no
+
+        def released(_none: object) -> None:
+            self.status_message.emit(f"{case_no} 已放回队列")
+            self._after_release()
+
+        def failed(exc: BaseException) -> None:
+            show_error(self, exc)
+            self._after_release()
+
+        run_op(lambda: backoffice.release(hall.uow(), actor, case_no), released, failed, owner=self,
+               changes={Change.CASES})
+
+    def _after_release(self) -> None:
         self._set_claim(None)
         self.claim_changed.emit()
         self.refresh()
@@ -873,8 +878,8 @@ class BackOfficePage(Page):
             return
         hall, actor, case_no = self._hall, self._actor, row.case_no
         self.resume_button.setEnabled(False)
-        run_in_background(lambda: clock_actions.resume(hall.uow(), actor, case_no), self._resumed,
-                          self._action_failed, owner=self)
+        run_op(lambda: clock_actions.resume(hall.uow(), actor, case_no), self._resumed,
+                          self._action_failed, changes={Change.CASES}, owner=self)
 
     def _resumed(self, held: HeldCase) -> None:
         self._set_claim(held)
@@ -914,7 +919,7 @@ class BackOfficePage(Page):
             self.preview = open_pdf_preview(self, hall, actor, pdf, f"审批决定书 {doc_no}（{case_no}）")
             self.preview.finished.connect(self._preview_closed)
 
-        run_in_background(lambda: desk.notice_pdf(hall.uow(), actor, case_no, "decision"), done,
+        run_op(lambda: desk.notice_pdf(hall.uow(), actor, case_no, "decision"), done,
                           lambda exc: show_error(self, exc), owner=self)
 
     def _decision_failed(self) -> None:
@@ -951,17 +956,17 @@ class ReassignDialog(QDialog):
         layout.addWidget(buttons)
         self.member_combo.setFocus()
 
-    def save(self) -> bool:
+    def save(self) -> Op[Claim] | None:
         username = self.member_combo.currentData()
         if username is None:
-            return False
+            return None
         hall, actor, case_no = self._hall, self._actor, self._case_no
-        claim = run_guarded(self, lambda: backoffice.reassign(hall.uow(), actor, case_no, username))
-        if claim is None:
-            return False
+        return run_op(lambda: backoffice.reassign(hall.uow(), actor, case_no, username), self._reassigned,
+                      owner=self, changes={Change.CASES}, disable=[self.ok_button])
+
+    def _reassigned(self, claim: Claim) -> None:
         self.reassigned.emit(claim)
         self.accept()
-        return True
 
 
 class DepartmentWatch(QObject):
@@ -1027,10 +1032,10 @@ class ChiefRepPage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
+        subscribe(self, {Change.CASES, Change.ACCOUNTS}, self.refresh)  # what other pages change
         self.dept = actor.dept_code or ""
         self.settings: DeptSettings | None = None
         self.dialog: ReassignDialog | None = None
-        self._generation = 0
         # The department's cases change on other PCs: claimed, decided, released (PostgreSQL pushes it).
         self.watch = DepartmentWatch(hall.url, self.dept, self)
         self.watch.changed.connect(self._department_changed)
@@ -1175,8 +1180,7 @@ class ChiefRepPage(Page):
 
     # ---- loading
     def refresh(self) -> None:
-        self._generation += 1
-        generation, hall, actor, dept, week = self._generation, self._hall, self._actor, self.dept, self.week_of
+        hall, actor, dept, week = self._hall, self._actor, self.dept, self.week_of
         since, until = self.seal_period()
         selected = self.selected_case()
         select = selected.case_no if selected else None
@@ -1186,15 +1190,10 @@ class ChiefRepPage(Page):
                     backoffice.workload(hall.uow(), actor, dept, week),
                     backoffice.seal_log(hall.uow(), actor, dept, since=since, until=until))
 
-        run_in_background(load, lambda result: self._loaded_data(generation, select, *result),
-                          lambda exc: self._load_failed(generation, exc), owner=self)
+        run_op(load, lambda result: self._loaded_data(select, *result), owner=self, key="load")
         self.load()
         self.rectifications.refresh()
         self.grievances.refresh()
-
-    def _load_failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
-            show_error(self, exc)
 
     def show_week(self, day: date) -> None:
         """The workload of the week that holds ``day``; never a week that has not begun."""
@@ -1227,7 +1226,7 @@ class ChiefRepPage(Page):
             self.print_register_button.setEnabled(True)
             show_error(self, exc)
 
-        run_in_background(lambda: backoffice.seal_register_pdf(hall.uow(), actor, dept, since=since, until=until),
+        run_op(lambda: backoffice.seal_register_pdf(hall.uow(), actor, dept, since=since, until=until),
                           done, failed, owner=self)
 
     def _preview_closed(self) -> None:
@@ -1245,10 +1244,7 @@ class ChiefRepPage(Page):
         if self.isVisible() and self.dialog is None:
             self.refresh()
 
-    def _loaded_data(self, generation: int, select: str | None, page: QueuePage, work: list[Workload],
-                     seals: list[SealUse]) -> None:
-        if generation != self._generation:
-            return
+    def _loaded_data(self, select: str | None, page: QueuePage, work: list[Workload], seals: list[SealUse]) -> None:
         self.cases_model.set_page(page.rows, None)
         self.workload_model.set_rows(work)
         self.seal_model.set_rows(reversed(seals))  # newest first
@@ -1260,7 +1256,7 @@ class ChiefRepPage(Page):
     def load(self) -> None:
         """The department settings, read again from the database."""
         hall, dept = self._hall, self.dept
-        run_in_background(lambda: backoffice.get_dept_settings(hall.uow(), dept), self._settings_loaded, owner=self)
+        run_op(lambda: backoffice.get_dept_settings(hall.uow(), dept), self._settings_loaded, owner=self, key="settings")
 
     def _settings_loaded(self, settings: DeptSettings) -> None:
         self.settings = settings
@@ -1286,19 +1282,18 @@ class ChiefRepPage(Page):
         items = (self.paused_list.item(i) for i in range(self.paused_list.count()))
         return tuple(str(i.data(Qt.ItemDataRole.UserRole)) for i in items if i.checkState() == Qt.CheckState.Checked)
 
-    def save(self) -> bool:
+    def save(self) -> Op[DeptSettings]:
         settings = DeptSettings(review_days=self.review_days_spin.value(), lease_minutes=self.lease_spin.value(),
                                 paused=self.paused(), issue_before_supplement=self.issue_early_check.isChecked(),
                                 doc_prefix=self.doc_prefix_edit.text(),
                                 licence_seal=self.licence_seal_check.isChecked())
         hall, actor, dept = self._hall, self._actor, self.dept
-        saved = save_or_report(self, self.settings_error,
-                               lambda: backoffice.save_dept_settings(hall.uow(), actor, dept, settings))
-        if saved is None:
-            return False
+        return run_op(lambda: backoffice.save_dept_settings(hall.uow(), actor, dept, settings), self._settings_saved,
+                      owner=self, changes={Change.SETTINGS}, form=self.settings_error, disable=[self.save_button])
+
+    def _settings_saved(self, saved: DeptSettings) -> None:
         self.settings = saved
         self.status_message.emit("部门设置已保存")
-        return True
 
     # ---- cases
     def selected_case(self) -> QueueRow | None:
@@ -1311,23 +1306,20 @@ class ChiefRepPage(Page):
         self.reassign_button.setEnabled(row is not None)
         self.release_button.setEnabled(claimed)
 
-    def authorise_seal(self) -> bool:
+    def authorise_seal(self) -> Op[None] | None:
         row = self.selected_case()
         if row is None:
-            return False
+            return None
         if not confirm(self, f"授权{row.holder or ''}对办件 {row.case_no}（{row.item_name}）的决定加盖审批专用章？"):
-            return False
+            return None
         hall, actor = self._hall, self._actor
 
-        def authorise() -> bool:
-            backoffice.authorise_seal(hall.uow(), actor, row.case_no)
-            return True
+        def authorised(_none: None) -> None:
+            self.status_message.emit(f"已授权 {row.case_no} 用章")
+            self.refresh()
 
-        if run_guarded(self, authorise) is None:
-            return False
-        self.status_message.emit(f"已授权 {row.case_no} 用章")
-        self.refresh()
-        return True
+        return run_op(lambda: backoffice.authorise_seal(hall.uow(), actor, row.case_no), authorised, owner=self,
+                      changes={Change.CASES})
 
     def reassign(self) -> ReassignDialog | None:
         row = self.selected_case()
@@ -1345,14 +1337,12 @@ class ChiefRepPage(Page):
     def _dialog_closed(self) -> None:
         self.dialog = None
 
-    def release(self) -> bool:
+    def release(self) -> Op[CaseView] | None:
         row = self.selected_case()
         if row is None or row.holder is None:
-            return False
+            return None
         if not confirm(self, f"将 {row.holder} 手中的办件 {row.case_no} 放回部门队列？"):
-            return False
+            return None
         hall, actor = self._hall, self._actor
-        if run_guarded(self, lambda: backoffice.release(hall.uow(), actor, row.case_no)) is None:
-            return False
-        self.refresh()
-        return True
+        return run_op(lambda: backoffice.release(hall.uow(), actor, row.case_no), lambda _none: self.refresh(),
+                      owner=self, changes={Change.CASES})

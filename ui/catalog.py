@@ -6,7 +6,7 @@ representative of the item's own department, gets 编辑 and 新增事项 (the s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -52,8 +52,9 @@ from app.catalog import (
     guide_problems,
 )
 from app.context import HallDesk
-from ui.errors import confirm, run_guarded, show_error
+from ui.errors import confirm, show_error
 from ui.models import DepartmentListModel, ItemTableModel, MaterialTableModel, days
+from ui.ops import Change, Op, run_op, subscribe
 from ui.widgets import (
     LimitedTextDelegate,
     Page,
@@ -71,7 +72,6 @@ from ui.widgets import (
     set_tab_order,
     table_view,
 )
-from ui.worker import run_in_background
 
 EDIT = Qt.ItemDataRole.EditRole
 MAX_SHOWN_PROBLEMS = 5
@@ -391,25 +391,30 @@ class ItemEditorDialog(QDialog):
         self._update_row_buttons()
 
     # ---- saving
-    def save(self) -> Item | None:
-        """Store the guide through the service; on success emit ``saved`` and close."""
+    def save(self) -> Op[Item] | None:
+        """Store the guide through the service; on success emit ``saved`` and close.  A refusal shows a message
+        box and keeps the user's edits in the dialog.  None when the form's own checks refuse."""
         guide = self.guide()
         if self.problems():
             self._revalidate()
             return None
         item, dept, hall, actor = self._item, self._dept, self._hall, self._actor
+        call: Callable[[], Item]
         if item is not None:
-            result = run_guarded(self, lambda: catalog.update_item(hall.uow(), actor, guide, expected_version=item.version))
+            version = item.version
+            call = lambda: catalog.update_item(hall.uow(), actor, guide, expected_version=version)  # noqa: E731
         elif dept is not None:
-            result = run_guarded(self, lambda: catalog.create_item(hall.uow(), actor, dept.code, guide))
+            code = dept.code
+            call = lambda: catalog.create_item(hall.uow(), actor, code, guide)  # noqa: E731
         else:
             return None
-        if result is None:
-            return None  # the message box said why; the user's edits stay in the dialog
-        self.saved_item = result
-        self.saved.emit(result)
+        return run_op(call, self._stored_item, owner=self, changes={Change.CATALOG}, busy="正在保存事项…",
+                      disable=[self.save_button])
+
+    def _stored_item(self, item: Item) -> None:
+        self.saved_item = item
+        self.saved.emit(item)
         self.accept()
-        return result
 
     def reject(self) -> None:
         if self.is_modified() and not confirm(self, "放弃对本事项所做的修改？", "放弃修改"):
@@ -459,9 +464,9 @@ class CatalogPage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
+        subscribe(self, {Change.CATALOG}, self.refresh)  # what other pages change
         self._items: list[Item] = []
         self._assessments: list[Assessment] = []
-        self._generation = 0
         self._select_after_load: tuple[str | None, str | None] = (None, None)
         self._select_after_filter: str | None = None
         self.editor: ItemEditorDialog | None = None
@@ -599,8 +604,6 @@ class CatalogPage(Page):
     # ---- loading
     def refresh(self) -> None:
         """Reload departments, items and assessments off the GUI thread, keeping the selection."""
-        self._generation += 1
-        generation = self._generation
         if self._select_after_load == (None, None):
             self._select_after_load = (self.selected_dept_code(), self.selected_item_code())
         hall = self._hall
@@ -610,15 +613,13 @@ class CatalogPage(Page):
                     catalog.list_assessments(hall.uow()))
 
         self.refresh_button.setEnabled(False)
-        run_in_background(load, lambda data: self._loaded_data(generation, data), self._load_failed, owner=self)
+        run_op(load, self._loaded_data, self._load_failed, owner=self, key="load")
 
     def _load_failed(self, exc: BaseException) -> None:
         self.refresh_button.setEnabled(True)
         show_error(self, exc)
 
-    def _loaded_data(self, generation: int, data: tuple[list[DepartmentView], list[Item], list[Assessment]]) -> None:
-        if generation != self._generation:
-            return  # a newer refresh is on its way
+    def _loaded_data(self, data: tuple[list[DepartmentView], list[Item], list[Assessment]]) -> None:
         departments, items, assessments = data
         self._items = items
         self._assessments = assessments
@@ -735,20 +736,23 @@ class CatalogPage(Page):
         self.search_edit.selectAll()
 
     # ---- editing
-    def edit_selected(self) -> ItemEditorDialog | None:
+    def edit_selected(self) -> Op[Item] | None:
         item = self.selected_item()
         if item is None or not may_edit(self._actor, item.dept):
             return None
         return self.open_editor(item)
 
-    def open_editor(self, item: Item) -> ItemEditorDialog | None:
-        """Open the editor on the item as it is in the database now (window-modal, not blocking)."""
-        hall = self._hall
-        fresh = run_guarded(self, lambda: catalog.get_item(hall.uow(), item.code))
-        if fresh is None:
-            return None
+    def open_editor(self, item: Item) -> Op[Item]:
+        """Open the editor (``self.editor``, window-modal, not blocking) on the item as it is in the database when
+        the read arrives."""
+        hall, code = self._hall, item.code
+        return run_op(lambda: catalog.get_item(hall.uow(), code), self._edit_fresh, owner=self, key="open_editor")
+
+    def _edit_fresh(self, fresh: Item) -> None:
+        if self.editor is not None:
+            return  # an editor opened meanwhile (a second F2): one at a time
         dialog = ItemEditorDialog(self._hall, self._actor, self._assessments, fresh.guide, item=fresh, parent=self)
-        return self._show_editor(dialog)
+        self._show_editor(dialog)
 
     def new_item(self) -> ItemEditorDialog | None:
         dept = self.selected_dept()

@@ -7,6 +7,8 @@ Both ask ``app.lifecycle`` what the entry still lacks (the same checks the servi
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -22,11 +24,11 @@ from PySide6.QtWidgets import (
 from app import clock_actions, lifecycle, limits
 from app.auth import Actor
 from app.context import HallDesk
-from app.errors import HallDeskError, ValidationError
+from app.errors import HallDeskError
 from ui.errors import show_error
+from ui.ops import Change, Op, run_op
 from ui.widgets import (
     buddy_label,
-    busy_cursor,
     dialog_buttons,
     error_label,
     hint_label,
@@ -75,27 +77,27 @@ class _ClockDialog(QDialog):
     def problems(self) -> list[lifecycle.Problem]:
         raise NotImplementedError
 
-    def run(self) -> object:
+    def job(self) -> Callable[[], object]:
+        """The service call with the form's values read now (the call itself runs off the GUI thread)."""
         raise NotImplementedError
 
-    def save(self) -> bool:
+    def save(self) -> Op[object] | None:
+        """Start the service call (None when the form's own checks refuse); ``saved`` or ``failed`` follows."""
         if problems := self.problems():
             set_error(self.error_label, "；".join(p.message for p in problems))
-            return False
+            return None
         set_error(self.error_label, "")
-        try:
-            with busy_cursor():
-                result = self.run()
-        except ValidationError as exc:
-            set_error(self.error_label, exc.message)
-            return False
-        except HallDeskError as exc:
-            show_error(self, exc)
-            self.failed.emit()
-            return False
+        return run_op(self.job(), self._done, self._refused, owner=self, changes={Change.CASES},
+                      busy="正在保存…", form=self.error_label, disable=[self.ok_button])
+
+    def _done(self, result: object) -> None:
         self.saved.emit(result)
         self.accept()
-        return True
+
+    def _refused(self, exc: BaseException) -> None:
+        show_error(self, exc)
+        if isinstance(exc, HallDeskError):
+            self.failed.emit()
 
 
 class SuspendDialog(_ClockDialog):
@@ -121,9 +123,10 @@ class SuspendDialog(_ClockDialog):
     def problems(self) -> list[lifecycle.Problem]:
         return lifecycle.suspend_problems(self.procedure_combo.currentData() or "", self.reason_edit.toPlainText())
 
-    def run(self) -> object:
-        return clock_actions.suspend(self._hall.uow(), self._actor, self.case_no, self.procedure_combo.currentData(),
-                                     self.reason_edit.toPlainText().strip(), token=self._token)
+    def job(self) -> Callable[[], object]:
+        hall, actor, case_no, token = self._hall, self._actor, self.case_no, self._token
+        procedure, reason = self.procedure_combo.currentData(), self.reason_edit.toPlainText().strip()
+        return lambda: clock_actions.suspend(hall.uow(), actor, case_no, procedure, reason, token=token)
 
 
 class ExtendDialog(_ClockDialog):
@@ -151,6 +154,7 @@ class ExtendDialog(_ClockDialog):
         return lifecycle.extension_problems(self.days_spin.value(), self.approver_edit.text(),
                                             self.reason_edit.toPlainText())
 
-    def run(self) -> object:
-        return clock_actions.extend(self._hall.uow(), self._actor, self.case_no, self.days_spin.value(),
-                                    self.approver_edit.text().strip(), self.reason_edit.toPlainText().strip())
+    def job(self) -> Callable[[], object]:
+        hall, actor, case_no, days = self._hall, self._actor, self.case_no, self.days_spin.value()
+        approver, reason = self.approver_edit.text().strip(), self.reason_edit.toPlainText().strip()
+        return lambda: clock_actions.extend(hall.uow(), actor, case_no, days, approver, reason)

@@ -52,6 +52,7 @@ from ui.counter_parts import MARK_ALL_KEY, CaseSummary, MaterialChecklist, Refus
 from ui.display import DisplayController
 from ui.errors import confirm, show_error
 from ui.models import NOTICE_NAMES, CaseTableModel, ItemHitListModel, days
+from ui.ops import Change, run_op, subscribe, supersede
 from ui.preview import ReprintReasonDialog, notice_preview
 from ui.printers import PrinterSettingsDialog
 from ui.printqueue import print_slips_now, printer_trouble, send_pending
@@ -71,7 +72,6 @@ from ui.widgets import (
     table_view,
     tint,
 )
-from ui.worker import run_in_background
 
 OUTCOME_DONE = {"accept": "已受理", "correction": "已出具补正材料通知书", "refuse": "已不予受理", "immediate": "即办办结"}
 
@@ -109,6 +109,8 @@ class CounterPage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
+        subscribe(self, {Change.CATALOG, Change.CALENDAR}, self.reload_items)  # what other pages change
+        subscribe(self, {Change.CASES, Change.PRINT_JOBS}, self.refresh_today)  # what other pages change
         self._busy = False
         self._hits: list[ItemHit] = []
         self._assessments: list[Assessment] = []
@@ -116,10 +118,8 @@ class CounterPage(Page):
         self._item: Item | None = None
         self._promised: DueDate | None = None
         self._known: EnterpriseInput | None = None
-        self._lookup_generation = 0
         self._lookup_pending = False
         self._advance_after_lookup = False
-        self._today_generation = 0
         self._case: CaseView | None = None
         self._dialog_case_no = ""
         self.dialog: QDialog | None = None
@@ -373,7 +373,7 @@ class CounterPage(Page):
             hits = search.search_items(hall.uow(), actor, "", limit=100_000)
             return hits, catalog.list_assessments(hall.uow()), hall_service.work_calendar(hall.uow())
 
-        run_in_background(load, self._items_loaded, owner=self)
+        run_op(load, self._items_loaded, owner=self, key="items")
 
     def _items_loaded(self, data: tuple[list[ItemHit], list[Assessment], WorkCalendar]) -> None:
         self._hits, self._assessments, self._calendar = data
@@ -432,7 +432,7 @@ class CounterPage(Page):
         self._item = None
         self._promised = None
         self._known = None
-        self._lookup_generation += 1
+        supersede(self, "lookup")
         self._lookup_pending = False
         self._advance_after_lookup = False
         self.item_search.clear()
@@ -528,7 +528,7 @@ class CounterPage(Page):
 
     # ---- enterprise ----------------------------------------------------------------------------------
     def _uscc_changed(self) -> None:
-        self._lookup_generation += 1
+        supersede(self, "lookup")  # a lookup still on its way is for the old code
         if self._known is not None:
             # A different code: what the lookup filled in belongs to the other enterprise.
             self._known = None
@@ -539,14 +539,11 @@ class CounterPage(Page):
             self._lookup_pending = False
             self._say_enterprise("", "")
             return
-        generation, hall, uscc = self._lookup_generation, self._hall, self.uscc_field.text()
+        hall, uscc = self._hall, self.uscc_field.text()
         self._lookup_pending = True
-        run_in_background(lambda: intake.lookup_enterprise(hall.uow(), uscc),
-                          lambda found: self._enterprise_found(generation, found), owner=self)
+        run_op(lambda: intake.lookup_enterprise(hall.uow(), uscc), self._enterprise_found, owner=self, key="lookup")
 
-    def _enterprise_found(self, generation: int, found: EnterpriseInput | None) -> None:
-        if generation != self._lookup_generation:
-            return  # the code changed meanwhile
+    def _enterprise_found(self, found: EnterpriseInput | None) -> None:
         self._lookup_pending = False
         self._known = found
         if found is not None:
@@ -699,8 +696,8 @@ class CounterPage(Page):
             return False
         hall, actor = self._hall, self._actor
         self._set_busy(True)
-        run_in_background(lambda: take_and_print(hall, actor, req),
-                          lambda view: self._intake_done(outcome, view), self._intake_failed, owner=self)
+        run_op(lambda: take_and_print(hall, actor, req), lambda view: self._intake_done(outcome, view),
+               self._intake_failed, owner=self, changes={Change.CASES, Change.PRINT_JOBS}, busy="正在受理…")
         return True
 
     def is_busy(self) -> bool:
@@ -771,8 +768,8 @@ class CounterPage(Page):
 
     def send_documents(self, case_no: str, *, force: bool = False) -> None:
         hall = self._hall
-        run_in_background(lambda: send_pending(hall, case_no, force=force),
-                          lambda jobs: self._documents_sent(case_no, jobs), self._send_failed, owner=self)
+        run_op(lambda: send_pending(hall, case_no, force=force),
+                          lambda jobs: self._documents_sent(case_no, jobs), self._send_failed, changes={Change.PRINT_JOBS}, owner=self)
 
     def _documents_sent(self, case_no: str, jobs: list[JobView]) -> None:
         for summary in (self.result, self.today_summary):
@@ -801,8 +798,7 @@ class CounterPage(Page):
 
     def refresh_today(self) -> None:
         self.search_timer.stop()
-        self._today_generation += 1
-        generation, hall, actor, text = self._today_generation, self._hall, self._actor, self.today_search.text().strip()
+        hall, actor, text = self._hall, self._actor, self.today_search.text().strip()
         selected = self.selected_case()
         keep = selected.case_no if selected else None
 
@@ -811,11 +807,9 @@ class CounterPage(Page):
                 return cases.list_cases(hall.uow(), actor, text=text, limit=200)
             return cases.my_cases_today(hall.uow(), actor)
 
-        run_in_background(load, lambda rows: self._today_loaded(generation, text, rows, keep), owner=self)
+        run_op(load, lambda rows: self._today_loaded(text, rows, keep), owner=self, key="today")
 
-    def _today_loaded(self, generation: int, text: str, rows: list[CaseView], keep: str | None) -> None:
-        if generation != self._today_generation:
-            return
+    def _today_loaded(self, text: str, rows: list[CaseView], keep: str | None) -> None:
         self.today_model.today = hall_service.today()
         self.today_model.set_rows(rows)
         self.today_caption.setText(f"查找“{text}”：{len(rows)}件" if text else f"本人今日办件：{len(rows)}件")
@@ -835,7 +829,7 @@ class CounterPage(Page):
         if case is None:
             return
         hall, case_no = self._hall, case.case_no
-        run_in_background(lambda: queue.list_jobs(hall.uow(), case_no=case_no),
+        run_op(lambda: queue.list_jobs(hall.uow(), case_no=case_no),
                           lambda jobs: self._case_jobs_loaded(case_no, jobs), owner=self)
 
     def _case_jobs_loaded(self, case_no: str, jobs: list[JobView]) -> None:
@@ -874,7 +868,7 @@ class CounterPage(Page):
             return queue.list_jobs(hall.uow(), case_no=case_no)
 
         self.status_message.emit(f"正在{'补打' if reprint else '打印'}回执：{case_no}")
-        run_in_background(run, lambda jobs: self._documents_sent(case_no, jobs), self._send_failed, owner=self)
+        run_op(run, lambda jobs: self._documents_sent(case_no, jobs), self._send_failed, changes={Change.PRINT_JOBS}, owner=self)
 
     def preview_notice(self, case_no: str, kind: str) -> None:
         hall, actor = self._hall, self._actor
@@ -882,7 +876,7 @@ class CounterPage(Page):
         def load() -> tuple[bytes, list[JobView]]:
             return desk.notice_pdf(hall.uow(), actor, case_no, kind), queue.list_jobs(hall.uow(), case_no=case_no)
 
-        run_in_background(load, lambda data: self._show_preview(case_no, kind, *data), owner=self)
+        run_op(load, lambda data: self._show_preview(case_no, kind, *data), owner=self)
 
     def _show_preview(self, case_no: str, kind: str, pdf: bytes, jobs: list[JobView]) -> None:
         # The original notice's job (not a 补打): printing from the preview completes it.
@@ -895,7 +889,7 @@ class CounterPage(Page):
 
     def _notice_printed(self) -> None:
         hall, case_no = self._hall, self._dialog_case_no
-        run_in_background(lambda: queue.list_jobs(hall.uow(), case_no=case_no),
+        run_op(lambda: queue.list_jobs(hall.uow(), case_no=case_no),
                           lambda jobs: self._documents_sent(case_no, jobs), owner=self)
 
     def start_resubmit(self, case_no: str) -> None:
@@ -907,7 +901,7 @@ class CounterPage(Page):
             return (case, catalog.get_item(hall.uow(), case.item), catalog.list_assessments(hall.uow()),
                     hall_service.work_calendar(hall.uow()))
 
-        run_in_background(load, lambda data: self._open_resubmit(*data), owner=self)
+        run_op(load, lambda data: self._open_resubmit(*data), owner=self)
 
     def _open_resubmit(self, case: CaseView, item: Item, assessments: list[Assessment], cal: WorkCalendar) -> None:
         promised = cal.add_workdays(hall_service.today(), item.promised_days)

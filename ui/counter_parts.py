@@ -62,9 +62,9 @@ from ui.models import (
     due_text,
     local_time,
 )
+from ui.ops import Change, Op, run_op
 from ui.widgets import (
     LimitedTextDelegate,
-    busy_cursor,
     dialog_buttons,
     error_label,
     fit_to_screen,
@@ -682,7 +682,8 @@ class ResubmitDialog(QDialog):
             self.hint_label.setText("材料已补齐，受理日期为今天，承诺时限自今天起算")
             tint(self.hint_label, "#1e7d45")
 
-    def save(self) -> CaseView | None:
+    def save(self) -> Op[CaseView] | None:
+        """Start 受理 of the resubmitted materials (None when the checklist refuses); ``saved`` follows."""
         self.checklist.commit_editing()
         if problems := self.checklist.model.problems("accept", self._item):
             self._update()
@@ -692,18 +693,16 @@ class ResubmitDialog(QDialog):
             return None
         hall, actor, case_no = self._hall, self._actor, self.case.case_no
         materials, due = self.checklist.materials_input(), self.checklist.supplement_due()
-        try:
-            with busy_cursor():
-                view = intake.resubmit(hall.uow(), actor, case_no, materials, due)
-        except ValidationError as exc:
-            set_error(self.error_label, exc.message)
-            show_error(self, exc)
-            if exc.field.startswith("materials"):
-                self.checklist.focus_material(exc.field.partition(".")[2] or None)
-            return None
-        except Exception as exc:
-            show_error(self, exc)
-            return None
+        return run_op(lambda: intake.resubmit(hall.uow(), actor, case_no, materials, due), self._resubmitted,
+                      owner=self, changes={Change.CASES, Change.PRINT_JOBS}, busy="正在受理补交材料…",
+                      form=self._field_error, disable=[self.ok_button])
+
+    def _field_error(self, field: str, message: str) -> None:
+        set_error(self.error_label, message)
+        show_error(self, ValidationError(field, message))
+        if field.startswith("materials"):
+            self.checklist.focus_material(field.partition(".")[2] or None)
+
+    def _resubmitted(self, view: CaseView) -> None:
         self.saved.emit(view)
         self.accept()
-        return view

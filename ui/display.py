@@ -39,8 +39,8 @@ from app.errors import Conflict, HallDeskError
 from app.evaluation import BAD_LEVELS, LEVELS, OCCASIONS, REASONS, EvaluationSettings, EvaluationView
 from app.hall import HallSettings
 from ui.errors import show_crash
+from ui.ops import Change, run_op
 from ui.widgets import buddy_label, dialog_buttons
-from ui.worker import run_in_background
 
 ENABLED_KEY = "display/enabled"
 SCREEN_KEY = "display/screen"
@@ -203,7 +203,6 @@ class DisplayWindow(QWidget):
         self._occasion = ""
         self._level: int | None = None
         self._item = ""
-        self._generation = 0
         self.setObjectName("customerDisplay")
         self.setWindowTitle("评价器")
         self.setStyleSheet(
@@ -315,7 +314,7 @@ class DisplayWindow(QWidget):
         def load() -> tuple[HallSettings, EvaluationSettings]:
             return hall_service.get_hall_settings(hall.uow()), evaluation.get_evaluation_settings(hall.uow())
 
-        run_in_background(load, self._loaded, self._load_failed, owner=self)
+        run_op(load, self._loaded, self._load_failed, owner=self, key="load")
 
     def _loaded(self, data: tuple[HallSettings, EvaluationSettings]) -> None:
         hall_settings, self._settings = data
@@ -390,23 +389,17 @@ class DisplayWindow(QWidget):
     def _ask(self, case_no: str, occasion: str, headline: str, text: str) -> None:
         """Show ``headline``; ask for a rating unless this case was rated for ``occasion`` already."""
         self.back_timer.stop()
-        self._generation += 1
         self._case_no, self._occasion = case_no, occasion
         self._show("serving", headline, text)
-        generation, hall = self._generation, self._hall_for(occasion)
-        run_in_background(
-            lambda: evaluation.rated_occasions(hall.uow(), case_no),
-            lambda done: self._prompt(generation, headline, text, done),
-            self._ask_failed,
-            owner=self,
-        )
+        hall = self._hall_for(occasion)
+        # A newer case at the counter supersedes the question about this one.
+        run_op(lambda: evaluation.rated_occasions(hall.uow(), case_no),
+               lambda done: self._prompt(headline, text, done), self._ask_failed, owner=self, key="ask")
 
     def _hall_for(self, occasion: str) -> HallDesk:
         return self._issue_hall if occasion == "issue" else self._hall
 
-    def _prompt(self, generation: int, headline: str, text: str, done: frozenset[str]) -> None:
-        if generation != self._generation:
-            return  # the clerk has moved on
+    def _prompt(self, headline: str, text: str, done: frozenset[str]) -> None:
         if self._occasion in done:
             self.back_timer.start()
             return
@@ -464,11 +457,11 @@ class DisplayWindow(QWidget):
         self.prompt_timer.stop()
         hall, actor, case_no, occasion = self._hall_for(self._occasion), self._actor, self._case_no, self._occasion
         self._show("thanks", "正在提交…")
-        run_in_background(
+        run_op(
             lambda: evaluation.rate(hall.uow(), actor, case_no, level, reasons=reasons, occasion=occasion),
             self._rated,
             self._rate_failed,
-            owner=self,
+            changes={Change.CASES, Change.RECTIFICATIONS}, owner=self,
         )
         return True
 

@@ -8,14 +8,14 @@ Two kinds of failure, two kinds of dialog:
   read out to the administrator, who finds the traceback — scrubbed of personal data — in the log file
   under that reference (``app.crashlog``, the same as the CLI's).
 
-``run_guarded(parent, fn)`` is the one place that turns an exception from a service call into the right
-dialog; ``install_excepthook()`` routes exceptions nobody caught (e.g. inside a slot) the same way.
+``show_error(parent, exc)`` is the one place that turns an exception into the right dialog (``ui.ops`` hands it
+every failed service call that has no better place); ``install_excepthook()`` routes exceptions nobody caught
+(e.g. inside a slot) the same way.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
@@ -173,17 +173,6 @@ def show_error(parent: QWidget | None, exc: BaseException) -> None:
         warn(parent, exc.message)
     else:
         show_crash(parent, exc)
-
-
-def run_guarded(parent: QWidget | None, fn: Callable[[], T]) -> T | None:
-    """Call ``fn``; on an exception show the right dialog and return None (so callers keep their state)."""
-    try:
-        return fn()
-    except HallDeskError as exc:
-        warn(parent, exc.message)
-    except Exception as exc:
-        show_crash(parent, exc)
-    return None
 
 
 def install_excepthook() -> None:

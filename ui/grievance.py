@@ -59,6 +59,7 @@ from app.grievance import (
 from app.validators import check_mobile, mask_phone
 from ui.errors import confirm, show_error
 from ui.models import GrievanceTableModel, local_time, summary
+from ui.ops import Change, run_op, subscribe, supersede
 from ui.widgets import (
     CheckedField,
     Page,
@@ -77,7 +78,6 @@ from ui.widgets import (
     set_tab_order,
     table_view,
 )
-from ui.worker import run_in_background
 
 DialogT = TypeVar("DialogT", bound="_ServiceDialog")
 
@@ -180,7 +180,7 @@ class _ServiceDialog(QDialog):
             return False
         set_error(self.error_label, "")
         self._set_busy(True)
-        run_in_background(self.job(), self._done, self._failed, owner=self)
+        run_op(self.job(), self._done, self._failed, changes={Change.GRIEVANCES}, owner=self)
         return True
 
     def reject(self) -> None:
@@ -418,8 +418,6 @@ class GrievancePanel(QWidget):
         super().__init__(parent)
         self._hall = hall
         self._actor = actor
-        self._generation = 0
-        self._detail_generation = 0
         self.loaded = False
         self.lists = can_list(actor)
         self.registers = can_register(actor)
@@ -512,8 +510,7 @@ class GrievancePanel(QWidget):
         if not self.lists:
             self.loaded = True  # nothing to read: a clerk's list is what was registered here
             return
-        self._generation += 1
-        generation, hall, actor = self._generation, self._hall, self._actor
+        hall, actor = self._hall, self._actor
         dept = self.dept_combo.currentData() if actor.role == "supervisor" else None
         status, overdue = self.status_combo.currentData(), self.overdue_check.isChecked()
         keep = select or self.selected_no()
@@ -526,8 +523,6 @@ class GrievancePanel(QWidget):
             return rows, departments, days
 
         def loaded(data: tuple[list[GrievanceView], list[DepartmentView] | None, int | None]) -> None:
-            if generation != self._generation:
-                return
             rows, departments, days = data
             if departments is not None:
                 self.set_departments(departments)
@@ -540,11 +535,7 @@ class GrievancePanel(QWidget):
             if not self.view.currentIndex().isValid():
                 self._current_changed()  # an empty list: no cursor moved, yet the old details must go
 
-        def failed(exc: BaseException) -> None:
-            if generation == self._generation:
-                show_error(self, exc)
-
-        run_in_background(load, loaded, failed, owner=self)
+        run_op(load, loaded, owner=self, key="load")
 
     def set_departments(self, departments: list[DepartmentView]) -> None:
         self.departments = list(departments)
@@ -574,8 +565,7 @@ class GrievancePanel(QWidget):
     def _load_detail(self) -> None:
         """The selected grievance with its history (only the supervisor and chief representatives may read it)."""
         g = self.selected()
-        self._detail_generation += 1
-        generation = self._detail_generation
+        supersede(self, "detail")  # the history of the grievance selected before is not wanted any more
         self.detail = None
         if g is None:
             self.detail_edit.clear()
@@ -586,19 +576,17 @@ class GrievancePanel(QWidget):
         hall, actor, no = self._hall, self._actor, g.grievance_no
 
         def loaded(detail: GrievanceDetail) -> None:
-            if generation == self._detail_generation:
-                self.detail = detail
-                self.detail_edit.setPlainText(detail_text(detail.grievance, detail.events))
+            self.detail = detail
+            self.detail_edit.setPlainText(detail_text(detail.grievance, detail.events))
 
         def failed(exc: BaseException) -> None:
             # The summary stays; the history is a courtesy, not worth a message box.
-            if generation == self._detail_generation:
-                if not isinstance(exc, HallDeskError):
-                    show_error(self, exc)
-                    return
-                self.detail_edit.appendPlainText(f"\n无法读取办理过程：{exc.message}")
+            if not isinstance(exc, HallDeskError):
+                show_error(self, exc)
+                return
+            self.detail_edit.appendPlainText(f"\n无法读取办理过程：{exc.message}")
 
-        run_in_background(lambda: grievance.get_grievance(hall.uow(), actor, no), loaded, failed, owner=self)
+        run_op(lambda: grievance.get_grievance(hall.uow(), actor, no), loaded, failed, owner=self, key="detail")
 
     def _update(self) -> None:
         g = self.selected()
@@ -641,8 +629,8 @@ class GrievancePanel(QWidget):
             show_error(self, exc)
             self.refresh()
 
-        run_in_background(lambda: grievance.archive(hall.uow(), actor, no), lambda v: self._stepped("archive", v),
-                          failed, owner=self)
+        run_op(lambda: grievance.archive(hall.uow(), actor, no), lambda v: self._stepped("archive", v),
+                          failed, changes={Change.GRIEVANCES}, owner=self)
         return True
 
     def _open(self, kind: str) -> GrievanceActionDialog | None:
@@ -681,6 +669,7 @@ class GrievancePage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
+        subscribe(self, {Change.GRIEVANCES}, self.refresh)  # what other pages change
         self.settings: GrievanceSettings | None = None
         self.supervises = actor.role == "supervisor"
         title = QLabel("办不成事 — 投诉与诉求办理")
@@ -726,7 +715,7 @@ class GrievancePage(Page):
     def load(self) -> None:
         """The grievance settings, read again from the database."""
         hall = self._hall
-        run_in_background(lambda: grievance.get_grievance_settings(hall.uow()), self._settings_loaded, owner=self)
+        run_op(lambda: grievance.get_grievance_settings(hall.uow()), self._settings_loaded, owner=self, key="settings")
 
     def _settings_loaded(self, settings: GrievanceSettings) -> None:
         self.settings = settings
@@ -754,6 +743,6 @@ class GrievancePage(Page):
             else:
                 show_error(self, exc)
 
-        run_in_background(lambda: grievance.save_grievance_settings(hall.uow(), actor, settings), saved, failed,
-                          owner=self)
+        run_op(lambda: grievance.save_grievance_settings(hall.uow(), actor, settings), saved, failed,
+                          changes={Change.SETTINGS}, owner=self)
         return True

@@ -20,6 +20,7 @@ from app.auth import Actor
 from app.context import HallDesk
 from app.errors import DatabaseUnavailable, HallDeskError
 from ui.errors import show_error
+from ui.ops import run_op
 from ui.widgets import (
     PasswordFields,
     buddy_label,
@@ -29,7 +30,6 @@ from ui.widgets import (
     limit_line,
     set_error,
 )
-from ui.worker import run_in_background
 
 
 class ChangePasswordDialog(QDialog):
@@ -96,7 +96,7 @@ class ChangePasswordDialog(QDialog):
         def change() -> None:
             accounts.set_password(hall_desk.account_hall().uow(), actor, actor.username, new, old_password=old)
 
-        run_in_background(change, self._changed, self._refused, owner=self)
+        run_op(change, self._changed, self._refused, owner=self)
         return True
 
     def _changed(self, _result: None) -> None:
@@ -185,7 +185,7 @@ class LoginWindow(QWidget):
         self.login_button.clicked.connect(self.submit)
         self.setMinimumWidth(440)
 
-        run_in_background(lambda: hall.get_hall_settings(self._hall.uow()), self._show_hall_name,
+        run_op(lambda: hall.get_hall_settings(self._hall.uow()), self._show_hall_name,
                           self._hall_name_failed, owner=self)
         self.reset()
 
@@ -220,7 +220,7 @@ class LoginWindow(QWidget):
         set_error(self.error_label, "")
         self._set_busy(True)
         hall_desk = self._hall
-        run_in_background(lambda: hall_desk.login(username, password),
+        run_op(lambda: hall_desk.login(username, password),
                           lambda actor: self._succeeded(actor, password), self._failed, owner=self)
 
     # ---- internals

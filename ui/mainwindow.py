@@ -42,6 +42,7 @@ from ui.errors import show_error
 from ui.grievance import GrievancePage
 from ui.login import ChangePasswordDialog
 from ui.offline import OfflineBanner, SyncWorker
+from ui.ops import Change, run_op, subscribe
 from ui.output import OutputPage
 from ui.printqueue import PrintQueuePage, PrintWorker
 from ui.supervision import SupervisionPage
@@ -50,7 +51,6 @@ from ui.widgets import (
     ElidedLabel,
     open_dialog,
 )
-from ui.worker import run_in_background
 
 # Page key → navigation title.
 PAGE_TITLES: dict[str, str] = {
@@ -254,7 +254,7 @@ class MainWindow(QMainWindow):
         if key == "hall":
             return HallSettingsPage(hall, actor)
         holidays = HolidaysPage(hall, actor)
-        holidays.calendar_changed.connect(self.refresh_calendar_status)
+        subscribe(self, {Change.CALENDAR}, self.refresh_calendar_status)  # the holidays page, or any other
         return holidays
 
     def _build_menus(self) -> None:
@@ -419,8 +419,8 @@ class MainWindow(QMainWindow):
     # ---- calendar warning (admins)
     def refresh_calendar_status(self) -> None:
         hall = self.hall
-        run_in_background(lambda: hall_service.calendar_status(hall.uow()), self._calendar_loaded,
-                          self._calendar_failed, owner=self)
+        run_op(lambda: hall_service.calendar_status(hall.uow()), self._calendar_loaded,
+               self._calendar_failed, owner=self, key="calendar")
 
     def _calendar_loaded(self, status: CalendarStatus) -> None:
         self.calendar_status = status

@@ -16,7 +16,7 @@ from app.counter_store import CounterStore, last_sync_text
 from app.errors import HallDeskError
 from app.sync import SyncStatus
 from ui.errors import show_error
-from ui.worker import run_in_background
+from ui.ops import run_op
 
 OFFLINE_STYLE = "color: #ffffff; background: #c0392b; font-weight: bold; padding: 6px 10px;"
 SYNCING_STYLE = "color: #3d2c00; background: #f5b041; font-weight: bold; padding: 6px 10px;"
@@ -94,7 +94,7 @@ class SyncWorker(QObject):
             return
         self._busy = True
         store = self._store
-        run_in_background(lambda: (store.sync(), store.online), self._done, self._failed, owner=self._owner)
+        run_op(lambda: (store.sync(), store.online), self._done, self._failed, owner=self._owner)
 
     def _done(self, result: tuple[SyncStatus, bool | None]) -> None:
         self._busy = False

@@ -48,6 +48,7 @@ from app.validators import check_id_number, check_mobile, mask_id_number, mask_n
 from ui.display import DisplayController
 from ui.errors import show_error, warn
 from ui.models import NOTICE_NAMES, Index, RowTableModel, local_time
+from ui.ops import Change, run_op, subscribe
 from ui.preview import open_pdf_preview
 from ui.printqueue import printer_trouble, send_pending
 from ui.widgets import (
@@ -65,7 +66,6 @@ from ui.widgets import (
     table_view,
     tint,
 )
-from ui.worker import run_in_background
 
 SLIP_PREFIX = "HD1:"
 _SCAN_NORMAL = ""
@@ -142,6 +142,7 @@ class OutputPage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
+        subscribe(self, {Change.CASES}, self.refresh)  # what other pages change
         self.display: DisplayController | None = None
         # A counter PC working on its own store (--local): its cached keys still check slips when the shared
         # database is out of reach, so the applicant hears at once whether the slip is genuine.
@@ -151,7 +152,6 @@ class OutputPage(Page):
         self._credential: dict[str, str] = {}
         self._done: Issued | None = None
         self._done_note = ""
-        self._list_generation = 0
         self._rejected = False
 
         number = actor.counter_number
@@ -373,8 +373,7 @@ class OutputPage(Page):
     # ---- loading -----------------------------------------------------------------------------------
     def refresh(self) -> None:
         """待出件 and 今日已出件, read again."""
-        self._list_generation += 1
-        generation, hall, actor = self._list_generation, self._hall, self._actor
+        hall, actor = self._hall, self._actor
         keep_waiting = current_row(self.waiting_view, self.waiting_model)
         keep_issued = current_row(self.issued_view, self.issued_model)
 
@@ -385,8 +384,6 @@ class OutputPage(Page):
             )
 
         def loaded(data: tuple[list[CaseView], list[CaseView]]) -> None:
-            if generation != self._list_generation:
-                return
             waiting, issued = data
             self.waiting_model.set_rows(waiting)
             self.issued_model.set_rows(issued)
@@ -398,7 +395,7 @@ class OutputPage(Page):
             self.lists.setTabText(1, f"今日已出件（{len(issued)}）")
             self._loaded = True
 
-        run_in_background(load, loaded, owner=self)
+        run_op(load, loaded, owner=self, key="lists")
         if not self._busy and self._pickup is None:
             self.scan_edit.setFocus()
 
@@ -460,7 +457,7 @@ class OutputPage(Page):
         hall, actor = self._hall, self._actor
         self._set_busy(True)
         self.result_note.setText("正在查找…")
-        run_in_background(
+        run_op(
             lambda: output.find_for_pickup(hall.uow(), actor, **credential),
             lambda found: self._found(credential, found),
             lambda exc: self._find_failed(credential, exc),
@@ -531,7 +528,7 @@ class OutputPage(Page):
             else:
                 show_error(self, exc)
 
-        run_in_background(lambda: desk.verify_slip(keys.uow(), payload), checked, failed, owner=self)
+        run_op(lambda: desk.verify_slip(keys.uow(), payload), checked, failed, owner=self)
 
     def reject_slip(self, message: str) -> None:
         """A forged or altered slip: refused loudly, the field red and empty for the next scan."""
@@ -657,7 +654,7 @@ class OutputPage(Page):
         def done(pdf: bytes) -> None:
             self.decision_preview = open_pdf_preview(self, hall, actor, pdf, f"审批决定书 {doc_no}（{case_no}）")
 
-        run_in_background(lambda: desk.notice_pdf(hall.uow(), actor, case_no, "decision"), done,
+        run_op(lambda: desk.notice_pdf(hall.uow(), actor, case_no, "decision"), done,
                           lambda exc: show_error(self, exc), owner=self)
         return True
 
@@ -687,7 +684,7 @@ class OutputPage(Page):
             show_error(self, exc)
 
         self._set_busy(True)
-        run_in_background(run, done, failed, owner=self)
+        run_op(run, done, failed, changes={Change.CASES, Change.PRINT_JOBS}, owner=self)
         return True
 
     # ---- the hand-over -----------------------------------------------------------------------------------
@@ -743,11 +740,11 @@ class OutputPage(Page):
         collector, mail = self.collector(), self.mailing()
         self._set_busy(True)
         self.result_note.setText("正在出件…")
-        run_in_background(
+        run_op(
             lambda: output.issue(hall.uow(), actor, collector=collector, mail=mail, **credential),
             self._issued,
             self._issue_failed,
-            owner=self,
+            owner=self, changes={Change.CASES, Change.PRINT_JOBS}, busy="正在出件…",
         )
         return True
 
@@ -813,11 +810,11 @@ class OutputPage(Page):
     def send_documents(self, case_no: str) -> None:
         """The 出件签收单 to the receipt printer now, as the counter window sends its receipts."""
         hall = self._hall
-        run_in_background(
+        run_op(
             lambda: send_pending(hall, case_no),
             lambda jobs: self._documents_sent(case_no, jobs),
             self._send_failed,
-            owner=self,
+            changes={Change.PRINT_JOBS}, owner=self,
         )
 
     def _documents_sent(self, case_no: str, jobs: list[JobView]) -> None:

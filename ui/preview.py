@@ -33,6 +33,7 @@ from app.printing import desk, queue
 from app.printing.preview import page_images
 from app.printing.queue import JobView
 from ui.errors import show_error, warn
+from ui.ops import Change, run_op
 from ui.widgets import (
     dialog_buttons,
     error_label,
@@ -42,7 +43,6 @@ from ui.widgets import (
     open_dialog,
     set_error,
 )
-from ui.worker import run_in_background
 
 PREVIEW_DPI = 110
 PRINT_DPI = 300  # ceiling: a driver reporting 1200 dpi would otherwise get a 400 MB page image
@@ -199,7 +199,7 @@ class NoticePreviewDialog(QDialog):
         self.save_button.clicked.connect(self.start_save)
         self.close_button.clicked.connect(self.reject)
         fit_to_screen(self, 820, 900)
-        run_in_background(lambda: pdf_pages(pdf, PREVIEW_DPI), self._pages_ready, self._pages_failed, owner=self)
+        run_op(lambda: pdf_pages(pdf, PREVIEW_DPI), self._pages_ready, self._pages_failed, owner=self)
 
     # ---- showing the pages
     def page_count(self) -> int:
@@ -268,7 +268,7 @@ class NoticePreviewDialog(QDialog):
         loader = self._reprint_loader
         assert loader is not None
         self._set_busy(True)
-        run_in_background(lambda: loader(reason), self._reprint_loaded, self._failed, owner=self)
+        run_op(lambda: loader(reason), self._reprint_loaded, self._failed, owner=self)
 
     def _reprint_loaded(self, pdf: bytes) -> None:
         # From now on this dialog holds the 补打 copy: printing it again needs no second reason.
@@ -296,7 +296,7 @@ class NoticePreviewDialog(QDialog):
             return
         self._set_busy(True)
         pdf, dpi = self._pdf, min(float(printer.resolution()), PRINT_DPI)
-        run_in_background(lambda: pdf_pages(pdf, dpi), lambda images: self._paint(printer, images), self._failed,
+        run_op(lambda: pdf_pages(pdf, dpi), lambda images: self._paint(printer, images), self._failed,
                           owner=self)
 
     def _paint(self, printer: QPrinter, images: list[QImage]) -> None:
@@ -312,7 +312,7 @@ class NoticePreviewDialog(QDialog):
         def mark() -> None:
             queue.mark_printed_elsewhere(hall.uow(), actor, job_id, "预览打印")
 
-        run_in_background(mark, lambda _none: self._printed(), self._failed, owner=self)
+        run_op(mark, lambda _none: self._printed(), self._failed, changes={Change.PRINT_JOBS}, owner=self)
 
     def _printed(self) -> None:
         self._set_busy(False)

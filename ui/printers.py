@@ -29,9 +29,9 @@ from app.errors import NotFound, ValidationError
 from app.printing import desk, queue
 from app.printing.model import PrinterProfile
 from app.printing.transport import parse_printer_uri
-from ui.errors import run_guarded, show_error
+from ui.errors import show_error
+from ui.ops import Change, Op, run_op
 from ui.widgets import CheckedField, buddy_label, dialog_buttons, hint_label, limit_line, set_tab_order, tint
-from ui.worker import run_in_background
 
 URI_FORMS = ("网络 tcp://192.168.1.50:9100　　USB usb://0416:5011（VID:PID）\n"
              "串口 serial:///dev/ttyS0?baudrate=9600 或 serial://COM3?baudrate=9600\n"
@@ -168,7 +168,7 @@ class PrinterSettingsDialog(QDialog):
         self.test_button.setEnabled(not self._testing and self.uri_field.is_valid())
 
     # ---- load / save
-    def load(self) -> bool:
+    def load(self) -> Op[tuple[CounterView, PrinterProfile]]:
         """Fill the form from the database: the counter's addresses and its receipt printer's profile."""
         hall, number = self._hall, self.counter_number
 
@@ -179,14 +179,13 @@ class PrinterSettingsDialog(QDialog):
             profile = desk.get_profile(hall.uow(), counter.printer_uri) if counter.printer_uri else PrinterProfile()
             return counter, profile
 
-        data = run_guarded(self, read)
-        if data is None:
-            return False
+        return run_op(read, self._read, owner=self, key="load")
+
+    def _read(self, data: tuple[CounterView, PrinterProfile]) -> None:
         self.set_form(*data)
         self._update_test_button()
-        return True
 
-    def save(self) -> CounterView | None:
+    def save(self) -> Op[CounterView] | None:
         """Store the addresses (and the profile under the receipt printer's address); close on success."""
         hall, actor, number = self._hall, self._actor, self.counter_number
         uri, a4, profile = self.uri_field.text(), self.a4_field.text(), self.form_profile()
@@ -203,23 +202,18 @@ class PrinterSettingsDialog(QDialog):
                 desk.save_profile(hall.uow(), actor, uri, profile)
             return accounts.set_counter_printers(hall.uow(), actor, number, uri, a4)
 
-        try:
-            result = write()
-        except ValidationError as exc:
-            self._show_field_error(exc)
-            return None
-        except Exception as exc:
-            show_error(self, exc)
-            return None
-        self.counter = result
-        self.saved.emit(result)
-        self.accept()
-        return result
+        return run_op(write, self._written, owner=self, changes={Change.ACCOUNTS, Change.SETTINGS},
+                      form=self._show_field_error, disable=[self.ok_button])
 
-    def _show_field_error(self, exc: ValidationError) -> None:
-        show_error(self, exc)
-        field = self.a4_field if exc.field == "a4_printer_uri" else self.uri_field
-        field.show_problem(exc.message)
+    def _written(self, counter: CounterView) -> None:
+        self.counter = counter
+        self.saved.emit(counter)
+        self.accept()
+
+    def _show_field_error(self, field_name: str, message: str) -> None:
+        show_error(self, ValidationError(field_name, message))
+        field = self.a4_field if field_name == "a4_printer_uri" else self.uri_field
+        field.show_problem(message)
         field.edit.setFocus()
 
     # ---- test page
@@ -246,7 +240,7 @@ class PrinterSettingsDialog(QDialog):
         self._update_test_button()
         self.test_label.setText("正在打印测试页…")
         tint(self.test_label, "#5b6b7f")
-        run_in_background(run, self._test_done, self._test_failed, owner=self)
+        run_op(run, self._test_done, self._test_failed, changes={Change.PRINT_JOBS, Change.SETTINGS}, owner=self)
         return True
 
     def _test_done(self, job: queue.JobView) -> None:

@@ -31,8 +31,9 @@ from app.errors import HallDeskError
 from app.printing import desk, queue
 from app.printing.queue import JobView
 from app.printing.transport import parse_printer_uri
-from ui.errors import confirm, run_guarded, show_error
+from ui.errors import confirm, show_error
 from ui.models import NOTICE_NAMES, JobTableModel
+from ui.ops import Change, Op, run_op, subscribe
 from ui.preview import notice_preview
 from ui.printers import URI_FORMS
 from ui.widgets import (
@@ -51,7 +52,6 @@ from ui.widgets import (
     set_tab_order,
     table_view,
 )
-from ui.worker import run_in_background
 
 SEND_TIMEOUT = 3.0
 RECEIPT_HEAD_START = 0.3  # seconds the intake's result waits for its receipt to go out
@@ -166,7 +166,7 @@ class PrintWorker(QObject):
                 queue.process_due(hall.uow, number)
             return queue.list_jobs(hall.uow(), status="pending", counter_number=number)
 
-        run_in_background(work, self._done, self._failed, owner=self._owner)
+        run_op(work, self._done, self._failed, changes={Change.PRINT_JOBS}, owner=self._owner)
         return True
 
     def _done(self, pending: list[JobView]) -> None:
@@ -238,7 +238,7 @@ class PrintQueuePage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
-        self._generation = 0
+        subscribe(self, {Change.PRINT_JOBS}, self.refresh)  # what other pages change
         self._select: object = None
         self._redirect_id: uuid.UUID | None = None
         self.dialog: QDialog | None = None
@@ -295,18 +295,15 @@ class PrintQueuePage(Page):
         if number is None:
             self._loaded = True
             return
-        self._generation += 1
-        generation, hall = self._generation, self._hall
+        hall = self._hall
         status = self.filter_combo.currentData()
         if self._select is None:
             job = self.selected_job()
             self._select = job.id if job else None
-        run_in_background(lambda: queue.list_jobs(hall.uow(), status=status, counter_number=number),
-                          lambda jobs: self._loaded_data(generation, jobs), owner=self)
+        run_op(lambda: queue.list_jobs(hall.uow(), status=status, counter_number=number),
+               self._loaded_data, owner=self, key="load")
 
-    def _loaded_data(self, generation: int, jobs: list[JobView]) -> None:
-        if generation != self._generation:
-            return
+    def _loaded_data(self, jobs: list[JobView]) -> None:
         self.model.set_rows(jobs)
         self._loaded = True
         restore_current(self.view, self.model, self._select)
@@ -344,7 +341,7 @@ class PrintQueuePage(Page):
             return queue.send_job(hall.uow, job_id, force=True, timeout=SEND_TIMEOUT)
 
         self.retry_button.setEnabled(False)
-        run_in_background(run, self._sent, self._action_failed, owner=self)
+        run_op(run, self._sent, self._action_failed, changes={Change.PRINT_JOBS}, owner=self)
         return True
 
     def redirect_selected(self) -> RedirectDialog | None:
@@ -366,7 +363,7 @@ class PrintQueuePage(Page):
             queue.redirect_job(hall.uow(), actor, job_id, uri)
             return queue.send_job(hall.uow, job_id, force=True, timeout=SEND_TIMEOUT)
 
-        run_in_background(run, self._sent, self._action_failed, owner=self)
+        run_op(run, self._sent, self._action_failed, changes={Change.PRINT_JOBS}, owner=self)
 
     def _sent(self, job: JobView) -> None:
         what = f"{JobTableModel.kind_text(job)}{' ' + job.case_no if job.case_no else ''}"
@@ -385,24 +382,21 @@ class PrintQueuePage(Page):
         self.refresh()
         self.jobs_changed.emit()
 
-    def cancel_selected(self) -> bool:
+    def cancel_selected(self) -> Op[None] | None:
         job = self.selected_job()
         if job is None or job.status not in ("pending", "failed"):
-            return False
+            return None
         what = f"{JobTableModel.kind_text(job)}{' ' + job.case_no if job.case_no else ''}"
         if not confirm(self, f"取消打印任务“{what}”？\n取消后不会再自动打印；如需打印可在今日办件中补打。", "取消打印任务"):
-            return False
+            return None
         hall, actor, job_id = self._hall, self._actor, job.id
 
-        def cancel() -> bool:
-            queue.cancel_job(hall.uow(), actor, job_id, "窗口人员取消")
-            return True
+        def cancelled(_none: None) -> None:
+            self.status_message.emit(f"已取消打印任务：{what}")
+            self._changed(job_id)
 
-        if not run_guarded(self, cancel):
-            return False
-        self.status_message.emit(f"已取消打印任务：{what}")
-        self._changed(job_id)
-        return True
+        return run_op(lambda: queue.cancel_job(hall.uow(), actor, job_id, "窗口人员取消"), cancelled, owner=self,
+                      changes={Change.PRINT_JOBS})
 
     def preview_selected(self) -> bool:
         """预览 a notice job; printing it from the preview marks the job printed."""
@@ -410,7 +404,7 @@ class PrintQueuePage(Page):
         if job is None or job.kind != "notice" or not job.case_no:
             return False
         hall, actor, case_no, kind = self._hall, self._actor, job.case_no, job.notice_kind
-        run_in_background(lambda: desk.notice_pdf(hall.uow(), actor, case_no, kind),
+        run_op(lambda: desk.notice_pdf(hall.uow(), actor, case_no, kind),
                           lambda pdf: self._show_preview(job, pdf), owner=self)
         return True
 

@@ -38,7 +38,6 @@ from app.auth import Actor
 from app.cases import CaseView
 from app.catalog import DepartmentView
 from app.context import HallDesk
-from app.errors import HallDeskError, ValidationError
 from app.evaluation import (
     LEVELS,
     OCCASIONS,
@@ -49,6 +48,7 @@ from app.evaluation import (
 )
 from ui.errors import confirm, show_error
 from ui.models import FOREGROUND, LIGHT_BRUSHES, Index, RowTableModel, light_text, local_time
+from ui.ops import Change, Op, run_op, subscribe
 from ui.widgets import (
     Page,
     buddy_label,
@@ -61,11 +61,9 @@ from ui.widgets import (
     limit_text,
     open_dialog,
     restore_current,
-    save_or_report,
     set_error,
     table_view,
 )
-from ui.worker import run_in_background
 
 
 def summary_text(summary: EvaluationSummary) -> str:
@@ -196,23 +194,19 @@ class RectificationNoteDialog(QDialog):
         self.setMinimumWidth(480)
         self.note_edit.setFocus()
 
-    def save(self) -> bool:
+    def save(self) -> Op[RectificationView]:
         hall, actor, rect_id, text = self._hall, self._actor, str(self._rect.id), self.note_edit.toPlainText()
-        try:
-            if self.kind == "callback":
-                view = evaluation.record_callback(hall.uow(), actor, rect_id, text)
-            else:
-                view = evaluation.close_rectification(hall.uow(), actor, rect_id, text)
-        except ValidationError as exc:
-            set_error(self.error_label, exc.message)
-            self.note_edit.setFocus()
-            return False
-        except HallDeskError as exc:
-            show_error(self, exc)
-            return False
+        call = evaluation.record_callback if self.kind == "callback" else evaluation.close_rectification
+        return run_op(lambda: call(hall.uow(), actor, rect_id, text), self._saved_ok, owner=self,
+                      changes={Change.RECTIFICATIONS}, form=self._refused, disable=[self.ok_button])
+
+    def _refused(self, _field: str, message: str) -> None:
+        set_error(self.error_label, message)
+        self.note_edit.setFocus()
+
+    def _saved_ok(self, view: RectificationView) -> None:
         self.saved.emit(view)
         self.accept()
-        return True
 
 
 class RectificationPanel(QWidget):
@@ -231,7 +225,6 @@ class RectificationPanel(QWidget):
         super().__init__(parent)
         self._hall = hall
         self._actor = actor
-        self._generation = 0
         self.loaded = False
         self.dialog: RectificationNoteDialog | None = None
         self.handles = roles.allowed(actor, "rectification.handle")  # who records callbacks and fixes
@@ -299,8 +292,7 @@ class RectificationPanel(QWidget):
         self.dept_combo.blockSignals(False)
 
     def refresh(self) -> None:
-        self._generation += 1
-        generation, hall, actor = self._generation, self._hall, self._actor
+        hall, actor = self._hall, self._actor
         dept = self._actor.dept_code if actor.role == "chief_rep" else self.dept_combo.currentData()
         overdue, only_open = self.overdue_check.isChecked(), self.open_check.isChecked()
         keep = self.selected()
@@ -312,8 +304,6 @@ class RectificationPanel(QWidget):
             return rows, evaluation.evaluation_summary(hall.uow(), actor, dept=dept)
 
         def loaded(data: tuple[list[RectificationView], EvaluationSummary]) -> None:
-            if generation != self._generation:
-                return
             rows, summary = data
             self.model.set_rows(rows)
             restore_current(self.view, self.model, keep.id if keep else None)
@@ -325,7 +315,7 @@ class RectificationPanel(QWidget):
             self.loaded = True
             self._update()
 
-        run_in_background(load, loaded, owner=self)
+        run_op(load, loaded, owner=self, key="load")
 
     def selected(self) -> RectificationView | None:
         return current_row(self.view, self.model)
@@ -377,8 +367,8 @@ class SupervisionPage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
+        subscribe(self, {Change.RECTIFICATIONS}, self.refresh)  # what other pages change
         self.settings: EvaluationSettings | None = None
-        self._summary_generation = 0
         title = QLabel("督查 — 好差评与整改")
         title.setObjectName("pageTitle")
 
@@ -451,8 +441,7 @@ class SupervisionPage(Page):
 
     # ---- loading
     def refresh(self) -> None:
-        self._summary_generation += 1
-        generation, hall, actor = self._summary_generation, self._hall, self._actor
+        hall, actor = self._hall, self._actor
 
         def load() -> tuple[list[DepartmentView], list[tuple[str, EvaluationSummary]], EvaluationSummary]:
             departments = catalog.list_departments(hall.uow())
@@ -464,23 +453,21 @@ class SupervisionPage(Page):
         def loaded(
             data: tuple[list[DepartmentView], list[tuple[str, EvaluationSummary]], EvaluationSummary],
         ) -> None:
-            if generation != self._summary_generation:
-                return
             departments, per_dept, total = data
             self.rectifications.set_departments(departments)
             self.summary_model.set_rows(per_dept)
             self.summary_total.setText(f"全大厅：{summary_text(total)}")
             self._loaded = True
 
-        run_in_background(load, loaded, owner=self)
+        run_op(load, loaded, owner=self, key="summary")
         self.rectifications.refresh()
         self.load()
 
     def load(self) -> None:
         """The evaluation settings, read again from the database."""
         hall = self._hall
-        run_in_background(
-            lambda: evaluation.get_evaluation_settings(hall.uow()), self._settings_loaded, owner=self
+        run_op(
+            lambda: evaluation.get_evaluation_settings(hall.uow()), self._settings_loaded, owner=self, key="settings"
         )
 
     def _settings_loaded(self, settings: EvaluationSettings) -> None:
@@ -489,18 +476,17 @@ class SupervisionPage(Page):
         self.prompt_spin.setValue(settings.prompt_seconds)
         set_error(self.settings_error, "")
 
-    def save(self) -> bool:
+    def save(self) -> Op[EvaluationSettings]:
         settings = EvaluationSettings(
             rectification_days=self.days_spin.value(), prompt_seconds=self.prompt_spin.value()
         )
         hall, actor = self._hall, self._actor
-        saved = save_or_report(self, self.settings_error,
-                               lambda: evaluation.save_evaluation_settings(hall.uow(), actor, settings))
-        if saved is None:
-            return False
+        return run_op(lambda: evaluation.save_evaluation_settings(hall.uow(), actor, settings), self._settings_saved,
+                      owner=self, changes={Change.SETTINGS}, form=self.settings_error)
+
+    def _settings_saved(self, saved: EvaluationSettings) -> None:
         self.settings = saved
         self.status_message.emit("评价设置已保存")
-        return True
 
     # ---- unlocking
     def unlock(self) -> bool:
@@ -523,5 +509,5 @@ class SupervisionPage(Page):
             self.unlock_result.setText("")
             show_error(self, exc)
 
-        run_in_background(lambda: output.unlock_pickup(hall.uow(), actor, case_no), done, failed, owner=self)
+        run_op(lambda: output.unlock_pickup(hall.uow(), actor, case_no), done, failed, changes={Change.CASES}, owner=self)
         return True

@@ -34,6 +34,7 @@ from app.printing import desk
 from app.tolerate import OverdueCase, Served
 from ui.errors import confirm, show_error
 from ui.models import FOREGROUND, NOTICE_NAMES, Index, RowTableModel, local_time
+from ui.ops import Change, run_op, subscribe
 from ui.preview import NoticePreviewDialog, open_pdf_preview
 from ui.widgets import (
     Page,
@@ -49,7 +50,6 @@ from ui.widgets import (
     set_error,
     table_view,
 )
-from ui.worker import run_in_background
 
 _LATE = QBrush(QColor("#c0392b"))
 
@@ -169,8 +169,8 @@ class TerminateDialog(QDialog):
             else:
                 show_error(self, exc)
 
-        run_in_background(lambda: tolerate.terminate(hall.uow(), actor, case_no, reason, withdrawn=withdrawn),
-                          done, failed, owner=self)
+        run_op(lambda: tolerate.terminate(hall.uow(), actor, case_no, reason, withdrawn=withdrawn),
+                          done, failed, changes={Change.CASES, Change.PRINT_JOBS}, owner=self)
 
 
 class OverduePage(Page):
@@ -178,7 +178,7 @@ class OverduePage(Page):
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
-        self._generation = 0
+        subscribe(self, {Change.CASES}, self.refresh)  # what other pages change
         self.dialog: TerminateDialog | None = None
         self.preview: NoticePreviewDialog | None = None
         title = QLabel("容缺催补 — 容缺材料逾期未补齐的办件")
@@ -219,20 +219,17 @@ class OverduePage(Page):
         self._update()
 
     def refresh(self) -> None:
-        self._generation += 1
-        generation, hall, actor = self._generation, self._hall, self._actor
+        hall, actor = self._hall, self._actor
         keep = self.selected()
 
         def loaded(rows: list[OverdueCase]) -> None:
-            if generation != self._generation:
-                return
             self.model.set_rows(rows)
             restore_current(self.view, self.model, keep.case_no if keep else None)
             self.count_label.setText(f"共 {len(rows)} 件" if rows else "没有容缺材料逾期未补齐的办件")
             self._loaded = True
             self._update()
 
-        run_in_background(lambda: tolerate.overdue(hall.uow(), actor), loaded, owner=self)
+        run_op(lambda: tolerate.overdue(hall.uow(), actor), loaded, owner=self, key="load")
 
     def selected(self) -> OverdueCase | None:
         return current_row(self.view, self.model)
@@ -267,8 +264,8 @@ class OverduePage(Page):
             return False
         hall, actor = self._hall, self._actor
         self.remind_button.setEnabled(False)
-        run_in_background(lambda: tolerate.remind(hall.uow(), actor, row.case_no), self._served, self._failed,
-                          owner=self)
+        run_op(lambda: tolerate.remind(hall.uow(), actor, row.case_no), self._served, self._failed,
+                          changes={Change.CASES, Change.PRINT_JOBS}, owner=self)
         return True
 
     def terminate(self) -> TerminateDialog | None:
@@ -290,7 +287,7 @@ class OverduePage(Page):
             self.preview = open_pdf_preview(self, hall, actor, pdf, f"{name}（{case_no}）")
             self.preview.finished.connect(self._preview_closed)
 
-        run_in_background(lambda: desk.notice_pdf(hall.uow(), actor, case_no, kind), show, owner=self)
+        run_op(lambda: desk.notice_pdf(hall.uow(), actor, case_no, kind), show, owner=self)
 
     def _failed(self, exc: BaseException) -> None:
         self._update()

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from itertools import pairwise
 from typing import Any, Protocol, TypeVar
@@ -12,7 +11,6 @@ from PySide6.QtCore import QAbstractItemModel, QDate, QModelIndex, QPersistentMo
 from PySide6.QtGui import QFontMetrics, QGuiApplication, QPainter, QPaintEvent, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -32,9 +30,8 @@ from PySide6.QtWidgets import (
 
 from app.auth import Actor
 from app.context import HallDesk
-from app.errors import HallDeskError, ValidationError
+from app.errors import ValidationError
 from app.limits import PASSWORD, Limit
-from ui.errors import show_error
 
 WEEKDAYS = "一二三四五六日"
 T_co = TypeVar("T_co", covariant=True)
@@ -148,23 +145,6 @@ def error_label() -> QLabel:
 def set_error(label: QLabel, text: str) -> None:
     label.setText(text)
     label.setVisible(bool(text))
-
-
-def save_or_report(owner: QWidget, error_label: QLabel, save: Callable[[], S]) -> S | None:
-    """Run a settings form's save: bad input goes under the form, other expected errors to a message box.
-
-    Returns what ``save`` returned, or None when it was refused (and nothing was saved).
-    """
-    try:
-        saved = save()
-    except ValidationError as exc:
-        set_error(error_label, exc.message)
-        return None
-    except HallDeskError as exc:
-        show_error(owner, exc)
-        return None
-    set_error(error_label, "")
-    return saved
 
 
 def hint_label(text: str = "") -> QLabel:
@@ -291,16 +271,6 @@ def set_tab_order(*widgets: QWidget) -> None:
     """Tab visits ``widgets`` in this order."""
     for first, second in pairwise(widgets):
         QWidget.setTabOrder(first, second)
-
-
-@contextmanager
-def busy_cursor() -> Iterator[None]:
-    """Hourglass for the short synchronous saves (e.g. argon2 hashing of a new password)."""
-    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-    try:
-        yield
-    finally:
-        QApplication.restoreOverrideCursor()
 
 
 def to_date(value: QDate) -> date:

@@ -1,4 +1,7 @@
-"""The one helper for slow work (database round trips, argon2) off the GUI thread.
+"""The engine under ``ui.ops``: runs a function on Qt's thread pool and calls back on the GUI thread.
+
+Pages do not use this module; they call services through ``ui.ops.run_op`` (superseding, busy state, form errors
+and change announcements are there).
 
 ``run_in_background(fn, on_done, on_error)`` runs ``fn`` on Qt's global thread pool and calls ``on_done``
 or ``on_error`` back *on the GUI thread*: the pool thread only emits a signal of a QObject that lives in

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import os
+import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
 
 from app.context import HallDesk
+from app.uow import UnitOfWork
 from tests.support.fake_printer import FakePrinter
 from ui import errors, worker
 from ui.main import setup_application
@@ -94,3 +100,53 @@ def printer() -> Iterator[FakePrinter]:
     """A network receipt printer on 127.0.0.1 (a real TCP server) for the counter's print jobs."""
     with FakePrinter() as p:
         yield p
+
+
+# ---- no service call on the GUI thread -----------------------------------------------------------------
+# Every GUI test is also a check that pages call services only through ui.ops (off the GUI thread): opening a
+# unit of work, a session or a connection on the Qt main thread from code in ui/ is recorded and fails the test.
+# Tests themselves may call services directly on the main thread (to arrange data); only ui/ frames count.
+
+_UI_DIR = (_HERE.parent.parent / "ui").resolve()
+
+
+# Opening the database at start-up, before any window exists (and before the event loop runs), has no window
+# to freeze: the program cannot do anything else until it has a database.
+_STARTUP = {("main.py", "open_hall"), ("main.py", "run_counter_gui")}
+
+
+def _ui_caller() -> str | None:
+    """The innermost ui/ frame on the current stack ("ui/x.py:123 in f"), or None (also for start-up)."""
+    frame: FrameType | None = sys._getframe(2)
+    while frame is not None:
+        path = Path(frame.f_code.co_filename)
+        if path.parent == _UI_DIR:
+            if (path.name, frame.f_code.co_name) in _STARTUP:
+                return None
+            return f"ui/{path.name}:{frame.f_lineno} in {frame.f_code.co_name}"
+        frame = frame.f_back
+    return None
+
+
+@pytest.fixture(autouse=True)
+def no_service_on_gui_thread(monkeypatch: pytest.MonkeyPatch, qapp: QApplication) -> Iterator[list[str]]:
+    """Fails the test if a page opened a unit of work / session / connection on the GUI thread."""
+    offences: list[str] = []
+
+    def watch(owner: Any, name: str) -> None:
+        original = getattr(owner, name)
+
+        def checked(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if threading.current_thread() is threading.main_thread():  # Qt's GUI thread
+                where = _ui_caller()
+                if where is not None:
+                    offences.append(f"{owner.__name__}.{name} on the GUI thread from {where}")
+            return original(self, *args, **kwargs)
+
+        monkeypatch.setattr(owner, name, checked)
+
+    watch(UnitOfWork, "__enter__")
+    watch(sessionmaker, "__call__")
+    watch(Engine, "connect")
+    yield offences
+    assert not offences, "service called on the GUI thread:\n" + "\n".join(dict.fromkeys(offences))

@@ -79,7 +79,8 @@ def test_duplicate_user_is_refused_with_the_services_message(
     assert dialog.passwords is not None
     qtbot.keyClicks(dialog.passwords.password_edit, "Abcdefg123")
     qtbot.keyClicks(dialog.passwords.repeat_edit, "Abcdefg123")
-    assert dialog.save() is None
+    assert dialog.save() is not None
+    settle()
     assert message_boxes.texts("warning") == ["用户名 clerk1 已存在"]
     assert dialog.isVisible()
 
@@ -93,7 +94,7 @@ def test_edit_user_unlock_and_reset_password(hall: HallDesk, admin: Actor, qtbot
     assert page.select_user("clerk2")
     assert page.model.index(page.model.row_of("clerk2"), 5).data() == "已锁定"
     assert page.unlock_button.isEnabled()
-    assert page.unlock_user()
+    assert page.unlock_user() is not None
     settle()
     assert not next(u for u in accounts.list_users(hall.uow(), admin) if u.username == "clerk2").locked
     assert page.selected_username() == "clerk2" and not page.unlock_button.isEnabled()
@@ -113,6 +114,7 @@ def test_edit_user_unlock_and_reset_password(hall: HallDesk, admin: Actor, qtbot
     edit.counter_combo.setCurrentIndex(edit.counter_combo.findData(8))
     edit.active_check.setChecked(False)
     assert edit.save() is not None
+    settle()
     clerk2 = next(u for u in accounts.list_users(hall.uow(), admin) if u.username == "clerk2")
     assert (clerk2.counter, clerk2.active) == (8, False)
 
@@ -125,7 +127,8 @@ def test_edit_counter_printer_address(hall: HallDesk, admin: Actor, qtbot: QtBot
     assert dialog is not None and not dialog.number_spin.isEnabled()
 
     replace_text(dialog.printer_edit, "lpt1")
-    assert dialog.save() is None  # the service's rule, shown as a warning; the dialog stays
+    dialog.save()
+    settle()  # the service's rule, shown as a warning; the dialog stays
     assert message_boxes.texts("warning") == [
         "打印机地址须以 tcp://、usb://、serial://、win32://、cups:// 或 file:// 开头"
     ]
@@ -146,7 +149,8 @@ def test_edit_counter_printer_address(hall: HallDesk, admin: Actor, qtbot: QtBot
     added = page.add_counter()
     assert added.number_spin.value() == 4  # the first free number
     type_chinese(added.name_edit, "综合受理4号窗口")
-    assert added.save() is not None
+    added.save()
+    settle()
     assert 4 in {c.number for c in accounts.list_counters(hall.uow())}
 
 
@@ -155,24 +159,28 @@ def test_hall_settings_load_save_round_trip(
 ) -> None:
     page = HallSettingsPage(hall, admin)
     show(page, qtbot)
+    settle()
     assert page.form_settings() == hall_service.get_hall_settings(hall.uow())
 
     replace_text(page.name_edit, "新建区政务服务中心")
     page.code_edit.clear()
     qtbot.keyClicks(page.code_edit, "xjq")  # upper-cased for the case numbers
     replace_text(page.phone_edit, "0791-83700001")
-    saved = page.save()
-    assert saved is not None and message_boxes.shown == []
+    with qtbot.waitSignal(page.saved):
+        page.save()
+    assert message_boxes.shown == []
     stored = hall_service.get_hall_settings(hall.uow())
     assert (stored.name, stored.code, stored.phone) == ("新建区政务服务中心", "XJQ", "0791-83700001")
 
     again = HallSettingsPage(hall, admin)
     qtbot.addWidget(again)
-    assert again.load()
+    again.load()
+    settle()
     assert again.form_settings() == stored
 
     replace_text(page.area_edit, "3601")
-    assert page.save() is None
+    page.save()
+    settle()
     assert message_boxes.texts("warning") == ["行政区划代码须为6位数字（GB/T 2260，如新建区 360112）"]
     assert hall_service.get_hall_settings(hall.uow()) == stored
 
@@ -195,6 +203,7 @@ def test_holidays_add_confirm_remove_and_calculate(
     page.workday_radio.setChecked(True)
     type_chinese(page.note_edit, "春节调休上班")
     qtbot.keyClick(page.note_edit, Qt.Key.Key_Return)  # Enter in the note adds the override
+    settle()
     assert [(o.day, o.workday, o.note) for o in hall_service.list_overrides(hall.uow(), FAR_YEAR)] == [
         (saturday, True, "春节调休上班")
     ]
@@ -206,23 +215,28 @@ def test_holidays_add_confirm_remove_and_calculate(
     # The calculator counts that Saturday as a working day, and calls the result 待定 until confirmed.
     page.calc_start.setDate(to_qdate(date(FAR_YEAR, 2, 7)))
     page.calc_days.setValue(1)
-    text = page.calculate()
+    page.calculate()
+    settle()
+    text = page.calc_result.text()
     due = hall_service.add_workdays(hall.uow(), date(FAR_YEAR, 2, 7), 1)
     assert due.date == saturday and due.provisional
     assert text == f"{saturday.isoformat()}（星期六）（待定）"
 
-    assert page.confirm_selected_year()
+    assert page.confirm_selected_year() is not None
+    settle()
     assert message_boxes.texts("question") and str(FAR_YEAR) in message_boxes.texts("question")[0]
     assert FAR_YEAR in hall_service.calendar_status(hall.uow()).confirmed_years
     settle()
     assert not page.confirm_button.isEnabled()
     assert "已由管理员确认" in page.year_state.text()
-    assert page.calculate() == f"{saturday.isoformat()}（星期六）"
+    page.calculate()
+    settle()
+    assert page.calc_result.text() == f"{saturday.isoformat()}（星期六）"
 
     page.view.setCurrentIndex(page.model.index(0, 0))
-    assert page.remove_selected()
-    assert hall_service.list_overrides(hall.uow(), FAR_YEAR) == []
+    assert page.remove_selected() is not None
     settle()
+    assert hall_service.list_overrides(hall.uow(), FAR_YEAR) == []
     assert page.model.rowCount() == 0
 
 
@@ -232,5 +246,5 @@ def test_confirm_can_be_declined(hall: HallDesk, admin: Actor, qtbot: QtBot, mes
     page.year_spin.setValue(FAR_YEAR)
     settle()
     message_boxes.answer = message_boxes.answer.No
-    assert not page.confirm_selected_year()
+    assert page.confirm_selected_year() is None
     assert FAR_YEAR not in hall_service.calendar_status(hall.uow()).confirmed_years

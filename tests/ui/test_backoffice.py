@@ -66,6 +66,7 @@ def test_reviewer_claims_next_and_approves(hall: HallDesk, qtbot: QtBot, message
 
     type_chinese(page.opinion_edit, "材料齐全，符合法定形式")
     page.opinion_button.click()
+    settle()
     assert page.opinion_edit.toPlainText() == "" and message_boxes.shown == []
 
     dialog = page.open_decision()
@@ -162,7 +163,8 @@ def test_chief_authorises_seal_and_register_shows_it(hall: HallDesk, qtbot: QtBo
     assert [chief.seal_model.index(0, c).data() for c in (1, 3, 5, 6)] == [case_no, "准予许可", "rev_scj", "chief_scj"]
 
     chief.lease_spin.setValue(45)
-    assert chief.save()
+    chief.save()
+    settle()
     assert backoffice.get_dept_settings(hall.uow(), "SCJ").lease_minutes == 45
     chief.load()
     settle()

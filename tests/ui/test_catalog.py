@@ -57,6 +57,7 @@ def test_chief_rep_edits_own_item_with_the_keyboard(hall: HallDesk, chief_scj: A
 
     page.items_view.setFocus()
     qtbot.keyClick(page.items_view, Qt.Key.Key_F2)
+    settle()
     dialog = page.editor
     assert isinstance(dialog, ItemEditorDialog) and dialog.isVisible()
     assert dialog.code_edit.isReadOnly() and dialog.code_edit.text() == "SCJ005"
@@ -106,10 +107,13 @@ def test_chief_rep_cannot_edit_another_department(
     assert page.edit_selected() is None and page.editor is None
 
     # The service is the real guard: force the editor open and save.
-    dialog = page.open_editor(item)
+    page.open_editor(item)
+    settle()
+    dialog = page.editor
     assert dialog is not None
     dialog.promised_spin.setValue(item.promised_days + 1)
-    assert dialog.save() is None
+    dialog.save()
+    settle()
     assert message_boxes.texts("warning") == ["无权操作区发改委的数据：只能操作本部门（区市场监管局）的事项"]
     assert dialog.isVisible()  # the edit is kept for the user to see
     assert catalog.get_item(hall.uow(), "FGW002") == item
@@ -119,7 +123,9 @@ def test_chief_rep_cannot_edit_another_department(
 def test_invalid_edit_disables_save(hall: HallDesk, chief_scj: Actor, qtbot: QtBot) -> None:
     page = open_page(hall, chief_scj, qtbot)
     page.select_item("SCJ005")
-    dialog = page.edit_selected()
+    assert page.edit_selected() is not None
+    settle()
+    dialog = page.editor
     assert dialog is not None
     assert dialog.save_button.isEnabled() and not dialog.problems_label.isVisible()
 
@@ -141,14 +147,17 @@ def test_concurrent_edit_is_refused_and_dialog_stays(
 ) -> None:
     page = open_page(hall, chief_scj, qtbot)
     page.select_item("SCJ006")
-    dialog = page.edit_selected()
+    assert page.edit_selected() is not None
+    settle()
+    dialog = page.editor
     assert dialog is not None
     # Meanwhile the admin saves the same item at another PC.
     current = catalog.get_item(hall.uow(), "SCJ006")
     catalog.update_item(hall.uow(), admin, catalog.ItemGuide(**{**current.guide.__dict__, "fee": "按规定收费"}),
                         expected_version=current.version)
     dialog.promised_spin.setValue(current.promised_days - 1)
-    assert dialog.save() is None
+    dialog.save()
+    settle()
     assert message_boxes.texts("warning") == ["该事项已被他人修改，请重新打开后再编辑"]
     assert dialog.isVisible()
     assert catalog.get_item(hall.uow(), "SCJ006").promised_days == current.promised_days
@@ -229,12 +238,16 @@ def test_escape_asks_before_discarding_edits(
 ) -> None:
     page = open_page(hall, chief_scj, qtbot)
     page.select_item("SCJ007")
-    dialog = page.edit_selected()
+    assert page.edit_selected() is not None
+    settle()
+    dialog = page.editor
     assert dialog is not None
     qtbot.keyClick(dialog.fee_edit, Qt.Key.Key_Escape)  # nothing changed: closes at once
     assert not dialog.isVisible() and message_boxes.shown == []
 
-    dialog = page.edit_selected()
+    assert page.edit_selected() is not None
+    settle()
+    dialog = page.editor
     assert dialog is not None
     type_chinese(dialog.fee_edit, "（另收工本费）")
     message_boxes.answer = message_boxes.answer.No

@@ -100,6 +100,7 @@ def test_reviewer_extends_once_and_a_second_time_is_refused(hall: HallDesk, qtbo
     type_chinese(again.approver_edit, "王局长")
     type_chinese(again.reason_edit, "再核查")
     again.ok_button.click()
+    settle()
     assert again.isVisible() and "依法只能延期一次" in again.error_label.text()
     assert read_case(hall.uow(), case_no).clock.extension_days == 5
     again.reject()

@@ -36,12 +36,15 @@ def test_admin_sets_the_review_authority_and_court(hall: HallDesk, admin: Actor,
     page = HallSettingsPage(hall, admin)
     qtbot.addWidget(page)
     page.show()
-    assert page.load()
+    page.load()
+    settle()
     assert page.review_authority_edit.text() == "南昌市新建区人民政府"
     assert page.court_edit.text() == "南昌市新建区人民法院"
     replace_text(page.review_authority_edit, "南昌市人民政府")
     replace_text(page.court_edit, "南昌铁路运输法院")
-    assert page.save() is not None and message_boxes.shown == []
+    page.save()
+    settle()
+    assert message_boxes.shown == []
     stored = hall_service.get_hall_settings(hall.uow())
     assert (stored.review_authority, stored.court) == ("南昌市人民政府", "南昌铁路运输法院")
     assert stored.doc_prefix == "新建经开"  # a setting the page does not show is kept
@@ -57,11 +60,13 @@ def test_chief_sets_the_prefix_and_the_seal_rule(hall: HallDesk, qtbot: QtBot, m
     assert chief.doc_prefix_edit.text() == "" and not chief.licence_seal_check.isChecked()  # the test template's
     replace_text(chief.doc_prefix_edit, "新建市监")
     chief.licence_seal_check.setChecked(True)
-    assert chief.save()
+    chief.save()
+    settle()
     stored = backoffice.get_dept_settings(hall.uow(), "SCJ")
     assert (stored.doc_prefix, stored.licence_seal) == ("新建市监", True)
     replace_text(chief.doc_prefix_edit, "新建（市监）")
-    assert not chief.save()
+    chief.save()
+    settle()
     assert "决定书编号前缀" in chief.settings_error.text()
     assert backoffice.get_dept_settings(hall.uow(), "SCJ").doc_prefix == "新建市监"
     assert message_boxes.shown == []

@@ -11,8 +11,10 @@ from pytestqt.qtbot import QtBot
 
 from app.errors import Conflict
 from tests.ui.conftest import MessageBoxes
+from tests.ui.helpers import settle
 from ui import errors
-from ui.errors import CrashDialog, install_excepthook, run_guarded
+from ui.errors import CrashDialog, install_excepthook
+from ui.ops import run_op
 
 
 def crash_dialogs() -> list[CrashDialog]:
@@ -30,10 +32,14 @@ def test_expected_error_is_a_warning(qtbot: QtBot, message_boxes: MessageBoxes) 
     def save() -> int:
         raise Conflict("该事项已被他人修改，请重新打开后再编辑")
 
-    assert run_guarded(parent, save) is None
+    results: list[int] = []
+    run_op(save, results.append, owner=parent)
+    settle()
     assert message_boxes.shown == [("warning", "操作未完成", "该事项已被他人修改，请重新打开后再编辑")]
     assert crash_dialogs() == []
-    assert run_guarded(parent, lambda: 42) == 42
+    run_op(lambda: 42, results.append, owner=parent)
+    settle()
+    assert results == [42]
 
 
 ONE_LINE = re.compile(r"错误：程序内部错误，操作未完成（参考编号 (E\d{8}-[0-9A-F]{6})）。请把参考编号告知系统管理员。")
@@ -49,7 +55,8 @@ def test_bug_shows_one_line_with_a_reference_and_writes_a_scrubbed_log(
     parent = QWidget()
     qtbot.addWidget(parent)
     parent.show()
-    assert run_guarded(parent, boom_with_data) is None
+    run_op(boom_with_data, owner=parent)
+    settle()
     assert message_boxes.shown == []  # not a message box
     (dialog,) = crash_dialogs()
     assert dialog.windowTitle().endswith("程序发生错误")
@@ -70,7 +77,8 @@ def test_bug_shows_one_line_with_a_reference_and_writes_a_scrubbed_log(
     assert shown.group(1) in clipboard and str(dialog.log_path) in clipboard
 
     # A second bug while the dialog is open lands in the same dialog, with its own reference.
-    run_guarded(parent, boom)
+    run_op(boom, owner=parent)
+    settle()
     assert crash_dialogs() == [dialog]
     assert len(ONE_LINE.findall(dialog.details())) == 2
     dialog.close_button.click()

@@ -32,6 +32,7 @@ def test_clerk_printer_settings_round_trip(
     page = CounterPage(hall, log_in(hall, "clerk1"))
     show(page, qtbot)
     dialog = page.open_printer_settings()
+    settle()  # the form is filled when the stored settings arrive
     assert isinstance(dialog, PrinterSettingsDialog) and page.dialog is dialog
     assert dialog.form_profile() == PrinterProfile()  # nothing configured yet: the defaults
     assert not dialog.test_button.isEnabled()  # no address, nothing to test
@@ -57,6 +58,7 @@ def test_clerk_printer_settings_round_trip(
     assert (counter(hall, 1).printer_uri, counter(hall, 1).a4_printer_uri) == (printer.uri, "cups://A4")
 
     again = PrinterSettingsDialog(hall, log_in(hall, "clerk1"), 1)
+    settle()
     qtbot.addWidget(again)
     assert again.load()
     assert again.form_profile() == wanted
@@ -71,6 +73,7 @@ def test_test_page_reports_success_or_the_printer_error(
     dialog = PrinterSettingsDialog(hall, log_in(hall, "clerk1"), 1)
     qtbot.addWidget(dialog)
     dialog.show()
+    settle()
     replace_text(dialog.uri_edit, printer.uri)
     with qtbot.waitSignal(dialog.test_finished) as finished:
         assert dialog.print_test_page()
@@ -109,6 +112,7 @@ def test_admin_sets_any_counters_printers(
     assert page.model.index(page.model.row_of(2), 4).data() == "file:///srv/notices"
 
     dialog = page.edit_printers()
+    settle()
     assert isinstance(dialog, PrinterSettingsDialog) and dialog.counter_number == 2
     assert dialog.a4_edit.text() == "file:///srv/notices"
     qtbot.keyClicks(dialog.uri_edit, "serial:///dev/ttyS0?baudrate=9600")
@@ -118,5 +122,6 @@ def test_admin_sets_any_counters_printers(
     assert counter(hall, 2).printer_uri == ""
     replace_text(dialog.a4_edit, "")
     assert dialog.save() is not None
+    settle()
     assert counter(hall, 2).printer_uri == "serial:///dev/ttyS0?baudrate=9600"
     assert message_boxes.shown == []

@@ -76,6 +76,7 @@ def test_chief_rep_records_the_callback_and_closes_the_rectification(
 
     # Too short a note is the service's ValidationError, shown in the dialog, which stays open.
     dialog = note_dialog(qtbot, panel.record_callback(), "好")
+    settle()
     assert dialog.isVisible() and "回访情况" in dialog.error_label.text()
     dialog.note_edit.selectAll()
     type_chinese(dialog.note_edit, "电话回访申请人，已致歉，申请人表示理解")  # typed over the selection
@@ -101,7 +102,8 @@ def test_chief_rep_sets_whether_certificates_go_before_supplements(hall: HallDes
     settle()
     assert not page.issue_early_check.isChecked()
     page.issue_early_check.setChecked(True)
-    assert page.save()
+    page.save()
+    settle()
     saved = backoffice.get_dept_settings(hall.uow(), "SCJ")
     assert saved.issue_before_supplement and saved.review_days == 3  # the rest unchanged
     page.issue_early_check.setChecked(False)
@@ -166,7 +168,8 @@ def test_evaluation_settings_load_and_save_symmetrically(hall: HallDesk, qtbot: 
     assert (page.days_spin.value(), page.prompt_spin.value()) == (5, 45)
     page.days_spin.setValue(3)
     page.prompt_spin.setValue(20)
-    assert page.save()
+    page.save()
+    settle()
     assert evaluation.get_evaluation_settings(hall.uow()) == EvaluationSettings(3, 20)
     page.days_spin.setValue(9)
     page.load()
