@@ -15,10 +15,10 @@ from sqlalchemy import delete, select, update
 
 from app import anchor, audit
 from app import hall as hall_service
-from app.cli import run
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.hall import HallSettings
+from cli.main import run
 from db.engine import make_engine
 from db.models import AuditChainHead, AuditEvent
 from tests.conftest import log_in

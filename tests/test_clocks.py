@@ -25,7 +25,6 @@ from app import backoffice, catalog, clock_actions, clocks, intake, lifecycle, o
 from app import hall as hall_service
 from app.auth import Actor
 from app.cases import CaseView
-from app.cli import run
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.errors import Conflict, ValidationError
@@ -34,6 +33,7 @@ from app.intake import MaterialInput
 from app.lifecycle import Status
 from app.printing import desk
 from app.workdays import WorkCalendar
+from cli.main import run
 from db.models import Case, Counter, Notice, PrintJob
 from tests.conftest import log_in
 from tests.intake_support import all_received, request

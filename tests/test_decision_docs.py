@@ -16,13 +16,13 @@ from app import backoffice, catalog, intake, output
 from app import hall as hall_settings
 from app.auth import Actor
 from app.cases import CaseView, get_case
-from app.cli import run
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.errors import Conflict, PermissionDenied, ValidationError
 from app.hall import local_date
 from app.intake import MaterialInput
 from app.printing import desk
+from cli.main import run
 from db.models import AuditEvent, Case, Notice, SealUsage, Setting
 from tests.conftest import log_in
 from tests.intake_support import all_received, request

@@ -308,7 +308,7 @@ def test_registrations_at_the_same_instant_get_one_sequence(hall: HallDesk) -> N
 
 
 def test_grievances_via_cli(hall: HallDesk, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.cli import run
+    from cli.main import run
 
     def cli(*argv: str) -> tuple[int, str, str]:
         code = run(["--db", hall.url, *argv])

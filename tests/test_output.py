@@ -282,7 +282,7 @@ def test_output_window_via_cli(hall: HallDesk, capsys: pytest.CaptureFixture[str
                                tmp_path: object) -> None:
     from pathlib import Path
 
-    from app.cli import run
+    from cli.main import run
 
     def cli(*argv: str) -> tuple[int, str, str]:
         code = run(["--db", hall.url, *argv])

@@ -18,7 +18,6 @@ from sqlalchemy import func, select, text
 
 from app import accounts, audit, backoffice, catalog, sync
 from app import hall as hall_settings
-from app.cli import run
 from app.context import HallDesk
 from app.counter_store import CounterStore
 from app.demo import DEMO_PASSWORD
@@ -28,6 +27,7 @@ from app.intake import EnterpriseInput, IntakeRequest, MaterialInput, take_appli
 from app.printing import desk
 from app.slips import SlipError
 from app.validators import make_uscc
+from cli.main import run
 from db.models import AuditEvent, Case, CaseEvent, CaseMaterial, Enterprise, Notice, Outbox, PrintJob
 from db.types import utcnow
 from tests.conftest import log_in

@@ -219,7 +219,7 @@ def test_the_public_list_of_what_may_be_tolerated(hall: HallDesk) -> None:
 
 def test_the_commands(hall: HallDesk, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
                       tmp_path: Path) -> None:
-    from app.cli import run
+    from cli.main import run
 
     def cli(*argv: str) -> tuple[int, str, str]:
         code = run(["--db", hall.url, *argv])

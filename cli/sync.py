@@ -12,8 +12,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from app.cli_base import Cli, Parser, add_command, parse_date, print_json
 from app.hall import today
+from cli.base import Cli, Parser, add_command, parse_date, print_json
 
 
 def _say_status(cli: Cli) -> int:

@@ -20,12 +20,6 @@ from app import (
     audit,
     cases,
     catalog,
-    cli_backoffice,
-    cli_clocks,
-    cli_grievance,
-    cli_output,
-    cli_sync,
-    cli_tolerate,
     crashlog,
     demo,
     hall,
@@ -35,7 +29,12 @@ from app import (
     validators,
 )
 from app.auth import ROLES, Actor
-from app.cli_base import (
+from app.context import HallDesk
+from app.errors import INTERNAL_ERROR_EXIT_CODE, HallDeskError, ValidationError
+from app.outbox import counter_chain
+from app.printing.pdf import NOTICE_KINDS
+from cli import backoffice, clocks, grievance, output, sync, tolerate
+from cli.base import (
     ENV_NEW_PASSWORD,
     ENV_PASSWORD,
     Cli,
@@ -49,10 +48,6 @@ from app.cli_base import (
     print_now,
     read_text,
 )
-from app.context import HallDesk
-from app.errors import INTERNAL_ERROR_EXIT_CODE, HallDeskError, ValidationError
-from app.outbox import counter_chain
-from app.printing.pdf import NOTICE_KINDS
 
 # ---- commands ------------------------------------------------------------------------------------
 
@@ -764,11 +759,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add(cs, "import", cmd_case_import, "导入网上申请（JSON lines，按 external_id 幂等）", json_flag=True)
     sp.add_argument("file")
 
-    cli_backoffice.register(sub, cs)
-    cli_clocks.register(cs)  # 特别程序, 恢复计时, 延期
-    cli_output.register(sub, cs)
-    cli_tolerate.register(sub, cs, cat)  # 容缺 follow-through (issue 14 part 7)
-    cli_grievance.register(sub)  # the 办不成事 window
+    backoffice.register(sub, cs)
+    clocks.register(cs)  # 特别程序, 恢复计时, 延期
+    output.register(sub, cs)
+    tolerate.register(sub, cs, cat)  # 容缺 follow-through (issue 14 part 7)
+    grievance.register(sub)  # the 办不成事 window
 
     pr = sub.add_parser("print", help="打印").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(pr, "receipt", cmd_print_receipt, "打印受理回执（补打须 --reprint --reason）", json_flag=True)
@@ -813,7 +808,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add(sl, "verify", cmd_slip_verify, "校验凭条签名，输出办件编号", json_flag=True)
     sp.add_argument("payload")
 
-    cli_sync.register(sub)  # sync commands; cli_base.LOCAL_COMMANDS says which run on a local store
+    sync.register(sub)  # sync commands; cli.base.LOCAL_COMMANDS says which run on a local store
 
     sp = add(sub, "check", cmd_check, "校验统一社会信用代码（uscc）、身份证号（id）或手机号（phone），输出规范写法")
     sp.add_argument("kind", choices=list(CHECKS))

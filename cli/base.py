@@ -1,7 +1,7 @@
 """What every CLI command module shares: the invocation (``Cli``), the parser class and the small helpers.
 
-``app.cli`` builds the parser from its own commands and those of ``app.cli_output`` and ``app.cli_sync``;
-all three take what they share from here, so no command module imports another.
+``cli.main`` builds the parser from its own commands and those of the other modules of ``cli/``; they all
+take what they share from here, so no command module imports another.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class Cli:
         return self._hall
 
     def on_local(self) -> bool:
-        """``--local`` given and the command is one a counter runs on its own store (see app/cli_sync.py)."""
+        """``--local`` given and the command is one a counter runs on its own store (see cli/sync.py)."""
         command = (getattr(self.args, "command", None), getattr(self.args, "sub", None))
         return getattr(self.args, "local", None) is not None and command in LOCAL_COMMANDS
 
