@@ -27,8 +27,8 @@ from app.auth import Actor
 from app.cases import case_view
 from app.errors import ValidationError
 from app.hall import local_date, read_settings
+from app.infra.numbering import document_number, next_value
 from app.lifecycle import Status
-from app.numbering import document_number, next_value
 from app.printing import documents, queue
 from app.printing.pdf import NoticeMaterial
 from app.uow import UnitOfWork

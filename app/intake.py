@@ -26,17 +26,18 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from app import clocks, keys, lifecycle, limits, outbox, refcache
+from app import clocks, lifecycle, limits
 from app.auth import Actor
 from app.cases import CaseEventView, CaseMaterialView, CaseView, NoticeRef, case_view, load_case
 from app.errors import Conflict, NotFound, ValidationError
 from app.hall import HallSettings, load_calendar, local_date, read_settings
+from app.infra import keys, outbox, refcache
+from app.infra.numbering import case_number, document_number, next_value, next_values
+from app.infra.pipeline import one_round_trip
+from app.infra.refcache import RefData
 from app.inputfiles import json_problem
 from app.lifecycle import NEW, Action, Status
-from app.numbering import case_number, document_number, next_value, next_values
-from app.pipeline import one_round_trip
 from app.printing import documents, queue
-from app.refcache import RefData
 from app.roles import require
 from app.uow import UnitOfWork, retry_transient
 from app.validators import check_id_number, check_mobile, check_uscc
@@ -191,7 +192,7 @@ def request_from_json(doc: Any) -> IntakeRequest:
     )
 
 
-# ---- reference data: cached in this process behind the change stamp (app.refcache) ----------------------
+# ---- reference data: cached in this process behind the change stamp (app.infra.refcache) ----------------------
 
 
 @dataclass(frozen=True)

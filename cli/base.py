@@ -19,8 +19,8 @@ from typing import Any
 from app import inputfiles
 from app.auth import Actor
 from app.context import HallDesk
-from app.counter_store import CounterStore
 from app.errors import AuthenticationError, ValidationError
+from app.infra.counter_store import CounterStore
 
 ENV_PASSWORD = "HALLDESK_PASSWORD"
 ENV_NEW_PASSWORD = "HALLDESK_NEW_PASSWORD"

@@ -14,24 +14,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from app import (
-    accounts,
-    anchor,
-    audit,
-    cases,
-    catalog,
-    crashlog,
-    demo,
-    hall,
-    intake,
-    keys,
-    roles,
-    validators,
-)
+from app import accounts, anchor, audit, cases, catalog, crashlog, demo, hall, intake, roles, validators
 from app.auth import ROLES, Actor
 from app.context import HallDesk
 from app.errors import INTERNAL_ERROR_EXIT_CODE, HallDeskError, ValidationError
-from app.outbox import counter_chain
+from app.infra import keys
+from app.infra.outbox import counter_chain
 from app.printing.pdf import NOTICE_KINDS
 from cli import backoffice, clocks, grievance, output, sync, tolerate
 from cli.base import (

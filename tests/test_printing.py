@@ -13,9 +13,10 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from app import accounts, intake, keys, slips
+from app import accounts, intake, slips
 from app.context import HallDesk
 from app.errors import Conflict, ValidationError
+from app.infra import keys
 from app.printing import desk, queue
 from app.printing.model import PrinterProfile
 from db.models import AuditEvent

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 from app import hall as hall_service
 from app.auth import Actor
 from app.context import HallDesk
-from app.counter_store import LocalHall
 from app.errors import HallDeskError
 from app.hall import CalendarStatus
+from app.infra.counter_store import LocalHall
 from ui.admin import CountersPage, HallSettingsPage, HolidaysPage, UsersPage
 from ui.backoffice import BackOfficePage, ChiefRepPage
 from ui.catalog import CatalogPage

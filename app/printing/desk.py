@@ -9,11 +9,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app import keys, limits, slips
+from app import limits, slips
 from app.auth import Actor
 from app.cases import case_view, load_case, may_read_credentials
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.hall import read_settings
+from app.infra import keys
 from app.printing import documents, queue
 from app.printing.model import PrinterProfile
 from app.printing.pdf import DECISION_KINDS, KIND_NAMES, NOTICE_KINDS, render_notice

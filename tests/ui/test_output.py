@@ -271,8 +271,8 @@ def test_output_list_model(hall: HallDesk, qtmodeltester: ModelTester) -> None:
 def test_at_a_counter_on_its_own_store_the_output_page_works_on_the_shared_database(
     hall: HallDesk, qtbot: QtBot, tmp_path: Path, message_boxes: MessageBoxes
 ) -> None:
-    from app.counter_store import CounterStore
     from app.demo import DEMO_PASSWORD
+    from app.infra.counter_store import CounterStore
     from db.models import Evaluation
     from tests.test_sync import closed_port_url
 
