@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from app import lifecycle, limits
 from app.auth import Actor
 from app.errors import NotFound, PermissionDenied, ValidationError
-from app.hall import HALL_TZ, local_date, today
+from app.hall_settings import HALL_TZ, local_date, today
 from app.roles import require
 from app.uow import UnitOfWork
 from app.validators import mask_id_number, mask_name, mask_phone

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from app.auth import Actor
 from app.cases import case_view
 from app.errors import ValidationError
-from app.hall import local_date, read_settings
+from app.hall_settings import local_date, read_settings
 from app.infra.numbering import document_number, next_value
 from app.lifecycle import Status
 from app.printing import documents, queue

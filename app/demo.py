@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app import catalog
 from app.auth import Actor, hash_password
 from app.errors import PermissionDenied
-from app.hall import HallSettings
+from app.hall_settings import HallSettings
 from app.infra import keys
 from app.resources import default_catalog_path
 from app.roles import require

@@ -25,7 +25,7 @@ from app.auth import Actor
 from app.backoffice import light
 from app.cases import load_case
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from app.hall import HALL_TZ, load_calendar, today, write_setting
+from app.hall_settings import HALL_TZ, load_calendar, today, write_setting
 from app.infra import outbox
 from app.lifecycle import Status
 from app.roles import require

@@ -33,7 +33,7 @@ from app import limits
 from app.auth import Actor
 from app.backoffice import light
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from app.hall import HALL_TZ, load_calendar, local_date, today, write_setting
+from app.hall_settings import HALL_TZ, load_calendar, local_date, today, write_setting
 from app.infra.numbering import next_value
 from app.roles import require
 from app.uow import UnitOfWork, retry_transient

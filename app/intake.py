@@ -30,7 +30,7 @@ from app import clocks, lifecycle, limits
 from app.auth import Actor
 from app.cases import CaseEventView, CaseMaterialView, CaseView, NoticeRef, case_view, load_case
 from app.errors import Conflict, NotFound, ValidationError
-from app.hall import HallSettings, load_calendar, local_date, read_settings
+from app.hall_settings import HallSettings, load_calendar, local_date, read_settings
 from app.infra import keys, outbox, refcache
 from app.infra.numbering import case_number, document_number, next_value, next_values
 from app.infra.pipeline import one_round_trip

@@ -29,7 +29,7 @@ from app.auth import Actor
 from app.backoffice import read_dept_settings
 from app.cases import CaseMaterialView, CaseView, case_query, case_view, load_case
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from app.hall import HALL_TZ, local_date, read_settings
+from app.hall_settings import HALL_TZ, local_date, read_settings
 from app.infra import keys
 from app.infra.numbering import document_number, next_value
 from app.lifecycle import Action, Status

@@ -28,7 +28,7 @@ from app import lifecycle, limits
 from app.auth import Actor
 from app.cases import CaseView, case_query, case_view, load_case
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from app.hall import HALL_TZ, local_date, read_settings
+from app.hall_settings import HALL_TZ, local_date, read_settings
 from app.infra.numbering import document_number, next_value
 from app.lifecycle import Action
 from app.printing import documents, queue

@@ -68,7 +68,7 @@ from app.cases import CaseView
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD, load_demo
 from app.errors import Conflict, ValidationError
-from app.hall import today as hall_today
+from app.hall_settings import today as hall_today
 from app.infra import keys
 from app.infra.counter_store import CounterStore
 from app.intake import AgentInput, EnterpriseInput, IntakeRequest, MaterialInput

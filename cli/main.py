@@ -14,7 +14,19 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from app import accounts, anchor, audit, cases, catalog, crashlog, demo, hall, intake, roles, validators
+from app import (
+    accounts,
+    anchor,
+    audit,
+    cases,
+    catalog,
+    crashlog,
+    demo,
+    hall_settings,
+    intake,
+    roles,
+    validators,
+)
 from app.auth import ROLES, Actor
 from app.context import HallDesk
 from app.errors import INTERNAL_ERROR_EXIT_CODE, HallDeskError, ValidationError
@@ -213,7 +225,7 @@ def cmd_counter_set(cli: Cli) -> int:
 
 
 def cmd_hall_show(cli: Cli) -> int:
-    settings = hall.get_hall_settings(cli.ready_hall().uow())
+    settings = hall_settings.get_hall_settings(cli.ready_hall().uow())
     if cli.args.json:
         print_json(settings.as_json())
     else:
@@ -224,17 +236,17 @@ def cmd_hall_show(cli: Cli) -> int:
 
 def cmd_hall_set(cli: Cli) -> int:
     actor = cli.actor()
-    current = hall.get_hall_settings(cli.hall.uow())
+    current = hall_settings.get_hall_settings(cli.hall.uow())
     a = cli.args
     changes = {k: getattr(a, k) for k in ("name", "code", "area_code", "address", "phone", "doc_prefix",
                                           "review_authority", "court") if getattr(a, k) is not None}
-    saved = hall.save_hall_settings(cli.hall.uow(), actor, replace(current, **changes))
+    saved = hall_settings.save_hall_settings(cli.hall.uow(), actor, replace(current, **changes))
     print_json(saved.as_json()) if a.json else print("已保存大厅设置", file=sys.stderr)
     return 0
 
 
 def cmd_holiday_list(cli: Cli) -> int:
-    rows = hall.list_overrides(cli.ready_hall().uow(), cli.args.year)
+    rows = hall_settings.list_overrides(cli.ready_hall().uow(), cli.args.year)
     if cli.args.json:
         print_json([{"date": r.day.isoformat(), "workday": r.workday, "note": r.note} for r in rows])
     else:
@@ -244,26 +256,26 @@ def cmd_holiday_list(cli: Cli) -> int:
 
 
 def cmd_holiday_set(cli: Cli) -> int:
-    changed = hall.set_override(cli.hall.uow(), cli.actor(), cli.args.date, cli.args.workday, cli.args.note)
+    changed = hall_settings.set_override(cli.hall.uow(), cli.actor(), cli.args.date, cli.args.workday, cli.args.note)
     print(f"已设置 {cli.args.date.isoformat()} 为{'工作日' if cli.args.workday else '休息日'}；重算在办件到期日 {changed} 件",
           file=sys.stderr)
     return 0
 
 
 def cmd_holiday_remove(cli: Cli) -> int:
-    changed = hall.remove_override(cli.hall.uow(), cli.actor(), cli.args.date)
+    changed = hall_settings.remove_override(cli.hall.uow(), cli.actor(), cli.args.date)
     print(f"已删除 {cli.args.date.isoformat()} 的调整；重算在办件到期日 {changed} 件", file=sys.stderr)
     return 0
 
 
 def cmd_holiday_confirm(cli: Cli) -> int:
-    changed = hall.confirm_year(cli.hall.uow(), cli.actor(), cli.args.year)
+    changed = hall_settings.confirm_year(cli.hall.uow(), cli.actor(), cli.args.year)
     print(f"已确认{cli.args.year}年节假日安排；重算在办件到期日 {changed} 件", file=sys.stderr)
     return 0
 
 
 def cmd_holiday_status(cli: Cli) -> int:
-    status = hall.calendar_status(cli.ready_hall().uow())
+    status = hall_settings.calendar_status(cli.ready_hall().uow())
     if cli.args.json:
         print_json({"unknown_years": list(status.unknown_years), "confirmed_years": list(status.confirmed_years),
                      "warning": status.warning})
@@ -273,7 +285,7 @@ def cmd_holiday_status(cli: Cli) -> int:
 
 
 def cmd_workdays_add(cli: Cli) -> int:
-    due = hall.add_workdays(cli.ready_hall().uow(), cli.args.date, cli.args.n)
+    due = hall_settings.add_workdays(cli.ready_hall().uow(), cli.args.date, cli.args.n)
     if cli.args.json:
         print_json({"start": cli.args.date.isoformat(), "workdays": cli.args.n, "date": due.date.isoformat(),
                      "provisional": due.provisional})

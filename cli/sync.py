@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from app.hall import today
+from app.hall_settings import today
 from cli.base import Cli, Parser, add_command, parse_date, print_json
 
 

@@ -26,7 +26,7 @@ from app.backoffice import DeptSettings
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from app.hall import HALL_TZ, load_calendar, today
+from app.hall_settings import HALL_TZ, load_calendar, today
 from app.workdays import WorkCalendar
 from db.models import (
     AuditChainHead,

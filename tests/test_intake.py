@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from app import accounts, cases, catalog, intake, slips
 from app.context import HallDesk
 from app.errors import Conflict, HallDeskError, PermissionDenied, ValidationError
-from app.hall import (
+from app.hall_settings import (
     HallSettings,
     get_hall_settings,
     load_calendar,

@@ -15,7 +15,7 @@ from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.errors import Conflict, PermissionDenied, ValidationError
 from app.evaluation import EvaluationSettings
-from app.hall import load_calendar, today
+from app.hall_settings import load_calendar, today
 from app.intake import MaterialInput
 from app.output import Collector, Mailing
 from app.slips import SlipError

@@ -182,7 +182,7 @@ def test_handover_slip_at_the_printer(hall: HallDesk, printer: FakePrinter) -> N
     from datetime import UTC, datetime
 
     from app import cases
-    from app.hall import get_hall_settings
+    from app.hall_settings import get_hall_settings
     from app.printing import documents
     from app.printing.escpos import render_receipt
     from app.printing.transport import send

@@ -16,12 +16,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from app import accounts, audit, backoffice, catalog
-from app import hall as hall_settings
+from app import accounts, audit, backoffice, catalog, hall_settings
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.errors import AuthenticationError, ValidationError
-from app.hall import local_date
+from app.hall_settings import local_date
 from app.infra import sync
 from app.infra.counter_store import CounterStore
 from app.intake import EnterpriseInput, IntakeRequest, MaterialInput, take_application

@@ -17,7 +17,7 @@ from app.cases import CaseView
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.errors import Conflict, PermissionDenied, ValidationError
-from app.hall import today
+from app.hall_settings import today
 from app.intake import MaterialInput
 from app.printing import desk
 from db.models import AuditEvent, Case, CaseEvent, CaseMaterial, Notice

@@ -33,12 +33,12 @@ from PySide6.QtWidgets import (
 )
 
 from app import accounts, catalog, limits
-from app import hall as hall_service
+from app import hall_settings as hall_service
 from app.accounts import COUNTER_KINDS, CounterView, UserView
 from app.auth import DEPT_ROLES, ROLES, Actor
 from app.catalog import DepartmentView
 from app.context import HallDesk
-from app.hall import CalendarStatus, HallSettings
+from app.hall_settings import CalendarStatus, HallSettings
 from app.workdays import package_knows_year
 from ui.errors import confirm, run_guarded
 from ui.models import CounterTableModel, OverrideTableModel, UserTableModel

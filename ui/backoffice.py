@@ -50,7 +50,7 @@ from app.catalog import DepartmentView
 from app.clock_actions import ClockChange
 from app.context import HallDesk
 from app.errors import HallDeskError, ValidationError
-from app.hall import HALL_TZ, today
+from app.hall_settings import HALL_TZ, today
 from app.infra.live import QueueListener, supports_push
 from app.printing import desk
 from ui.clocks import ExtendDialog, SuspendDialog

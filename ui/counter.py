@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import cases, catalog, intake, limits, search
-from app import hall as hall_service
+from app import hall_settings as hall_service
 from app.auth import Actor
 from app.cases import MATERIAL_STATES, CaseView
 from app.catalog import Assessment, Item

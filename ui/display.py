@@ -32,12 +32,12 @@ from PySide6.QtWidgets import (
 )
 
 from app import evaluation
-from app import hall as hall_service
+from app import hall_settings as hall_service
 from app.auth import Actor
 from app.context import HallDesk
 from app.errors import Conflict, HallDeskError
 from app.evaluation import BAD_LEVELS, LEVELS, OCCASIONS, REASONS, EvaluationSettings, EvaluationView
-from app.hall import HallSettings
+from app.hall_settings import HallSettings
 from ui.errors import show_crash
 from ui.widgets import buddy_label, dialog_buttons
 from ui.worker import run_in_background

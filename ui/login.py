@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import accounts, hall, limits
+from app import accounts, limits
+from app import hall_settings as hall
 from app.auth import Actor
 from app.context import HallDesk
 from app.errors import DatabaseUnavailable, HallDeskError

@@ -21,11 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import hall as hall_service
+from app import hall_settings as hall_service
 from app.auth import Actor
 from app.context import HallDesk
 from app.errors import HallDeskError
-from app.hall import CalendarStatus
+from app.hall_settings import CalendarStatus
 from app.infra.counter_store import LocalHall
 from ui.admin import CountersPage, HallSettingsPage, HolidaysPage, UsersPage
 from ui.backoffice import BackOfficePage, ChiefRepPage

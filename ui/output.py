@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import hall as hall_service
+from app import hall_settings as hall_service
 from app import limits, output
 from app.auth import Actor
 from app.cases import CaseView

@@ -60,7 +60,7 @@ from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, selec
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from app.audit import GENESIS
-from app.hall import HALL_TZ
+from app.hall_settings import HALL_TZ
 from app.infra.outbox import counter_chain
 from app.lifecycle import Status
 from db.engine import is_busy, reading

@@ -13,7 +13,7 @@ from app import limits, slips
 from app.auth import Actor
 from app.cases import case_view, load_case, may_read_credentials
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from app.hall import read_settings
+from app.hall_settings import read_settings
 from app.infra import keys
 from app.printing import documents, queue
 from app.printing.model import PrinterProfile

@@ -6,8 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from app import accounts
-from app import hall as hall_service
+from app import accounts, hall_settings
 from app.auth import Actor
 from app.context import HallDesk
 from app.errors import AuthenticationError
@@ -155,7 +154,7 @@ def test_hall_settings_load_save_round_trip(
 ) -> None:
     page = HallSettingsPage(hall, admin)
     show(page, qtbot)
-    assert page.form_settings() == hall_service.get_hall_settings(hall.uow())
+    assert page.form_settings() == hall_settings.get_hall_settings(hall.uow())
 
     replace_text(page.name_edit, "新建区政务服务中心")
     page.code_edit.clear()
@@ -163,7 +162,7 @@ def test_hall_settings_load_save_round_trip(
     replace_text(page.phone_edit, "0791-83700001")
     saved = page.save()
     assert saved is not None and message_boxes.shown == []
-    stored = hall_service.get_hall_settings(hall.uow())
+    stored = hall_settings.get_hall_settings(hall.uow())
     assert (stored.name, stored.code, stored.phone) == ("新建区政务服务中心", "XJQ", "0791-83700001")
 
     again = HallSettingsPage(hall, admin)
@@ -174,7 +173,7 @@ def test_hall_settings_load_save_round_trip(
     replace_text(page.area_edit, "3601")
     assert page.save() is None
     assert message_boxes.texts("warning") == ["行政区划代码须为6位数字（GB/T 2260，如新建区 360112）"]
-    assert hall_service.get_hall_settings(hall.uow()) == stored
+    assert hall_settings.get_hall_settings(hall.uow()) == stored
 
 
 def test_holidays_add_confirm_remove_and_calculate(
@@ -182,7 +181,7 @@ def test_holidays_add_confirm_remove_and_calculate(
 ) -> None:
     page = HolidaysPage(hall, admin)
     show(page, qtbot)
-    status = hall_service.calendar_status(hall.uow())
+    status = hall_settings.calendar_status(hall.uow())
     assert page.warning_banner.isVisible() == bool(status.warning)
     if status.unknown_years:
         assert page.year() == status.unknown_years[0]  # opens on the year that needs work
@@ -195,7 +194,7 @@ def test_holidays_add_confirm_remove_and_calculate(
     page.workday_radio.setChecked(True)
     type_chinese(page.note_edit, "春节调休上班")
     qtbot.keyClick(page.note_edit, Qt.Key.Key_Return)  # Enter in the note adds the override
-    assert [(o.day, o.workday, o.note) for o in hall_service.list_overrides(hall.uow(), FAR_YEAR)] == [
+    assert [(o.day, o.workday, o.note) for o in hall_settings.list_overrides(hall.uow(), FAR_YEAR)] == [
         (saturday, True, "春节调休上班")
     ]
     settle()
@@ -207,13 +206,13 @@ def test_holidays_add_confirm_remove_and_calculate(
     page.calc_start.setDate(to_qdate(date(FAR_YEAR, 2, 7)))
     page.calc_days.setValue(1)
     text = page.calculate()
-    due = hall_service.add_workdays(hall.uow(), date(FAR_YEAR, 2, 7), 1)
+    due = hall_settings.add_workdays(hall.uow(), date(FAR_YEAR, 2, 7), 1)
     assert due.date == saturday and due.provisional
     assert text == f"{saturday.isoformat()}（星期六）（待定）"
 
     assert page.confirm_selected_year()
     assert message_boxes.texts("question") and str(FAR_YEAR) in message_boxes.texts("question")[0]
-    assert FAR_YEAR in hall_service.calendar_status(hall.uow()).confirmed_years
+    assert FAR_YEAR in hall_settings.calendar_status(hall.uow()).confirmed_years
     settle()
     assert not page.confirm_button.isEnabled()
     assert "已由管理员确认" in page.year_state.text()
@@ -221,7 +220,7 @@ def test_holidays_add_confirm_remove_and_calculate(
 
     page.view.setCurrentIndex(page.model.index(0, 0))
     assert page.remove_selected()
-    assert hall_service.list_overrides(hall.uow(), FAR_YEAR) == []
+    assert hall_settings.list_overrides(hall.uow(), FAR_YEAR) == []
     settle()
     assert page.model.rowCount() == 0
 
@@ -233,4 +232,4 @@ def test_confirm_can_be_declined(hall: HallDesk, admin: Actor, qtbot: QtBot, mes
     settle()
     message_boxes.answer = message_boxes.answer.No
     assert not page.confirm_selected_year()
-    assert FAR_YEAR not in hall_service.calendar_status(hall.uow()).confirmed_years
+    assert FAR_YEAR not in hall_settings.calendar_status(hall.uow()).confirmed_years

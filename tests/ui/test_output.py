@@ -17,7 +17,7 @@ from app import accounts, backoffice, cases, catalog, intake, output
 from app.cases import CaseView
 from app.context import HallDesk
 from app.errors import HallDeskError
-from app.hall import today
+from app.hall_settings import today
 from app.intake import MaterialInput
 from app.validators import make_id_number, mask_id_number
 from db.models import AuditEvent, Handover
