@@ -32,7 +32,7 @@ from app.hall_settings import HALL_TZ, local_date, read_settings
 from app.infra.numbering import document_number, next_value
 from app.lifecycle import Action
 from app.printing import documents, queue
-from app.printing.pdf import NoticeMaterial
+from app.printing.notice_templates import NoticeMaterial
 from app.printing.report import ReportColumn, TableReport, render_table_report
 from app.roles import require
 from app.uow import UnitOfWork

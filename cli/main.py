@@ -32,7 +32,7 @@ from app.context import HallDesk
 from app.errors import INTERNAL_ERROR_EXIT_CODE, HallDeskError, ValidationError
 from app.infra import keys
 from app.infra.outbox import counter_chain
-from app.printing.pdf import NOTICE_KINDS
+from app.printing.notice_templates import NOTICE_KINDS
 from cli import backoffice, clocks, grievance, output, sync, tolerate
 from cli.base import (
     ENV_NEW_PASSWORD,

@@ -57,7 +57,7 @@ def days(value: int) -> str:
     return f"{value}个工作日"
 
 
-# Notice kinds (app.printing.pdf.NOTICE_KINDS) as the clerk and the applicant call them.
+# Notice kinds (app.printing.notice_templates.NOTICE_KINDS) as the clerk and the applicant call them.
 NOTICE_NAMES: dict[str, str] = {
     "acceptance": "受理通知书",
     "refusal": "不予受理通知书",

@@ -17,7 +17,8 @@ from app.hall_settings import read_settings
 from app.infra import keys
 from app.printing import documents, queue
 from app.printing.model import PrinterProfile
-from app.printing.pdf import DECISION_KINDS, KIND_NAMES, NOTICE_KINDS, render_notice
+from app.printing.notice_templates import DECISION_KINDS, KIND_NAMES, NOTICE_KINDS
+from app.printing.pdf import render_notice
 from app.printing.transport import parse_printer_uri
 from app.roles import require
 from app.uow import UnitOfWork
