@@ -32,6 +32,7 @@ from app.grievance import GrievanceView
 from app.hall_settings import HALL_TZ, CalendarOverrideView
 from app.intake import MaterialInput
 from app.lifecycle import PENDING, MaterialCheck, Problem, intake_problems
+from app.printing.documents import NOTICE_TITLES
 from app.printing.queue import JobView
 from app.search import ItemHit
 from ui.widgets import format_date
@@ -57,23 +58,8 @@ def days(value: int) -> str:
     return f"{value}个工作日"
 
 
-# Notice kinds (app.printing.notice_templates.NOTICE_KINDS) as the clerk and the applicant call them.
-NOTICE_NAMES: dict[str, str] = {
-    "acceptance": "受理通知书",
-    "refusal": "不予受理通知书",
-    "correction": "补正材料通知书",
-    "tolerated": "容缺受理通知书",
-    "handover": "出件签收单",
-    # issue 14 part 7
-    "reminder": "容缺材料催补通知书",
-    "termination": "终止办理通知书",
-    "return": "补正通知书（审查阶段）",
-    "suspension": "特别程序告知书",
-    "extension": "延期告知书",
-    "licence_grant": "准予行政许可决定书",
-    "licence_denial": "不予行政许可决定书",
-    "result_notice": "办理结果通知书",
-}
+# Notice kinds as the clerk and the applicant call them: the documents' own titles.
+NOTICE_NAMES: dict[str, str] = dict(NOTICE_TITLES)
 _RED = QBrush(QColor("#c0392b"))
 _AMBER = QBrush(QColor("#9a6200"))
 _GREY = QBrush(QColor("#5b6b7f"))
