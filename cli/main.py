@@ -7,42 +7,33 @@ messages to stderr; an expected error exits with its own non-zero code.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from app import (
-    accounts,
     anchor,
     audit,
     cases,
     catalog,
     crashlog,
     demo,
-    hall_settings,
     intake,
     roles,
     validators,
 )
-from app.auth import ROLES, Actor
+from app.auth import Actor
 from app.context import HallDesk
 from app.errors import INTERNAL_ERROR_EXIT_CODE, HallDeskError, ValidationError
-from app.infra import keys
 from app.infra.outbox import counter_chain
-from app.printing.notice_templates import NOTICE_KINDS
-from cli import backoffice, clocks, grievance, output, sync, tolerate
+from cli import admin, backoffice, clocks, grievance, output, printing, sync, tolerate
 from cli.base import (
-    ENV_NEW_PASSWORD,
     ENV_PASSWORD,
     Cli,
     Parser,
     add_command,
     json_input,
-    new_password,
-    parse_date,
     positive_int,
     print_json,
     print_now,
@@ -130,172 +121,6 @@ def cmd_catalog_update(cli: Cli) -> int:
     return 0
 
 
-def cmd_user_list(cli: Cli) -> int:
-    users = accounts.list_users(cli.hall.uow(), cli.actor())
-    if cli.args.json:
-        print_json([u.as_json() for u in users])
-    else:
-        for u in users:
-            flags = ("" if u.active else "\t已停用") + ("\t已锁定" if u.locked else "")
-            print(f"{u.username}\t{u.full_name}\t{ROLES[u.role]}\t{u.dept or '-'}\t{u.counter or '-'}{flags}")
-    return 0
-
-
-def cmd_user_add(cli: Cli) -> int:
-    actor = cli.actor()
-    a = cli.args
-    view = accounts.add_user(
-        cli.hall.uow(), actor, username=a.username, full_name=a.name, role=a.role,
-        password=new_password(), dept=a.dept, counter=a.counter,
-    )
-    if a.json:
-        print_json(view.as_json())
-    else:
-        print(f"已添加用户 {view.username}", file=sys.stderr)
-    return 0
-
-
-def cmd_user_set(cli: Cli) -> int:
-    actor = cli.actor()
-    a = cli.args
-    current = next((u for u in accounts.list_users(cli.hall.uow(), actor) if u.username == a.username), None)
-    if current is None:
-        raise ValidationError("username", f"用户 {a.username} 不存在")
-    view = accounts.update_user(
-        cli.hall.uow(), actor, a.username,
-        full_name=a.name if a.name is not None else current.full_name,
-        role=a.role or current.role,
-        dept=(a.dept or None) if a.dept is not None else current.dept,
-        counter=(a.counter or None) if a.counter is not None else current.counter,
-        active=current.active if a.active is None else a.active == "yes",
-    )
-    print_json(view.as_json()) if a.json else print(f"已更新用户 {view.username}", file=sys.stderr)
-    return 0
-
-
-def cmd_user_passwd(cli: Cli) -> int:
-    actor = cli.actor()
-    target = cli.args.username or actor.username
-    old = None
-    if actor.role != "admin":
-        old = os.environ.get(ENV_PASSWORD)
-    accounts.set_password(cli.hall.uow(), actor, target, new_password(), old)
-    print(f"已修改 {target} 的密码", file=sys.stderr)
-    return 0
-
-
-def cmd_user_init_admin(cli: Cli) -> int:
-    view = accounts.create_first_admin(cli.ready_hall().uow(), username=cli.args.username, full_name=cli.args.name,
-                                       password=new_password())
-    print(f"已创建首个管理员 {view.username}", file=sys.stderr)
-    return 0
-
-
-def cmd_user_unlock(cli: Cli) -> int:
-    accounts.unlock_user(cli.hall.uow(), cli.actor(), cli.args.username)
-    print(f"已解锁 {cli.args.username}", file=sys.stderr)
-    return 0
-
-
-def cmd_counter_list(cli: Cli) -> int:
-    counters = accounts.list_counters(cli.ready_hall().uow())
-    if cli.args.json:
-        print_json([c.as_json() for c in counters])
-    else:
-        for c in counters:
-            flags = "" if c.active else "\t已停用"
-            print(f"{c.number}\t{c.name}\t{c.kind_name}\t{c.printer_uri or '-'}{flags}")
-    return 0
-
-
-def cmd_counter_set(cli: Cli) -> int:
-    a = cli.args
-    actor = cli.actor()
-    existing = {c.number: c for c in accounts.list_counters(cli.hall.uow())}.get(a.number)
-    view = accounts.save_counter(
-        cli.hall.uow(), actor, number=a.number,
-        name=a.name if a.name is not None else (existing.name if existing else ""),
-        kind=a.kind or (existing.kind if existing else ""),
-        printer_uri=a.printer if a.printer is not None else (existing.printer_uri if existing else ""),
-        active=(a.active == "yes") if a.active is not None else (existing.active if existing else True),
-        a4_printer_uri=a.a4_printer,
-    )
-    print_json(view.as_json()) if a.json else print(f"已保存{view.number}号窗口", file=sys.stderr)
-    return 0
-
-
-def cmd_hall_show(cli: Cli) -> int:
-    settings = hall_settings.get_hall_settings(cli.ready_hall().uow())
-    if cli.args.json:
-        print_json(settings.as_json())
-    else:
-        for k, v in settings.as_json().items():
-            print(f"{k}\t{v}")
-    return 0
-
-
-def cmd_hall_set(cli: Cli) -> int:
-    actor = cli.actor()
-    current = hall_settings.get_hall_settings(cli.hall.uow())
-    a = cli.args
-    changes = {k: getattr(a, k) for k in ("name", "code", "area_code", "address", "phone", "doc_prefix",
-                                          "review_authority", "court") if getattr(a, k) is not None}
-    saved = hall_settings.save_hall_settings(cli.hall.uow(), actor, replace(current, **changes))
-    print_json(saved.as_json()) if a.json else print("已保存大厅设置", file=sys.stderr)
-    return 0
-
-
-def cmd_holiday_list(cli: Cli) -> int:
-    rows = hall_settings.list_overrides(cli.ready_hall().uow(), cli.args.year)
-    if cli.args.json:
-        print_json([{"date": r.day.isoformat(), "workday": r.workday, "note": r.note} for r in rows])
-    else:
-        for r in rows:
-            print(f"{r.day.isoformat()}\t{'上班' if r.workday else '放假'}\t{r.note}")
-    return 0
-
-
-def cmd_holiday_set(cli: Cli) -> int:
-    changed = hall_settings.set_override(cli.hall.uow(), cli.actor(), cli.args.date, cli.args.workday, cli.args.note)
-    print(f"已设置 {cli.args.date.isoformat()} 为{'工作日' if cli.args.workday else '休息日'}；重算在办件到期日 {changed} 件",
-          file=sys.stderr)
-    return 0
-
-
-def cmd_holiday_remove(cli: Cli) -> int:
-    changed = hall_settings.remove_override(cli.hall.uow(), cli.actor(), cli.args.date)
-    print(f"已删除 {cli.args.date.isoformat()} 的调整；重算在办件到期日 {changed} 件", file=sys.stderr)
-    return 0
-
-
-def cmd_holiday_confirm(cli: Cli) -> int:
-    changed = hall_settings.confirm_year(cli.hall.uow(), cli.actor(), cli.args.year)
-    print(f"已确认{cli.args.year}年节假日安排；重算在办件到期日 {changed} 件", file=sys.stderr)
-    return 0
-
-
-def cmd_holiday_status(cli: Cli) -> int:
-    status = hall_settings.calendar_status(cli.ready_hall().uow())
-    if cli.args.json:
-        print_json({"unknown_years": list(status.unknown_years), "confirmed_years": list(status.confirmed_years),
-                     "warning": status.warning})
-    else:
-        print(status.warning or "节假日安排已齐全")
-    return 0
-
-
-def cmd_workdays_add(cli: Cli) -> int:
-    due = hall_settings.add_workdays(cli.ready_hall().uow(), cli.args.date, cli.args.n)
-    if cli.args.json:
-        print_json({"start": cli.args.date.isoformat(), "workdays": cli.args.n, "date": due.date.isoformat(),
-                     "provisional": due.provisional})
-    else:
-        print(due.date.isoformat() + ("\t待定" if due.provisional else ""))
-        if due.provisional:
-            print("注意：涉及尚未录入国务院节假日安排的年份，日期为推算（待定）", file=sys.stderr)
-    return 0
-
-
 def cmd_audit_verify(cli: Cli) -> int:
     h = cli.ready_hall()
     check: anchor.AnchorCheck | None = None
@@ -371,35 +196,11 @@ def cmd_audit_anchor(cli: Cli) -> int:
     return 0
 
 
-def cmd_counter_revoke_key(cli: Cli) -> int:
-    keys.revoke_counter_key(cli.hall.uow(), cli.actor(), cli.args.fingerprint)
-    print(f"已吊销签名密钥 {cli.args.fingerprint.strip().upper()}：此后由它签名的凭条一律拒收；"
-          "该窗口须重新生成密钥（counter keygen）后才能受理", file=sys.stderr)
-    return 0
-
-
-def cmd_counter_keys(cli: Cli) -> int:
-    views = keys.list_counter_keys(cli.ready_hall().uow(), cli.actor())
-    if cli.args.json:
-        print_json([v.as_json() for v in views])
-    else:
-        states = {"in_force": "使用中", "retired": "已更换（凭条仍有效）", "revoked": "已吊销"}
-        for v in views:
-            print(f"{v.counter}号窗口\t{v.fingerprint}\t{states[v.state]}\t{v.created_at:%Y-%m-%d}")
-    return 0
-
-
 def cmd_roles(cli: Cli) -> int:
     if cli.args.json:
         print_json(roles.as_json())
     else:
         sys.stdout.write(roles.markdown())
-    return 0
-
-
-def cmd_counter_keygen(cli: Cli) -> int:
-    fp = keys.generate_counter_key(cli.hall.uow(), cli.actor(), cli.args.number)
-    print(f"已为{cli.args.number}号窗口生成签名密钥，指纹 {fp}；私钥保存在本机 {keys.default_key_dir()}", file=sys.stderr)
     return 0
 
 
@@ -477,140 +278,6 @@ def cmd_case_import(cli: Cli) -> int:
     return 2 if errors else 0
 
 
-# ---- printing --------------------------------------------------------------------------------------
-
-
-def _job_outcome(job: Any) -> int:
-    if job.status == "printed":
-        print(f"已打印（任务 {job.id}）", file=sys.stderr)
-    else:
-        print(f"打印机暂时无法打印：{job.last_error}。任务 {job.id} 已排队，将自动重试", file=sys.stderr)
-    return 0
-
-
-def cmd_print_receipt(cli: Cli) -> int:
-    from app.printing import desk, queue
-
-    a = cli.args
-    if a.reprint and not a.reason:
-        raise ValidationError("reason", "补打须用 --reason 写明原因")
-    actor = cli.actor()
-    job_id = desk.receipt_job(cli.hall.uow(), actor, a.case_no, printer=a.printer, reprint=a.reprint,
-                              reason=a.reason or "")
-    job = queue.send_job(cli.hall.uow, job_id, force=True, timeout=3.0)
-    if a.json:
-        print_json(job.as_json())
-    return _job_outcome(job)
-
-
-def cmd_print_queue(cli: Cli) -> int:
-    from app.printing import queue
-
-    jobs = queue.list_jobs(cli.ready_hall().uow(), status=cli.args.status, counter_number=cli.args.counter)
-    if cli.args.json:
-        print_json([j.as_json() for j in jobs])
-    else:
-        for j in jobs:
-            print(f"{j.id}\t{j.case_no or '-'}\t{j.kind_name}\t{j.status_name}\t{j.printer or '-'}\t{j.last_error}")
-    return 0
-
-
-def cmd_print_notice(cli: Cli) -> int:
-    from app.printing import desk
-
-    a = cli.args
-    actor = cli.actor()
-    pdf = desk.notice_pdf(cli.hall.uow(), actor, a.case_no, a.kind, reprint=a.reprint, reason=a.reason or "")
-    Path(a.out).write_bytes(pdf)
-    print(f"已保存 {a.out}", file=sys.stderr)
-    return 0
-
-
-def cmd_print_test(cli: Cli) -> int:
-    from app.printing import queue
-
-    actor = cli.actor()
-    job_id = queue.enqueue_test_page(cli.hall.uow(), actor, cli.args.printer)
-    job = queue.send_job(cli.hall.uow, job_id, force=True, timeout=3.0)
-    if job.status != "printed":
-        queue.cancel_job(cli.hall.uow(), actor, job_id, "测试页失败")
-        print(f"测试页打印失败：{job.last_error}", file=sys.stderr)
-        return 9
-    print("测试页已打印", file=sys.stderr)
-    return 0
-
-
-def cmd_print_retry(cli: Cli) -> int:
-    from app.printing import queue
-
-    actor = cli.actor()
-    job_id = queue.retry_job(cli.hall.uow(), actor, cli.args.job_id)
-    job = queue.send_job(cli.hall.uow, job_id, force=True, timeout=5.0)
-    if cli.args.json:
-        print_json(job.as_json())
-    if job.status == "printed":
-        print("已打印", file=sys.stderr)
-        return 0
-    print(f"仍未打印：{job.last_error}", file=sys.stderr)
-    return 9
-
-
-def cmd_print_cancel(cli: Cli) -> int:
-    from app.printing import queue
-
-    queue.cancel_job(cli.hall.uow(), cli.actor(), cli.args.job_id, cli.args.reason or "")
-    print("已取消", file=sys.stderr)
-    return 0
-
-
-def cmd_print_redirect(cli: Cli) -> int:
-    from app.printing import queue
-
-    actor = cli.actor()
-    job_id = queue.redirect_job(cli.hall.uow(), actor, cli.args.job_id, cli.args.printer)
-    return _job_outcome(queue.send_job(cli.hall.uow, job_id, force=True, timeout=3.0))
-
-
-def cmd_printer_show(cli: Cli) -> int:
-    from app.printing import desk
-
-    print_json(desk.get_profile(cli.ready_hall().uow(), cli.args.uri).__dict__)
-    return 0
-
-
-def cmd_printer_set(cli: Cli) -> int:
-    from app.printing import desk
-
-    a = cli.args
-    current = desk.get_profile(cli.ready_hall().uow(), a.uri)
-    changes: dict[str, Any] = {}
-    if a.paper is not None:
-        changes["paper_mm"] = a.paper
-    if a.encoding is not None:
-        changes["encoding"] = a.encoding
-    for flag in ("chinese_mode", "raster", "cut", "status_check"):
-        if getattr(a, flag) is not None:
-            changes[flag] = getattr(a, flag) == "yes"
-    if a.qr is not None:
-        changes["qr_native"] = a.qr == "native"
-    saved = desk.save_profile(cli.hall.uow(), cli.actor(), a.uri, replace(current, **changes))
-    print_json(saved.__dict__)
-    return 0
-
-
-def cmd_slip_verify(cli: Cli) -> int:
-    from app.printing import desk
-
-    info = desk.verify_slip(cli.ready_hall().uow(), cli.args.payload)
-    if not desk.case_exists(cli.hall.uow(), info.case_no):
-        print(f"凭条签名有效，但办件 {info.case_no} 尚未同步到本库", file=sys.stderr)
-    if cli.args.json:
-        print_json(info.__dict__)
-    else:
-        print(info.case_no)
-    return 0
-
-
 CHECKS: dict[str, Callable[[str], str]] = {
     "uscc": validators.check_uscc,
     "id": validators.check_id_number,
@@ -655,72 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add(cat, "update", cmd_catalog_update, "按 JSON 修改一个事项的办事指南（首席代表/管理员）")
     sp.add_argument("--json", dest="json_file", required=True, metavar="FILE", help="事项 JSON 文件，- 为标准输入")
 
-    usr = sub.add_parser("user", help="用户").add_subparsers(dest="sub", required=True, parser_class=Parser)
-    add(usr, "list", cmd_user_list, "列出用户", json_flag=True)
-    sp = add(usr, "add", cmd_user_add, f"添加用户（新密码取自 {ENV_NEW_PASSWORD} 或终端输入）", json_flag=True)
-    sp.add_argument("username")
-    sp.add_argument("--name", required=True, help="姓名")
-    sp.add_argument("--role", required=True, choices=list(ROLES))
-    sp.add_argument("--dept", help="部门代码（审批人员、首席代表必填）")
-    sp.add_argument("--counter", type=int, help="窗口号")
-    sp = add(usr, "set", cmd_user_set, "修改用户的姓名、角色、部门、窗口或启用状态", json_flag=True)
-    sp.add_argument("username")
-    sp.add_argument("--name")
-    sp.add_argument("--role", choices=list(ROLES))
-    sp.add_argument("--dept", help="部门代码；空字符串表示无部门")
-    sp.add_argument("--counter", type=int, help="窗口号；0 表示无窗口")
-    sp.add_argument("--active", choices=["yes", "no"])
-    sp = add(usr, "passwd", cmd_user_passwd, f"修改密码（新密码取自 {ENV_NEW_PASSWORD} 或终端输入）")
-    sp.add_argument("username", nargs="?")
-    sp = add(usr, "init-admin", cmd_user_init_admin, f"新安装时创建首个管理员（仅在没有管理员时可用；密码取自 {ENV_NEW_PASSWORD}）")
-    sp.add_argument("username")
-    sp.add_argument("--name", required=True, help="姓名")
-    sp = add(usr, "unlock", cmd_user_unlock, "解除锁定")
-    sp.add_argument("username")
-
-    ctr = sub.add_parser("counter", help="窗口").add_subparsers(dest="sub", required=True, parser_class=Parser)
-    add(ctr, "list", cmd_counter_list, "列出窗口", json_flag=True)
-    sp = add(ctr, "set", cmd_counter_set, "新建或修改窗口", json_flag=True)
-    sp.add_argument("number", type=int)
-    sp.add_argument("--name")
-    sp.add_argument("--kind", choices=list(accounts.COUNTER_KINDS))
-    sp.add_argument("--printer", metavar="URI", help="热敏打印机地址，如 tcp://192.168.1.50:9100")
-    sp.add_argument("--a4-printer", dest="a4_printer", metavar="URI",
-                    help="A4 打印机地址：cups://名称、file:///文件夹 或 tcp://地址:9100")
-    sp.add_argument("--active", choices=["yes", "no"])
-
-    hl = sub.add_parser("hall", help="大厅设置").add_subparsers(dest="sub", required=True, parser_class=Parser)
-    add(hl, "show", cmd_hall_show, "显示大厅设置", json_flag=True)
-    sp = add(hl, "set", cmd_hall_set, "修改大厅设置（管理员）", json_flag=True)
-    sp.add_argument("--name")
-    sp.add_argument("--code", help="大厅代码（1–4位大写字母，用于办件编号）")
-    sp.add_argument("--area-code", dest="area_code")
-    sp.add_argument("--address")
-    sp.add_argument("--phone")
-    sp.add_argument("--doc-prefix", dest="doc_prefix", help="受理类文书编号前缀（如 新经开）")
-    sp.add_argument("--review-authority", dest="review_authority",
-                    help="复议机关（印在不予受理通知书和不予许可决定书上；为空时不能作不予许可决定）")
-    sp.add_argument("--court", help="诉讼法院（同上）")
-
-    hol = sub.add_parser("holiday", help="节假日调整").add_subparsers(dest="sub", required=True, parser_class=Parser)
-    sp = add(hol, "list", cmd_holiday_list, "列出调整", json_flag=True)
-    sp.add_argument("--year", type=int)
-    sp = add(hol, "set", cmd_holiday_set, "把某天设为工作日或休息日（管理员）")
-    sp.add_argument("date", type=parse_date)
-    g = sp.add_mutually_exclusive_group(required=True)
-    g.add_argument("--workday", dest="workday", action="store_true", help="设为工作日（如调休上班）")
-    g.add_argument("--off", dest="workday", action="store_false", help="设为休息日（如法定节假日）")
-    sp.add_argument("--note", default="")
-    sp = add(hol, "remove", cmd_holiday_remove, "删除某天的调整（管理员）")
-    sp.add_argument("date", type=parse_date)
-    sp = add(hol, "confirm", cmd_holiday_confirm, "确认某年的国务院节假日安排已录入（管理员）")
-    sp.add_argument("year", type=int)
-    add(hol, "status", cmd_holiday_status, "哪些年份的安排尚未录入", json_flag=True)
-
-    wd = sub.add_parser("workdays", help="工作日计算").add_subparsers(dest="sub", required=True, parser_class=Parser)
-    sp = add(wd, "add", cmd_workdays_add, "DATE 之后第 N 个工作日（当天不计）", json_flag=True)
-    sp.add_argument("date", type=parse_date)
-    sp.add_argument("n", type=int)
+    admin.register(sub)  # user, counter (and its keys), hall, holiday, workdays
 
     au = sub.add_parser("audit", help="审计").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(au, "verify", cmd_audit_verify, "校验审计链；被篡改时以非零状态退出并指出第一条问题记录", json_flag=True)
@@ -729,11 +331,6 @@ def build_parser() -> argparse.ArgumentParser:
              json_flag=True)
     sp.add_argument("--out", required=True, metavar="FILE", help="锚点文件（不存在则新建；只追加，不改写已有行）")
     sp.add_argument("--pdf", metavar="FILE.pdf", help="另存 A4 锚点页，供打印、签字、归档")
-    sp = add(ctr, "keygen", cmd_counter_keygen, "在本机为窗口生成签名密钥并登记公钥（管理员）")
-    sp.add_argument("number", type=int)
-    add(ctr, "keys", cmd_counter_keys, "各窗口登记的签名密钥：使用中、已更换、已吊销（管理员）", json_flag=True)
-    sp = add(ctr, "revoke-key", cmd_counter_revoke_key, "吊销一把可能泄露的窗口签名密钥：其签名的凭条一律拒收（管理员）")
-    sp.add_argument("fingerprint", help="密钥指纹（8位，见 counter keys）")
     add(sub, "roles", cmd_roles, "角色权限表（谁可以做什么；--json 或 Markdown）", json_flag=True)
 
     cs = sub.add_parser("case", help="办件").add_subparsers(dest="sub", required=True, parser_class=Parser)
@@ -765,48 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     tolerate.register(sub, cs, cat)  # 容缺 follow-through (issue 14 part 7)
     grievance.register(sub)  # the 办不成事 window
 
-    pr = sub.add_parser("print", help="打印").add_subparsers(dest="sub", required=True, parser_class=Parser)
-    sp = add(pr, "receipt", cmd_print_receipt, "打印受理回执（补打须 --reprint --reason）", json_flag=True)
-    sp.add_argument("case_no")
-    sp.add_argument("--printer", metavar="URI")
-    sp.add_argument("--reprint", action="store_true")
-    sp.add_argument("--reason")
-    sp = add(pr, "queue", cmd_print_queue, "打印队列", json_flag=True)
-    sp.add_argument("--status", choices=["pending", "printed", "failed", "cancelled"])
-    sp.add_argument("--counter", type=int)
-    sp = add(pr, "notice", cmd_print_notice, "把通知书保存为 PDF")
-    sp.add_argument("case_no")
-    sp.add_argument("--kind", required=True, choices=[*NOTICE_KINDS, "decision"])
-    sp.add_argument("--out", required=True, metavar="FILE.pdf")
-    sp.add_argument("--reprint", action="store_true")
-    sp.add_argument("--reason")
-    sp = add(pr, "test", cmd_print_test, "打印测试页")
-    sp.add_argument("--printer", required=True, metavar="URI")
-    sp = add(pr, "retry", cmd_print_retry, "立即重发一个打印任务（打印成功才以 0 退出）", json_flag=True)
-    sp.add_argument("job_id")
-    sp = add(pr, "cancel", cmd_print_cancel, "取消一个等待中的打印任务")
-    sp.add_argument("job_id")
-    sp.add_argument("--reason")
-    sp = add(pr, "redirect", cmd_print_redirect, "把等待中的任务改派到另一台打印机")
-    sp.add_argument("job_id")
-    sp.add_argument("--printer", required=True, metavar="URI")
-
-    pp = sub.add_parser("printer", help="打印机设置").add_subparsers(dest="sub", required=True, parser_class=Parser)
-    sp = add(pp, "show", cmd_printer_show, "显示打印机设置")
-    sp.add_argument("uri")
-    sp = add(pp, "set", cmd_printer_set, "修改打印机设置")
-    sp.add_argument("uri")
-    sp.add_argument("--paper", type=int, choices=[58, 80])
-    sp.add_argument("--encoding", choices=["GB18030", "GBK", "UTF-8"])
-    sp.add_argument("--chinese-mode", dest="chinese_mode", choices=["yes", "no"])
-    sp.add_argument("--raster", choices=["yes", "no"], help="整张回执按图片打印（打印机无中文字库时）")
-    sp.add_argument("--qr", choices=["native", "image"])
-    sp.add_argument("--cut", choices=["yes", "no"])
-    sp.add_argument("--status-check", dest="status_check", choices=["yes", "no"])
-
-    sl = sub.add_parser("slip", help="取件凭条").add_subparsers(dest="sub", required=True, parser_class=Parser)
-    sp = add(sl, "verify", cmd_slip_verify, "校验凭条签名，输出办件编号", json_flag=True)
-    sp.add_argument("payload")
+    printing.register(sub)  # print, printer, slip
 
     sync.register(sub)  # sync commands; cli.base.LOCAL_COMMANDS says which run on a local store
 
