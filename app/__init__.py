@@ -1,1 +1,2 @@
-"""HallDesk's use cases.  No Qt here: ``ui/`` sits on top, ``db/`` below."""
+"""HallDesk's use cases.  No Qt here: the two shells, ``ui/`` (GUI) and ``cli/`` (command line), sit on top,
+``db/`` below; ``app/infra/`` holds how data is stored, numbered, cached, signed and moved."""

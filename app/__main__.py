@@ -1,6 +1,7 @@
 """Entry point: ``python -m app`` starts the GUI; ``python -m app COMMAND`` runs the CLI.
 
-This is the only module of ``app/`` allowed to import ``ui/``: the GUI sits on top of the services.
+The two shells, the GUI (``ui/``) and the CLI (``cli/``), sit on top of the services; this is the only module
+that wires them in (``tests/test_architecture.py`` checks that nothing else does).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    from app.cli import build_parser, run
+    from cli.main import build_parser, run
 
     args, _ = build_parser().parse_known_args(argv)
     if getattr(args, "command", None):

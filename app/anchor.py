@@ -41,8 +41,8 @@ from sqlalchemy import Table, select
 from app import audit, slips
 from app.auth import Actor
 from app.errors import HallDeskError, NotFound, ValidationError
-from app.hall import HALL_TZ, read_settings
-from app.keys import default_key_dir
+from app.hall_settings import HALL_TZ, read_settings
+from app.infra.keys import default_key_dir
 from app.printing.report import ReportColumn, TableReport, render_table_report
 from app.roles import require
 from app.uow import UnitOfWork

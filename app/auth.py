@@ -12,8 +12,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit, limits, refcache
+from app import audit, limits
 from app.errors import AuthenticationError, PermissionDenied, ValidationError
+from app.infra import refcache
 from app.uow import UnitOfWork, database_errors
 from db.engine import reading
 from db.models import User
@@ -136,7 +137,7 @@ def login(uow: UnitOfWork, username: str, password: str) -> Actor:
     someone who gives the right password learns that the account is locked.
     """
     limits.check_all((limits.USERNAME, username, "username"), (limits.PASSWORD, password, "password"))
-    # A counter's local store (app.counter_store) checks and binds its counter before the first login.
+    # A counter's local store (app.infra.counter_store) checks and binds its counter before the first login.
     prepare = getattr(uow, "prepare_login", None)
     if prepare is not None:
         prepare(username)

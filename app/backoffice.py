@@ -40,14 +40,23 @@ from sqlalchemy import (
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
-from app import audit, clocks, lifecycle, limits, refcache
+from app import audit, clocks, lifecycle, limits
 from app.auth import AccountState, Actor, account_key, actor_of, check_account, check_current, load_account
 from app.cases import CHANNELS, CaseView, case_view, load_case
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from app.hall import HALL_TZ, HallSettings, appeal_problems, load_calendar, local_date, today, write_setting
-from app.hall import read_settings as read_hall_settings
+from app.hall_settings import (
+    HALL_TZ,
+    HallSettings,
+    appeal_problems,
+    load_calendar,
+    local_date,
+    today,
+    write_setting,
+)
+from app.hall_settings import read_settings as read_hall_settings
+from app.infra import refcache
+from app.infra.numbering import decision_number, decision_sequence, next_value
 from app.lifecycle import Action, Status
-from app.numbering import decision_number, decision_sequence, next_value
 from app.printing import documents
 from app.printing.report import ReportColumn, TableReport, render_table_report
 from app.roles import require

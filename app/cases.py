@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from app import lifecycle, limits
 from app.auth import Actor
 from app.errors import NotFound, PermissionDenied, ValidationError
-from app.hall import HALL_TZ, local_date, today
+from app.hall_settings import HALL_TZ, local_date, today
 from app.roles import require
 from app.uow import UnitOfWork
 from app.validators import mask_id_number, mask_name, mask_phone
@@ -234,39 +235,82 @@ class CaseView:
         }
 
 
+# The columns of hd_case, hd_case_material, hd_notice and hd_case_event that a CaseView shows.
+CASE_VIEW_COLUMNS = ("id", "case_no", "status", "channel", "agent_name", "agent_id_number", "agent_phone",
+                     "received_at", "accepted_at", "promised_due", "legal_due", "due_provisional", "pickup_code",
+                     "slip", "supplement_due", "correction_deadline", "deemed_accepted", "refusal_reason",
+                     "refusal_basis", "finished_at", "external_id")
+_MATERIAL_COLUMNS = ("code", "name", "required", "state", "originals", "copies", "electronic", "note", "assessment",
+                     "supplement_due", "supplemented_at")
+_NOTICE_COLUMNS = ("kind", "doc_no", "issued_at")
+_EVENT_COLUMNS = ("at", "actor", "action", "from_status", "to_status", "note")
+
+
+@dataclass(frozen=True)
+class ItemHeading:
+    """What a CaseView shows of the service item and the handling department."""
+
+    code: str
+    name: str
+    kind: str
+    dept_code: str
+    dept_name: str
+
+
+def build_case_view(c: Mapping[str, Any], item: ItemHeading, *, counter: int | None, clerk: str | None,
+                    enterprise: tuple[str, str] | None, materials: Iterable[Mapping[str, Any]],
+                    guide: Mapping[str, tuple[int, int]], notices: Iterable[Mapping[str, Any]],
+                    events: Iterable[Mapping[str, Any]], credentials: bool, clock: ClockView = ClockView(),
+                    decision: DecisionView | None = None) -> CaseView:
+    """The one builder of ``CaseView``: from a case's column values and those of its rows.
+
+    ``case_view`` feeds it a loaded case; an intake feeds it the rows it is about to write (no reload).
+    ``guide``: material code -> (原件, 复印件) the item asks for; ``enterprise``: (USCC, name).  The pickup code
+    and slip only with ``credentials`` (the caller has checked ``may_read_credentials``)."""
+    return CaseView(
+        id=c["id"], case_no=c["case_no"], status=c["status"], channel=c["channel"], item=item.code,
+        item_name=item.name, dept=item.dept_code, dept_name=item.dept_name, counter=counter, clerk=clerk,
+        enterprise_uscc=enterprise[0] if enterprise else None, enterprise_name=enterprise[1] if enterprise else None,
+        agent_name=c["agent_name"], agent_id_number=c["agent_id_number"], agent_phone=c["agent_phone"],
+        received_at=c["received_at"], accepted_at=c["accepted_at"], promised_due=c["promised_due"],
+        legal_due=c["legal_due"], due_provisional=c["due_provisional"],
+        pickup_code=c["pickup_code"] if credentials else "", slip=c["slip"] if credentials else "",
+        supplement_due=c["supplement_due"], correction_deadline=c["correction_deadline"],
+        deemed_accepted=c["deemed_accepted"], refusal_reason=c["refusal_reason"], refusal_basis=c["refusal_basis"],
+        finished_at=c["finished_at"], external_id=c["external_id"],
+        materials=tuple(
+            CaseMaterialView(m["code"], m["name"], m["required"], m["state"], m["originals"], m["copies"],
+                             m["electronic"], m["note"], m["assessment"], m["supplement_due"], m["supplemented_at"],
+                             *guide.get(m["code"], (0, 0)))
+            for m in materials
+        ),
+        notices=tuple(NoticeRef(n["kind"], n["doc_no"], n["issued_at"]) for n in notices),
+        history=tuple(CaseEventView(e["at"], e["actor"], e["action"], e["from_status"], e["to_status"], e["note"])
+                      for e in sorted(events, key=lambda e: e["at"])),
+        clock=clock, item_kind=item.kind, decision=decision,
+    )
+
+
+def _columns(row: object, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in names}
+
+
 def case_view(case: Case, *, credentials: bool = False) -> CaseView:
     """The case as screens and JSON show it; the pickup code and slip only with ``credentials`` (the caller has
     checked ``may_read_credentials``)."""
     item = case.item
     # The handling department: the item's, unless a 转办 moved the case.
     dept = case.department or item.department
-    guide = {m.code: m for m in item.materials}
-    return CaseView(
-        id=case.id, case_no=case.case_no, status=case.status, channel=case.channel, item=item.code,
-        item_name=item.name, dept=dept.code, dept_name=dept.name,
+    return build_case_view(
+        _columns(case, CASE_VIEW_COLUMNS), ItemHeading(item.code, item.name, item.kind, dept.code, dept.name),
         counter=case.counter.number if case.counter else None,
         clerk=case.clerk.full_name if case.clerk else None,
-        enterprise_uscc=case.enterprise.uscc if case.enterprise else None,
-        enterprise_name=case.enterprise.name if case.enterprise else None,
-        agent_name=case.agent_name, agent_id_number=case.agent_id_number, agent_phone=case.agent_phone,
-        received_at=case.received_at, accepted_at=case.accepted_at, promised_due=case.promised_due,
-        legal_due=case.legal_due, due_provisional=case.due_provisional,
-        pickup_code=case.pickup_code if credentials else "", slip=case.slip if credentials else "",
-        supplement_due=case.supplement_due, correction_deadline=case.correction_deadline,
-        deemed_accepted=case.deemed_accepted, refusal_reason=case.refusal_reason,
-        refusal_basis=case.refusal_basis, finished_at=case.finished_at, external_id=case.external_id,
-        materials=tuple(
-            CaseMaterialView(m.code, m.name, m.required, m.state, m.originals, m.copies, m.electronic, m.note, m.assessment,
-                             m.supplement_due, m.supplemented_at,
-                             guide[m.code].originals if m.code in guide else 0,
-                             guide[m.code].copies if m.code in guide else 0)
-            for m in case.materials
-        ),
-        notices=tuple(NoticeRef(n.kind, n.doc_no, n.issued_at) for n in case.notices),
-        history=tuple(CaseEventView(e.at, e.actor, e.action, e.from_status, e.to_status, e.note)
-                      for e in sorted(case.events, key=lambda e: e.at)),
-        clock=clock_view(case),
-        item_kind=item.kind, decision=_decision(case),
+        enterprise=(case.enterprise.uscc, case.enterprise.name) if case.enterprise else None,
+        materials=[_columns(m, _MATERIAL_COLUMNS) for m in case.materials],
+        guide={m.code: (m.originals, m.copies) for m in item.materials},
+        notices=[_columns(n, _NOTICE_COLUMNS) for n in case.notices],
+        events=[_columns(e, _EVENT_COLUMNS) for e in case.events],
+        credentials=credentials, clock=clock_view(case), decision=_decision(case),
     )
 
 

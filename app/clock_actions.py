@@ -19,7 +19,7 @@ from app.auth import Actor
 from app.backoffice import Claim, HeldCase, _department_case, _held, read_dept_settings
 from app.cases import CaseView, case_view, load_case
 from app.errors import Conflict, PermissionDenied, ValidationError
-from app.hall import load_calendar, local_date
+from app.hall_settings import load_calendar, local_date
 from app.lifecycle import Action, Problem, Status
 from app.roles import require
 from app.uow import UnitOfWork, retry_transient

@@ -26,11 +26,11 @@ from sqlalchemy.orm import Session
 from app.auth import Actor
 from app.cases import case_view
 from app.errors import ValidationError
-from app.hall import local_date, read_settings
+from app.hall_settings import local_date, read_settings
+from app.infra.numbering import document_number, next_value
 from app.lifecycle import Status
-from app.numbering import document_number, next_value
 from app.printing import documents, queue
-from app.printing.pdf import NoticeMaterial
+from app.printing.notice_templates import NoticeMaterial
 from app.uow import UnitOfWork
 from app.workdays import DueDate, WorkCalendar
 from db.models import Case, MaterialRequirement, Notice, new_id

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from app import catalog, keys
+from app import catalog
 from app.auth import Actor, hash_password
 from app.errors import PermissionDenied
-from app.hall import HallSettings
+from app.hall_settings import HallSettings
+from app.infra import keys
 from app.resources import default_catalog_path
 from app.roles import require
 from app.uow import UnitOfWork

@@ -20,12 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import limits, outbox
+from app import limits
 from app.auth import Actor
 from app.backoffice import light
 from app.cases import load_case
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from app.hall import HALL_TZ, load_calendar, today, write_setting
+from app.hall_settings import HALL_TZ, load_calendar, today, write_setting
+from app.infra import outbox
 from app.lifecycle import Status
 from app.roles import require
 from app.uow import UnitOfWork

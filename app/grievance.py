@@ -33,8 +33,8 @@ from app import limits
 from app.auth import Actor
 from app.backoffice import light
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from app.hall import HALL_TZ, load_calendar, local_date, today, write_setting
-from app.numbering import next_value
+from app.hall_settings import HALL_TZ, load_calendar, local_date, today, write_setting
+from app.infra.numbering import next_value
 from app.roles import require
 from app.uow import UnitOfWork, retry_transient
 from app.validators import check_mobile, mask_name, mask_phone

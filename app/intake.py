@@ -26,17 +26,18 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from app import clocks, keys, lifecycle, limits, outbox, refcache
+from app import clocks, lifecycle, limits
 from app.auth import Actor
-from app.cases import CaseEventView, CaseMaterialView, CaseView, NoticeRef, case_view, load_case
+from app.cases import CaseView, ItemHeading, build_case_view, case_view, load_case
 from app.errors import Conflict, NotFound, ValidationError
-from app.hall import HallSettings, load_calendar, local_date, read_settings
+from app.hall_settings import HallSettings, load_calendar, local_date, read_settings
+from app.infra import keys, outbox, refcache
+from app.infra.numbering import case_number, document_number, next_value, next_values
+from app.infra.pipeline import one_round_trip
+from app.infra.refcache import RefData
 from app.inputfiles import json_problem
 from app.lifecycle import NEW, Action, Status
-from app.numbering import case_number, document_number, next_value, next_values
-from app.pipeline import one_round_trip
 from app.printing import documents, queue
-from app.refcache import RefData
 from app.roles import require
 from app.uow import UnitOfWork, retry_transient
 from app.validators import check_id_number, check_mobile, check_uscc
@@ -191,7 +192,7 @@ def request_from_json(doc: Any) -> IntakeRequest:
     )
 
 
-# ---- reference data: cached in this process behind the change stamp (app.refcache) ----------------------
+# ---- reference data: cached in this process behind the change stamp (app.infra.refcache) ----------------------
 
 
 @dataclass(frozen=True)
@@ -531,26 +532,13 @@ def _acceptance(checked: _Checked, req: IntakeRequest, on: datetime, today: date
 def _view(c: dict[str, Any], item: ItemRef, counter_no: int | None, clerk: str | None,
           ent: _EnterpriseRef | None, materials: list[dict[str, Any]], notices: list[dict[str, Any]],
           events: list[dict[str, Any]]) -> CaseView:
-    """The case as ``case_view`` shows it, built from the rows being written (no reload)."""
-    guide = {m.code: (m.originals, m.copies) for m in item.materials}
-    return CaseView(
-        id=c["id"], case_no=c["case_no"], status=c["status"], channel=c["channel"], item=item.code,
-        item_name=item.name, dept=item.dept_code, dept_name=item.dept_name, counter=counter_no, clerk=clerk,
-        enterprise_uscc=ent.uscc if ent else None, enterprise_name=ent.name if ent else None,
-        agent_name=c["agent_name"], agent_id_number=c["agent_id_number"], agent_phone=c["agent_phone"],
-        received_at=c["received_at"], accepted_at=c["accepted_at"], promised_due=c["promised_due"],
-        legal_due=c["legal_due"], due_provisional=c["due_provisional"], pickup_code=c["pickup_code"],
-        slip=c["slip"], supplement_due=c["supplement_due"], correction_deadline=c["correction_deadline"],
-        deemed_accepted=c["deemed_accepted"], refusal_reason=c["refusal_reason"], refusal_basis=c["refusal_basis"],
-        finished_at=c["finished_at"], external_id=c["external_id"],
-        materials=tuple(CaseMaterialView(m["code"], m["name"], m["required"], m["state"], m["originals"],
-                                         m["copies"], m["electronic"], m["note"], m["assessment"],
-                                         m["supplement_due"], None, *guide.get(m["code"], (0, 0)))
-                        for m in materials),
-        notices=tuple(NoticeRef(n["kind"], n["doc_no"], n["issued_at"]) for n in notices),
-        history=tuple(CaseEventView(e["at"], e["actor"], e["action"], e["from_status"], e["to_status"], e["note"])
-                      for e in events),
-        item_kind=item.kind,
+    """The case as ``case_view`` shows it, built from the rows being written (no reload); the taking counter
+    prints the pickup code and slip on the receipt."""
+    return build_case_view(
+        c, ItemHeading(item.code, item.name, item.kind, item.dept_code, item.dept_name), counter=counter_no,
+        clerk=clerk, enterprise=(ent.uscc, ent.name) if ent else None, materials=materials,
+        guide={m.code: (m.originals, m.copies) for m in item.materials}, notices=notices, events=events,
+        credentials=True,
     )
 
 

@@ -24,14 +24,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import keys, lifecycle, limits, slips
+from app import lifecycle, limits, slips
 from app.auth import Actor
 from app.backoffice import read_dept_settings
 from app.cases import CaseMaterialView, CaseView, case_query, case_view, load_case
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from app.hall import HALL_TZ, local_date, read_settings
+from app.hall_settings import HALL_TZ, local_date, read_settings
+from app.infra import keys
+from app.infra.numbering import document_number, next_value
 from app.lifecycle import Action, Status
-from app.numbering import document_number, next_value
 from app.printing import documents, queue
 from app.roles import require
 from app.uow import UnitOfWork

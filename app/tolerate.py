@@ -28,11 +28,11 @@ from app import lifecycle, limits
 from app.auth import Actor
 from app.cases import CaseView, case_query, case_view, load_case
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from app.hall import HALL_TZ, local_date, read_settings
+from app.hall_settings import HALL_TZ, local_date, read_settings
+from app.infra.numbering import document_number, next_value
 from app.lifecycle import Action
-from app.numbering import document_number, next_value
 from app.printing import documents, queue
-from app.printing.pdf import NoticeMaterial
+from app.printing.notice_templates import NoticeMaterial
 from app.printing.report import ReportColumn, TableReport, render_table_report
 from app.roles import require
 from app.uow import UnitOfWork

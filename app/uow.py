@@ -16,8 +16,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
-from app import refcache as _refcache  # noqa: F401  (registers the reference-data change stamp)
 from app.errors import DatabaseBusy, DatabaseUnavailable
+from app.infra import refcache as _refcache  # noqa: F401  (registers the reference-data change stamp)
 from db import engine as db_engine
 from db.engine import busy_message, is_busy
 

@@ -61,15 +61,16 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from app import accounts, audit, backoffice, catalog, intake, keys, output
+from app import accounts, audit, backoffice, catalog, intake, output
 from app.accounts import MAX_COUNTER
 from app.auth import Actor, login
 from app.cases import CaseView
 from app.context import HallDesk
-from app.counter_store import CounterStore
 from app.demo import DEMO_PASSWORD, load_demo
 from app.errors import Conflict, ValidationError
-from app.hall import today as hall_today
+from app.hall_settings import today as hall_today
+from app.infra import keys
+from app.infra.counter_store import CounterStore
 from app.intake import AgentInput, EnterpriseInput, IntakeRequest, MaterialInput
 from app.printing import queue
 from app.printing.queue import JobView

@@ -23,7 +23,9 @@ from reportlab.pdfgen.canvas import Canvas
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.printing.pdf import FONT, Notice, NoticeMaterial, load_templates, render_notice
+from app.printing.chinese_text import FONT
+from app.printing.notice_templates import Notice, NoticeMaterial, load_templates
+from app.printing.pdf import render_notice
 
 STATES = ("received", "received", "received", "waived", "received", "received", "received", "received",
           "received", "received")

@@ -23,8 +23,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.counter_store import CounterStore
 from app.demo import DEMO_PASSWORD
+from app.infra.counter_store import CounterStore
 from bench.common import PG_ADMIN, ms, p95, postgres_hall
 from db.engine import make_engine
 from db.models import AuditEvent, Case, CaseEvent, CaseMaterial, Enterprise, Notice

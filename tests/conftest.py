@@ -63,7 +63,7 @@ def _without_licence_seal(hall: HallDesk) -> None:
     """The template's departments do not require the 审批专用章 on 行政许可 decisions (the demo's default does):
     tests of other things decide without a seal grant; tests/test_decision_docs.py turns the rule on."""
     from app.backoffice import read_dept_settings
-    from app.hall import write_setting
+    from app.hall_settings import write_setting
     from db.models import Department
 
     with hall.uow() as uow:

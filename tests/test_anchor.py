@@ -13,12 +13,11 @@ import pypdf
 import pytest
 from sqlalchemy import delete, select, update
 
-from app import anchor, audit
-from app import hall as hall_service
-from app.cli import run
+from app import anchor, audit, hall_settings
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
-from app.hall import HallSettings
+from app.hall_settings import HallSettings
+from cli.main import run
 from db.engine import make_engine
 from db.models import AuditChainHead, AuditEvent
 from tests.conftest import log_in
@@ -30,7 +29,7 @@ CHAIN = audit.writer_chain("admin")
 def _write_some(hall: HallDesk, n: int = 3) -> None:
     admin = log_in(hall, "admin")
     for i in range(n):
-        hall_service.save_hall_settings(hall.uow(), admin, HallSettings(phone=f"0791-8370000{i}"))
+        hall_settings.save_hall_settings(hall.uow(), admin, HallSettings(phone=f"0791-8370000{i}"))
 
 
 def _anchor(hall: HallDesk, file: Path, key: Path, user: str = "admin") -> anchor.AnchorWritten:

@@ -11,14 +11,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# layer -> top-level modules it must never import
+# layer -> top-level modules it must never import.  The two shells, ui/ (the GUI) and cli/ (the command line),
+# sit side by side on app/: neither imports the other, the CLI needs no database layer of its own, and the GUI
+# never touches SQL.
+QT = {"PySide6", "shiboken6"}
+SQL = {"sqlalchemy", "alembic", "psycopg", "pymysql"}
 FORBIDDEN = {
-    "db": {"PySide6", "shiboken6", "ui", "app"},
-    "app": {"PySide6", "shiboken6", "ui"},
-    "ui": {"sqlalchemy", "alembic", "db", "psycopg", "pymysql"},
+    "db": {*QT, "ui", "cli", "app"},
+    "app": {*QT, "ui", "cli"},
+    "cli": {*QT, "ui", "db", *SQL},
+    "ui": {*SQL, "db", "cli"},
 }
-# The entry point wires the GUI in; nothing else in app/ may.
-EXEMPT = {("app/__main__.py", "ui")}
+# The entry point wires both shells in; nothing else may.
+ENTRY_POINT = "app/__main__.py"
+EXEMPT = {(ENTRY_POINT, "ui"), (ENTRY_POINT, "cli")}
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:
@@ -47,14 +53,30 @@ def test_layers_import_downward_only() -> None:
     assert layer_violations() == []
 
 
+def test_only_the_entry_point_wires_the_shells_in() -> None:
+    # The exemptions are used (a stale one would hide nothing), and by the entry point alone.
+    assert {module for _, module in _imports(ROOT / ENTRY_POINT)} >= {"ui", "cli"}
+    assert {path for path, _ in EXEMPT} == {ENTRY_POINT}
+
+
 def test_layer_check_catches_a_violation(tmp_path: Path) -> None:
     (tmp_path / "app").mkdir()
     (tmp_path / "app" / "bad.py").write_text("from PySide6.QtWidgets import QWidget\n", encoding="utf-8")
+    (tmp_path / "app" / "worse.py").write_text("def f() -> None:\n    from cli.main import run\n", encoding="utf-8")
+    (tmp_path / "app" / "__main__.py").write_text("import cli.main\nimport ui.main\n", encoding="utf-8")
     (tmp_path / "ui").mkdir()
     (tmp_path / "ui" / "bad.py").write_text("import sqlalchemy.orm\nfrom db.models import Case\n", encoding="utf-8")
+    (tmp_path / "ui" / "shell.py").write_text("from cli import base\n", encoding="utf-8")
+    (tmp_path / "cli").mkdir()
+    (tmp_path / "cli" / "bad.py").write_text("from ui.main import run_gui\nimport sqlalchemy\nfrom app import cases\n",
+                                             encoding="utf-8")
     (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "bad.py").write_text("from cli.base import Cli\n", encoding="utf-8")
     assert layer_violations(tmp_path) == [
-        "app/bad.py:1 imports PySide6", "ui/bad.py:1 imports sqlalchemy", "ui/bad.py:2 imports db"
+        "db/bad.py:1 imports cli",
+        "app/bad.py:1 imports PySide6", "app/worse.py:2 imports cli",
+        "cli/bad.py:1 imports ui", "cli/bad.py:2 imports sqlalchemy",
+        "ui/bad.py:1 imports sqlalchemy", "ui/bad.py:2 imports db", "ui/shell.py:1 imports cli",
     ]
 
 
@@ -68,6 +90,6 @@ def test_ruff_is_clean() -> None:
 
 
 @pytest.mark.timeout(600)
-def test_mypy_is_clean_on_app_and_db() -> None:
-    proc = _tool("mypy", "app", "db")
+def test_mypy_is_clean_on_app_cli_and_db() -> None:
+    proc = _tool("mypy", "app", "cli", "db")
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -8,10 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Integer, String, bindparam, delete, select, update
 
-from app import audit
-from app import hall as hall_service
+from app import audit, hall_settings
 from app.context import HallDesk
-from app.hall import HallSettings
+from app.hall_settings import HallSettings
 from db.models import AuditChainHead, AuditEvent
 from tests.conftest import log_in, pg_only
 
@@ -22,7 +21,7 @@ CHAIN = audit.writer_chain("admin")
 def _write_some(hall: HallDesk) -> None:
     admin = log_in(hall, "admin")
     for i in range(3):
-        hall_service.save_hall_settings(hall.uow(), admin, HallSettings(phone=f"0791-8370000{i}"))
+        hall_settings.save_hall_settings(hall.uow(), admin, HallSettings(phone=f"0791-8370000{i}"))
 
 
 def _verify(hall: HallDesk) -> audit.AuditReport:

@@ -26,7 +26,7 @@ from app.backoffice import DeptSettings
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from app.hall import HALL_TZ, load_calendar, today
+from app.hall_settings import HALL_TZ, load_calendar, today
 from app.workdays import WorkCalendar
 from db.models import (
     AuditChainHead,
@@ -514,7 +514,7 @@ def test_killed_holders_lose_their_cases_and_their_late_decisions(hall: HallDesk
 
 def test_back_office_via_cli(hall: HallDesk, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
                              tmp_path: Path) -> None:
-    from app.cli import run
+    from cli.main import run
 
     def cli(*argv: str) -> tuple[int, str, str]:
         code = run(["--db", hall.url, *argv])

@@ -4,7 +4,7 @@ message — never a traceback or English exception text — and changes nothing 
 The inputs are what an attacker tried at the command line: fields over their limit, NUL and other control
 characters, lone surrogates (a command-line argument or a JSON ``\\ud800`` escape that is not text), a
 UTF-8 BOM, 100,000 nested brackets, numbers beyond any column, wrong JSON types, broken JSON and YAML,
-files that are not UTF-8, and the ordinary mistakes.  They run in-process through ``app.cli.run`` on one
+files that are not UTF-8, and the ordinary mistakes.  They run in-process through ``cli.main.run`` on one
 database per engine with a claimed case, an approved case awaiting pickup, a grievance, a rectification and
 a print job in it; after each, every table but the audit trail (logins are audited) is compared row by row.
 """
@@ -24,10 +24,10 @@ import pytest
 import sqlalchemy as sa
 
 from app import auth, backoffice, evaluation, grievance, intake
-from app.cli import run
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.printing import queue
+from cli.main import run
 from db.models import Base
 from tests.conftest import log_in
 from tests.intake_support import AGENT, ENTERPRISE, item_with_tolerable, request

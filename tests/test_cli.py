@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.cli import run
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.resources import default_catalog_path
+from cli.main import run
 from db.models import AuditEvent, Counter, Department, Enterprise, ServiceItem, User
 
 ROOT = Path(__file__).resolve().parent.parent

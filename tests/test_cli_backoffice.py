@@ -7,9 +7,9 @@ import json
 import pytest
 
 from app import backoffice, cases
-from app.cli import run
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
+from cli.main import run
 from tests.test_backoffice import _accept_cases
 
 

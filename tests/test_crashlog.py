@@ -13,11 +13,11 @@ import pytest
 import sqlalchemy as sa
 
 from app import accounts, crashlog
-from app import cli as cli_module
-from app.cli import run
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.errors import INTERNAL_ERROR_EXIT_CODE
+from cli import main as cli_module
+from cli.main import run
 from db.engine import data_dir
 from tests.conftest import log_in
 from tests.intake_support import AGENT, item_with_tolerable

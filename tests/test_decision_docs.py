@@ -12,17 +12,16 @@ import pypdf
 import pytest
 from sqlalchemy import delete, func, select
 
-from app import backoffice, catalog, intake, output
-from app import hall as hall_settings
+from app import backoffice, catalog, hall_settings, intake, output
 from app.auth import Actor
 from app.cases import CaseView, get_case
-from app.cli import run
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.errors import Conflict, PermissionDenied, ValidationError
-from app.hall import local_date
+from app.hall_settings import local_date
 from app.intake import MaterialInput
 from app.printing import desk
+from cli.main import run
 from db.models import AuditEvent, Case, Notice, SealUsage, Setting
 from tests.conftest import log_in
 from tests.intake_support import all_received, request

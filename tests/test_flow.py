@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from app.cli import run
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.validators import make_id_number
+from cli.main import run
 from tests.intake_support import ENTERPRISE, item_with_tolerable, request
 from tests.test_sync import closed_port_url
 

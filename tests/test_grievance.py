@@ -16,7 +16,7 @@ from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.grievance import GrievanceSettings
-from app.hall import load_calendar, local_date, today
+from app.hall_settings import load_calendar, local_date, today
 from db.models import AuditEvent, Grievance, GrievanceEvent
 from tests.conftest import log_in
 from tests.intake_support import item_with_tolerable, request
@@ -308,7 +308,7 @@ def test_registrations_at_the_same_instant_get_one_sequence(hall: HallDesk) -> N
 
 
 def test_grievances_via_cli(hall: HallDesk, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.cli import run
+    from cli.main import run
 
     def cli(*argv: str) -> tuple[int, str, str]:
         code = run(["--db", hall.url, *argv])

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from app import accounts, cases, catalog, intake, keys, refcache, slips
+from app import accounts, cases, catalog, intake, slips
 from app.context import HallDesk
 from app.errors import Conflict, HallDeskError, PermissionDenied, ValidationError
-from app.hall import (
+from app.hall_settings import (
     HallSettings,
     get_hall_settings,
     load_calendar,
@@ -26,6 +26,7 @@ from app.hall import (
     set_override,
     today,
 )
+from app.infra import keys, refcache
 from app.intake import MaterialInput
 from app.printing import documents, queue
 from db.models import AuditEvent, CaseEvent, CounterSequence, Notice, PrintJob, Setting

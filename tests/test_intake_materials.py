@@ -17,7 +17,6 @@ import pytest
 from sqlalchemy import select
 
 from app import catalog, intake, lifecycle
-from app.cli import run
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.errors import ValidationError
@@ -25,6 +24,7 @@ from app.intake import MaterialInput
 from app.printing import desk, documents
 from app.printing.escpos import render_receipt
 from app.printing.model import PrinterProfile
+from cli.main import run
 from db.models import AuditEvent, Case, PrintJob
 from tests.conftest import log_in
 from tests.intake_support import AGENT, ENTERPRISE, all_received, request, row_counts

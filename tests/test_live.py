@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from app import backoffice, cases, catalog, intake
 from app.context import HallDesk
-from app.live import CHANNEL, QueueListener, connect_kwargs, supports_push
+from app.infra.live import CHANNEL, QueueListener, connect_kwargs, supports_push
 from tests.conftest import log_in, pg_only
 from tests.intake_support import all_received, request
 

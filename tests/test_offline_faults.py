@@ -44,9 +44,9 @@ from sqlalchemy import func, select
 from app import audit, backoffice
 from app.auth import Actor, login
 from app.context import HallDesk
-from app.counter_store import CounterStore
 from app.demo import DEMO_PASSWORD, load_demo
-from app.sync import PushResult
+from app.infra.counter_store import CounterStore
+from app.infra.sync import PushResult
 from db.models import (
     AuditEvent,
     Case,

@@ -15,7 +15,7 @@ from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.errors import Conflict, PermissionDenied, ValidationError
 from app.evaluation import EvaluationSettings
-from app.hall import load_calendar, today
+from app.hall_settings import load_calendar, today
 from app.intake import MaterialInput
 from app.output import Collector, Mailing
 from app.slips import SlipError
@@ -282,7 +282,7 @@ def test_output_window_via_cli(hall: HallDesk, capsys: pytest.CaptureFixture[str
                                tmp_path: object) -> None:
     from pathlib import Path
 
-    from app.cli import run
+    from cli.main import run
 
     def cli(*argv: str) -> tuple[int, str, str]:
         code = run(["--db", hall.url, *argv])

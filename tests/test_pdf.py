@@ -20,18 +20,15 @@ from pypdf.generic import DictionaryObject
 from reportlab.pdfbase import pdfmetrics
 
 from app.errors import ValidationError
-from app.printing.pdf import (
-    FONT,
-    NO_LINE_END,
-    NO_LINE_START,
+from app.printing.chinese_text import FONT, NO_LINE_END, NO_LINE_START, break_cjk_lines
+from app.printing.notice_templates import (
     NOTICE_KINDS,
     Notice,
     NoticeMaterial,
-    break_cjk_lines,
     default_templates_path,
     load_templates,
-    render_notice,
 )
+from app.printing.pdf import render_notice
 from app.validators import make_id_number, mask_id_number
 
 PAYLOAD = "HD1.XJ01-02-20261127-0007.SCJ003.20261127T1032.K7Q2ZP.MEUCIQD1x9fKp3c8w2n0aTqL5yVh4mRzE8uJbNnQ4sWv"

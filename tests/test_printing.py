@@ -13,9 +13,10 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from app import accounts, intake, keys, slips
+from app import accounts, intake, slips
 from app.context import HallDesk
 from app.errors import Conflict, ValidationError
+from app.infra import keys
 from app.printing import desk, queue
 from app.printing.model import PrinterProfile
 from db.models import AuditEvent
@@ -181,7 +182,7 @@ def test_handover_slip_at_the_printer(hall: HallDesk, printer: FakePrinter) -> N
     from datetime import UTC, datetime
 
     from app import cases
-    from app.hall import get_hall_settings
+    from app.hall_settings import get_hall_settings
     from app.printing import documents
     from app.printing.escpos import render_receipt
     from app.printing.transport import send

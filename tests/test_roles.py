@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 
 from app import backoffice, catalog, evaluation, grievance, intake, roles
 from app.auth import ROLES, Actor
-from app.cli import build_parser, run
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
+from cli.main import build_parser, run
 from db.models import AuditEvent, Case, PrintJob
 from tests.conftest import log_in
 from tests.intake_support import all_received, item_with_tolerable, request

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from app import slips
 from app.accounts import MAX_COUNTER
-from app.numbering import case_number, document_number
+from app.infra.numbering import case_number, document_number
 
 # Every character a scanner could type into the field: the payload alphabet and its near misses.
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-:._/ "

@@ -35,10 +35,10 @@ from sqlalchemy.exc import OperationalError
 from app import audit, intake
 from app.auth import login
 from app.context import HallDesk
-from app.counter_store import CounterStore
 from app.demo import DEMO_PASSWORD
 from app.errors import DatabaseBusy, DatabaseUnavailable
-from app.sync import describe_error
+from app.infra.counter_store import CounterStore
+from app.infra.sync import describe_error
 from app.uow import retry_transient
 from db import engine as db_engine
 from db.models import Case, Outbox

@@ -16,18 +16,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from app import accounts, audit, backoffice, catalog, sync
-from app import hall as hall_settings
-from app.cli import run
+from app import accounts, audit, backoffice, catalog, hall_settings
 from app.context import HallDesk
-from app.counter_store import CounterStore
 from app.demo import DEMO_PASSWORD
 from app.errors import AuthenticationError, ValidationError
-from app.hall import local_date
+from app.hall_settings import local_date
+from app.infra import sync
+from app.infra.counter_store import CounterStore
 from app.intake import EnterpriseInput, IntakeRequest, MaterialInput, take_application
 from app.printing import desk
 from app.slips import SlipError
 from app.validators import make_uscc
+from cli.main import run
 from db.models import AuditEvent, Case, CaseEvent, CaseMaterial, Enterprise, Notice, Outbox, PrintJob
 from db.types import utcnow
 from tests.conftest import log_in

@@ -17,7 +17,7 @@ from app.cases import CaseView
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.errors import Conflict, PermissionDenied, ValidationError
-from app.hall import today
+from app.hall_settings import today
 from app.intake import MaterialInput
 from app.printing import desk
 from db.models import AuditEvent, Case, CaseEvent, CaseMaterial, Notice
@@ -219,7 +219,7 @@ def test_the_public_list_of_what_may_be_tolerated(hall: HallDesk) -> None:
 
 def test_the_commands(hall: HallDesk, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
                       tmp_path: Path) -> None:
-    from app.cli import run
+    from cli.main import run
 
     def cli(*argv: str) -> tuple[int, str, str]:
         code = run(["--db", hall.url, *argv])

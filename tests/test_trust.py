@@ -19,14 +19,15 @@ import pytest
 import zxingcpp
 from sqlalchemy import func, select, update
 
-from app import accounts, backoffice, cases, grievance, intake, keys, output, slips
-from app.cli import run
+from app import accounts, backoffice, cases, grievance, intake, output, slips
 from app.context import HallDesk
-from app.counter_store import CounterStore
 from app.demo import DEMO_PASSWORD
 from app.errors import AuthenticationError, Conflict, PermissionDenied
+from app.infra import keys
+from app.infra.counter_store import CounterStore
 from app.printing import desk, queue
 from app.slips import SlipError
+from cli.main import run
 from db.models import AuditEvent, Case, PrintJob, SealAuthorisation, SealUsage, User
 from db.types import utcnow
 from tests.conftest import log_in

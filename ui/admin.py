@@ -31,13 +31,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import accounts, catalog, limits
-from app import hall as hall_service
+from app import accounts, catalog, hall_settings, limits
 from app.accounts import COUNTER_KINDS, CounterView, UserView
 from app.auth import DEPT_ROLES, ROLES, Actor
 from app.catalog import DepartmentView
 from app.context import HallDesk
-from app.hall import CalendarStatus, HallSettings
+from app.hall_settings import CalendarStatus, HallSettings
 from app.workdays import DueDate, package_knows_year
 from ui.errors import confirm
 from ui.models import CounterTableModel, OverrideTableModel, UserTableModel
@@ -637,7 +636,7 @@ class HallSettingsPage(Page):
 
     def load(self) -> Op[HallSettings]:
         hall = self._hall
-        return run_op(lambda: hall_service.get_hall_settings(hall.uow()), self._loaded_settings, owner=self,
+        return run_op(lambda: hall_settings.get_hall_settings(hall.uow()), self._loaded_settings, owner=self,
                       key="load")
 
     def _loaded_settings(self, settings: HallSettings) -> None:
@@ -646,7 +645,7 @@ class HallSettingsPage(Page):
 
     def save(self) -> Op[HallSettings]:
         hall, actor, settings = self._hall, self._actor, self.form_settings()
-        return run_op(lambda: hall_service.save_hall_settings(hall.uow(), actor, settings), self._saved_ok,
+        return run_op(lambda: hall_settings.save_hall_settings(hall.uow(), actor, settings), self._saved_ok,
                       owner=self, changes={Change.SETTINGS}, busy="正在保存大厅设置…")
 
     def _saved_ok(self, result: HallSettings) -> None:
@@ -673,7 +672,7 @@ class HolidaysPage(Page):
         super().__init__(hall, actor, parent)
         subscribe(self, {Change.CALENDAR}, self.refresh)  # what other pages change
         self.status: CalendarStatus | None = None
-        this_year = hall_service.today().year
+        this_year = hall_settings.today().year
 
         self.warning_banner = banner()
         self.year_spin = QSpinBox()
@@ -730,7 +729,7 @@ class HolidaysPage(Page):
         self.calc_start = QDateEdit()
         self.calc_start.setCalendarPopup(True)
         self.calc_start.setDisplayFormat("yyyy-MM-dd")
-        self.calc_start.setDate(to_qdate(hall_service.today()))
+        self.calc_start.setDate(to_qdate(hall_settings.today()))
         self.calc_days = QSpinBox()
         self.calc_days.setRange(0, 365)
         self.calc_days.setValue(5)
@@ -782,12 +781,12 @@ class HolidaysPage(Page):
     def refresh(self) -> None:
         hall, year = self._hall, self.year()
 
-        def load() -> tuple[list[hall_service.CalendarOverrideView], CalendarStatus]:
-            return hall_service.list_overrides(hall.uow(), year), hall_service.calendar_status(hall.uow())
+        def load() -> tuple[list[hall_settings.CalendarOverrideView], CalendarStatus]:
+            return hall_settings.list_overrides(hall.uow(), year), hall_settings.calendar_status(hall.uow())
 
         run_op(load, self._loaded_data, owner=self, key="load")
 
-    def _loaded_data(self, data: tuple[list[hall_service.CalendarOverrideView], CalendarStatus]) -> None:
+    def _loaded_data(self, data: tuple[list[hall_settings.CalendarOverrideView], CalendarStatus]) -> None:
         overrides, self.status = data
         if not self._loaded and self.status.unknown_years and self.year() not in self.status.unknown_years:
             # First visit: open on the year that still needs its arrangement entered.
@@ -838,7 +837,7 @@ class HolidaysPage(Page):
                 self.year_spin.setValue(day.year)  # show the year the new row went into
             self._changed(f"已把 {format_date(day)} 设为{'上班' if workday else '放假'}", moved)
 
-        return run_op(lambda: hall_service.set_override(hall.uow(), actor, day, workday, note), added, owner=self,
+        return run_op(lambda: hall_settings.set_override(hall.uow(), actor, day, workday, note), added, owner=self,
                       changes={Change.CALENDAR, Change.CASES}, disable=[self.add_button])
 
     def remove_selected(self) -> Op[int] | None:
@@ -846,7 +845,7 @@ class HolidaysPage(Page):
         if row is None:
             return None
         hall, actor, day = self._hall, self._actor, row.day
-        return run_op(lambda: hall_service.remove_override(hall.uow(), actor, day),
+        return run_op(lambda: hall_settings.remove_override(hall.uow(), actor, day),
                       lambda moved: self._changed(f"已删除 {format_date(day)} 的调整", moved), owner=self,
                       changes={Change.CALENDAR, Change.CASES})
 
@@ -856,14 +855,14 @@ class HolidaysPage(Page):
                        "确认本年安排"):
             return None
         hall, actor = self._hall, self._actor
-        return run_op(lambda: hall_service.confirm_year(hall.uow(), actor, year),
+        return run_op(lambda: hall_settings.confirm_year(hall.uow(), actor, year),
                       lambda moved: self._changed(f"已确认{year}年的节假日安排", moved), owner=self,
                       changes={Change.CALENDAR, Change.CASES})
 
     def calculate(self) -> Op[DueDate]:
         """Start the calculation; the date appears in ``calc_result``."""
         hall, start, n = self._hall, to_date(self.calc_start.date()), self.calc_days.value()
-        return run_op(lambda: hall_service.add_workdays(hall.uow(), start, n), self._calculated, owner=self,
+        return run_op(lambda: hall_settings.add_workdays(hall.uow(), start, n), self._calculated, owner=self,
                       key="calculate")
 
     def _calculated(self, due: DueDate) -> None:

@@ -1,7 +1,7 @@
 """The department back office (后台审批) and the chief representative's desk (首席代表).
 
 ``BackOfficePage`` shows the department queue (红黄牌 lights, keyset paging as the table is scrolled; live on
-PostgreSQL through ``app.live.QueueListener``, polled every 10 s elsewhere), lets a reviewer claim the next
+PostgreSQL through ``app.infra.live.QueueListener``, polled every 10 s elsewhere), lets a reviewer claim the next
 case (Ctrl+N) or the selected one, and shows the claimed case in the 我的在办 panel: materials and notices,
 审查意见, 决定… (``DecisionDialog``) and 释放.  While a case is held, its lease is renewed in the background.
 Every decision names the claim token it was made under.
@@ -50,8 +50,8 @@ from app.catalog import DepartmentView
 from app.clock_actions import ClockChange
 from app.context import HallDesk
 from app.errors import HallDeskError
-from app.hall import HALL_TZ, today
-from app.live import QueueListener, supports_push
+from app.hall_settings import HALL_TZ, today
+from app.infra.live import QueueListener, supports_push
 from app.printing import desk
 from ui.clocks import ExtendDialog, SuspendDialog
 from ui.errors import confirm, show_error

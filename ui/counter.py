@@ -34,8 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import cases, catalog, intake, limits, search
-from app import hall as hall_service
+from app import cases, catalog, hall_settings, intake, limits, search
 from app.auth import Actor
 from app.cases import MATERIAL_STATES, CaseView
 from app.catalog import Assessment, Item
@@ -371,7 +370,7 @@ class CounterPage(Page):
         def load() -> tuple[list[ItemHit], list[Assessment], WorkCalendar]:
             # Every active item once, ranked (recent/frequent first): typing then filters without a round trip.
             hits = search.search_items(hall.uow(), actor, "", limit=100_000)
-            return hits, catalog.list_assessments(hall.uow()), hall_service.work_calendar(hall.uow())
+            return hits, catalog.list_assessments(hall.uow()), hall_settings.work_calendar(hall.uow())
 
         run_op(load, self._items_loaded, owner=self, key="items")
 
@@ -506,7 +505,7 @@ class CounterPage(Page):
 
     def _show_item_info(self, item: Item) -> None:
         cal = self._calendar
-        today = hall_service.today()
+        today = hall_settings.today()
         self._promised = cal.add_workdays(today, item.promised_days) if cal is not None else None
         lines = [f"已选：{item.code}　{item.name}", f"{item.dept_name} · {item.kind}"]
         if item.immediate:
@@ -810,7 +809,7 @@ class CounterPage(Page):
         run_op(load, lambda rows: self._today_loaded(text, rows, keep), owner=self, key="today")
 
     def _today_loaded(self, text: str, rows: list[CaseView], keep: str | None) -> None:
-        self.today_model.today = hall_service.today()
+        self.today_model.today = hall_settings.today()
         self.today_model.set_rows(rows)
         self.today_caption.setText(f"查找“{text}”：{len(rows)}件" if text else f"本人今日办件：{len(rows)}件")
         restore_current(self.today_view, self.today_model, keep)
@@ -899,12 +898,12 @@ class CounterPage(Page):
         def load() -> tuple[CaseView, Item, list[Assessment], WorkCalendar]:
             case = cases.get_case(hall.uow(), actor, case_no)
             return (case, catalog.get_item(hall.uow(), case.item), catalog.list_assessments(hall.uow()),
-                    hall_service.work_calendar(hall.uow()))
+                    hall_settings.work_calendar(hall.uow()))
 
         run_op(load, lambda data: self._open_resubmit(*data), owner=self)
 
     def _open_resubmit(self, case: CaseView, item: Item, assessments: list[Assessment], cal: WorkCalendar) -> None:
-        promised = cal.add_workdays(hall_service.today(), item.promised_days)
+        promised = cal.add_workdays(hall_settings.today(), item.promised_days)
         dialog = ResubmitDialog(self._hall, self._actor, case, item, assessments, promised, self)
         dialog.saved.connect(self._resubmitted)
         self._open(dialog)

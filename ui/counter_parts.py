@@ -47,7 +47,7 @@ from app.cases import CaseView
 from app.catalog import Assessment, Item
 from app.context import HallDesk
 from app.errors import ValidationError
-from app.hall import today
+from app.hall_settings import today
 from app.intake import REFUSAL_REASONS
 from app.printing.documents import DEFAULT_REFUSAL_BASIS
 from app.printing.queue import JobView

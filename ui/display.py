@@ -31,13 +31,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import evaluation
-from app import hall as hall_service
+from app import evaluation, hall_settings
 from app.auth import Actor
 from app.context import HallDesk
 from app.errors import Conflict, HallDeskError
 from app.evaluation import BAD_LEVELS, LEVELS, OCCASIONS, REASONS, EvaluationSettings, EvaluationView
-from app.hall import HallSettings
+from app.hall_settings import HallSettings
 from ui.errors import show_crash
 from ui.ops import Change, run_op
 from ui.widgets import buddy_label, dialog_buttons
@@ -216,7 +215,7 @@ class DisplayWindow(QWidget):
             " QCheckBox::indicator { width: 28px; height: 28px; }"
         )
 
-        self.hall_label = QLabel(hall_service.HallSettings().name)
+        self.hall_label = QLabel(hall_settings.HallSettings().name)
         self.hall_label.setObjectName("displayHall")
         counter = f"{actor.counter_number}号窗口" if actor.counter_number is not None else ""
         self.counter_label = QLabel(f"{counter}　工作人员：{actor.full_name}".strip())
@@ -312,7 +311,7 @@ class DisplayWindow(QWidget):
         hall = self._hall
 
         def load() -> tuple[HallSettings, EvaluationSettings]:
-            return hall_service.get_hall_settings(hall.uow()), evaluation.get_evaluation_settings(hall.uow())
+            return hall_settings.get_hall_settings(hall.uow()), evaluation.get_evaluation_settings(hall.uow())
 
         run_op(load, self._loaded, self._load_failed, owner=self, key="load")
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import accounts, hall, limits
+from app import accounts, hall_settings, limits
 from app.auth import Actor
 from app.context import HallDesk
 from app.errors import DatabaseUnavailable, HallDeskError
@@ -185,7 +185,7 @@ class LoginWindow(QWidget):
         self.login_button.clicked.connect(self.submit)
         self.setMinimumWidth(440)
 
-        run_op(lambda: hall.get_hall_settings(self._hall.uow()), self._show_hall_name,
+        run_op(lambda: hall_settings.get_hall_settings(self._hall.uow()), self._show_hall_name,
                           self._hall_name_failed, owner=self)
         self.reset()
 
@@ -269,7 +269,7 @@ class LoginWindow(QWidget):
         else:
             show_error(self, exc)
 
-    def _show_hall_name(self, settings: hall.HallSettings) -> None:
+    def _show_hall_name(self, settings: hall_settings.HallSettings) -> None:
         self.title_label.setText(settings.name)
 
     def _hall_name_failed(self, exc: BaseException) -> None:

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.auth import Actor
 from app.context import HallDesk
-from app.counter_store import CounterStore
 from app.errors import HallDeskError
+from app.infra.counter_store import CounterStore
 from app.resources import font_path, resources_dir
 from ui.errors import install_excepthook, show_crash
 from ui.login import LoginWindow

@@ -21,12 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import hall as hall_service
+from app import hall_settings
 from app.auth import Actor
 from app.context import HallDesk
-from app.counter_store import LocalHall
 from app.errors import HallDeskError
-from app.hall import CalendarStatus
+from app.hall_settings import CalendarStatus
+from app.infra.counter_store import LocalHall
 from ui.admin import CountersPage, HallSettingsPage, HolidaysPage, UsersPage
 from ui.backoffice import BackOfficePage, ChiefRepPage
 from ui.catalog import CatalogPage
@@ -419,7 +419,7 @@ class MainWindow(QMainWindow):
     # ---- calendar warning (admins)
     def refresh_calendar_status(self) -> None:
         hall = self.hall
-        run_op(lambda: hall_service.calendar_status(hall.uow()), self._calendar_loaded,
+        run_op(lambda: hall_settings.calendar_status(hall.uow()), self._calendar_loaded,
                self._calendar_failed, owner=self, key="calendar")
 
     def _calendar_loaded(self, status: CalendarStatus) -> None:

@@ -29,7 +29,7 @@ from app.backoffice import DECISIONS, LIGHTS, QueueRow, SealUse, Workload
 from app.cases import MATERIAL_STATES, CaseMaterialView, CaseView
 from app.catalog import Assessment, DepartmentView, Item, Material
 from app.grievance import GrievanceView
-from app.hall import HALL_TZ, CalendarOverrideView
+from app.hall_settings import HALL_TZ, CalendarOverrideView
 from app.intake import MaterialInput
 from app.lifecycle import PENDING, MaterialCheck, Problem, intake_problems
 from app.printing.documents import NOTICE_TITLES

@@ -1,6 +1,6 @@
 """The offline counter in the GUI: a 离线 banner over the workspace and the background sync that feeds it.
 
-On a counter PC started with ``--local`` (see ``app.counter_store``) every case is written to the PC's own
+On a counter PC started with ``--local`` (see ``app.infra.counter_store``) every case is written to the PC's own
 store first.  ``SyncWorker`` runs one sync round (pull when due, push the outbox) every ``INTERVAL_MS`` on a
 pool thread, and at once after each case; ``OfflineBanner`` shows what the clerk must know: red while the
 shared database is out of reach (with the number of cases kept on this PC), amber while cases are still
@@ -12,9 +12,9 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
-from app.counter_store import CounterStore, last_sync_text
 from app.errors import HallDeskError
-from app.sync import SyncStatus
+from app.infra.counter_store import CounterStore, last_sync_text
+from app.infra.sync import SyncStatus
 from ui.errors import show_error
 from ui.ops import run_op
 

@@ -34,8 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import hall as hall_service
-from app import limits, output
+from app import hall_settings, limits, output
 from app.auth import Actor
 from app.cases import CaseView
 from app.context import HallDesk
@@ -380,7 +379,7 @@ class OutputPage(Page):
         def load() -> tuple[list[CaseView], list[CaseView]]:
             return (
                 output.awaiting_pickup(hall.uow(), actor),
-                output.issued_on(hall.uow(), actor, hall_service.today()),
+                output.issued_on(hall.uow(), actor, hall_settings.today()),
             )
 
         def loaded(data: tuple[list[CaseView], list[CaseView]]) -> None:

@@ -1,1 +1,2 @@
-"""Printing: ESC/POS thermal receipts, A4 notices as PDF, signed QR slips and the print queue.  No Qt here."""
+"""Printing: ESC/POS thermal receipts, A4 notices as PDF (templates, Chinese text, pages), signed QR slips and
+the print queue.  No Qt here."""

@@ -9,14 +9,16 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app import keys, limits, slips
+from app import limits, slips
 from app.auth import Actor
 from app.cases import case_view, load_case, may_read_credentials
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from app.hall import read_settings
+from app.hall_settings import read_settings
+from app.infra import keys
 from app.printing import documents, queue
 from app.printing.model import PrinterProfile
-from app.printing.pdf import DECISION_KINDS, KIND_NAMES, NOTICE_KINDS, render_notice
+from app.printing.notice_templates import DECISION_KINDS, KIND_NAMES, NOTICE_KINDS
+from app.printing.pdf import render_notice
 from app.printing.transport import STATUS_MEMORY, parse_printer_uri
 from app.roles import require
 from app.uow import UnitOfWork

@@ -11,9 +11,9 @@ from datetime import date, datetime
 from typing import Any
 
 from app.cases import MATERIAL_STATES, STATUSES, CaseView
-from app.hall import HALL_TZ, HallSettings
+from app.hall_settings import HALL_TZ, HallSettings
 from app.printing.model import Receipt
-from app.printing.pdf import KIND_NAMES, Notice, NoticeMaterial
+from app.printing.notice_templates import KIND_NAMES, Notice, NoticeMaterial
 from app.validators import mask_id_number, mask_name, mask_phone
 
 RECEIPT_TITLES = {

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from app import limits
 from app.auth import Actor
 from app.errors import Conflict, HallDeskError, NotFound, PermissionDenied, ValidationError
-from app.hall import read_settings
+from app.hall_settings import read_settings
 from app.printing import documents
 from app.printing.escpos import render_receipt, render_test_page
 from app.printing.model import PrinterProfile

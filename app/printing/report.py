@@ -3,7 +3,7 @@
 A report is a title, a few lines saying what it covers, one table whose header row repeats on every page, a
 closing line (a count), and lines for handwritten signatures.  Every page carries the hall's name and the
 printing time in its header and "第 N 页 共 M 页" in its footer, so a loose page still says what it belongs to.
-Text is real text in the bundled font, broken into lines by the Chinese rules of :mod:`app.printing.pdf`.
+Text is real text in the bundled font, broken into lines by the Chinese rules of :mod:`app.printing.chinese_text`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table
 
 from app.errors import ValidationError
-from app.printing.pdf import FONT, CJKParagraph, markup, register_font, table_style
+from app.printing.chinese_text import FONT, CJKParagraph, markup, register_font, table_style
 
 __all__ = ["ReportColumn", "TableReport", "render_table_report"]
 

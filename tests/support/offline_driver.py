@@ -8,15 +8,15 @@ zygote never holds a database connection when it forks.
 **Kill points are events, never times.**  A job's ``kill_at`` (``{"event": E, "n": N}``) makes the worker
 SIGKILL itself at the N-th occurrence of event E (``EVENTS``: the N-th intake's rows written, its commit, the
 N-th batch's shared commit before the local mark, ...), so a slow machine reaches exactly the code a test
-means to break, and a fast one does not run past it.  The worker wraps the functions of ``app.sync``,
-``app.outbox`` and ``app.uow`` in its own process (``at_event``); production code has no test switches.
+means to break, and a fast one does not run past it.  The worker wraps the functions of ``app.infra.sync``,
+``app.infra.outbox`` and ``app.uow`` in its own process (``at_event``); production code has no test switches.
 Tests that stop a server instead of killing a process use ``at_event`` in their own process to pause there.
 
 A worker appends progress lines to its ``log`` file with single ``os.write`` calls (O_APPEND, so a line is
 either written whole or not at all): ``B <i>`` before the i-th transaction starts, ``C <i> <case_no>`` once
 its commit has returned, and ``K <event> <n>`` just before it kills itself.
 
-Jobs (every one on a counter's local store, ``app.counter_store.CounterStore``):
+Jobs (every one on a counter's local store, ``app.infra.counter_store.CounterStore``):
   {"job": "intake", "shared": URL, "local": PATH, "user": "clerk1", "log": PATH, "seed": N, "push": false}
       takes applications in a loop (five kinds of outcome in turn, or only acceptances with ``"accept_only"``)
       with ``CounterStore.take_application``; ``push`` pushes after each, as a counter does online.
@@ -42,11 +42,12 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from app import catalog, intake, outbox, sync
+from app import catalog, intake
 from app.auth import Actor
 from app.context import HallDesk
-from app.counter_store import CounterStore
 from app.demo import DEMO_PASSWORD
+from app.infra import outbox, sync
+from app.infra.counter_store import CounterStore
 from app.uow import UnitOfWork
 from tests.intake_support import all_received, immediate_item, item_with_tolerable, request
 

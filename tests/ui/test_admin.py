@@ -6,8 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from app import accounts
-from app import hall as hall_service
+from app import accounts, hall_settings
 from app.auth import Actor
 from app.context import HallDesk
 from app.errors import AuthenticationError
@@ -160,7 +159,7 @@ def test_hall_settings_load_save_round_trip(
     page = HallSettingsPage(hall, admin)
     show(page, qtbot)
     settle()
-    assert page.form_settings() == hall_service.get_hall_settings(hall.uow())
+    assert page.form_settings() == hall_settings.get_hall_settings(hall.uow())
 
     replace_text(page.name_edit, "新建区政务服务中心")
     page.code_edit.clear()
@@ -169,7 +168,7 @@ def test_hall_settings_load_save_round_trip(
     with qtbot.waitSignal(page.saved):
         page.save()
     assert message_boxes.shown == []
-    stored = hall_service.get_hall_settings(hall.uow())
+    stored = hall_settings.get_hall_settings(hall.uow())
     assert (stored.name, stored.code, stored.phone) == ("新建区政务服务中心", "XJQ", "0791-83700001")
 
     again = HallSettingsPage(hall, admin)
@@ -182,7 +181,7 @@ def test_hall_settings_load_save_round_trip(
     page.save()
     settle()
     assert message_boxes.texts("warning") == ["行政区划代码须为6位数字（GB/T 2260，如新建区 360112）"]
-    assert hall_service.get_hall_settings(hall.uow()) == stored
+    assert hall_settings.get_hall_settings(hall.uow()) == stored
 
 
 def test_holidays_add_confirm_remove_and_calculate(
@@ -190,7 +189,7 @@ def test_holidays_add_confirm_remove_and_calculate(
 ) -> None:
     page = HolidaysPage(hall, admin)
     show(page, qtbot)
-    status = hall_service.calendar_status(hall.uow())
+    status = hall_settings.calendar_status(hall.uow())
     assert page.warning_banner.isVisible() == bool(status.warning)
     if status.unknown_years:
         assert page.year() == status.unknown_years[0]  # opens on the year that needs work
@@ -204,7 +203,7 @@ def test_holidays_add_confirm_remove_and_calculate(
     type_chinese(page.note_edit, "春节调休上班")
     qtbot.keyClick(page.note_edit, Qt.Key.Key_Return)  # Enter in the note adds the override
     settle()
-    assert [(o.day, o.workday, o.note) for o in hall_service.list_overrides(hall.uow(), FAR_YEAR)] == [
+    assert [(o.day, o.workday, o.note) for o in hall_settings.list_overrides(hall.uow(), FAR_YEAR)] == [
         (saturday, True, "春节调休上班")
     ]
     settle()
@@ -218,14 +217,14 @@ def test_holidays_add_confirm_remove_and_calculate(
     page.calculate()
     settle()
     text = page.calc_result.text()
-    due = hall_service.add_workdays(hall.uow(), date(FAR_YEAR, 2, 7), 1)
+    due = hall_settings.add_workdays(hall.uow(), date(FAR_YEAR, 2, 7), 1)
     assert due.date == saturday and due.provisional
     assert text == f"{saturday.isoformat()}（星期六）（待定）"
 
     assert page.confirm_selected_year() is not None
     settle()
     assert message_boxes.texts("question") and str(FAR_YEAR) in message_boxes.texts("question")[0]
-    assert FAR_YEAR in hall_service.calendar_status(hall.uow()).confirmed_years
+    assert FAR_YEAR in hall_settings.calendar_status(hall.uow()).confirmed_years
     settle()
     assert not page.confirm_button.isEnabled()
     assert "已由管理员确认" in page.year_state.text()
@@ -236,7 +235,7 @@ def test_holidays_add_confirm_remove_and_calculate(
     page.view.setCurrentIndex(page.model.index(0, 0))
     assert page.remove_selected() is not None
     settle()
-    assert hall_service.list_overrides(hall.uow(), FAR_YEAR) == []
+    assert hall_settings.list_overrides(hall.uow(), FAR_YEAR) == []
     assert page.model.rowCount() == 0
 
 
@@ -247,4 +246,4 @@ def test_confirm_can_be_declined(hall: HallDesk, admin: Actor, qtbot: QtBot, mes
     settle()
     message_boxes.answer = message_boxes.answer.No
     assert page.confirm_selected_year() is None
-    assert FAR_YEAR not in hall_service.calendar_status(hall.uow()).confirmed_years
+    assert FAR_YEAR not in hall_settings.calendar_status(hall.uow()).confirmed_years

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from app import backoffice, catalog, intake
 from app.cases import read_case
 from app.context import HallDesk
-from app.hall import today
+from app.hall_settings import today
 from tests.conftest import log_in
 from tests.intake_support import all_received, request
 from tests.ui.conftest import MessageBoxes

@@ -13,9 +13,9 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from app import accounts, cases, intake, slips
-from app import keys as slip_keys
 from app.auth import Actor
 from app.context import HallDesk
+from app.infra import keys as slip_keys
 from app.printing import queue
 from app.validators import make_id_number, make_uscc
 from db.models import AuditEvent

@@ -10,8 +10,7 @@ from pathlib import Path
 import pypdf
 from pytestqt.qtbot import QtBot
 
-from app import backoffice, catalog, intake
-from app import hall as hall_service
+from app import backoffice, catalog, hall_settings, intake
 from app.auth import Actor
 from app.cases import read_case
 from app.context import HallDesk
@@ -31,7 +30,7 @@ def text_of(path: Path) -> str:
 
 def test_admin_sets_the_review_authority_and_court(hall: HallDesk, admin: Actor, qtbot: QtBot,
                                                    message_boxes: MessageBoxes) -> None:
-    hall_service.save_hall_settings(hall.uow(), admin, replace(hall_service.get_hall_settings(hall.uow()),
+    hall_settings.save_hall_settings(hall.uow(), admin, replace(hall_settings.get_hall_settings(hall.uow()),
                                                                doc_prefix="新建经开"))
     page = HallSettingsPage(hall, admin)
     qtbot.addWidget(page)
@@ -45,7 +44,7 @@ def test_admin_sets_the_review_authority_and_court(hall: HallDesk, admin: Actor,
     page.save()
     settle()
     assert message_boxes.shown == []
-    stored = hall_service.get_hall_settings(hall.uow())
+    stored = hall_settings.get_hall_settings(hall.uow())
     assert (stored.review_authority, stored.court) == ("南昌市人民政府", "南昌铁路运输法院")
     assert stored.doc_prefix == "新建经开"  # a setting the page does not show is kept
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app import catalog, evaluation
 from app.context import HallDesk
-from app.hall import load_calendar, today
+from app.hall_settings import load_calendar, today
 from db.models import Evaluation, Rectification
 from tests.conftest import log_in
 from tests.ui.conftest import MessageBoxes

@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 from app import grievance
 from app.context import HallDesk
 from app.grievance import GrievanceSettings
-from app.hall import load_calendar, today
+from app.hall_settings import load_calendar, today
 from tests.conftest import log_in
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle, type_chinese

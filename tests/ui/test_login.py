@@ -4,8 +4,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from app import accounts
-from app import hall as hall_service
+from app import accounts, hall_settings
 from app.auth import BAD_CREDENTIALS, Actor
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
@@ -41,7 +40,7 @@ def test_wrong_password_shows_the_services_message(window: LoginWindow, qtbot: Q
 
 
 def test_enter_logs_in_with_the_right_actor(window: LoginWindow, qtbot: QtBot, hall: HallDesk) -> None:
-    assert window.title_label.text() == hall_service.get_hall_settings(hall.uow()).name
+    assert window.title_label.text() == hall_settings.get_hall_settings(hall.uow()).name
     assert window.username_edit.hasFocus()
     qtbot.keyClicks(window.username_edit, "clerk1")
     # Enter in the user name field moves on to the password instead of submitting an empty one.

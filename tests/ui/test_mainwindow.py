@@ -4,8 +4,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from app import accounts
-from app import hall as hall_service
+from app import accounts, hall_settings
 from app.auth import Actor
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
@@ -54,7 +53,7 @@ def test_admin_gets_five_pages(hall: HallDesk, admin: Actor, qtbot: QtBot, messa
     assert texts[:2] == ["系统管理员", "系统管理员"]
     assert not window.counter_label.isVisible()  # an admin sits at no counter
     assert window.db_label.text() == describe_database(hall.url)
-    warning = hall_service.calendar_status(hall.uow()).warning
+    warning = hall_settings.calendar_status(hall.uow()).warning
     assert window.calendar_label.isVisible() == bool(warning)
     if warning:
         assert warning in window.calendar_label.text()
@@ -102,7 +101,7 @@ def test_chief_rep_sees_department_in_status_bar(hall: HallDesk, qtbot: QtBot) -
 
 def test_admin_calendar_notice_opens_without_blocking(hall: HallDesk, admin: Actor, qtbot: QtBot) -> None:
     window = open_window(hall, admin, qtbot, calendar_notice=True)
-    warning = hall_service.calendar_status(hall.uow()).warning
+    warning = hall_settings.calendar_status(hall.uow()).warning
     if not warning:
         pytest.skip("no calendar warning today")
     box = window.calendar_notice_box

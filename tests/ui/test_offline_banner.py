@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from app import grievance
 from app.context import HallDesk
-from app.counter_store import CounterStore
 from app.demo import DEMO_PASSWORD
-from app.sync import SyncStatus
+from app.infra.counter_store import CounterStore
+from app.infra.sync import SyncStatus
 from db.models import Case, Grievance
 from tests.conftest import log_in
 from tests.intake_support import item_with_tolerable, request

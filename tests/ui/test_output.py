@@ -17,7 +17,7 @@ from app import accounts, backoffice, cases, catalog, intake, output
 from app.cases import CaseView
 from app.context import HallDesk
 from app.errors import HallDeskError
-from app.hall import today
+from app.hall_settings import today
 from app.intake import MaterialInput
 from app.validators import make_id_number, mask_id_number
 from db.models import AuditEvent, Handover
@@ -271,8 +271,8 @@ def test_output_list_model(hall: HallDesk, qtmodeltester: ModelTester) -> None:
 def test_at_a_counter_on_its_own_store_the_output_page_works_on_the_shared_database(
     hall: HallDesk, qtbot: QtBot, tmp_path: Path, message_boxes: MessageBoxes
 ) -> None:
-    from app.counter_store import CounterStore
     from app.demo import DEMO_PASSWORD
+    from app.infra.counter_store import CounterStore
     from db.models import Evaluation
     from tests.test_sync import closed_port_url
 

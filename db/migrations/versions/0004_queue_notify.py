@@ -6,7 +6,7 @@ Create Date: 2026-11-27 09:40:00
 
 On PostgreSQL, a change to a case that moves it in or out of a department queue (a new case, status,
 holder, department or lease) sends ``NOTIFY halldesk_queue, '<department code>'`` when the transaction
-commits; ``app.live.QueueListener`` listens for it.  A 转办 notifies both the old and the new department.
+commits; ``app.infra.live.QueueListener`` listens for it.  A 转办 notifies both the old and the new department.
 PostgreSQL drops duplicate payloads within one transaction, so a batch of claims costs one message per
 department.  Other engines have no LISTEN/NOTIFY: their queue pages poll, and this migration does nothing.
 """

@@ -1,4 +1,4 @@
-"""A counter PC's own store, and keeping it in step with the shared database (see ``app.sync``).
+"""A counter PC's own store, and keeping it in step with the shared database (see ``app.infra.sync``).
 
 ``CounterStore.open(shared_url, local_path)`` opens (creating and migrating when new) the counter's SQLite
 store and, when the shared database answers, pulls the catalog, accounts and keys into it.  Intake runs on the
@@ -43,12 +43,12 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app import intake
-from app import sync as syncing
 from app.auth import Actor, login
 from app.cases import CaseView
 from app.context import HallDesk
 from app.errors import AuthenticationError, DatabaseBusy, DatabaseUnavailable, HallDeskError
-from app.outbox import CounterUnitOfWork, counter_chain
+from app.infra import sync as syncing
+from app.infra.outbox import CounterUnitOfWork, counter_chain
 from app.uow import UnitOfWork, database_errors
 from db import migrate
 from db.engine import (

@@ -3,7 +3,7 @@
 A counter PC keeps the full HallDesk schema in a local SQLite file (same migrations), so intake, notices,
 receipts, print jobs and audit rows are written there first, in one transaction, whether or not the shared
 PostgreSQL/MariaDB can be reached.  Each intake or resubmission adds an ``outbox`` row in that transaction
-(``app.outbox.record``).  This module moves the data:
+(``app.infra.outbox.record``).  This module moves the data:
 
 * **push** — pending outbox rows in order, ``batch_size`` cases per shared transaction: each case with its
   materials, status history, notices and enterprise, plus the counter's audit chain, written with
@@ -28,7 +28,7 @@ PostgreSQL/MariaDB can be reached.  Each intake or resubmission adds an ``outbox
   counter's audit chain so far, so that both databases keep one unbroken chain.  Cases of this counter that
   the back office returned for 补正 come back too, so the clerk can resubmit them on the local store.
 
-Public API (stable; ``app.counter_store.CounterStore`` wraps it for the CLI and the GUI):
+Public API (stable; ``app.infra.counter_store.CounterStore`` wraps it for the CLI and the GUI):
 
 ``push(local, shared, *, batch_size=100, max_batches=None) -> PushResult``
     Drain the outbox.  ``local`` and ``shared`` are SQLAlchemy engines.  Raises the driver's connection
@@ -60,9 +60,9 @@ from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, selec
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from app.audit import GENESIS
-from app.hall import HALL_TZ
+from app.hall_settings import HALL_TZ
+from app.infra.outbox import counter_chain
 from app.lifecycle import Status
-from app.outbox import counter_chain
 from db.engine import is_busy, reading
 from db.models import (
     AuditChainHead,
@@ -152,7 +152,7 @@ MATERIAL_UPDATE_COLUMNS = (
 )
 
 
-# The change stamp of cached reference data (app.refcache): bumped locally after every pull.
+# The change stamp of cached reference data (app.infra.refcache): bumped locally after every pull.
 REFDATA_SCOPE = ("refdata", "stamp")
 
 STATE_COUNTER = "counter"
@@ -700,7 +700,7 @@ def _upsert_local(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
 
 
 def _bump_refdata_stamp(conn: Connection) -> None:
-    """Reference rows were written with plain SQL: move the stamp that in-process caches check (app.refcache)."""
+    """Reference rows were written with plain SQL: move the stamp that in-process caches check (app.infra.refcache)."""
     table = _t(CounterSequence)
     stmt = sqlite.insert(table).values(scope=REFDATA_SCOPE[0], period=REFDATA_SCOPE[1], value=1)
     conn.execute(

@@ -1,5 +1,5 @@
 """CLI commands of the 容缺 follow-through (issue 14 part 7): the overdue list, 催补, 终止办理, and the public list
-of what may be 容缺.  Registered by ``app.cli.build_parser``."""
+of what may be 容缺.  Registered by ``cli.main.build_parser``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from app import tolerate
-from app.cli_base import Cli, Parser, add_command, positive_int, print_json
+from cli.base import Cli, Parser, add_command, positive_int, print_json
 
 
 def cmd_supplement_overdue(cli: Cli) -> int:

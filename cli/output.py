@@ -1,6 +1,6 @@
 """CLI commands of the output window (出件), ratings (好差评) and rectifications (整改).
 
-Registered by ``app.cli.build_parser``; kept apart so that the main CLI module stays readable.
+Registered by ``cli.main.build_parser``; kept apart so that the main CLI module stays readable.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import sys
 from typing import Any
 
 from app import evaluation, output
-from app.cli_base import Cli, Parser, add_command, json_input, parse_date, positive_int, print_json, print_now
 from app.errors import ValidationError
+from cli.base import Cli, Parser, add_command, json_input, parse_date, positive_int, print_json, print_now
 
 
 def _text(doc: dict[str, Any], key: str, where: str) -> str:

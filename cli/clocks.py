@@ -1,6 +1,6 @@
 """CLI commands of the case clocks: ``case suspend`` (特别程序), ``case resume`` (恢复计时), ``case extend`` (延期).
 
-Registered by ``app.cli.build_parser``; the rules are in ``app.clocks`` and ``app.clock_actions``.
+Registered by ``cli.main.build_parser``; the rules are in ``app.clocks`` and ``app.clock_actions``.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from app import clock_actions, lifecycle
-from app.cli_base import Cli, add_command, cli_int, print_json
+from cli.base import Cli, add_command, cli_int, print_json
 
 
 def cmd_case_suspend(cli: Cli) -> int:

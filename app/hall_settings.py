@@ -1,4 +1,9 @@
-"""The hall's own settings and its working-day calendar (holidays, 调休, admin overrides)."""
+"""The hall's own settings: its name and codes, its time zone (``today``), and its working-day calendar.
+
+The calendar's days off and 调休 working days are set by the admin (``set_override``, ``confirm_year``);
+counting working days on it is ``app.workdays``.  Imported as ``hall_settings``, never as ``hall``: that name
+belongs to the open database (``app.context.HallDesk``) everywhere else.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The transactional outbox of a counter's local store (see ``app.sync``).
+"""The transactional outbox of a counter's local store (see ``app.infra.sync``).
 
 A counter PC keeps a full HallDesk schema in a local SQLite file.  Its units of work are
 ``CounterUnitOfWork``: audit rows go to the counter's own chain ``counter:<number>``, and every intake or

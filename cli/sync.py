@@ -1,5 +1,5 @@
 """CLI for offline-first counters: ``sync run``, ``sync status``, ``sync reconcile``, and which commands run on
-the counter's local store when ``--local`` is given (see ``app.counter_store``).
+the counter's local store when ``--local`` is given (see ``app.infra.counter_store``).
 
 With ``--db URL --local PATH``, ``case create`` writes to the local store and pushes at once (its JSON gains
 ``"synced": true|false``), and the clerk logs in against the accounts cached at the last pull, so it works
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from app.cli_base import Cli, Parser, add_command, parse_date, print_json
-from app.hall import today
+from app.hall_settings import today
+from cli.base import Cli, Parser, add_command, parse_date, print_json
 
 
 def _say_status(cli: Cli) -> int:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app import limits, slips
 from app.auth import Actor
 from app.errors import Conflict, NotFound
-from app.refcache import RefData
+from app.infra.refcache import RefData
 from app.roles import require
 from app.uow import UnitOfWork
 from db.engine import data_dir

@@ -25,7 +25,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Engine, Select, Table, event, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from app.numbering import next_value
+from app.infra.numbering import next_value
 from db.models import (
     CalendarOverride,
     CalendarYear,

@@ -1,6 +1,6 @@
 """CLI commands of the 办不成事 window: ``grievance add|classify|assign|urge|resolve|callback|archive|list|show|settings``.
 
-Registered by ``app.cli.build_parser``.  Every step prints the grievance (``--json``: as JSON, phone masked).
+Registered by ``cli.main.build_parser``.  Every step prints the grievance (``--json``: as JSON, phone masked).
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Any
 
 from app import grievance
 from app.backoffice import LIGHTS
-from app.cli_base import Cli, Parser, add_command, print_json
 from app.grievance import GrievanceView
+from cli.base import Cli, Parser, add_command, print_json
 
 
 def _show(cli: Cli, view: GrievanceView) -> int:

@@ -1,6 +1,6 @@
 """CLI commands of the back office (后台审批) and the chief representative's desk (首席代表).
 
-Registered by ``app.cli.build_parser``.
+Registered by ``cli.main.build_parser``.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from app import backoffice
-from app.cli_base import Cli, Parser, add_command, parse_date, positive_int, print_json
 from app.errors import ValidationError
+from cli.base import Cli, Parser, add_command, parse_date, positive_int, print_json
 
 
 def cmd_queue(cli: Cli) -> int:

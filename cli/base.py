@@ -1,7 +1,7 @@
 """What every CLI command module shares: the invocation (``Cli``), the parser class and the small helpers.
 
-``app.cli`` builds the parser from its own commands and those of ``app.cli_output`` and ``app.cli_sync``;
-all three take what they share from here, so no command module imports another.
+``cli.main`` builds the parser from its own commands and those of the other modules of ``cli/``; they all
+take what they share from here, so no command module imports another.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 from app import inputfiles
 from app.auth import Actor
 from app.context import HallDesk
-from app.counter_store import CounterStore
 from app.errors import AuthenticationError, ValidationError
+from app.infra.counter_store import CounterStore
 
 ENV_PASSWORD = "HALLDESK_PASSWORD"
 ENV_NEW_PASSWORD = "HALLDESK_NEW_PASSWORD"
@@ -71,7 +71,7 @@ class Cli:
         return self._hall
 
     def on_local(self) -> bool:
-        """``--local`` given and the command is one a counter runs on its own store (see app/cli_sync.py)."""
+        """``--local`` given and the command is one a counter runs on its own store (see cli/sync.py)."""
         command = (getattr(self.args, "command", None), getattr(self.args, "sub", None))
         return getattr(self.args, "local", None) is not None and command in LOCAL_COMMANDS
 
@@ -153,12 +153,12 @@ def print_now(cli: Cli, case_no: str) -> list[dict[str, Any]]:
     from app.printing import queue
 
     h = cli.hall
-    out = []
-    for job in queue.list_jobs(h.uow(), case_no=case_no):
-        if job.status == "pending":
-            job = queue.send_job(h.uow, job.id, timeout=3.0)
-        out.append(job.as_json())
-    return out
+    jobs = queue.list_jobs(h.uow(), case_no=case_no)
+    # The applicant waits for the receipt: slips go out before the A4 notices (as at the counter).
+    for job in sorted((j for j in jobs if j.status == "pending"),
+                      key=lambda j: (queue.SEND_ORDER.get(j.kind, 1), j.created_at)):
+        queue.send_job(h.uow, job.id, timeout=3.0)
+    return [job.as_json() for job in queue.list_jobs(h.uow(), case_no=case_no)]
 
 
 # Integers go to INTEGER columns and SQLite's 64-bit binding: anything beyond 32 bits is a typing error.
