@@ -24,7 +24,7 @@ from app.errors import ValidationError
 from app.roles import require
 from app.uow import UnitOfWork
 from app.workdays import DueDate, WorkCalendar
-from db.models import CalendarOverride, CalendarYear, Case, ServiceItem, Setting
+from db.models import CalendarOverride, CalendarYear, Case, Setting
 
 # Every date a clerk sees is a date in the hall's own time zone.
 HALL_TZ = ZoneInfo("Asia/Shanghai")
@@ -175,7 +175,7 @@ def add_workdays(uow: UnitOfWork, start: date, n: int) -> DueDate:
         raise ValidationError("n", "工作日天数不能为负数")
     if n > MAX_WORKDAYS:
         raise ValidationError("n", f"工作日天数不能超过{MAX_WORKDAYS}")
-    _check_year(start.year, "date")
+    check_year(start.year, "date")
     return work_calendar(uow).add_workdays(start, n)
 
 
@@ -194,98 +194,16 @@ def calendar_status(uow: UnitOfWork, horizon: date | None = None) -> CalendarSta
         return CalendarStatus(unknown_years=unknown, confirmed_years=confirmed)
 
 
-def _check_year(year: int, field: str = "year") -> None:
+def check_year(year: int, field: str = "year") -> None:
     if not 2000 <= year <= 2100:
         raise ValidationError(field, "年份须在2000–2100之间")
 
 
 def list_overrides(uow: UnitOfWork, year: int | None = None) -> list[CalendarOverrideView]:
     if year is not None:
-        _check_year(year)
+        check_year(year)
     with uow:
         q = select(CalendarOverride).order_by(CalendarOverride.day)
         if year is not None:
             q = q.where(CalendarOverride.day >= date(year, 1, 1), CalendarOverride.day <= date(year, 12, 31))
         return [CalendarOverrideView(o.day, o.workday, o.note) for o in uow.session.execute(q).scalars()]
-
-
-def _recompute_open_cases(uow: UnitOfWork, actor: Actor, reason: str) -> int:
-    """Due dates of cases still running follow the calendar as it now is; returns how many changed."""
-    from app.clocks import due_dates  # app.clocks builds on this module (local dates, the hall's settings)
-    from app.workdays import DueDate
-
-    s = uow.session
-    cal = load_calendar(s)
-    changed = 0
-    rows = s.execute(
-        select(Case, ServiceItem).join(ServiceItem, Case.item_id == ServiceItem.id).where(
-            Case.status.in_(OPEN_STATUSES), Case.accepted_at.is_not(None)
-        )
-    ).all()
-    for case, item in rows:
-        assert case.accepted_at is not None
-        # From where each clock last restarted (补正, 特别程序), a 延期 included (app.clocks).
-        promised, legal = due_dates(case, item.promised_days, item.legal_days, cal)
-        if case.status == lifecycle.Status.RETURNED and case.promised_due is not None:
-            # 退回补正 stopped the promise (its days left are kept); the law's clock runs on and moves.
-            promised = DueDate(case.promised_due, False)
-        provisional = promised.provisional or legal.provisional
-        if (case.promised_due, case.legal_due, case.due_provisional) != (promised.date, legal.date, provisional):
-            uow.audit(actor.username, "case.due_recomputed", "case", str(case.id), {
-                "case_no": case.case_no, "reason": reason,
-                "before": [str(case.promised_due), str(case.legal_due), case.due_provisional],
-                "after": [str(promised.date), str(legal.date), provisional],
-            })
-            case.promised_due, case.legal_due, case.due_provisional = promised.date, legal.date, provisional
-            changed += 1
-    return changed
-
-
-def set_override(uow: UnitOfWork, actor: Actor, day: date, workday: bool, note: str = "") -> int:
-    """Make ``day`` a working day or a day off; returns the number of open cases whose dates moved."""
-    require(actor, "holiday.manage")
-    limits.check(limits.HOLIDAY_NOTE, note, "note")
-    _check_year(day.year, "date")
-    with uow:
-        s = uow.session
-        row = s.get(CalendarOverride, day)
-        if row is None:
-            s.add(CalendarOverride(day=day, workday=workday, note=note.strip()))
-        else:
-            row.workday, row.note = workday, note.strip()
-        s.flush()
-        uow.audit(actor.username, "calendar.override", "calendar", day.isoformat(),
-                  {"workday": workday, "note": note.strip()})
-        changed = _recompute_open_cases(uow, actor, f"calendar override {day.isoformat()}")
-        uow.commit()
-        return changed
-
-
-def remove_override(uow: UnitOfWork, actor: Actor, day: date) -> int:
-    require(actor, "holiday.manage")
-    with uow:
-        s = uow.session
-        row = s.get(CalendarOverride, day)
-        if row is None:
-            raise ValidationError("day", f"{day.isoformat()} 没有调整记录")
-        s.delete(row)
-        s.flush()
-        uow.audit(actor.username, "calendar.override_removed", "calendar", day.isoformat(), {})
-        changed = _recompute_open_cases(uow, actor, f"calendar override removed {day.isoformat()}")
-        uow.commit()
-        return changed
-
-
-def confirm_year(uow: UnitOfWork, actor: Actor, year: int) -> int:
-    """The admin has entered ``year``'s State Council arrangement: its dates stop being 待定."""
-    require(actor, "holiday.manage")
-    _check_year(year)
-    with uow:
-        s = uow.session
-        if s.get(CalendarYear, year) is None:
-            s.add(CalendarYear(year=year, confirmed_by=actor.username))
-            s.flush()
-        uow.audit(actor.username, "calendar.confirm_year", "calendar", str(year), {})
-        changed = _recompute_open_cases(uow, actor, f"calendar year {year} confirmed")
-        uow.commit()
-        return changed

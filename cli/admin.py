@@ -8,7 +8,7 @@ import sys
 from dataclasses import replace
 from typing import Any
 
-from app import accounts, hall_settings
+from app import accounts, hall_settings, holidays
 from app.auth import ROLES
 from app.errors import ValidationError
 from app.infra import keys
@@ -150,20 +150,20 @@ def cmd_holiday_list(cli: Cli) -> int:
 
 
 def cmd_holiday_set(cli: Cli) -> int:
-    changed = hall_settings.set_override(cli.hall.uow(), cli.actor(), cli.args.date, cli.args.workday, cli.args.note)
+    changed = holidays.set_override(cli.hall.uow(), cli.actor(), cli.args.date, cli.args.workday, cli.args.note)
     print(f"已设置 {cli.args.date.isoformat()} 为{'工作日' if cli.args.workday else '休息日'}；重算在办件到期日 {changed} 件",
           file=sys.stderr)
     return 0
 
 
 def cmd_holiday_remove(cli: Cli) -> int:
-    changed = hall_settings.remove_override(cli.hall.uow(), cli.actor(), cli.args.date)
+    changed = holidays.remove_override(cli.hall.uow(), cli.actor(), cli.args.date)
     print(f"已删除 {cli.args.date.isoformat()} 的调整；重算在办件到期日 {changed} 件", file=sys.stderr)
     return 0
 
 
 def cmd_holiday_confirm(cli: Cli) -> int:
-    changed = hall_settings.confirm_year(cli.hall.uow(), cli.actor(), cli.args.year)
+    changed = holidays.confirm_year(cli.hall.uow(), cli.actor(), cli.args.year)
     print(f"已确认{cli.args.year}年节假日安排；重算在办件到期日 {changed} 件", file=sys.stderr)
     return 0
 

@@ -21,7 +21,7 @@ import pypdf
 import pytest
 from sqlalchemy import func, select, update
 
-from app import backoffice, catalog, clock_actions, clocks, hall_settings, intake, lifecycle, output
+from app import backoffice, catalog, clock_actions, clocks, holidays, intake, lifecycle, output
 from app.auth import Actor
 from app.cases import CaseView
 from app.context import HallDesk
@@ -382,7 +382,7 @@ def test_a_calendar_change_recomputes_from_where_the_clocks_restarted(hall: Hall
     clock_actions.resume(hall.uow(), rev, taken.case_no)
     clock_actions.extend(hall.uow(), rev, taken.case_no, 3, "王局长", "需复核")
     assert _row(hall, taken.case_no).legal_due == CAL.add_workdays(date(2026, 10, 9), legal_left + 3).date
-    hall_settings.set_override(hall.uow(), log_in(hall, "admin"), date(2026, 10, 13), False, "停电")
+    holidays.set_override(hall.uow(), log_in(hall, "admin"), date(2026, 10, 13), False, "停电")
     changed = WorkCalendar({date(2026, 10, 13): False})
     row = _row(hall, taken.case_no)
     assert row.promised_due == changed.add_workdays(date(2026, 10, 9), 5).date == date(2026, 10, 16)
@@ -404,7 +404,7 @@ def test_a_calendar_change_moves_the_legal_date_of_a_returned_case_not_its_stopp
     assert before.status == Status.RETURNED and before.paused_promised is not None
     day_off = CAL.add_workdays(date(2026, 10, 9), 2).date  # a working day before the legal due date
     assert day_off < taken.legal_due
-    hall_settings.set_override(hall.uow(), log_in(hall, "admin"), day_off, False, "停电")
+    holidays.set_override(hall.uow(), log_in(hall, "admin"), day_off, False, "停电")
     after = _row(hall, taken.case_no)
     changed = WorkCalendar({day_off: False})
     assert after.legal_due == changed.add_workdays(date(2026, 9, 24), 20).date != taken.legal_due

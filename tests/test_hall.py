@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from app import hall_settings
+from app import hall_settings, holidays
 from app.context import HallDesk
 from app.errors import PermissionDenied, ValidationError
 from app.hall_settings import HallSettings
@@ -35,17 +35,17 @@ def test_hall_settings_round_trip_and_validation(hall: HallDesk) -> None:
 def test_workdays_over_national_day_and_overrides(hall: HallDesk) -> None:
     assert hall_settings.add_workdays(hall.uow(), date(2026, 9, 30), 1).date == date(2026, 10, 8)
     admin = log_in(hall, "admin")
-    hall_settings.set_override(hall.uow(), admin, date(2026, 10, 8), False, "停电")
+    holidays.set_override(hall.uow(), admin, date(2026, 10, 8), False, "停电")
     assert hall_settings.add_workdays(hall.uow(), date(2026, 9, 30), 1).date == date(2026, 10, 9)
-    hall_settings.set_override(hall.uow(), admin, date(2026, 10, 3), True, "临时上班")
+    holidays.set_override(hall.uow(), admin, date(2026, 10, 3), True, "临时上班")
     assert hall_settings.add_workdays(hall.uow(), date(2026, 9, 30), 1).date == date(2026, 10, 3)
     assert [o.day for o in hall_settings.list_overrides(hall.uow(), 2026)] == [date(2026, 10, 3), date(2026, 10, 8)]
-    hall_settings.remove_override(hall.uow(), admin, date(2026, 10, 3))
+    holidays.remove_override(hall.uow(), admin, date(2026, 10, 3))
     assert hall_settings.add_workdays(hall.uow(), date(2026, 9, 30), 1).date == date(2026, 10, 9)
     with pytest.raises(ValidationError):
-        hall_settings.remove_override(hall.uow(), admin, date(2026, 10, 3))
+        holidays.remove_override(hall.uow(), admin, date(2026, 10, 3))
     with pytest.raises(PermissionDenied):
-        hall_settings.set_override(hall.uow(), log_in(hall, "supervisor"), date(2026, 10, 3), True)
+        holidays.set_override(hall.uow(), log_in(hall, "supervisor"), date(2026, 10, 3), True)
 
 
 def _open_case(hall: HallDesk, accepted: datetime, item_code: str) -> None:
@@ -80,11 +80,11 @@ def test_unknown_year_is_provisional_until_the_admin_enters_it(hall: HallDesk) -
     assert before.due_provisional
     admin = log_in(hall, "admin")
     # The State Council's 2027 arrangement (entered by the admin): say Jan 4 is also a day off.
-    hall_settings.set_override(hall.uow(), admin, date(2027, 1, 4), False, "元旦调休（示例）")
+    holidays.set_override(hall.uow(), admin, date(2027, 1, 4), False, "元旦调休（示例）")
     moved = _case(hall)
     assert moved.due_provisional
     assert changed_later(before.legal_due, moved.legal_due)
-    changed = hall_settings.confirm_year(hall.uow(), admin, 2027)
+    changed = holidays.confirm_year(hall.uow(), admin, 2027)
     assert changed == 1
     confirmed = _case(hall)
     assert not confirmed.due_provisional

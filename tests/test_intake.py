@@ -23,9 +23,9 @@ from app.hall_settings import (
     load_calendar,
     read_settings,
     save_hall_settings,
-    set_override,
     today,
 )
+from app.holidays import set_override
 from app.infra import keys, refcache
 from app.intake import MaterialInput
 from app.printing import documents, queue

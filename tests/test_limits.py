@@ -11,7 +11,18 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from app import accounts, backoffice, catalog, evaluation, grievance, hall_settings, intake, limits, output
+from app import (
+    accounts,
+    backoffice,
+    catalog,
+    evaluation,
+    grievance,
+    hall_settings,
+    holidays,
+    intake,
+    limits,
+    output,
+)
 from app.auth import Actor, check_password_rules, login
 from app.errors import ValidationError
 from app.printing import desk, queue
@@ -135,7 +146,7 @@ CALLS: list[tuple[str, Callable[[], object], str]] = [
     ("counter printers", lambda: accounts.set_counter_printers(NO, _actor("admin"), 1, "tcp://" + LONG, ""),
      "printer_uri"),
     ("hall", lambda: hall_settings.save_hall_settings(NO, _actor("admin"), hall_settings.HallSettings(address=LONG)), "address"),
-    ("holiday", lambda: hall_settings.set_override(NO, _actor("admin"), date(2026, 10, 1), False, NUL), "note"),
+    ("holiday", lambda: holidays.set_override(NO, _actor("admin"), date(2026, 10, 1), False, NUL), "note"),
     ("opinion", lambda: backoffice.add_opinion(NO, _actor("reviewer"), "XJ1", LONG), "opinion"),
     ("decide", lambda: backoffice.decide(NO, _actor("reviewer"), "XJ1", "deny", reason=LONG), "reason"),
     ("dept settings", lambda: backoffice.save_dept_settings(NO, _actor("chief_rep"), "SCJ",

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import accounts, catalog, hall_settings, limits
+from app import accounts, catalog, hall_settings, holidays, limits
 from app.accounts import COUNTER_KINDS, CounterView, UserView
 from app.auth import DEPT_ROLES, ROLES, Actor
 from app.catalog import DepartmentView
@@ -837,7 +837,7 @@ class HolidaysPage(Page):
                 self.year_spin.setValue(day.year)  # show the year the new row went into
             self._changed(f"已把 {format_date(day)} 设为{'上班' if workday else '放假'}", moved)
 
-        return run_op(lambda: hall_settings.set_override(hall.uow(), actor, day, workday, note), added, owner=self,
+        return run_op(lambda: holidays.set_override(hall.uow(), actor, day, workday, note), added, owner=self,
                       changes={Change.CALENDAR, Change.CASES}, disable=[self.add_button])
 
     def remove_selected(self) -> Op[int] | None:
@@ -845,7 +845,7 @@ class HolidaysPage(Page):
         if row is None:
             return None
         hall, actor, day = self._hall, self._actor, row.day
-        return run_op(lambda: hall_settings.remove_override(hall.uow(), actor, day),
+        return run_op(lambda: holidays.remove_override(hall.uow(), actor, day),
                       lambda moved: self._changed(f"已删除 {format_date(day)} 的调整", moved), owner=self,
                       changes={Change.CALENDAR, Change.CASES})
 
@@ -855,7 +855,7 @@ class HolidaysPage(Page):
                        "确认本年安排"):
             return None
         hall, actor = self._hall, self._actor
-        return run_op(lambda: hall_settings.confirm_year(hall.uow(), actor, year),
+        return run_op(lambda: holidays.confirm_year(hall.uow(), actor, year),
                       lambda moved: self._changed(f"已确认{year}年的节假日安排", moved), owner=self,
                       changes={Change.CALENDAR, Change.CASES})
 

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from pytestqt.modeltest import ModelTester
 
-from app import accounts, cases, catalog, hall_settings, intake, search
+from app import accounts, cases, catalog, hall_settings, holidays, intake, search
 from app.auth import Actor
 from app.catalog import Material
 from app.context import HallDesk
@@ -116,8 +116,8 @@ def test_admin_models(hall: HallDesk, admin: Actor, qtmodeltester: ModelTester) 
         "9号", "办不成事窗口", "办不成事", "（未设置）", "（未设置）", "是"
     ]
 
-    hall_settings.set_override(hall.uow(), admin, date(2031, 1, 26), True, "春节调休上班")
-    hall_settings.set_override(hall.uow(), admin, date(2031, 1, 27), False, "")
+    holidays.set_override(hall.uow(), admin, date(2031, 1, 26), True, "春节调休上班")
+    holidays.set_override(hall.uow(), admin, date(2031, 1, 27), False, "")
     overrides = OverrideTableModel(hall_settings.list_overrides(hall.uow(), 2031))
     qtmodeltester.check(overrides)
     assert [overrides.index(0, c).data() for c in range(3)] == ["2031-01-26（星期日）", "上班", "春节调休上班"]
