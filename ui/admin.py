@@ -264,7 +264,7 @@ class UsersPage(Page):
         self.dialog: QDialog | None = None
 
         self.model = UserTableModel(parent=self)
-        self.view = table_view(self.model)
+        self.view = table_view(self.model, empty="暂无用户。按“新增用户”为窗口人员、审批人员、首席代表和督查人员建立账户。")
         fit_columns(self.view, stretch=3)
         self.add_button = QPushButton("新增用户(&N)")
         self.edit_button = QPushButton("编辑(&E)")
@@ -458,7 +458,7 @@ class CountersPage(Page):
         self._select: int | None = None
         self.dialog: QDialog | None = None
         self.model = CounterTableModel(parent=self)
-        self.view = table_view(self.model)
+        self.view = table_view(self.model, empty="暂无窗口。按“新增窗口”登记大厅的综合受理窗口、出件窗口和办不成事窗口。")
         fit_columns(self.view, stretch=3)
         self.add_button = QPushButton("新增窗口(&N)")
         self.edit_button = QPushButton("编辑(&E)")
@@ -689,7 +689,8 @@ class HolidaysPage(Page):
         year_row.addWidget(self.confirm_button)
 
         self.model = OverrideTableModel(parent=self)
-        self.view = table_view(self.model)
+        self.view = table_view(self.model, empty="本年暂无节假日调整。按国务院办公厅公布的放假安排，"
+                                                 "在下方添加放假日和调休上班日。")
         fit_columns(self.view, stretch=2)
         self.remove_button = QPushButton("删除所选调整(&D)")
         table_label = buddy_label("本年调整(&L)", self.view)

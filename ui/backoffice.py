@@ -80,6 +80,7 @@ from ui.widgets import (
     limit_text,
     open_dialog,
     restore_current,
+    set_empty_text,
     set_error,
     set_tab_order,
     table_view,
@@ -325,6 +326,15 @@ QUEUE_VIEWS = (("全部待办", None), ("待领取", "accepted"), ("审批中", 
 LIGHT_FILTERS = (("全部时限", None), ("● 超期", "red"), ("● 临期", "yellow"), ("● 正常", "green"),
                  ("● 暂停计时", "paused"))
 CHANNEL_FILTERS = (("全部来源", None), ("窗口受理", "window"), ("网上申报", "online"))
+# What the queue says while empty, by the 办理状态 filter (the other filters narrow: QUEUE_NARROWED).
+QUEUE_EMPTY = {
+    None: "本部门暂无待办办件。窗口受理本部门的事项后，办件会在这里出现；按 Ctrl+N 领取最先到期的一件。",
+    "accepted": "暂无待领取的办件。窗口受理本部门的事项后，办件会在这里等候领取。",
+    "in_review": "暂无审批中的办件。审批人员领取办件后，会在这里列出。",
+    "mine": "您手上没有在办的办件。按 Ctrl+N 领取最先到期的一件，或选中一件后按“领取所选”。",
+    "suspended": "暂无特别程序中的办件。中止计时（如现场核查、专家评审）的办件会在这里列出。",
+}
+QUEUE_NARROWED = "没有符合条件的办件。请清除查找内容，或把时限、来源筛选改回“全部”。"
 
 
 def _filter_combo(choices: tuple[tuple[str, str | None], ...], tip: str) -> QComboBox:
@@ -390,7 +400,7 @@ class BackOfficePage(Page):
 
         self.model = QueueTableModel(parent=self)
         self.model.fetch_page = self._fetch_more
-        self.view = table_view(self.model)
+        self.view = table_view(self.model, empty=QUEUE_EMPTY[None])
         fit_columns(self.view, stretch=2)
         self.count_label = hint_label()
         self.mode_label = hint_label()
@@ -521,6 +531,12 @@ class BackOfficePage(Page):
                 "mine": view == "mine", "with_light": self.light_combo.currentData(),
                 "channel": self.channel_combo.currentData()}
 
+    def set_empty_text(self) -> None:
+        """What the queue says while empty, for the filters now chosen."""
+        narrowed = (self.search_edit.text().strip() or self.light_combo.currentData() is not None
+                    or self.channel_combo.currentData() is not None)
+        set_empty_text(self.view, QUEUE_NARROWED if narrowed else QUEUE_EMPTY[self.status_combo.currentData()])
+
     def poll(self) -> None:
         """The timed refresh (10 s; 60 s while live): only while on screen and nothing else is loading."""
         if self.isVisible() and not self._loading and self.dialog is None:
@@ -624,6 +640,7 @@ class BackOfficePage(Page):
         self._loading = False
         if departments:
             self.departments = departments
+        self.set_empty_text()
         self.model.set_page(page.rows, page.next_cursor)
         self._loaded = True
         restore_current(self.view, self.model, self._select)
@@ -1041,7 +1058,8 @@ class ChiefRepPage(Page):
         self.watch.changed.connect(self._department_changed)
 
         self.cases_model = QueueTableModel(parent=self)
-        self.cases_view = table_view(self.cases_model)
+        self.cases_view = table_view(self.cases_model, empty="本部门暂无在审办件。窗口受理本部门的事项后，办件会在这里出现；"
+                                                                 "审批人员领取后可看到办理人，必要时可改派或释放。")
         fit_columns(self.cases_view, stretch=2)
         self.authorise_button = QPushButton("授权用章(&U)…")
         self.authorise_button.setToolTip("授权审批人员对所选办件的决定加盖审批专用章")
@@ -1059,7 +1077,8 @@ class ChiefRepPage(Page):
         cases_layout.addLayout(case_buttons)
 
         self.workload_model = WorkloadTableModel(parent=self)
-        self.workload_view = table_view(self.workload_model)
+        self.workload_view = table_view(self.workload_model, empty="这一周暂无工作量记录。本部门审批人员领取并办结办件后，"
+                                                                       "会按人员在这里统计。")
         fit_columns(self.workload_view, stretch=0)
         # The week shown (its Monday): this week, or an earlier one for the weekly report.
         self.week_of = _monday(today())
@@ -1078,7 +1097,8 @@ class ChiefRepPage(Page):
         workload_layout.addWidget(self.workload_view, 1)
 
         self.seal_model = SealUseTableModel(parent=self)
-        self.seal_view = table_view(self.seal_model)
+        self.seal_view = table_view(self.seal_model, empty="所选期间没有使用审批专用章。授权审批人员用章、作出决定后，"
+                                                               "用章记录会在这里出现。")
         fit_columns(self.seal_view, stretch=2)
         # The register's period (this month by default): the table shows it, and it prints as the A4 report.
         first = today().replace(day=1)

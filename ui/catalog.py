@@ -491,7 +491,7 @@ class CatalogPage(Page):
 
         # ---- items
         self.items_model = ItemTableModel(parent=self)
-        self.items_view = table_view(self.items_model)
+        self.items_view = table_view(self.items_model, empty="没有符合条件的事项。请换一个关键词或部门查找。")
         fit_columns(self.items_view, stretch=1)
         self.items_caption = QLabel("正在加载…")
         self.items_caption.setObjectName("sectionTitle")
@@ -533,7 +533,7 @@ class CatalogPage(Page):
         guide_grid.setColumnStretch(1, 1)
         guide_grid.setColumnStretch(3, 1)
         self.materials_model = MaterialTableModel(parent=self)
-        self.materials_view = table_view(self.materials_model)
+        self.materials_view = table_view(self.materials_model, empty="在上方选择事项后，这里列出它的申请材料。")
         fit_columns(self.materials_view, stretch=MaterialTableModel.NAME)
         materials_label = QLabel("申请材料(&M)")
         materials_label.setObjectName("sectionTitle")

@@ -67,6 +67,7 @@ from ui.widgets import (
     open_dialog,
     restore_current,
     select_key,
+    set_empty_text,
     set_tab_order,
     table_view,
     tint,
@@ -93,6 +94,10 @@ def take_and_print(hall: HallDesk, actor: Actor, req: IntakeRequest) -> CaseView
     print_slips_now(hall, view.id, view.case_no)
     return view
 
+
+# What 今日办件 says while empty: the own day (no search) or a search that found nothing.
+TODAY_EMPTY = "今天您还没有办件。在“当前受理”中受理、一次性告知补正或不予受理的办件，会列在这里。"
+SEARCH_EMPTY = "没有找到符合条件的办件。请核对办件编号、统一社会信用代码、企业名称或经办人姓名。"
 
 class CounterPage(Page):
     """The 综合受理 workspace of a clerk's counter: intake form, result panel and 今日办件.
@@ -331,7 +336,7 @@ class CounterPage(Page):
         self.today_caption = QLabel()
         self.today_caption.setObjectName("sectionTitle")
         self.today_model = CaseTableModel(parent=self)
-        self.today_view = table_view(self.today_model)
+        self.today_view = table_view(self.today_model, empty=TODAY_EMPTY)
         fit_columns(self.today_view, stretch=2)
         self.today_summary = CaseSummary(large=False, counter=self._actor.counter_number)
         head = QHBoxLayout()
@@ -810,6 +815,7 @@ class CounterPage(Page):
 
     def _today_loaded(self, text: str, rows: list[CaseView], keep: str | None) -> None:
         self.today_model.today = hall_settings.today()
+        set_empty_text(self.today_view, SEARCH_EMPTY if text else TODAY_EMPTY)
         self.today_model.set_rows(rows)
         self.today_caption.setText(f"查找“{text}”：{len(rows)}件" if text else f"本人今日办件：{len(rows)}件")
         restore_current(self.today_view, self.today_model, keep)

@@ -399,7 +399,7 @@ class CaseSummary(QWidget):
         notices_label.setObjectName("sectionTitle")
         notices_label.setBuddy(self.notices_list)
         self.jobs_model = JobTableModel(parent=self)
-        self.jobs_view = table_view(self.jobs_model)
+        self.jobs_view = table_view(self.jobs_model, empty="本办件暂无打印任务。")
         self.jobs_view.hideColumn(1)  # the case number is the panel's title
         header = self.jobs_view.horizontalHeader()
         for column in range(self.jobs_model.columnCount()):

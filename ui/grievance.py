@@ -74,6 +74,7 @@ from ui.widgets import (
     open_dialog,
     restore_current,
     select_key,
+    set_empty_text,
     set_error,
     set_tab_order,
     table_view,
@@ -400,6 +401,17 @@ class GrievanceActionDialog(_ServiceDialog):
         widget.setFocus()
 
 
+def grievances_empty(actor: Actor) -> str:
+    """What the grievance list says while empty, for whoever looks at it."""
+    if actor.role == "chief_rep":
+        return "暂无转办本部门的投诉和办不成事诉求。督查人员转办后会在这里出现，请在期限内办结并答复。"
+    if actor.role == "supervisor":
+        return "暂无诉求。窗口、电话、网上或信件收到的投诉、办不成事诉求和建议，按“登记”录入后会在这里出现。"
+    return "本次登录后尚未登记诉求。申请人反映办不成事时，按“登记”录入，督查人员会分类转办。"
+
+
+GRIEVANCES_FILTERED = "没有符合筛选条件的诉求。选择“全部”状态、“全部部门”或取消“仅看超期”可看到全部。"
+
 class GrievancePanel(QWidget):
     """The grievances with their lights, filters, the selected one's details and history, and its steps.
 
@@ -453,7 +465,7 @@ class GrievancePanel(QWidget):
         self.refresh_button.setVisible(self.lists)
 
         self.model = GrievanceTableModel(parent=self)
-        self.view = table_view(self.model)
+        self.view = table_view(self.model, empty=grievances_empty(actor))
         fit_columns(self.view, stretch=GrievanceTableModel.SUMMARY)
         self.count_label = hint_label()
         if not self.lists:
@@ -527,6 +539,8 @@ class GrievancePanel(QWidget):
             if departments is not None:
                 self.set_departments(departments)
             self.default_days = days
+            narrowed = dept is not None or status is not None or overdue
+            set_empty_text(self.view, GRIEVANCES_FILTERED if narrowed else grievances_empty(actor))
             self.model.set_rows(rows)
             restore_current(self.view, self.model, keep)
             late = sum(1 for r in rows if r.overdue)

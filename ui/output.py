@@ -292,10 +292,12 @@ class OutputPage(Page):
 
         # ---- the lists
         self.waiting_model = OutputCaseTableModel(parent=self)
-        self.waiting_view = table_view(self.waiting_model)
+        self.waiting_view = table_view(self.waiting_model, empty="暂无待出件的办件。审批部门作出决定后，办件会在这里等候出件；"
+                                                                  "申请人来取时扫描取件凭条即可。")
         fit_columns(self.waiting_view, stretch=2)
         self.issued_model = OutputCaseTableModel(issued=True, parent=self)
-        self.issued_view = table_view(self.issued_model)
+        self.issued_view = table_view(self.issued_model, empty="今天本窗口尚未出件。核验取件凭条或取件码并交付办理结果后，"
+                                                                "办件会列在这里。")
         fit_columns(self.issued_view, stretch=2)
         self.refresh_button = QPushButton("刷新 (F5)")
         self.lists = QTabWidget()

@@ -264,7 +264,8 @@ class PrintQueuePage(Page):
             tools.addWidget(b)
         self.warning = banner("您的账户没有分配窗口：没有本窗口的打印任务。" if number is None else "")
         self.model = JobTableModel(parent=self)
-        self.view = table_view(self.model)
+        self.view = table_view(self.model, empty="暂无打印任务。本窗口打印的受理回执、通知书和取件凭条会在这里排队；"
+                                                "打印失败的任务可在这里重试、改派或取消。")
         fit_columns(self.view, stretch=6)
         note = hint_label("打印失败的任务保留在队列中，每隔几秒自动重试；也可立即重试或改派到其他打印机。"
                           "没有配置 A4 打印机时，通知书请在预览中用本机打印机打印。")

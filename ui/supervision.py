@@ -61,6 +61,7 @@ from ui.widgets import (
     limit_text,
     open_dialog,
     restore_current,
+    set_empty_text,
     set_error,
     table_view,
 )
@@ -209,6 +210,9 @@ class RectificationNoteDialog(QDialog):
         self.accept()
 
 
+RECTIFICATIONS_EMPTY = "暂无差评整改。申请人给出不满意评价时，会在这里出现，须在整改期限内回访并整改。"
+RECTIFICATIONS_FILTERED = "没有符合筛选条件的差评整改。取消“仅看超期”“仅看未办结”或选择“全部部门”可看到全部。"
+
 class RectificationPanel(QWidget):
     """差评整改: the rectifications with their lights and the rating summary.
 
@@ -245,7 +249,7 @@ class RectificationPanel(QWidget):
         filters.addWidget(self.refresh_button)
 
         self.model = RectificationTableModel(parent=self)
-        self.view = table_view(self.model)
+        self.view = table_view(self.model, empty=RECTIFICATIONS_EMPTY)
         fit_columns(self.view, stretch=4)
         self.detail = QLabel()
         self.detail.setWordWrap(True)
@@ -305,6 +309,8 @@ class RectificationPanel(QWidget):
 
         def loaded(data: tuple[list[RectificationView], EvaluationSummary]) -> None:
             rows, summary = data
+            narrowed = overdue or only_open or (dept is not None and actor.role != "chief_rep")
+            set_empty_text(self.view, RECTIFICATIONS_FILTERED if narrowed else RECTIFICATIONS_EMPTY)
             self.model.set_rows(rows)
             restore_current(self.view, self.model, keep.id if keep else None)
             late = sum(1 for r in rows if r.overdue)

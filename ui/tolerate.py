@@ -184,7 +184,8 @@ class OverduePage(Page):
         title = QLabel("容缺催补 — 容缺材料逾期未补齐的办件")
         title.setObjectName("pageTitle")
         self.model = OverdueTableModel(parent=self)
-        self.view = table_view(self.model)
+        self.view = table_view(self.model, empty="没有容缺材料逾期未补齐的办件。容缺受理的材料过了补交期限仍未补交时，"
+                                "办件会在这里出现，可以发催补通知或终止办理。")
         fit_columns(self.view, stretch=6)
         self.count_label = hint_label()
         self.detail = QLabel()

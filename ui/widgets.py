@@ -7,7 +7,17 @@ from datetime import date
 from itertools import pairwise
 from typing import Any, Protocol, TypeVar
 
-from PySide6.QtCore import QAbstractItemModel, QDate, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QDate,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QFontMetrics, QGuiApplication, QPainter, QPaintEvent, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -164,8 +174,70 @@ def banner(text: str = "") -> QLabel:
     return label
 
 
-def table_view(model: QAbstractItemModel, parent: QWidget | None = None) -> QTableView:
-    """A read-only, whole-row, single-selection table as every list page uses it."""
+class EmptyState(QLabel):
+    """What an empty table says instead of nothing: what will appear there, and what to do.
+
+    A grey note over the view's viewport, shown while the model has no rows; it takes no clicks and moves no
+    layout.  Every list page gets one through ``table_view(..., empty=...)`` or ``set_empty_text``; the page
+    gives the text, which may change with the page's filters.
+    """
+
+    def __init__(self, view: QAbstractItemView, text: str = "") -> None:
+        super().__init__(text, view.viewport())
+        self.setObjectName("emptyState")
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setStyleSheet("color: #5b6b7f;")
+        self._view = view
+        view.viewport().installEventFilter(self)
+        model = view.model()
+        for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved, model.layoutChanged):
+            signal.connect(self.refresh)
+        self._place()
+        self.refresh()
+
+    def is_shown(self) -> bool:
+        """True while the table is empty and there is something to say (visible or not, e.g. on a hidden tab)."""
+        return not self.isHidden()
+
+    def set_text(self, text: str) -> None:
+        self.setText(text)
+        self.refresh()
+
+    def refresh(self, *_: object) -> None:
+        model = self._view.model()
+        self.setVisible(bool(self.text()) and model is not None and model.rowCount() == 0)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self._place()
+        return False
+
+    def _place(self) -> None:
+        # Margins so that the note never touches the frame; the viewport's height keeps it clear of the header.
+        self.setGeometry(self._view.viewport().rect().adjusted(24, 8, -24, -8))
+
+
+def set_empty_text(view: QAbstractItemView, text: str) -> EmptyState:
+    """Give ``view`` (or change) the note it shows while empty; returns the note."""
+    state = view.findChild(EmptyState)
+    if state is None:
+        return EmptyState(view, text)
+    state.set_text(text)
+    return state
+
+
+def empty_state(view: QAbstractItemView) -> EmptyState | None:
+    """The note ``view`` shows while empty, if it has one."""
+    return view.findChild(EmptyState)
+
+
+def table_view(model: QAbstractItemModel, parent: QWidget | None = None, *, empty: str = "") -> QTableView:
+    """A read-only, whole-row, single-selection table as every list page uses it.
+
+    ``empty`` is what the table says while it has no rows (see ``EmptyState``).
+    """
     view = QTableView(parent)
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -179,6 +251,8 @@ def table_view(model: QAbstractItemModel, parent: QWidget | None = None) -> QTab
     view.horizontalHeader().setStretchLastSection(True)
     view.horizontalHeader().setHighlightSections(False)
     view.setTabKeyNavigation(False)  # Tab leaves the table, arrows move inside it
+    if empty:
+        EmptyState(view, empty)
     return view
 
 
