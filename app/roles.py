@@ -78,6 +78,7 @@ _TABLE: tuple[Permission, ...] = (
     _p("rectification.handle", "登记回访、整改办结", {CHIEF}, "本部门",
        ("rectification callback", "rectification close")),
     _p("rating.settings", "修改整改期限和评价器等待时间", {SUPERVISOR}, "", ("rating settings",)),
+    _p("hall.overview", "查看大厅概览（当日收件、超期、差评、未办结诉求）", {SUPERVISOR}, "全大厅", ("overview",)),
     # ---- 办不成事 --------------------------------------------------------------------------------------------
     _p("grievance.register", "登记办不成事诉求", {CLERK, SUPERVISOR}, "窗口人员限办不成事窗口", ("grievance add",)),
     _p("grievance.view", "查看诉求", {CHIEF, SUPERVISOR}, "首席代表限转办本部门的", ("grievance list", "grievance show")),

@@ -27,7 +27,7 @@ from app.auth import Actor
 from app.context import HallDesk
 from app.errors import INTERNAL_ERROR_EXIT_CODE, HallDeskError, ValidationError
 from app.infra.outbox import counter_chain
-from cli import admin, backoffice, clocks, grievance, output, printing, sync, tolerate
+from cli import admin, backoffice, clocks, grievance, output, overview, printing, sync, tolerate
 from cli.base import (
     ENV_PASSWORD,
     Cli,
@@ -361,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     output.register(sub, cs)
     tolerate.register(sub, cs, cat)  # 容缺 follow-through (issue 14 part 7)
     grievance.register(sub)  # the 办不成事 window
+    overview.register(sub)  # the supervisor's 大厅概览
 
     printing.register(sub)  # print, printer, slip
 

@@ -173,6 +173,7 @@ def _argv(command: str, w: World, role: str, step: int) -> list[str]:
         "case unlock-pickup": [w.decided],
         "case rate": [w.queued[0], "--level", "5", "--occasion", "intake", "--json"],
         "rating summary": ["--json"],
+        "overview": ["--json"],
         "rectification list": ["--json"],
         "rectification callback": [w.rectification, "--note", "电话回访，已说明进度", "--json"],
         "rectification close": [w.rectification, "--fix", "已提醒窗口人员改进", "--json"],
