@@ -300,7 +300,7 @@ class ItemEditorDialog(QDialog):
         grid.addWidget(widget, row, col + 1)
 
     def _materials_view(self, assessments: Sequence[Assessment]) -> QTableView:
-        view = table_view(self.materials_model, self)
+        view = table_view(self.materials_model, self, empty="该事项尚未登记申请材料。")
         view.setEditTriggers(
             QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
             | QAbstractItemView.EditTrigger.AnyKeyPressed | QAbstractItemView.EditTrigger.SelectedClicked

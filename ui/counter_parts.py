@@ -143,7 +143,7 @@ class MaterialChecklist(QWidget):
         super().__init__(parent)
         self._promised: DueDate | None = None
         self.model = IntakeMaterialModel(parent=self)
-        self.view = table_view(self.model)
+        self.view = table_view(self.model, empty="选择办理事项后，这里列出须核验的申请材料。")
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                                   | QAbstractItemView.EditTrigger.SelectedClicked)
@@ -399,7 +399,7 @@ class CaseSummary(QWidget):
         notices_label.setObjectName("sectionTitle")
         notices_label.setBuddy(self.notices_list)
         self.jobs_model = JobTableModel(parent=self)
-        self.jobs_view = table_view(self.jobs_model, empty="本办件暂无打印任务。")
+        self.jobs_view = table_view(self.jobs_model, empty="本办件暂无打印任务。受理回执、通知书和取件凭条送打后会列在这里。")
         self.jobs_view.hideColumn(1)  # the case number is the panel's title
         header = self.jobs_view.horizontalHeader()
         for column in range(self.jobs_model.columnCount()):

@@ -49,6 +49,7 @@ from app.evaluation import (
 from ui.errors import confirm, show_error
 from ui.models import FOREGROUND, LIGHT_BRUSHES, Index, RowTableModel, light_text, local_time
 from ui.ops import Change, Op, run_op, subscribe
+from ui.overview import OverviewPanel
 from ui.widgets import (
     Page,
     buddy_label,
@@ -369,7 +370,8 @@ class RectificationPanel(QWidget):
 
 
 class SupervisionPage(Page):
-    """督查: every department's 差评整改, 评价统计, 解锁取件码 and the evaluation settings."""
+    """督查: it opens on 今日概览 (the hall's figures of today), then every department's 差评整改, 评价统计
+    (the departments that were rated), 解锁取件码 and the evaluation settings."""
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
@@ -378,11 +380,13 @@ class SupervisionPage(Page):
         title = QLabel("督查 — 好差评与整改")
         title.setObjectName("pageTitle")
 
+        self.overview = OverviewPanel(hall, actor)
         self.rectifications = RectificationPanel(hall, actor)
         self.rectifications.status_message.connect(self.status_message)
 
         self.summary_model = SummaryTableModel(parent=self)
-        self.summary_view = table_view(self.summary_model)
+        self.summary_view = table_view(self.summary_model, empty="暂无评价。申请人在窗口评价器上评价后，"
+                                                                   "被评价部门的统计会在这里出现。")
         fit_columns(self.summary_view, stretch=0)
         self.summary_total = QLabel()
         self.summary_total.setObjectName("sectionTitle")
@@ -420,13 +424,14 @@ class SupervisionPage(Page):
         settings_form.addRow(buddy_label("评价器等待时间(&T)", self.prompt_spin), self.prompt_spin)
         settings_form.addRow(self.settings_error)
         settings_form.addRow("", self.save_button)
-        tools = QWidget()
+        self.tools = tools = QWidget()
         tools_layout = QVBoxLayout(tools)
         tools_layout.addWidget(unlock_box)
         tools_layout.addWidget(settings_box)
         tools_layout.addStretch(1)
 
         self.tabs = QTabWidget()
+        self.tabs.addTab(self.overview, "今日概览")
         self.tabs.addTab(self.rectifications, "差评整改")
         self.tabs.addTab(summary_page, "评价统计")
         self.tabs.addTab(tools, "解锁与设置")
@@ -435,6 +440,7 @@ class SupervisionPage(Page):
         layout.addWidget(title)
         layout.addWidget(self.tabs, 1)
 
+        self.overview.show_rectifications.connect(self.show_rectifications)
         self.unlock_edit.returnPressed.connect(self.unlock)
         self.unlock_button.clicked.connect(self.unlock)
         self.save_button.clicked.connect(self.save)
@@ -444,6 +450,10 @@ class SupervisionPage(Page):
             self.refresh,
             context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
         )
+
+    def show_rectifications(self) -> None:
+        self.tabs.setCurrentWidget(self.rectifications)
+        self.rectifications.view.setFocus()
 
     # ---- loading
     def refresh(self) -> None:
@@ -461,11 +471,17 @@ class SupervisionPage(Page):
         ) -> None:
             departments, per_dept, total = data
             self.rectifications.set_departments(departments)
-            self.summary_model.set_rows(per_dept)
-            self.summary_total.setText(f"全大厅：{summary_text(total)}")
+            # Only the departments that were rated: a row of zeros per department says nothing.
+            rated = [(name, summary) for name, summary in per_dept if summary.total]
+            self.summary_model.set_rows(rated)
+            quiet = len(per_dept) - len(rated)
+            self.summary_total.setText(
+                f"全大厅：{summary_text(total)}" + (f"（另有 {quiet} 个部门暂无评价）" if rated and quiet else "")
+            )
             self._loaded = True
 
         run_op(load, loaded, owner=self, key="summary")
+        self.overview.refresh()
         self.rectifications.refresh()
         self.load()
 

@@ -188,7 +188,6 @@ class EmptyState(QLabel):
         self.setWordWrap(True)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.setStyleSheet("color: #5b6b7f;")
         self._view = view
         view.viewport().installEventFilter(self)
         model = view.model()

@@ -149,7 +149,7 @@ def test_supervisor_sees_overdue_first_and_unlocks_a_case(
     for _ in range(output.PICKUP_MAX_TRIES):
         with contextlib.suppress(HallDeskError):
             output.find_for_pickup(hall.uow(), clerk, case_no=case.case_no, pickup_code=wrong)
-    page.tabs.setCurrentIndex(2)
+    page.tabs.setCurrentWidget(page.tools)
     qtbot.keyClicks(page.unlock_edit, case.case_no.lower())
     qtbot.mouseClick(page.unlock_button, Qt.MouseButton.LeftButton)
     settle()
