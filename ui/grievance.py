@@ -544,7 +544,8 @@ class GrievancePanel(QWidget):
             self.model.set_rows(rows)
             restore_current(self.view, self.model, keep)
             late = sum(1 for r in rows if r.overdue)
-            self.count_label.setText(f"共 {len(rows)} 件" + (f"，其中超期 {late} 件" if late else ""))
+            # No count under an empty list: the list's own note says what will appear there.
+            self.count_label.setText((f"共 {len(rows)} 件" + (f"，其中超期 {late} 件" if late else "")) if rows else "")
             self.loaded = True
             if not self.view.currentIndex().isValid():
                 self._current_changed()  # an empty list: no cursor moved, yet the old details must go

@@ -315,7 +315,8 @@ class RectificationPanel(QWidget):
             self.model.set_rows(rows)
             restore_current(self.view, self.model, keep.id if keep else None)
             late = sum(1 for r in rows if r.overdue)
-            self.count_label.setText(f"共 {len(rows)} 件" + (f"，其中超期 {late} 件" if late else ""))
+            # No count under an empty list: the list's own note says what will appear there.
+            self.count_label.setText((f"共 {len(rows)} 件" + (f"，其中超期 {late} 件" if late else "")) if rows else "")
             self.summary_label.setText(
                 f"{'本部门' if actor.role == 'chief_rep' else ''}评价：{summary_text(summary)}"
             )

@@ -226,7 +226,7 @@ class OverduePage(Page):
         def loaded(rows: list[OverdueCase]) -> None:
             self.model.set_rows(rows)
             restore_current(self.view, self.model, keep.case_no if keep else None)
-            self.count_label.setText(f"共 {len(rows)} 件" if rows else "没有容缺材料逾期未补齐的办件")
+            self.count_label.setText(f"共 {len(rows)} 件" if rows else "")  # empty: the list's note speaks
             self._loaded = True
             self._update()
 

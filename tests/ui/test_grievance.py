@@ -14,10 +14,17 @@ from tests.conftest import log_in
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle, type_chinese
 from ui.backoffice import ChiefRepPage
-from ui.grievance import GrievanceActionDialog, GrievancePage, GrievancePanel, RegisterGrievanceDialog
+from ui.grievance import (
+    GrievanceActionDialog,
+    GrievancePage,
+    GrievancePanel,
+    RegisterGrievanceDialog,
+    grievances_empty,
+)
 from ui.main import create_main_window
 from ui.mainwindow import MainWindow
 from ui.models import GrievanceTableModel
+from ui.widgets import empty_state
 
 CONTENT = "在综合窗口办理食品经营许可，三次被要求补交同一份材料，至今未办成。"
 
@@ -319,6 +326,8 @@ def test_a_chief_representative_sees_only_the_own_departments_grievances(hall: H
     grievance.assign(hall.uow(), sup, no, "SCJ")
     grievance.register(hall.uow(), sup, complainant="李雷", content="尚未转办")
     _other_window, other = chief_panel(hall, qtbot, "chief_zjj")
-    assert other.model.rowCount() == 0 and other.loaded and other.count_label.text() == "共 0 件"
+    assert other.model.rowCount() == 0 and other.loaded and other.count_label.text() == ""
+    note = empty_state(other.view)
+    assert note is not None and note.is_shown() and note.text() == grievances_empty(log_in(hall, "chief_zjj"))
     _own_window, own = chief_panel(hall, qtbot, "chief_scj")
     assert [g.grievance_no for g in own.model.rows()] == [no]

@@ -18,6 +18,7 @@ from tests.ui.helpers import settle, type_chinese
 from ui.main import create_main_window
 from ui.mainwindow import MainWindow
 from ui.tolerate import OverduePage, OverdueTableModel, TerminateDialog
+from ui.widgets import empty_state
 
 
 def open_page(hall: HallDesk, qtbot: QtBot, username: str) -> tuple[MainWindow, OverduePage]:
@@ -98,7 +99,9 @@ def test_the_chief_representative_reminds_then_terminates(hall: HallDesk, qtbot:
     assert page.preview is not None and "终止办理通知书" in page.preview.windowTitle()
     page.preview.close()
     settle()
-    assert page.model.rowCount() == 0 and "没有" in page.count_label.text()
+    note = empty_state(page.view)  # the list says why it is empty, under no "共 0 件"
+    assert page.model.rowCount() == 0 and page.count_label.text() == ""
+    assert note is not None and note.is_shown() and note.text().startswith("没有容缺材料逾期未补齐的办件。")
 
 
 def test_the_output_window_terminates_only_on_a_withdrawal(hall: HallDesk, qtbot: QtBot) -> None:
