@@ -31,7 +31,7 @@ class HallOverview:
 
     day: date
     received: int  # cases registered at the counters or imported today (any outcome)
-    accepted: int  # of all cases, those accepted today (受理)
+    accepted: int  # cases accepted today (受理, 即办 included; a 补正 accepted today counts today)
     overdue: int  # cases waiting for or under review past their promised due date
     bad_ratings: int  # 差评 given today
     open_rectifications: int  # 差评整改 not yet closed (any day)

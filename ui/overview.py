@@ -22,7 +22,7 @@ ALERT, CALM, QUIET = "#c0392b", "#33465c", "#5b6b7f"
 # (field, title, what it counts / where to act, alert when > 0)
 FIGURES: tuple[tuple[str, str, str, bool], ...] = (
     ("received", "今日收件", "各窗口今天登记的办件（含补正、不予受理）", False),
-    ("accepted", "今日受理", "今天正式受理、进入审批的办件", False),
+    ("accepted", "今日受理", "今天受理的办件（含即办件和补正后受理的）", False),
     ("overdue", "超期办件", "已过承诺时限仍在审批中的办件（特别程序中的不计）", True),
     ("bad_ratings", "今日差评", "申请人今天给出的“不满意”“非常不满意”评价", True),
     ("open_rectifications", "差评整改未办结", "见“差评整改”页：督促部门在期限内回访和整改", True),
