@@ -236,7 +236,7 @@ class CounterPage(Page):
         form.addRow(buddy_label("住所", self.ent_address_edit), self.ent_address_edit)
         form.addRow(buddy_label("经办人姓名(&J)", self.agent_name_edit), self.agent_name_field)
         form.addRow(buddy_label("身份证号(&I)", self.id_edit), self.id_field)
-        form.addRow(buddy_label("手机号码(&H)", self.phone_edit), self.phone_field)
+        form.addRow(buddy_label("手机号码(&D)", self.phone_edit), self.phone_field)
 
         left = QWidget()
         left_layout = QVBoxLayout(left)

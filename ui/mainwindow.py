@@ -273,7 +273,7 @@ class MainWindow(QMainWindow):
         account.addAction(self.logout_action)
         account.addAction(self.quit_action)
         if self.actor.role == "clerk":
-            settings = bar.addMenu("设置(&S)")
+            settings = bar.addMenu("设置(&O)")
             self.display_action = QAction("客户评价器(&D)…", self)
             self.display_action.triggered.connect(self.open_display_settings)
             settings.addAction(self.display_action)

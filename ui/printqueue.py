@@ -251,7 +251,7 @@ class PrintQueuePage(Page):
         self.filter_combo.addItem("全部", None)
         self.retry_button = QPushButton("立即重试(&R)")
         self.cancel_button = QPushButton("取消(&C)")
-        self.redirect_button = QPushButton("改派到…(&G)")
+        self.redirect_button = QPushButton("改派到…(&T)")
         self.preview_button = QPushButton("预览(&V)")
         self.preview_button.setToolTip("A4 通知书：预览，并可用本机打印机打印")
         self.refresh_button = QPushButton("刷新(F5)")
