@@ -67,6 +67,7 @@ from ui.models import (
 )
 from ui.ops import Change, Op, run_op, subscribe
 from ui.preview import NoticePreviewDialog, open_pdf_preview
+from ui.shortcuts import describe
 from ui.supervision import RectificationPanel
 from ui.widgets import (
     Page,
@@ -499,8 +500,8 @@ class BackOfficePage(Page):
         self.resume_button.clicked.connect(self.resume_selected)
         self.extend_button.clicked.connect(self.open_extend)
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        QShortcut(QKeySequence("Ctrl+N"), self, self.claim_next, context=context)
-        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh, context=context)
+        describe(QShortcut(QKeySequence("Ctrl+N"), self, self.claim_next, context=context), "认领下一件")
+        describe(QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh, context=context), "刷新")
         set_tab_order(self.search_edit, self.status_combo, self.light_combo, self.channel_combo,
                       self.claim_next_button, self.claim_button, self.refresh_button, self.view, self.details,
                       self.notice_combo, self.notice_button, self.opinion_edit, self.opinion_button,
@@ -1168,7 +1169,8 @@ class ChiefRepPage(Page):
         self.seal_until_edit.dateChanged.connect(self.refresh)
         self.print_register_button.clicked.connect(self.print_register)
         self.cases_view.selectionModel().currentChanged.connect(self._update_buttons)
-        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        describe(QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh,
+                           context=Qt.ShortcutContext.WidgetWithChildrenShortcut), "刷新")
         set_tab_order(self.cases_view, self.authorise_button, self.reassign_button, self.release_button,
                       self.refresh_button, self.previous_week_button, self.next_week_button,
                       self.this_week_button, self.workload_view, self.seal_since_edit, self.seal_until_edit,

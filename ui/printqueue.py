@@ -36,6 +36,7 @@ from ui.models import NOTICE_NAMES, JobTableModel
 from ui.ops import Change, Op, run_op, subscribe
 from ui.preview import notice_preview
 from ui.printers import URI_FORMS
+from ui.shortcuts import describe
 from ui.widgets import (
     CheckedField,
     Page,
@@ -284,9 +285,10 @@ class PrintQueuePage(Page):
         self.preview_button.clicked.connect(self.preview_selected)
         self.refresh_button.clicked.connect(self.refresh)
         self.view.selectionModel().currentChanged.connect(self._update_buttons)
-        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        QShortcut(QKeySequence(Qt.Key.Key_Delete), self.view, self.cancel_selected,
-                  context=Qt.ShortcutContext.WidgetShortcut)
+        describe(QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh,
+                           context=Qt.ShortcutContext.WidgetWithChildrenShortcut), "刷新")
+        describe(QShortcut(QKeySequence(Qt.Key.Key_Delete), self.view, self.cancel_selected,
+                           context=Qt.ShortcutContext.WidgetShortcut), "取消所选任务（列表中）")
         self._update_buttons()
 
     # ---- loading

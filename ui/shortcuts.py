@@ -13,15 +13,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
     QGroupBox,
     QLabel,
     QMainWindow,
     QMenu,
     QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
     QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -105,9 +111,7 @@ def _widget_keys(root: QWidget) -> Iterator[Key]:
         scope |= closed_menu
         where = _page_name(widget, root)
         words: list[tuple[str, str]] = []  # (text with &, plain words)
-        if isinstance(widget, QAbstractButton):
-            words.append((widget.text(), _plain(widget.text())))
-        elif isinstance(widget, QLabel) and widget.buddy() is not None:
+        if isinstance(widget, QAbstractButton) or (isinstance(widget, QLabel) and widget.buddy() is not None):
             words.append((widget.text(), _plain(widget.text())))
         elif isinstance(widget, QGroupBox):
             words.append((widget.title(), _plain(widget.title())))
@@ -137,7 +141,7 @@ def _shortcut_keys(root: QWidget) -> Iterator[Key]:
         if shortcut.context() == Qt.ShortcutContext.WidgetShortcut:
             scope[("focus", 0)] = id(parent)
         scope[("popup", 0)] = 0
-        for seq in shortcut.keys():
+        for seq in shortcut.keys():  # noqa: SIM118 (a QShortcut, not a dict)
             yield Key(seq.toString(), shortcut.whatsThis(), False, id(shortcut), _freeze(scope),
                       _page_name(parent, root))
 
@@ -204,3 +208,120 @@ def active_keys(window: QWidget) -> list[Key]:
             seen.add((key.keys, key.text))
             result.append(key)
     return result
+
+
+# ---- focus: page switches and Ctrl+Tab --------------------------------------------------------------
+def first_field(container: QWidget) -> QWidget | None:
+    """The first widget in ``container`` that Tab would reach (visible, enabled, takes keyboard focus)."""
+    chain: QWidget = container
+    for _ in range(2000):  # the focus chain is a ring; stop when it comes back
+        nxt = chain.nextInFocusChain()
+        if nxt is container or nxt is None:
+            break
+        chain = nxt
+        if (container.isAncestorOf(chain) and chain.isVisible() and chain.isEnabled()
+                and chain.focusPolicy() & Qt.FocusPolicy.TabFocus):
+            return chain
+    return None
+
+
+def focus_page(page: QWidget) -> QWidget | None:
+    """Put the keyboard focus in a page just shown: its own choice (``first_field()``), else the first field."""
+    chosen = getattr(page, "first_field", None)
+    target = chosen() if callable(chosen) else None
+    if not isinstance(target, QWidget) or not target.isVisible() or not target.isEnabled():
+        target = first_field(page)
+    if target is not None:
+        target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+    return target
+
+
+def _tabs_for(page: QWidget) -> QTabWidget | None:
+    """The tab widget Ctrl+Tab turns: the innermost one around the focus, else the page's first visible one."""
+    focus = page.focusWidget()
+    w = focus.parentWidget() if focus is not None else None
+    while w is not None and w is not page:
+        if isinstance(w, QTabWidget) and w.isVisible():
+            return w
+        w = w.parentWidget()
+    if isinstance(focus, QTabWidget):
+        return focus
+    for tabs in page.findChildren(QTabWidget):
+        if tabs.isVisible():
+            return tabs
+    return None
+
+
+def turn_tab(page: QWidget, step: int) -> QTabWidget | None:
+    """Ctrl+Tab / Ctrl+Shift+Tab: the next / previous enabled tab, with the focus in it."""
+    tabs = _tabs_for(page)
+    if tabs is None or tabs.count() < 2:
+        return None
+    index = tabs.currentIndex()
+    for _ in range(tabs.count()):
+        index = (index + step) % tabs.count()
+        if tabs.isTabEnabled(index):
+            break
+    tabs.setCurrentIndex(index)
+    shown = tabs.currentWidget()
+    if shown is not None:
+        target = first_field(shown)
+        (target or tabs.tabBar()).setFocus(Qt.FocusReason.TabFocusReason)
+    return tabs
+
+
+def add_tab_keys(page: QWidget) -> None:
+    """Ctrl+Tab / Ctrl+Shift+Tab on a page with tabs, wherever the focus is on the page (a table or text box
+    would otherwise keep the key to itself)."""
+    if not page.findChildren(QTabWidget):
+        return
+    context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+    describe(QShortcut(QKeySequence("Ctrl+Tab"), page, lambda: turn_tab(page, 1), context=context), "下一个标签页")
+    describe(QShortcut(QKeySequence("Ctrl+Shift+Tab"), page, lambda: turn_tab(page, -1), context=context),
+             "上一个标签页")
+
+
+class ShortcutsDialog(QDialog):
+    """帮助 → 快捷键 (F1): the keys that work now in ``window`` (its menus and the page shown), read from it."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self.setWindowTitle("快捷键")
+        # Keys first, then the Alt letters; "Ctrl+Return" and "Ctrl+Enter" show once as "Ctrl+Enter".
+        seen: set[tuple[str, str]] = set()
+        self.keys: list[Key] = []
+        for key in sorted(active_keys(window), key=lambda k: (k.mnemonic, k.where, k.keys)):
+            if (key_text(key.keys), key.text) not in seen:
+                seen.add((key_text(key.keys), key.text))
+                self.keys.append(key)
+        self.table = QTableWidget(len(self.keys), 3)
+        self.table.setHorizontalHeaderLabels(["按键", "作用", "位置"])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()
+        for row, key in enumerate(self.keys):
+            for column, text in enumerate((key_text(key.keys), key.text or "—", key.where or "窗口")):
+                self.table.setItem(row, column, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        note = QLabel("带下划线的字母：按住 Alt 再按该字母。Ctrl+Tab / Ctrl+Shift+Tab 切换标签页。")
+        note.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+        self.resize(560, 520)
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        def cell(row: int, column: int) -> str:
+            item = self.table.item(row, column)
+            return item.text() if item is not None else ""
+
+        return [(cell(r, 0), cell(r, 1), cell(r, 2)) for r in range(self.table.rowCount())]
+
+
+def key_text(keys: str) -> str:
+    """As printed on the keyboard: "Ctrl+Return" → "Ctrl+Enter" (the big Enter key)."""
+    return QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText).replace("Return", "Enter")
