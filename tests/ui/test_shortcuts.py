@@ -76,6 +76,11 @@ def test_ctrl_tab_turns_every_tab(hall: HallDesk, qtbot: QtBot, username: str, k
     focus_page(page)
     seen = [tabs.currentIndex()]
     for _ in range(tabs.count()):
+        # From any field of the tab, also a table or a text box that would keep Ctrl+Tab to itself.
+        fields = [w for w in tabs.currentWidget().findChildren(QWidget)
+                  if w.isVisible() and w.isEnabled() and w.focusPolicy() & Qt.FocusPolicy.TabFocus]
+        assert fields
+        fields[-1].setFocus()
         press(qtbot, window, Qt.Key.Key_Tab)
         seen.append(tabs.currentIndex())
         focus = QApplication.focusWidget()
@@ -84,6 +89,14 @@ def test_ctrl_tab_turns_every_tab(hall: HallDesk, qtbot: QtBot, username: str, k
     before = tabs.currentIndex()
     press(qtbot, window, Qt.Key.Key_Backtab, CTRL_SHIFT)
     assert tabs.currentIndex() == (before - 1) % tabs.count()
+    # Also from a field of the page outside the tabs (the counter's 下一位 button over them).
+    outside = [w for w in page.findChildren(QWidget) if w.isVisible() and w.isEnabled()
+               and w.focusPolicy() & Qt.FocusPolicy.TabFocus and not tabs.isAncestorOf(w)]
+    if outside:
+        outside[0].setFocus()
+        before = tabs.currentIndex()
+        press(qtbot, window, Qt.Key.Key_Tab)
+        assert tabs.currentIndex() == (before + 1) % tabs.count()
 
 
 def test_f1_lists_the_keys_of_the_page(hall: HallDesk, qtbot: QtBot) -> None:
