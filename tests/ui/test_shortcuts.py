@@ -71,7 +71,7 @@ def test_ctrl_tab_turns_every_tab(hall: HallDesk, qtbot: QtBot, username: str, k
     window.show_page(key)
     settle()
     page = window.page(key)
-    tabs = getattr(page, "tabs")
+    tabs = page.__dict__["tabs"]  # each of these pages keeps its QTabWidget as .tabs
     assert isinstance(tabs, QTabWidget) and tabs.count() >= 2
     focus_page(page)
     seen = [tabs.currentIndex()]
