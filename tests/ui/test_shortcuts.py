@@ -147,3 +147,22 @@ def test_leaving_a_half_filled_form_asks_first(hall: HallDesk, qtbot: QtBot, mon
     message_boxes.answer = QMessageBox.StandardButton.Yes
     window.logout_action.trigger()
     assert logged_out == [True, True]
+
+
+def test_no_key_clashes_in_the_cheap_dialogs(hall: HallDesk, qtbot: QtBot) -> None:
+    """The dialogs a clerk opens from the menus and the counter's top bar: each its own scope."""
+    window = active_window(hall, "clerk1", qtbot)
+    counter = window.page("counter")
+    assert isinstance(counter, CounterPage)
+    dialogs: list[QWidget] = [window.change_password(), window.open_display_settings(), window.show_shortcuts()]
+    printers = counter.open_printer_settings()
+    assert printers is not None
+    dialogs.append(printers)
+    settle()
+    assert all(window_keys(d) for d in dialogs if not isinstance(d, ShortcutsDialog))  # the collector sees keys
+    for dialog in dialogs:
+        keys = window_keys(dialog)
+        found = [f"{a.keys}: 「{a.text}」 / 「{b.text}」" for a, b in clashes(keys)]
+        assert found == [], f"{type(dialog).__name__}: " + "\n".join(found)
+        dialog.close()
+    settle()
