@@ -128,7 +128,7 @@ def test_leaving_a_half_filled_form_asks_first(hall: HallDesk, qtbot: QtBot, mon
     defaults: list[QMessageBox.StandardButton] = []
     asked = QMessageBox.question
 
-    def question(parent: QWidget, title: str, text: str, buttons: object,
+    def question(parent: QWidget, title: str, text: str, buttons: QMessageBox.StandardButton,
                  default: QMessageBox.StandardButton) -> QMessageBox.StandardButton:
         defaults.append(default)
         return asked(parent, title, text, buttons, default)
