@@ -119,10 +119,10 @@ def _widget_keys(root: QWidget) -> Iterator[Key]:
             for i in range(widget.count()):
                 if widget.isTabEnabled(i):
                     words.append((widget.tabText(i), _plain(widget.tabText(i))))
-        for text, plain in words:
+        for number, (text, plain) in enumerate(words):
             key = mnemonic_of(text)
-            if key:
-                yield Key(key, plain, True, id(widget) * 100 + len(plain), _freeze(scope), where)
+            if key:  # each tab of a tab widget is an owner of its own
+                yield Key(key, plain, True, hash((id(widget), number)), _freeze(scope), where)
         for action in widget.actions():
             if isinstance(widget, QMenu):
                 continue
