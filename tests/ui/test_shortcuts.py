@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QMessageBox, QTabWidget, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -166,3 +167,28 @@ def test_no_key_clashes_in_the_cheap_dialogs(hall: HallDesk, qtbot: QtBot) -> No
         assert found == [], f"{type(dialog).__name__}: " + "\n".join(found)
         dialog.close()
     settle()
+
+
+class UserClose(QCloseEvent):
+    """The window's close button, as the window system sends it (Qt cannot fake a spontaneous event)."""
+
+    def spontaneous(self) -> bool:
+        return True
+
+
+def test_closing_the_window_with_a_half_filled_form_asks_first(hall: HallDesk, qtbot: QtBot,
+                                                             message_boxes: MessageBoxes) -> None:
+    window = active_window(hall, "clerk1", qtbot)
+    counter = window.page("counter")
+    assert isinstance(counter, CounterPage)
+    counter.phone_edit.setFocus()
+    qtbot.keyClicks(counter.phone_edit, "139")
+    message_boxes.answer = QMessageBox.StandardButton.No
+    event = UserClose()
+    window.closeEvent(event)
+    assert not event.isAccepted() and window.isVisible()
+    assert message_boxes.texts("question") and "关闭窗口" in message_boxes.texts("question")[-1]
+    message_boxes.answer = QMessageBox.StandardButton.Yes
+    event = UserClose()
+    window.closeEvent(event)
+    assert event.isAccepted()
