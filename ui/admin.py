@@ -42,6 +42,7 @@ from ui.errors import confirm
 from ui.models import CounterTableModel, OverrideTableModel, UserTableModel
 from ui.ops import Change, Op, run_op, subscribe
 from ui.printers import PrinterSettingsDialog
+from ui.shortcuts import describe
 from ui.widgets import (
     Page,
     PasswordFields,
@@ -611,7 +612,8 @@ class HallSettingsPage(Page):
                       self.review_authority_edit, self.court_edit, self.revert_button, self.save_button)
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.load)
-        QShortcut(QKeySequence.StandardKey.Save, self, self.save, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        describe(QShortcut(QKeySequence.StandardKey.Save, self, self.save,
+                           context=Qt.ShortcutContext.WidgetWithChildrenShortcut), "保存")
 
     def refresh(self) -> None:
         self.load()
@@ -771,8 +773,8 @@ class HolidaysPage(Page):
         self.note_edit.returnPressed.connect(self.add_override)
         self.calc_button.clicked.connect(self.calculate)
         self.view.selectionModel().currentChanged.connect(self._update_buttons)
-        QShortcut(QKeySequence(Qt.Key.Key_Delete), self.view, self.remove_selected,
-                  context=Qt.ShortcutContext.WidgetShortcut)
+        describe(QShortcut(QKeySequence(Qt.Key.Key_Delete), self.view, self.remove_selected,
+                           context=Qt.ShortcutContext.WidgetShortcut), "删除所选日期（列表中）")
         self._update_buttons()
 
     def year(self) -> int:
