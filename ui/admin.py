@@ -42,6 +42,7 @@ from ui.errors import confirm
 from ui.models import CounterTableModel, OverrideTableModel, UserTableModel
 from ui.ops import Change, Op, run_op, subscribe
 from ui.printers import PrinterSettingsDialog
+from ui.shortcuts import describe
 from ui.widgets import (
     Page,
     PasswordFields,
@@ -578,7 +579,7 @@ class HallSettingsPage(Page):
         form = QFormLayout()
         form.addRow(buddy_label("大厅名称(&N)", self.name_edit), self.name_edit)
         form.addRow(buddy_label("大厅代码(&C)", self.code_edit), self.code_edit)
-        form.addRow(buddy_label("行政区划代码(&A)", self.area_edit), self.area_edit)
+        form.addRow(buddy_label("行政区划代码(&Q)", self.area_edit), self.area_edit)
         form.addRow(buddy_label("地址(&D)", self.address_edit), self.address_edit)
         form.addRow(buddy_label("电话(&T)", self.phone_edit), self.phone_edit)
         form.addRow(buddy_label("复议机关(&R)", self.review_authority_edit), self.review_authority_edit)
@@ -611,7 +612,8 @@ class HallSettingsPage(Page):
                       self.review_authority_edit, self.court_edit, self.revert_button, self.save_button)
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.load)
-        QShortcut(QKeySequence.StandardKey.Save, self, self.save, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        describe(QShortcut(QKeySequence.StandardKey.Save, self, self.save,
+                           context=Qt.ShortcutContext.WidgetWithChildrenShortcut), "保存")
 
     def refresh(self) -> None:
         self.load()
@@ -717,7 +719,7 @@ class HolidaysPage(Page):
         kinds.addStretch(1)
         self.note_edit = limit_line(QLineEdit(), limits.HOLIDAY_NOTE)
         self.note_edit.setPlaceholderText("如：春节调休上班")
-        self.add_button = QPushButton("添加(&A)")
+        self.add_button = QPushButton("添加(&I)")
         add_form = QFormLayout()
         add_form.addRow(buddy_label("日期(&T)", self.date_edit), self.date_edit)
         add_form.addRow("类型", kinds)
@@ -772,8 +774,8 @@ class HolidaysPage(Page):
         self.note_edit.returnPressed.connect(self.add_override)
         self.calc_button.clicked.connect(self.calculate)
         self.view.selectionModel().currentChanged.connect(self._update_buttons)
-        QShortcut(QKeySequence(Qt.Key.Key_Delete), self.view, self.remove_selected,
-                  context=Qt.ShortcutContext.WidgetShortcut)
+        describe(QShortcut(QKeySequence(Qt.Key.Key_Delete), self.view, self.remove_selected,
+                           context=Qt.ShortcutContext.WidgetShortcut), "删除所选日期（列表中）")
         self._update_buttons()
 
     def year(self) -> int:

@@ -67,6 +67,7 @@ from ui.models import (
 )
 from ui.ops import Change, Op, run_op, subscribe
 from ui.preview import NoticePreviewDialog, open_pdf_preview
+from ui.shortcuts import describe
 from ui.supervision import RectificationPanel
 from ui.widgets import (
     Page,
@@ -509,8 +510,8 @@ class BackOfficePage(Page):
         self.resume_button.clicked.connect(self.resume_selected)
         self.extend_button.clicked.connect(self.open_extend)
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        QShortcut(QKeySequence("Ctrl+N"), self, self.claim_next, context=context)
-        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh, context=context)
+        describe(QShortcut(QKeySequence("Ctrl+N"), self, self.claim_next, context=context), "认领下一件")
+        describe(QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh, context=context), "刷新")
         set_tab_order(self.search_edit, self.status_combo, self.light_combo, self.channel_combo,
                       self.claim_next_button, self.claim_button, self.refresh_button, self.view, self.details,
                       self.notice_combo, self.notice_button, self.opinion_edit, self.opinion_button,
@@ -1063,7 +1064,7 @@ class ChiefRepPage(Page):
         fit_columns(self.cases_view, stretch=2)
         self.authorise_button = QPushButton("授权用章(&U)…")
         self.authorise_button.setToolTip("授权审批人员对所选办件的决定加盖审批专用章")
-        self.reassign_button = QPushButton("改派(&A)…")
+        self.reassign_button = QPushButton("改派(&R)…")
         self.release_button = QPushButton("释放(&E)")
         self.refresh_button = QPushButton("刷新")
         case_buttons = QHBoxLayout()
@@ -1127,7 +1128,7 @@ class ChiefRepPage(Page):
         self.lease_spin.setSuffix(" 分钟")
         self.paused_list = QListWidget()
         self.paused_list.setMaximumHeight(110)
-        self.issue_early_check = QCheckBox("容缺材料补齐前可先发证(&G)")
+        self.issue_early_check = QCheckBox("容缺材料补齐前可先发证(&F)")
         self.issue_early_check.setToolTip("勾选后，统一出件窗口可在容缺材料补交前发放证照；默认补齐后才发放")
         self.doc_prefix_edit = limit_line(QLineEdit(), limits.DEPT_DOC_PREFIX)
         self.doc_prefix_edit.setPlaceholderText("按部门名称，如 新建市场监管局")
@@ -1188,7 +1189,8 @@ class ChiefRepPage(Page):
         self.seal_until_edit.dateChanged.connect(self.refresh)
         self.print_register_button.clicked.connect(self.print_register)
         self.cases_view.selectionModel().currentChanged.connect(self._update_buttons)
-        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        describe(QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh,
+                           context=Qt.ShortcutContext.WidgetWithChildrenShortcut), "刷新")
         set_tab_order(self.cases_view, self.authorise_button, self.reassign_button, self.release_button,
                       self.refresh_button, self.previous_week_button, self.next_week_button,
                       self.this_week_button, self.workload_view, self.seal_since_edit, self.seal_until_edit,

@@ -55,6 +55,7 @@ from app.context import HallDesk
 from ui.errors import confirm, show_error
 from ui.models import DepartmentListModel, ItemTableModel, MaterialTableModel, days
 from ui.ops import Change, Op, run_op, subscribe
+from ui.shortcuts import describe
 from ui.widgets import (
     LimitedTextDelegate,
     Page,
@@ -320,13 +321,13 @@ class ItemEditorDialog(QDialog):
         header.setSectionResizeMode(MaterialTableModel.COVERED_BY, QHeaderView.ResizeMode.Interactive)
         view.setColumnWidth(MaterialTableModel.COVERED_BY, 150)
         view.setColumnWidth(MaterialTableModel.NOTE, 220)
-        for keys, slot in (
-            (QKeySequence(Qt.Key.Key_Insert), self.add_material),
-            (QKeySequence(Qt.Key.Key_Delete), self.remove_material),
-            (QKeySequence("Ctrl+Up"), self.move_material_up),
-            (QKeySequence("Ctrl+Down"), self.move_material_down),
+        for keys, slot, text in (
+            (QKeySequence(Qt.Key.Key_Insert), self.add_material, "添加材料"),
+            (QKeySequence(Qt.Key.Key_Delete), self.remove_material, "删除材料"),
+            (QKeySequence("Ctrl+Up"), self.move_material_up, "材料上移"),
+            (QKeySequence("Ctrl+Down"), self.move_material_down, "材料下移"),
         ):
-            QShortcut(keys, view, slot, context=Qt.ShortcutContext.WidgetShortcut)
+            describe(QShortcut(keys, view, slot, context=Qt.ShortcutContext.WidgetShortcut), text)
         return view
 
     # ---- reading the form
@@ -580,12 +581,12 @@ class CatalogPage(Page):
         self.edit_button.clicked.connect(self.edit_selected)
         self.new_button.clicked.connect(self.new_item)
         self.refresh_button.clicked.connect(self.refresh)
-        QShortcut(QKeySequence.StandardKey.Find, self, self._focus_search,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        QShortcut(QKeySequence(Qt.Key.Key_F2), self.items_view, self.edit_selected,
-                  context=Qt.ShortcutContext.WidgetShortcut)
-        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        describe(QShortcut(QKeySequence.StandardKey.Find, self, self._focus_search,
+                           context=Qt.ShortcutContext.WidgetWithChildrenShortcut), "查找事项")
+        describe(QShortcut(QKeySequence(Qt.Key.Key_F2), self.items_view, self.edit_selected,
+                           context=Qt.ShortcutContext.WidgetShortcut), "编辑所选事项（列表中）")
+        describe(QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh,
+                           context=Qt.ShortcutContext.WidgetWithChildrenShortcut), "刷新")
         self._show_item(None)
 
     @staticmethod

@@ -55,6 +55,7 @@ from ui.ops import Change, run_op, subscribe, supersede
 from ui.preview import ReprintReasonDialog, notice_preview
 from ui.printers import PrinterSettingsDialog
 from ui.printqueue import print_slips_now, printer_trouble, send_pending
+from ui.shortcuts import describe
 from ui.widgets import (
     CheckedField,
     Page,
@@ -175,20 +176,22 @@ class CounterPage(Page):
         layout.addWidget(self.tabs, 1)
 
         # ---- shortcuts: the whole page, whatever field has the focus
-        def shortcut(keys: str | QKeySequence, slot: Callable[[], object]) -> None:
-            QShortcut(QKeySequence(keys), self, slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # The words are what 帮助 → 快捷键 (F1) shows.
+        def shortcut(keys: str | QKeySequence, slot: Callable[[], object], text: str) -> None:
+            describe(QShortcut(QKeySequence(keys), self, slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut),
+                     text)
 
-        shortcut("F2", self.next_applicant)
-        shortcut("F6", self.show_today)
-        shortcut("F3", self.focus_item_search)
-        shortcut(QKeySequence(QKeySequence.StandardKey.Find), self.focus_item_search)
-        shortcut("Ctrl+Return", self.accept_application)
-        shortcut("Ctrl+Enter", self.accept_application)
-        shortcut("Ctrl+B", self.request_correction)
-        shortcut("Ctrl+R", self.refuse)
-        shortcut("Ctrl+J", self.complete_immediately)
-        shortcut(MARK_ALL_KEY, self.mark_all_received)
-        shortcut("F5", self.refresh_today)
+        shortcut("F2", self.next_applicant, "下一位申请人（清空表单，开始计时）")
+        shortcut("F6", self.show_today, "今日办件")
+        shortcut("F3", self.focus_item_search, "搜索事项")
+        shortcut(QKeySequence(QKeySequence.StandardKey.Find), self.focus_item_search, "搜索事项")
+        shortcut("Ctrl+Return", self.accept_application, "受理")
+        shortcut("Ctrl+Enter", self.accept_application, "受理")
+        shortcut("Ctrl+B", self.request_correction, "出具补正材料通知书")
+        shortcut("Ctrl+R", self.refuse, "不予受理…")
+        shortcut("Ctrl+J", self.complete_immediately, "即办办结")
+        shortcut(MARK_ALL_KEY, self.mark_all_received, "其余材料全部标为已收")
+        shortcut("F5", self.refresh_today, "刷新今日办件")
         self.next_button.clicked.connect(self.next_applicant)
         self.clear_form()
 
@@ -241,7 +244,7 @@ class CounterPage(Page):
         form.addRow(buddy_label("住所", self.ent_address_edit), self.ent_address_edit)
         form.addRow(buddy_label("经办人姓名(&J)", self.agent_name_edit), self.agent_name_field)
         form.addRow(buddy_label("身份证号(&I)", self.id_edit), self.id_field)
-        form.addRow(buddy_label("手机号码(&H)", self.phone_edit), self.phone_field)
+        form.addRow(buddy_label("手机号码(&D)", self.phone_edit), self.phone_field)
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -423,6 +426,14 @@ class CounterPage(Page):
             self._waited_ms = self._clock.elapsed()
         self.wait_timer.stop()
         self._show_wait()
+
+    def unsaved_work(self) -> str:
+        """For leaving the window (退出登录, 退出程序): what a half-filled intake form would lose."""
+        return "当前申请人的受理表单尚未提交" if self._form_dirty() else ""
+
+    def first_field(self) -> QWidget:
+        """Where Ctrl+1… puts the keyboard: the item search, or the 今日办件 list."""
+        return self.item_search if self.tabs.currentIndex() == 0 else self.today_view
 
     def _form_dirty(self) -> bool:
         if self._case is not None:

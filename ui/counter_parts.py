@@ -63,6 +63,7 @@ from ui.models import (
     local_time,
 )
 from ui.ops import Change, Op, run_op
+from ui.shortcuts import describe
 from ui.widgets import (
     LimitedTextDelegate,
     dialog_buttons,
@@ -664,7 +665,7 @@ class ResubmitDialog(QDialog):
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, self.save)
+            describe(QShortcut(QKeySequence(keys), self, self.save), "受理")
         self.checklist.changed.connect(self._update)
         fit_to_screen(self, 900, 560)
         self._update()

@@ -60,6 +60,7 @@ from app.validators import check_mobile, mask_phone
 from ui.errors import confirm, show_error
 from ui.models import GrievanceTableModel, local_time, summary
 from ui.ops import Change, run_op, subscribe, supersede
+from ui.shortcuts import describe
 from ui.widgets import (
     CheckedField,
     Page,
@@ -715,8 +716,8 @@ class GrievancePage(Page):
         layout.addWidget(self.settings_box)
 
         self.save_button.clicked.connect(self.save)
-        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        describe(QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh,
+                           context=Qt.ShortcutContext.WidgetWithChildrenShortcut), "刷新")
         set_tab_order(self.panel.buttons["archive"], self.days_spin, self.save_button)
 
     def is_loaded(self) -> bool:

@@ -38,13 +38,14 @@ from ui.display import (
     display_enabled,
     display_screen,
 )
-from ui.errors import show_error
+from ui.errors import confirm, show_error
 from ui.grievance import GrievancePage
 from ui.login import ChangePasswordDialog
 from ui.offline import OfflineBanner, SyncWorker
 from ui.ops import Change, run_op, subscribe
 from ui.output import OutputPage
 from ui.printqueue import PrintQueuePage, PrintWorker
+from ui.shortcuts import ShortcutsDialog, add_tab_keys, focus_page
 from ui.supervision import SupervisionPage
 from ui.tolerate import OverduePage
 from ui.widgets import (
@@ -157,6 +158,7 @@ class MainWindow(QMainWindow):
         self.calendar_notice_box: QMessageBox | None = None
         self.calendar_status: CalendarStatus | None = None
         self.dialog: QDialog | None = None
+        self._leave_confirmed = False
         # What the clerk's pages report to the customer display (评价器), if this PC has one.
         self.display = DisplayController(self)
         store = hall.store if isinstance(hall, LocalHall) else None
@@ -177,6 +179,7 @@ class MainWindow(QMainWindow):
             self.nav.addItem(PAGE_TITLES[key])
             self.stack.addWidget(page)
             page.status_message.connect(self.show_message)
+            add_tab_keys(page)
         self.nav.setVisible(len(self.pages) > 1)  # a single page needs no navigation
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -264,16 +267,16 @@ class MainWindow(QMainWindow):
         self.password_action.triggered.connect(self.change_password)
         self.logout_action = QAction("退出登录(&L)", self)
         self.logout_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
-        self.logout_action.triggered.connect(self.logout_requested.emit)
+        self.logout_action.triggered.connect(self.request_logout)
         self.quit_action = QAction("退出程序(&X)", self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
-        self.quit_action.triggered.connect(self.close)
+        self.quit_action.triggered.connect(self.request_quit)
         account.addAction(self.password_action)
         account.addSeparator()
         account.addAction(self.logout_action)
         account.addAction(self.quit_action)
         if self.actor.role == "clerk":
-            settings = bar.addMenu("设置(&S)")
+            settings = bar.addMenu("设置(&O)")
             self.display_action = QAction("客户评价器(&D)…", self)
             self.display_action.triggered.connect(self.open_display_settings)
             settings.addAction(self.display_action)
@@ -286,6 +289,10 @@ class MainWindow(QMainWindow):
                 view.addAction(action)
             view.triggered.connect(self._page_action)
         help_menu = bar.addMenu("帮助(&H)")
+        self.shortcuts_action = QAction("快捷键(&K)…", self)
+        self.shortcuts_action.setShortcut(QKeySequence(Qt.Key.Key_F1))
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(self.shortcuts_action)
         self.about_action = QAction("关于 HallDesk(&A)", self)
         self.about_action.triggered.connect(self.about)
         help_menu.addAction(self.about_action)
@@ -344,7 +351,8 @@ class MainWindow(QMainWindow):
             page.refresh()
 
     def _page_action(self, action: QAction) -> None:
-        self.show_page(str(action.data()))
+        # Ctrl+1…: the page and the keyboard both move there (arrow keys in the navigation keep the focus in it).
+        focus_page(self.show_page(str(action.data())))
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
@@ -374,7 +382,46 @@ class MainWindow(QMainWindow):
         if isinstance(page, PrintQueuePage) and page.isVisible():
             page.refresh()
 
+    # ---- leaving: a half-filled form is not thrown away without asking
+    def unsaved_work(self) -> str:
+        """What would be lost by leaving now, in the clerk's words ("" if nothing)."""
+        for key, page in self.pages.items():
+            ask = getattr(page, "unsaved_work", None)
+            text = ask() if callable(ask) else ""
+            if text:
+                return f"{PAGE_TITLES[key]}：{text}"
+        return ""
+
+    def may_leave(self, verb: str) -> bool:
+        """Ask before leaving with unsaved input; 否 (stay) is the default answer."""
+        lost = self.unsaved_work()
+        if not lost:
+            return True
+        if confirm(self, f"{lost}。\n{verb}将丢弃已填写的内容，确定{verb}？", f"确定{verb}？"):
+            return True
+        page = next((p for p in self.pages.values() if getattr(p, "unsaved_work", lambda: "")()), None)
+        if page is not None:
+            focus_page(self.show_page(next(k for k, p in self.pages.items() if p is page)))
+        return False
+
+    def request_logout(self) -> bool:
+        if not self.may_leave("退出登录"):
+            return False
+        self.logout_requested.emit()
+        return True
+
+    def request_quit(self) -> bool:
+        if not self.may_leave("退出程序"):
+            return False
+        self._leave_confirmed = True
+        self.close()
+        return True
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        # The window's close button asks too; a close by the program (logout, tests) has asked already.
+        if event.spontaneous() and not self._leave_confirmed and not self.may_leave("关闭窗口"):
+            event.ignore()
+            return
         # No more printing passes once the window is gone (a closed window may outlive its database).
         if self.print_worker is not None:
             self.print_worker.stop()
@@ -453,6 +500,12 @@ class MainWindow(QMainWindow):
 
     def _dialog_closed(self) -> None:
         self.dialog = None
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        """F1: the keys of this window and of the page shown now, read from the widgets themselves."""
+        dialog = ShortcutsDialog(self)
+        self.dialog = dialog
+        return open_dialog(dialog, self._dialog_closed)
 
     def about(self) -> QMessageBox:
         box = QMessageBox(self)

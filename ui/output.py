@@ -50,6 +50,7 @@ from ui.models import NOTICE_NAMES, Index, RowTableModel, local_time
 from ui.ops import Change, run_op, subscribe
 from ui.preview import open_pdf_preview
 from ui.printqueue import printer_trouble, send_pending
+from ui.shortcuts import describe
 from ui.widgets import (
     CheckedField,
     Page,
@@ -326,13 +327,14 @@ class OutputPage(Page):
         layout.addWidget(title)
         layout.addWidget(split, 1)
 
-        def shortcut(keys: str, slot: Callable[[], object]) -> None:
-            QShortcut(QKeySequence(keys), self, slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        def shortcut(keys: str, slot: Callable[[], object], text: str) -> None:  # text: for 帮助 → 快捷键
+            describe(QShortcut(QKeySequence(keys), self, slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut),
+                     text)
 
-        shortcut("Ctrl+Return", self.issue)
-        shortcut("Ctrl+Enter", self.issue)
-        shortcut("F5", self.refresh)
-        shortcut("Escape", self.next_applicant)
+        shortcut("Ctrl+Return", self.issue, "出件")
+        shortcut("Ctrl+Enter", self.issue, "出件")
+        shortcut("F5", self.refresh, "刷新")
+        shortcut("Escape", self.next_applicant, "下一位（清空查找）")
         self.scan_edit.returnPressed.connect(self.find_by_slip)
         self.scan_edit.textEdited.connect(self._scan_typed)
         self.case_no_edit.returnPressed.connect(self._case_no_entered)

@@ -36,6 +36,7 @@ from ui.models import NOTICE_NAMES, JobTableModel
 from ui.ops import Change, Op, run_op, subscribe
 from ui.preview import notice_preview
 from ui.printers import URI_FORMS
+from ui.shortcuts import describe
 from ui.widgets import (
     CheckedField,
     Page,
@@ -251,7 +252,7 @@ class PrintQueuePage(Page):
         self.filter_combo.addItem("全部", None)
         self.retry_button = QPushButton("立即重试(&R)")
         self.cancel_button = QPushButton("取消(&C)")
-        self.redirect_button = QPushButton("改派到…(&G)")
+        self.redirect_button = QPushButton("改派到…(&T)")
         self.preview_button = QPushButton("预览(&V)")
         self.preview_button.setToolTip("A4 通知书：预览，并可用本机打印机打印")
         self.refresh_button = QPushButton("刷新(F5)")
@@ -285,9 +286,10 @@ class PrintQueuePage(Page):
         self.preview_button.clicked.connect(self.preview_selected)
         self.refresh_button.clicked.connect(self.refresh)
         self.view.selectionModel().currentChanged.connect(self._update_buttons)
-        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        QShortcut(QKeySequence(Qt.Key.Key_Delete), self.view, self.cancel_selected,
-                  context=Qt.ShortcutContext.WidgetShortcut)
+        describe(QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh,
+                           context=Qt.ShortcutContext.WidgetWithChildrenShortcut), "刷新")
+        describe(QShortcut(QKeySequence(Qt.Key.Key_Delete), self.view, self.cancel_selected,
+                           context=Qt.ShortcutContext.WidgetShortcut), "取消所选任务（列表中）")
         self._update_buttons()
 
     # ---- loading

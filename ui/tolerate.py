@@ -36,6 +36,7 @@ from ui.errors import confirm, show_error
 from ui.models import FOREGROUND, NOTICE_NAMES, Index, RowTableModel, local_time
 from ui.ops import Change, run_op, subscribe
 from ui.preview import NoticePreviewDialog, open_pdf_preview
+from ui.shortcuts import describe
 from ui.widgets import (
     Page,
     buddy_label,
@@ -215,8 +216,8 @@ class OverduePage(Page):
         self.terminate_button.clicked.connect(self.terminate)
         self.refresh_button.clicked.connect(self.refresh)
         self.view.selectionModel().currentChanged.connect(self._update)
-        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        describe(QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh,
+                           context=Qt.ShortcutContext.WidgetWithChildrenShortcut), "刷新")
         self._update()
 
     def refresh(self) -> None:
