@@ -50,6 +50,7 @@ from ui.errors import confirm, show_error
 from ui.models import FOREGROUND, LIGHT_BRUSHES, Index, RowTableModel, light_text, local_time
 from ui.ops import Change, Op, run_op, subscribe
 from ui.overview import OverviewPanel
+from ui.shortcuts import describe
 from ui.widgets import (
     Page,
     buddy_label,
@@ -445,12 +446,12 @@ class SupervisionPage(Page):
         self.unlock_edit.returnPressed.connect(self.unlock)
         self.unlock_button.clicked.connect(self.unlock)
         self.save_button.clicked.connect(self.save)
-        QShortcut(
+        describe(QShortcut(
             QKeySequence(Qt.Key.Key_F5),
             self,
             self.refresh,
             context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
-        )
+        ), "刷新督查页面")
 
     def show_rectifications(self) -> None:
         self.tabs.setCurrentWidget(self.rectifications)
