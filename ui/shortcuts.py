@@ -324,4 +324,4 @@ class ShortcutsDialog(QDialog):
 
 def key_text(keys: str) -> str:
     """As printed on the keyboard: "Ctrl+Return" → "Ctrl+Enter" (the big Enter key)."""
-    return QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText).replace("Return", "Enter")
+    return QKeySequence(keys).toString(QKeySequence.SequenceFormat.PortableText).replace("Return", "Enter")
