@@ -252,6 +252,15 @@ def remind(uow: UnitOfWork, actor: Actor, case_no: str) -> Served:
         return Served(view, "reminder", doc_no, job)
 
 
+WITHDRAWAL_ONLY_MESSAGE = "窗口人员只能在申请人申请撤回时终止办理；容缺逾期的终止办理由承办部门首席代表决定"
+
+
+def withdrawal_only(actor: Actor) -> bool:
+    """Whether ``actor`` may terminate only on the applicant's withdrawal: a clerk does not decide that a 容缺
+    promise is broken (the department's chief representative does)."""
+    return actor.role == "clerk"
+
+
 def terminate(uow: UnitOfWork, actor: Actor, case_no: str, reason: str, *, withdrawn: bool = False) -> Served:
     """终止办理 with a 终止办理通知书: on the applicant's withdrawal, or because the 容缺 promise is broken (a 容缺
     material past its date); never after the hand-over.  A clerk terminates only on a withdrawal."""
@@ -260,8 +269,8 @@ def terminate(uow: UnitOfWork, actor: Actor, case_no: str, reason: str, *, withd
     text = reason.strip()
     if not text:
         raise ValidationError("reason", "终止办理须写明理由")
-    if actor.role == "clerk" and not withdrawn:
-        raise PermissionDenied("窗口人员只能在申请人申请撤回时终止办理；容缺逾期的终止办理由承办部门首席代表决定")
+    if withdrawal_only(actor) and not withdrawn:
+        raise PermissionDenied(WITHDRAWAL_ONLY_MESSAGE)
     with uow:
         s = uow.session
         case = _locked_case(s, case_no)

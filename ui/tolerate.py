@@ -121,7 +121,7 @@ class TerminateDialog(QDialog):
                        + "、".join(m.name for m in row.materials if m.days_overdue > 0))
         about.setWordWrap(True)
         self.withdrawn_check = QCheckBox("申请人申请撤回(&W)")
-        clerk = actor.role == "clerk"
+        clerk = tolerate.withdrawal_only(actor)
         if clerk:  # the service's rule, shown rather than left to a refusal
             self.withdrawn_check.setChecked(True)
             self.withdrawn_check.setEnabled(False)
@@ -134,7 +134,7 @@ class TerminateDialog(QDialog):
         form.addRow(buddy_label("终止理由(&R)", self.reason_edit), self.reason_edit)
         form.addRow("", self.reason_limit)
         form.addRow("", self.withdrawn_check)
-        hint = ("窗口人员仅在申请人申请撤回时终止办理；容缺逾期的终止办理由承办部门首席代表决定。" if clerk else
+        hint = (tolerate.WITHDRAWAL_ONLY_MESSAGE + "。" if clerk else
                 "未勾选“申请人申请撤回”的，以容缺材料逾期未补齐（未履行容缺受理承诺）为由终止办理。")
         buttons, self.ok_button = dialog_buttons(self, "终止办理", on_accept=self.save)
         layout = QVBoxLayout(self)
