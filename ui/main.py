@@ -16,7 +16,7 @@ from app.resources import font_path, resources_dir
 from ui.errors import install_excepthook, show_crash
 from ui.login import LoginWindow
 from ui.mainwindow import MainWindow
-from ui.worker import wait_idle
+from ui.worker import collect_garbage_on_gui_thread, wait_idle
 
 APP_NAME = "HallDesk"
 FONT_POINT_SIZE = 10
@@ -30,6 +30,7 @@ def setup_application(app: QApplication) -> None:
     """Names, the bundled CJK font and the style sheet: everything that makes the app look like itself."""
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
+    collect_garbage_on_gui_thread(app)  # never on a pool thread: see ui.worker
     # The counter PCs may have no Chinese font at all: the bundled one keeps Chinese from turning into boxes.
     font_id = QFontDatabase.addApplicationFont(str(font_path()))
     families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []

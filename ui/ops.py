@@ -128,11 +128,17 @@ def _within(source: QObject | None, page: QObject) -> bool:
     return False
 
 
+_SUBSCRIPTIONS_ATTR = "_halldesk_subscriptions"
+
+
 def subscribe(page: QWidget, kinds: Collection[Change], refresh: Callable[[], None]) -> None:
     """Call ``refresh()`` when an op of another page announces one of ``kinds`` (at once if ``page`` is visible,
     else when it is next shown).  Ops owned by ``page`` or by its dialogs do not count: they report back to it
     themselves.  The subscription ends with ``page``."""
-    _Subscription(page, frozenset(kinds), refresh)
+    subscription = _Subscription(page, frozenset(kinds), refresh)
+    # Held from Python too: a wrapper only Qt's parent keeps can be collected, and with it its attributes.
+    held: list[_Subscription] = page.__dict__.setdefault(_SUBSCRIPTIONS_ATTR, [])
+    held.append(subscription)
 
 
 # The latest op per (owner, key): a delivered answer whose op is no longer the latest is dropped.

@@ -11,12 +11,13 @@ so neither the job nor its callbacks are garbage-collected while the thread stil
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 from ui.errors import show_error
@@ -122,3 +123,41 @@ def wait_idle(timeout: float = 15.0) -> bool:
     # Results delivered; let the slots' own follow-up events (repaints, queued signals) run too.
     QCoreApplication.processEvents()
     return True
+
+
+class GuiThreadGarbageCollector(QObject):
+    """Python's cyclic garbage collector, run on the GUI thread only.
+
+    Left automatic, the collector runs on whichever thread happens to allocate — often a pool thread in the
+    middle of a service call.  Collecting widgets' Python wrappers there makes PySide delete their C++ objects
+    later on the GUI thread, after Qt may have deleted them with their parent: a crash (a segmentation fault
+    "Garbage-collecting" while a page loaded, traced to ``BindingManager::addToDeletionInMainThread``).  So
+    automatic collection is off and this timer collects on the GUI thread when Python's own thresholds say so.
+    """
+
+    INTERVAL_MS = 500
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self.threshold = gc.get_threshold()
+        gc.disable()
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.collect)
+        self.timer.start(self.INTERVAL_MS)
+
+    def collect(self) -> int:
+        """Collect the generations whose counts passed the thresholds; the number of objects found."""
+        count0, count1, count2 = gc.get_count()
+        if count0 <= self.threshold[0]:
+            return 0
+        if count2 > self.threshold[2]:
+            return gc.collect(2)
+        if count1 > self.threshold[1]:
+            return gc.collect(1)
+        return gc.collect(0)
+
+
+def collect_garbage_on_gui_thread(app: QCoreApplication) -> GuiThreadGarbageCollector:
+    """Install the GUI-thread garbage collector once per application (``ui.main.setup_application``)."""
+    existing = app.findChild(GuiThreadGarbageCollector)
+    return existing if existing is not None else GuiThreadGarbageCollector(app)

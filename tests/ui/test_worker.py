@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.errors import NotFound
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle
 from ui import worker
+from ui.worker import collect_garbage_on_gui_thread
 
 
 def test_results_arrive_on_the_gui_thread(qtbot: QtBot) -> None:
@@ -60,3 +63,24 @@ def _alive(widget: QWidget) -> bool:
     import shiboken6
 
     return shiboken6.isValid(widget)
+
+
+def test_garbage_is_collected_on_the_gui_thread_only(qapp: QApplication) -> None:
+    # Automatic collection could run on a pool thread and free widgets' wrappers there (a crash): it is off,
+    # and the application's timer collects on the GUI thread once Python's threshold is passed.
+    collector = collect_garbage_on_gui_thread(qapp)
+    assert collect_garbage_on_gui_thread(qapp) is collector  # one per application
+    assert not gc.isenabled() and collector.timer.isActive()
+
+    class Node:
+        other: object = None
+
+    gc.collect()  # start the count afresh
+    cycle = Node()
+    cycle.other = cycle  # only a collection frees it
+    gone = weakref.ref(cycle)
+    del cycle
+    assert collector.collect() == 0 and gone() is not None  # below the threshold: nothing yet
+    allocated = [[] for _ in range(collector.threshold[0] + 50)]
+    assert collector.collect() >= 1 and gone() is None
+    del allocated
