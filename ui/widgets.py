@@ -14,11 +14,12 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QRect,
     QSize,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFontMetrics, QGuiApplication, QPainter, QPaintEvent, QTextCursor
+from PySide6.QtGui import QFontMetrics, QGuiApplication, QPainter, QPaintEvent, QResizeEvent, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -363,10 +364,63 @@ def tint(label: QLabel, colour: str) -> None:
     label.setStyleSheet(f"color: {colour};")
 
 
+class MessageLine(QLabel):
+    """Reserved room for a message under a field or near a form's buttons: ``lines`` lines high whether it says
+    something or not, and never wider than the layout gives it, so that nothing moves while the clerk types.
+    What does not fit ends in … and the whole text is the tooltip.
+    """
+
+    def __init__(self, lines: int = 1, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self._lines = lines
+        self.setObjectName("fieldMessage")
+        self.setWordWrap(lines > 1)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(self.fontMetrics().lineSpacing() * lines + 2)
+
+    def full_text(self) -> str:
+        return self._full
+
+    def set_message(self, text: str, colour: str = "") -> None:
+        self._full = text
+        if colour:
+            tint(self, colour)
+        self._fit()
+
+    def is_elided(self) -> bool:
+        return self.text() != self._full
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fits(self, text: str, width: int) -> bool:
+        flags = int(Qt.TextFlag.TextWordWrap) if self._lines > 1 else int(Qt.TextFlag.TextSingleLine)
+        box = self.fontMetrics().boundingRect(QRect(0, 0, width, 10_000), flags, text)
+        return box.height() <= self.fontMetrics().lineSpacing() * self._lines + 1 and box.width() <= width
+
+    def _fit(self) -> None:
+        text, width = self._full, self.contentsRect().width()
+        if width > 0 and text and not self._fits(text, width):
+            low, high = 0, len(text)  # the longest beginning that fits with … after it
+            while low < high:
+                middle = (low + high + 1) // 2
+                if self._fits(text[:middle] + "…", width):
+                    low = middle
+                else:
+                    high = middle - 1
+            text = text[:low] + "…"
+        self.setText(text)
+        self.setToolTip(self._full if text != self._full else "")
+
+
 class CheckedField(QWidget):
     """A line edit checked while it is typed in by one of ``app.validators``' ``check_*`` functions.
 
-    The check's Chinese message appears under the field.  While fewer than ``length`` characters are typed
+    The check's Chinese message appears under the field, in a line reserved for it (``MessageLine``: the form
+    never moves; a long message ends in … with the whole of it in the tooltip).  While fewer than ``length`` characters are typed
     only a count is shown (a half-typed number is not an error yet); when the field is left, or full,
     any problem is shown in red, and a good value gets a green tick.  An empty optional field says nothing.
     Any ``returnPressed`` of ``edit`` is the caller's to use (the counter moves on to the next field).
@@ -381,10 +435,7 @@ class CheckedField(QWidget):
         self._ok_text = ok_text
         self.edit = QLineEdit()
         self.edit.setPlaceholderText(placeholder)
-        self.message = QLabel()
-        self.message.setObjectName("fieldMessage")
-        self.message.setWordWrap(True)
-        self.message.hide()
+        self.message = MessageLine()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(1)
@@ -420,7 +471,8 @@ class CheckedField(QWidget):
         return bool(self.text()) and not self.problem()
 
     def message_text(self) -> str:
-        return self.message.text() if self.message.isVisible() else ""
+        """The whole message under the field ('' when it says nothing)."""
+        return self.message.full_text()
 
     def show_problem(self, message: str) -> None:
         """Show a problem found elsewhere (the service's ValidationError for this field)."""
@@ -447,9 +499,7 @@ class CheckedField(QWidget):
             self._say(problem, "error")
 
     def _say(self, text: str, kind: str) -> None:
-        self.message.setText(text)
-        tint(self.message, _MESSAGE_COLOURS[kind])
-        self.message.setVisible(bool(text))
+        self.message.set_message(text, _MESSAGE_COLOURS[kind])
 
 
 # ---- input limits (app.limits) -------------------------------------------------------------------------
@@ -526,6 +576,19 @@ class TextLimit(QLabel):
 def limit_text(edit: QPlainTextEdit, limit: Limit) -> TextLimit:
     """Keep ``edit`` within ``limit``; returns the counter to lay out under it."""
     return TextLimit(edit, limit)
+
+
+class FitWidthDelegate(QStyledItemDelegate):
+    """A list's rows as wide as its viewport and ``row_height`` high: a long text ends in … (its tooltip says
+    the rest) instead of a horizontal scrollbar appearing."""
+
+    def __init__(self, view: QAbstractItemView) -> None:
+        super().__init__(view)
+        self._view = view
+        self.row_height = view.fontMetrics().height() + 6
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        return QSize(max(1, self._view.viewport().width()), self.row_height)
 
 
 class LimitedTextDelegate(QStyledItemDelegate):
