@@ -330,7 +330,7 @@ def _field_problem(limit: limits.Limit, value: str, field: str,
 def applicant_problems(agent: AgentInput, enterprise: EnterpriseInput | None, *,
                        enterprise_known: bool | None = None) -> list[Problem]:
     """Every problem of the applicant's fields, one per field, in the counter form's order: 统一社会信用代码,
-    企业名称 (required when the enterprise is not on record), 法定代表人, 住所, 经办人姓名, 身份证号码, 手机号码.
+    企业名称 (required when the enterprise is not on record, or the code is wrong), 法定代表人, 住所, 经办人姓名, 身份证号码, 手机号码.
 
     ``enterprise_known``: whether the USCC's enterprise is on record; None while that is not known (the name
     is then not asked for).  Pure: the counter calls it as the clerk types, the service before it stores."""
@@ -338,8 +338,11 @@ def applicant_problems(agent: AgentInput, enterprise: EnterpriseInput | None, *,
     if enterprise is not None:
         found.append(_field_problem(limits.USCC, enterprise.uscc, "enterprise.uscc", check_uscc))
         name = _field_problem(limits.ENTERPRISE_NAME, enterprise.name, "enterprise.name")
-        if name is None and enterprise_known is False and found[-1] is None and not enterprise.name.strip():
-            name = Problem("enterprise.name", "该企业尚未登记：请填写企业名称")
+        if name is None and not enterprise.name.strip():
+            if found[-1] is not None:  # no enterprise on record has a wrong code: its name is needed too
+                name = Problem("enterprise.name", "请填写企业名称")
+            elif enterprise_known is False:
+                name = Problem("enterprise.name", "该企业尚未登记：请填写企业名称")
         found += [
             name,
             _field_problem(limits.LEGAL_REP, enterprise.legal_rep, "enterprise.legal_rep"),
