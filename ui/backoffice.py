@@ -378,7 +378,7 @@ class BackOfficePage(Page):
         self._push_since: int | None = None
         self._signals = _QueueSignals(self)
 
-        self.search_edit = QLineEdit()
+        self.search_edit = limit_line(QLineEdit(), limits.SEARCH)
         self.search_edit.setPlaceholderText("办件编号、申请单位或事项名称")
         self.search_edit.setClearButtonEnabled(True)
         self.claim_next_button = QPushButton("领取下一件(&N)")

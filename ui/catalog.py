@@ -473,7 +473,7 @@ class CatalogPage(Page):
         self.editor: ItemEditorDialog | None = None
 
         # ---- left: search and departments
-        self.search_edit = QLineEdit()
+        self.search_edit = limit_line(QLineEdit(), limits.SEARCH)
         self.search_edit.setPlaceholderText("搜索事项编码或名称（Ctrl+F）")
         self.search_edit.setClearButtonEnabled(True)
         self.dept_model = DepartmentListModel(parent=self)

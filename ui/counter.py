@@ -199,7 +199,7 @@ class CounterPage(Page):
     # ---- construction ----------------------------------------------------------------------------
     def _build_intake(self) -> QWidget:
         # Item search
-        self.item_search = QLineEdit()
+        self.item_search = limit_line(QLineEdit(), limits.SEARCH)
         self.item_search.setPlaceholderText("事项名称、编码或拼音首字母，如 sgxk（Ctrl+F）")
         self.item_search.setClearButtonEnabled(True)
         self.hits_model = ItemHitListModel(parent=self)
@@ -349,7 +349,7 @@ class CounterPage(Page):
         return page
 
     def _build_today(self) -> QWidget:
-        self.today_search = QLineEdit()
+        self.today_search = limit_line(QLineEdit(), limits.SEARCH)
         self.today_search.setPlaceholderText("办件编号、统一社会信用代码或企业名称、经办人姓名（留空：本人今日办件）")
         self.today_search.setClearButtonEnabled(True)
         self.today_refresh_button = QPushButton("刷新 (F5)")

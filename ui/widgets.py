@@ -534,6 +534,10 @@ class TextLimit(QLabel):
         edit.textChanged.connect(self._changed)
         self._changed()
 
+    def edited(self) -> QPlainTextEdit:
+        """The editor this counter keeps within its limit."""
+        return self._edit
+
     def _changed(self) -> None:
         if self._cutting:
             return
