@@ -293,14 +293,19 @@ def restore_current(view: QAbstractItemView, model: KeyedRows[object], key: obje
         view.setCurrentIndex(model.index(max(row, 0), 0))
 
 
-def fit_columns(view: QTableView, stretch: int | None = None) -> None:
-    """Size columns to their contents, letting column ``stretch`` take the remaining width."""
+def fit_columns(view: QTableView, stretch: int | tuple[int, ...] | None = None) -> None:
+    """Size columns to their contents, letting column(s) ``stretch`` share the remaining width.
+
+    A stretching column's long text ends in … (the model's tooltip has all of it); the others always show
+    whole, so a long name never pushes a date or a person off the screen."""
     header = view.horizontalHeader()
+    stretching = (stretch,) if isinstance(stretch, int) else stretch or ()
     for column in range(header.count()):
-        mode = QHeaderView.ResizeMode.Stretch if column == stretch else QHeaderView.ResizeMode.ResizeToContents
+        mode = QHeaderView.ResizeMode.Stretch if column in stretching else QHeaderView.ResizeMode.ResizeToContents
         header.setSectionResizeMode(column, mode)
-    if stretch is not None:
+    if stretching:
         header.setStretchLastSection(False)
+        view.setTextElideMode(Qt.TextElideMode.ElideRight)
 
 
 def dialog_buttons(
