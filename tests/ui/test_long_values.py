@@ -26,8 +26,8 @@ LONG_NAME = ("南昌新建经开区" + "高新技术产业园区智能制造与�
 def _visible_columns(view: QTableView, columns: range) -> bool:
     """Every column in ``columns`` lies wholly inside the table's viewport."""
     width = view.viewport().width()
-    return all(0 <= view.columnViewportPosition(c) and view.columnViewportPosition(c) + view.columnWidth(c) <= width
-               for c in columns)
+    return all(view.columnViewportPosition(c) >= 0
+               and view.columnViewportPosition(c) + view.columnWidth(c) <= width for c in columns)
 
 
 def test_a_long_company_name_keeps_the_dates_and_holder_in_view(hall: HallDesk, qtbot: QtBot) -> None:
