@@ -272,9 +272,11 @@ class CounterPage(Page):
         self.checklist = MaterialChecklist()
         materials_label = buddy_label("申请材料(&M)", self.checklist.view)
         materials_label.setObjectName("sectionTitle")
-        # Both keep their height whatever they say: the checklist above them never moves.
-        self.problem_summary = MessageLine(lines=3)
-        self.outcome_hint = MessageLine(lines=2)
+        # What stands in the way, or what will happen: after a submit that found problems, all of them in form
+        # order (the summary), else the hint.  Its height is fixed: the checklist above it never moves.
+        self.outcome_hint = MessageLine(lines=4)
+        self._hint = ""
+        self._summary = ""
         self.accept_button = QPushButton("受理 (Ctrl+Enter)")
         self.accept_button.setObjectName("primaryButton")
         self.accept_button.setStyleSheet("QPushButton { font-weight: bold; padding: 6px 18px; }")
@@ -291,7 +293,6 @@ class CounterPage(Page):
         form_layout.setContentsMargins(0, 0, 0, 0)
         form_layout.addWidget(materials_label)
         form_layout.addWidget(self.checklist, 1)
-        form_layout.addWidget(self.problem_summary)
         form_layout.addWidget(self.outcome_hint)
         form_layout.addLayout(outcome_row)
 
@@ -715,11 +716,12 @@ class CounterPage(Page):
         if item is not None and not self._busy and not problems["accept"] and optional_pending:
             names = "、".join(f"“{r.material.name}”" for r in optional_pending)
             hint += f"；非必需材料{names}未核验，将记为未提交"
-        self.outcome_hint.set_message(hint, colour)
-        self._show_problems()
+        self._hint = hint
+        self._show_problems(hint, colour)
 
-    def _show_problems(self) -> None:
-        """After a submit that found problems: each under its field and all in the summary, until fixed."""
+    def _show_problems(self, hint: str, colour: str) -> None:
+        """After a submit that found problems: each under its field and all in the summary (in place of the
+        hint), until fixed."""
         attempt = self._attempt
         shown = self.form_problems(attempt) if attempt is not None and self._case is None else []
         if attempt is not None and not shown:
@@ -727,14 +729,17 @@ class CounterPage(Page):
         name = next((p.message for p in shown if p.field == "enterprise.name"), "")
         self.ent_name_message.set_message(name, "#c0392b")
         if not shown:
-            self.problem_summary.set_message("")
+            self._summary = ""
+            self.outcome_hint.set_message(hint, colour)
             return
         lines = "；".join(f"{i}. {p.message}" for i, p in enumerate(shown, start=1))
         head = f"{OUTCOME_NAMES.get(attempt or '', '提交')}前请更正以下{len(shown)}处：" if len(shown) > 1 else "请更正："
-        self.problem_summary.set_message(head + lines, "#c0392b")
+        self._summary = head + lines
+        self.outcome_hint.set_message(self._summary, "#c0392b")
 
     def problem_summary_text(self) -> str:
-        return self.problem_summary.full_text()
+        """Every problem the last submit found that is not fixed yet, in form order ('' when none)."""
+        return self._summary
 
     def mark_all_received(self) -> int:
         """其余全部已收 (Ctrl+Shift+A): the clerk's deliberate word that everything still 待核验 was handed in."""
@@ -746,7 +751,8 @@ class CounterPage(Page):
         return count
 
     def outcome_hint_text(self) -> str:
-        return self.outcome_hint.text()
+        """The hint (what the materials and fields allow), whether or not the summary stands in its place."""
+        return self._hint
 
     def intake_request(self, outcome: str, reason: str = "", legal_basis: str = "") -> IntakeRequest | None:
         """The form as the service's request; None (focus on the search) when no item is chosen yet."""
