@@ -19,7 +19,14 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFontMetrics, QGuiApplication, QPainter, QPaintEvent, QResizeEvent, QTextCursor
+from PySide6.QtGui import (
+    QFontMetrics,
+    QGuiApplication,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+    QTextCursor,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -32,6 +39,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
+    QSpinBox,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -613,3 +621,13 @@ class LimitedTextDelegate(QStyledItemDelegate):
         if isinstance(editor, QLineEdit):
             limit_line(editor, self._limit)
         return editor
+
+
+class CountDelegate(QStyledItemDelegate):
+    """原件 / 复印件 counts: a small spin box instead of Qt's full-int-range default."""
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
+                     index: QModelIndex | QPersistentModelIndex) -> QWidget:
+        spin = QSpinBox(parent)
+        spin.setRange(0, 99)
+        return spin

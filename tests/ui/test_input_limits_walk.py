@@ -12,17 +12,18 @@ from app import accounts, catalog, grievance
 from app.context import HallDesk
 from tests.conftest import log_in
 from tests.ui.helpers import settle
-from ui.admin import CounterDialog, ResetPasswordDialog, UserDialog
-from ui.backoffice import ReassignDialog
-from ui.catalog import ItemEditorDialog
-from ui.clocks import ExtendDialog, SuspendDialog
-from ui.counter_parts import RefusalDialog
+from ui.admin.counters import CounterDialog
+from ui.admin.users import ResetPasswordDialog, UserDialog
+from ui.backoffice.clocks import ExtendDialog, SuspendDialog
+from ui.catalog.editor import ItemEditorDialog
+from ui.chief.reassign import ReassignDialog
+from ui.counter.dialogs import RefusalDialog
 from ui.display import DisplaySettingsDialog
-from ui.grievance import GrievanceActionDialog, RegisterGrievanceDialog
+from ui.grievance.dialogs import GrievanceActionDialog, RegisterGrievanceDialog
 from ui.login import ChangePasswordDialog
 from ui.main import create_main_window
-from ui.preview import ReprintReasonDialog
-from ui.printers import PrinterSettingsDialog
+from ui.printing.preview import ReprintReasonDialog
+from ui.printing.printers import PrinterSettingsDialog
 from ui.widgets import TextLimit
 
 QT_DEFAULT_MAX_LENGTH = 32767

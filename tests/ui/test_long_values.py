@@ -16,9 +16,11 @@ from tests.conftest import log_in
 from tests.intake_support import all_received, request
 from tests.ui.helpers import settle
 from tests.ui.test_mainwindow import open_window
-from ui.backoffice import BackOfficePage, ChiefRepPage
-from ui.models import QueueTableModel, WorkloadTableModel
-from ui.supervision import SupervisionPage
+from ui.backoffice.models import QueueTableModel
+from ui.backoffice.page import BackOfficePage
+from ui.chief.models import WorkloadTableModel
+from ui.chief.page import ChiefRepPage
+from ui.supervision.page import SupervisionPage
 
 LONG_NAME = ("南昌新建经开区" + "高新技术产业园区智能制造与数字经济创新" * 7)[:128]
 
