@@ -887,6 +887,8 @@ class CounterPage(Page):
         self.checklist.setEnabled(True)
         self.result.show_case(view)
         self.right_stack.setCurrentIndex(1)
+        if self.enterprise_known() is False:  # the intake registered it: nothing is still to be filled in
+            self._say_enterprise("企业已按所填信息登记", "#1e7d45")
         self._update_outcomes()
         self.result_note.setText("正在打印回执和通知书…　按 F2 接待下一位申请人")
         self.status_message.emit(f"{message}：{view.case_no}")
