@@ -25,7 +25,7 @@ BAD_PHONE = "12807910001"  # no such number range
 def _geometry(page: CounterPage) -> list[QRect | int]:
     """Where the left column, the checklist, its name column and the buttons are."""
     view = page.checklist.view
-    return [page.left_panel.geometry(), page.checklist.geometry(), view.geometry(),
+    return [page.left_scroll.geometry(), page.left_panel.geometry(), page.checklist.geometry(), view.geometry(),
             view.columnWidth(IntakeMaterialModel.NAME), page.accept_button.geometry(),
             page.uscc_field.geometry(), page.phone_field.geometry(), page.outcome_hint.geometry()]
 
@@ -112,7 +112,7 @@ def test_the_hint_and_buttons_follow_the_fields_live(hall: HallDesk, qtbot: QtBo
     assert page.agent_name_edit.hasFocus() and "请填写经办人姓名" in page.problem_summary_text()
 
 
-def test_the_item_list_shows_seven_rows_without_a_horizontal_scrollbar(hall: HallDesk, qtbot: QtBot) -> None:
+def test_the_item_list_shows_six_rows_without_a_horizontal_scrollbar(hall: HallDesk, qtbot: QtBot) -> None:
     window, page = open_counter(hall, qtbot)
     window.resize(1366, 768)
     settle()
@@ -124,3 +124,9 @@ def test_the_item_list_shows_seven_rows_without_a_horizontal_scrollbar(hall: Hal
     assert len(shown) > 5
     assert not page.item_list.horizontalScrollBar().isVisible()
     assert page.item_list.horizontalScrollBar().maximum() == 0
+    # The whole left column fits at 1366×768: nothing squeezed over anything, nothing to scroll.
+    start_applicant(qtbot, page)
+    settle()
+    assert page.item_list.geometry().bottom() < page.item_info.geometry().top()
+    assert page.item_list.height() == page.item_list.maximumHeight()
+    assert page.left_scroll.verticalScrollBar().maximum() == 0

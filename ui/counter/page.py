@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -28,6 +29,8 @@ from PySide6.QtWidgets import (
     QListView,
     QMenu,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -80,7 +83,7 @@ from ui.widgets import (
     table_view,
 )
 
-ITEM_ROWS = 7  # rows of the item search's results in view
+ITEM_ROWS = 6  # rows of the item search's results in view (the applicant's fields fit under them at 768 px)
 LEFT_WIDTH = 400  # the item search and the applicant's fields, whatever their messages say
 OUTCOME_NAMES = {"accept": "受理", "correction": "一次性告知补正", "refuse": "不予受理", "immediate": "即办"}
 OUTCOME_DONE = {"accept": "已受理", "correction": "已出具补正材料通知书", "refuse": "已不予受理", "immediate": "即办办结"}
@@ -221,6 +224,10 @@ class CounterPage(Page):
         self.item_info = QLabel()
         self.item_info.setWordWrap(True)
         self.item_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.item_info.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # Four lines, whatever the item: the fields under it never move (and the layout needs no height-for-width).
+        self.item_info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.item_info.setFixedHeight(self.item_info.fontMetrics().lineSpacing() * 4 + 4)
         item_box = QGroupBox("办理事项")
         item_layout = QVBoxLayout(item_box)
         item_layout.setSpacing(4)
@@ -269,7 +276,14 @@ class CounterPage(Page):
         left_layout.addWidget(item_box)
         left_layout.addWidget(applicant_box)
         left_layout.addStretch(1)
-        left.setFixedWidth(LEFT_WIDTH)  # messages never widen it (the checklist beside it keeps its width)
+        # A fixed width: messages never widen it (the checklist beside it keeps its width).  On a screen lower
+        # than 768 pixels it scrolls (Tab brings the field in view) rather than squeezing the fields together.
+        self.left_scroll = QScrollArea()
+        self.left_scroll.setWidget(left)
+        self.left_scroll.setWidgetResizable(True)
+        self.left_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.left_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.left_scroll.setFixedWidth(LEFT_WIDTH)
         self.left_panel = left
 
         # Materials and outcomes
@@ -317,7 +331,7 @@ class CounterPage(Page):
         page = QWidget()
         columns = QHBoxLayout(page)
         columns.setContentsMargins(4, 6, 4, 4)
-        columns.addWidget(left)
+        columns.addWidget(self.left_scroll)
         columns.addWidget(self.right_stack, 1)
 
         set_tab_order(self.item_search, self.item_list, self.uscc_edit, self.ent_name_edit, self.ent_rep_edit,
