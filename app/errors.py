@@ -6,6 +6,8 @@ stderr in the CLI).  Anything else that escapes a service is a bug.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class HallDeskError(Exception):
     """Base of all expected errors; ``message`` is Chinese and shown to the user."""
@@ -18,13 +20,18 @@ class HallDeskError(Exception):
 
 
 class ValidationError(HallDeskError):
-    """Input that breaks a rule; ``field`` names the input (e.g. ``uscc``, ``materials.M01``)."""
+    """Input that breaks a rule; ``field`` names the input (e.g. ``uscc``, ``materials.M01``).
+
+    ``problems`` holds every (field, message) a form check found, in the form's order, the first being
+    ``field`` and ``message`` (a form shows them all at once; the CLI prints them all).
+    """
 
     exit_code = 2
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, problems: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__(message)
         self.field = field
+        self.problems: tuple[tuple[str, str], ...] = tuple(problems) or ((field, message),)
 
 
 class AuthenticationError(HallDeskError):

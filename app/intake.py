@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -36,7 +36,7 @@ from app.infra.numbering import case_number, document_number, next_value, next_v
 from app.infra.pipeline import one_round_trip
 from app.infra.refcache import RefData
 from app.inputfiles import json_problem
-from app.lifecycle import NEW, Action, Status
+from app.lifecycle import NEW, Action, Problem, Status
 from app.printing import documents, queue
 from app.roles import require
 from app.uow import UnitOfWork, retry_transient
@@ -279,18 +279,11 @@ def _check_materials_text(materials: Mapping[str, MaterialInput]) -> None:
 
 
 def check_texts(req: IntakeRequest) -> None:
-    """The request's text against ``app.limits``: run before anything touches the database."""
-    ent = req.enterprise
+    """The request's text against ``app.limits``: run before anything touches the database.
+
+    The applicant's fields are not checked here: ``request_problems`` reports them, all at once."""
     limits.check_all(
         (limits.ITEM_CODE, req.item, "item"),
-        (limits.AGENT_NAME, req.agent.name, "agent.name"),
-        (limits.AGENT_ID_NUMBER, req.agent.id_number, "agent.id_number"),
-        (limits.AGENT_PHONE, req.agent.phone, "agent.phone"),
-        (limits.USCC, ent.uscc if ent else None, "enterprise.uscc"),
-        (limits.ENTERPRISE_NAME, ent.name if ent else None, "enterprise.name"),
-        (limits.LEGAL_REP, ent.legal_rep if ent else None, "enterprise.legal_rep"),
-        (limits.ENTERPRISE_ADDRESS, ent.address if ent else None, "enterprise.address"),
-        (limits.ENTERPRISE_PHONE, ent.phone if ent else None, "enterprise.phone"),
         (limits.INTAKE_REASON, req.reason, "reason"),
         (limits.REFUSAL_BASIS, req.legal_basis, "legal_basis"),
         (limits.EXTERNAL_ID, req.external_id, "external_id"),
@@ -298,11 +291,101 @@ def check_texts(req: IntakeRequest) -> None:
     _check_materials_text(req.materials)
 
 
+def _applicant_texts(req: IntakeRequest) -> list[tuple[limits.Limit, str]]:
+    ent, agent = req.enterprise, req.agent
+    texts = [(limits.AGENT_NAME, agent.name), (limits.AGENT_ID_NUMBER, agent.id_number),
+             (limits.AGENT_PHONE, agent.phone)]
+    if ent is not None:
+        texts += [(limits.USCC, ent.uscc), (limits.ENTERPRISE_NAME, ent.name), (limits.LEGAL_REP, ent.legal_rep),
+                  (limits.ENTERPRISE_ADDRESS, ent.address), (limits.ENTERPRISE_PHONE, ent.phone)]
+    return texts
+
+
+def check_applicant_texts(req: IntakeRequest) -> None:
+    """Text of the applicant's that cannot be stored is refused before the database (with every problem of the
+    applicant's fields, as ``applicant_problems`` finds them)."""
+    if any(limit.problem(value) is not None for limit, value in _applicant_texts(req)):
+        raise_problems(applicant_problems(req.agent, req.enterprise))
+
+
+def check_agent_name(name: str, field: str = "agent.name") -> str:
+    """The agent's name, trimmed; a ValidationError when it is empty."""
+    if not name.strip():
+        raise ValidationError(field, "请填写经办人姓名")
+    return name.strip()
+
+
+def _field_problem(limit: limits.Limit, value: str, field: str,
+                   check: Callable[[str, str], object] | None = None) -> Problem | None:
+    """The first problem of one field: its length and characters (``app.limits``), then its format."""
+    message = limit.problem(value)
+    if message is None and check is not None:
+        try:
+            check(value, field)
+        except ValidationError as exc:
+            message = exc.message
+    return None if message is None else Problem(field, message)
+
+
+def applicant_problems(agent: AgentInput, enterprise: EnterpriseInput | None, *,
+                       enterprise_known: bool | None = None) -> list[Problem]:
+    """Every problem of the applicant's fields, one per field, in the counter form's order: 统一社会信用代码,
+    企业名称 (required when the enterprise is not on record, or the code is wrong), 法定代表人, 住所, 经办人姓名, 身份证号码, 手机号码.
+
+    ``enterprise_known``: whether the USCC's enterprise is on record; None while that is not known (the name
+    is then not asked for).  Pure: the counter calls it as the clerk types, the service before it stores."""
+    found: list[Problem | None] = []
+    if enterprise is not None:
+        found.append(_field_problem(limits.USCC, enterprise.uscc, "enterprise.uscc", check_uscc))
+        name = _field_problem(limits.ENTERPRISE_NAME, enterprise.name, "enterprise.name")
+        if name is None and not enterprise.name.strip():
+            if found[-1] is not None:  # no enterprise on record has a wrong code: its name is needed too
+                name = Problem("enterprise.name", "请填写企业名称")
+            elif enterprise_known is False:
+                name = Problem("enterprise.name", "该企业尚未登记：请填写企业名称")
+        found += [
+            name,
+            _field_problem(limits.LEGAL_REP, enterprise.legal_rep, "enterprise.legal_rep"),
+            _field_problem(limits.ENTERPRISE_ADDRESS, enterprise.address, "enterprise.address"),
+            _field_problem(limits.ENTERPRISE_PHONE, enterprise.phone, "enterprise.phone",
+                           check_mobile if enterprise.phone.strip() else None),
+        ]
+    found += [
+        _field_problem(limits.AGENT_NAME, agent.name, "agent.name", check_agent_name),
+        _field_problem(limits.AGENT_ID_NUMBER, agent.id_number, "agent.id_number", check_id_number),
+        _field_problem(limits.AGENT_PHONE, agent.phone, "agent.phone", check_mobile),
+    ]
+    return [p for p in found if p is not None]
+
+
+def request_problems(req: IntakeRequest, *, enterprise_known: bool | None = None,
+                     materials: Sequence[lifecycle.MaterialCheck] | None = None, immediate_item: bool = False,
+                     item_name: str = "") -> list[Problem]:
+    """Everything in the way of ``req``, in the counter form's order: the applicant's fields
+    (``applicant_problems``), then — when ``materials`` are given — the materials (``lifecycle.intake_problems``),
+    then a refusal's missing reason.  The service refuses with all of them (``ValidationError.problems``)."""
+    problems = applicant_problems(req.agent, req.enterprise, enterprise_known=enterprise_known)
+    if materials is not None:
+        problems += lifecycle.intake_problems(req.outcome, materials, immediate_item=immediate_item,
+                                              item_name=item_name)
+    if req.outcome == "refuse" and not req.reason.strip():
+        problems.append(Problem("reason", "不予受理必须写明理由"))
+    return problems
+
+
+def raise_problems(problems: Sequence[Problem]) -> None:
+    """A ValidationError on the first of ``problems`` that carries them all; nothing when there are none."""
+    if problems:
+        raise ValidationError(problems[0].field, problems[0].message,
+                              problems=[(p.field, p.message) for p in problems])
+
+
 @dataclass(frozen=True)
 class _Checked:
     item: ItemRef
     states: dict[str, MaterialInput]
     tolerated: bool
+    enterprise_row: Any = None  # the request's enterprise as on record (None: unknown, or no enterprise)
 
 
 def _check_request(s: Session, ref: RefData, req: IntakeRequest, today: date) -> _Checked:
@@ -312,14 +395,6 @@ def _check_request(s: Session, ref: RefData, req: IntakeRequest, today: date) ->
     item = ref.get(("intake.item", code), lambda: _load_item(s, code))
     if item is None or not item.active:
         raise ValidationError("item", f"事项编码 {req.item} 不存在或已停用")
-    if not req.agent.name.strip():
-        raise ValidationError("agent.name", "经办人姓名不能为空")
-    check_id_number(req.agent.id_number, "agent.id_number")
-    check_mobile(req.agent.phone, "agent.phone")
-    if req.enterprise is not None:
-        check_uscc(req.enterprise.uscc, "enterprise.uscc")
-        if req.enterprise.phone:
-            check_mobile(req.enterprise.phone, "enterprise.phone")
     by_code = {m.code: m for m in item.materials}
     for code in req.materials:
         if code not in by_code:
@@ -341,16 +416,25 @@ def _check_request(s: Session, ref: RefData, req: IntakeRequest, today: date) ->
         given_of[m.code] = given
         checks.append(lifecycle.MaterialCheck(m.code, m.name, m.required, m.tolerable, m.covered_by_id is not None,
                                               given.state, given.note))
-    problems = lifecycle.intake_problems(req.outcome, checks, immediate_item=item.immediate, item_name=item.name)
-    if problems:
-        raise ValidationError(problems[0].field, problems[0].message)
+    # The enterprise on record, looked up once (and only for a well-formed code): an unknown one needs a name.
+    ent = req.enterprise
+    found: Any = None
+    known: bool | None = None
+    if ent is not None and limits.USCC.problem(ent.uscc) is None:
+        try:
+            uscc = check_uscc(ent.uscc, "enterprise.uscc")
+        except ValidationError:
+            pass
+        else:
+            found = s.connection().execute(_FIND_ENTERPRISE, {"p_uscc": uscc}).first()
+            known = found is not None
+    raise_problems(request_problems(req, enterprise_known=known, materials=checks,
+                                    immediate_item=item.immediate, item_name=item.name))
     states = {c.code: replace(given_of[c.code], state=lifecycle.settled_state(c)) for c in checks}
     tolerated = any(g.state == "tolerated" for g in states.values())
-    if req.outcome == "refuse" and not req.reason.strip():
-        raise ValidationError("reason", "不予受理必须写明理由")
     if req.supplement_due is not None and not tolerated:
         raise ValidationError("supplement_due", "没有容缺材料，无需补交期限")
-    return _Checked(item=item, states=states, tolerated=tolerated)
+    return _Checked(item=item, states=states, tolerated=tolerated, enterprise_row=found)
 
 
 @dataclass(frozen=True)
@@ -360,16 +444,16 @@ class _EnterpriseRef:
     name: str
 
 
-def _enterprise(s: Session, data: EnterpriseInput | None) -> _EnterpriseRef | None:
+def _enterprise(s: Session, data: EnterpriseInput | None, found: Any) -> _EnterpriseRef | None:
+    """The case's enterprise: ``found`` (the row ``_check_request`` looked up), or a new one from ``data``."""
     if data is None:
         return None
     uscc = check_uscc(data.uscc, "enterprise.uscc")
     t = _ENTERPRISE
     columns = (t.c.id, t.c.name, t.c.legal_rep, t.c.address)
-    found = s.connection().execute(_FIND_ENTERPRISE, {"p_uscc": uscc}).first()
     if found is None:
-        if not data.name.strip():
-            raise ValidationError("enterprise.name", f"统一社会信用代码 {uscc} 的企业尚未登记：请填写企业名称")
+        if not data.name.strip():  # request_problems has said so already
+            raise ValidationError("enterprise.name", "该企业尚未登记：请填写企业名称")
         fresh_id = new_id()
         fresh = {"id": fresh_id, "uscc": uscc, "name": data.name.strip(), "legal_rep": data.legal_rep.strip(),
                  "address": data.address.strip(),
@@ -550,6 +634,7 @@ def take_application(uow: UnitOfWork, actor: Actor, req: IntakeRequest, *, key_d
         raise ValidationError("channel", "渠道应为 window（窗口）或 online（网上）")
     require(actor, "case.import" if req.channel == "online" else "case.intake")
     check_texts(req)
+    check_applicant_texts(req)
     with uow:
         s = uow.session
         # The case is built as plain rows and written with one plain INSERT per table (several rows per
@@ -584,7 +669,7 @@ def _build_case(uow: UnitOfWork, actor: Actor, req: IntakeRequest, key_dir: Path
     counter_no = counter.number if counter else 0
     hall = ref.get(("hall",), lambda: read_settings(s))
     cal = ref.get(("calendar",), lambda: load_calendar(s))
-    ent = _enterprise(s, req.enterprise)
+    ent = _enterprise(s, req.enterprise, checked.enterprise_row)
     yymmdd = local_date(received_at if req.channel == "online" else now).strftime("%y%m%d")
     correction_deadline = cal.add_workdays(local_date(received_at), CORRECTION_NOTICE_DAYS).date
     if req.outcome == "accept":

@@ -199,6 +199,11 @@ GRIEVANCE_CALLBACK = _column(Grievance.callback_note, "诉求回访情况", mult
 URGE_NOTE = _column(GrievanceEvent.note, "督办意见", multiline=True, chars=1000)
 
 
+# ---- searching ------------------------------------------------------------------------------------------
+# Not stored: a search box takes as much as the longest thing it finds (an enterprise's name).
+SEARCH = _register(Limit("搜索条件", ENTERPRISE_NAME.chars, "不保存（搜索框，与企业名称同长）"))
+
+
 def check(limit: Limit, value: str, field: str) -> str:
     """``value`` as given when ``limit`` allows it; otherwise a ValidationError on ``field`` in Chinese."""
     if not isinstance(value, str):

@@ -390,7 +390,9 @@ def _guarded(args: argparse.Namespace, step: Callable[[], int]) -> int:
     try:
         return step()
     except HallDeskError as exc:
-        print(f"错误：{exc.message}", file=sys.stderr)
+        messages = [m for _, m in exc.problems] if isinstance(exc, ValidationError) else [exc.message]
+        for message in messages:  # a form check names every problem at once
+            print(f"错误：{message}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:
         # `python -m app catalog list | head`: the reader left; that is not an error.

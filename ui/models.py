@@ -105,6 +105,9 @@ class RowListModel(_RowStore[T], QAbstractListModel):
     """A list over dataclass rows; subclasses render them in ``data``."""
 
 
+LONG_CELL = 12  # characters: a cell text longer than this may be elided, so its tooltip gives all of it
+
+
 class RowTableModel(_RowStore[T], QAbstractTableModel):
     """A read-only table over a list of dataclass rows; subclasses name the columns and render cells."""
 
@@ -127,7 +130,11 @@ class RowTableModel(_RowStore[T], QAbstractTableModel):
         if role == DISPLAY:
             return self.display(row, index.column())
         if role == TOOLTIP:
-            return self.tooltip(row, index.column())
+            tip = self.tooltip(row, index.column())
+            if tip is None:  # a long text is elided in its column: the tooltip has all of it
+                text = self.display(row, index.column())
+                tip = text if isinstance(text, str) and len(text) > LONG_CELL else None
+            return tip
         if role == ALIGN and index.column() in self.centered:
             return CENTER
         return None

@@ -14,6 +14,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QRect,
     QSize,
     Qt,
     Signal,
@@ -23,6 +24,7 @@ from PySide6.QtGui import (
     QGuiApplication,
     QPainter,
     QPaintEvent,
+    QResizeEvent,
     QTextCursor,
 )
 from PySide6.QtWidgets import (
@@ -299,14 +301,19 @@ def restore_current(view: QAbstractItemView, model: KeyedRows[object], key: obje
         view.setCurrentIndex(model.index(max(row, 0), 0))
 
 
-def fit_columns(view: QTableView, stretch: int | None = None) -> None:
-    """Size columns to their contents, letting column ``stretch`` take the remaining width."""
+def fit_columns(view: QTableView, stretch: int | tuple[int, ...] | None = None) -> None:
+    """Size columns to their contents, letting column(s) ``stretch`` share the remaining width.
+
+    A stretching column's long text ends in … (the model's tooltip has all of it); the others always show
+    whole, so a long name never pushes a date or a person off the screen."""
     header = view.horizontalHeader()
+    stretching = (stretch,) if isinstance(stretch, int) else stretch or ()
     for column in range(header.count()):
-        mode = QHeaderView.ResizeMode.Stretch if column == stretch else QHeaderView.ResizeMode.ResizeToContents
+        mode = QHeaderView.ResizeMode.Stretch if column in stretching else QHeaderView.ResizeMode.ResizeToContents
         header.setSectionResizeMode(column, mode)
-    if stretch is not None:
+    if stretching:
         header.setStretchLastSection(False)
+        view.setTextElideMode(Qt.TextElideMode.ElideRight)
 
 
 def dialog_buttons(
@@ -370,10 +377,63 @@ def tint(label: QLabel, colour: str) -> None:
     label.setStyleSheet(f"color: {colour};")
 
 
+class MessageLine(QLabel):
+    """Reserved room for a message under a field or near a form's buttons: ``lines`` lines high whether it says
+    something or not, and never wider than the layout gives it, so that nothing moves while the clerk types.
+    What does not fit ends in … and the whole text is the tooltip.
+    """
+
+    def __init__(self, lines: int = 1, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self._lines = lines
+        self.setObjectName("fieldMessage")
+        self.setWordWrap(lines > 1)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(self.fontMetrics().lineSpacing() * lines + 2)
+
+    def full_text(self) -> str:
+        return self._full
+
+    def set_message(self, text: str, colour: str = "") -> None:
+        self._full = text
+        if colour:
+            tint(self, colour)
+        self._fit()
+
+    def is_elided(self) -> bool:
+        return self.text() != self._full
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fits(self, text: str, width: int) -> bool:
+        flags = int(Qt.TextFlag.TextWordWrap) if self._lines > 1 else int(Qt.TextFlag.TextSingleLine)
+        box = self.fontMetrics().boundingRect(QRect(0, 0, width, 10_000), flags, text)
+        return box.height() <= self.fontMetrics().lineSpacing() * self._lines + 1 and box.width() <= width
+
+    def _fit(self) -> None:
+        text, width = self._full, self.contentsRect().width()
+        if width > 0 and text and not self._fits(text, width):
+            low, high = 0, len(text)  # the longest beginning that fits with … after it
+            while low < high:
+                middle = (low + high + 1) // 2
+                if self._fits(text[:middle] + "…", width):
+                    low = middle
+                else:
+                    high = middle - 1
+            text = text[:low] + "…"
+        self.setText(text)
+        self.setToolTip(self._full if text != self._full else "")
+
+
 class CheckedField(QWidget):
     """A line edit checked while it is typed in by one of ``app.validators``' ``check_*`` functions.
 
-    The check's Chinese message appears under the field.  While fewer than ``length`` characters are typed
+    The check's Chinese message appears under the field, in a line reserved for it (``MessageLine``: the form
+    never moves; a long message ends in … with the whole of it in the tooltip).  While fewer than ``length`` characters are typed
     only a count is shown (a half-typed number is not an error yet); when the field is left, or full,
     any problem is shown in red, and a good value gets a green tick.  An empty optional field says nothing.
     Any ``returnPressed`` of ``edit`` is the caller's to use (the counter moves on to the next field).
@@ -388,10 +448,7 @@ class CheckedField(QWidget):
         self._ok_text = ok_text
         self.edit = QLineEdit()
         self.edit.setPlaceholderText(placeholder)
-        self.message = QLabel()
-        self.message.setObjectName("fieldMessage")
-        self.message.setWordWrap(True)
-        self.message.hide()
+        self.message = MessageLine()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(1)
@@ -427,7 +484,8 @@ class CheckedField(QWidget):
         return bool(self.text()) and not self.problem()
 
     def message_text(self) -> str:
-        return self.message.text() if self.message.isVisible() else ""
+        """The whole message under the field ('' when it says nothing)."""
+        return self.message.full_text()
 
     def show_problem(self, message: str) -> None:
         """Show a problem found elsewhere (the service's ValidationError for this field)."""
@@ -454,9 +512,7 @@ class CheckedField(QWidget):
             self._say(problem, "error")
 
     def _say(self, text: str, kind: str) -> None:
-        self.message.setText(text)
-        tint(self.message, _MESSAGE_COLOURS[kind])
-        self.message.setVisible(bool(text))
+        self.message.set_message(text, _MESSAGE_COLOURS[kind])
 
 
 # ---- input limits (app.limits) -------------------------------------------------------------------------
@@ -490,6 +546,10 @@ class TextLimit(QLabel):
         self._cutting = False
         edit.textChanged.connect(self._changed)
         self._changed()
+
+    def edited(self) -> QPlainTextEdit:
+        """The editor this counter keeps within its limit."""
+        return self._edit
 
     def _changed(self) -> None:
         if self._cutting:
@@ -533,6 +593,19 @@ class TextLimit(QLabel):
 def limit_text(edit: QPlainTextEdit, limit: Limit) -> TextLimit:
     """Keep ``edit`` within ``limit``; returns the counter to lay out under it."""
     return TextLimit(edit, limit)
+
+
+class FitWidthDelegate(QStyledItemDelegate):
+    """A list's rows as wide as its viewport and ``row_height`` high: a long text ends in … (its tooltip says
+    the rest) instead of a horizontal scrollbar appearing."""
+
+    def __init__(self, view: QAbstractItemView) -> None:
+        super().__init__(view)
+        self._view = view
+        self.row_height = view.fontMetrics().height() + 6
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        return QSize(max(1, self._view.viewport().width()), self.row_height)
 
 
 class LimitedTextDelegate(QStyledItemDelegate):

@@ -344,13 +344,14 @@ def test_invalid_id_number_is_explained_and_nothing_is_stored(
     qtbot.keyClick(page.phone_edit, Qt.Key.Key_A, CTRL_SHIFT)  # 其余全部已收, from any field
     before = row_counts(hall)
 
-    qtbot.keyClick(page.phone_edit, Qt.Key.Key_Return, CTRL)  # 受理 anyway: the service says no
+    assert not page.accept_button.isEnabled() and "身份证号码第18位校验码应为" in page.accept_button.toolTip()
+    qtbot.keyClick(page.phone_edit, Qt.Key.Key_Return, CTRL)  # 受理 anyway: the form says what is wrong
     settle()
-    assert len(message_boxes.texts("warning")) == 1
-    message = message_boxes.texts("warning")[0]
-    assert "身份证号码第18位校验码应为" in message
-    assert page.id_edit.hasFocus() and page.id_field.message_text() == message
-    assert page.current_case() is None and page.accept_button.isEnabled()  # the form stays, ready to fix
+    assert message_boxes.texts("warning") == []  # no dialog: the problem is under its field and in the summary
+    message = page.id_field.message_text()
+    assert "身份证号码第18位校验码应为" in message and message in page.problem_summary_text()
+    assert page.id_edit.hasFocus()
+    assert page.current_case() is None  # the form stays, ready to fix
     assert row_counts(hall) == before
 
     # F2 on a form that was not decided asks first; then everything is cleared.

@@ -185,6 +185,7 @@ def test_pickup_code_supplement_and_a_proxy_collector(
     assert found is not None and found.credential == "code" and not found.ready
     assert "容缺材料尚未补齐" in page.blockers_text() and tolerated.name in page.blockers_text()
     assert not page.issue_button.isEnabled() and page.supplements_box.isVisible()
+    assert page.result_note.text() == "暂不能出件：见左侧红字"
     qtbot.mouseClick(page.supplement_buttons[tolerated.code], Qt.MouseButton.LeftButton)
     settle()
     found = page.current_pickup()
@@ -192,6 +193,7 @@ def test_pickup_code_supplement_and_a_proxy_collector(
     assert (
         page.blockers_text() == "" and page.issue_button.isEnabled() and not page.supplements_box.isVisible()
     )
+    assert page.result_note.text() == "请核对领取人身份证件后出件"  # no stale 暂不能出件 after 登记补交
 
     # Another person collects: the ID is checked as typed, and the 委托书 must be ticked.
     page.proxy_radio.click()

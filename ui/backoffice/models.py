@@ -32,6 +32,8 @@ class QueueTableModel(RowTableModel[QueueRow]):
     """
 
     headers = ("时限", "办件编号", "事项", "申请单位", "收件时间", "承诺办结", "环节时限", "办理人")
+    # The columns that stretch and elide (事项, 申请单位): a 128-character name takes no room from the dates.
+    ITEM, APPLICANT = 2, 3
     centered = frozenset({0, 4, 6})
 
     def __init__(self, rows: Iterable[QueueRow] = (), parent: QObject | None = None) -> None:

@@ -54,6 +54,7 @@ from ui.widgets import (
     current_row,
     fit_columns,
     hint_label,
+    limit_line,
     limit_text,
     open_dialog,
     restore_current,
@@ -169,7 +170,7 @@ class BackOfficePage(Page):
         self.loads = 0  # queue loads started; a notification needs a load started after it
         self._push_since: int | None = None
 
-        self.search_edit = QLineEdit()
+        self.search_edit = limit_line(QLineEdit(), limits.SEARCH)
         self.search_edit.setPlaceholderText("办件编号、申请单位或事项名称")
         self.search_edit.setClearButtonEnabled(True)
         self.claim_next_button = QPushButton("领取下一件(&N)")
@@ -193,7 +194,7 @@ class BackOfficePage(Page):
         self.model = QueueTableModel(parent=self)
         self.model.fetch_page = self._fetch_more
         self.view = table_view(self.model, empty=QUEUE_EMPTY[None])
-        fit_columns(self.view, stretch=2)
+        fit_columns(self.view, stretch=(QueueTableModel.ITEM, QueueTableModel.APPLICANT))  # 收件时间…办理人 in view
         self.count_label = hint_label()
         self.mode_label = hint_label()
         self.mode_label.setWordWrap(False)
@@ -281,7 +282,7 @@ class BackOfficePage(Page):
         self.push_timer.setSingleShot(True)
         self.push_timer.setInterval(PUSH_DELAY_MS)
         self.push_timer.timeout.connect(self._push_refresh)
-        self.watch.heard.connect(lambda: self._push(self.loads))
+        self.watch.heard.connect(self._heard)
         self.watch.live_changed.connect(self._set_live)
 
         self.search_edit.textChanged.connect(self.search_timer.start)
@@ -362,6 +363,10 @@ class BackOfficePage(Page):
         self.watch.stop()
         self.push_timer.stop()
         self._set_live(False)
+
+    def _heard(self) -> None:
+        """The department's queue changed (GUI thread): refresh shortly, unless a load started since."""
+        self._push(self.loads)
 
     def _push(self, since: int) -> None:
         if self._push_since is None:

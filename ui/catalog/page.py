@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import catalog, roles
+from app import catalog, limits, roles
 from app.auth import Actor
 from app.catalog import (
     ITEM_KINDS,
@@ -45,6 +45,7 @@ from ui.widgets import (
     Page,
     current_row,
     fit_columns,
+    limit_line,
     open_dialog,
     select_key,
     set_tab_order,
@@ -87,7 +88,7 @@ class CatalogPage(Page):
         self.editor: ItemEditorDialog | None = None
 
         # ---- left: search and departments
-        self.search_edit = QLineEdit()
+        self.search_edit = limit_line(QLineEdit(), limits.SEARCH)
         self.search_edit.setPlaceholderText("搜索事项编码或名称（Ctrl+F）")
         self.search_edit.setClearButtonEnabled(True)
         self.dept_model = DepartmentListModel(parent=self)

@@ -84,7 +84,7 @@ class ChiefRepPage(Page):
         self.cases_model = QueueTableModel(parent=self)
         self.cases_view = table_view(self.cases_model, empty="本部门暂无在审办件。窗口受理本部门的事项后，办件会在这里出现；"
                                                                  "审批人员领取后可看到办理人，必要时可改派或释放。")
-        fit_columns(self.cases_view, stretch=2)
+        fit_columns(self.cases_view, stretch=(QueueTableModel.ITEM, QueueTableModel.APPLICANT))
         self.authorise_button = QPushButton("授权用章(&U)…")
         self.authorise_button.setToolTip("授权审批人员对所选办件的决定加盖审批专用章")
         self.reassign_button = QPushButton("改派(&R)…")
@@ -103,7 +103,7 @@ class ChiefRepPage(Page):
         self.workload_model = WorkloadTableModel(parent=self)
         self.workload_view = table_view(self.workload_model, empty="这一周暂无工作量记录。本部门审批人员领取并办结办件后，"
                                                                        "会按人员在这里统计。")
-        fit_columns(self.workload_view, stretch=0)
+        fit_columns(self.workload_view)  # whole names: the person column is never cut to “住建…”
         # The week shown (its Monday): this week, or an earlier one for the weekly report.
         self.week_of = _monday(today())
         self.week_label = QLabel()
@@ -180,8 +180,8 @@ class ChiefRepPage(Page):
         grid.addWidget(workload_box, 0, 1)
         grid.addWidget(seal_box, 1, 0)
         grid.addWidget(settings_box, 1, 1)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 2)
+        grid.setColumnStretch(0, 1)  # the cases elide their names; the workload's people stay whole
+        grid.setColumnStretch(1, 1)
         self.rectifications = RectificationPanel(hall, actor)
         self.rectifications.status_message.connect(self.status_message)
         self.tabs = QTabWidget()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -28,6 +29,8 @@ from PySide6.QtWidgets import (
     QListView,
     QMenu,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -42,6 +45,7 @@ from app.catalog import Assessment, Item
 from app.context import HallDesk
 from app.errors import ValidationError
 from app.intake import AgentInput, EnterpriseInput, IntakeRequest
+from app.lifecycle import Problem
 from app.printing import desk, queue
 from app.printing.documents import default_refusal_basis
 from app.printing.queue import JobView
@@ -62,6 +66,8 @@ from ui.printing.queue import print_slips_now, printer_trouble, send_pending
 from ui.shortcuts import describe
 from ui.widgets import (
     CheckedField,
+    FitWidthDelegate,
+    MessageLine,
     Page,
     banner,
     buddy_label,
@@ -75,16 +81,12 @@ from ui.widgets import (
     set_empty_text,
     set_tab_order,
     table_view,
-    tint,
 )
 
+ITEM_ROWS = 6  # rows of the item search's results in view (the applicant's fields fit under them at 768 px)
+LEFT_WIDTH = 400  # the item search and the applicant's fields, whatever their messages say
+OUTCOME_NAMES = {"accept": "受理", "correction": "一次性告知补正", "refuse": "不予受理", "immediate": "即办"}
 OUTCOME_DONE = {"accept": "已受理", "correction": "已出具补正材料通知书", "refuse": "已不予受理", "immediate": "即办办结"}
-
-
-def _check_name(text: str) -> str:
-    if not text.strip():
-        raise ValidationError("agent.name", "请填写经办人姓名")
-    return text.strip()
 
 
 def clock_text(msecs: int) -> str:
@@ -130,6 +132,8 @@ class CounterPage(Page):
         self._lookup_pending = False
         self._advance_after_lookup = False
         self._case: CaseView | None = None
+        self._attempt: str | None = None  # the outcome of the last submit that found problems (they show)
+        self._service_problems: list[Problem] = []
         self._dialog_case_no = ""
         self.dialog: QDialog | None = None
         self._clock = QElapsedTimer()
@@ -202,17 +206,28 @@ class CounterPage(Page):
     # ---- construction ----------------------------------------------------------------------------
     def _build_intake(self) -> QWidget:
         # Item search
-        self.item_search = QLineEdit()
+        self.item_search = limit_line(QLineEdit(), limits.SEARCH)
         self.item_search.setPlaceholderText("事项名称、编码或拼音首字母，如 sgxk（Ctrl+F）")
         self.item_search.setClearButtonEnabled(True)
         self.hits_model = ItemHitListModel(parent=self)
         self.item_list = QListView()
         self.item_list.setModel(self.hits_model)
         self.item_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.item_list.setFixedHeight(self.fontMetrics().height() * 6 + 30)
+        # Seven rows, as wide as the column: a long name ends in … (the whole of it in the tooltip), no
+        # horizontal scrollbar.
+        self.item_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.item_list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        fit = FitWidthDelegate(self.item_list)
+        self.item_list.setItemDelegate(fit)
+        self.item_list.setResizeMode(QListView.ResizeMode.Adjust)
+        self.item_list.setFixedHeight(fit.row_height * ITEM_ROWS + 2 * self.item_list.frameWidth())
         self.item_info = QLabel()
         self.item_info.setWordWrap(True)
         self.item_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.item_info.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # Four lines, whatever the item: the fields under it never move (and the layout needs no height-for-width).
+        self.item_info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.item_info.setFixedHeight(self.item_info.fontMetrics().lineSpacing() * 4 + 4)
         item_box = QGroupBox("办理事项")
         item_layout = QVBoxLayout(item_box)
         item_layout.setSpacing(4)
@@ -225,13 +240,18 @@ class CounterPage(Page):
         self.uscc_field = CheckedField(check_uscc, 18, placeholder="18位，可扫码枪录入；个人申请留空", optional=True,
                                        ok_text="✓ 代码有效")
         self.uscc_edit = limit_line(self.uscc_field.edit, limits.USCC)
-        self.enterprise_status = QLabel()
-        self.enterprise_status.setWordWrap(True)
-        self.enterprise_status.hide()
+        self.enterprise_status = MessageLine()
         self.ent_name_edit = limit_line(QLineEdit(), limits.ENTERPRISE_NAME)
+        self.ent_name_message = MessageLine()  # the name's problem, after a submit found one
+        ent_name_box = QWidget()
+        ent_name_layout = QVBoxLayout(ent_name_box)
+        ent_name_layout.setContentsMargins(0, 0, 0, 0)
+        ent_name_layout.setSpacing(1)
+        ent_name_layout.addWidget(self.ent_name_edit)
+        ent_name_layout.addWidget(self.ent_name_message)
         self.ent_rep_edit = limit_line(QLineEdit(), limits.LEGAL_REP)
         self.ent_address_edit = limit_line(QLineEdit(), limits.ENTERPRISE_ADDRESS)
-        self.agent_name_field = CheckedField(_check_name, placeholder="经办人姓名", ok_text="")
+        self.agent_name_field = CheckedField(intake.check_agent_name, placeholder="经办人姓名", ok_text="")
         self.agent_name_edit = limit_line(self.agent_name_field.edit, limits.AGENT_NAME)
         self.id_field = CheckedField(check_id_number, 18, placeholder="18位，末位 x 大小写均可（可读卡录入）",
                                      ok_text="✓ 身份证号码有效")
@@ -243,7 +263,7 @@ class CounterPage(Page):
         form.setVerticalSpacing(4)
         form.addRow(buddy_label("统一社会信用代码(&U)", self.uscc_edit), self.uscc_field)
         form.addRow("", self.enterprise_status)
-        form.addRow(buddy_label("企业名称(&Q)", self.ent_name_edit), self.ent_name_edit)
+        form.addRow(buddy_label("企业名称(&Q)", self.ent_name_edit), ent_name_box)
         form.addRow(buddy_label("法定代表人", self.ent_rep_edit), self.ent_rep_edit)
         form.addRow(buddy_label("住所", self.ent_address_edit), self.ent_address_edit)
         form.addRow(buddy_label("经办人姓名(&J)", self.agent_name_edit), self.agent_name_field)
@@ -256,16 +276,25 @@ class CounterPage(Page):
         left_layout.addWidget(item_box)
         left_layout.addWidget(applicant_box)
         left_layout.addStretch(1)
-        left.setMinimumWidth(380)
-        left.setMaximumWidth(470)
+        # A fixed width: messages never widen it (the checklist beside it keeps its width).  On a screen lower
+        # than 768 pixels it scrolls (Tab brings the field in view) rather than squeezing the fields together.
+        self.left_scroll = QScrollArea()
+        self.left_scroll.setWidget(left)
+        self.left_scroll.setWidgetResizable(True)
+        self.left_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.left_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.left_scroll.setFixedWidth(LEFT_WIDTH)
         self.left_panel = left
 
         # Materials and outcomes
         self.checklist = MaterialChecklist()
         materials_label = buddy_label("申请材料(&M)", self.checklist.view)
         materials_label.setObjectName("sectionTitle")
-        self.outcome_hint = QLabel()
-        self.outcome_hint.setWordWrap(True)
+        # What stands in the way, or what will happen: after a submit that found problems, all of them in form
+        # order (the summary), else the hint.  Its height is fixed: the checklist above it never moves.
+        self.outcome_hint = MessageLine(lines=4)
+        self._hint = ""
+        self._summary = ""
         self.accept_button = QPushButton("受理 (Ctrl+Enter)")
         self.accept_button.setObjectName("primaryButton")
         self.accept_button.setStyleSheet("QPushButton { font-weight: bold; padding: 6px 18px; }")
@@ -302,7 +331,7 @@ class CounterPage(Page):
         page = QWidget()
         columns = QHBoxLayout(page)
         columns.setContentsMargins(4, 6, 4, 4)
-        columns.addWidget(left)
+        columns.addWidget(self.left_scroll)
         columns.addWidget(self.right_stack, 1)
 
         set_tab_order(self.item_search, self.item_list, self.uscc_edit, self.ent_name_edit, self.ent_rep_edit,
@@ -324,6 +353,9 @@ class CounterPage(Page):
         self.id_edit.returnPressed.connect(self.phone_edit.setFocus)
         self.id_edit.editingFinished.connect(self._normalise_id)
         self.phone_edit.returnPressed.connect(self.checklist.focus_material)
+        for edit in (self.uscc_edit, self.ent_name_edit, self.ent_rep_edit, self.ent_address_edit,
+                     self.agent_name_edit, self.id_edit, self.phone_edit):
+            edit.textChanged.connect(self._form_changed)
         self.checklist.changed.connect(self._update_outcomes)
         self.checklist.changed.connect(self._materials_to_display)
         self.accept_button.clicked.connect(self.accept_application)
@@ -336,7 +368,7 @@ class CounterPage(Page):
         return page
 
     def _build_today(self) -> QWidget:
-        self.today_search = QLineEdit()
+        self.today_search = limit_line(QLineEdit(), limits.SEARCH)
         self.today_search.setPlaceholderText("办件编号、统一社会信用代码或企业名称、经办人姓名（留空：本人今日办件）")
         self.today_search.setClearButtonEnabled(True)
         self.today_refresh_button = QPushButton("刷新 (F5)")
@@ -448,6 +480,8 @@ class CounterPage(Page):
 
     def clear_form(self) -> None:
         self._case = None
+        self._attempt = None
+        self._service_problems = []
         self._item = None
         self._promised = None
         self._known = None
@@ -560,6 +594,7 @@ class CounterPage(Page):
             return
         hall, uscc = self._hall, self.uscc_field.text()
         self._lookup_pending = True
+        self._update_outcomes()
         run_op(lambda: intake.lookup_enterprise(hall.uow(), uscc), self._enterprise_found, owner=self, key="lookup")
 
     def _enterprise_found(self, found: EnterpriseInput | None) -> None:
@@ -573,7 +608,8 @@ class CounterPage(Page):
                 edit.setReadOnly(bool(value))
             self._say_enterprise("已登记企业：名称、法定代表人和住所已自动带出", "#1e7d45")
         else:
-            self._say_enterprise("未登记的企业：请填写企业名称（必填）、法定代表人和住所", "#9a6200")
+            self._say_unknown_enterprise()
+        self._update_outcomes()
         if self._advance_after_lookup:
             self._advance_after_lookup = False
             (self.agent_name_edit if found is not None else self.ent_name_edit).setFocus()
@@ -590,10 +626,20 @@ class CounterPage(Page):
             (self.agent_name_edit if self._known is not None else self.ent_name_edit).setFocus()
 
     def _say_enterprise(self, text: str, colour: str) -> None:
-        self.enterprise_status.setText(text)
-        if colour:
-            tint(self.enterprise_status, colour)
-        self.enterprise_status.setVisible(bool(text))
+        self.enterprise_status.set_message(text, colour)
+
+    def _say_unknown_enterprise(self) -> None:
+        if self.ent_name_edit.text().strip():
+            self._say_enterprise("未登记的企业：受理时按所填名称、法定代表人和住所登记", "#5b6b7f")
+        else:
+            self._say_enterprise("未登记的企业：请填写企业名称（必填）、法定代表人和住所", "#9a6200")
+
+    def enterprise_known(self) -> bool | None:
+        """Whether the typed USCC's enterprise is on record; None while that is not known (no valid code yet, or
+        the lookup still on its way)."""
+        if self._lookup_pending or not self.uscc_field.is_valid():
+            return None
+        return self._known is not None
 
     def known_enterprise(self) -> EnterpriseInput | None:
         return self._known
@@ -605,61 +651,16 @@ class CounterPage(Page):
             self.id_edit.setText(text.strip().upper())
 
     # ---- outcomes ------------------------------------------------------------------------------------
-    def _update_outcomes(self) -> None:
-        """Buttons and hint by the service's own rule (``lifecycle.intake_problems``): nothing is decided here."""
-        item, model = self._item, self.checklist.model
-        ready = item is not None and not self._busy and self._case is None and self._actor.counter_number is not None
-        problems = {outcome: model.problems(outcome, item) if item is not None else []
-                    for outcome in ("accept", "correction", "immediate")}
-        tolerated = model.any_state("tolerated")
-        defective = model.any_state("defective")
-        self.accept_button.setText(("容缺受理" if tolerated else "受理") + " (Ctrl+Enter)")
-        self.accept_button.setEnabled(ready and not problems["accept"])
-        self.correction_button.setEnabled(ready and not problems["correction"])
-        self.refuse_button.setEnabled(ready)
-        self.immediate_button.setEnabled(ready and not problems["immediate"])
-        for outcome, button in (("accept", self.accept_button), ("correction", self.correction_button),
-                                ("immediate", self.immediate_button)):
-            button.setToolTip(problems[outcome][0].message if problems[outcome] else "")
-        optional_pending = [r for r in model.pending() if not r.material.required]
-        if item is None:
-            hint, colour = "请先选择办理事项（Ctrl+F）", "#5b6b7f"
-        elif problems["accept"]:
-            hint, colour = problems["accept"][0].message, "#c0392b"
-            if model.pending():
-                hint += f"；确已全部提交的，可按 {MARK_ALL_KEY} 将其余材料全部标为已收"
-        elif tolerated:
-            due = self.checklist.supplement_due()
-            hint = "有容缺材料：将容缺受理，申请人须签署容缺受理承诺书（一式两份）"
-            hint += f"，并于{format_date(due)}前补交" if due else ""
-            colour = "#9a6200"
-        elif defective:
-            hint, colour = "非必需材料有误：可受理，也可一次性告知补正", "#9a6200"
-        else:
-            hint, colour = "材料齐全，可以受理" + ("或即办" if item.immediate else ""), "#1e7d45"
-        if item is not None and not problems["accept"] and optional_pending:
-            names = "、".join(f"“{r.material.name}”" for r in optional_pending)
-            hint += f"；非必需材料{names}未核验，将记为未提交"
-        self.outcome_hint.setText(hint)
-        tint(self.outcome_hint, colour)
+    def _form_changed(self) -> None:
+        self._service_problems = []  # what the service said is about the form as it was
+        if self.enterprise_known() is False:
+            self._say_unknown_enterprise()
+        self._update_outcomes()
 
-    def mark_all_received(self) -> int:
-        """其余全部已收 (Ctrl+Shift+A): the clerk's deliberate word that everything still 待核验 was handed in."""
-        if self.tabs.currentIndex() != 0 or self._busy or self._case is not None or self._item is None:
-            return 0
-        count = self.checklist.mark_all_received()
-        if count:
-            self.status_message.emit(f"已将其余{count}项材料标为已收，受理时记入审计")
-        return count
-
-    def outcome_hint_text(self) -> str:
-        return self.outcome_hint.text()
-
-    def intake_request(self, outcome: str, reason: str = "", legal_basis: str = "") -> IntakeRequest | None:
-        """The form as the service's request; None (focus on the search) when no item is chosen yet."""
+    def _request(self, outcome: str, reason: str = "", legal_basis: str = "") -> IntakeRequest | None:
+        """The form as the service's request (None before an item is chosen)."""
         item = self._item
         if item is None:
-            self.focus_item_search()
             return None
         enterprise = None
         uscc = self.uscc_field.text()
@@ -675,6 +676,109 @@ class CounterPage(Page):
                              supplement_due=self.checklist.supplement_due() if outcome == "accept" else None,
                              marked_all=self.checklist.marked_all())
 
+    def form_problems(self, outcome: str) -> list[Problem]:
+        """Everything in the way of ``outcome`` as the form stands, in form order, by the service's own rule
+        (``intake.request_problems``); a refusal's reason is the dialog's, not the form's."""
+        item = self._item
+        req = self._request(outcome, reason="…" if outcome == "refuse" else "")
+        if item is None or req is None:
+            return []
+        return intake.request_problems(req, enterprise_known=self.enterprise_known(),
+                                       materials=[r.check() for r in self.checklist.model.rows()],
+                                       immediate_item=item.immediate, item_name=item.name)
+
+    def field_problems(self) -> list[Problem]:
+        """The problems of the applicant's fields (they stop every outcome)."""
+        return [p for p in self.form_problems("refuse") if not p.field.startswith("materials")]
+
+    def _update_outcomes(self) -> None:
+        """Buttons, hint and messages by the service's own rules (``intake.request_problems``): nothing is
+        decided here."""
+        item = self._item
+        ready = item is not None and not self._busy and self._case is None and self._actor.counter_number is not None
+        problems = {outcome: self.form_problems(outcome) for outcome in ("accept", "correction", "immediate")}
+        fields = self.field_problems()
+        model = self.checklist.model
+        tolerated = model.any_state("tolerated")
+        defective = model.any_state("defective")
+        self.accept_button.setText(("容缺受理" if tolerated else "受理") + " (Ctrl+Enter)")
+        self.accept_button.setEnabled(ready and not problems["accept"])
+        self.correction_button.setEnabled(ready and not problems["correction"])
+        self.refuse_button.setEnabled(ready)
+        self.immediate_button.setEnabled(ready and not problems["immediate"])
+        for outcome, button in (("accept", self.accept_button), ("correction", self.correction_button),
+                                ("immediate", self.immediate_button)):
+            button.setToolTip(problems[outcome][0].message if problems[outcome] else "")
+        self.refuse_button.setToolTip(fields[0].message if fields else "")
+        optional_pending = [r for r in model.pending() if not r.material.required]
+        if self._busy:
+            hint, colour = "正在提交…", "#5b6b7f"
+        elif item is None:
+            hint, colour = "请先选择办理事项（Ctrl+F）", "#5b6b7f"
+        elif fields:
+            more = f"（共{len(fields)}处）" if len(fields) > 1 else ""
+            hint, colour = f"申请人信息尚未填好{more}：{fields[0].message}", "#c0392b"
+        elif problems["accept"]:
+            hint, colour = problems["accept"][0].message, "#c0392b"
+            if model.pending():
+                hint += f"；确已全部提交的，可按 {MARK_ALL_KEY} 将其余材料全部标为已收"
+        elif tolerated:
+            due = self.checklist.supplement_due()
+            hint = "有容缺材料：将容缺受理，申请人须签署容缺受理承诺书（一式两份）"
+            hint += f"，并于{format_date(due)}前补交" if due else ""
+            colour = "#9a6200"
+        elif defective:
+            hint, colour = "非必需材料有误：可受理，也可一次性告知补正", "#9a6200"
+        else:
+            hint, colour = "材料齐全，可以受理" + ("或即办" if item.immediate else ""), "#1e7d45"
+        if item is not None and not self._busy and not problems["accept"] and optional_pending:
+            names = "、".join(f"“{r.material.name}”" for r in optional_pending)
+            hint += f"；非必需材料{names}未核验，将记为未提交"
+        self._hint = hint
+        self._show_problems(hint, colour)
+
+    def _show_problems(self, hint: str, colour: str) -> None:
+        """After a submit that found problems: each under its field and all in the summary (in place of the
+        hint), until fixed."""
+        attempt = self._attempt
+        shown = self.form_problems(attempt) if attempt is not None and self._case is None else []
+        if attempt is not None and not shown:
+            shown = self._service_problems
+        name = next((p.message for p in shown if p.field == "enterprise.name"), "")
+        self.ent_name_message.set_message(name, "#c0392b")
+        if not shown:
+            self._summary = ""
+            self.outcome_hint.set_message(hint, colour)
+            return
+        lines = "；".join(f"{i}. {p.message}" for i, p in enumerate(shown, start=1))
+        head = f"{OUTCOME_NAMES.get(attempt or '', '提交')}前请更正以下{len(shown)}处：" if len(shown) > 1 else "请更正："
+        self._summary = head + lines
+        self.outcome_hint.set_message(self._summary, "#c0392b")
+
+    def problem_summary_text(self) -> str:
+        """Every problem the last submit found that is not fixed yet, in form order ('' when none)."""
+        return self._summary
+
+    def mark_all_received(self) -> int:
+        """其余全部已收 (Ctrl+Shift+A): the clerk's deliberate word that everything still 待核验 was handed in."""
+        if self.tabs.currentIndex() != 0 or self._busy or self._case is not None or self._item is None:
+            return 0
+        count = self.checklist.mark_all_received()
+        if count:
+            self.status_message.emit(f"已将其余{count}项材料标为已收，受理时记入审计")
+        return count
+
+    def outcome_hint_text(self) -> str:
+        """The hint (what the materials and fields allow), whether or not the summary stands in its place."""
+        return self._hint
+
+    def intake_request(self, outcome: str, reason: str = "", legal_basis: str = "") -> IntakeRequest | None:
+        """The form as the service's request; None (focus on the search) when no item is chosen yet."""
+        req = self._request(outcome, reason, legal_basis)
+        if req is None:
+            self.focus_item_search()
+        return req
+
     def accept_application(self) -> bool:
         return self.submit("accept", self.accept_button)
 
@@ -688,6 +792,9 @@ class CounterPage(Page):
         """不予受理…: the reason dialog; its answer submits the refusal."""
         self.checklist.commit_editing()
         if not self.refuse_button.isEnabled() or self._item is None:
+            return None
+        if self.field_problems():  # the dialog is for the reason, once the applicant's details are right
+            self._reveal("refuse")
             return None
         dialog = RefusalDialog(self._item.name, self, legal_basis=default_refusal_basis(self._item.kind,
                                                                                       self._item.legal_basis))
@@ -704,16 +811,17 @@ class CounterPage(Page):
             return False
         self.checklist.commit_editing()
         self._update_outcomes()
-        if button is not None and not button.isEnabled():
-            if self._item is None:
-                self.focus_item_search()
-            elif problems := self.checklist.model.problems(outcome, self._item):
-                self.focus_field(problems[0].field, problems[0].message)  # e.g. the first material 待核验
+        if self._item is None:
+            self.focus_item_search()
+            return False
+        if self.form_problems(outcome) or (button is not None and not button.isEnabled()):
+            self._reveal(outcome)
             return False
         req = self.intake_request(outcome, reason, legal_basis)
         if req is None:
             return False
         hall, actor = self._hall, self._actor
+        self._attempt = outcome  # what the service may still find shows as the form's own problems do
         self._set_busy(True)
         run_op(lambda: take_and_print(hall, actor, req), lambda view: self._intake_done(outcome, view),
                self._intake_failed, owner=self, changes={Change.CASES, Change.PRINT_JOBS}, busy="正在受理…")
@@ -726,27 +834,49 @@ class CounterPage(Page):
         self._busy = busy
         self.left_panel.setEnabled(not busy and self._case is None)
         self.checklist.setEnabled(not busy)
-        if busy:
-            self.outcome_hint.setText("正在提交…")
         self._update_outcomes()
+
+    def _reveal(self, outcome: str) -> None:
+        """A submit that found problems: every one under its field and in the summary; the first gets the focus.
+        Nothing is sent."""
+        self._attempt = outcome
+        for field in (self.uscc_field, self.agent_name_field, self.id_field, self.phone_field):
+            field.recheck()
+        self._update_outcomes()
+        shown = self.form_problems(outcome) or self._service_problems
+        if shown:
+            self.focus_field(shown[0].field)
 
     def _intake_failed(self, exc: BaseException) -> None:
         self._set_busy(False)
-        show_error(self, exc)
-        if isinstance(exc, ValidationError):
-            self.focus_field(exc.field, exc.message)
+        if not isinstance(exc, ValidationError):
+            show_error(self, exc)
+            return
+        # The service's own check (e.g. the enterprise's lookup was still on its way): the form shows it all.
+        self._service_problems = [Problem(field, message) for field, message in exc.problems]
+        checked = self._checked_fields()
+        for field, message in exc.problems:
+            if field in checked:
+                checked[field].show_problem(message)
+        self._reveal(self._attempt or "accept")
+
+    def _checked_fields(self) -> dict[str, CheckedField]:
+        return {"agent.name": self.agent_name_field, "agent.id_number": self.id_field,
+                "agent.phone": self.phone_field, "enterprise.uscc": self.uscc_field,
+                "enterprise.phone": self.uscc_field}
 
     def focus_field(self, field: str, message: str = "") -> None:
-        """Put the focus on the input a service message names (and show the message there)."""
-        checked = {"agent.name": self.agent_name_field, "agent.id_number": self.id_field,
-                   "agent.phone": self.phone_field, "enterprise.uscc": self.uscc_field,
-                   "enterprise.phone": self.uscc_field}
+        """Put the focus on the input a problem names (and show ``message`` there)."""
+        checked = self._checked_fields()
         if field in checked:
-            checked[field].show_problem(message)
+            if message:
+                checked[field].show_problem(message)
             checked[field].edit.setFocus()
-        elif field == "enterprise.name":
-            self._say_enterprise(message, "#c0392b")
-            self.ent_name_edit.setFocus()
+        elif field in ("enterprise.name", "enterprise.legal_rep", "enterprise.address"):
+            if message and field == "enterprise.name":
+                self.ent_name_message.set_message(message, "#c0392b")
+            {"enterprise.name": self.ent_name_edit, "enterprise.legal_rep": self.ent_rep_edit,
+             "enterprise.address": self.ent_address_edit}[field].setFocus()
         elif field == "item":
             self.focus_item_search()
         elif field.startswith("materials"):
@@ -754,8 +884,7 @@ class CounterPage(Page):
         elif field == "supplement_due":
             self.checklist.due_edit.setFocus()
         if message:
-            self.outcome_hint.setText(message)
-            tint(self.outcome_hint, "#c0392b")
+            self.outcome_hint.set_message(message, "#c0392b")
 
     # ---- after the outcome -------------------------------------------------------------------------
     def _intake_done(self, outcome: str, view: CaseView) -> None:
@@ -772,6 +901,8 @@ class CounterPage(Page):
         self.checklist.setEnabled(True)
         self.result.show_case(view)
         self.right_stack.setCurrentIndex(1)
+        if self.enterprise_known() is False:  # the intake registered it: nothing is still to be filled in
+            self._say_enterprise("企业已按所填信息登记", "#1e7d45")
         self._update_outcomes()
         self.result_note.setText("正在打印回执和通知书…　按 F2 接待下一位申请人")
         self.status_message.emit(f"{message}：{view.case_no}")

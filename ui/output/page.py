@@ -431,7 +431,6 @@ class OutputPage(Page):
         self._credential = credential
         self._done = None
         self.show_pickup(found)
-        self.result_note.setText("请核对领取人身份证件后出件" if found.ready else "暂不能出件：见左侧红字")
         self.scan_edit.clear()
         self.code_edit.clear()
         if self.display is not None:
@@ -567,6 +566,8 @@ class OutputPage(Page):
         self.supplements_box.setTitle(
             "待补交的容缺材料" + ("（补齐前不发放证照）" if found.supplements_block else "")
         )
+        # Said again after every change (a 登记补交 may have removed the last blocker).
+        self.result_note.setText("请核对领取人身份证件后出件" if found.ready else "暂不能出件：见左侧红字")
         self._update_buttons()
 
     def blockers_text(self) -> str:

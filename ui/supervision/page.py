@@ -125,6 +125,8 @@ class SupervisionPage(Page):
         self.settings_error = error_label()
         settings_box = QGroupBox("评价设置")
         settings_form = QFormLayout(settings_box)
+        # Number boxes as wide as their numbers, not the whole page (1,050 px at 1366×768).
+        settings_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         settings_form.addRow(buddy_label("差评整改期限(&D)", self.days_spin), self.days_spin)
         settings_form.addRow(buddy_label("评价器等待时间(&T)", self.prompt_spin), self.prompt_spin)
         settings_form.addRow(self.settings_error)
