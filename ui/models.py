@@ -921,7 +921,7 @@ class QueueTableModel(RowTableModel[QueueRow]):
         if column == 6 and row.step_due:
             return f"审批环节时限 {row.step_due.isoformat()}"
         if column == 2:
-            return f"{row.item} {row.item_name}"
+            return row.item_name  # the whole name when the column cuts it
         return None
 
 
