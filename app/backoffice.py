@@ -255,6 +255,7 @@ class QueueRow:
     promised_left: int | None = None
     legal_left: int | None = None
     procedure: str = ""
+    holder_name: str | None = None  # the holder's full name, as screens show who holds it
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -313,7 +314,7 @@ def queue_page(
             select(Case.id, Case.case_no, Case.status, ServiceItem.code, ServiceItem.name, Enterprise.name,
                    Case.received_at, Case.promised_due, Case.legal_due, Case.due_provisional, Case.step_due,
                    holder.c.username, Case.lease_until, Case.channel, Case.paused_promised, Case.paused_legal,
-                   Case.special_procedure)
+                   Case.special_procedure, holder.c.full_name)
             .join(ServiceItem, Case.item_id == ServiceItem.id)
             .outerjoin(Enterprise, Case.enterprise_id == Enterprise.id)
             .outerjoin(holder, Case.holder_id == holder.c.id)
@@ -355,7 +356,8 @@ def queue_page(
                  step_due=r[10], step_light=light(cal, r[10], ref) if r[2] == Status.IN_REVIEW else "green",
                  holder=r[11] if r[2] in (Status.IN_REVIEW, Status.SUSPENDED) else None, lease_until=r[12],
                  channel=r[13], promised_left=r[14] if r[2] == Status.SUSPENDED else None,
-                 legal_left=r[15] if r[2] == Status.SUSPENDED else None, procedure=r[16])
+                 legal_left=r[15] if r[2] == Status.SUSPENDED else None, procedure=r[16],
+                 holder_name=(r[17] or r[11]) if r[2] in (Status.IN_REVIEW, Status.SUSPENDED) else None)
         for r in rows
     )
     cursor = None

@@ -63,8 +63,6 @@ from ui.models import (
     QueueTableModel,
     SealUseTableModel,
     WorkloadTableModel,
-    due_text,
-    local_time,
 )
 from ui.ops import Change, Op, run_op, subscribe
 from ui.preview import NoticePreviewDialog, open_pdf_preview
@@ -922,7 +920,7 @@ class ReassignDialog(QDialog):
         self.setWindowTitle(f"改派 — {case_no}")
         self.member_combo = QComboBox()
         for m in members:
-            self.member_combo.addItem(f"{m.full_name}（{m.username}），在办{m.in_hand}件", m.username)
+            self.member_combo.addItem(f"{m.full_name or m.username}，在办{m.in_hand}件", m.username)
         form = QFormLayout()
         form.addRow(buddy_label("改派给(&T)", self.member_combo), self.member_combo)
         buttons, self.ok_button = dialog_buttons(self, "改派", on_accept=self.save)
@@ -1251,7 +1249,7 @@ class ChiefRepPage(Page):
         names = {w.username: w.full_name for w in self.workload_model.rows()} or {u: u for u in paused}
         self.paused_list.clear()
         for username, name in names.items():
-            item = QListWidgetItem(f"{name}（{username}）")
+            item = QListWidgetItem(name)
             item.setData(Qt.ItemDataRole.UserRole, username)
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsSelectable)
             item.setCheckState(Qt.CheckState.Checked if username in paused else Qt.CheckState.Unchecked)
@@ -1289,7 +1287,7 @@ class ChiefRepPage(Page):
         row = self.selected_case()
         if row is None:
             return None
-        if not confirm(self, f"授权{row.holder or ''}对办件 {row.case_no}（{row.item_name}）的决定加盖审批专用章？"):
+        if not confirm(self, f"授权{row.holder_name or ''}对办件 {row.case_no}（{row.item_name}）的决定加盖审批专用章？"):
             return None
         hall, actor = self._hall, self._actor
 
@@ -1320,7 +1318,7 @@ class ChiefRepPage(Page):
         row = self.selected_case()
         if row is None or row.holder is None:
             return None
-        if not confirm(self, f"将 {row.holder} 手中的办件 {row.case_no} 放回部门队列？"):
+        if not confirm(self, f"将 {row.holder_name} 手中的办件 {row.case_no} 放回部门队列？"):
             return None
         hall, actor = self._hall, self._actor
         return run_op(lambda: backoffice.release(hall.uow(), actor, row.case_no), lambda _none: self.refresh(),

@@ -902,7 +902,7 @@ class QueueTableModel(RowTableModel[QueueRow]):
             case 6:
                 return light_text(row.step_light) if row.status == "in_review" else ""
             case _:
-                return row.holder or ""
+                return row.holder_name or row.holder or ""
 
     def data(self, index: Index, role: int = DISPLAY) -> Any:
         if role == FOREGROUND and index.isValid() and index.column() in (0, 6):
@@ -928,8 +928,15 @@ class QueueTableModel(RowTableModel[QueueRow]):
 class WorkloadTableModel(RowTableModel[Workload]):
     """The chief representative's week: one row per back-office member."""
 
-    headers = ("人员", "领取", "办结", "平均用时（小时）", "P90用时（小时）", "超期", "在办")
+    headers = ("人员", "领取", "办结", "平均用时（小时）", "较慢一成用时（小时）", "超期", "在办")
+    header_tips = ("", "本周领取的办件数", "本周作出决定的办件数", "从领取到决定的平均时长",
+                   "九成办件在这个时长内办结，其余一成用时更长", "办结时已超过承诺时限的办件数", "现在手中的办件数")
     centered = frozenset({1, 2, 3, 4, 5, 6})
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
+        if role == TOOLTIP and orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.header_tips):
+            return self.header_tips[section] or None
+        return super().headerData(section, orientation, role)
 
     def row_of(self, username: str | None) -> int:
         return next((i for i, w in enumerate(self._rows) if w.username == username), -1)
@@ -937,7 +944,7 @@ class WorkloadTableModel(RowTableModel[Workload]):
     def display(self, row: Workload, column: int) -> str:
         match column:
             case 0:
-                return f"{row.full_name}（{row.username}）"
+                return row.full_name or row.username
             case 1:
                 return str(row.claimed)
             case 2:

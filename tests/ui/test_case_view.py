@@ -20,7 +20,14 @@ from tests.conftest import log_in
 from tests.intake_support import AGENT, all_received, request
 from tests.ui.helpers import settle
 from ui.backoffice import BackOfficePage
-from ui.case_view import NOT_HANDED_IN, CaseMaterialModel, CaseViewPanel, HistoryModel, NoticeModel, OpinionModel
+from ui.case_view import (
+    NOT_HANDED_IN,
+    CaseMaterialModel,
+    CaseViewPanel,
+    HistoryModel,
+    NoticeModel,
+    OpinionModel,
+)
 from ui.models import LIGHT_BRUSHES
 
 CODE = re.compile(r"\b[A-Z]{2,5}\d{3}\b|\bM\d\d\b")
