@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractItemModel, QObject, Qt
+from PySide6.QtCore import QAbstractItemModel, QObject, QSize, Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QTableView, QTabWidget, QVBoxLayout, QWidget
 
 from app.backoffice import CaseLights
@@ -30,6 +30,7 @@ from ui.models import (
 from ui.widgets import ElidedLabel, fit_columns, table_view
 
 NOT_HANDED_IN = "—"
+PANEL_WIDTH = 480  # pixels the panel asks for; it takes what the splitter gives
 CLOCK_STATES = {"running": "计时中", "paused": "暂停计时", "stopped": "不再计时"}
 OPINION = "opinion"
 
@@ -199,10 +200,11 @@ class CaseViewPanel(QWidget):
         grid.setVerticalSpacing(2)
         rows = (
             (("applicant", "申请人"), ("status", "状态")),
-            (("agent", "经办人"), ("contact", "证件 / 电话")),
-            (("item", "事项"), ("dept", "办理部门")),
-            (("received", "收件"), ("promised", "承诺办结")),
-            (("clock", "计时"), ("legal", "法定办结")),
+            (("agent", "经办人"), ("phone", "联系电话")),
+            (("item", "事项"), ("id_number", "身份证号")),
+            (("dept", "办理部门"), ("received", "收件")),
+            (("promised", "承诺办结"), ("legal", "法定办结")),
+            (("clock", "计时"),),
         )
         for r, pair in enumerate(rows):
             for c, (key, caption) in enumerate(pair):
@@ -212,9 +214,9 @@ class CaseViewPanel(QWidget):
                 value.setObjectName(f"case_{key}")
                 self.fields[key] = value
                 grid.addWidget(label, r, c * 2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                grid.addWidget(value, r, c * 2 + 1)
-        grid.setColumnStretch(1, 3)
-        grid.setColumnStretch(3, 2)
+                grid.addWidget(value, r, c * 2 + 1, 1, 3 if len(pair) == 1 else 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
 
         self.material_model = CaseMaterialModel(parent=self)
         self.notice_model = NoticeModel(parent=self)
@@ -266,7 +268,8 @@ class CaseViewPanel(QWidget):
             self._set("applicant", case.enterprise_name or "个人")
             self._set("status", case.status_name + ("（容缺受理）" if case.tolerated else ""))
             self._set("agent", case.agent_name)
-            self._set("contact", f"{mask_id_number(case.agent_id_number)}　{mask_phone(case.agent_phone)}")
+            self._set("phone", mask_phone(case.agent_phone))
+            self._set("id_number", mask_id_number(case.agent_id_number))
             self._set("item", f"{case.item_name}（{case.item_kind}）" if case.item_kind else case.item_name)
             self._set("dept", case.dept_name)
             received, promised, legal, state = clock_lines(case, lights or CaseLights())
@@ -281,14 +284,21 @@ class CaseViewPanel(QWidget):
             self.history_model.set_events(events, names)
             self.opinion_model.set_events(opinions, names)
         tolerated = sum(1 for m in (case.materials if case else ()) if m.state == "tolerated")
-        titles = (
-            (f"材料(&1)（{self.material_model.rowCount()}）" + (f"·容缺{tolerated}" if tolerated else "")),
-            f"文书(&2)（{self.notice_model.rowCount()}）",
-            f"办理过程(&3)（{self.history_model.rowCount()}）",
-            f"审查意见(&4)（{self.opinion_model.rowCount()}）",
+        titles = (  # no mnemonics: Tab reaches the tab bar, the arrow keys (or Ctrl+Tab) turn the tabs
+            f"材料 {self.material_model.rowCount()}" + (f"（容缺{tolerated}）" if tolerated else ""),
+            f"文书 {self.notice_model.rowCount()}",
+            f"办理过程 {self.history_model.rowCount()}",
+            f"审查意见 {self.opinion_model.rowCount()}",
         )
         for i, title in enumerate(titles):
             self.tabs.setTabText(i, title)
+
+    def sizeHint(self) -> QSize:
+        # Long values elide: the panel asks for a modest width whatever the case holds (1366×768 screens).
+        return QSize(PANEL_WIDTH, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(PANEL_WIDTH * 3 // 4, super().minimumSizeHint().height())
 
     def views(self) -> tuple[QTableView, ...]:
         """The panel's tables, in tab order."""

@@ -928,9 +928,9 @@ class QueueTableModel(RowTableModel[QueueRow]):
 class WorkloadTableModel(RowTableModel[Workload]):
     """The chief representative's week: one row per back-office member."""
 
-    headers = ("人员", "领取", "办结", "平均用时（小时）", "较慢一成用时（小时）", "超期", "在办")
-    header_tips = ("", "本周领取的办件数", "本周作出决定的办件数", "从领取到决定的平均时长",
-                   "九成办件在这个时长内办结，其余一成用时更长", "办结时已超过承诺时限的办件数", "现在手中的办件数")
+    headers = ("人员", "领取", "办结", "平均用时", "较慢一成用时", "超期", "在办")
+    header_tips = ("", "本周领取的办件数", "本周作出决定的办件数", "从领取到作出决定的平均时长",
+                   "九成办件在这个时长内作出决定，其余一成用时更长", "办结时已超过承诺时限的办件数", "现在手中的办件数")
     centered = frozenset({1, 2, 3, 4, 5, 6})
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
@@ -950,9 +950,9 @@ class WorkloadTableModel(RowTableModel[Workload]):
             case 2:
                 return str(row.decided)
             case 3:
-                return "" if row.avg_hours is None else f"{row.avg_hours:.1f}"
+                return "" if row.avg_hours is None else f"{row.avg_hours:.1f}小时"
             case 4:
-                return "" if row.p90_hours is None else f"{row.p90_hours:.1f}"
+                return "" if row.p90_hours is None else f"{row.p90_hours:.1f}小时"
             case 5:
                 return str(row.overdue)
             case _:

@@ -63,7 +63,7 @@ def test_claimed_case_shows_as_a_form(hall: HallDesk, qtbot: QtBot) -> None:
     texts = panel.visible_texts()
     shown = "\n".join(texts)
     # The agent's phone masked as on paper, never whole; the ID likewise.
-    assert mask_phone(AGENT.phone) in panel.text_of("contact")
+    assert mask_phone(AGENT.phone) in panel.text_of("phone")
     assert AGENT.phone not in shown and AGENT.id_number not in shown
     assert panel.text_of("applicant") == case.enterprise_name
     # No item code, no material code anywhere in the panel.
