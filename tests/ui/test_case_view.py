@@ -19,8 +19,7 @@ from app.validators import mask_phone
 from tests.conftest import log_in
 from tests.intake_support import AGENT, all_received, request
 from tests.ui.helpers import settle
-from ui.backoffice import BackOfficePage
-from ui.case_view import (
+from ui.backoffice.case_view import (
     NOT_HANDED_IN,
     CaseMaterialModel,
     CaseViewPanel,
@@ -28,6 +27,7 @@ from ui.case_view import (
     NoticeModel,
     OpinionModel,
 )
+from ui.backoffice.page import BackOfficePage
 from ui.models import LIGHT_BRUSHES
 
 CODE = re.compile(r"\b[A-Z]{2,5}\d{3}\b|\bM\d\d\b")

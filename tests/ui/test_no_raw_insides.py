@@ -82,9 +82,7 @@ def visible_texts(root: QWidget) -> Iterator[str]:
             continue
         if isinstance(w, QLabel):
             yield _plain(w.text())
-        elif isinstance(w, ElidedLabel):
-            yield w.text()
-        elif isinstance(w, QAbstractButton):
+        elif isinstance(w, ElidedLabel | QAbstractButton):
             yield w.text()
         elif isinstance(w, QGroupBox):
             yield w.title()
