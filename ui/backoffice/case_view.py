@@ -222,9 +222,11 @@ class CaseViewPanel(QWidget):
         self.notice_model = NoticeModel(parent=self)
         self.history_model = HistoryModel(parent=self)
         self.opinion_model = OpinionModel(parent=self)
-        self.material_view = self._table(self.material_model, "本件没有申请材料。", stretch=0)
+        self.material_view = self._table(self.material_model, "暂无申请材料。领取办件后，这里列出窗口收取的每一项材料及其份数。",
+                                         stretch=0)
         self.notice_view = self._table(self.notice_model, "尚未出具文书。受理、补正、决定等文书签发后列在这里。", stretch=0)
-        self.history_view = self._table(self.history_model, "尚无办理记录。", stretch=3)
+        self.history_view = self._table(self.history_model, "尚无办理记录。领取办件后，这里按时间列出受理、领取、决定等每一步。",
+                                        stretch=3)
         self.opinion_view = self._table(self.opinion_model, "尚无审查意见。在下方填写后按“添加意见”。", stretch=2)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
