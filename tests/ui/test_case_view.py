@@ -10,15 +10,16 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from app import backoffice, catalog, intake
+from app import backoffice, catalog, intake, limits
 from app.backoffice import CaseLights
 from app.cases import CaseView
 from app.context import HallDesk
 from app.intake import MaterialInput
-from app.validators import mask_phone
+from app.validators import make_uscc, mask_phone
 from tests.conftest import log_in
-from tests.intake_support import AGENT, all_received, request
+from tests.intake_support import AGENT, ENTERPRISE, all_received, request
 from tests.ui.helpers import settle
+from tests.ui.test_mainwindow import open_window
 from ui.backoffice.case_view import (
     NOT_HANDED_IN,
     CaseMaterialModel,
@@ -127,6 +128,28 @@ def test_long_values_elide_with_the_whole_text_in_a_tooltip(hall: HallDesk, qtbo
     field = panel.fields["applicant"]
     assert field.toolTip() == long_name and field.width() <= panel.width()
     assert panel.sizeHint().width() < 700  # the form does not grow with the name
+
+
+def test_the_reviewers_page_fits_1366_by_768_with_the_longest_name(hall: HallDesk, qtbot: QtBot) -> None:
+    """A 128-character company name: the form elides it, the window keeps its size and the panel its place."""
+    item = next(i for i in catalog.list_items(hall.uow(), "SCJ") if not i.immediate)
+    name = ("南昌" + "新建经开区长堎大道国际商贸物流" * 9)[: limits.ENTERPRISE_NAME.chars - 4] + "有限公司"
+    enterprise = replace(ENTERPRISE, uscc=make_uscc(9191), name=name)
+    intake.take_application(hall.uow(), log_in(hall, "clerk1"), request(item, enterprise=enterprise))
+    window = open_window(hall, log_in(hall, "rev_scj"), qtbot)
+    window.resize(1366, 768)
+    page = window.show_page("backoffice")
+    assert isinstance(page, BackOfficePage)
+    panel = page.details
+    before = panel.layout().minimumSize().width()
+    page.claim_next_button.click()
+    settle()
+    assert page.claim is not None and panel.text_of("applicant") == name
+    # The name asks for no room: the panel's size hints are those of the empty form, and modest.
+    assert panel.layout().minimumSize().width() == before <= panel.minimumSizeHint().width()
+    right = panel.mapTo(window, panel.rect().topRight()).x()
+    assert right <= window.width() and panel.fields["applicant"].width() < panel.width()
+    assert panel.fields["applicant"].toolTip() == name
 
 
 def test_models_pass_the_model_tester(hall: HallDesk, qtmodeltester: ModelTester) -> None:
