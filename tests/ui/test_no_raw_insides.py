@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from app import backoffice, catalog, intake
+from app import backoffice, catalog, grievance, intake
 from app.context import HallDesk
 from app.intake import MaterialInput
 from db.models import User
@@ -138,6 +138,13 @@ def _busy_hall(hall: HallDesk) -> None:
     claim = backoffice.claim_next(hall.uow(), reviewer, "SCJ")
     assert claim is not None
     backoffice.add_opinion(hall.uow(), reviewer, claim.case_no, "材料齐全，符合法定形式", claim.token)
+    # A grievance handed to the department and answered by its chief representative: its history names people.
+    supervisor = log_in(hall, "supervisor")
+    no = grievance.register(hall.uow(), supervisor, complainant="王芳", content="营业执照办理等待时间过长",
+                            phone="13800000001").grievance_no
+    grievance.classify(hall.uow(), supervisor, no, "complaint")
+    grievance.assign(hall.uow(), supervisor, no, "SCJ", days=3)
+    grievance.resolve(hall.uow(), log_in(hall, "chief_scj"), no, "已电话答复并致歉")
 
 
 def _usernames(hall: HallDesk) -> set[str]:
