@@ -141,12 +141,14 @@ def test_the_reviewers_page_fits_1366_by_768_with_the_longest_name(hall: HallDes
     page = window.show_page("backoffice")
     assert isinstance(page, BackOfficePage)
     panel = page.details
-    before = panel.layout().minimumSize().width()
+    layout = panel.layout()
+    assert layout is not None
+    before = layout.minimumSize().width()
     page.claim_next_button.click()
     settle()
     assert page.claim is not None and panel.text_of("applicant") == name
     # The name asks for no room: the panel's size hints are those of the empty form, and modest.
-    assert panel.layout().minimumSize().width() == before <= panel.minimumSizeHint().width()
+    assert layout.minimumSize().width() == before <= panel.minimumSizeHint().width()
     right = panel.mapTo(window, panel.rect().topRight()).x()
     assert right <= window.width() and panel.fields["applicant"].width() < panel.width()
     assert panel.fields["applicant"].toolTip() == name

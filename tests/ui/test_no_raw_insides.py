@@ -118,7 +118,7 @@ def walk(window: MainWindow) -> dict[str, list[str]]:
             for i in range(tabs.count()):
                 tabs.setCurrentIndex(i)
                 settle()
-                texts += visible_texts(tabs.widget(i))
+                texts += visible_texts(tabs.currentWidget())
             tabs.setCurrentIndex(0)
         texts += _menu_texts(window)
         found[key] = [t for t in texts if t]
