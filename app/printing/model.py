@@ -45,9 +45,9 @@ PRINT_MODES: dict[str, str] = {
     "image": "图片打印（任何打印机，较慢）",
 }
 PRINT_MODE_TIPS: dict[str, str] = {
-    "font": "用打印机自带的中文字库打印汉字，汉字前后发送切换中文的指令。多数国产热敏打印机用这种方式。",
-    "plain": "打印机开机即为中文状态（或使用 UTF-8），直接发送文字。若测试页汉字成乱码，请改用中文字库打印。",
-    "image": "整张回执按图片打印，用本软件自带的字体：打印机没有中文字库也能打印，但速度较慢。",
+    "font": "用打印机自带的中文字库打印汉字，快；多数国产热敏打印机适用。",
+    "plain": "打印机开机即为中文状态时适用；若汉字成乱码，请改用中文字库打印。",
+    "image": "用本软件的字体把整张回执按图片打印：任何打印机都能打，但较慢。",
 }
 # The QR code: drawn by the printer (fast, needs the printer's QR support) or sent as an image.
 QR_MODES: dict[bool, str] = {True: "打印机生成二维码（快）", False: "图片二维码（任何打印机）"}

@@ -79,6 +79,7 @@ class PrinterSettingsDialog(QDialog):
         self.uri_field = CheckedField(_optional_uri, placeholder="如 tcp://192.168.1.50:9100", optional=True)
         self.uri_edit = limit_line(self.uri_field.edit, limits.PRINTER_URI)
         forms = QLabel(URI_FORMS)
+        forms.setWordWrap(True)
         forms.setObjectName("hintLabel")
         forms.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.paper_combo = QComboBox()
@@ -148,7 +149,7 @@ class PrinterSettingsDialog(QDialog):
         layout.addWidget(a4_box)
         layout.addLayout(test_row)
         layout.addWidget(buttons)
-        self.setMinimumWidth(620)
+        self.setMinimumWidth(780)  # the form and the sample side by side
         set_tab_order(self.uri_edit, self.paper_combo, self.mode_combo, self.encoding_combo, self.qr_combo, self.cut_check, self.status_check, self.a4_edit, self.test_button,
                       *buttons.buttons())
 
