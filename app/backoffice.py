@@ -18,7 +18,8 @@ import json
 import re
 import statistics
 import uuid
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, cast, overload
 
@@ -254,6 +255,7 @@ class QueueRow:
     promised_left: int | None = None
     legal_left: int | None = None
     procedure: str = ""
+    holder_name: str | None = None  # the holder's full name, as screens show who holds it
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -312,7 +314,7 @@ def queue_page(
             select(Case.id, Case.case_no, Case.status, ServiceItem.code, ServiceItem.name, Enterprise.name,
                    Case.received_at, Case.promised_due, Case.legal_due, Case.due_provisional, Case.step_due,
                    holder.c.username, Case.lease_until, Case.channel, Case.paused_promised, Case.paused_legal,
-                   Case.special_procedure)
+                   Case.special_procedure, holder.c.full_name)
             .join(ServiceItem, Case.item_id == ServiceItem.id)
             .outerjoin(Enterprise, Case.enterprise_id == Enterprise.id)
             .outerjoin(holder, Case.holder_id == holder.c.id)
@@ -354,7 +356,8 @@ def queue_page(
                  step_due=r[10], step_light=light(cal, r[10], ref) if r[2] == Status.IN_REVIEW else "green",
                  holder=r[11] if r[2] in (Status.IN_REVIEW, Status.SUSPENDED) else None, lease_until=r[12],
                  channel=r[13], promised_left=r[14] if r[2] == Status.SUSPENDED else None,
-                 legal_left=r[15] if r[2] == Status.SUSPENDED else None, procedure=r[16])
+                 legal_left=r[15] if r[2] == Status.SUSPENDED else None, procedure=r[16],
+                 holder_name=(r[17] or r[11]) if r[2] in (Status.IN_REVIEW, Status.SUSPENDED) else None)
         for r in rows
     )
     cursor = None
@@ -387,6 +390,40 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class CaseLights:
+    """The 红黄牌 of a case's two clocks as the queue shows them (``light``): ``green``, ``yellow``, ``red``,
+    ``paused`` (特别程序, 补正), or ``""`` when the clock no longer runs (decided, finished)."""
+
+    promised: str = ""
+    legal: str = ""
+
+
+def case_lights(cal: WorkCalendar, case: CaseView, on: date) -> CaseLights:
+    def one(clock: str, due: date | None) -> str:
+        state = case.clock.state(case.status, clock)
+        if state == "paused":
+            return "paused"
+        return light(cal, due, on) if state == "running" and due is not None else ""
+
+    return CaseLights(one("promised", case.promised_due), one("legal", case.legal_due))
+
+
+def display_names(s: Session, usernames: Iterable[str]) -> dict[str, str]:
+    """Username → the person's full name, for the users among ``usernames`` (others stay as they are)."""
+    wanted = {u for u in usernames if u}
+    if not wanted:
+        return {}
+    rows = s.execute(select(User.username, User.full_name).where(User.username.in_(wanted))).all()
+    return {username: full_name for username, full_name in rows if full_name}
+
+
+def held_case(s: Session, claim: Claim, case: CaseView, seal_required: bool) -> HeldCase:
+    """The claimed case with what the reviewer's panel shows beside it: the clocks' lights, who is who."""
+    return HeldCase(claim, case, seal_required, case_lights(load_calendar(s), case, today()),
+                    display_names(s, (e.actor for e in case.history)))
+
+
+@dataclass(frozen=True)
 class HeldCase:
     """A claim with the case as the reviewer's panel and ``case claim --json`` show it."""
 
@@ -394,6 +431,9 @@ class HeldCase:
     case: CaseView
     # The decision must bear the 审批专用章 (``lifecycle.seal_required``): the dialog ticks it and says why.
     seal_required: bool = False
+    lights: CaseLights = CaseLights()
+    # The history's actors (usernames) by their names: the panel says who, not which account.
+    names: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def token(self) -> int:
@@ -420,7 +460,7 @@ def held(uow: UnitOfWork, claim: Claim | None) -> HeldCase | None:
     with uow:
         case = case_view(load_case(uow.session, claim.case_no))
         settings = read_dept_settings(uow.session, claim.dept)
-    return HeldCase(claim, case, lifecycle.seal_required(case.item_kind, settings.licence_seal))
+        return held_case(uow.session, claim, case, lifecycle.seal_required(case.item_kind, settings.licence_seal))
 
 
 @dataclass(frozen=True)
@@ -718,9 +758,9 @@ def renew(uow: UnitOfWork, actor: Actor, case_no: str, token: int | None = None)
         settings = read_dept_settings(s, dept)
         case.lease_until = now + timedelta(minutes=settings.lease_minutes)
         claimed_at = case.claimed_at or now
-        result = HeldCase(Claim(case.id, case.case_no, dept, actor.username, case.claim_token, claimed_at,
-                                case.lease_until, case.step_due), case_view(case),
-                          lifecycle.seal_required(case.item.kind, settings.licence_seal))
+        result = held_case(s, Claim(case.id, case.case_no, dept, actor.username, case.claim_token, claimed_at,
+                                    case.lease_until, case.step_due), case_view(case),
+                           lifecycle.seal_required(case.item.kind, settings.licence_seal))
         uow.commit()
         return result
 

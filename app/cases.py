@@ -31,6 +31,8 @@ MATERIAL_STATES: dict[str, str] = {
     "pending": "待核验",  # the counter's checklist only: never stored
 }
 CHANNELS = {"window": "窗口", "online": "网上"}
+# The material states in which nothing was handed in at the counter.
+NOTHING_HANDED_IN = frozenset({"missing", "tolerated", "waived", "not_submitted", "pending"})
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,12 @@ class CaseMaterialView:
     @property
     def state_name(self) -> str:
         return MATERIAL_STATES[self.state]
+
+    @property
+    def handed_in(self) -> bool:
+        """Whether paper changed hands: its 原件/复印件 counts mean something (not for 缺少, 容缺 not yet
+        补交, 免提交, 未提交)."""
+        return self.state not in NOTHING_HANDED_IN or self.supplemented_at is not None
 
 
 @dataclass(frozen=True)

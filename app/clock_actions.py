@@ -16,7 +16,7 @@ from typing import Any
 
 from app import clocks, lifecycle, limits
 from app.auth import Actor
-from app.backoffice import Claim, HeldCase, _department_case, _held, read_dept_settings
+from app.backoffice import Claim, HeldCase, _department_case, _held, held_case, read_dept_settings
 from app.cases import CaseView, case_view, load_case
 from app.errors import Conflict, PermissionDenied, ValidationError
 from app.hall_settings import load_calendar, local_date
@@ -110,9 +110,9 @@ def resume(uow: UnitOfWork, actor: Actor, case_no: str) -> HeldCase:
             "procedure": procedure, "token": case.claim_token, "promised_due": str(case.promised_due),
             "legal_due": str(case.legal_due)})
         s.flush()
-        held = HeldCase(Claim(case.id, case.case_no, department.code, actor.username, case.claim_token, now,
-                              case.lease_until, case.step_due), case_view(load_case(s, case.case_no)),
-                        lifecycle.seal_required(case.item.kind, settings.licence_seal))
+        held = held_case(s, Claim(case.id, case.case_no, department.code, actor.username, case.claim_token, now,
+                                  case.lease_until, case.step_due), case_view(load_case(s, case.case_no)),
+                         lifecycle.seal_required(case.item.kind, settings.licence_seal))
         uow.commit()
         return held
 

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -31,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from app import limits
 from app.auth import Actor
-from app.backoffice import light
+from app.backoffice import display_names, light
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.hall_settings import HALL_TZ, load_calendar, local_date, today, write_setting
 from app.infra.numbering import next_value
@@ -159,6 +160,7 @@ class GrievanceView:
     satisfied: bool | None
     archived_at: datetime | None
     light: str  # green | yellow | red as the back office's time limits; none before 转办; done once resolved
+    resolved_by_name: str | None = None  # who replied, by name, as screens show it
 
     @property
     def status_name(self) -> str:
@@ -217,26 +219,27 @@ class GrievanceDetail:
 
     grievance: GrievanceView
     events: tuple[GrievanceEventView, ...]
+    names: Mapping[str, str] = field(default_factory=dict)  # the events' actors (usernames) by name
 
     def as_json(self) -> dict[str, Any]:
         return {**self.grievance.as_json(full_name=True), "events": [e.as_json() for e in self.events]}
 
 
-def _query() -> Select[Grievance, str | None, str | None, str | None, str | None]:
-    return (select(Grievance, Department.code, Department.name, Case.case_no, User.username)
+def _query() -> Select[Grievance, str | None, str | None, str | None, str | None, str | None]:
+    return (select(Grievance, Department.code, Department.name, Case.case_no, User.username, User.full_name)
             .outerjoin(Department, Grievance.dept_id == Department.id)
             .outerjoin(Case, Grievance.case_id == Case.id)
             .outerjoin(User, Grievance.resolved_by_id == User.id))
 
 
 def _view(g: Grievance, dept: str | None, dept_name: str | None, case_no: str | None, resolved_by: str | None,
-          lit: str) -> GrievanceView:
+          lit: str, resolved_by_name: str | None = None) -> GrievanceView:
     return GrievanceView(
         id=g.id, grievance_no=g.grievance_no, received_at=g.received_at, channel=g.channel, category=g.category,
         complainant=g.complainant, phone=g.phone, content=g.content, case_no=case_no, dept=dept, dept_name=dept_name,
         status=g.status, due=g.due, urge_count=g.urge_count, reply=g.reply, resolved_by=resolved_by,
         resolved_at=g.resolved_at, callback_note=g.callback_note, satisfied=g.satisfied, archived_at=g.archived_at,
-        light=lit)
+        light=lit, resolved_by_name=resolved_by_name or resolved_by)
 
 
 def _light_of(g: Grievance, cal: WorkCalendar, on: date) -> str:
@@ -249,7 +252,7 @@ def _current(s: Session, g: Grievance) -> GrievanceView:
     """The view of a grievance just changed in this session (its rows are in the identity map)."""
     s.flush()
     row = s.execute(_query().where(Grievance.id == g.id)).one()
-    return _view(g, row[1], row[2], row[3], row[4], _light_of(g, load_calendar(s), today()))
+    return _view(g, row[1], row[2], row[3], row[4], _light_of(g, load_calendar(s), today()), row[5])
 
 
 # ---- scope and state ------------------------------------------------------------------------------------
@@ -524,8 +527,8 @@ def list_grievances(uow: UnitOfWork, actor: Actor, *, dept: str | None = None, s
             # Exactly the red light: past the deadline and not yet settled.
             q = q.where(Grievance.due < day, Grievance.status.not_in(DONE_STATUSES))
         cal = load_calendar(s)
-        views = [_view(g, code, name, case_no, by, _light_of(g, cal, day))
-                 for g, code, name, case_no, by in s.execute(q)]
+        views = [_view(g, code, name, case_no, by, _light_of(g, cal, day), by_name)
+                 for g, code, name, case_no, by, by_name in s.execute(q)]
     return sorted(views, key=lambda v: (_LIGHT_ORDER[v.light], v.due or date.max, v.received_at, v.grievance_no))
 
 
@@ -540,6 +543,6 @@ def get_grievance(uow: UnitOfWork, actor: Actor, no: str, *, on: date | None = N
             raise NotFound(f"诉求编号 {key} 不存在")
         g = row[0]
         _require_own(actor, g)
-        view = _view(g, row[1], row[2], row[3], row[4], _light_of(g, load_calendar(s), on or today()))
+        view = _view(g, row[1], row[2], row[3], row[4], _light_of(g, load_calendar(s), on or today()), row[5])
         events = tuple(GrievanceEventView(at=e.at, actor=e.actor, action=e.action, note=e.note) for e in g.events)
-        return GrievanceDetail(grievance=view, events=events)
+        return GrievanceDetail(grievance=view, events=events, names=display_names(s, (e.actor for e in events)))

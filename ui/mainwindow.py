@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import PurePath
 from urllib.parse import urlsplit
 
 from PySide6 import __version__ as pyside_version
@@ -87,7 +86,6 @@ OTHER_PAGES = ("catalog",)
 REVIEWER_PAGES = ("backoffice", "catalog")
 CHIEF_REP_PAGES = ("backoffice", "chiefrep", "overdue", "catalog")
 
-_DB_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MySQL/MariaDB", "mariadb": "MariaDB"}
 
 
 AnyPage = (CounterPage | PrintQueuePage | CatalogPage | UsersPage | CountersPage | HallSettingsPage | HolidaysPage
@@ -111,22 +109,23 @@ def pages_for(role: str, counter_kind: str | None = None) -> tuple[str, ...]:
 
 
 def describe_database(url: str) -> str:
-    """``PostgreSQL · 10.0.0.5:5432/halldesk`` or ``SQLite · halldesk.sqlite3``: never user or password."""
-    scheme = url.partition("://")[0]
-    backend = scheme.split("+", 1)[0]
-    label = _DB_NAMES.get(backend, backend or "未知")
+    """Where the data lives, in words: ``本机数据库`` or ``共享数据库 · 10.0.0.5`` (never user, password, file)."""
+    backend = url.partition("://")[0].split("+", 1)[0]
     if backend == "sqlite":
         path = url.partition("://")[2].split("?", 1)[0].lstrip("/")
-        name = PurePath(path).name if path and path != ":memory:" else "内存数据库"
-        return f"{label} · {name}"
+        return "本机数据库" if path and path != ":memory:" else "临时数据库（关闭后不保留）"
     try:
-        parts = urlsplit(url)
-        host = parts.hostname or "localhost"
-        port = f":{parts.port}" if parts.port else ""
+        host = urlsplit(url).hostname
     except ValueError:
-        return label
-    database = parts.path.lstrip("/")
-    return f"{label} · {host}{port}" + (f"/{database}" if database else "")
+        host = None
+    return f"共享数据库 · {host}" if host else "共享数据库"
+
+
+def database_tip(url: str) -> str:
+    """The status bar's tooltip for ``describe_database``: what it means for the user."""
+    if url.partition("://")[0].split("+", 1)[0] == "sqlite":
+        return "数据只保存在这台电脑上"
+    return "数据保存在大厅的数据库服务器上，各窗口和后台共用"
 
 
 def app_version() -> str:
@@ -317,7 +316,7 @@ class MainWindow(QMainWindow):
         # A clerk without a counter cannot print receipts: worth showing. Back-office roles have none.
         self.counter_label.setVisible(a.counter_number is not None or a.role == "clerk")
         self.db_label = QLabel(describe_database(self.hall.url))
-        self.db_label.setToolTip("当前数据库")
+        self.db_label.setToolTip(database_tip(self.hall.url))
         # Permanent, so that a passing status message never hides it.
         self.printer_label = ElidedLabel()
         self.printer_label.setObjectName("printerAlarm")

@@ -22,7 +22,7 @@ import qrcode
 from PIL import Image, ImageDraw, ImageFont
 from qrcode.constants import ERROR_CORRECT_M
 
-from app.printing.model import PrinterProfile, Receipt
+from app.printing.model import PRINT_MODES, QR_MODES, PrinterProfile, Receipt, print_mode
 from app.resources import font_path
 
 __all__ = [
@@ -626,9 +626,8 @@ def build_test_page(profile: PrinterProfile, hall_name: str, printer_uri: str, n
         ("打印机", printer_uri),
         ("纸宽", f"{profile.paper_mm} mm（{profile.dots} 点，每行 {profile.columns} 个字符）"),
         ("编码", profile.encoding),
-        ("中文模式", "不适用（整张图片）" if profile.raster else ("开（FS &）" if profile.chinese_mode else "关")),
-        ("打印方式", "整张图片" if profile.raster else "文本"),
-        ("二维码", "图片" if profile.raster or not profile.qr_native else "打印机生成"),
+        ("打印方式", PRINT_MODES[print_mode(profile)]),
+        ("二维码", QR_MODES[profile.qr_native and not profile.raster]),
         ("切纸", yes_no[profile.cut]),
         ("状态检查", yes_no[profile.status_check]),
         ("打印时间", now.strftime("%Y-%m-%d %H:%M:%S")),

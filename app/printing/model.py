@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 PaperWidth = Literal[58, 80]
@@ -36,6 +36,35 @@ class PrinterProfile:
     def columns(self) -> int:
         """Characters per line in font A (12×24): a hanzi takes two."""
         return 32 if self.paper_mm == 58 else 48
+
+
+# 打印方式 as the printer settings offer it: how the text reaches paper, in words (``chinese_mode``, ``raster``).
+PRINT_MODES: dict[str, str] = {
+    "font": "中文字库打印（快，多数国产热敏打印机）",
+    "plain": "直接文本打印（打印机默认即为中文）",
+    "image": "图片打印（任何打印机，较慢）",
+}
+PRINT_MODE_TIPS: dict[str, str] = {
+    "font": "用打印机自带的中文字库打印汉字，快；多数国产热敏打印机适用。",
+    "plain": "打印机开机即为中文状态时适用；若汉字成乱码，请改用中文字库打印。",
+    "image": "用本软件的字体把整张回执按图片打印：任何打印机都能打，但较慢。",
+}
+# The QR code: drawn by the printer (fast, needs the printer's QR support) or sent as an image.
+QR_MODES: dict[bool, str] = {True: "打印机生成二维码（快）", False: "图片二维码（任何打印机）"}
+
+
+def print_mode(profile: PrinterProfile) -> str:
+    """The 打印方式 (a key of ``PRINT_MODES``) that ``profile`` describes."""
+    if profile.raster:
+        return "image"
+    return "font" if profile.chinese_mode else "plain"
+
+
+def with_print_mode(profile: PrinterProfile, mode: str) -> PrinterProfile:
+    """``profile`` printing the ``mode`` way (``image`` keeps the text settings for a later switch back)."""
+    if mode == "image":
+        return replace(profile, raster=True)
+    return replace(profile, raster=False, chinese_mode=mode == "font")
 
 
 @dataclass(frozen=True)

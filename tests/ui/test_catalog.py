@@ -182,7 +182,8 @@ def test_search_and_read_only_browsing(hall: HallDesk, qtbot: QtBot) -> None:
     qtbot.keyClick(page.items_view, Qt.Key.Key_Return)
     assert page.editor is None
     first = page.selected_item()
-    assert first is not None and page.detail_title.text().startswith(first.code)
+    assert first is not None and page.detail_title.text() == first.name  # a clerk reads names, not catalog codes
+    assert page.items_view.isColumnHidden(0) and page.materials_view.isColumnHidden(0)
 
 
 def test_admin_adds_an_item_with_materials(hall: HallDesk, admin: Actor, qtbot: QtBot, message_boxes: MessageBoxes) -> None:

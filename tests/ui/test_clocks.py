@@ -93,7 +93,7 @@ def test_reviewer_extends_once_and_a_second_time_is_refused(hall: HallDesk, qtbo
     assert after.legal_due > before and after.notices[-1].kind == "extension"
     assert page.claim is not None  # still in hand, with the new dates
     settle()
-    assert "已延期：5个工作日（王局长批准）：需现场核查经营场所" in page.details.toPlainText()
+    assert "已延期5个工作日（王局长批准）：需现场核查经营场所" in page.details.text_of("clock")
 
     again = page.open_extend()
     assert again is not None

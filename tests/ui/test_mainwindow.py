@@ -168,12 +168,13 @@ def test_run_gui_reports_an_unusable_database(message_boxes: MessageBoxes) -> No
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
-        ("sqlite:////var/lib/halldesk/halldesk.sqlite3", "SQLite · halldesk.sqlite3"),
-        ("sqlite://", "SQLite · 内存数据库"),
-        ("postgresql+psycopg://hd:s3cret@10.0.0.5:5432/halldesk", "PostgreSQL · 10.0.0.5:5432/halldesk"),
-        ("mysql+pymysql://root:pw@db.local/hd?charset=utf8mb4", "MySQL/MariaDB · db.local/hd"),
+        ("sqlite:////var/lib/halldesk/halldesk.sqlite3", "本机数据库"),
+        ("sqlite://", "临时数据库（关闭后不保留）"),
+        ("postgresql+psycopg://hd:s3cret@10.0.0.5:5432/halldesk", "共享数据库 · 10.0.0.5"),
+        ("mysql+pymysql://root:pw@db.local/hd?charset=utf8mb4", "共享数据库 · db.local"),
     ],
 )
 def test_describe_database_hides_credentials(url: str, shown: str) -> None:
     assert describe_database(url) == shown
     assert "s3cret" not in describe_database(url) and "hd:" not in describe_database(url)
+    assert not any(raw in describe_database(url) for raw in ("sqlite", "SQL", ".sqlite3", "5432", "/"))

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from app import accounts
 from app.auth import Actor
 from app.context import HallDesk
 from app.printing import desk, queue
-from app.printing.model import PrinterProfile
+from app.printing.model import PRINT_MODE_TIPS, PrinterProfile
+from app.printing.paper import SAMPLE_QR, sample_image
 from tests.conftest import log_in
-from tests.support.escpos_decode import decode
+from tests.support.escpos_decode import decode, decode_qr_images
 from tests.support.fake_printer import FakePrinter
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import replace_text, settle
@@ -43,7 +45,7 @@ def test_clerk_printer_settings_round_trip(
     assert dialog.uri_field.message_text() == "✓" and dialog.test_button.isEnabled()
     dialog.paper_combo.setCurrentIndex(dialog.paper_combo.findData(58))
     dialog.encoding_combo.setCurrentIndex(dialog.encoding_combo.findData("GBK"))
-    dialog.chinese_check.setChecked(False)
+    dialog.mode_combo.setCurrentIndex(dialog.mode_combo.findData("plain"))
     dialog.qr_combo.setCurrentIndex(1)
     dialog.cut_check.setChecked(False)
     dialog.status_check.setChecked(False)
@@ -63,8 +65,58 @@ def test_clerk_printer_settings_round_trip(
     assert again.load()
     assert again.form_profile() == wanted
     assert (again.uri_edit.text(), again.a4_edit.text()) == (printer.uri, "cups://A4")
-    again.raster_check.setChecked(True)  # picture mode: text encoding and native QR do not apply
+    again.mode_combo.setCurrentIndex(again.mode_combo.findData("image"))  # encoding and the printer's QR do not apply
     assert not again.encoding_combo.isEnabled() and not again.qr_combo.isEnabled()
+
+
+def _dialog_texts(dialog: PrinterSettingsDialog) -> list[str]:
+    """Every text the dialog shows or offers: labels, buttons, check boxes, combo entries and their tips."""
+    texts = [w.text() for w in dialog.findChildren(QLabel) + dialog.findChildren(QAbstractButton)]
+    texts += [w.toolTip() for w in dialog.findChildren(QWidget)]
+    for combo in dialog.findChildren(QComboBox):
+        texts += [combo.itemText(i) for i in range(combo.count())]
+        texts += [str(combo.itemData(i, Qt.ItemDataRole.ToolTipRole) or "") for i in range(combo.count())]
+    return texts
+
+
+def test_printer_dialog_speaks_in_words_and_shows_a_live_sample(hall: HallDesk, qtbot: QtBot) -> None:
+    dialog = PrinterSettingsDialog(hall, log_in(hall, "clerk1"), 1)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    settle()
+    shown = "\n".join(_dialog_texts(dialog))
+    for command in ("FS &", "FS .", "GS (", "GS v", "ESC", "raster", "chinese"):
+        assert command not in shown, command
+    modes = [dialog.mode_combo.itemText(i) for i in range(dialog.mode_combo.count())]
+    assert any("中文字库" in m for m in modes) and any("图片打印" in m for m in modes)
+    assert {dialog.qr_combo.itemText(i) for i in range(dialog.qr_combo.count())} >= {"打印机生成二维码（快）"}
+
+    # The sample follows the choice: another 打印方式, paper or QR mode prints differently.
+    samples = {}
+    for mode in ("font", "image"):
+        dialog.mode_combo.setCurrentIndex(dialog.mode_combo.findData(mode))
+        samples[mode] = dialog.sample_image()
+        assert not samples[mode].isNull() and samples[mode].height() > 100
+    assert samples["font"] != samples["image"]
+    assert PRINT_MODE_TIPS["image"] == dialog.mode_hint.text()
+    dialog.mode_combo.setCurrentIndex(dialog.mode_combo.findData("font"))
+    assert dialog.sample_image() == samples["font"]  # the same settings, the same sample
+    dialog.paper_combo.setCurrentIndex(dialog.paper_combo.findData(58))
+    assert dialog.sample_image().width() < samples["font"].width()
+    dialog.paper_combo.setCurrentIndex(dialog.paper_combo.findData(80))
+    dialog.qr_combo.setCurrentIndex(dialog.qr_combo.findData(False))
+    assert dialog.sample_image().size() == samples["font"].size()
+
+
+def test_sample_is_drawn_from_the_printer_bytes() -> None:
+    """The sample is put on paper from the job bytes: full width, inked, and its QR scans."""
+    for profile in (PrinterProfile(), PrinterProfile(raster=True), PrinterProfile(paper_mm=58, qr_native=False)):
+        image = sample_image(profile)
+        assert image.width == profile.dots and image.mode == "1"
+        ink = image.convert("L").histogram()[0]
+        assert ink > 2000  # text, rules and the QR are on the paper
+        qr = decode_qr_images([image])
+        assert qr == [SAMPLE_QR]
 
 
 def test_test_page_reports_success_or_the_printer_error(

@@ -124,7 +124,7 @@ class CountersPage(Page):
         self.add_button = QPushButton("新增窗口(&N)")
         self.edit_button = QPushButton("编辑(&E)")
         self.printers_button = QPushButton("打印机设置(&P)…")
-        self.printers_button.setToolTip("回执打印机的纸宽、编码、中文模式等，A4打印机，打印测试页")
+        self.printers_button.setToolTip("回执打印机的纸宽、编码、打印方式等，A4打印机，打印测试页")
         self.refresh_button = QPushButton("刷新(&R)")
         tools = QHBoxLayout()
         tools.addWidget(page_title("窗口管理"), 1)

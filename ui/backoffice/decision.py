@@ -87,7 +87,7 @@ class DecisionDialog(QDialog):
         self.supply_list = QListWidget()
         self.supply_list.setFixedHeight(84)
         for m in claim.case.materials:
-            entry = QListWidgetItem(f"{m.code}　{m.name}")
+            entry = QListWidgetItem(m.name)
             entry.setData(Qt.ItemDataRole.UserRole, m.code)
             entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             entry.setCheckState(Qt.CheckState.Unchecked)

@@ -88,7 +88,7 @@ class QueueTableModel(RowTableModel[QueueRow]):
             case 6:
                 return light_text(row.step_light) if row.status == "in_review" else ""
             case _:
-                return row.holder or ""
+                return row.holder_name or row.holder or ""
 
     def data(self, index: Index, role: int = DISPLAY) -> Any:
         if role == FOREGROUND and index.isValid() and index.column() in (0, 6):
@@ -107,5 +107,5 @@ class QueueTableModel(RowTableModel[QueueRow]):
         if column == 6 and row.step_due:
             return f"审批环节时限 {row.step_due.isoformat()}"
         if column == 2:
-            return f"{row.item} {row.item_name}"
+            return row.item_name  # the whole name when the column cuts it
         return None

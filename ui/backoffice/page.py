@@ -39,12 +39,13 @@ from app.context import HallDesk
 from app.hall_settings import HALL_TZ
 from app.infra.live import QueueListener
 from app.printing import desk
+from ui.backoffice.case_view import CaseViewPanel
 from ui.backoffice.clocks import ExtendDialog, SuspendDialog
 from ui.backoffice.decision import DecisionDialog
 from ui.backoffice.models import QueueTableModel
 from ui.backoffice.watch import DepartmentWatch
 from ui.errors import show_error
-from ui.models import LIGHT_BRUSHES, NOTICE_NAMES, due_text, local_time
+from ui.models import LIGHT_BRUSHES, NOTICE_NAMES
 from ui.ops import Change, run_op, subscribe
 from ui.printing.preview import NoticePreviewDialog, open_pdf_preview
 from ui.shortcuts import describe
@@ -70,48 +71,6 @@ PAGE_SIZE = 100
 RENEW_MAX_MS = 5 * 60_000  # renew at least every five minutes
 RENEW_MIN_MS = 30_000
 Cursor = Any  # (promised_due, received_at, id) as app.backoffice.queue_page hands it out
-
-
-def case_summary(case: CaseView) -> str:
-    """The claimed case as the reviewer reads it: who, what, when, the materials and the notices."""
-    lines = [
-        f"{case.case_no}　{case.item_name}（{case.item}）",
-        f"申请单位：{case.enterprise_name or '（个人）'}　经办人：{case.agent_name} {case.agent_phone}",
-        f"收件：{local_time(case.received_at, with_date=True)}　"
-        f"承诺办结：{due_text(case.promised_due, case.due_provisional) or '—'}　法定办结：{due_text(case.legal_due) or '—'}",
-        f"状态：{case.status_name}" + ("（容缺受理）" if case.tolerated else ""),
-    ]
-    if case.clock.extension_days:  # the one 延期 of 行政许可法第42条
-        lines.append(f"已延期：{case.clock.extension_days}个工作日（{case.clock.extension_approver}批准）"
-                     f"：{case.clock.extension_reason}")
-    lines += [
-        "",
-        "申请材料：",
-    ]
-    for m in case.materials:
-        extra = f"，补交期限 {m.supplement_due.isoformat()}" if m.supplement_due else ""
-        note = f"，{m.note}" if m.note else ""
-        lines.append(f"  {m.code} {m.name}：{m.state_name}（原件{m.originals}份，复印件{m.copies}份{extra}{note}）")
-    lines.append("")
-    lines.append("文书：" if case.notices else "文书：无")
-    for n in case.notices:
-        lines.append(f"  {NOTICE_NAMES.get(n.kind, n.kind)} {n.doc_no}（{local_time(n.issued_at, with_date=True)}）")
-    lines.append("")
-    lines.append("办理过程：" if case.history else "办理过程：无")
-    for e in case.history:
-        what = "审查意见" if e.action == "opinion" else HISTORY_NAMES.get(e.action, e.action)
-        note = f"：{e.note}" if e.note and e.action != "claim" else ""
-        lines.append(f"  {local_time(e.at, with_date=True)} {e.actor} {what}{note}")
-    return "\n".join(lines)
-
-
-# How each step of the status history reads in the 我的在办 panel.
-HISTORY_NAMES = {
-    "intake.accept": "窗口受理", "intake.correction": "一次性告知补正", "intake.refuse": "不予受理",
-    "intake.immediate": "即办办结", "intake.resubmit": "补正后受理", "claim": "领取", "release": "释放回队列",
-    "decide.approve": "准予许可", "decide.deny": "不予许可", "decide.return": "退回补正", "decide.transfer": "转办",
-    "suspend": "特别程序（中止计时）", "resume": "恢复计时", "extend": "延期",
-}
 
 
 # The queue's filters: (label, value); None shows everything.
@@ -212,9 +171,7 @@ class BackOfficePage(Page):
         self.case_label = QLabel("未领取办件")
         self.case_label.setWordWrap(True)
         self.lease_label = hint_label()
-        self.details = QPlainTextEdit()
-        self.details.setReadOnly(True)
-        self.details.setTabChangesFocus(True)
+        self.details = CaseViewPanel()
         self.opinion_edit = QPlainTextEdit()
         self.opinion_edit.setTabChangesFocus(True)
         self.opinion_edit.setFixedHeight(64)
@@ -305,7 +262,8 @@ class BackOfficePage(Page):
         describe(QShortcut(QKeySequence("Ctrl+N"), self, self.claim_next, context=context), "认领下一件")
         describe(QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh, context=context), "刷新")
         set_tab_order(self.search_edit, self.status_combo, self.light_combo, self.channel_combo,
-                      self.claim_next_button, self.claim_button, self.refresh_button, self.view, self.details,
+                      self.claim_next_button, self.claim_button, self.refresh_button, self.view, self.details.tabs,
+                      *self.details.views(),
                       self.notice_combo, self.notice_button, self.opinion_edit, self.opinion_button,
                       self.suspend_button, self.resume_button, self.extend_button, self.release_button,
                       self.decide_button)
@@ -528,14 +486,14 @@ class BackOfficePage(Page):
         if claim is None:
             self.case_label.setText("未领取办件：按“领取下一件”（Ctrl+N）或在队列中选中后“领取所选”。")
             self.lease_label.setText("")
-            self.details.clear()
+            self.details.show_case(None)
             self.opinion_edit.clear()
             self.notice_combo.clear()
         else:
             self.case_label.setText(f"<b>{claim.case.case_no}</b>　{claim.case.item_name}")
             until = claim.lease_until.astimezone(HALL_TZ).strftime("%H:%M")
             self.lease_label.setText(f"领取保留至 {until}（办理期间自动续期）")
-            self.details.setPlainText(case_summary(claim.case))
+            self.details.show_case(claim.case, lights=claim.lights, names=claim.names)
             chosen = self.notice_combo.currentData()  # a renewal redraws the panel: keep the choice
             self.notice_combo.clear()
             for notice in claim.case.notices:

@@ -68,7 +68,7 @@ class ItemTableModel(RowTableModel[Item]):
                 return "即办" if row.immediate else ""
 
     def tooltip(self, row: Item, column: int) -> str | None:
-        return f"{row.dept_name} · {row.code} {row.name}" if column == 1 else None
+        return f"{row.dept_name} · {row.name}" if column == 1 else None
 
 
 class MaterialTableModel(RowTableModel[Material]):

@@ -118,6 +118,9 @@ class CatalogPage(Page):
         self.refresh_button = QPushButton("刷新(&R)")
         self.refresh_button.setToolTip("重新读取目录（F5）")
         editor_role = can_edit_catalog(actor)
+        # The catalog's own codes (事项编码, 材料编码) are for those who keep it; the others read names.
+        self.show_codes = editor_role
+        self.items_view.setColumnHidden(0, not editor_role)
         self.new_button.setVisible(editor_role)
         self.edit_button.setVisible(editor_role)
         head = QHBoxLayout()
@@ -151,6 +154,7 @@ class CatalogPage(Page):
         self.materials_model = MaterialTableModel(parent=self)
         self.materials_view = table_view(self.materials_model, empty="在上方选择事项后，这里列出它的申请材料。")
         fit_columns(self.materials_view, stretch=MaterialTableModel.NAME)
+        self.materials_view.setColumnHidden(MaterialTableModel.CODE, not self.show_codes)
         materials_label = QLabel("申请材料(&M)")
         materials_label.setObjectName("sectionTitle")
         materials_label.setBuddy(self.materials_view)
@@ -325,7 +329,7 @@ class CatalogPage(Page):
                 label.clear()
             self.materials_model.set_rows([])
         else:
-            self.detail_title.setText(f"{item.code}  {item.name}")
+            self.detail_title.setText(f"{item.code}  {item.name}" if self.show_codes else item.name)
             self.dept_value.setText(item.dept_name)
             self.kind_value.setText(item.kind)
             if item.immediate:

@@ -5,16 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from PySide6.QtCore import Qt
+
 from app.backoffice import DECISIONS, SealUse, Workload
-from ui.models import DISPLAY, FOREGROUND, RED, Index, RowTableModel, local_time
+from ui.models import DISPLAY, FOREGROUND, RED, TOOLTIP, Index, RowTableModel, local_time
 
 
 class WorkloadTableModel(RowTableModel[Workload]):
     """The chief representative's week: one row per back-office member."""
 
     # Two-line headers: the numbers are narrow, and the names beside them stay whole on a 1366-pixel screen.
-    headers = ("人员", "领取", "办结", "平均用时\n（小时）", "P90用时\n（小时）", "超期", "在办")
+    headers = ("人员", "领取", "办结", "平均用时\n（小时）", "较慢一成\n用时（小时）", "超期", "在办")
+    header_tips = ("", "本周领取的办件数", "本周作出决定的办件数", "从领取到作出决定的平均时长",
+                   "九成办件在这个时长内作出决定，其余一成用时更长", "办结时已超过承诺时限的办件数", "现在手中的办件数")
     centered = frozenset({1, 2, 3, 4, 5, 6})
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
+        if role == TOOLTIP and orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.header_tips):
+            return self.header_tips[section] or None
+        return super().headerData(section, orientation, role)
 
     def row_of(self, username: str | None) -> int:
         return next((i for i, w in enumerate(self._rows) if w.username == username), -1)
@@ -22,15 +31,15 @@ class WorkloadTableModel(RowTableModel[Workload]):
     def display(self, row: Workload, column: int) -> str:
         match column:
             case 0:
-                return f"{row.full_name}（{row.username}）"
+                return row.full_name or row.username
             case 1:
                 return str(row.claimed)
             case 2:
                 return str(row.decided)
             case 3:
-                return "" if row.avg_hours is None else f"{row.avg_hours:.1f}"
+                return "" if row.avg_hours is None else f"{row.avg_hours:.1f}小时"
             case 4:
-                return "" if row.p90_hours is None else f"{row.p90_hours:.1f}"
+                return "" if row.p90_hours is None else f"{row.p90_hours:.1f}小时"
             case 5:
                 return str(row.overdue)
             case _:

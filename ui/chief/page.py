@@ -317,7 +317,7 @@ class ChiefRepPage(Page):
         names = {w.username: w.full_name for w in self.workload_model.rows()} or {u: u for u in paused}
         self.paused_list.clear()
         for username, name in names.items():
-            item = QListWidgetItem(f"{name}（{username}）")
+            item = QListWidgetItem(name)
             item.setData(Qt.ItemDataRole.UserRole, username)
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsSelectable)
             item.setCheckState(Qt.CheckState.Checked if username in paused else Qt.CheckState.Unchecked)
@@ -355,7 +355,7 @@ class ChiefRepPage(Page):
         row = self.selected_case()
         if row is None:
             return None
-        if not confirm(self, f"授权{row.holder or ''}对办件 {row.case_no}（{row.item_name}）的决定加盖审批专用章？"):
+        if not confirm(self, f"授权{row.holder_name or ''}对办件 {row.case_no}（{row.item_name}）的决定加盖审批专用章？"):
             return None
         hall, actor = self._hall, self._actor
 
@@ -386,7 +386,7 @@ class ChiefRepPage(Page):
         row = self.selected_case()
         if row is None or row.holder is None:
             return None
-        if not confirm(self, f"将 {row.holder} 手中的办件 {row.case_no} 放回部门队列？"):
+        if not confirm(self, f"将 {row.holder_name} 手中的办件 {row.case_no} 放回部门队列？"):
             return None
         hall, actor = self._hall, self._actor
         return run_op(lambda: backoffice.release(hall.uow(), actor, row.case_no), lambda _none: self.refresh(),

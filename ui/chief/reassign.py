@@ -40,7 +40,7 @@ class ReassignDialog(QDialog):
         self.setWindowTitle(f"改派 — {case_no}")
         self.member_combo = QComboBox()
         for m in members:
-            self.member_combo.addItem(f"{m.full_name}（{m.username}），在办{m.in_hand}件", m.username)
+            self.member_combo.addItem(f"{m.full_name or m.username}，在办{m.in_hand}件", m.username)
         form = QFormLayout()
         form.addRow(buddy_label("改派给(&T)", self.member_combo), self.member_combo)
         buttons, self.ok_button = dialog_buttons(self, "改派", on_accept=self.save)

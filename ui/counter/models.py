@@ -63,11 +63,11 @@ class ItemHitListModel(RowListModel[ItemHit]):
         if role == DISPLAY:
             mark = self.mark(hit)
             head = f"［{mark}］" if mark else ""
-            return f"{head}{item.name}　{item.dept_name} · {item.code}"
+            return f"{head}{item.name}　{item.dept_name}"
         if role == TOOLTIP:
             limit = "即办件" if item.immediate else f"承诺{days(item.promised_days)}"
             used = f"，近30天办理{hit.uses}件" if hit.uses else ""
-            return f"{item.code} {item.name}（{item.dept_name}，{limit}{used}）"
+            return f"{item.name}（{item.dept_name}，{limit}{used}）"
         if role == FOREGROUND and hit.recent:
             return GREEN
         return None
@@ -299,7 +299,7 @@ class IntakeMaterialModel(RowTableModel[IntakeMaterialRow]):
             if col == self.NAME:
                 extra = [text for flag, text in ((not m.required, "非必需"), (m.tolerable, "可容缺"),
                                                   (bool(r.assessment), f"{r.assessment}可免提交")) if flag]
-                parts = [f"{m.code} {m.name}", "，".join(extra), m.note]
+                parts = [m.name, "，".join(extra), m.note]
                 return "\n".join(p for p in parts if p)
             if col == self.STATE:
                 return "可选：" + "、".join(MATERIAL_STATES[s] for s in r.allowed_states) + "（空格切换，1–5 直接选择）"
@@ -396,7 +396,7 @@ class CaseTableModel(RowTableModel[CaseView]):
 
     def tooltip(self, row: CaseView, column: int) -> str | None:
         if column == 2:
-            return f"{row.item} {row.item_name}（{row.dept_name}）"
+            return f"{row.item_name}（{row.dept_name}）"
         if column == 3 and row.enterprise_uscc:
             return f"统一社会信用代码 {row.enterprise_uscc}"
         return None

@@ -561,7 +561,7 @@ class CounterPage(Page):
         cal = self._calendar
         today = hall_settings.today()
         self._promised = cal.add_workdays(today, item.promised_days) if cal is not None else None
-        lines = [f"已选：{item.code}　{item.name}", f"{item.dept_name} · {item.kind}"]
+        lines = [f"已选：{item.name}", f"{item.dept_name} · {item.kind}"]
         if item.immediate:
             lines.append(f"即办件：当场办结（法定时限{days(item.legal_days)}）")
         else:

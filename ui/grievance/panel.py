@@ -17,6 +17,7 @@ window's 办不成事 page: the panel, and for the supervisor the default deadli
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TypeVar
 
 from PySide6.QtWidgets import (
@@ -91,8 +92,11 @@ def steps_for(actor: Actor) -> dict[str, tuple[str, ...]]:
     return CHIEF_REP_STEPS if roles.allowed(actor, "grievance.resolve") else {}
 
 
-def detail_text(g: GrievanceView, events: tuple[GrievanceEventView, ...] | None = None) -> str:
-    """The grievance as the detail pane shows it: fields (phone masked), replies, then the history."""
+def detail_text(g: GrievanceView, events: tuple[GrievanceEventView, ...] | None = None,
+                names: Mapping[str, str] | None = None) -> str:
+    """The grievance as the detail pane shows it: fields (phone masked), replies, then the history (who by
+    name: ``names`` maps the events' usernames to full names)."""
+    names = names or {}
     lines = [
         f"{g.grievance_no}　{g.status_name}　{g.category_name or '未分类'}",
         f"收件：{local_time(g.received_at, with_date=True)}（{g.channel_name}）"
@@ -106,14 +110,14 @@ def detail_text(g: GrievanceView, events: tuple[GrievanceEventView, ...] | None 
         lines.append(f"承办部门：{g.dept_name}{due}{urged}")
     lines += ["", f"反映内容：{g.content}"]
     if g.reply:
-        lines.append(f"办理结果：{g.reply}（{g.resolved_by or ''}）")
+        lines.append(f"办理结果：{g.reply}（{g.resolved_by_name or ''}）")
     if g.callback_note:
         lines.append(f"回访：{'满意' if g.satisfied else '不满意'}，{g.callback_note}")
     if events is not None:
         lines += ["", "办理过程："]
         for e in events:
             note = f"：{e.note}" if e.note else ""
-            lines.append(f"  {local_time(e.at, with_date=True)} {e.actor} {e.action_name}{note}")
+            lines.append(f"  {local_time(e.at, with_date=True)} {names.get(e.actor, e.actor)} {e.action_name}{note}")
     return "\n".join(lines)
 
 
@@ -305,7 +309,7 @@ class GrievancePanel(Page):
 
         def loaded(detail: GrievanceDetail) -> None:
             self.detail = detail
-            self.detail_edit.setPlainText(detail_text(detail.grievance, detail.events))
+            self.detail_edit.setPlainText(detail_text(detail.grievance, detail.events, detail.names))
 
         def failed(exc: BaseException) -> None:
             # The summary stays; the history is a courtesy, not worth a message box.

@@ -46,7 +46,7 @@ class OutputCaseTableModel(RowTableModel[CaseView]):
                 return row.status_name
 
     def tooltip(self, row: CaseView, column: int) -> str | None:
-        return f"{row.item} {row.item_name}" if column == 2 else None
+        return row.item_name if column == 2 else None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         # 不予许可 in red: the applicant receives a decision, not a certificate.

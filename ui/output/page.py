@@ -530,7 +530,7 @@ class OutputPage(Page):
         self.case_label.setText(f"{case.case_no}　{case.status_name}")
         tint(self.case_label, "#c0392b" if case.status == "denied" else "#1f3a5f")
         lines = [
-            f"事项：{case.item_name}（{case.item}）",
+            f"事项：{case.item_name}",
             f"部门：{case.dept_name}",
             f"申请人：{case.enterprise_name or '（个人）'}",
             f"经办人：{mask_name(case.agent_name)}　{mask_id_number(case.agent_id_number)}",

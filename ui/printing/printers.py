@@ -9,6 +9,7 @@ the counter; ``load()`` and ``save()`` read and write both.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,7 +29,15 @@ from app.auth import Actor
 from app.context import HallDesk
 from app.errors import NotFound, ValidationError
 from app.printing import desk, queue
-from app.printing.model import PrinterProfile
+from app.printing.model import (
+    PRINT_MODE_TIPS,
+    PRINT_MODES,
+    QR_MODES,
+    PrinterProfile,
+    print_mode,
+    with_print_mode,
+)
+from app.printing.paper import sample_image
 from app.printing.transport import parse_printer_uri
 from ui.errors import show_error
 from ui.ops import Change, Op, run_op
@@ -38,6 +47,7 @@ URI_FORMS = ("网络 tcp://192.168.1.50:9100　　USB usb://0416:5011（VID:PID�
              "串口 serial:///dev/ttyS0?baudrate=9600 或 serial://COM3?baudrate=9600\n"
              "Windows win32://打印机名　　CUPS cups://队列名　　文件 file:///路径")
 TEST_TIMEOUT = 3.0
+SAMPLE_SCALE = 0.4  # the sample at 40 % of the printed dots: an 80 mm slip is 230 pixels wide
 
 
 def _optional_uri(uri: str) -> object:
@@ -69,6 +79,7 @@ class PrinterSettingsDialog(QDialog):
         self.uri_field = CheckedField(_optional_uri, placeholder="如 tcp://192.168.1.50:9100", optional=True)
         self.uri_edit = limit_line(self.uri_field.edit, limits.PRINTER_URI)
         forms = QLabel(URI_FORMS)
+        forms.setWordWrap(True)
         forms.setObjectName("hintLabel")
         forms.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.paper_combo = QComboBox()
@@ -77,25 +88,42 @@ class PrinterSettingsDialog(QDialog):
         self.encoding_combo = QComboBox()
         for encoding in desk.ENCODINGS:
             self.encoding_combo.addItem(encoding, encoding)
-        self.chinese_check = QCheckBox("中文模式（FS && … FS .，多数国产热敏打印机需要）(&C)")
-        self.raster_check = QCheckBox("图片模式（打印机没有中文字库时，整张按图片打印）(&R)")
+        self.mode_combo = QComboBox()
+        for mode, name in PRINT_MODES.items():
+            self.mode_combo.addItem(name, mode)
+            self.mode_combo.setItemData(self.mode_combo.count() - 1, PRINT_MODE_TIPS[mode], Qt.ItemDataRole.ToolTipRole)
+        self.mode_hint = hint_label()
         self.qr_combo = QComboBox()
-        self.qr_combo.addItem("打印机自带二维码指令（GS ( k）", True)
-        self.qr_combo.addItem("按图片打印二维码", False)
+        for native, name in QR_MODES.items():
+            self.qr_combo.addItem(name, native)
         self.cut_check = QCheckBox("打印后自动切纸(&U)")
         self.status_check = QCheckBox("打印前检测纸张状态（缺纸时不发送）(&K)")
         receipt_form = QFormLayout()
         receipt_form.addRow(buddy_label("打印机地址(&P)", self.uri_field.edit), self.uri_field)
         receipt_form.addRow("", forms)
         receipt_form.addRow(buddy_label("纸宽(&W)", self.paper_combo), self.paper_combo)
+        receipt_form.addRow(buddy_label("打印方式(&M)", self.mode_combo), self.mode_combo)
+        receipt_form.addRow("", self.mode_hint)
         receipt_form.addRow(buddy_label("编码(&E)", self.encoding_combo), self.encoding_combo)
-        receipt_form.addRow("", self.chinese_check)
-        receipt_form.addRow("", self.raster_check)
         receipt_form.addRow(buddy_label("二维码(&Q)", self.qr_combo), self.qr_combo)
         receipt_form.addRow("", self.cut_check)
         receipt_form.addRow("", self.status_check)
+        # The live sample: the bytes this profile sends, put on paper (app.printing.paper), scaled down.
+        self.sample_label = QLabel()
+        self.sample_label.setObjectName("receiptSample")
+        self.sample_label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.sample_label.setFixedWidth(round(PrinterProfile(paper_mm=80).dots * SAMPLE_SCALE) + 8)
+        self.sample_label.setStyleSheet("background: #ffffff; border: 1px solid #c8ced6;")
+        self.sample_label.setToolTip("按当前设置打印出来的样子（示例回执，未连接打印机）")
+        sample_box = QVBoxLayout()
+        sample_box.addWidget(hint_label("打印效果示例"))
+        sample_box.addWidget(self.sample_label)
+        sample_box.addStretch(1)
+        receipt_row = QHBoxLayout()
+        receipt_row.addLayout(receipt_form, 1)
+        receipt_row.addLayout(sample_box)
         receipt_box = QGroupBox("回执打印机（热敏）")
-        receipt_box.setLayout(receipt_form)
+        receipt_box.setLayout(receipt_row)
 
         # ---- A4 printer
         self.a4_field = CheckedField(_optional_uri, placeholder="如 cups://A4 或 file:///home/窗口/通知书", optional=True)
@@ -121,14 +149,16 @@ class PrinterSettingsDialog(QDialog):
         layout.addWidget(a4_box)
         layout.addLayout(test_row)
         layout.addWidget(buttons)
-        self.setMinimumWidth(620)
-        set_tab_order(self.uri_edit, self.paper_combo, self.encoding_combo, self.chinese_check, self.raster_check,
-                      self.qr_combo, self.cut_check, self.status_check, self.a4_edit, self.test_button,
+        self.setMinimumWidth(780)  # the form and the sample side by side
+        set_tab_order(self.uri_edit, self.paper_combo, self.mode_combo, self.encoding_combo, self.qr_combo, self.cut_check, self.status_check, self.a4_edit, self.test_button,
                       *buttons.buttons())
 
         self.test_button.clicked.connect(self.print_test_page)
-        self.raster_check.toggled.connect(self._raster_toggled)
+        self.mode_combo.currentIndexChanged.connect(self._mode_changed)
+        for combo in (self.paper_combo, self.encoding_combo, self.qr_combo):
+            combo.currentIndexChanged.connect(self.update_sample)
         self.uri_edit.textChanged.connect(self._update_test_button)
+        self._mode_changed()
         self.load()
         self.uri_edit.setFocus()
 
@@ -136,12 +166,12 @@ class PrinterSettingsDialog(QDialog):
     def form_profile(self) -> PrinterProfile:
         paper = 58 if self.paper_combo.currentData() == 58 else 80
         encoding = str(self.encoding_combo.currentData())
-        return PrinterProfile(
+        profile = PrinterProfile(
             paper_mm=paper, encoding=encoding,  # type: ignore[arg-type]  # the combo only holds ENCODINGS
-            chinese_mode=self.chinese_check.isChecked(), raster=self.raster_check.isChecked(),
             qr_native=bool(self.qr_combo.currentData()), cut=self.cut_check.isChecked(),
             status_check=self.status_check.isChecked(),
         )
+        return with_print_mode(profile, str(self.mode_combo.currentData()))
 
     def set_form(self, counter: CounterView, profile: PrinterProfile) -> None:
         self.counter = counter
@@ -152,18 +182,31 @@ class PrinterSettingsDialog(QDialog):
     def set_profile(self, profile: PrinterProfile) -> None:
         self.paper_combo.setCurrentIndex(max(0, self.paper_combo.findData(profile.paper_mm)))
         self.encoding_combo.setCurrentIndex(max(0, self.encoding_combo.findData(profile.encoding)))
-        self.chinese_check.setChecked(profile.chinese_mode)
-        self.raster_check.setChecked(profile.raster)
-        self.qr_combo.setCurrentIndex(0 if profile.qr_native else 1)
+        self.mode_combo.setCurrentIndex(max(0, self.mode_combo.findData(print_mode(profile))))
+        self.qr_combo.setCurrentIndex(max(0, self.qr_combo.findData(profile.qr_native)))
         self.cut_check.setChecked(profile.cut)
         self.status_check.setChecked(profile.status_check)
-        self._raster_toggled()
+        self._mode_changed()
 
-    def _raster_toggled(self) -> None:
-        # In picture mode the whole slip is an image: text encoding and native QR do not apply.
-        text_mode = not self.raster_check.isChecked()
-        for widget in (self.encoding_combo, self.chinese_check, self.qr_combo):
-            widget.setEnabled(text_mode)
+    def _mode_changed(self) -> None:
+        # In picture mode the whole slip is an image: text encoding and the printer's QR do not apply.
+        mode = str(self.mode_combo.currentData())
+        for widget in (self.encoding_combo, self.qr_combo):
+            widget.setEnabled(mode != "image")
+        self.mode_hint.setText(PRINT_MODE_TIPS[mode])
+        self.update_sample()
+
+    def update_sample(self) -> None:
+        """Draw the sample slip as the form's settings print it."""
+        image = sample_image(self.form_profile()).convert("L")
+        qimage = QImage(image.tobytes(), image.width, image.height, image.width, QImage.Format.Format_Grayscale8)
+        pixmap = QPixmap.fromImage(qimage.copy())
+        width = round(image.width * SAMPLE_SCALE)
+        self.sample_label.setPixmap(pixmap.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation))
+
+    def sample_image(self) -> QImage:
+        """The sample as shown (for tests)."""
+        return self.sample_label.pixmap().toImage()
 
     def _update_test_button(self) -> None:
         self.test_button.setEnabled(not self._testing and self.uri_field.is_valid())
