@@ -15,7 +15,8 @@ from tests.ui.helpers import settle
 from tests.ui.test_supervision import bad_rating, open_window
 from ui.backoffice.page import QUEUE_EMPTY, QUEUE_NARROWED, BackOfficePage
 from ui.chief.page import ChiefRepPage
-from ui.counter.page import SEARCH_EMPTY, TODAY_EMPTY, CounterPage
+from ui.counter.page import CounterPage
+from ui.counter.today import SEARCH_EMPTY, TODAY_EMPTY
 from ui.supervision.page import SupervisionPage
 from ui.supervision.rectification import RECTIFICATIONS_EMPTY, RECTIFICATIONS_FILTERED
 from ui.widgets import EmptyState, empty_state, set_empty_text, table_view

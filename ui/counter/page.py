@@ -15,75 +15,57 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
-    QFormLayout,
     QFrame,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QListView,
     QMenu,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
-    QSplitter,
     QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from app import cases, catalog, hall_settings, intake, limits, search
+from app import catalog, hall_settings, intake, search
 from app.auth import Actor
 from app.cases import MATERIAL_STATES, CaseView
 from app.catalog import Assessment, Item
 from app.context import HallDesk
 from app.errors import ValidationError
-from app.intake import AgentInput, EnterpriseInput, IntakeRequest
+from app.intake import EnterpriseInput, IntakeRequest
 from app.lifecycle import Problem
-from app.printing import desk, queue
 from app.printing.documents import default_refusal_basis
-from app.printing.queue import JobView
 from app.search import ItemHit
-from app.validators import check_id_number, check_mobile, check_uscc
 from app.workdays import DueDate, WorkCalendar
+from ui.counter.applicant import ApplicantForm
 from ui.counter.checklist import MARK_ALL_KEY, MaterialChecklist
-from ui.counter.dialogs import RefusalDialog, ResubmitDialog
-from ui.counter.models import CaseTableModel, ItemHitListModel
+from ui.counter.dialogs import RefusalDialog
+from ui.counter.documents import CaseDocuments
+from ui.counter.item_picker import ItemPicker
 from ui.counter.summary import CaseSummary
+from ui.counter.today import TodayCases
 from ui.display import DisplayController
 from ui.errors import confirm, show_error
-from ui.models import NOTICE_NAMES, days
-from ui.ops import Change, run_op, subscribe, supersede
-from ui.printing.preview import ReprintReasonDialog, notice_preview
+from ui.models import days
+from ui.ops import Change, run_op, subscribe
 from ui.printing.printers import PrinterSettingsDialog
-from ui.printing.queue import print_slips_now, printer_trouble, send_pending
+from ui.printing.queue import print_slips_now
 from ui.shortcuts import describe
 from ui.widgets import (
-    CheckedField,
-    FitWidthDelegate,
     MessageLine,
     Page,
     banner,
     buddy_label,
-    current_row,
-    fit_columns,
     format_date,
-    limit_line,
     open_dialog,
-    restore_current,
-    select_key,
-    set_empty_text,
     set_tab_order,
-    table_view,
 )
 
-ITEM_ROWS = 6  # rows of the item search's results in view (the applicant's fields fit under them at 768 px)
 LEFT_WIDTH = 400  # the item search and the applicant's fields, whatever their messages say
 OUTCOME_NAMES = {"accept": "受理", "correction": "一次性告知补正", "refuse": "不予受理", "immediate": "即办"}
 OUTCOME_DONE = {"accept": "已受理", "correction": "已出具补正材料通知书", "refuse": "已不予受理", "immediate": "即办办结"}
@@ -102,11 +84,8 @@ def take_and_print(hall: HallDesk, actor: Actor, req: IntakeRequest) -> CaseView
     return view
 
 
-# What 今日办件 says while empty: the own day (no search) or a search that found nothing.
-TODAY_EMPTY = "今天您还没有办件。在“当前受理”中受理、一次性告知补正或不予受理的办件，会列在这里。"
-SEARCH_EMPTY = "没有找到符合条件的办件。请核对办件编号、统一社会信用代码、企业名称或经办人姓名。"
 
-class CounterPage(Page):
+class CounterPage(CaseDocuments, Page):
     """The 综合受理 workspace of a clerk's counter: intake form, result panel and 今日办件.
 
     Signals:
@@ -123,14 +102,10 @@ class CounterPage(Page):
         subscribe(self, {Change.CATALOG, Change.CALENDAR}, self.reload_items)  # what other pages change
         subscribe(self, {Change.CASES, Change.PRINT_JOBS}, self.refresh_today)  # what other pages change
         self._busy = False
-        self._hits: list[ItemHit] = []
         self._assessments: list[Assessment] = []
         self._calendar: WorkCalendar | None = None
         self._item: Item | None = None
         self._promised: DueDate | None = None
-        self._known: EnterpriseInput | None = None
-        self._lookup_pending = False
-        self._advance_after_lookup = False
         self._case: CaseView | None = None
         self._attempt: str | None = None  # the outcome of the last submit that found problems (they show)
         self._service_problems: list[Problem] = []
@@ -164,18 +139,22 @@ class CounterPage(Page):
         top.addWidget(self.settings_button)
         self.warning = banner("您的账户没有分配窗口，不能受理：请管理员在用户管理中设置窗口。" if number is None else "")
 
-        # ---- timers (before the tabs: the 今日办件 search uses one)
+        # ---- the applicant's clock
         self.wait_timer = QTimer(self)
         self.wait_timer.setInterval(1000)
         self.wait_timer.timeout.connect(self._show_wait)
-        self.search_timer = QTimer(self)
-        self.search_timer.setSingleShot(True)
-        self.search_timer.setInterval(300)
-        self.search_timer.timeout.connect(self.refresh_today)
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_intake(), "当前受理 (F2)")
-        self.tabs.addTab(self._build_today(), "今日办件 (F6)")
+        self.today = TodayCases(hall, actor)
+        self.tabs.addTab(self.today, "今日办件 (F6)")
+        # The tab's parts by the names the page always had (tests and the F-keys use them).
+        self.today_search, self.today_model, self.today_view = self.today.search, self.today.model, self.today.view
+        self.today_summary, self.today_caption = self.today.summary, self.today.caption
+        self.today.summary.preview_requested.connect(self.preview_notice)
+        self.today.summary.reprint_requested.connect(self.print_receipt)
+        self.today.summary.resubmit_requested.connect(self.start_resubmit)
+        self.today.status_message.connect(self.status_message)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
@@ -206,75 +185,25 @@ class CounterPage(Page):
     # ---- construction ----------------------------------------------------------------------------
     def _build_intake(self) -> QWidget:
         # Item search
-        self.item_search = limit_line(QLineEdit(), limits.SEARCH)
-        self.item_search.setPlaceholderText("事项名称、编码或拼音首字母，如 sgxk（Ctrl+F）")
-        self.item_search.setClearButtonEnabled(True)
-        self.hits_model = ItemHitListModel(parent=self)
-        self.item_list = QListView()
-        self.item_list.setModel(self.hits_model)
-        self.item_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        # Seven rows, as wide as the column: a long name ends in … (the whole of it in the tooltip), no
-        # horizontal scrollbar.
-        self.item_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.item_list.setTextElideMode(Qt.TextElideMode.ElideRight)
-        fit = FitWidthDelegate(self.item_list)
-        self.item_list.setItemDelegate(fit)
-        self.item_list.setResizeMode(QListView.ResizeMode.Adjust)
-        self.item_list.setFixedHeight(fit.row_height * ITEM_ROWS + 2 * self.item_list.frameWidth())
-        self.item_info = QLabel()
-        self.item_info.setWordWrap(True)
-        self.item_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.item_info.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        # Four lines, whatever the item: the fields under it never move (and the layout needs no height-for-width).
-        self.item_info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.item_info.setFixedHeight(self.item_info.fontMetrics().lineSpacing() * 4 + 4)
-        item_box = QGroupBox("办理事项")
-        item_layout = QVBoxLayout(item_box)
-        item_layout.setSpacing(4)
-        item_layout.addWidget(buddy_label("搜索事项(&S)", self.item_search))
-        item_layout.addWidget(self.item_search)
-        item_layout.addWidget(self.item_list)
-        item_layout.addWidget(self.item_info)
+        self.picker = ItemPicker()
+        # Its parts by the names the page always had (tests and the keys use them).
+        self.item_search, self.hits_model, self.item_list = self.picker.search, self.picker.model, self.picker.list
+        self.item_info = self.picker.info
 
         # Applicant
-        self.uscc_field = CheckedField(check_uscc, 18, placeholder="18位，可扫码枪录入；个人申请留空", optional=True,
-                                       ok_text="✓ 代码有效")
-        self.uscc_edit = limit_line(self.uscc_field.edit, limits.USCC)
-        self.enterprise_status = MessageLine()
-        self.ent_name_edit = limit_line(QLineEdit(), limits.ENTERPRISE_NAME)
-        self.ent_name_message = MessageLine()  # the name's problem, after a submit found one
-        ent_name_box = QWidget()
-        ent_name_layout = QVBoxLayout(ent_name_box)
-        ent_name_layout.setContentsMargins(0, 0, 0, 0)
-        ent_name_layout.setSpacing(1)
-        ent_name_layout.addWidget(self.ent_name_edit)
-        ent_name_layout.addWidget(self.ent_name_message)
-        self.ent_rep_edit = limit_line(QLineEdit(), limits.LEGAL_REP)
-        self.ent_address_edit = limit_line(QLineEdit(), limits.ENTERPRISE_ADDRESS)
-        self.agent_name_field = CheckedField(intake.check_agent_name, placeholder="经办人姓名", ok_text="")
-        self.agent_name_edit = limit_line(self.agent_name_field.edit, limits.AGENT_NAME)
-        self.id_field = CheckedField(check_id_number, 18, placeholder="18位，末位 x 大小写均可（可读卡录入）",
-                                     ok_text="✓ 身份证号码有效")
-        self.id_edit = limit_line(self.id_field.edit, limits.AGENT_ID_NUMBER)
-        self.phone_field = CheckedField(check_mobile, 11, placeholder="11位手机号码", ok_text="✓")
-        self.phone_edit = limit_line(self.phone_field.edit, limits.AGENT_PHONE)
-        applicant_box = QGroupBox("申请人")
-        form = QFormLayout(applicant_box)
-        form.setVerticalSpacing(4)
-        form.addRow(buddy_label("统一社会信用代码(&U)", self.uscc_edit), self.uscc_field)
-        form.addRow("", self.enterprise_status)
-        form.addRow(buddy_label("企业名称(&Q)", self.ent_name_edit), ent_name_box)
-        form.addRow(buddy_label("法定代表人", self.ent_rep_edit), self.ent_rep_edit)
-        form.addRow(buddy_label("住所", self.ent_address_edit), self.ent_address_edit)
-        form.addRow(buddy_label("经办人姓名(&J)", self.agent_name_edit), self.agent_name_field)
-        form.addRow(buddy_label("身份证号(&I)", self.id_edit), self.id_field)
-        form.addRow(buddy_label("手机号码(&D)", self.phone_edit), self.phone_field)
+        self.applicant = ApplicantForm(self._hall, self._actor)
+        a = self.applicant  # its fields by the names the page always had (tests and focus_field use them)
+        self.uscc_field, self.uscc_edit, self.enterprise_status = a.uscc_field, a.uscc_edit, a.enterprise_status
+        self.ent_name_edit, self.ent_name_message = a.ent_name_edit, a.ent_name_message
+        self.ent_rep_edit, self.ent_address_edit = a.ent_rep_edit, a.ent_address_edit
+        self.agent_name_field, self.agent_name_edit = a.agent_name_field, a.agent_name_edit
+        self.id_field, self.id_edit, self.phone_field, self.phone_edit = a.id_field, a.id_edit, a.phone_field, a.phone_edit
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(item_box)
-        left_layout.addWidget(applicant_box)
+        left_layout.addWidget(self.picker)
+        left_layout.addWidget(self.applicant)
         left_layout.addStretch(1)
         # A fixed width: messages never widen it (the checklist beside it keeps its width).  On a screen lower
         # than 768 pixels it scrolls (Tab brings the field in view) rather than squeezing the fields together.
@@ -340,22 +269,9 @@ class CounterPage(Page):
                       self.immediate_button)
 
         # Wiring: Enter moves on field by field (a scanner or card reader "types" and ends with Enter).
-        self.item_search.textChanged.connect(self._filter_items)
-        self.item_search.returnPressed.connect(self.pick_current_item)
-        self.item_search.installEventFilter(self)
-        self.item_list.activated.connect(self._item_activated)
-        self.uscc_edit.textChanged.connect(self._uscc_changed)
-        self.uscc_edit.returnPressed.connect(self._uscc_entered)
-        self.ent_name_edit.returnPressed.connect(self.ent_rep_edit.setFocus)
-        self.ent_rep_edit.returnPressed.connect(self.ent_address_edit.setFocus)
-        self.ent_address_edit.returnPressed.connect(self.agent_name_edit.setFocus)
-        self.agent_name_edit.returnPressed.connect(self.id_edit.setFocus)
-        self.id_edit.returnPressed.connect(self.phone_edit.setFocus)
-        self.id_edit.editingFinished.connect(self._normalise_id)
-        self.phone_edit.returnPressed.connect(self.checklist.focus_material)
-        for edit in (self.uscc_edit, self.ent_name_edit, self.ent_rep_edit, self.ent_address_edit,
-                     self.agent_name_edit, self.id_edit, self.phone_edit):
-            edit.textChanged.connect(self._form_changed)
+        self.picker.picked.connect(self.pick_item)
+        self.applicant.finished.connect(self.checklist.focus_material)
+        self.applicant.changed.connect(self._form_changed)
         self.checklist.changed.connect(self._update_outcomes)
         self.checklist.changed.connect(self._materials_to_display)
         self.accept_button.clicked.connect(self.accept_application)
@@ -365,41 +281,6 @@ class CounterPage(Page):
         self.result.preview_requested.connect(self.preview_notice)
         self.result.reprint_requested.connect(self.print_receipt)
         self.result.resubmit_requested.connect(self.start_resubmit)
-        return page
-
-    def _build_today(self) -> QWidget:
-        self.today_search = limit_line(QLineEdit(), limits.SEARCH)
-        self.today_search.setPlaceholderText("办件编号、统一社会信用代码或企业名称、经办人姓名（留空：本人今日办件）")
-        self.today_search.setClearButtonEnabled(True)
-        self.today_refresh_button = QPushButton("刷新 (F5)")
-        self.today_caption = QLabel()
-        self.today_caption.setObjectName("sectionTitle")
-        self.today_model = CaseTableModel(parent=self)
-        self.today_view = table_view(self.today_model, empty=TODAY_EMPTY)
-        fit_columns(self.today_view, stretch=2)
-        self.today_summary = CaseSummary(large=False, counter=self._actor.counter_number)
-        head = QHBoxLayout()
-        head.addWidget(buddy_label("查找(&K)", self.today_search))
-        head.addWidget(self.today_search, 1)
-        head.addWidget(self.today_refresh_button)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.today_view)
-        split.addWidget(self.today_summary)
-        split.setSizes([330, 270])
-        split.setChildrenCollapsible(False)
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(4, 6, 4, 4)
-        layout.addLayout(head)
-        layout.addWidget(self.today_caption)
-        layout.addWidget(split, 1)
-        self.today_search.textChanged.connect(self.search_timer.start)
-        self.today_search.returnPressed.connect(self.refresh_today)
-        self.today_refresh_button.clicked.connect(self.refresh_today)
-        self.today_view.selectionModel().currentChanged.connect(self._today_selected)
-        self.today_summary.preview_requested.connect(self.preview_notice)
-        self.today_summary.reprint_requested.connect(self.print_receipt)
-        self.today_summary.resubmit_requested.connect(self.start_resubmit)
         return page
 
     # ---- loading ---------------------------------------------------------------------------------
@@ -419,9 +300,9 @@ class CounterPage(Page):
         run_op(load, self._items_loaded, owner=self, key="items")
 
     def _items_loaded(self, data: tuple[list[ItemHit], list[Assessment], WorkCalendar]) -> None:
-        self._hits, self._assessments, self._calendar = data
+        hits, self._assessments, self._calendar = data
         self._loaded = True
-        self._filter_items()
+        self.picker.set_hits(hits)
         if self._item is not None and self._promised is None:
             # Picked before the calendar arrived: now the promised date and the 容缺 limit are known.
             self._show_item_info(self._item)
@@ -474,9 +355,7 @@ class CounterPage(Page):
     def _form_dirty(self) -> bool:
         if self._case is not None:
             return False
-        return self._item is not None or any(
-            e.text().strip() for e in (self.uscc_edit, self.ent_name_edit, self.agent_name_edit, self.id_edit,
-                                       self.phone_edit))
+        return self._item is not None or self.applicant.dirty()
 
     def clear_form(self) -> None:
         self._case = None
@@ -484,19 +363,8 @@ class CounterPage(Page):
         self._service_problems = []
         self._item = None
         self._promised = None
-        self._known = None
-        supersede(self, "lookup")
-        self._lookup_pending = False
-        self._advance_after_lookup = False
-        self.item_search.clear()
-        self._filter_items()
-        self.item_info.setText("请选择办理事项：输入名称、编码或拼音首字母，↓ 选择，Enter 确定")
-        for edit in (self.ent_name_edit, self.ent_rep_edit, self.ent_address_edit):
-            edit.clear()
-            edit.setReadOnly(False)
-        for field in (self.uscc_field, self.agent_name_field, self.id_field, self.phone_field):
-            field.clear()
-        self._say_enterprise("", "")
+        self.picker.clear()
+        self.applicant.clear()
         self.checklist.clear()
         self.result.show_case(None)
         self.right_stack.setCurrentIndex(0)
@@ -506,37 +374,11 @@ class CounterPage(Page):
             self.display.idle()
 
     # ---- item search -------------------------------------------------------------------------------
-    def _filter_items(self) -> None:
-        text = self.item_search.text()
-        hits = [h for h in self._hits if search.matches(h.item, text)]
-        self.hits_model.set_rows(hits)
-        if hits:
-            self.item_list.setCurrentIndex(self.hits_model.index(0, 0))
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # Up/Down in the search box move through the results; the focus stays where the clerk types.
-        if watched is self.item_search and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
-            step = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1, Qt.Key.Key_PageDown: 5, Qt.Key.Key_PageUp: -5}.get(
-                Qt.Key(event.key()))
-            if step is not None and self.hits_model.rowCount():
-                row = self.item_list.currentIndex().row()
-                row = max(0, min(self.hits_model.rowCount() - 1, row + step))
-                self.item_list.setCurrentIndex(self.hits_model.index(row, 0))
-                return True
-        return super().eventFilter(watched, event)
-
     def search_results(self) -> list[Item]:
-        return [h.item for h in self.hits_model.rows()]
+        return self.picker.results()
 
     def pick_current_item(self) -> Item | None:
-        hit = current_row(self.item_list, self.hits_model)
-        if hit is None:
-            return None
-        self.pick_item(hit.item)
-        return hit.item
-
-    def _item_activated(self) -> None:
-        self.pick_current_item()
+        return self.picker.pick_current()
 
     def pick_item(self, item: Item) -> None:
         """The applicant's item: its materials with their defaults, its time limits and the promised date."""
@@ -576,85 +418,18 @@ class CounterPage(Page):
 
     def focus_item_search(self) -> None:
         self.tabs.setCurrentIndex(0)
-        self.item_search.setFocus()
-        self.item_search.selectAll()
+        self.picker.focus_search()
 
     # ---- enterprise ----------------------------------------------------------------------------------
-    def _uscc_changed(self) -> None:
-        supersede(self, "lookup")  # a lookup still on its way is for the old code
-        if self._known is not None:
-            # A different code: what the lookup filled in belongs to the other enterprise.
-            self._known = None
-            for edit in (self.ent_name_edit, self.ent_rep_edit, self.ent_address_edit):
-                edit.clear()
-                edit.setReadOnly(False)
-        if not self.uscc_field.is_valid():
-            self._lookup_pending = False
-            self._say_enterprise("", "")
-            return
-        hall, uscc = self._hall, self.uscc_field.text()
-        self._lookup_pending = True
-        self._update_outcomes()
-        run_op(lambda: intake.lookup_enterprise(hall.uow(), uscc), self._enterprise_found, owner=self, key="lookup")
-
-    def _enterprise_found(self, found: EnterpriseInput | None) -> None:
-        self._lookup_pending = False
-        self._known = found
-        if found is not None:
-            for edit, value in ((self.ent_name_edit, found.name), (self.ent_rep_edit, found.legal_rep),
-                                (self.ent_address_edit, found.address)):
-                edit.setText(value)
-                # What the register knows is not retyped at the counter; only its gaps can be filled.
-                edit.setReadOnly(bool(value))
-            self._say_enterprise("已登记企业：名称、法定代表人和住所已自动带出", "#1e7d45")
-        else:
-            self._say_unknown_enterprise()
-        self._update_outcomes()
-        if self._advance_after_lookup:
-            self._advance_after_lookup = False
-            (self.agent_name_edit if found is not None else self.ent_name_edit).setFocus()
-
-    def _uscc_entered(self) -> None:
-        """Enter (typed, or the scanner's last key) moves on; it never submits the form."""
-        if not self.uscc_field.text():
-            self.agent_name_edit.setFocus()
-        elif not self.uscc_field.is_valid():
-            self.uscc_field.recheck()
-        elif self._lookup_pending:
-            self._advance_after_lookup = True
-        else:
-            (self.agent_name_edit if self._known is not None else self.ent_name_edit).setFocus()
-
-    def _say_enterprise(self, text: str, colour: str) -> None:
-        self.enterprise_status.set_message(text, colour)
-
-    def _say_unknown_enterprise(self) -> None:
-        if self.ent_name_edit.text().strip():
-            self._say_enterprise("未登记的企业：受理时按所填名称、法定代表人和住所登记", "#5b6b7f")
-        else:
-            self._say_enterprise("未登记的企业：请填写企业名称（必填）、法定代表人和住所", "#9a6200")
-
     def enterprise_known(self) -> bool | None:
-        """Whether the typed USCC's enterprise is on record; None while that is not known (no valid code yet, or
-        the lookup still on its way)."""
-        if self._lookup_pending or not self.uscc_field.is_valid():
-            return None
-        return self._known is not None
+        return self.applicant.enterprise_known()
 
     def known_enterprise(self) -> EnterpriseInput | None:
-        return self._known
-
-    def _normalise_id(self) -> None:
-        # A lower-case x is fine to type; the form shows the number as it will be stored.
-        text = self.id_edit.text()
-        if text != text.upper() and not self.id_field.problem():
-            self.id_edit.setText(text.strip().upper())
+        return self.applicant.known_enterprise()
 
     # ---- outcomes ------------------------------------------------------------------------------------
     def _form_changed(self) -> None:
         self._service_problems = []  # what the service said is about the form as it was
-        if self.enterprise_known() is False:
-            self._say_unknown_enterprise()
         self._update_outcomes()
 
     def _request(self, outcome: str, reason: str = "", legal_basis: str = "") -> IntakeRequest | None:
@@ -662,17 +437,8 @@ class CounterPage(Page):
         item = self._item
         if item is None:
             return None
-        enterprise = None
-        uscc = self.uscc_field.text()
-        if uscc:
-            # No phone: the form has none, and a registered enterprise's stored one is not the clerk's to fix.
-            enterprise = EnterpriseInput(
-                uscc=uscc, name=self.ent_name_edit.text().strip(), legal_rep=self.ent_rep_edit.text().strip(),
-                address=self.ent_address_edit.text().strip())
-        agent = AgentInput(name=self.agent_name_edit.text().strip(), id_number=self.id_field.text(),
-                           phone=self.phone_field.text())
-        return IntakeRequest(item=item.code, agent=agent, materials=self.checklist.materials_input(),
-                             outcome=outcome, enterprise=enterprise, reason=reason, legal_basis=legal_basis,
+        return IntakeRequest(item=item.code, agent=self.applicant.agent_input(), materials=self.checklist.materials_input(),
+                             outcome=outcome, enterprise=self.applicant.enterprise_input(), reason=reason, legal_basis=legal_basis,
                              supplement_due=self.checklist.supplement_due() if outcome == "accept" else None,
                              marked_all=self.checklist.marked_all())
 
@@ -744,8 +510,7 @@ class CounterPage(Page):
         shown = self.form_problems(attempt) if attempt is not None and self._case is None else []
         if attempt is not None and not shown:
             shown = self._service_problems
-        name = next((p.message for p in shown if p.field == "enterprise.name"), "")
-        self.ent_name_message.set_message(name, "#c0392b")
+        self.applicant.show_name_problem(next((p.message for p in shown if p.field == "enterprise.name"), ""))
         if not shown:
             self._summary = ""
             self.outcome_hint.set_message(hint, colour)
@@ -840,8 +605,7 @@ class CounterPage(Page):
         """A submit that found problems: every one under its field and in the summary; the first gets the focus.
         Nothing is sent."""
         self._attempt = outcome
-        for field in (self.uscc_field, self.agent_name_field, self.id_field, self.phone_field):
-            field.recheck()
+        self.applicant.recheck()
         self._update_outcomes()
         shown = self.form_problems(outcome) or self._service_problems
         if shown:
@@ -854,29 +618,16 @@ class CounterPage(Page):
             return
         # The service's own check (e.g. the enterprise's lookup was still on its way): the form shows it all.
         self._service_problems = [Problem(field, message) for field, message in exc.problems]
-        checked = self._checked_fields()
+        checked = self.applicant.checked_fields()
         for field, message in exc.problems:
             if field in checked:
                 checked[field].show_problem(message)
         self._reveal(self._attempt or "accept")
 
-    def _checked_fields(self) -> dict[str, CheckedField]:
-        return {"agent.name": self.agent_name_field, "agent.id_number": self.id_field,
-                "agent.phone": self.phone_field, "enterprise.uscc": self.uscc_field,
-                "enterprise.phone": self.uscc_field}
-
     def focus_field(self, field: str, message: str = "") -> None:
         """Put the focus on the input a problem names (and show ``message`` there)."""
-        checked = self._checked_fields()
-        if field in checked:
-            if message:
-                checked[field].show_problem(message)
-            checked[field].edit.setFocus()
-        elif field in ("enterprise.name", "enterprise.legal_rep", "enterprise.address"):
-            if message and field == "enterprise.name":
-                self.ent_name_message.set_message(message, "#c0392b")
-            {"enterprise.name": self.ent_name_edit, "enterprise.legal_rep": self.ent_rep_edit,
-             "enterprise.address": self.ent_address_edit}[field].setFocus()
+        if self.applicant.focus_field(field, message):
+            pass  # the applicant's own fields
         elif field == "item":
             self.focus_item_search()
         elif field.startswith("materials"):
@@ -902,7 +653,7 @@ class CounterPage(Page):
         self.result.show_case(view)
         self.right_stack.setCurrentIndex(1)
         if self.enterprise_known() is False:  # the intake registered it: nothing is still to be filled in
-            self._say_enterprise("企业已按所填信息登记", "#1e7d45")
+            self.applicant.say_enterprise("企业已按所填信息登记", "#1e7d45")
         self._update_outcomes()
         self.result_note.setText("正在打印回执和通知书…　按 F2 接待下一位申请人")
         self.status_message.emit(f"{message}：{view.case_no}")
@@ -916,152 +667,19 @@ class CounterPage(Page):
     def current_case(self) -> CaseView | None:
         return self._case
 
-    def send_documents(self, case_no: str, *, force: bool = False) -> None:
-        hall = self._hall
-        run_op(lambda: send_pending(hall, case_no, force=force),
-                          lambda jobs: self._documents_sent(case_no, jobs), self._send_failed, changes={Change.PRINT_JOBS}, owner=self)
-
-    def _documents_sent(self, case_no: str, jobs: list[JobView]) -> None:
-        for summary in (self.result, self.today_summary):
-            if summary.case is not None and summary.case.case_no == case_no:
-                summary.set_jobs(jobs)
-        trouble = printer_trouble(jobs)
-        if trouble:
-            self.status_message.emit(f"打印机错误：{trouble}。任务已留在打印队列，将自动重试")
-            note = "打印机错误：任务留在打印队列，将自动重试（也可在“打印队列”中立即重试）"
-        else:
-            waiting = [j for j in jobs if j.status == "pending"]
-            note = "回执已打印" if not waiting else "通知书待在预览中打印（未配置A4打印机）"
-        if self._case is not None and self._case.case_no == case_no:
-            self.result_note.setText(f"{note}　按 F2 接待下一位申请人")
-        self.jobs_changed.emit()
-
-    def _send_failed(self, exc: BaseException) -> None:
-        show_error(self, exc)
-        self.jobs_changed.emit()
-
     # ---- 今日办件 -------------------------------------------------------------------------------------
     def show_today(self) -> None:
         self.tabs.setCurrentIndex(1)
-        self.today_search.setFocus()
-        self.today_search.selectAll()
+        self.today.focus_search()
 
     def refresh_today(self) -> None:
-        self.search_timer.stop()
-        hall, actor, text = self._hall, self._actor, self.today_search.text().strip()
-        selected = self.selected_case()
-        keep = selected.case_no if selected else None
-
-        def load() -> list[CaseView]:
-            if text:
-                return cases.list_cases(hall.uow(), actor, text=text, limit=200)
-            return cases.my_cases_today(hall.uow(), actor)
-
-        run_op(load, lambda rows: self._today_loaded(text, rows, keep), owner=self, key="today")
-
-    def _today_loaded(self, text: str, rows: list[CaseView], keep: str | None) -> None:
-        self.today_model.today = hall_settings.today()
-        set_empty_text(self.today_view, SEARCH_EMPTY if text else TODAY_EMPTY)
-        self.today_model.set_rows(rows)
-        self.today_caption.setText(f"查找“{text}”：{len(rows)}件" if text else f"本人今日办件：{len(rows)}件")
-        restore_current(self.today_view, self.today_model, keep)
-        if not rows:
-            self.today_summary.show_case(None)
+        self.today.refresh()
 
     def selected_case(self) -> CaseView | None:
-        return current_row(self.today_view, self.today_model)
+        return self.today.selected_case()
 
     def select_case(self, case_no: str) -> bool:
-        return select_key(self.today_view, self.today_model, case_no)
-
-    def _today_selected(self) -> None:
-        case = self.selected_case()
-        self.today_summary.show_case(case)
-        if case is None:
-            return
-        hall, case_no = self._hall, case.case_no
-        run_op(lambda: queue.list_jobs(hall.uow(), case_no=case_no),
-                          lambda jobs: self._case_jobs_loaded(case_no, jobs), owner=self)
-
-    def _case_jobs_loaded(self, case_no: str, jobs: list[JobView]) -> None:
-        if self.today_summary.case is not None and self.today_summary.case.case_no == case_no:
-            self.today_summary.set_jobs(jobs)
-
-    # ---- case actions (result panel and 今日办件) -----------------------------------------------------
-    def _summary_for(self, case_no: str) -> CaseSummary | None:
-        for summary in (self.result, self.today_summary):
-            if summary.case is not None and summary.case.case_no == case_no:
-                return summary
-        return None
-
-    def print_receipt(self, case_no: str) -> ReprintReasonDialog | None:
-        """打印回执 while the original waits (sent now); 补打回执 once it printed (a reason, marked 补打)."""
-        summary = self._summary_for(case_no)
-        if summary is not None and not summary.receipt_printed() and summary.jobs():
-            self._send_receipt(case_no, reprint=False, reason="")
-            return None
-        dialog = ReprintReasonDialog(f"受理回执 {case_no}", self)
-        self._dialog_case_no = case_no
-        dialog.chosen.connect(self._reprint_reason)
-        self._open(dialog)
-        return dialog
-
-    # Dialogs report back to bound methods (see ui.admin): the case they are about waits in _dialog_case_no.
-    def _reprint_reason(self, reason: str) -> None:
-        self._send_receipt(self._dialog_case_no, reprint=True, reason=reason)
-
-    def _send_receipt(self, case_no: str, *, reprint: bool, reason: str) -> None:
-        hall, actor = self._hall, self._actor
-
-        def run() -> list[JobView]:
-            job_id = desk.receipt_job(hall.uow(), actor, case_no, reprint=reprint, reason=reason)
-            queue.send_job(hall.uow, job_id, force=True, timeout=3.0)
-            return queue.list_jobs(hall.uow(), case_no=case_no)
-
-        self.status_message.emit(f"正在{'补打' if reprint else '打印'}回执：{case_no}")
-        run_op(run, lambda jobs: self._documents_sent(case_no, jobs), self._send_failed, changes={Change.PRINT_JOBS}, owner=self)
-
-    def preview_notice(self, case_no: str, kind: str) -> None:
-        hall, actor = self._hall, self._actor
-
-        def load() -> tuple[bytes, list[JobView]]:
-            return desk.notice_pdf(hall.uow(), actor, case_no, kind), queue.list_jobs(hall.uow(), case_no=case_no)
-
-        run_op(load, lambda data: self._show_preview(case_no, kind, *data), owner=self)
-
-    def _show_preview(self, case_no: str, kind: str, pdf: bytes, jobs: list[JobView]) -> None:
-        # The original notice's job (not a 补打): printing from the preview completes it.
-        job = next((j for j in jobs if j.kind == "notice" and j.notice_kind == kind and not j.reprint), None)
-        title = f"{NOTICE_NAMES.get(kind, kind)} {case_no}"
-        dialog = notice_preview(self._hall, self._actor, case_no, kind, pdf, title, job, self)
-        self._dialog_case_no = case_no
-        dialog.printed.connect(self._notice_printed)
-        self._open(dialog)
-
-    def _notice_printed(self) -> None:
-        hall, case_no = self._hall, self._dialog_case_no
-        run_op(lambda: queue.list_jobs(hall.uow(), case_no=case_no),
-                          lambda jobs: self._documents_sent(case_no, jobs), owner=self)
-
-    def start_resubmit(self, case_no: str) -> None:
-        """补正后受理: the case's checklist as it was left, in a dialog; 受理 there accepts it today."""
-        hall, actor = self._hall, self._actor
-
-        def load() -> tuple[CaseView, Item, list[Assessment], WorkCalendar]:
-            case = cases.get_case(hall.uow(), actor, case_no)
-            return (case, catalog.get_item(hall.uow(), case.item), catalog.list_assessments(hall.uow()),
-                    hall_settings.work_calendar(hall.uow()))
-
-        run_op(load, lambda data: self._open_resubmit(*data), owner=self)
-
-    def _open_resubmit(self, case: CaseView, item: Item, assessments: list[Assessment], cal: WorkCalendar) -> None:
-        promised = cal.add_workdays(hall_settings.today(), item.promised_days)
-        dialog = ResubmitDialog(self._hall, self._actor, case, item, assessments, promised, self)
-        dialog.saved.connect(self._resubmitted)
-        self._open(dialog)
-
-    def _resubmitted(self, view: CaseView) -> None:
-        self.show_result(view, "补正后已受理")
+        return self.today.select_case(case_no)
 
     # ---- settings ------------------------------------------------------------------------------------
     def open_printer_settings(self) -> PrinterSettingsDialog | None:
@@ -1078,6 +696,9 @@ class CounterPage(Page):
         self.jobs_changed.emit()
 
     # ---- dialogs -------------------------------------------------------------------------------------
+    def owner_widget(self) -> QWidget:
+        return self
+
     def _open(self, dialog: QDialog) -> None:
         self.dialog = dialog
         open_dialog(dialog, self._dialog_closed)
