@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import backoffice, limits
+from app import claims, limits
 from app.auth import (
     DEPT_ROLES,
     ROLES,
@@ -214,7 +214,7 @@ def recall_held_cases(uow: UnitOfWork, actor: Actor, user: User) -> list[str]:
         query = query.where(Case.dept_id != user.dept_id)
     recalled = []
     for case in s.execute(query.with_for_update()).scalars():
-        backoffice.back_to_queue(uow, actor, case, Action.RECALL, f"{user.full_name}的岗位已调整，办件收回队列")
+        claims.back_to_queue(uow, actor, case, Action.RECALL, f"{user.full_name}的岗位已调整，办件收回队列")
         recalled.append(case.case_no)
     return recalled
 

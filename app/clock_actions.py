@@ -16,8 +16,9 @@ from typing import Any
 
 from app import clocks, lifecycle, limits
 from app.auth import Actor
-from app.backoffice import Claim, HeldCase, _department_case, _held, held_case, read_dept_settings
+from app.backoffice import _department_case, read_dept_settings
 from app.cases import CaseView, case_view, load_case
+from app.claims import Claim, HeldCase, _held, held_case
 from app.errors import Conflict, PermissionDenied, ValidationError
 from app.hall_settings import load_calendar, local_date
 from app.lifecycle import Action, Problem, Status

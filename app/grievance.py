@@ -32,7 +32,8 @@ from sqlalchemy.orm import Session
 
 from app import limits
 from app.auth import Actor
-from app.backoffice import display_names, light
+from app.backoffice import light
+from app.claims import display_names
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.hall_settings import HALL_TZ, load_calendar, local_date, today, write_setting
 from app.infra.numbering import next_value

@@ -8,7 +8,7 @@ version, the history event and the audit row, in the caller's transaction).  The
 asks ``allowed_actions`` to enable its buttons, and the ``*_problems`` checks say what an action still needs,
 for the services and the GUI alike.  tests/test_lifecycle.py walks every (status, action) pair.
 
-The claim on PostgreSQL is one SQL statement (``app.backoffice``): it takes cases in ``CLAIMABLE``.
+The claim on PostgreSQL is one SQL statement (``app.claims``): it takes cases in ``CLAIMABLE``.
 """
 
 from __future__ import annotations

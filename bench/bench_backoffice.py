@@ -1,7 +1,7 @@
 """Back-office benchmarks on PostgreSQL (issue 5).
 
 1. Claims per second with 8 worker *processes* taking cases from a department queue through
-   ``backoffice.claim_next``, beside 8 processes running a raw ``UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP
+   ``claims.claim_next``, beside 8 processes running a raw ``UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP
    LOCKED)`` script doing the same claims in the same run.  Target: ≥ 0.5× the raw rate.  Processes, not
    threads: eight threads in one interpreter share one GIL, so they would measure Python, not the database
    (the raw script spends its time in libpq with the GIL released); a hall's reviewers are separate PCs.
@@ -29,7 +29,7 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 
-from app import accounts, backoffice
+from app import accounts, backoffice, claims
 from app.auth import Actor, login
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
@@ -96,12 +96,12 @@ def _ours(url: str, actors: list[Actor], i: int, ready: multiprocessing.Queue, g
     actor = actors[i]  # each worker is another reviewer, at another PC
     hall = HallDesk.open(url)
     for _ in range(WARM_UP):  # the queue is still empty: connect, compile and prepare before the clock starts
-        assert backoffice.claim_next(hall.uow(), actor, "SCJ") is None
+        assert claims.claim_next(hall.uow(), actor, "SCJ") is None
     ready.put(1)
     go.wait()
     cpu = time.process_time()
     n = 0
-    while backoffice.claim_next(hall.uow(), actor, "SCJ") is not None:
+    while claims.claim_next(hall.uow(), actor, "SCJ") is not None:
         n += 1
     out.put((n, time.monotonic(), time.process_time() - cpu))
     hall.close()

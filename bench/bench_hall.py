@@ -61,7 +61,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from app import accounts, audit, backoffice, catalog, intake, output
+from app import accounts, audit, backoffice, catalog, chief_rep, claims, decisions, intake, output
 from app.accounts import MAX_COUNTER
 from app.auth import Actor, login
 from app.cases import CaseView
@@ -334,7 +334,7 @@ def send_print_job(uow_factory: Callable[[], Any], actor: Actor, job_id: str) ->
 
 
 def authorise_seal(hall: HallDesk, chief: Actor, case_no: str) -> None:
-    backoffice.authorise_seal(hall.uow(), chief, case_no)
+    chief_rep.authorise_seal(hall.uow(), chief, case_no)
 
 
 # ---- set-up through the services -------------------------------------------------------------------------------
@@ -701,7 +701,7 @@ class Worker:
         self.timed(tally, "queue page", lambda: backoffice.queue_page(hall.uow(), rev.actor, rev.dept))
         start, cpu = time.perf_counter(), time.process_time()
         try:
-            claim = backoffice.claim_next(hall.uow(), rev.actor, rev.dept)
+            claim = claims.claim_next(hall.uow(), rev.actor, rev.dept)
         except Exception as exc:
             self.error(tally, "claim", exc)
             return
@@ -711,12 +711,12 @@ class Worker:
         if claim is None:
             script.append(("turn", rev, None, False))
             return
-        self.timed(tally, "open case", lambda: backoffice.held(hall.uow(), claim))
+        self.timed(tally, "open case", lambda: claims.held(hall.uow(), claim))
         decision, seal = self.crowd_decision(claim.case_no in returned_before)
         if seal and not self.ran(tally, "authorise seal", lambda: authorise_seal(hall, rev.chief, claim.case_no)):
             seal = False  # the error is counted; decide without the seal rather than fail twice
         reason, basis = {"approve": (APPROVE_REASON, ""), "deny": DENY, "return": (RETURN_REASON, "")}[decision]
-        view = self.timed(tally, "decide", lambda: backoffice.decide(
+        view = self.timed(tally, "decide", lambda: decisions.decide(
             hall.uow(), rev.actor, claim.case_no, decision, token=claim.token, reason=reason, legal_basis=basis,
             seal=seal))
         if view is not None:

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from app import backoffice
+from app import backoffice, chief_rep, claims, decisions
 from app.errors import ValidationError
 from cli.base import Cli, Parser, add_command, parse_date, positive_int, print_json
 
@@ -33,14 +33,14 @@ def cmd_case_claim(cli: Cli) -> int:
     a = cli.args
     actor = cli.actor()
     if a.case_no:
-        result: backoffice.Claim | None = backoffice.claim(cli.hall.uow(), actor, a.case_no)
+        result: claims.Claim | None = claims.claim(cli.hall.uow(), actor, a.case_no)
     else:
         if not a.dept:
             raise ValidationError("dept", "请给出办件编号，或用 --dept 领取本部门队列中的下一件")
-        result = backoffice.claim_next(cli.hall.uow(), actor, a.dept)
+        result = claims.claim_next(cli.hall.uow(), actor, a.dept)
     if a.json:
         # The case as README shows it, read after the claim (the claim itself stays lean).
-        print_json(backoffice.held(cli.hall.uow(), result).as_json() if result else None)
+        print_json(claims.held(cli.hall.uow(), result).as_json() if result else None)
     elif result is None:
         print("队列中没有待领取的办件", file=sys.stderr)
     else:
@@ -49,7 +49,7 @@ def cmd_case_claim(cli: Cli) -> int:
 
 
 def cmd_case_release(cli: Cli) -> int:
-    view = backoffice.release(cli.hall.uow(), cli.actor(), cli.args.case_no)
+    view = claims.release(cli.hall.uow(), cli.actor(), cli.args.case_no)
     print(f"已释放 {view.case_no}", file=sys.stderr)
     return 0
 
@@ -57,7 +57,7 @@ def cmd_case_release(cli: Cli) -> int:
 def cmd_case_decide(cli: Cli) -> int:
     a = cli.args
     decision = "approve" if a.approve else "deny" if a.deny else "return" if a.return_ else "transfer"
-    view = backoffice.decide(cli.hall.uow(), cli.actor(), a.case_no, decision, token=a.token, reason=a.reason or "",
+    view = decisions.decide(cli.hall.uow(), cli.actor(), a.case_no, decision, token=a.token, reason=a.reason or "",
                              legal_basis=a.legal_basis or "", transfer_to=a.transfer, seal=a.seal,
                              supply=tuple(c for c in (a.supply or "").split(",") if c.strip()))
     if a.json:
@@ -68,7 +68,7 @@ def cmd_case_decide(cli: Cli) -> int:
 
 
 def cmd_seal_authorise(cli: Cli) -> int:
-    backoffice.authorise_seal(cli.hall.uow(), cli.actor(), cli.args.case_no)
+    chief_rep.authorise_seal(cli.hall.uow(), cli.actor(), cli.args.case_no)
     print(f"已授权办件 {cli.args.case_no} 使用审批专用章", file=sys.stderr)
     return 0
 
@@ -76,11 +76,11 @@ def cmd_seal_authorise(cli: Cli) -> int:
 def cmd_seal_log(cli: Cli) -> int:
     a = cli.args
     if a.pdf:  # the register as the A4 report to print, sign and file
-        pdf = backoffice.seal_register_pdf(cli.hall.uow(), cli.actor(), a.dept, since=a.since, until=a.until)
+        pdf = chief_rep.seal_register_pdf(cli.hall.uow(), cli.actor(), a.dept, since=a.since, until=a.until)
         Path(a.pdf).write_bytes(pdf)
         print(f"已保存 {a.pdf}", file=sys.stderr)
         return 0
-    uses = backoffice.seal_log(cli.hall.uow(), cli.actor(), a.dept, since=a.since, until=a.until)
+    uses = chief_rep.seal_log(cli.hall.uow(), cli.actor(), a.dept, since=a.since, until=a.until)
     if cli.args.json:
         print_json([u.as_json() for u in uses])
     else:
@@ -90,7 +90,7 @@ def cmd_seal_log(cli: Cli) -> int:
 
 
 def cmd_workload(cli: Cli) -> int:
-    rows = backoffice.workload(cli.hall.uow(), cli.actor(), cli.args.dept, cli.args.week)
+    rows = chief_rep.workload(cli.hall.uow(), cli.actor(), cli.args.dept, cli.args.week)
     if cli.args.json:
         print_json([w.as_json() for w in rows])
     else:
@@ -100,7 +100,7 @@ def cmd_workload(cli: Cli) -> int:
 
 
 def cmd_case_renew(cli: Cli) -> int:
-    done = backoffice.renew(cli.hall.uow(), cli.actor(), cli.args.case_no, cli.args.token)
+    done = claims.renew(cli.hall.uow(), cli.actor(), cli.args.case_no, cli.args.token)
     if cli.args.json:
         print_json(done.as_json())
     else:
@@ -109,13 +109,13 @@ def cmd_case_renew(cli: Cli) -> int:
 
 
 def cmd_case_opinion(cli: Cli) -> int:
-    backoffice.add_opinion(cli.hall.uow(), cli.actor(), cli.args.case_no, cli.args.text, cli.args.token)
+    decisions.add_opinion(cli.hall.uow(), cli.actor(), cli.args.case_no, cli.args.text, cli.args.token)
     print(f"已记录审查意见：{cli.args.case_no}", file=sys.stderr)
     return 0
 
 
 def cmd_case_reassign(cli: Cli) -> int:
-    claim = backoffice.reassign(cli.hall.uow(), cli.actor(), cli.args.case_no, cli.args.to)
+    claim = claims.reassign(cli.hall.uow(), cli.actor(), cli.args.case_no, cli.args.to)
     if cli.args.json:
         print_json(claim.as_json())
     else:

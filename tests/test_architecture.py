@@ -104,7 +104,6 @@ ASSEMBLY = {"ui/main.py", "ui/mainwindow.py"}
 # No file over about 600 lines unless it is one cohesive thing; each exception says why.
 MAX_LINES = 650
 COHESIVE: dict[str, str] = {
-    "app/backoffice.py": "the back office's use cases (queue, claim, decide, seal): one unit-of-work module",
     "app/infra/sync.py": "the counter store's push/pull protocol: one state machine",
     "app/catalog.py": "the catalog's use cases and its import/export, which share the item validation",
     "app/intake.py": "the intake use case and its checks, one transaction",
@@ -173,3 +172,13 @@ def test_desk_check_catches_a_violation(tmp_path: Path) -> None:
         "the counter and output desks import each other",
     ]
 
+
+
+def test_no_file_is_too_long_unless_cohesive() -> None:
+    long = {}
+    for layer in ("app", "cli", "db", "ui"):
+        for path in (ROOT / layer).rglob("*.py"):
+            rel = path.relative_to(ROOT).as_posix()
+            if "migrations" not in rel and len(path.read_text(encoding="utf-8").splitlines()) > MAX_LINES:
+                long[rel] = len(path.read_text(encoding="utf-8").splitlines())
+    assert set(long) <= set(COHESIVE), {k: v for k, v in long.items() if k not in COHESIVE}

@@ -157,7 +157,7 @@ AWKWARD = ["", "plain", '引号"与\\反斜杠', "控制\n\r\t\b\f\x01\x1f\x7f�
 @pg_only
 @pytest.mark.parametrize("text", AWKWARD)
 def test_the_server_hashes_a_row_exactly_as_python_does(hall: HallDesk, text: str) -> None:
-    # A claim on PostgreSQL writes its audit row in SQL (app.backoffice): verify() must accept it.
+    # A claim on PostgreSQL writes its audit row in SQL (app.claims): verify() must accept it.
     at = datetime(2026, 11, 27, 8, 5, 9, 120034, tzinfo=UTC)
     fields = {"id": str(uuid.uuid4()), "chain": f"user:{text}", "seq": 41, "actor": text, "action": "case.claim",
               "entity": "case", "entity_id": text[::-1], "payload": audit.canonical_json({"case_no": text, "token": 7}),

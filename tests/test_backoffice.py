@@ -20,7 +20,7 @@ from psycopg import _queries as psycopg_queries
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql
 
-from app import accounts, audit, backoffice, cases, intake
+from app import accounts, audit, backoffice, cases, chief_rep, claims, decisions, intake
 from app.auth import actor_of, login
 from app.backoffice import DeptSettings
 from app.context import HallDesk
@@ -62,13 +62,13 @@ def test_claim_next_gives_each_reviewer_a_different_case(hall: HallDesk) -> None
     numbers = _accept_cases(hall, 3)
     rev = log_in(hall, "rev_scj")
     chief = log_in(hall, "chief_scj")
-    first = backoffice.claim_next(hall.uow(), rev, "SCJ")
-    second = backoffice.claim_next(hall.uow(), chief, "SCJ")
+    first = claims.claim_next(hall.uow(), rev, "SCJ")
+    second = claims.claim_next(hall.uow(), chief, "SCJ")
     assert first is not None and second is not None
     assert first.case_no == numbers[0] and second.case_no == numbers[1]
     assert first.token == 1 and first.holder == "rev_scj" and first.dept == "SCJ"
     # The claim is lean; ``held`` reads the case as the reviewer's panel and ``case claim --json`` show it.
-    held = backoffice.held(hall.uow(), first)
+    held = claims.held(hall.uow(), first)
     assert held.case.status == "in_review" and held.token == 1 and held.lease_until == first.lease_until
     assert held.as_json()["case_no"] == numbers[0] and held.as_json()["claim_token"] == 1
     assert [e.action for e in held.case.history][-1] == "claim"
@@ -80,27 +80,27 @@ def test_claim_next_gives_each_reviewer_a_different_case(hall: HallDesk) -> None
     held = {r.case_no: r.holder for r in page.rows}
     assert held == {numbers[0]: "rev_scj", numbers[1]: "chief_scj", numbers[2]: None}
     with pytest.raises(Conflict, match="已由"):
-        backoffice.claim(hall.uow(), rev, numbers[1])
-    third = backoffice.claim(hall.uow(), rev, numbers[2])
+        claims.claim(hall.uow(), rev, numbers[1])
+    third = claims.claim(hall.uow(), rev, numbers[2])
     assert third.case_no == numbers[2]
-    assert backoffice.claim_next(hall.uow(), rev, "SCJ") is None
+    assert claims.claim_next(hall.uow(), rev, "SCJ") is None
 
 
 def test_only_the_departments_back_office_claims_and_decides(hall: HallDesk) -> None:
     [no] = _accept_cases(hall, 1)
     for who in ("clerk1", "rev_zjj", "chief_zjj", "supervisor", "admin"):
         with pytest.raises(PermissionDenied):
-            backoffice.claim(hall.uow(), log_in(hall, who), no)
+            claims.claim(hall.uow(), log_in(hall, who), no)
         with pytest.raises(PermissionDenied):
-            backoffice.claim_next(hall.uow(), log_in(hall, who), "SCJ")
+            claims.claim_next(hall.uow(), log_in(hall, who), "SCJ")
     rev = log_in(hall, "rev_scj")
-    claim = backoffice.claim(hall.uow(), rev, no)
+    claim = claims.claim(hall.uow(), rev, no)
     with pytest.raises(Conflict, match="没有领取"):
-        backoffice.decide(hall.uow(), log_in(hall, "chief_scj"), no, "approve", reason="符合条件")
+        decisions.decide(hall.uow(), log_in(hall, "chief_scj"), no, "approve", reason="符合条件")
     with pytest.raises((PermissionDenied, Conflict)):
-        backoffice.decide(hall.uow(), log_in(hall, "rev_zjj"), no, "approve", reason="符合条件")
+        decisions.decide(hall.uow(), log_in(hall, "rev_zjj"), no, "approve", reason="符合条件")
     assert cases.read_case(hall.uow(), no).status == "in_review"
-    view = backoffice.decide(hall.uow(), rev, no, "approve", token=claim.token, reason="符合条件")
+    view = decisions.decide(hall.uow(), rev, no, "approve", token=claim.token, reason="符合条件")
     assert view.status == "approved" and view.finished_at is not None
 
 
@@ -114,42 +114,42 @@ def _expire_lease(hall: HallDesk, case_no: str) -> None:
 def test_an_expired_lease_returns_the_case_and_the_late_decision_writes_nothing(hall: HallDesk) -> None:
     [no] = _accept_cases(hall, 1)
     rev, chief = log_in(hall, "rev_scj"), log_in(hall, "chief_scj")
-    stale = backoffice.claim(hall.uow(), rev, no)
+    stale = claims.claim(hall.uow(), rev, no)
     _expire_lease(hall, no)
     with pytest.raises(Conflict, match="超时"):
-        backoffice.decide(hall.uow(), rev, no, "approve", token=stale.token, reason="符合条件")
-    fresh = backoffice.claim_next(hall.uow(), chief, "SCJ")
+        decisions.decide(hall.uow(), rev, no, "approve", token=stale.token, reason="符合条件")
+    fresh = claims.claim_next(hall.uow(), chief, "SCJ")
     assert fresh is not None and fresh.case_no == no and fresh.token == stale.token + 1
     with hall.uow() as uow:
         audit_before = uow.session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
     with pytest.raises(Conflict):
-        backoffice.decide(hall.uow(), rev, no, "deny", token=stale.token, reason="迟到的决定",
+        decisions.decide(hall.uow(), rev, no, "deny", token=stale.token, reason="迟到的决定",
                           legal_basis="《行政许可法》第三十八条")
     with hall.uow() as uow:
         assert uow.session.execute(select(func.count()).select_from(AuditEvent)).scalar_one() == audit_before
     assert cases.read_case(hall.uow(), no).status == "in_review"
-    assert backoffice.decide(hall.uow(), chief, no, "approve", token=fresh.token, reason="符合条件").status == "approved"
+    assert decisions.decide(hall.uow(), chief, no, "approve", token=fresh.token, reason="符合条件").status == "approved"
 
 
 def test_seal_needs_the_chief_representatives_authorisation(hall: HallDesk) -> None:
     a, b = _accept_cases(hall, 2)
     rev, chief = log_in(hall, "rev_scj"), log_in(hall, "chief_scj")
-    claim = backoffice.claim(hall.uow(), rev, a)
+    claim = claims.claim(hall.uow(), rev, a)
     with pytest.raises(PermissionDenied, match="授权"):
-        backoffice.decide(hall.uow(), rev, a, "approve", token=claim.token, seal=True, reason="符合条件")
+        decisions.decide(hall.uow(), rev, a, "approve", token=claim.token, seal=True, reason="符合条件")
     assert cases.read_case(hall.uow(), a).status == "in_review"
     with pytest.raises(PermissionDenied):
-        backoffice.authorise_seal(hall.uow(), rev, a)
-    backoffice.authorise_seal(hall.uow(), chief, a)
-    backoffice.decide(hall.uow(), rev, a, "approve", token=claim.token, seal=True, reason="符合条件")
-    own = backoffice.claim(hall.uow(), chief, b)
-    backoffice.decide(hall.uow(), chief, b, "deny", token=own.token, reason="不符合法定条件", legal_basis="《行政许可法》第三十八条", seal=True)
-    log = backoffice.seal_log(hall.uow(), chief, "SCJ")
+        chief_rep.authorise_seal(hall.uow(), rev, a)
+    chief_rep.authorise_seal(hall.uow(), chief, a)
+    decisions.decide(hall.uow(), rev, a, "approve", token=claim.token, seal=True, reason="符合条件")
+    own = claims.claim(hall.uow(), chief, b)
+    decisions.decide(hall.uow(), chief, b, "deny", token=own.token, reason="不符合法定条件", legal_basis="《行政许可法》第三十八条", seal=True)
+    log = chief_rep.seal_log(hall.uow(), chief, "SCJ")
     assert [(u.case_no, u.decision, u.applied_by, u.authorised_by) for u in log] == [
         (a, "approve", "rev_scj", "chief_scj"), (b, "deny", "chief_scj", "chief_scj")]
     assert log[0].seal == "区市场监管局审批专用章"
     with pytest.raises(PermissionDenied):
-        backoffice.seal_log(hall.uow(), log_in(hall, "chief_zjj"), "SCJ")
+        chief_rep.seal_log(hall.uow(), log_in(hall, "chief_zjj"), "SCJ")
     with hall.uow() as uow:
         assert uow.session.execute(select(func.count()).select_from(SealUsage)).scalar_one() == 2
 
@@ -162,9 +162,9 @@ def test_the_seal_register_prints_as_a_report_of_the_period(hall: HallDesk) -> N
     a, b, c = _accept_cases(hall, 3)
     rev, chief = log_in(hall, "rev_scj"), log_in(hall, "chief_scj")
     for no, decision in ((a, "approve"), (b, "deny"), (c, "approve")):
-        claim = backoffice.claim(hall.uow(), rev, no)
-        backoffice.authorise_seal(hall.uow(), chief, no)
-        backoffice.decide(hall.uow(), rev, no, decision, token=claim.token, seal=True, reason="不符合法定条件",
+        claim = claims.claim(hall.uow(), rev, no)
+        chief_rep.authorise_seal(hall.uow(), chief, no)
+        decisions.decide(hall.uow(), rev, no, decision, token=claim.token, seal=True, reason="不符合法定条件",
                           legal_basis="《行政许可法》第三十八条")
     day = today()
     earlier = datetime.combine(day - timedelta(days=20), datetime.min.time(), HALL_TZ) + timedelta(hours=10)
@@ -172,10 +172,10 @@ def test_the_seal_register_prints_as_a_report_of_the_period(hall: HallDesk) -> N
         case_id = uow.session.execute(select(Case.id).where(Case.case_no == a)).scalar_one()
         uow.session.execute(sa.update(SealUsage).where(SealUsage.case_id == case_id).values(at=earlier))
         uow.commit()
-    assert [u.case_no for u in backoffice.seal_log(hall.uow(), chief, "SCJ", since=day, until=day)] == [b, c]
-    assert [u.case_no for u in backoffice.seal_log(hall.uow(), chief, "SCJ", until=day - timedelta(days=1))] == [a]
+    assert [u.case_no for u in chief_rep.seal_log(hall.uow(), chief, "SCJ", since=day, until=day)] == [b, c]
+    assert [u.case_no for u in chief_rep.seal_log(hall.uow(), chief, "SCJ", until=day - timedelta(days=1))] == [a]
 
-    pages = _pdf_pages(backoffice.seal_register_pdf(hall.uow(), chief, "SCJ", since=day, until=day))
+    pages = _pdf_pages(chief_rep.seal_register_pdf(hall.uow(), chief, "SCJ", since=day, until=day))
     text = "".join("".join(page.split()) for page in pages)  # cells wrap: compare without line breaks
     assert len(pages) == 1 and "审批专用章使用登记簿" in text and "部门：区市场监管局" in text
     assert f"{day.year}年{day.month}月{day.day}日至{day.year}年{day.month}月{day.day}日" in text
@@ -185,9 +185,9 @@ def test_the_seal_register_prints_as_a_report_of_the_period(hall: HallDesk) -> N
     assert text.count("市场监管局审批员（rev_scj）") == 2 and text.count("市场监管局首席代表（chief_scj）") == 2
     assert "本期间共用章2次" in text and "首席代表（签字）" in text
     with pytest.raises(ValidationError, match="开始日期不能晚于结束日期"):
-        backoffice.seal_register_pdf(hall.uow(), chief, "SCJ", since=day, until=day - timedelta(days=1))
+        chief_rep.seal_register_pdf(hall.uow(), chief, "SCJ", since=day, until=day - timedelta(days=1))
     with pytest.raises(PermissionDenied):
-        backoffice.seal_register_pdf(hall.uow(), log_in(hall, "chief_zjj"), "SCJ")
+        chief_rep.seal_register_pdf(hall.uow(), log_in(hall, "chief_zjj"), "SCJ")
 
 
 def test_a_long_seal_register_repeats_its_header_and_numbers_its_pages(hall: HallDesk) -> None:
@@ -205,7 +205,7 @@ def test_a_long_seal_register_repeats_its_header_and_numbers_its_pages(hall: Hal
              "applied_by": "rev_scj", "authorised_by": "chief_scj", "at": start + timedelta(seconds=i)}
             for i in range(70)])
         uow.commit()
-    pages = _pdf_pages(backoffice.seal_register_pdf(hall.uow(), chief, "SCJ"))
+    pages = _pdf_pages(chief_rep.seal_register_pdf(hall.uow(), chief, "SCJ"))
     assert len(pages) >= 3
     for number, page in enumerate(pages, start=1):
         flat = "".join(page.split())
@@ -218,10 +218,10 @@ def test_return_stops_the_clock_and_transfer_moves_the_case(hall: HallDesk) -> N
     a, b = _accept_cases(hall, 2)
     rev = log_in(hall, "rev_scj")
     before = cases.read_case(hall.uow(), a)
-    claim = backoffice.claim(hall.uow(), rev, a)
+    claim = claims.claim(hall.uow(), rev, a)
     with pytest.raises(ValidationError, match="理由"):
-        backoffice.decide(hall.uow(), rev, a, "return", token=claim.token)
-    returned = backoffice.decide(hall.uow(), rev, a, "return", token=claim.token, reason="图纸缺少签章")
+        decisions.decide(hall.uow(), rev, a, "return", token=claim.token)
+    returned = decisions.decide(hall.uow(), rev, a, "return", token=claim.token, reason="图纸缺少签章")
     assert returned.status == "returned"
     with hall.uow() as uow:
         left = load_calendar(uow.session).workdays_between(today(), before.promised_due)  # type: ignore[arg-type]
@@ -229,8 +229,8 @@ def test_return_stops_the_clock_and_transfer_moves_the_case(hall: HallDesk) -> N
     with hall.uow() as uow:
         expected = load_calendar(uow.session).add_workdays(today(), left).date
     assert back.status == "accepted" and back.promised_due == expected and back.accepted_at == before.accepted_at
-    claim_b = backoffice.claim(hall.uow(), rev, b)
-    moved = backoffice.decide(hall.uow(), rev, b, "transfer", token=claim_b.token, transfer_to="ZJJ", reason="属住建局职权")
+    claim_b = claims.claim(hall.uow(), rev, b)
+    moved = decisions.decide(hall.uow(), rev, b, "transfer", token=claim_b.token, transfer_to="ZJJ", reason="属住建局职权")
     assert moved.status == "accepted"
     assert b in {r.case_no for r in backoffice.queue_page(hall.uow(), log_in(hall, "rev_zjj"), "ZJJ").rows}
     assert b not in {r.case_no for r in backoffice.queue_page(hall.uow(), rev, "SCJ").rows}
@@ -239,37 +239,37 @@ def test_return_stops_the_clock_and_transfer_moves_the_case(hall: HallDesk) -> N
 def test_release_reassign_paused_and_workload(hall: HallDesk) -> None:
     a, b, c = _accept_cases(hall, 3)
     rev, chief = log_in(hall, "rev_scj"), log_in(hall, "chief_scj")
-    backoffice.claim(hall.uow(), rev, a)
+    claims.claim(hall.uow(), rev, a)
     with pytest.raises(PermissionDenied):
-        backoffice.release(hall.uow(), log_in(hall, "rev_zjj"), a)
-    backoffice.release(hall.uow(), chief, a)
+        claims.release(hall.uow(), log_in(hall, "rev_zjj"), a)
+    claims.release(hall.uow(), chief, a)
     assert cases.read_case(hall.uow(), a).status == "accepted"
-    given = backoffice.reassign(hall.uow(), chief, b, "rev_scj")
+    given = claims.reassign(hall.uow(), chief, b, "rev_scj")
     assert given.case_no == b
-    backoffice.decide(hall.uow(), rev, b, "approve", token=given.token, reason="符合条件")
+    decisions.decide(hall.uow(), rev, b, "approve", token=given.token, reason="符合条件")
     backoffice.save_dept_settings(hall.uow(), chief, "SCJ", DeptSettings(review_days=2, lease_minutes=20, paused=("rev_scj",)))
     with pytest.raises(PermissionDenied, match="暂停"):
-        backoffice.claim(hall.uow(), rev, c)
+        claims.claim(hall.uow(), rev, c)
     with pytest.raises(ValidationError):
         backoffice.save_dept_settings(hall.uow(), chief, "SCJ", DeptSettings(paused=("rev_zjj",)))
     with pytest.raises(PermissionDenied):
         backoffice.save_dept_settings(hall.uow(), chief, "ZJJ", DeptSettings())
-    rows = {w.username: w for w in backoffice.workload(hall.uow(), chief, "SCJ")}
+    rows = {w.username: w for w in chief_rep.workload(hall.uow(), chief, "SCJ")}
     assert rows["rev_scj"].claimed == 2 and rows["rev_scj"].decided == 1 and rows["rev_scj"].avg_hours is not None
     assert rows["chief_scj"].decided == 0
     with pytest.raises(PermissionDenied):
-        backoffice.workload(hall.uow(), rev, "SCJ")
+        chief_rep.workload(hall.uow(), rev, "SCJ")
 
 
 def test_claim_next_follows_department_settings_as_soon_as_they_change(hall: HallDesk) -> None:
     # claim_next takes the department, its settings and the calendar from the stamp-checked cache.
     a, b, c = _accept_cases(hall, 3)
     rev, chief = log_in(hall, "rev_scj"), log_in(hall, "chief_scj")
-    first = backoffice.claim_next(hall.uow(), rev, "SCJ")
+    first = claims.claim_next(hall.uow(), rev, "SCJ")
     assert first is not None and first.case_no == a
     assert first.lease_until - first.claimed_at == timedelta(minutes=DeptSettings().lease_minutes)
     backoffice.save_dept_settings(hall.uow(), chief, "SCJ", DeptSettings(review_days=7, lease_minutes=5))
-    second = backoffice.claim_next(hall.uow(), chief, "SCJ")
+    second = claims.claim_next(hall.uow(), chief, "SCJ")
     assert second is not None and second.case_no == b
     assert second.lease_until - second.claimed_at == timedelta(minutes=5)
     with hall.uow() as uow:
@@ -277,21 +277,21 @@ def test_claim_next_follows_department_settings_as_soon_as_they_change(hall: Hal
     assert second.step_due == cal.add_workdays(today(), 7).date
     backoffice.save_dept_settings(hall.uow(), chief, "SCJ", DeptSettings(paused=("rev_scj",)))
     with pytest.raises(PermissionDenied, match="暂停"):
-        backoffice.claim_next(hall.uow(), rev, "SCJ")
+        claims.claim_next(hall.uow(), rev, "SCJ")
     assert cases.read_case(hall.uow(), c).status == "accepted"  # the refused claim wrote nothing
     # Resumed: the cache this process holds still says paused; the claim looks again and goes ahead.
     backoffice.save_dept_settings(hall.uow(), chief, "SCJ", DeptSettings())
-    resumed = backoffice.claim_next(hall.uow(), rev, "SCJ")
+    resumed = claims.claim_next(hall.uow(), rev, "SCJ")
     assert resumed is not None and resumed.case_no == c
-    backoffice.release(hall.uow(), chief, c)
+    claims.release(hall.uow(), chief, c)
     # An expired lease is taken before the queue, and its event says where it came from.
     _expire_lease(hall, a)
-    again = backoffice.claim_next(hall.uow(), chief, "SCJ")
+    again = claims.claim_next(hall.uow(), chief, "SCJ")
     assert again is not None and (again.case_no, again.token) == (a, 2)
-    claims = [e for e in cases.read_case(hall.uow(), a).history if e.action == "claim"]
-    assert [(e.from_status, e.note) for e in claims] == [("accepted", "token 1"), ("in_review", "token 2")]
+    claim_events = [e for e in cases.read_case(hall.uow(), a).history if e.action == "claim"]
+    assert [(e.from_status, e.note) for e in claim_events] == [("accepted", "token 1"), ("in_review", "token 2")]
     with pytest.raises(NotFound):
-        backoffice.claim_next(hall.uow(), chief, "NOPE")
+        claims.claim_next(hall.uow(), chief, "NOPE")
 
 
 def test_a_reviewers_first_audited_action_can_be_a_claim(hall: HallDesk) -> None:
@@ -305,7 +305,7 @@ def test_a_reviewers_first_audited_action_can_be_a_claim(hall: HallDesk) -> None
         user = uow.session.execute(select(User).where(User.username == "rev_scj_new")).scalar_one()
         actor = actor_of(user)
         assert uow.session.get(AuditChainHead, audit.writer_chain("rev_scj_new")) is None
-    took = backoffice.claim_next(hall.uow(), actor, "SCJ")
+    took = claims.claim_next(hall.uow(), actor, "SCJ")
     assert took is not None and took.case_no == case_no
     with hall.uow() as uow:
         report = audit.verify(uow.session)
@@ -316,7 +316,7 @@ def test_a_reviewers_first_audited_action_can_be_a_claim(hall: HallDesk) -> None
 def test_the_claim_statement_stays_within_psycopgs_statement_cache() -> None:
     # psycopg parses a statement's text again on every run once it is over 4 KB or 50 parameters (in Python:
     # it cost a claim more than a millisecond).  The one-statement claim must stay under both.
-    compiled = backoffice._CLAIM_AT_ONCE._statement.compile(dialect=postgresql.psycopg.dialect())
+    compiled = claims._CLAIM_AT_ONCE._statement.compile(dialect=postgresql.psycopg.dialect())
     assert len(str(compiled)) <= psycopg_queries.MAX_CACHED_STATEMENT_LENGTH
     assert len(compiled.binds) <= psycopg_queries.MAX_CACHED_STATEMENT_PARAMS
 
@@ -363,7 +363,7 @@ def test_queue_filters_show_exactly_the_rows_that_match(hall: HallDesk) -> None:
                 promised_due=due, channel="online" if no == numbers[4] else "window"))
         uow.commit()
     rev, other = log_in(hall, "rev_scj"), log_in(hall, "chief_scj")
-    held = backoffice.claim(hall.uow(), rev, numbers[6])
+    held = claims.claim(hall.uow(), rev, numbers[6])
     with hall.uow() as uow:
         cal = load_calendar(uow.session)
 
@@ -426,7 +426,7 @@ def _claimer(url: str, username: str, dept: str, out: multiprocessing.Queue,  # 
         ready.release()
         go.wait()
     got = []
-    while (c := backoffice.claim_next(hall.uow(), actor, dept)) is not None:
+    while (c := claims.claim_next(hall.uow(), actor, dept)) is not None:
         got.append((c.case_no, c.dept))
     out.put(got)
     hall.close()
@@ -435,7 +435,7 @@ def _claimer(url: str, username: str, dept: str, out: multiprocessing.Queue,  # 
 def _holder(url: str, username: str, dept: str, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     hall = HallDesk.open(url)
     actor = login(hall.uow(), username, DEMO_PASSWORD)
-    c = backoffice.claim_next(hall.uow(), actor, dept, lease=timedelta(seconds=2))
+    c = claims.claim_next(hall.uow(), actor, dept, lease=timedelta(seconds=2))
     assert c is not None
     out.put((c.case_no, c.token))
     time.sleep(600)  # killed long before this
@@ -496,13 +496,13 @@ def test_killed_holders_lose_their_cases_and_their_late_decisions(hall: HallDesk
     time.sleep(2.5)  # their leases run out
     chief = log_in(hall, "chief_scj")
     back = []
-    while (c := backoffice.claim_next(hall.uow(), chief, "SCJ")) is not None:
+    while (c := claims.claim_next(hall.uow(), chief, "SCJ")) is not None:
         back.append(c)
     assert {no for no, _ in taken} <= {c.case_no for c in back}
     rev = log_in(hall, "rev_scj")
     for no, token in taken:
         with pytest.raises(Conflict):
-            backoffice.decide(hall.uow(), rev, no, "approve", token=token, reason="符合条件")
+            decisions.decide(hall.uow(), rev, no, "approve", token=token, reason="符合条件")
         view = cases.read_case(hall.uow(), no)
         assert view.status == "in_review"
     with hall.uow() as uow:
@@ -567,11 +567,11 @@ def test_back_office_via_cli(hall: HallDesk, capsys: pytest.CaptureFixture[str],
 def test_history_and_opinions_are_part_of_the_case(hall: HallDesk) -> None:
     [no] = _accept_cases(hall, 1)
     rev = log_in(hall, "rev_scj")
-    claim = backoffice.claim(hall.uow(), rev, no)
-    backoffice.add_opinion(hall.uow(), rev, no, "材料齐全，符合法定条件", token=claim.token)
+    claim = claims.claim(hall.uow(), rev, no)
+    decisions.add_opinion(hall.uow(), rev, no, "材料齐全，符合法定条件", token=claim.token)
     with pytest.raises(ValidationError):
-        backoffice.add_opinion(hall.uow(), rev, no, "  ")
-    view = backoffice.decide(hall.uow(), rev, no, "approve", token=claim.token, reason="符合条件")
+        decisions.add_opinion(hall.uow(), rev, no, "  ")
+    view = decisions.decide(hall.uow(), rev, no, "approve", token=claim.token, reason="符合条件")
     steps = [(e.action, e.to_status) for e in view.history]
     assert steps == [("intake.accept", "accepted"), ("claim", "in_review"), ("opinion", "in_review"),
                      ("decide.approve", "approved")]

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from app import auth, backoffice, evaluation, grievance, intake
+from app import auth, claims, decisions, evaluation, grievance, intake
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.printing import queue
@@ -75,9 +75,9 @@ def _setup(hall: HallDesk) -> World:
     reviewer, chief = log_in(hall, f"rev_{dept}"), log_in(hall, f"chief_{dept}")
     claimed = intake.take_application(hall.uow(), clerk, request(item))
     approved = intake.take_application(hall.uow(), clerk, request(item))
-    backoffice.claim(hall.uow(), reviewer, approved.case_no)
-    backoffice.decide(hall.uow(), reviewer, approved.case_no, "approve", reason="符合条件")
-    backoffice.claim(hall.uow(), reviewer, claimed.case_no)
+    claims.claim(hall.uow(), reviewer, approved.case_no)
+    decisions.decide(hall.uow(), reviewer, approved.case_no, "approve", reason="符合条件")
+    claims.claim(hall.uow(), reviewer, claimed.case_no)
     rated = evaluation.rate(hall.uow(), clerk, claimed.case_no, 1, reasons=["attitude"])
     rectification = next(r.id for r in evaluation.list_rectifications(hall.uow(), chief) if r.case_no == rated.case_no)
     supervisor = log_in(hall, "supervisor")

@@ -21,7 +21,18 @@ import pypdf
 import pytest
 from sqlalchemy import func, select, update
 
-from app import backoffice, catalog, clock_actions, clocks, holidays, intake, lifecycle, output
+from app import (
+    backoffice,
+    catalog,
+    claims,
+    clock_actions,
+    clocks,
+    decisions,
+    holidays,
+    intake,
+    lifecycle,
+    output,
+)
 from app.auth import Actor
 from app.cases import CaseView
 from app.context import HallDesk
@@ -49,7 +60,7 @@ def at(monkeypatch: pytest.MonkeyPatch) -> SetDay:
 
     def set_day(day: date, hour: int = 10) -> datetime:
         now = datetime.combine(day, time(hour), HALL_TZ).astimezone(UTC)
-        for module in (intake, backoffice, clock_actions, lifecycle):
+        for module in (intake, claims, decisions, clock_actions, lifecycle):
             monkeypatch.setattr(module, "utcnow", lambda: now)
         return now
 
@@ -107,8 +118,8 @@ def test_return_stops_the_promised_clock_only_and_serves_a_notice_at_the_counter
     assert taken.legal_due is not None
     rev = log_in(hall, "rev_scj")
     at(date(2026, 9, 29))
-    claim = backoffice.claim(hall.uow(), rev, taken.case_no)
-    view = backoffice.decide(hall.uow(), rev, taken.case_no, "return", token=claim.token,
+    claim = claims.claim(hall.uow(), rev, taken.case_no)
+    view = decisions.decide(hall.uow(), rev, taken.case_no, "return", token=claim.token,
                              reason="营业执照复印件不清晰，请提交清晰复印件", supply=("m01",))
     assert view.status == Status.RETURNED
     row = _row(hall, taken.case_no)
@@ -143,8 +154,8 @@ def test_a_promise_resumed_after_a_long_return_never_passes_the_legal_due_date(h
     at(date(2026, 9, 28))
     taken = _take(hall, "SCJ005")  # promised 3, legal 10
     rev = log_in(hall, "rev_scj")
-    claim = backoffice.claim(hall.uow(), rev, taken.case_no)
-    backoffice.decide(hall.uow(), rev, taken.case_no, "return", token=claim.token, reason="请补正申请书")
+    claim = claims.claim(hall.uow(), rev, taken.case_no)
+    decisions.decide(hall.uow(), rev, taken.case_no, "return", token=claim.token, reason="请补正申请书")
     at(date(2026, 10, 15))  # 补正 takes most of the legal limit
     item = _item(hall, "SCJ005")
     back = intake.resubmit(hall.uow(), log_in(hall, "clerk1"), taken.case_no, {
@@ -156,10 +167,10 @@ def test_a_promise_resumed_after_a_long_return_never_passes_the_legal_due_date(h
 def test_return_names_only_the_cases_own_materials_and_writes_nothing_else(hall: HallDesk) -> None:
     taken = _take(hall)
     rev = log_in(hall, "rev_scj")
-    claim = backoffice.claim(hall.uow(), rev, taken.case_no)
+    claim = claims.claim(hall.uow(), rev, taken.case_no)
     version = _row(hall, taken.case_no).version
     with pytest.raises(ValidationError, match="不是本办件的材料：M99"):
-        backoffice.decide(hall.uow(), rev, taken.case_no, "return", token=claim.token, reason="请补正", supply=("M99",))
+        decisions.decide(hall.uow(), rev, taken.case_no, "return", token=claim.token, reason="请补正", supply=("M99",))
     assert _row(hall, taken.case_no).version == version and _count(hall, Notice, taken.case_no) == 1
 
 
@@ -169,8 +180,8 @@ def test_a_notice_is_marked_for_mailing_when_the_taking_counter_is_gone(hall: Ha
         uow.session.execute(update(Counter).where(Counter.number == 1).values(active=False))
         uow.commit()
     rev = log_in(hall, "rev_scj")
-    claim = backoffice.claim(hall.uow(), rev, taken.case_no)
-    backoffice.decide(hall.uow(), rev, taken.case_no, "return", token=claim.token, reason="请补正申请书")
+    claim = claims.claim(hall.uow(), rev, taken.case_no)
+    decisions.decide(hall.uow(), rev, taken.case_no, "return", token=claim.token, reason="请补正申请书")
     with hall.uow() as uow:
         notice = uow.session.execute(select(Notice).where(Notice.kind == "return")).scalar_one()
         jobs = uow.session.execute(select(func.count()).select_from(PrintJob)
@@ -188,7 +199,7 @@ def test_suspend_stops_both_clocks_shows_paused_and_resume_restarts_them(hall: H
     assert taken.promised_due == date(2026, 10, 12) and taken.legal_due is not None
     rev = log_in(hall, "rev_scj")
     at(date(2026, 9, 29))
-    claim = backoffice.claim(hall.uow(), rev, taken.case_no)
+    claim = claims.claim(hall.uow(), rev, taken.case_no)
     done = clock_actions.suspend(hall.uow(), rev, taken.case_no, "检验", "需对样品进行检验", token=claim.token)
     assert done.case.status == Status.SUSPENDED
     promised_left = CAL.workdays_between(date(2026, 9, 29), taken.promised_due)
@@ -202,7 +213,7 @@ def test_suspend_stops_both_clocks_shows_paused_and_resume_restarts_them(hall: H
 
     # Long past the frozen promised date the case is paused, not overdue, and listed last in 我的在办.
     other = _take(hall)
-    backoffice.claim(hall.uow(), rev, other.case_no)
+    claims.claim(hall.uow(), rev, other.case_no)
     page = backoffice.queue_page(hall.uow(), rev, "SCJ", mine=True, on=date(2026, 10, 20))
     assert [(r.case_no, r.light) for r in page.rows] == [(other.case_no, "red"), (taken.case_no, "paused")]
     assert page.rows[1].promised_left == 5 and page.rows[1].procedure == "检验"
@@ -221,8 +232,8 @@ def test_suspend_stops_both_clocks_shows_paused_and_resume_restarts_them(hall: H
     assert held.case.as_json()["clock"]["promised"] == "running"
     # The resumer holds it under a new token: the old holder's token no longer decides.
     with pytest.raises(Conflict):
-        backoffice.decide(hall.uow(), rev, taken.case_no, "approve", token=claim.token, reason="符合条件")
-    backoffice.decide(hall.uow(), chief, taken.case_no, "approve", token=held.token, reason="符合条件")
+        decisions.decide(hall.uow(), rev, taken.case_no, "approve", token=claim.token, reason="符合条件")
+    decisions.decide(hall.uow(), chief, taken.case_no, "approve", token=held.token, reason="符合条件")
 
 
 @pytest.mark.parametrize(("procedure", "reason", "message"), [
@@ -233,7 +244,7 @@ def test_suspend_refuses_what_the_law_does_not_allow(hall: HallDesk, procedure: 
                                                      message: str) -> None:
     taken = _take(hall)
     rev = log_in(hall, "rev_scj")
-    backoffice.claim(hall.uow(), rev, taken.case_no)
+    claims.claim(hall.uow(), rev, taken.case_no)
     before = _row(hall, taken.case_no).version
     with pytest.raises(ValidationError, match=message):
         clock_actions.suspend(hall.uow(), rev, taken.case_no, procedure, reason)
@@ -247,7 +258,7 @@ def test_only_the_holder_suspends_and_only_a_suspended_case_resumes(hall: HallDe
         clock_actions.suspend(hall.uow(), rev, taken.case_no, "鉴定", "需鉴定")
     with pytest.raises(Conflict, match="不能恢复办理"):
         clock_actions.resume(hall.uow(), rev, taken.case_no)
-    backoffice.claim(hall.uow(), log_in(hall, "chief_scj"), taken.case_no)
+    claims.claim(hall.uow(), log_in(hall, "chief_scj"), taken.case_no)
     with pytest.raises(Conflict, match="您没有领取"):
         clock_actions.suspend(hall.uow(), rev, taken.case_no, "鉴定", "需鉴定")
     assert _row(hall, taken.case_no).status == Status.IN_REVIEW
@@ -312,7 +323,7 @@ def test_extend_during_a_special_procedure_adds_to_the_stopped_legal_clock(hall:
     assert taken.legal_due is not None
     rev = log_in(hall, "rev_scj")
     at(date(2026, 9, 29))
-    backoffice.claim(hall.uow(), rev, taken.case_no)
+    claims.claim(hall.uow(), rev, taken.case_no)
     suspended = clock_actions.suspend(hall.uow(), rev, taken.case_no, "专家评审", "需组织专家评审")
     legal_left = suspended.case.clock.paused_legal
     assert legal_left == CAL.workdays_between(date(2026, 9, 29), taken.legal_due)
@@ -332,7 +343,7 @@ def test_cli_suspend_resume_extend_and_their_refusals(hall: HallDesk, capsys: py
     monkeypatch.setenv("HALLDESK_PASSWORD", DEMO_PASSWORD)
     taken = _take(hall)
     rev = log_in(hall, "rev_scj")
-    backoffice.claim(hall.uow(), rev, taken.case_no)
+    claims.claim(hall.uow(), rev, taken.case_no)
 
     def cli(*argv: str) -> tuple[int, str, str]:
         code = run(["--user", "rev_scj", *argv], hall=hall, actor=rev)
@@ -375,7 +386,7 @@ def test_a_calendar_change_recomputes_from_where_the_clocks_restarted(hall: Hall
     assert taken.legal_due is not None
     rev = log_in(hall, "rev_scj")
     at(date(2026, 9, 29))
-    backoffice.claim(hall.uow(), rev, taken.case_no)
+    claims.claim(hall.uow(), rev, taken.case_no)
     legal_left = CAL.workdays_between(date(2026, 9, 29), taken.legal_due)
     clock_actions.suspend(hall.uow(), rev, taken.case_no, "检测", "需检测")
     at(date(2026, 10, 9))
@@ -398,8 +409,8 @@ def test_a_calendar_change_moves_the_legal_date_of_a_returned_case_not_its_stopp
     assert taken.legal_due is not None
     rev = log_in(hall, "rev_scj")
     at(date(2026, 9, 29))
-    backoffice.claim(hall.uow(), rev, taken.case_no)
-    backoffice.decide(hall.uow(), rev, taken.case_no, "return", reason="营业执照复印件不清晰")
+    claims.claim(hall.uow(), rev, taken.case_no)
+    decisions.decide(hall.uow(), rev, taken.case_no, "return", reason="营业执照复印件不清晰")
     before = _row(hall, taken.case_no)
     assert before.status == Status.RETURNED and before.paused_promised is not None
     day_off = CAL.add_workdays(date(2026, 10, 9), 2).date  # a working day before the legal due date

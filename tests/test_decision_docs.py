@@ -12,7 +12,7 @@ import pypdf
 import pytest
 from sqlalchemy import delete, func, select
 
-from app import backoffice, catalog, hall_settings, intake, output
+from app import backoffice, catalog, chief_rep, claims, decisions, hall_settings, intake, output
 from app.auth import Actor
 from app.cases import CaseView, get_case
 from app.context import HallDesk
@@ -41,7 +41,7 @@ def _held(hall: HallDesk, code: str, reviewer: str) -> tuple[str, int]:
     """A case of item ``code`` taken at counter 1 with every material, claimed by ``reviewer``."""
     item = catalog.get_item(hall.uow(), code)
     taken = intake.take_application(hall.uow(), log_in(hall, "clerk1"), request(item, materials=all_received(item)))
-    claim = backoffice.claim(hall.uow(), log_in(hall, reviewer), taken.case_no)
+    claim = claims.claim(hall.uow(), log_in(hall, reviewer), taken.case_no)
     assert claim is not None
     return taken.case_no, claim.token
 
@@ -70,7 +70,7 @@ def test_approval_makes_the_licence_decision_in_the_same_transaction(hall: HallD
     _set_dept(hall, "chief_scj", "SCJ", licence_seal=True)
     chief = log_in(hall, "chief_scj")
     no, token = _held(hall, LICENCE, "chief_scj")
-    view = backoffice.decide(hall.uow(), chief, no, "approve", token=token, reason=REASON, seal=True)
+    view = decisions.decide(hall.uow(), chief, no, "approve", token=token, reason=REASON, seal=True)
     assert view.status == "approved" and view.decision is not None
     doc_no = view.decision.doc_no
     assert doc_no is not None and doc_no.startswith("新建市场监管局准许〔") and doc_no.endswith("0001号")
@@ -100,7 +100,7 @@ def test_approval_makes_the_licence_decision_in_the_same_transaction(hall: HallD
 def test_denial_names_the_review_authority_the_court_and_the_time_limits(hall: HallDesk) -> None:
     rev = log_in(hall, "rev_scj")
     no, token = _held(hall, LICENCE, "rev_scj")
-    view = backoffice.decide(hall.uow(), rev, no, "deny", token=token, reason=DENIAL, legal_basis=BASIS)
+    view = decisions.decide(hall.uow(), rev, no, "deny", token=token, reason=DENIAL, legal_basis=BASIS)
     assert view.decision is not None and view.decision.result == "deny" and view.decision.legal_basis == BASIS
     assert view.decision.doc_no is not None
     with hall.uow() as uow:
@@ -124,10 +124,10 @@ def test_denial_is_refused_while_the_hall_names_no_appeal_body(hall: HallDesk, a
     before = _counts(hall, no)
     name = {"review_authority": "复议机关", "court": "诉讼法院"}[empty]
     with pytest.raises(Conflict, match=f"大厅设置中的{name}为空"):
-        backoffice.decide(hall.uow(), rev, no, "deny", token=token, reason=DENIAL, legal_basis=BASIS)
+        decisions.decide(hall.uow(), rev, no, "deny", token=token, reason=DENIAL, legal_basis=BASIS)
     assert _counts(hall, no) == before
     # An approval names no appeal body: it goes through.
-    assert backoffice.decide(hall.uow(), rev, no, "approve", token=token, reason=REASON).status == "approved"
+    assert decisions.decide(hall.uow(), rev, no, "approve", token=token, reason=REASON).status == "approved"
 
 
 def test_licence_seal_rule_needs_the_chief_representatives_authorisation(hall: HallDesk) -> None:
@@ -139,35 +139,35 @@ def test_licence_seal_rule_needs_the_chief_representatives_authorisation(hall: H
     no, token = _held(hall, LICENCE, "rev_scj")
     before = _counts(hall, no)
     with pytest.raises(ValidationError, match="须加盖审批专用章") as refused:
-        backoffice.decide(hall.uow(), rev, no, "approve", token=token, reason=REASON)
+        decisions.decide(hall.uow(), rev, no, "approve", token=token, reason=REASON)
     assert refused.value.field == "seal"
     with pytest.raises(PermissionDenied, match="首席代表授权"):
-        backoffice.decide(hall.uow(), rev, no, "deny", token=token, reason=DENIAL, legal_basis=BASIS, seal=True)
+        decisions.decide(hall.uow(), rev, no, "deny", token=token, reason=DENIAL, legal_basis=BASIS, seal=True)
     assert _counts(hall, no) == before
-    backoffice.authorise_seal(hall.uow(), log_in(hall, "chief_scj"), no)
-    view = backoffice.decide(hall.uow(), rev, no, "deny", token=token, reason=DENIAL, legal_basis=BASIS, seal=True)
+    chief_rep.authorise_seal(hall.uow(), log_in(hall, "chief_scj"), no)
+    view = decisions.decide(hall.uow(), rev, no, "deny", token=token, reason=DENIAL, legal_basis=BASIS, seal=True)
     assert view.status == "denied"
     assert "区市场监管局（审批专用章）" in _decision_doc(hall, rev, no)
-    uses = backoffice.seal_log(hall.uow(), log_in(hall, "chief_scj"), "SCJ")
+    uses = chief_rep.seal_log(hall.uow(), log_in(hall, "chief_scj"), "SCJ")
     assert [(u.case_no, u.decision, u.authorised_by) for u in uses] == [(no, "deny", "chief_scj")]
     # Switched off: a reviewer decides a licence without the seal.
     _set_dept(hall, "chief_scj", "SCJ", licence_seal=False)
     other, token = _held(hall, LICENCE, "rev_scj")
-    assert backoffice.decide(hall.uow(), rev, other, "approve", token=token, reason=REASON).status == "approved"
+    assert decisions.decide(hall.uow(), rev, other, "approve", token=token, reason=REASON).status == "approved"
 
 
 def test_other_item_kinds_get_a_result_notice_in_their_own_words(hall: HallDesk) -> None:
     _set_dept(hall, "chief_rsj", "RSJ", licence_seal=True, doc_prefix="新建人社")  # the seal rule is for licences
     rev = log_in(hall, "rev_rsj")
     no, token = _held(hall, SERVICE, "rev_rsj")
-    view = backoffice.decide(hall.uow(), rev, no, "approve", token=token, reason="符合申领条件")
+    view = decisions.decide(hall.uow(), rev, no, "approve", token=token, reason="符合申领条件")
     assert view.decision is not None
     assert view.decision.doc_no == f"新建人社办结〔{local_date(view.decision.decided_at).year}〕0001号"
     text = _decision_doc(hall, rev, no)
     assert "办理结果通知书" in text and "决定予以办理" in text and "区人社局（盖章）" in text
     assert "行政许可" not in text
     other, token = _held(hall, SERVICE, "rev_rsj")
-    denied = backoffice.decide(hall.uow(), rev, other, "deny", token=token, reason="不符合申领条件",
+    denied = decisions.decide(hall.uow(), rev, other, "deny", token=token, reason="不符合申领条件",
                                legal_basis="《江西省创业担保贷款实施办法》")
     assert denied.decision is not None and denied.decision.doc_no is not None
     assert denied.decision.doc_no.endswith("0002号")  # one sequence per prefix and kind
@@ -188,9 +188,9 @@ def test_output_window_hands_over_the_decision_by_its_number(hall: HallDesk) -> 
     rev = log_in(hall, "rev_scj")
     item = catalog.get_item(hall.uow(), LICENCE)
     taken = intake.take_application(hall.uow(), log_in(hall, "clerk1"), request(item, materials=all_received(item)))
-    claim = backoffice.claim(hall.uow(), rev, taken.case_no)
+    claim = claims.claim(hall.uow(), rev, taken.case_no)
     assert claim is not None
-    decided = backoffice.decide(hall.uow(), rev, taken.case_no, "approve", token=claim.token, reason=REASON)
+    decided = decisions.decide(hall.uow(), rev, taken.case_no, "approve", token=claim.token, reason=REASON)
     assert decided.decision is not None and decided.decision.doc_no
     clerk = log_in(hall, "clerk3")
     found = output.find_for_pickup(hall.uow(), clerk, slip=taken.slip)

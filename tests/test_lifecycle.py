@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from app import backoffice, cases, clock_actions, intake, lifecycle, output, tolerate
+from app import cases, claims, clock_actions, decisions, intake, lifecycle, output, tolerate
 from app.auth import Actor
 from app.context import HallDesk
 from app.errors import HallDeskError
@@ -56,8 +56,8 @@ class World:
                                        request(item, outcome, materials=materials, reason=reason))
 
     def decide(self, case_no: str, decision: str) -> None:
-        claim = backoffice.claim(self.hall.uow(), self.actor("rev_scj"), case_no)
-        backoffice.decide(self.hall.uow(), self.actor("rev_scj"), case_no, decision, token=claim.token,
+        claim = claims.claim(self.hall.uow(), self.actor("rev_scj"), case_no)
+        decisions.decide(self.hall.uow(), self.actor("rev_scj"), case_no, decision, token=claim.token,
                           reason=REASON, legal_basis=BASIS if decision == "deny" else "",
                           transfer_to="ZJJ" if decision == "transfer" else None)
 
@@ -75,7 +75,7 @@ class World:
         view = self.take(outcome)
         no = view.case_no
         if status == Status.IN_REVIEW:
-            backoffice.claim(self.hall.uow(), self.actor("rev_scj"), no)
+            claims.claim(self.hall.uow(), self.actor("rev_scj"), no)
         elif status in (Status.RETURNED, Status.APPROVED, Status.DENIED):
             self.decide(no, {Status.RETURNED: "return", Status.APPROVED: "approve", Status.DENIED: "deny"}[status])
         elif status == Status.ISSUED:
@@ -83,7 +83,7 @@ class World:
             supplement(self, no)
             output.issue(self.hall.uow(), self.actor("clerk3"), slip=view.slip)
         elif status == Status.SUSPENDED:
-            backoffice.claim(self.hall.uow(), self.actor("rev_scj"), no)
+            claims.claim(self.hall.uow(), self.actor("rev_scj"), no)
             clock_actions.suspend(self.hall.uow(), self.actor("rev_scj"), no, "检验", "需送检样品")
         elif status == Status.TERMINATED:
             self.force(no, status)
@@ -109,7 +109,7 @@ def _issue(mail: bool) -> Callable[[World, str, str], None]:
 
 def _held(decision: str) -> Callable[[World, str, str], None]:
     def perform(w: World, no: str, _slip: str) -> None:
-        backoffice.decide(w.hall.uow(), w.actor("rev_scj"), no, decision, reason=REASON,
+        decisions.decide(w.hall.uow(), w.actor("rev_scj"), no, decision, reason=REASON,
                           legal_basis=BASIS if decision == "deny" else "",
                           transfer_to="ZJJ" if decision == "transfer" else None)
     return perform
@@ -121,7 +121,7 @@ def _claim_after_the_lease(w: World, no: str) -> None:
         uow.session.execute(update(Case).where(Case.case_no == no, Case.status == Status.IN_REVIEW)
                             .values(lease_until=utcnow() - timedelta(minutes=1)))
         uow.commit()
-    backoffice.claim(w.hall.uow(), w.actor("chief_scj"), no)
+    claims.claim(w.hall.uow(), w.actor("chief_scj"), no)
 
 
 def _first_tolerated(w: World, no: str) -> str:
@@ -136,8 +136,8 @@ PERFORMERS: dict[Action, Callable[[World, str, str], object]] = {
         m.code: MaterialInput("waived" if m.covered_by else "received")
         for m in _scj_item(w.hall, tolerable=True).materials}),
     Action.CLAIM: lambda w, no, _: _claim_after_the_lease(w, no),
-    Action.RELEASE: lambda w, no, _: backoffice.release(w.hall.uow(), w.actor("chief_scj"), no),
-    Action.OPINION: lambda w, no, _: backoffice.add_opinion(w.hall.uow(), w.actor("rev_scj"), no, "拟准予"),
+    Action.RELEASE: lambda w, no, _: claims.release(w.hall.uow(), w.actor("chief_scj"), no),
+    Action.OPINION: lambda w, no, _: decisions.add_opinion(w.hall.uow(), w.actor("rev_scj"), no, "拟准予"),
     Action.APPROVE: _held("approve"),
     Action.DENY: _held("deny"),
     Action.RETURN: _held("return"),

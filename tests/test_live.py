@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from app import backoffice, cases, catalog, intake
+from app import cases, catalog, claims, decisions, intake
 from app.context import HallDesk
 from app.infra.live import CHANNEL, QueueListener, connect_kwargs, supports_push
 from tests.conftest import log_in, pg_only
@@ -119,11 +119,11 @@ def test_accept_claim_renew_decide_notify_the_department(
     # One transaction, one message per department: PostgreSQL folds equal payloads.
     assert rec.until_mark(hall) == ["SCJ"]
     rev = log_in(hall, "rev_scj")
-    claim = backoffice.claim(hall.uow(), rev, no)
+    claim = claims.claim(hall.uow(), rev, no)
     assert rec.until_mark(hall) == ["SCJ"]
-    backoffice.renew(hall.uow(), rev, no, claim.token)
+    claims.renew(hall.uow(), rev, no, claim.token)
     assert rec.until_mark(hall) == ["SCJ"]
-    backoffice.decide(hall.uow(), rev, no, "approve", token=claim.token, reason="符合条件")
+    decisions.decide(hall.uow(), rev, no, "approve", token=claim.token, reason="符合条件")
     assert rec.until_mark(hall) == ["SCJ"]
     # Another department's case is another department's news.
     _accept(hall, "ZJJ")
@@ -136,10 +136,10 @@ def test_release_and_claim_next_notify(hall: HallDesk, listening: tuple[QueueLis
     no = _accept(hall)
     rec.until_mark(hall)
     rev = log_in(hall, "rev_scj")
-    claim = backoffice.claim_next(hall.uow(), rev, "SCJ")
+    claim = claims.claim_next(hall.uow(), rev, "SCJ")
     assert claim is not None and cases.read_case(hall.uow(), no).status == "in_review"
     assert rec.until_mark(hall) == ["SCJ"]
-    backoffice.release(hall.uow(), rev, no)
+    claims.release(hall.uow(), rev, no)
     assert rec.until_mark(hall) == ["SCJ"]
 
 
@@ -150,9 +150,9 @@ def test_transfer_notifies_both_departments(
     _, rec = listening
     no = _accept(hall)
     rev = log_in(hall, "rev_scj")
-    claim = backoffice.claim(hall.uow(), rev, no)
+    claim = claims.claim(hall.uow(), rev, no)
     rec.until_mark(hall)
-    backoffice.decide(
+    decisions.decide(
         hall.uow(), rev, no, "transfer", token=claim.token, reason="属住建局职责", transfer_to="ZJJ"
     )
     assert sorted(rec.until_mark(hall)) == ["SCJ", "ZJJ"]
@@ -165,10 +165,10 @@ def test_changes_the_queue_does_not_show_stay_silent(
     _, rec = listening
     no = _accept(hall)
     rev = log_in(hall, "rev_scj")
-    claim = backoffice.claim(hall.uow(), rev, no)
+    claim = claims.claim(hall.uow(), rev, no)
     rec.until_mark(hall)
     # A review opinion, a corrected phone number and a recomputed due date change no queue column.
-    backoffice.add_opinion(hall.uow(), rev, no, "材料齐全，符合条件", claim.token)
+    decisions.add_opinion(hall.uow(), rev, no, "材料齐全，符合条件", claim.token)
     with hall.engine.begin() as conn:
         conn.execute(
             sa.text(

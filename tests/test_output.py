@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from app import backoffice, catalog, evaluation, intake, output
+from app import backoffice, catalog, claims, decisions, evaluation, intake, output
 from app.backoffice import DeptSettings
 from app.cases import CaseView
 from app.context import HallDesk
@@ -42,8 +42,8 @@ def _decided(hall: HallDesk, decision: str = "approve", *, tolerate: bool = Fals
         materials = {**materials, code: MaterialInput("tolerated")}
     taken = intake.take_application(hall.uow(), clerk, request(item, materials=materials))
     rev = log_in(hall, "rev_scj")
-    backoffice.claim(hall.uow(), rev, taken.case_no)
-    backoffice.decide(hall.uow(), rev, taken.case_no, decision, reason="符合条件" if decision == "approve" else "不符合条件",
+    claims.claim(hall.uow(), rev, taken.case_no)
+    decisions.decide(hall.uow(), rev, taken.case_no, decision, reason="符合条件" if decision == "approve" else "不符合条件",
         legal_basis="" if decision == "approve" else "《行政许可法》第三十八条")
     return taken
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from app import backoffice, cases, clock_actions, evaluation, grievance, intake, overview
+from app import cases, claims, clock_actions, decisions, evaluation, grievance, intake, overview
 from app.context import HallDesk
 from app.errors import PermissionDenied
 from app.hall_settings import today
@@ -32,7 +32,7 @@ def test_the_overview_counts_todays_intake_ratings_and_what_is_still_open(hall: 
 
     first = intake.take_application(hall.uow(), clerk, request(item))
     second = intake.take_application(hall.uow(), clerk, request(item))
-    backoffice.claim(hall.uow(), reviewer, first.case_no)
+    claims.claim(hall.uow(), reviewer, first.case_no)
     evaluation.rate(hall.uow(), clerk, first.case_no, 1, reasons=["attitude"])
     evaluation.rate(hall.uow(), clerk, second.case_no, 5)  # a good rating is no 差评
     no = grievance.register(hall.uow(), sup, complainant="王芳", content="营业执照变更跑了三趟").grievance_no
@@ -56,8 +56,8 @@ def test_the_overview_counts_todays_intake_ratings_and_what_is_still_open(hall: 
 
     # A 特别程序 stops the clock (no longer overdue); a decided case has left the back office.
     clock_actions.suspend(hall.uow(), reviewer, first.case_no, "检验", "需送检样品")
-    backoffice.claim(hall.uow(), reviewer, second.case_no)
-    backoffice.decide(hall.uow(), reviewer, second.case_no, "approve", reason="符合条件")
+    claims.claim(hall.uow(), reviewer, second.case_no)
+    decisions.decide(hall.uow(), reviewer, second.case_no, "approve", reason="符合条件")
     # The rectification and the grievance are closed.
     evaluation.record_callback(hall.uow(), chief, str(rect.id), "电话回访，已说明进度")
     evaluation.close_rectification(hall.uow(), chief, str(rect.id), "已提醒窗口人员改进")

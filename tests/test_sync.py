@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from app import accounts, audit, backoffice, catalog, hall_settings
+from app import accounts, audit, backoffice, catalog, claims, decisions, hall_settings
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.errors import AuthenticationError, ValidationError
@@ -467,8 +467,8 @@ def test_a_case_returned_by_the_back_office_is_resubmitted_at_the_counter(
     view, synced = store.take_application(clerk, request(item))
     assert synced
     reviewer = log_in(hall, f"rev_{item.dept.lower()}")
-    claim = backoffice.claim(hall.uow(), reviewer, view.case_no)
-    backoffice.decide(hall.uow(), reviewer, view.case_no, "return", token=claim.token, reason="图纸缺少签章")
+    claim = claims.claim(hall.uow(), reviewer, view.case_no)
+    decisions.decide(hall.uow(), reviewer, view.case_no, "return", token=claim.token, reason="图纸缺少签章")
     assert store.pull_now()
     with store.local.uow() as uow:
         assert uow.session.execute(select(Case.status).where(Case.id == view.id)).scalar_one() == "returned"

@@ -12,7 +12,7 @@ import pypdf
 import pytest
 from sqlalchemy import func, select, update
 
-from app import backoffice, cases, intake, output, tolerate
+from app import cases, claims, decisions, intake, output, tolerate
 from app.cases import CaseView
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
@@ -138,7 +138,7 @@ def test_a_reminder_with_nothing_outstanding_is_refused_and_writes_nothing(hall:
 
 def test_a_broken_promise_is_terminated_with_a_notice(hall: HallDesk) -> None:
     case = _accepted(hall)
-    backoffice.claim(hall.uow(), log_in(hall, "rev_scj"), case.case_no)
+    claims.claim(hall.uow(), log_in(hall, "rev_scj"), case.case_no)
     _late(hall, case.case_no, 6)
     chief = log_in(hall, "chief_scj")
     served = tolerate.terminate(hall.uow(), chief, case.case_no, REASON)
@@ -150,7 +150,7 @@ def test_a_broken_promise_is_terminated_with_a_notice(hall: HallDesk) -> None:
         assert json.loads(audit.payload)["withdrawn"] is False and json.loads(audit.payload)["reason"] == REASON
     # The reviewer who held it can no longer decide it.
     with pytest.raises(Conflict):
-        backoffice.decide(hall.uow(), log_in(hall, "rev_scj"), case.case_no, "approve", reason="符合条件")
+        decisions.decide(hall.uow(), log_in(hall, "rev_scj"), case.case_no, "approve", reason="符合条件")
     text = _text(desk.notice_pdf(hall.uow(), chief, case.case_no, "termination"))
     for words in ("终止办理通知书", served.doc_no, "逾期6日仍未补齐", REASON, "逾期未补齐的容缺材料", "行政复议",
                   "六个月", "区市场监管局（盖章）", "南昌市新建区人民政府", "南昌市新建区人民法院"):

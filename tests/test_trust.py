@@ -19,7 +19,7 @@ import pytest
 import zxingcpp
 from sqlalchemy import func, select, update
 
-from app import accounts, backoffice, cases, grievance, intake, output, slips
+from app import accounts, cases, chief_rep, claims, decisions, grievance, intake, output, slips
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.errors import AuthenticationError, Conflict, PermissionDenied
@@ -107,24 +107,24 @@ def test_a_seal_grant_does_not_travel_with_a_transfer(hall: HallDesk) -> None:
     item = _scj_item(hall)
     case_no = intake.take_application(hall.uow(), clerk, request(item, materials=all_received(item))).case_no
     chief_scj, rev_scj = log_in(hall, "chief_scj"), log_in(hall, "rev_scj")
-    backoffice.authorise_seal(hall.uow(), chief_scj, case_no)
-    backoffice.claim(hall.uow(), rev_scj, case_no)
-    backoffice.decide(hall.uow(), rev_scj, case_no, "transfer", reason="属住建局职责", transfer_to="ZJJ")
+    chief_rep.authorise_seal(hall.uow(), chief_scj, case_no)
+    claims.claim(hall.uow(), rev_scj, case_no)
+    decisions.decide(hall.uow(), rev_scj, case_no, "transfer", reason="属住建局职责", transfer_to="ZJJ")
     rev_zjj = log_in(hall, "rev_zjj")
-    backoffice.claim(hall.uow(), rev_zjj, case_no)
+    claims.claim(hall.uow(), rev_zjj, case_no)
     with pytest.raises(PermissionDenied, match="本部门首席代表授权"):
-        backoffice.decide(hall.uow(), rev_zjj, case_no, "approve", seal=True, reason="符合条件")
+        decisions.decide(hall.uow(), rev_zjj, case_no, "approve", seal=True, reason="符合条件")
     # Even a grant the transfer did not void (one written before grants were voided) stays SCJ's.
     with hall.uow() as uow:
         uow.session.execute(update(SealAuthorisation).values(revoked_at=None))
         uow.commit()
     with pytest.raises(PermissionDenied, match="本部门首席代表授权"):
-        backoffice.decide(hall.uow(), rev_zjj, case_no, "approve", seal=True, reason="符合条件")
+        decisions.decide(hall.uow(), rev_zjj, case_no, "approve", seal=True, reason="符合条件")
     assert cases.read_case(hall.uow(), case_no).status == "in_review"
     # ZJJ's own chief representative authorises; the register names them, never SCJ's.
-    backoffice.authorise_seal(hall.uow(), log_in(hall, "chief_zjj"), case_no)
-    backoffice.decide(hall.uow(), rev_zjj, case_no, "approve", seal=True, reason="符合条件")
-    [use] = backoffice.seal_log(hall.uow(), log_in(hall, "chief_zjj"), "ZJJ")
+    chief_rep.authorise_seal(hall.uow(), log_in(hall, "chief_zjj"), case_no)
+    decisions.decide(hall.uow(), rev_zjj, case_no, "approve", seal=True, reason="符合条件")
+    [use] = chief_rep.seal_log(hall.uow(), log_in(hall, "chief_zjj"), "ZJJ")
     assert (use.case_no, use.authorised_by, use.applied_by) == (case_no, "chief_zjj", "rev_zjj")
     with hall.uow() as uow:
         assert uow.session.execute(select(func.count()).select_from(SealUsage)).scalar_one() == 1
@@ -267,7 +267,7 @@ def test_a_reviewer_moved_to_another_department_no_longer_decides_the_old_ones_c
     accounts.add_user(hall.uow(), admin, username="rev_move", full_name="调岗审批员", role="reviewer",
                       password="Moving2026x", dept="SCJ")
     before = log_in(hall, "rev_move", "Moving2026x")
-    backoffice.claim(hall.uow(), before, a)
+    claims.claim(hall.uow(), before, a)
     # The GUI left open with the old login; then the admin moves the reviewer to ZJJ.
     accounts.update_user(hall.uow(), admin, "rev_move", full_name="调岗审批员", role="reviewer", dept="ZJJ",
                          counter=None, active=True)
@@ -276,16 +276,16 @@ def test_a_reviewer_moved_to_another_department_no_longer_decides_the_old_ones_c
     assert recalled.status == "accepted" and recalled.history[-1].action == "recall"
     # The stale login can neither decide, nor claim, nor take the next SCJ case.
     with pytest.raises(PermissionDenied, match="已被调整"):
-        backoffice.decide(hall.uow(), before, a, "approve", reason="符合条件")
+        decisions.decide(hall.uow(), before, a, "approve", reason="符合条件")
     with pytest.raises(PermissionDenied, match="已被调整"):
-        backoffice.claim(hall.uow(), before, b)
+        claims.claim(hall.uow(), before, b)
     with pytest.raises(PermissionDenied, match="已被调整"):
-        backoffice.claim_next(hall.uow(), before, "SCJ")
+        claims.claim_next(hall.uow(), before, "SCJ")
     # Logged in again, the reviewer works in ZJJ only.
     after = log_in(hall, "rev_move", "Moving2026x")
     assert after.dept_code == "ZJJ"
     with pytest.raises(PermissionDenied):
-        backoffice.claim(hall.uow(), after, b)
+        claims.claim(hall.uow(), after, b)
     assert cases.read_case(hall.uow(), b).status == "accepted"
 
 
@@ -295,16 +295,16 @@ def test_a_held_case_is_refused_to_its_holder_once_the_holder_is_in_another_depa
     item = _scj_item(hall)
     case_no = intake.take_application(hall.uow(), clerk, request(item)).case_no
     rev = log_in(hall, "rev_scj")
-    backoffice.claim(hall.uow(), rev, case_no)
+    claims.claim(hall.uow(), rev, case_no)
     with hall.uow() as uow:
         uow.session.execute(update(User).where(User.username == "rev_scj").values(
             dept_id=select(User.dept_id).where(User.username == "rev_zjj").scalar_subquery()))
         uow.commit()
     moved = log_in(hall, "rev_scj")
     with pytest.raises(PermissionDenied, match="不属于您现在的部门"):
-        backoffice.decide(hall.uow(), moved, case_no, "approve", reason="符合条件")
+        decisions.decide(hall.uow(), moved, case_no, "approve", reason="符合条件")
     with pytest.raises(PermissionDenied, match="不属于您现在的部门"):
-        backoffice.add_opinion(hall.uow(), moved, case_no, "拟准予")
+        decisions.add_opinion(hall.uow(), moved, case_no, "拟准予")
     assert cases.read_case(hall.uow(), case_no).status == "in_review"
 
 
@@ -377,4 +377,4 @@ def test_a_stale_window_keeps_no_power_after_its_account_is_stopped(hall: HallDe
     clerk = log_in(hall, "clerk1")
     case_no = intake.take_application(hall.uow(), clerk, request(_scj_item(hall))).case_no
     with pytest.raises(PermissionDenied, match="已停用"):
-        backoffice.authorise_seal(hall.uow(), chief, case_no)
+        chief_rep.authorise_seal(hall.uow(), chief, case_no)

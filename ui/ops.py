@@ -3,7 +3,7 @@
 A page never calls ``app`` services itself.  It describes the call and hands it to an ``Op``::
 
     run_op(lambda: cases.search(hall.uow(), actor, text), self._loaded, owner=self, key="search")
-    run_op(lambda: backoffice.decide(hall.uow(), actor, ...), self._saved, owner=self,
+    run_op(lambda: decisions.decide(hall.uow(), actor, ...), self._saved, owner=self,
            changes={Change.CASES}, busy="正在保存决定…", form=self.error_label, disable=[self.save_button])
 
 What an ``Op`` guarantees:

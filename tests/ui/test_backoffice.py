@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QComboBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from app import backoffice, catalog, intake
+from app import backoffice, catalog, chief_rep, claims, decisions, intake
 from app.cases import read_case
 from app.context import HallDesk
 from app.hall_settings import today
@@ -111,7 +111,7 @@ def test_stale_claim_is_refused_and_the_page_refreshes(hall: HallDesk, qtbot: Qt
     page = _page(hall, qtbot)
     case_no = _claim_next(page)
     # The chief representative puts it back in the queue behind the reviewer's back.
-    backoffice.release(hall.uow(), log_in(hall, "chief_scj"), case_no)
+    claims.release(hall.uow(), log_in(hall, "chief_scj"), case_no)
     dialog = page.open_decision()
     assert dialog is not None
     dialog.choose("approve")
@@ -193,15 +193,15 @@ def test_queue_pages_on_scroll(hall: HallDesk, qtbot: QtBot) -> None:
 def test_models(hall: HallDesk, qtmodeltester: ModelTester) -> None:
     numbers = _accept_cases(hall, 2)
     rev, chief = log_in(hall, "rev_scj"), log_in(hall, "chief_scj")
-    claim = backoffice.claim(hall.uow(), rev, numbers[0])
-    own = backoffice.claim(hall.uow(), chief, numbers[1])
-    backoffice.decide(hall.uow(), chief, numbers[1], "approve", token=own.token, seal=True, reason="符合条件")
+    claim = claims.claim(hall.uow(), rev, numbers[0])
+    own = claims.claim(hall.uow(), chief, numbers[1])
+    decisions.decide(hall.uow(), chief, numbers[1], "approve", token=own.token, seal=True, reason="符合条件")
     assert claim.token
     queue = QueueTableModel(backoffice.queue_page(hall.uow(), rev, "SCJ").rows)
     qtmodeltester.check(queue)
-    work = WorkloadTableModel(backoffice.workload(hall.uow(), chief, "SCJ"))
+    work = WorkloadTableModel(chief_rep.workload(hall.uow(), chief, "SCJ"))
     qtmodeltester.check(work)
-    seals = SealUseTableModel(backoffice.seal_log(hall.uow(), chief, "SCJ"))
+    seals = SealUseTableModel(chief_rep.seal_log(hall.uow(), chief, "SCJ"))
     assert seals.rowCount() == 1
     qtmodeltester.check(seals)
 
@@ -244,7 +244,7 @@ def _chief_page(hall: HallDesk, qtbot: QtBot) -> ChiefRepPage:
 
 def test_chief_steps_through_weeks_of_workload(hall: HallDesk, qtbot: QtBot, message_boxes: MessageBoxes) -> None:
     (case_no,) = _accept_cases(hall, 1)
-    backoffice.claim(hall.uow(), log_in(hall, "rev_scj"), case_no)
+    claims.claim(hall.uow(), log_in(hall, "rev_scj"), case_no)
     chief = _chief_page(hall, qtbot)
 
     def claimed() -> int:
@@ -266,9 +266,9 @@ def test_chief_steps_through_weeks_of_workload(hall: HallDesk, qtbot: QtBot, mes
 def test_chief_prints_the_seal_register_of_a_period(hall: HallDesk, qtbot: QtBot, message_boxes: MessageBoxes) -> None:
     (case_no,) = _accept_cases(hall, 1)
     rev, chief_actor = log_in(hall, "rev_scj"), log_in(hall, "chief_scj")
-    claim = backoffice.claim(hall.uow(), rev, case_no)
-    backoffice.authorise_seal(hall.uow(), chief_actor, case_no)
-    backoffice.decide(hall.uow(), rev, case_no, "approve", token=claim.token, seal=True, reason="符合条件")
+    claim = claims.claim(hall.uow(), rev, case_no)
+    chief_rep.authorise_seal(hall.uow(), chief_actor, case_no)
+    decisions.decide(hall.uow(), rev, case_no, "approve", token=claim.token, seal=True, reason="符合条件")
     chief = _chief_page(hall, qtbot)
     assert chief.seal_period() == (today().replace(day=1), today()) and chief.seal_model.rowCount() == 1
 

@@ -11,8 +11,8 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from app import backoffice, catalog, intake, limits
-from app.backoffice import CaseLights
 from app.cases import CaseView
+from app.claims import CaseLights
 from app.context import HallDesk
 from app.intake import MaterialInput
 from app.validators import make_uscc, mask_phone

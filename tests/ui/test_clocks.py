@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from app import backoffice, catalog, intake
+from app import catalog, claims, decisions, intake
 from app.cases import read_case
 from app.context import HallDesk
 from tests.conftest import log_in
@@ -105,7 +105,7 @@ def test_reviewer_extends_once_and_a_second_time_is_refused(hall: HallDesk, qtbo
     assert read_case(hall.uow(), case_no).clock.extension_days == 5
     again.reject()
     settle()
-    backoffice.release(hall.uow(), log_in(hall, "rev_scj"), case_no)
+    claims.release(hall.uow(), log_in(hall, "rev_scj"), case_no)
 
 
 def test_the_output_window_names_the_correction_notice_of_a_returned_case(
@@ -113,8 +113,8 @@ def test_the_output_window_names_the_correction_notice_of_a_returned_case(
     item = catalog.get_item(hall.uow(), "SCJ007")
     taken = intake.take_application(hall.uow(), log_in(hall, "clerk1"), request(item, materials=all_received(item)))
     reviewer = log_in(hall, "rev_scj")
-    claim = backoffice.claim(hall.uow(), reviewer, taken.case_no)
-    view = backoffice.decide(hall.uow(), reviewer, taken.case_no, "return", token=claim.token,
+    claim = claims.claim(hall.uow(), reviewer, taken.case_no)
+    view = decisions.decide(hall.uow(), reviewer, taken.case_no, "return", token=claim.token,
                              reason="营业执照复印件不清晰", supply=("M01",))
     doc_no = next(n.doc_no for n in view.notices if n.kind == "return")
     _window, page = open_output(hall, qtbot)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pypdf
 from pytestqt.qtbot import QtBot
 
-from app import backoffice, catalog, hall_settings, intake
+from app import backoffice, catalog, claims, decisions, hall_settings, intake
 from app.auth import Actor
 from app.cases import read_case
 from app.context import HallDesk
@@ -76,8 +76,8 @@ def test_output_window_prints_the_decision_with_the_handover(hall: HallDesk, qtb
     item = next(i for i in catalog.list_items(hall.uow(), "SCJ") if not i.immediate)
     taken = intake.take_application(hall.uow(), log_in(hall, "clerk1"), request(item, materials=all_received(item)))
     rev = log_in(hall, "rev_scj")
-    claim = backoffice.claim(hall.uow(), rev, taken.case_no)
-    backoffice.decide(hall.uow(), rev, taken.case_no, "deny", token=claim.token, reason="不符合法定条件",
+    claim = claims.claim(hall.uow(), rev, taken.case_no)
+    decisions.decide(hall.uow(), rev, taken.case_no, "deny", token=claim.token, reason="不符合法定条件",
                       legal_basis="《中华人民共和国行政许可法》第三十八条第二款")
     decision = read_case(hall.uow(), taken.case_no).decision
     assert decision is not None and decision.doc_no
@@ -117,7 +117,7 @@ def test_reviewer_sees_the_decision_document_after_deciding(hall: HallDesk, qtbo
     dialog = page.open_decision()
     assert dialog is not None
     # The decision as the dialog saves it (its own form is another test's), then its ``decided`` signal.
-    view = backoffice.decide(hall.uow(), log_in(hall, "rev_scj"), case_no, "approve",
+    view = decisions.decide(hall.uow(), log_in(hall, "rev_scj"), case_no, "approve",
                              token=page.claim.token if page.claim else None, reason="符合条件")
     dialog.decided.emit(view)
     dialog.reject()

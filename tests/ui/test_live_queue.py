@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
-from app import backoffice, catalog, intake
+from app import catalog, claims, intake
 from app.cases import read_case
 from app.context import HallDesk
 from tests.conftest import log_in, pg_only
@@ -78,9 +78,9 @@ def test_queue_refreshes_when_another_session_changes_it(
     qtbot.waitUntil(lambda: page.model.row_of(no) >= 0, timeout=WAIT_MS)
     assert page.loads == loads + 1  # one refresh for one change
     # A colleague claims it: the page shows who holds it.
-    backoffice.claim(hall.uow(), log_in(hall, "chief_scj"), no)
+    claims.claim(hall.uow(), log_in(hall, "chief_scj"), no)
     qtbot.waitUntil(lambda: _holder(page, no) == "chief_scj", timeout=WAIT_MS)
-    backoffice.release(hall.uow(), log_in(hall, "chief_scj"), no)
+    claims.release(hall.uow(), log_in(hall, "chief_scj"), no)
     qtbot.waitUntil(lambda: page.model.row_of(no) >= 0 and _holder(page, no) is None, timeout=WAIT_MS)
     settle()
     assert message_boxes.shown == []
@@ -173,7 +173,7 @@ def test_the_chief_representatives_page_follows_claims_made_elsewhere(hall: Hall
     qtbot.waitUntil(lambda: page.cases_model.row_of(case_no) >= 0, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: page.watch.listener is not None and page.watch.listener.connected, timeout=WAIT_MS)
     settle()
-    backoffice.claim(hall.uow(), log_in(hall, "rev_scj"), case_no)  # a reviewer at another PC
+    claims.claim(hall.uow(), log_in(hall, "rev_scj"), case_no)  # a reviewer at another PC
     qtbot.waitUntil(lambda: (row := page.cases_model.row_at(page.cases_model.row_of(case_no))) is not None
                     and row.holder == "rev_scj", timeout=WAIT_MS)
     page.hide()

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from app import backoffice, catalog, grievance, intake
+from app import catalog, claims, decisions, grievance, intake
 from app.context import HallDesk
 from app.intake import MaterialInput
 from db.models import User
@@ -135,9 +135,9 @@ def _busy_hall(hall: HallDesk) -> None:
                       all_received(item)):
         intake.take_application(hall.uow(), clerk, request(item, materials=materials))
     reviewer = log_in(hall, "rev_scj")
-    claim = backoffice.claim_next(hall.uow(), reviewer, "SCJ")
+    claim = claims.claim_next(hall.uow(), reviewer, "SCJ")
     assert claim is not None
-    backoffice.add_opinion(hall.uow(), reviewer, claim.case_no, "材料齐全，符合法定形式", claim.token)
+    decisions.add_opinion(hall.uow(), reviewer, claim.case_no, "材料齐全，符合法定形式", claim.token)
     # A grievance handed to the department and answered by its chief representative: its history names people.
     supervisor = log_in(hall, "supervisor")
     no = grievance.register(hall.uow(), supervisor, complainant="王芳", content="营业执照办理等待时间过长",

@@ -13,7 +13,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
-from app import accounts, backoffice, cases, catalog, intake, output
+from app import accounts, cases, catalog, claims, decisions, intake, output
 from app.cases import CaseView
 from app.context import HallDesk
 from app.errors import HallDeskError
@@ -46,8 +46,8 @@ def decided(hall: HallDesk, decision: str = "approve", *, tolerate: bool = False
         materials = {**materials, code: MaterialInput("tolerated")}
     taken = intake.take_application(hall.uow(), log_in(hall, "clerk1"), request(item, materials=materials))
     reviewer = log_in(hall, "rev_scj")
-    backoffice.claim(hall.uow(), reviewer, taken.case_no)
-    backoffice.decide(
+    claims.claim(hall.uow(), reviewer, taken.case_no)
+    decisions.decide(
         hall.uow(), reviewer, taken.case_no, decision, reason="符合条件" if decision == "approve" else "不符合条件",
         legal_basis="" if decision == "approve" else "《行政许可法》第三十八条"
     )

@@ -1,7 +1,7 @@
 """The reviewer's case, read-only, as a form: who applied, for what, the clocks, the materials and the history.
 
 ``CaseViewPanel.show_case`` fills it from a ``CaseView`` (and, for a claimed case, the clocks' lights and the
-names of the people in its history, as ``app.backoffice.held_case`` reads them).  Personal data is masked as
+names of the people in its history, as ``app.claims.held_case`` reads them).  Personal data is masked as
 on paper (``app.validators``); no item or material code is shown.  Long values are cut with … and carry the
 whole text in their tooltip, so the panel keeps its width at 1366×768.
 """
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import QAbstractItemModel, QObject, QSize, Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QTableView, QTabWidget, QVBoxLayout, QWidget
 
-from app.backoffice import CaseLights
 from app.cases import CaseEventView, CaseMaterialView, CaseView, NoticeRef
+from app.claims import CaseLights
 from app.validators import mask_id_number, mask_phone
 from ui.models import (
     DISPLAY,

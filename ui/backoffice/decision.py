@@ -19,11 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import backoffice, lifecycle, limits
+from app import decisions, lifecycle, limits
 from app.auth import Actor
-from app.backoffice import DECISIONS, HeldCase
+from app.backoffice import DECISIONS
 from app.cases import CaseView
 from app.catalog import DepartmentView
+from app.claims import HeldCase
 from app.context import HallDesk
 from app.errors import HallDeskError
 from ui.errors import confirm, show_error
@@ -183,7 +184,7 @@ class DecisionDialog(QDialog):
         transfer_to = self.dept_combo.currentData() if decision == "transfer" else None
         seal, supply = self.seal_check.isChecked(), self.supply()
         legal_basis = basis if decision in ("approve", "deny") else ""
-        return run_op(lambda: backoffice.decide(hall.uow(), actor, claim.case.case_no, decision, token=claim.token,
+        return run_op(lambda: decisions.decide(hall.uow(), actor, claim.case.case_no, decision, token=claim.token,
                                                 reason=reason, legal_basis=legal_basis, transfer_to=transfer_to,
                                                 seal=seal, supply=supply),
                       self._decided, self._refused, owner=self, changes={Change.CASES}, busy="正在保存审批决定…",

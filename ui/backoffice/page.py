@@ -29,11 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import backoffice, catalog, clock_actions, lifecycle, limits
+from app import backoffice, catalog, claims, clock_actions, decisions, lifecycle, limits
 from app.auth import Actor
-from app.backoffice import HeldCase, QueuePage, QueueRow
+from app.backoffice import QueuePage, QueueRow
 from app.cases import CaseView
 from app.catalog import DepartmentView
+from app.claims import HeldCase
 from app.clock_actions import ClockChange
 from app.context import HallDesk
 from app.hall_settings import HALL_TZ
@@ -446,7 +447,7 @@ class BackOfficePage(Page):
         hall, actor, dept = self._hall, self._actor, self.dept
         self.claim_next_button.setEnabled(False)
         # The claim is lean; the case for the panel is read right after it, still off the GUI thread.
-        run_op(lambda: backoffice.held(hall.uow(), backoffice.claim_next(hall.uow(), actor, dept)), self._claimed,
+        run_op(lambda: claims.held(hall.uow(), claims.claim_next(hall.uow(), actor, dept)), self._claimed,
                           self._action_failed, changes={Change.CASES}, owner=self)
 
     def claim_selected(self) -> None:
@@ -455,7 +456,7 @@ class BackOfficePage(Page):
             return
         hall, actor, case_no = self._hall, self._actor, row.case_no
         self.claim_button.setEnabled(False)
-        run_op(lambda: backoffice.held(hall.uow(), backoffice.claim(hall.uow(), actor, case_no)), self._claimed,
+        run_op(lambda: claims.held(hall.uow(), claims.claim(hall.uow(), actor, case_no)), self._claimed,
                           self._action_failed, changes={Change.CASES}, owner=self)
 
     def _claimed(self, claim: HeldCase | None) -> None:
@@ -535,7 +536,7 @@ class BackOfficePage(Page):
             show_error(self, exc)
             self.refresh()
 
-        run_op(lambda: backoffice.renew(hall.uow(), actor, case_no, token), self._set_claim, lost,
+        run_op(lambda: claims.renew(hall.uow(), actor, case_no, token), self._set_claim, lost,
                           owner=self)
 
     def add_opinion(self) -> None:
@@ -552,7 +553,7 @@ class BackOfficePage(Page):
             self.opinion_edit.clear()
             self.status_message.emit("审查意见已保存")
 
-        run_op(lambda: backoffice.add_opinion(hall.uow(), actor, claim.case.case_no, text, claim.token), saved,
+        run_op(lambda: decisions.add_opinion(hall.uow(), actor, claim.case.case_no, text, claim.token), saved,
                owner=self, changes={Change.CASES})
 
     def release(self) -> None:
@@ -570,7 +571,7 @@ class BackOfficePage(Page):
             show_error(self, exc)
             self._after_release()
 
-        run_op(lambda: backoffice.release(hall.uow(), actor, case_no), released, failed, owner=self,
+        run_op(lambda: claims.release(hall.uow(), actor, case_no), released, failed, owner=self,
                changes={Change.CASES})
 
     def _after_release(self) -> None:

@@ -7,7 +7,8 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from app.backoffice import DECISIONS, SealUse, Workload
+from app.backoffice import DECISIONS
+from app.chief_rep import SealUse, Workload
 from ui.models import DISPLAY, FOREGROUND, RED, TOOLTIP, Index, RowTableModel, local_time
 
 

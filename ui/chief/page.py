@@ -25,10 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import backoffice, limits
+from app import backoffice, chief_rep, claims, limits
 from app.auth import Actor
-from app.backoffice import Claim, DeptSettings, QueuePage, QueueRow, SealUse, Workload
+from app.backoffice import DeptSettings, QueuePage, QueueRow
 from app.cases import CaseView
+from app.chief_rep import SealUse, Workload
+from app.claims import Claim
 from app.context import HallDesk
 from app.hall_settings import today
 from ui.backoffice.models import QueueTableModel
@@ -232,8 +234,8 @@ class ChiefRepPage(Page):
 
         def load() -> tuple[QueuePage, list[Workload], list[SealUse]]:
             return (backoffice.queue_page(hall.uow(), actor, dept, limit=500),
-                    backoffice.workload(hall.uow(), actor, dept, week),
-                    backoffice.seal_log(hall.uow(), actor, dept, since=since, until=until))
+                    chief_rep.workload(hall.uow(), actor, dept, week),
+                    chief_rep.seal_log(hall.uow(), actor, dept, since=since, until=until))
 
         run_op(load, lambda result: self._loaded_data(select, *result), owner=self, key="load")
         self.load()
@@ -271,7 +273,7 @@ class ChiefRepPage(Page):
             self.print_register_button.setEnabled(True)
             show_error(self, exc)
 
-        run_op(lambda: backoffice.seal_register_pdf(hall.uow(), actor, dept, since=since, until=until),
+        run_op(lambda: chief_rep.seal_register_pdf(hall.uow(), actor, dept, since=since, until=until),
                           done, failed, owner=self)
 
     def _preview_closed(self) -> None:
@@ -363,7 +365,7 @@ class ChiefRepPage(Page):
             self.status_message.emit(f"已授权 {row.case_no} 用章")
             self.refresh()
 
-        return run_op(lambda: backoffice.authorise_seal(hall.uow(), actor, row.case_no), authorised, owner=self,
+        return run_op(lambda: chief_rep.authorise_seal(hall.uow(), actor, row.case_no), authorised, owner=self,
                       changes={Change.CASES})
 
     def reassign(self) -> ReassignDialog | None:
@@ -389,5 +391,5 @@ class ChiefRepPage(Page):
         if not confirm(self, f"将 {row.holder_name} 手中的办件 {row.case_no} 放回部门队列？"):
             return None
         hall, actor = self._hall, self._actor
-        return run_op(lambda: backoffice.release(hall.uow(), actor, row.case_no), lambda _none: self.refresh(),
+        return run_op(lambda: claims.release(hall.uow(), actor, row.case_no), lambda _none: self.refresh(),
                       owner=self, changes={Change.CASES})

@@ -11,9 +11,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import backoffice
+from app import claims
 from app.auth import Actor
-from app.backoffice import Claim, Workload
+from app.chief_rep import Workload
+from app.claims import Claim
 from app.context import HallDesk
 from ui.ops import Change, Op, run_op
 from ui.widgets import (
@@ -54,7 +55,7 @@ class ReassignDialog(QDialog):
         if username is None:
             return None
         hall, actor, case_no = self._hall, self._actor, self._case_no
-        return run_op(lambda: backoffice.reassign(hall.uow(), actor, case_no, username), self._reassigned,
+        return run_op(lambda: claims.reassign(hall.uow(), actor, case_no, username), self._reassigned,
                       owner=self, changes={Change.CASES}, disable=[self.ok_button])
 
     def _reassigned(self, claim: Claim) -> None:

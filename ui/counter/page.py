@@ -1,13 +1,11 @@
 """综合受理: the clerk's counter workspace, keyboard first.
 
 One applicant at a time: F2 (下一位) clears the form and starts the wait clock; the clerk finds the item
-(name, code or pinyin initials), types or scans the enterprise's 统一社会信用代码 and the agent's ID, checks
-the materials (Space / 1–5; each starts 待核验, Ctrl+Shift+A marks the rest 已收 and the audit says so), and
-picks an outcome — 受理 (Ctrl+Enter), 一次性告知补正 (Ctrl+B), 不予受理
-(Ctrl+R) or 即办 (Ctrl+J).  The service checks everything again; its message is shown and the field it
-names gets the focus.  After the outcome the case number is shown large and the receipt and notices are
-sent to the printers in the background.  今日办件 (F6) lists the clerk's cases of today and finds older
-ones, for 补打回执, 预览通知书 and 补正后受理.
+(``ItemPicker``), types or scans the applicant's details (``ApplicantForm``), checks the materials
+(``MaterialChecklist``) and picks an outcome — 受理 (Ctrl+Enter), 一次性告知补正 (Ctrl+B), 不予受理 (Ctrl+R) or
+即办 (Ctrl+J).  Every problem shows at once under its field and in one summary; the service checks again.
+After the outcome the case number shows large and the receipt goes to the printer first; 今日办件 (F6,
+``TodayCases``) finds the clerk's cases for 补打回执, 预览通知书 and 补正后受理 (``CaseDocuments``).
 """
 
 
@@ -15,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -46,9 +44,11 @@ from ui.counter.applicant import ApplicantForm
 from ui.counter.checklist import MARK_ALL_KEY, MaterialChecklist
 from ui.counter.dialogs import RefusalDialog
 from ui.counter.documents import CaseDocuments
+from ui.counter.hints import outcome_hint
 from ui.counter.item_picker import ItemPicker
 from ui.counter.summary import CaseSummary
 from ui.counter.today import TodayCases
+from ui.counter.wait_clock import WaitClock
 from ui.display import DisplayController
 from ui.errors import confirm, show_error
 from ui.models import days
@@ -69,11 +69,6 @@ from ui.widgets import (
 LEFT_WIDTH = 400  # the item search and the applicant's fields, whatever their messages say
 OUTCOME_NAMES = {"accept": "受理", "correction": "一次性告知补正", "refuse": "不予受理", "immediate": "即办"}
 OUTCOME_DONE = {"accept": "已受理", "correction": "已出具补正材料通知书", "refuse": "已不予受理", "immediate": "即办办结"}
-
-
-def clock_text(msecs: int) -> str:
-    seconds = max(0, msecs // 1000)
-    return f"{seconds // 60:02d}:{seconds % 60:02d}"
 
 
 def take_and_print(hall: HallDesk, actor: Actor, req: IntakeRequest) -> CaseView:
@@ -111,8 +106,6 @@ class CounterPage(CaseDocuments, Page):
         self._service_problems: list[Problem] = []
         self._dialog_case_no = ""
         self.dialog: QDialog | None = None
-        self._clock = QElapsedTimer()
-        self._waited_ms: int | None = None
         self.display: DisplayController | None = None  # the customer display (评价器), told what happens
 
         # ---- top bar
@@ -121,9 +114,7 @@ class CounterPage(CaseDocuments, Page):
         title.setObjectName("pageTitle")
         self.next_button = QPushButton("下一位 (F2)")
         self.next_button.setToolTip("清空表单，开始接待下一位申请人（开始计时）")
-        self.wait_label = QLabel("等候 --:--")
-        self.wait_label.setToolTip("当前申请人已等候（办理）的时间；办结时停止")
-        self.wait_label.setStyleSheet("font-size: 13pt; font-weight: bold; color: #1f3a5f; padding: 0 8px;")
+        self.wait_label = WaitClock()
         self.settings_button = QPushButton("设置(&T)")
         menu = QMenu(self.settings_button)
         self.printer_action = QAction("打印机设置(&P)…", self)
@@ -138,11 +129,6 @@ class CounterPage(CaseDocuments, Page):
         top.addWidget(self.next_button)
         top.addWidget(self.settings_button)
         self.warning = banner("您的账户没有分配窗口，不能受理：请管理员在用户管理中设置窗口。" if number is None else "")
-
-        # ---- the applicant's clock
-        self.wait_timer = QTimer(self)
-        self.wait_timer.setInterval(1000)
-        self.wait_timer.timeout.connect(self._show_wait)
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_intake(), "当前受理 (F2)")
@@ -317,10 +303,7 @@ class CounterPage(CaseDocuments, Page):
             return False
         self.tabs.setCurrentIndex(0)
         self.clear_form()
-        self._clock.start()
-        self._waited_ms = None
-        self.wait_timer.start()
-        self._show_wait()
+        self.wait_label.start()
         self.item_search.setFocus()
         return True
 
@@ -328,21 +311,7 @@ class CounterPage(CaseDocuments, Page):
         return self.wait_label.text()
 
     def waiting(self) -> bool:
-        return self.wait_timer.isActive()
-
-    def _show_wait(self) -> None:
-        if self._waited_ms is not None:
-            self.wait_label.setText(f"用时 {clock_text(self._waited_ms)}")
-        elif self._clock.isValid():
-            self.wait_label.setText(f"等候 {clock_text(self._clock.elapsed())}")
-        else:
-            self.wait_label.setText("等候 --:--")
-
-    def _stop_clock(self) -> None:
-        if self._clock.isValid() and self._waited_ms is None:
-            self._waited_ms = self._clock.elapsed()
-        self.wait_timer.stop()
-        self._show_wait()
+        return self.wait_label.running()
 
     def unsaved_work(self) -> str:
         """For leaving the window (退出登录, 退出程序): what a half-filled intake form would lose."""
@@ -376,9 +345,6 @@ class CounterPage(CaseDocuments, Page):
     # ---- item search -------------------------------------------------------------------------------
     def search_results(self) -> list[Item]:
         return self.picker.results()
-
-    def pick_current_item(self) -> Item | None:
-        return self.picker.pick_current()
 
     def pick_item(self, item: Item) -> None:
         """The applicant's item: its materials with their defaults, its time limits and the promised date."""
@@ -464,9 +430,7 @@ class CounterPage(CaseDocuments, Page):
         ready = item is not None and not self._busy and self._case is None and self._actor.counter_number is not None
         problems = {outcome: self.form_problems(outcome) for outcome in ("accept", "correction", "immediate")}
         fields = self.field_problems()
-        model = self.checklist.model
-        tolerated = model.any_state("tolerated")
-        defective = model.any_state("defective")
+        tolerated = self.checklist.model.any_state("tolerated")
         self.accept_button.setText(("容缺受理" if tolerated else "受理") + " (Ctrl+Enter)")
         self.accept_button.setEnabled(ready and not problems["accept"])
         self.correction_button.setEnabled(ready and not problems["correction"])
@@ -476,30 +440,8 @@ class CounterPage(CaseDocuments, Page):
                                 ("immediate", self.immediate_button)):
             button.setToolTip(problems[outcome][0].message if problems[outcome] else "")
         self.refuse_button.setToolTip(fields[0].message if fields else "")
-        optional_pending = [r for r in model.pending() if not r.material.required]
-        if self._busy:
-            hint, colour = "正在提交…", "#5b6b7f"
-        elif item is None:
-            hint, colour = "请先选择办理事项（Ctrl+F）", "#5b6b7f"
-        elif fields:
-            more = f"（共{len(fields)}处）" if len(fields) > 1 else ""
-            hint, colour = f"申请人信息尚未填好{more}：{fields[0].message}", "#c0392b"
-        elif problems["accept"]:
-            hint, colour = problems["accept"][0].message, "#c0392b"
-            if model.pending():
-                hint += f"；确已全部提交的，可按 {MARK_ALL_KEY} 将其余材料全部标为已收"
-        elif tolerated:
-            due = self.checklist.supplement_due()
-            hint = "有容缺材料：将容缺受理，申请人须签署容缺受理承诺书（一式两份）"
-            hint += f"，并于{format_date(due)}前补交" if due else ""
-            colour = "#9a6200"
-        elif defective:
-            hint, colour = "非必需材料有误：可受理，也可一次性告知补正", "#9a6200"
-        else:
-            hint, colour = "材料齐全，可以受理" + ("或即办" if item.immediate else ""), "#1e7d45"
-        if item is not None and not self._busy and not problems["accept"] and optional_pending:
-            names = "、".join(f"“{r.material.name}”" for r in optional_pending)
-            hint += f"；非必需材料{names}未核验，将记为未提交"
+        hint, colour = outcome_hint(busy=self._busy, item=item, fields=fields, accept=problems["accept"],
+                                    checklist=self.checklist)
         self._hint = hint
         self._show_problems(hint, colour)
 
@@ -645,7 +587,7 @@ class CounterPage(CaseDocuments, Page):
 
     def show_result(self, view: CaseView, message: str) -> None:
         """The result panel for a case just decided; its documents go to the printers at once."""
-        self._stop_clock()
+        self.wait_label.stop()
         self._case = view
         self.tabs.setCurrentIndex(0)
         self.left_panel.setEnabled(False)
