@@ -165,13 +165,19 @@ def test_chief_authorises_seal_and_register_shows_it(hall: HallDesk, qtbot: QtBo
     assert chief.seal_model.rowCount() == 1
     assert [chief.seal_model.index(0, c).data() for c in (1, 3, 5, 6)] == [case_no, "准予许可", "rev_scj", "chief_scj"]
 
+    assert chief.unsaved_work() == ""
     chief.lease_spin.setValue(45)
+    assert chief.unsaved_work() == "部门设置有未保存的修改"
+    chief.refresh()  # a refresh (F5, a colleague's claim) keeps the edit
+    settle()
+    assert chief.lease_spin.value() == 45
     chief.save()
     settle()
     assert backoffice.get_dept_settings(hall.uow(), "SCJ").lease_minutes == 45
     chief.load()
     settle()
-    assert chief.lease_spin.value() == 45
+    assert chief.lease_spin.value() == 45 and chief.unsaved_work() == ""
+    assert chief.dept_settings.form_settings() == backoffice.get_dept_settings(hall.uow(), "SCJ")  # symmetric
 
 
 def test_queue_pages_on_scroll(hall: HallDesk, qtbot: QtBot) -> None:

@@ -66,7 +66,7 @@ def test_chief_sets_the_prefix_and_the_seal_rule(hall: HallDesk, qtbot: QtBot, m
     replace_text(chief.doc_prefix_edit, "新建（市监）")
     chief.save()
     settle()
-    assert "决定书编号前缀" in chief.settings_error.text()
+    assert "决定书编号前缀" in chief.dept_settings.error_label.text()
     assert backoffice.get_dept_settings(hall.uow(), "SCJ").doc_prefix == "新建市监"
     assert message_boxes.shown == []
 

@@ -8,24 +8,18 @@ from datetime import date, timedelta
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QCheckBox,
     QDateEdit,
-    QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
-    QSpinBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from app import backoffice, chief_rep, claims, limits
+from app import backoffice, chief_rep, claims
 from app.auth import Actor
 from app.backoffice import DeptSettings, QueuePage, QueueRow
 from app.cases import CaseView
@@ -37,6 +31,7 @@ from ui.backoffice.models import QueueTableModel
 from ui.backoffice.watch import DepartmentWatch
 from ui.chief.models import SealUseTableModel, WorkloadTableModel
 from ui.chief.reassign import ReassignDialog
+from ui.chief.settings import DeptSettingsPage
 from ui.errors import confirm, show_error
 from ui.grievance.panel import GrievancePanel
 from ui.ops import Change, Op, run_op, subscribe
@@ -47,9 +42,7 @@ from ui.widgets import (
     Page,
     buddy_label,
     current_row,
-    error_label,
     fit_columns,
-    limit_line,
     open_dialog,
     restore_current,
     set_tab_order,
@@ -77,7 +70,6 @@ class ChiefRepPage(Page):
         super().__init__(hall, actor, parent)
         subscribe(self, {Change.CASES, Change.ACCOUNTS}, self.refresh)  # what other pages change
         self.dept = actor.dept_code or ""
-        self.settings: DeptSettings | None = None
         self.dialog: ReassignDialog | None = None
         # The department's cases change on other PCs: claimed, decided, released (PostgreSQL pushes it).
         self.watch = DepartmentWatch(hall.url, self.dept, self)
@@ -145,35 +137,12 @@ class ChiefRepPage(Page):
         seal_layout.addWidget(self.seal_view, 1)
         self.preview: NoticePreviewDialog | None = None
 
-        self.review_days_spin = QSpinBox()
-        self.review_days_spin.setRange(1, 60)
-        self.review_days_spin.setSuffix(" 个工作日")
-        self.lease_spin = QSpinBox()
-        self.lease_spin.setRange(1, 480)
-        self.lease_spin.setSuffix(" 分钟")
-        self.paused_list = QListWidget()
-        self.paused_list.setMaximumHeight(110)
-        self.issue_early_check = QCheckBox("容缺材料补齐前可先发证(&F)")
-        self.issue_early_check.setToolTip("勾选后，统一出件窗口可在容缺材料补交前发放证照；默认补齐后才发放")
-        self.doc_prefix_edit = limit_line(QLineEdit(), limits.DEPT_DOC_PREFIX)
-        self.doc_prefix_edit.setPlaceholderText("按部门名称，如 新建市场监管局")
-        self.doc_prefix_edit.setToolTip("本部门决定书和办理结果通知书的文书编号前缀，如 新建市监准许〔2026〕0001号 中的“新建市监”")
-        self.licence_seal_check = QCheckBox("行政许可决定书须加盖审批专用章(&K)")
-        self.licence_seal_check.setChecked(True)
-        self.licence_seal_check.setToolTip("勾选后（默认），行政许可事项的准予或不予许可决定须加盖审批专用章，"
-                                           "审批人员须先经首席代表授权本办件用章")
-        self.save_button = QPushButton("保存设置(&S)")
-        self.settings_error = error_label()
-        settings_box = QGroupBox("部门设置")
-        form = QFormLayout(settings_box)
-        form.addRow(buddy_label("审批环节时限(&D)", self.review_days_spin), self.review_days_spin)
-        form.addRow(buddy_label("领取保留时间(&L)", self.lease_spin), self.lease_spin)
-        form.addRow(buddy_label("暂停接件(&P)", self.paused_list), self.paused_list)
-        form.addRow("", self.issue_early_check)
-        form.addRow(buddy_label("决定书编号前缀(&X)", self.doc_prefix_edit), self.doc_prefix_edit)
-        form.addRow("", self.licence_seal_check)
-        form.addRow(self.settings_error)
-        form.addRow("", self.save_button)
+        self.dept_settings = DeptSettingsPage(hall, actor)
+        self.dept_settings.status_message.connect(self.status_message)
+        ds = self.dept_settings  # its inputs by the names the page always had (tests and the tab order use them)
+        self.review_days_spin, self.lease_spin, self.paused_list = ds.review_days_spin, ds.lease_spin, ds.paused_list
+        self.issue_early_check, self.doc_prefix_edit = ds.issue_early_check, ds.doc_prefix_edit
+        self.licence_seal_check, self.save_button = ds.licence_seal_check, ds.save_button
 
         desk = QWidget()
         grid = QGridLayout(desk)
@@ -181,7 +150,7 @@ class ChiefRepPage(Page):
         grid.addWidget(cases_box, 0, 0)
         grid.addWidget(workload_box, 0, 1)
         grid.addWidget(seal_box, 1, 0)
-        grid.addWidget(settings_box, 1, 1)
+        grid.addWidget(self.dept_settings, 1, 1)
         grid.setColumnStretch(0, 1)  # the cases elide their names; the workload's people stay whole
         grid.setColumnStretch(1, 1)
         self.rectifications = RectificationPanel(hall, actor)
@@ -201,7 +170,6 @@ class ChiefRepPage(Page):
         self.reassign_button.clicked.connect(self.reassign)
         self.release_button.clicked.connect(self.release)
         self.refresh_button.clicked.connect(self.refresh)
-        self.save_button.clicked.connect(self.save)
         self.previous_week_button.clicked.connect(lambda: self.show_week(self.week_of - timedelta(days=7)))
         self.next_week_button.clicked.connect(lambda: self.show_week(self.week_of + timedelta(days=7)))
         self.this_week_button.clicked.connect(lambda: self.show_week(today()))
@@ -238,7 +206,8 @@ class ChiefRepPage(Page):
                     chief_rep.seal_log(hall.uow(), actor, dept, since=since, until=until))
 
         run_op(load, lambda result: self._loaded_data(select, *result), owner=self, key="load")
-        self.load()
+        if not self.dept_settings.unsaved_work():  # a refresh never throws the chief's edits away
+            self.load()
         self.rectifications.refresh()
         self.grievances.refresh()
 
@@ -297,50 +266,22 @@ class ChiefRepPage(Page):
         self.seal_model.set_rows(reversed(seals))  # newest first
         self._loaded = True
         restore_current(self.cases_view, self.cases_model, select)
-        self._fill_paused()
+        self.dept_settings.set_members({w.username: w.full_name for w in work})
         self._update_buttons()
 
-    def load(self) -> None:
+    @property
+    def settings(self) -> DeptSettings | None:
+        return self.dept_settings.stored
+
+    def load(self) -> Op[DeptSettings]:
         """The department settings, read again from the database."""
-        hall, dept = self._hall, self.dept
-        run_op(lambda: backoffice.get_dept_settings(hall.uow(), dept), self._settings_loaded, owner=self, key="settings")
+        return self.dept_settings.load()
 
-    def _settings_loaded(self, settings: DeptSettings) -> None:
-        self.settings = settings
-        self.review_days_spin.setValue(settings.review_days)
-        self.lease_spin.setValue(settings.lease_minutes)
-        self.issue_early_check.setChecked(settings.issue_before_supplement)
-        self.doc_prefix_edit.setText(settings.doc_prefix)
-        self.licence_seal_check.setChecked(settings.licence_seal)
-        self._fill_paused()
+    def save(self) -> Op[DeptSettings] | None:
+        return self.dept_settings.save()
 
-    def _fill_paused(self) -> None:
-        paused = set(self.settings.paused) if self.settings else set()
-        names = {w.username: w.full_name for w in self.workload_model.rows()} or {u: u for u in paused}
-        self.paused_list.clear()
-        for username, name in names.items():
-            item = QListWidgetItem(name)
-            item.setData(Qt.ItemDataRole.UserRole, username)
-            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsSelectable)
-            item.setCheckState(Qt.CheckState.Checked if username in paused else Qt.CheckState.Unchecked)
-            self.paused_list.addItem(item)
-
-    def paused(self) -> tuple[str, ...]:
-        items = (self.paused_list.item(i) for i in range(self.paused_list.count()))
-        return tuple(str(i.data(Qt.ItemDataRole.UserRole)) for i in items if i.checkState() == Qt.CheckState.Checked)
-
-    def save(self) -> Op[DeptSettings]:
-        settings = DeptSettings(review_days=self.review_days_spin.value(), lease_minutes=self.lease_spin.value(),
-                                paused=self.paused(), issue_before_supplement=self.issue_early_check.isChecked(),
-                                doc_prefix=self.doc_prefix_edit.text(),
-                                licence_seal=self.licence_seal_check.isChecked())
-        hall, actor, dept = self._hall, self._actor, self.dept
-        return run_op(lambda: backoffice.save_dept_settings(hall.uow(), actor, dept, settings), self._settings_saved,
-                      owner=self, changes={Change.SETTINGS}, form=self.settings_error, disable=[self.save_button])
-
-    def _settings_saved(self, saved: DeptSettings) -> None:
-        self.settings = saved
-        self.status_message.emit("部门设置已保存")
+    def unsaved_work(self) -> str:
+        return self.dept_settings.unsaved_work()
 
     # ---- cases
     def selected_case(self) -> QueueRow | None:
