@@ -67,7 +67,7 @@ from ui.models import (
 )
 from ui.ops import Change, Op, run_op, subscribe
 from ui.preview import NoticePreviewDialog, open_pdf_preview
-from ui.shortcuts import describe
+from ui.shortcuts import describe, guarded, set_available
 from ui.supervision import RectificationPanel
 from ui.widgets import (
     Page,
@@ -510,7 +510,8 @@ class BackOfficePage(Page):
         self.resume_button.clicked.connect(self.resume_selected)
         self.extend_button.clicked.connect(self.open_extend)
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        describe(QShortcut(QKeySequence("Ctrl+N"), self, self.claim_next, context=context), "认领下一件")
+        describe(QShortcut(QKeySequence("Ctrl+N"), self, guarded(self.claim_next_button, self.claim_next),
+                           context=context), "认领下一件")
         describe(QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh, context=context), "刷新")
         set_tab_order(self.search_edit, self.status_combo, self.light_combo, self.channel_combo,
                       self.claim_next_button, self.claim_button, self.refresh_button, self.view, self.details,
@@ -689,8 +690,10 @@ class BackOfficePage(Page):
     def _update_buttons(self, *_: object) -> None:
         row = self.selected_row()
         free = self.claim is None
-        self.claim_next_button.setEnabled(free)
-        self.claim_button.setEnabled(free and row is not None and row.holder is None)
+        busy_hand = "" if free else "请先办结或释放手中的办件"
+        set_available(self.claim_next_button, busy_hand)
+        set_available(self.claim_button, busy_hand or ("请先在队列中选择一件办件" if row is None
+                                                       else "所选办件已有人在办" if row.holder is not None else ""))
         held = self.claim is not None
         for widget in (self.opinion_edit, self.opinion_button, self.decide_button, self.release_button):
             widget.setEnabled(held)

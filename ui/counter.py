@@ -55,7 +55,7 @@ from ui.ops import Change, run_op, subscribe, supersede
 from ui.preview import ReprintReasonDialog, notice_preview
 from ui.printers import PrinterSettingsDialog
 from ui.printqueue import print_slips_now, printer_trouble, send_pending
-from ui.shortcuts import describe
+from ui.shortcuts import describe, tell, unavailable_reason
 from ui.widgets import (
     CheckedField,
     Page,
@@ -701,10 +701,15 @@ class CounterPage(Page):
         self.checklist.commit_editing()
         self._update_outcomes()
         if button is not None and not button.isEnabled():
+            # The key does nothing: the status bar says why (the intake rule's first problem).
             if self._item is None:
                 self.focus_item_search()
+                tell(button, "请先选择办理事项（Ctrl+F）")
             elif problems := self.checklist.model.problems(outcome, self._item):
                 self.focus_field(problems[0].field, problems[0].message)  # e.g. the first material 待核验
+                tell(button, problems[0].message)
+            else:
+                tell(button, unavailable_reason(button))
             return False
         req = self.intake_request(outcome, reason, legal_basis)
         if req is None:

@@ -45,7 +45,7 @@ from ui.offline import OfflineBanner, SyncWorker
 from ui.ops import Change, run_op, subscribe
 from ui.output import OutputPage
 from ui.printqueue import PrintQueuePage, PrintWorker
-from ui.shortcuts import ShortcutsDialog, add_tab_keys, focus_page
+from ui.shortcuts import ShortcutsDialog, add_tab_keys, explain_disabled_keys, focus_page
 from ui.supervision import SupervisionPage
 from ui.tolerate import OverduePage
 from ui.widgets import (
@@ -198,6 +198,7 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self._build_status_bar()
+        explain_disabled_keys(self)  # a key of a greyed button says why in the status bar
         self.sync_worker: SyncWorker | None = None
         if isinstance(hall, LocalHall) and hall.store is not None:
             self.sync_worker = SyncWorker(hall.store, self)

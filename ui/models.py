@@ -31,7 +31,14 @@ from app.catalog import Assessment, DepartmentView, Item, Material
 from app.grievance import GrievanceView
 from app.hall_settings import HALL_TZ, CalendarOverrideView
 from app.intake import MaterialInput
-from app.lifecycle import PENDING, MaterialCheck, Problem, intake_problems
+from app.lifecycle import (
+    PENDING,
+    MaterialCheck,
+    Problem,
+    intake_problems,
+    material_state_problem,
+    material_states,
+)
 from app.printing.documents import NOTICE_TITLES
 from app.printing.queue import JobView
 from app.search import ItemHit
@@ -459,14 +466,12 @@ class IntakeMaterialRow:
 
     @property
     def allowed_states(self) -> tuple[str, ...]:
-        """What this material may be marked: 缺少 if required, else 未提交; 容缺 only if tolerable, 免提交 only
-        if an assessment covers it.  Never back to 待核验: it is where a material starts, not a choice."""
-        states = ["received", "missing" if self.material.required else "not_submitted", "defective"]
-        if self.material.tolerable:
-            states.append("tolerated")
-        if self.material.covered_by:
-            states.append("waived")
-        return tuple(states)
+        """What this material may be marked, by the intake rule (``lifecycle.material_states``)."""
+        return material_states(self.check())
+
+    def refusal(self, state: str) -> str:
+        """Why this material may not be marked ``state`` ('' when it may), by the intake rule."""
+        return material_state_problem(self.check(), state)
 
     @property
     def deficient(self) -> bool:
