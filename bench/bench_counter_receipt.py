@@ -50,7 +50,7 @@ from tests.intake_support import item_with_tolerable, request
 from tests.support.fake_printer import FakePrinter
 from tests.ui.helpers import type_chinese
 from ui import worker
-from ui.counter import CounterPage
+from ui.counter.page import CounterPage
 
 KNOWN_USCC = "91360112MA35XJ017X"  # a demo enterprise: the form fills itself in
 ID_NUMBER = make_id_number("360112", date(1985, 6, 15), 123)

@@ -93,3 +93,83 @@ def test_ruff_is_clean() -> None:
 def test_mypy_is_clean_on_app_cli_and_db() -> None:
     proc = _tool("mypy", "app", "cli", "db")
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# ---- the house: one package per desk under ui/ ------------------------------------------------------------
+# Each desk is a package with its page(s), dialogs and models.  The shared parts (ui/*.py: widgets, ops, errors,
+# shortcuts, models' base, …) serve every desk and import none; only the window that assembles the desks
+# (ui/mainwindow.py, started by ui/main.py) knows them all.
+DESKS = {"counter", "output", "backoffice", "chief", "supervision", "grievance", "admin", "catalog", "printing"}
+ASSEMBLY = {"ui/main.py", "ui/mainwindow.py"}
+# No file over about 600 lines unless it is one cohesive thing; each exception says why.
+MAX_LINES = 650
+COHESIVE: dict[str, str] = {
+    "app/backoffice.py": "the back office's use cases (queue, claim, decide, seal): one unit-of-work module",
+    "app/infra/sync.py": "the counter store's push/pull protocol: one state machine",
+    "app/catalog.py": "the catalog's use cases and its import/export, which share the item validation",
+    "app/intake.py": "the intake use case and its checks, one transaction",
+    "app/printing/escpos.py": "one ESC/POS encoder and decoder (the tests read what they print)",
+    "db/models.py": "the schema: every table in one place, as Alembic compares it",
+}
+
+
+def _ui_edges(root: Path = ROOT) -> dict[str, set[str]]:
+    """Module (as a path) -> the ``ui`` packages/modules it imports (``ui.counter``, ``ui.widgets``, …)."""
+    edges: dict[str, set[str]] = {}
+    for path in sorted((root / "ui").rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
+            for name in names:
+                parts = name.split(".")
+                if parts[0] == "ui" and len(parts) > 1:
+                    edges.setdefault(rel, set()).add(parts[1])
+    return edges
+
+
+def _desk_of(rel: str) -> str | None:
+    parts = rel.split("/")
+    return parts[1] if len(parts) > 2 and parts[1] in DESKS else None
+
+
+def desk_violations(root: Path = ROOT) -> list[str]:
+    problems = []
+    desk_edges: dict[str, set[str]] = {}
+    for rel, targets in _ui_edges(root).items():
+        desk = _desk_of(rel)
+        for target in sorted(targets):
+            if desk is None and rel not in ASSEMBLY and target in DESKS:
+                problems.append(f"{rel} is shared but imports the {target} desk")
+            if desk is not None and f"ui/{target}.py" in ASSEMBLY:
+                problems.append(f"{rel} imports ui.{target}, which assembles the desks")
+            if desk is not None and target in DESKS and target != desk:
+                desk_edges.setdefault(desk, set()).add(target)
+    # Desks may use another desk's panel (the chief's page shows the grievance panel), never in a circle.
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(n == goal or (n not in seen and reaches(n, goal, seen | {n})) for n in desk_edges.get(start, ()))
+    problems += [f"the {a} and {b} desks import each other" for a in sorted(desk_edges)
+                 for b in sorted(desk_edges[a]) if a < b and reaches(b, a, set())]
+    return problems
+
+
+def test_each_desk_is_a_package_and_shared_parts_import_no_desk() -> None:
+    assert {p.name for p in (ROOT / "ui").iterdir() if (p / "__init__.py").exists()} == DESKS
+    assert desk_violations() == []
+
+
+def test_desk_check_catches_a_violation(tmp_path: Path) -> None:
+    for desk in ("counter", "output"):
+        (tmp_path / "ui" / desk).mkdir(parents=True)
+    (tmp_path / "ui" / "widgets.py").write_text("from ui.counter.page import CounterPage\n", encoding="utf-8")
+    (tmp_path / "ui" / "counter" / "page.py").write_text("import ui.mainwindow\nfrom ui.output import x\n",
+                                                          encoding="utf-8")
+    (tmp_path / "ui" / "output" / "page.py").write_text("from ui.counter.page import y\n", encoding="utf-8")
+    (tmp_path / "ui" / "mainwindow.py").write_text("from ui.counter.page import CounterPage\n", encoding="utf-8")
+    assert desk_violations(tmp_path) == [
+        "ui/counter/page.py imports ui.mainwindow, which assembles the desks",
+        "ui/widgets.py is shared but imports the counter desk",
+        "the counter and output desks import each other",
+    ]
+

@@ -27,10 +27,14 @@ from app.context import HallDesk
 from app.errors import HallDeskError
 from app.hall_settings import CalendarStatus
 from app.infra.counter_store import LocalHall
-from ui.admin import CountersPage, HallSettingsPage, HolidaysPage, UsersPage
-from ui.backoffice import BackOfficePage, ChiefRepPage
-from ui.catalog import CatalogPage
-from ui.counter import CounterPage
+from ui.admin.counters import CountersPage
+from ui.admin.hall_settings import HallSettingsPage
+from ui.admin.holidays import HolidaysPage
+from ui.admin.users import UsersPage
+from ui.backoffice.page import BackOfficePage
+from ui.catalog.page import CatalogPage
+from ui.chief.page import ChiefRepPage
+from ui.counter.page import CounterPage
 from ui.display import (
     DisplayController,
     DisplaySettingsDialog,
@@ -39,15 +43,15 @@ from ui.display import (
     display_screen,
 )
 from ui.errors import confirm, show_error
-from ui.grievance import GrievancePage
+from ui.grievance.page import GrievancePage
 from ui.login import ChangePasswordDialog
 from ui.offline import OfflineBanner, SyncWorker
 from ui.ops import Change, run_op, subscribe
-from ui.output import OutputPage
-from ui.printqueue import PrintQueuePage, PrintWorker
+from ui.output.overdue import OverduePage
+from ui.output.page import OutputPage
+from ui.printing.queue import PrintQueuePage, PrintWorker
 from ui.shortcuts import ShortcutsDialog, add_tab_keys, explain_disabled_keys, focus_page
-from ui.supervision import SupervisionPage
-from ui.tolerate import OverduePage
+from ui.supervision.page import SupervisionPage
 from ui.widgets import (
     ElidedLabel,
     open_dialog,

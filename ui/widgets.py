@@ -18,7 +18,13 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFontMetrics, QGuiApplication, QPainter, QPaintEvent, QTextCursor
+from PySide6.QtGui import (
+    QFontMetrics,
+    QGuiApplication,
+    QPainter,
+    QPaintEvent,
+    QTextCursor,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -31,6 +37,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
+    QSpinBox,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -541,3 +548,13 @@ class LimitedTextDelegate(QStyledItemDelegate):
         if isinstance(editor, QLineEdit):
             limit_line(editor, self._limit)
         return editor
+
+
+class CountDelegate(QStyledItemDelegate):
+    """原件 / 复印件 counts: a small spin box instead of Qt's full-int-range default."""
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
+                     index: QModelIndex | QPersistentModelIndex) -> QWidget:
+        spin = QSpinBox(parent)
+        spin.setRange(0, 99)
+        return spin

@@ -13,7 +13,10 @@ from app.errors import AuthenticationError
 from tests.conftest import log_in
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import replace_text, settle, type_chinese
-from ui.admin import CountersPage, HallSettingsPage, HolidaysPage, UserDialog, UsersPage
+from ui.admin.counters import CountersPage
+from ui.admin.hall_settings import HallSettingsPage
+from ui.admin.holidays import HolidaysPage
+from ui.admin.users import UserDialog, UsersPage
 from ui.widgets import to_qdate
 
 # A year no calendar package knows yet, so that confirming it means something.

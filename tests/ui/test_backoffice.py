@@ -18,8 +18,11 @@ from tests.intake_support import all_received, request
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle, type_chinese
 from tests.ui.test_mainwindow import open_window
-from ui.backoffice import BackOfficePage, ChiefRepPage, DecisionDialog
-from ui.models import QueueTableModel, SealUseTableModel, WorkloadTableModel
+from ui.backoffice.decision import DecisionDialog
+from ui.backoffice.models import QueueTableModel
+from ui.backoffice.page import BackOfficePage
+from ui.chief.models import SealUseTableModel, WorkloadTableModel
+from ui.chief.page import ChiefRepPage
 
 
 def _accept_cases(hall: HallDesk, n: int) -> list[str]:

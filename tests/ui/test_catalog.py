@@ -15,8 +15,9 @@ from db.models import AuditEvent
 from tests.conftest import log_in
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle, type_chinese
-from ui.catalog import CatalogPage, ItemEditorDialog
-from ui.models import MaterialTableModel
+from ui.catalog.editor import ItemEditorDialog
+from ui.catalog.models import MaterialTableModel
+from ui.catalog.page import CatalogPage
 
 CHECK = Qt.ItemDataRole.CheckStateRole
 

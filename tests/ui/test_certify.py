@@ -42,8 +42,8 @@ from tests.ui.test_counter import (
     row_of,
     start_applicant,
 )
-from ui.backoffice import DecisionDialog
-from ui.models import IntakeMaterialModel
+from ui.backoffice.decision import DecisionDialog
+from ui.counter.models import IntakeMaterialModel
 
 APPLICATION_FORM = "建筑工程施工许可证申请表"  # ZJJ001 M01, required
 PROXY = "授权委托书及受托人身份证"  # ZJJ001 M08, optional

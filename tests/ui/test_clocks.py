@@ -14,8 +14,8 @@ from tests.intake_support import all_received, request
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle, type_chinese
 from tests.ui.test_output import open_output, scan
-from ui.backoffice import BackOfficePage
-from ui.clocks import ExtendDialog, SuspendDialog
+from ui.backoffice.clocks import ExtendDialog, SuspendDialog
+from ui.backoffice.page import BackOfficePage
 
 
 def _page(hall: HallDesk, qtbot: QtBot) -> tuple[BackOfficePage, str]:

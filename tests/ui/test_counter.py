@@ -26,14 +26,14 @@ from tests.support.escpos_decode import decode
 from tests.support.fake_printer import FakePrinter
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle, type_chinese
-from ui.counter import CounterPage
-from ui.counter_parts import RefusalDialog, ResubmitDialog
+from ui.counter.dialogs import RefusalDialog, ResubmitDialog
+from ui.counter.models import IntakeMaterialModel
+from ui.counter.note import MaterialNoteDialog
+from ui.counter.page import CounterPage
 from ui.main import create_main_window
-from ui.material_note import MaterialNoteDialog
 from ui.mainwindow import MainWindow
-from ui.models import IntakeMaterialModel
-from ui.preview import ReprintReasonDialog
-from ui.printqueue import PrintQueuePage
+from ui.printing.preview import ReprintReasonDialog
+from ui.printing.queue import PrintQueuePage
 
 KNOWN_USCC = "91360112MA35XJ017X"  # a demo enterprise
 KNOWN_NAME = "南昌新建经开智造科技有限公司"

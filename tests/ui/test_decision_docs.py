@@ -19,9 +19,9 @@ from tests.intake_support import all_received, request
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import replace_text, settle
 from tests.ui.test_output import open_output, scan
-from ui.admin import HallSettingsPage
-from ui.backoffice import ChiefRepPage
-from ui.preview import NoticePreviewDialog
+from ui.admin.hall_settings import HallSettingsPage
+from ui.chief.page import ChiefRepPage
+from ui.printing.preview import NoticePreviewDialog
 
 
 def text_of(path: Path) -> str:

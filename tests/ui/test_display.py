@@ -18,11 +18,11 @@ from tests.conftest import log_in
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle
 from tests.ui.test_output import count, decided, open_output, scan
-from ui.counter import CounterPage
+from ui.counter.page import CounterPage
 from ui.display import DisplaySettingsDialog, DisplayWindow, display_enabled, display_screen
 from ui.main import create_main_window
 from ui.mainwindow import MainWindow
-from ui.output import OutputPage
+from ui.output.page import OutputPage
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 

@@ -13,9 +13,11 @@ from app.context import HallDesk
 from tests.conftest import log_in
 from tests.ui.helpers import settle
 from tests.ui.test_supervision import bad_rating, open_window
-from ui.backoffice import QUEUE_EMPTY, QUEUE_NARROWED, BackOfficePage, ChiefRepPage
-from ui.counter import SEARCH_EMPTY, TODAY_EMPTY, CounterPage
-from ui.supervision import RECTIFICATIONS_EMPTY, RECTIFICATIONS_FILTERED, SupervisionPage
+from ui.backoffice.page import QUEUE_EMPTY, QUEUE_NARROWED, BackOfficePage
+from ui.chief.page import ChiefRepPage
+from ui.counter.page import SEARCH_EMPTY, TODAY_EMPTY, CounterPage
+from ui.supervision.page import SupervisionPage
+from ui.supervision.rectification import RECTIFICATIONS_EMPTY, RECTIFICATIONS_FILTERED
 from ui.widgets import EmptyState, empty_state, set_empty_text, table_view
 
 

@@ -13,17 +13,13 @@ from app.hall_settings import load_calendar, today
 from tests.conftest import log_in
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle, type_chinese
-from ui.backoffice import ChiefRepPage
-from ui.grievance import (
-    GrievanceActionDialog,
-    GrievancePage,
-    GrievancePanel,
-    RegisterGrievanceDialog,
-    grievances_empty,
-)
+from ui.chief.page import ChiefRepPage
+from ui.grievance.dialogs import GrievanceActionDialog, RegisterGrievanceDialog
+from ui.grievance.models import GrievanceTableModel
+from ui.grievance.page import GrievancePage
+from ui.grievance.panel import GrievancePanel, grievances_empty
 from ui.main import create_main_window
 from ui.mainwindow import MainWindow
-from ui.models import GrievanceTableModel
 from ui.widgets import empty_state
 
 CONTENT = "在综合窗口办理食品经营许可，三次被要求补交同一份材料，至今未办成。"

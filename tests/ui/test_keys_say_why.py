@@ -16,9 +16,9 @@ from tests.ui.helpers import settle, type_chinese
 from tests.ui.test_counter import CTRL, enter_applicant, key_state, open_counter, row_of, start_applicant
 from tests.ui.test_mainwindow import open_window
 from tests.ui.test_output import decided, open_output
-from ui.backoffice import BackOfficePage
+from ui.backoffice.page import BackOfficePage
+from ui.counter.note import MaterialNoteDialog
 from ui.mainwindow import MainWindow
-from ui.material_note import MaterialNoteDialog
 
 ALT = Qt.KeyboardModifier.AltModifier
 

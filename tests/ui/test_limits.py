@@ -15,8 +15,8 @@ from tests.conftest import log_in
 from tests.ui.helpers import type_chinese
 from tests.ui.test_counter import open_counter
 from tests.ui.test_grievance import grievance_page, ok
-from ui.counter_parts import RefusalDialog
-from ui.grievance import RegisterGrievanceDialog
+from ui.counter.dialogs import RefusalDialog
+from ui.grievance.dialogs import RegisterGrievanceDialog
 from ui.widgets import LimitedTextDelegate, TextLimit, limit_text
 
 TEN = Limit("说明", 10, "test", multiline=True)

@@ -18,7 +18,7 @@ from tests.intake_support import all_received, request
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle
 from tests.ui.test_mainwindow import open_window
-from ui.backoffice import POLL_LIVE_MS, POLL_MS, BackOfficePage
+from ui.backoffice.page import POLL_LIVE_MS, POLL_MS, BackOfficePage
 
 WAIT_MS = 5000  # far below the 60-second poll
 
@@ -89,11 +89,11 @@ def test_queue_refreshes_when_another_session_changes_it(
 @pg_only
 def test_only_the_own_department_refreshes(hall: HallDesk, qtbot: QtBot) -> None:
     page = _live_page(hall, qtbot)
-    page.queue_changed("ZJJ")
+    page.watch.queue_changed("ZJJ")
     assert not page.push_timer.isActive()
     loads = page.loads
-    page.queue_changed("SCJ")
-    page.queue_changed("SCJ")  # a burst makes one refresh
+    page.watch.queue_changed("SCJ")
+    page.watch.queue_changed("SCJ")  # a burst makes one refresh
     assert page.push_timer.isActive()
     qtbot.waitUntil(lambda: page.loads == loads + 1 and not page.push_timer.isActive(), timeout=WAIT_MS)
     settle()
@@ -162,7 +162,7 @@ def test_listener_runs_only_while_the_page_is_on_screen(hall: HallDesk, qtbot: Q
 
 @pg_only
 def test_the_chief_representatives_page_follows_claims_made_elsewhere(hall: HallDesk, qtbot: QtBot) -> None:
-    from ui.backoffice import ChiefRepPage
+    from ui.chief.page import ChiefRepPage
 
     case_no = _accept(hall)
     page = ChiefRepPage(hall, log_in(hall, "chief_scj"))

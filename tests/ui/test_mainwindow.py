@@ -11,8 +11,8 @@ from app.demo import DEMO_PASSWORD
 from tests.conftest import log_in
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle
-from ui.catalog import CatalogPage
-from ui.counter import CounterPage
+from ui.catalog.page import CatalogPage
+from ui.counter.page import CounterPage
 from ui.main import GuiSession, create_main_window, run_gui
 from ui.mainwindow import ChangePasswordDialog, MainWindow, describe_database
 

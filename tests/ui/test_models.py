@@ -16,18 +16,10 @@ from app.intake import MaterialInput
 from app.printing import queue
 from tests.conftest import log_in
 from tests.intake_support import all_received, item_with_tolerable, request
-from ui.models import (
-    CaseTableModel,
-    CounterTableModel,
-    DepartmentListModel,
-    IntakeMaterialModel,
-    ItemHitListModel,
-    ItemTableModel,
-    JobTableModel,
-    MaterialTableModel,
-    OverrideTableModel,
-    UserTableModel,
-)
+from ui.admin.models import CounterTableModel, OverrideTableModel, UserTableModel
+from ui.catalog.models import DepartmentListModel, ItemTableModel, MaterialTableModel
+from ui.counter.models import CaseTableModel, IntakeMaterialModel, ItemHitListModel
+from ui.printing.models import JobTableModel
 
 pytestmark = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
 

@@ -20,7 +20,7 @@ from tests.intake_support import item_with_tolerable, request
 from tests.test_sync import closed_port_url
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle, type_chinese
-from ui.grievance import GrievancePage
+from ui.grievance.page import GrievancePage
 from ui.main import GuiSession, create_main_window, run_counter_gui
 from ui.offline import OfflineBanner
 

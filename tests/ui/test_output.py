@@ -29,7 +29,8 @@ from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle, type_chinese
 from ui.main import create_main_window
 from ui.mainwindow import MainWindow
-from ui.output import OutputCaseTableModel, OutputPage
+from ui.output.models import OutputCaseTableModel
+from ui.output.page import OutputPage
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 OTHER_ID = make_id_number("360112", date(1990, 3, 8), 77)

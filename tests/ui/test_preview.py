@@ -18,8 +18,8 @@ from tests.intake_support import item_with_tolerable, request
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle
 from tests.ui.test_counter import open_counter
-from ui.preview import NoticePreviewDialog, ReprintReasonDialog
-from ui.printqueue import PrintQueuePage
+from ui.printing.preview import NoticePreviewDialog, ReprintReasonDialog
+from ui.printing.queue import PrintQueuePage
 
 
 def pdf_text(path: Path) -> str:

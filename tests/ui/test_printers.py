@@ -17,9 +17,9 @@ from tests.support.fake_printer import FakePrinter
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import replace_text, settle
 from tests.ui.test_admin import show
-from ui.admin import CounterDialog, CountersPage
-from ui.counter import CounterPage
-from ui.printers import PrinterSettingsDialog
+from ui.admin.counters import CounterDialog, CountersPage
+from ui.counter.page import CounterPage
+from ui.printing.printers import PrinterSettingsDialog
 
 
 def counter(hall: HallDesk, number: int) -> accounts.CounterView:

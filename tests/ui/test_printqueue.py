@@ -15,7 +15,7 @@ from tests.support.fake_printer import FakePrinter
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import replace_text, settle
 from tests.ui.test_counter import open_counter
-from ui.printqueue import PrintQueuePage, RedirectDialog
+from ui.printing.queue import PrintQueuePage, RedirectDialog
 
 
 def test_redirect_and_cancel(hall: HallDesk, qtbot: QtBot, printer: FakePrinter, message_boxes: MessageBoxes) -> None:

@@ -20,7 +20,7 @@ from tests.support.fake_printer import FakePrinter
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle
 from tests.ui.test_counter import CTRL, enter_applicant, open_counter, point_counter_at, start_applicant
-from ui import printqueue
+from ui.printing import queue as printqueue
 
 
 def test_the_result_shows_while_a_held_receipt_waits_and_the_notice_follows_it(

@@ -13,7 +13,7 @@ from tests.conftest import log_in
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle
 from tests.ui.test_mainwindow import open_window
-from ui.counter import CounterPage
+from ui.counter.page import CounterPage
 from ui.mainwindow import MainWindow
 from ui.shortcuts import ShortcutsDialog, clashes, focus_page, window_keys
 

@@ -19,15 +19,11 @@ from tests.conftest import log_in
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle, type_chinese
 from tests.ui.test_output import decided
-from ui.backoffice import ChiefRepPage
+from ui.chief.page import ChiefRepPage
 from ui.main import create_main_window
 from ui.mainwindow import MainWindow
-from ui.supervision import (
-    RectificationNoteDialog,
-    RectificationTableModel,
-    SummaryTableModel,
-    SupervisionPage,
-)
+from ui.supervision.page import SummaryTableModel, SupervisionPage
+from ui.supervision.rectification import RectificationNoteDialog, RectificationTableModel
 
 
 def open_window(hall: HallDesk, qtbot: QtBot, username: str) -> MainWindow:

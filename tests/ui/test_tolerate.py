@@ -17,7 +17,7 @@ from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle, type_chinese
 from ui.main import create_main_window
 from ui.mainwindow import MainWindow
-from ui.tolerate import OverduePage, OverdueTableModel, TerminateDialog
+from ui.output.overdue import OverduePage, OverdueTableModel, TerminateDialog
 from ui.widgets import empty_state
 
 

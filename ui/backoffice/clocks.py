@@ -5,6 +5,7 @@ Both ask ``app.lifecycle`` what the entry still lacks (the same checks the servi
 ``app.clocks``: a 特别程序 of 行政许可法第45条 stops both clocks; a 延期 (第42条) moves the legal due date once.
 """
 
+
 from __future__ import annotations
 
 from collections.abc import Callable

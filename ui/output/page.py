@@ -9,13 +9,13 @@ counter window sends its receipts.  A forged or altered slip is refused loudly: 
 field red and cleared for the next scan.  待出件 and 今日已出件 list the window's work.
 """
 
+
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -46,10 +46,11 @@ from app.slips import SlipError, SlipInfo
 from app.validators import check_id_number, check_mobile, mask_id_number, mask_name
 from ui.display import DisplayController
 from ui.errors import show_error, warn
-from ui.models import NOTICE_NAMES, Index, RowTableModel, local_time
+from ui.models import NOTICE_NAMES
 from ui.ops import Change, run_op, subscribe
-from ui.preview import open_pdf_preview
-from ui.printqueue import printer_trouble, send_pending
+from ui.output.models import OutputCaseTableModel
+from ui.printing.preview import open_pdf_preview
+from ui.printing.queue import printer_trouble, send_pending
 from ui.shortcuts import describe, guarded, set_available
 from ui.widgets import (
     CheckedField,
@@ -70,7 +71,6 @@ from ui.widgets import (
 SLIP_PREFIX = "HD1:"
 _SCAN_NORMAL = ""
 _SCAN_REJECTED = "QLineEdit { background: #fdecea; border: 2px solid #c0392b; }"
-_DENIED_BRUSH = QBrush(QColor("#c0392b"))
 CLOCK_NOTICES = ("return", "suspension", "extension")  # shown with the case: what the applicant was told
 SUPPLEMENTS_TITLE = "待补交的容缺材料(&B)"
 
@@ -85,48 +85,6 @@ def _check_recipient(text: str) -> str:
     if not text.strip():
         raise ValidationError("mail.recipient", "请填写收件人")
     return text.strip()
-
-
-class OutputCaseTableModel(RowTableModel[CaseView]):
-    """待出件 (decided, waiting) or 今日已出件 (handed over today): the output window's lists."""
-
-    headers = ("办件编号", "时间", "事项", "部门", "企业 / 申请人", "经办人", "结果")
-    centered = frozenset({1})
-
-    def __init__(self, *, issued: bool = False, parent: Any = None) -> None:
-        super().__init__((), parent)
-        self.issued = issued  # the time column: handed over (今日已出件) or decided (待出件)
-
-    def row_of(self, case_no: str | None) -> int:
-        return next((i for i, c in enumerate(self._rows) if c.case_no == case_no), -1)
-
-    def display(self, row: CaseView, column: int) -> str:
-        match column:
-            case 0:
-                return row.case_no
-            case 1:
-                at = row.finished_at or row.accepted_at or row.received_at
-                return local_time(at, with_date=not self.issued)
-            case 2:
-                return row.item_name
-            case 3:
-                return row.dept_name
-            case 4:
-                return row.enterprise_name or "（个人）"
-            case 5:
-                return mask_name(row.agent_name)
-            case _:
-                return row.status_name
-
-    def tooltip(self, row: CaseView, column: int) -> str | None:
-        return f"{row.item} {row.item_name}" if column == 2 else None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        # 不予许可 in red: the applicant receives a decision, not a certificate.
-        if role == Qt.ItemDataRole.ForegroundRole and index.isValid() and index.column() == 6:
-            row = self.row_at(index.row())
-            return _DENIED_BRUSH if row is not None and row.status == "denied" else None
-        return super().data(index, role)
 
 
 class OutputPage(Page):

@@ -5,6 +5,7 @@ few seconds off the GUI thread — one pass at a time, never two at once — and
 a job is stuck with a printer error.  ``PrintQueuePage`` lists the jobs: 立即重试, 取消, 改派到…, 预览.
 """
 
+
 from __future__ import annotations
 
 import logging
@@ -32,10 +33,11 @@ from app.printing import desk, queue
 from app.printing.queue import JobView
 from app.printing.transport import parse_printer_uri
 from ui.errors import confirm, show_error
-from ui.models import NOTICE_NAMES, JobTableModel
+from ui.models import NOTICE_NAMES
 from ui.ops import Change, Op, run_op, subscribe
-from ui.preview import notice_preview
-from ui.printers import URI_FORMS
+from ui.printing.models import JobTableModel
+from ui.printing.preview import notice_preview
+from ui.printing.printers import URI_FORMS
 from ui.shortcuts import describe, guarded, set_available
 from ui.widgets import (
     CheckedField,

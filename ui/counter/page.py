@@ -10,6 +10,7 @@ sent to the printers in the background.  今日办件 (F6) lists the clerk's cas
 ones, for 补打回执, 预览通知书 and 补正后受理.
 """
 
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -47,14 +48,17 @@ from app.printing.queue import JobView
 from app.search import ItemHit
 from app.validators import check_id_number, check_mobile, check_uscc
 from app.workdays import DueDate, WorkCalendar
-from ui.counter_parts import MARK_ALL_KEY, CaseSummary, MaterialChecklist, RefusalDialog, ResubmitDialog
+from ui.counter.checklist import MARK_ALL_KEY, MaterialChecklist
+from ui.counter.dialogs import RefusalDialog, ResubmitDialog
+from ui.counter.models import CaseTableModel, ItemHitListModel
+from ui.counter.summary import CaseSummary
 from ui.display import DisplayController
 from ui.errors import confirm, show_error
-from ui.models import NOTICE_NAMES, CaseTableModel, ItemHitListModel, days
+from ui.models import NOTICE_NAMES, days
 from ui.ops import Change, run_op, subscribe, supersede
-from ui.preview import ReprintReasonDialog, notice_preview
-from ui.printers import PrinterSettingsDialog
-from ui.printqueue import print_slips_now, printer_trouble, send_pending
+from ui.printing.preview import ReprintReasonDialog, notice_preview
+from ui.printing.printers import PrinterSettingsDialog
+from ui.printing.queue import print_slips_now, printer_trouble, send_pending
 from ui.shortcuts import describe, tell, unavailable_reason
 from ui.widgets import (
     CheckedField,

@@ -5,6 +5,7 @@ need attention (anything overdue, any 差评) are red.  The panel reloads when a
 rectifications or grievances, and on F5 (the supervision page's refresh).
 """
 
+
 from __future__ import annotations
 
 from PySide6.QtCore import Signal

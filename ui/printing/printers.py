@@ -5,6 +5,7 @@ The profile (paper width, encoding, Chinese mode, …) belongs to the printer's 
 the counter; ``load()`` and ``save()`` read and write both.
 """
 
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal

@@ -5,6 +5,7 @@ what the clerk sees is what prints.  Printing paints page images onto a ``QPrint
 plenty for text on A4, and it works with any printer driver (no PDF support needed).
 """
 
+
 from __future__ import annotations
 
 import uuid

@@ -7,6 +7,7 @@ terminate on what ground — is the service's, whose refusals the page shows.  A
 the notice as issued opens in the preview, to print or save.
 """
 
+
 from __future__ import annotations
 
 from typing import Any
@@ -35,7 +36,7 @@ from app.tolerate import OverdueCase, Served
 from ui.errors import confirm, show_error
 from ui.models import FOREGROUND, NOTICE_NAMES, Index, RowTableModel, local_time
 from ui.ops import Change, run_op, subscribe
-from ui.preview import NoticePreviewDialog, open_pdf_preview
+from ui.printing.preview import NoticePreviewDialog, open_pdf_preview
 from ui.shortcuts import describe
 from ui.widgets import (
     Page,

@@ -1,0 +1,1 @@
+"""Printing shared by the desks: the print queue and its worker, printer settings, the notice preview."""
