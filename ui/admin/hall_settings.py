@@ -133,6 +133,10 @@ class HallSettingsPage(Page):
         self.set_form(settings)
         self._loaded = True
 
+    def unsaved_work(self) -> str:
+        """For leaving the window (退出登录, 退出程序): settings typed but not saved."""
+        return "大厅设置已修改，尚未保存" if self._loaded and self.form_settings() != self._stored else ""
+
     def save(self) -> Op[HallSettings]:
         hall, actor, settings = self._hall, self._actor, self.form_settings()
         return run_op(lambda: hall_settings.save_hall_settings(hall.uow(), actor, settings), self._saved_ok,

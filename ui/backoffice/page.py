@@ -48,6 +48,7 @@ from ui.models import LIGHT_BRUSHES, NOTICE_NAMES, due_text, local_time
 from ui.ops import Change, run_op, subscribe
 from ui.printing.preview import NoticePreviewDialog, open_pdf_preview
 from ui.shortcuts import describe, guarded, set_available
+from ui.unsaved import typed
 from ui.widgets import (
     Page,
     buddy_label,
@@ -458,6 +459,10 @@ class BackOfficePage(Page):
 
     def selected_row(self) -> QueueRow | None:
         return current_row(self.view, self.model)
+
+    def unsaved_work(self) -> str:
+        """For leaving the window (退出登录, 退出程序): a review opinion typed but not saved."""
+        return "审查意见尚未保存" if self.claim is not None and typed(self.opinion_edit) else ""
 
     def _update_buttons(self, *_: object) -> None:
         row = self.selected_row()

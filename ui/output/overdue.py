@@ -38,6 +38,7 @@ from ui.models import FOREGROUND, NOTICE_NAMES, Index, RowTableModel, local_time
 from ui.ops import Change, run_op, subscribe
 from ui.printing.preview import NoticePreviewDialog, open_pdf_preview
 from ui.shortcuts import describe
+from ui.unsaved import watch_form
 from ui.widgets import (
     Page,
     buddy_label,
@@ -112,6 +113,7 @@ class TerminateDialog(QDialog):
 
     def __init__(self, hall: HallDesk, actor: Actor, row: OverdueCase, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._form = watch_form(self)  # unsaved_work(): changed since shown
         self._hall = hall
         self._actor = actor
         self._row = row
@@ -146,6 +148,10 @@ class TerminateDialog(QDialog):
         layout.addWidget(buttons)
         self.setMinimumWidth(520)
         self.reason_edit.setFocus()
+
+    def unsaved_work(self) -> str:
+        """For leaving the window (退出登录, 退出程序): what this open dialog would lose."""
+        return "终止办理的理由已填写，尚未保存" if self._form.changed() else ""
 
     def save(self) -> None:
         if self.busy:

@@ -52,6 +52,7 @@ from ui.output.models import OutputCaseTableModel
 from ui.printing.preview import open_pdf_preview
 from ui.printing.queue import printer_trouble, send_pending
 from ui.shortcuts import describe, guarded, set_available
+from ui.unsaved import typed
 from ui.widgets import (
     CheckedField,
     Page,
@@ -591,6 +592,14 @@ class OutputPage(Page):
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
         self._update_buttons()
+
+    def unsaved_work(self) -> str:
+        """For leaving the window (退出登录, 退出程序): a collector or mailing form filled in, not handed over."""
+        if self._pickup is None or self._done is not None:
+            return ""
+        form = (self.proxy_name_edit, self.proxy_id_edit, self.proxy_note_edit, self.recipient_edit,
+                self.mail_phone_edit, self.address_edit, self.tracking_edit)
+        return "领取人或邮寄信息已填写，尚未出件" if typed(*form) else ""
 
     def _update_buttons(self) -> None:
         found = self._pickup

@@ -38,6 +38,7 @@ from app.evaluation import (
 )
 from ui.models import FOREGROUND, LIGHT_BRUSHES, Index, RowTableModel, light_text, local_time
 from ui.ops import Change, Op, run_op
+from ui.unsaved import watch_form
 from ui.widgets import (
     buddy_label,
     current_row,
@@ -128,6 +129,7 @@ class RectificationNoteDialog(QDialog):
         self, hall: HallDesk, actor: Actor, rect: RectificationView, kind: str, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
+        self._form = watch_form(self)  # unsaved_work(): changed since shown
         self._hall = hall
         self._actor = actor
         self._rect = rect
@@ -158,6 +160,10 @@ class RectificationNoteDialog(QDialog):
         layout.addWidget(buttons)
         self.setMinimumWidth(480)
         self.note_edit.setFocus()
+
+    def unsaved_work(self) -> str:
+        """For leaving the window (退出登录, 退出程序): what this open dialog would lose."""
+        return "整改说明已填写，尚未保存" if self._form.changed() else ""
 
     def save(self) -> Op[RectificationView]:
         hall, actor, rect_id, text = self._hall, self._actor, str(self._rect.id), self.note_edit.toPlainText()
