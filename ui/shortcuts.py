@@ -367,16 +367,16 @@ def main_window_of(widget: QWidget) -> QMainWindow | None:
 
 
 def tell(widget: QWidget, text: str) -> None:
-    """Say ``text`` in the status bar of the main window around ``widget``; in a window without one, as a
-    tooltip by the widget."""
-    window = widget.window()
-    if isinstance(window, QMainWindow):
+    """Say ``text`` in the status bar of the main window around ``widget`` (also from a dialog it opened); in a
+    window of its own, as a tooltip by the widget."""
+    window = main_window_of(widget)
+    if window is not None:
         window.statusBar().showMessage(text, 8000)
         return
     if widget.isVisible():
         QToolTip.showText(widget.mapToGlobal(widget.rect().center()), text, widget)
     else:
-        QToolTip.showText(QCursor.pos(), text, window)
+        QToolTip.showText(QCursor.pos(), text, widget.window())
 
 
 def guarded(target: Target, slot: Callable[[], object], where: QWidget | None = None) -> Callable[[], None]:
