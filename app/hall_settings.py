@@ -67,19 +67,31 @@ _HALL_LIMITS = {"name": limits.HALL_NAME, "code": limits.HALL_CODE, "area_code":
                 "review_authority": limits.HALL_REVIEW_AUTHORITY, "court": limits.HALL_COURT}
 
 
-def _check_hall(settings: HallSettings) -> None:
+def hall_problems(settings: HallSettings) -> list[ValidationError]:
+    """Everything wrong with ``settings``, in the form's order (empty: they may be stored)."""
+    found: list[ValidationError] = []
     for key, value in settings.as_json().items():
-        limits.check(_HALL_LIMITS[key], value, key)
-    if not settings.name.strip():
-        raise ValidationError("name", "大厅名称不能为空")
-    if not re.fullmatch(r"[A-Z]{1,4}", settings.code):
-        raise ValidationError("code", "大厅代码须为1–4位大写字母（用于办件编号）")
-    if not re.fullmatch(r"\d{6}", settings.area_code):
-        raise ValidationError("area_code", "行政区划代码须为6位数字（GB/T 2260，如新建区 360112）")
-    if not re.fullmatch(r"[0-9\-]{7,20}", settings.phone):
-        raise ValidationError("phone", "联系电话只能包含数字和连字符，7–20位")
-    if not 1 <= len(settings.doc_prefix) <= 8:
-        raise ValidationError("doc_prefix", "文书编号前缀须为1–8个字")
+        try:
+            limits.check(_HALL_LIMITS[key], value, key)
+        except ValidationError as exc:
+            found.append(exc)
+    checks = (
+        ("name", bool(settings.name.strip()), "大厅名称不能为空"),
+        ("code", bool(re.fullmatch(r"[A-Z]{1,4}", settings.code)), "大厅代码须为1–4位大写字母（用于办件编号）"),
+        ("area_code", bool(re.fullmatch(r"\d{6}", settings.area_code)),
+         "行政区划代码须为6位数字（GB/T 2260，如新建区 360112）"),
+        ("phone", bool(re.fullmatch(r"[0-9\-]{7,20}", settings.phone)), "联系电话只能包含数字和连字符，7–20位"),
+        ("doc_prefix", 1 <= len(settings.doc_prefix) <= 8, "文书编号前缀须为1–8个字"),
+    )
+    seen = {exc.field for exc in found}
+    found += [ValidationError(field, message) for field, ok, message in checks if not ok and field not in seen]
+    order = list(settings.as_json())
+    return sorted(found, key=lambda exc: order.index(exc.field) if exc.field in order else len(order))
+
+
+def _check_hall(settings: HallSettings) -> None:
+    if problems := hall_problems(settings):
+        raise problems[0]
 
 
 def appeal_problems(settings: HallSettings) -> list[str]:

@@ -322,7 +322,7 @@ def applicant_credentials(view: CaseView) -> tuple[str, str]:
 
 
 def print_pass(uow_factory: Callable[[], Any], actor: Actor, counter: int) -> list[JobView]:
-    """The counter PC's print worker: one pass over this counter's due jobs, as ``ui.printqueue`` runs it."""
+    """The counter PC's print worker: one pass over this counter's due jobs, as ``ui.printing.queue`` runs it."""
     del actor  # the pass runs at the clerk's PC; the queue does not take the clerk yet
     return queue.process_due(uow_factory, counter)
 

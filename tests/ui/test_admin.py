@@ -180,11 +180,24 @@ def test_hall_settings_load_save_round_trip(
     settle()
     assert again.form_settings() == stored
 
+    # Two mistakes: check() names both at once, in form order, and save() sends nothing.
+    assert page.unsaved_work() == ""
+    page.name_edit.clear()
     replace_text(page.area_edit, "3601")
-    page.save()
+    assert page.unsaved_work() == "大厅设置有未保存的修改"
+    assert page.save() is None
     settle()
-    assert message_boxes.texts("warning") == ["行政区划代码须为6位数字（GB/T 2260，如新建区 360112）"]
+    assert page.error_label.isVisible()
+    assert page.error_label.text().splitlines() == [
+        "大厅名称不能为空", "行政区划代码须为6位数字（GB/T 2260，如新建区 360112）"]
+    assert message_boxes.shown == []
     assert hall_settings.get_hall_settings(hall.uow()) == stored
+
+    # 还原 (load) throws the edits away and the message with them.
+    page.revert_button.click()
+    settle()
+    assert page.form_settings() == stored and page.unsaved_work() == ""
+    assert not page.error_label.isVisible()
 
 
 def test_holidays_add_confirm_remove_and_calculate(

@@ -111,7 +111,7 @@ def test_admin_user_dialog_and_hall_settings(hall: HallDesk, qtbot: QtBot, messa
     assert isinstance(settings, HallSettingsPage) and window.unsaved_work() == ""
     type_chinese(settings.address_edit, "二楼")
     window.show_page("users")
-    asks_before_leaving(window, message_boxes, "大厅设置：大厅设置已修改，尚未保存",
+    asks_before_leaving(window, message_boxes, "大厅设置：大厅设置有未保存的修改",
                         lambda: window.current_page_key() == "hall")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QRegularExpressionValidator, QShortcut
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -21,10 +21,9 @@ from app.auth import Actor
 from app.context import HallDesk
 from app.hall_settings import HallSettings
 from ui.admin.settings import page_layout, page_title
-from ui.ops import Change, Op, run_op
+from ui.settings import SettingsPage
 from ui.shortcuts import describe
 from ui.widgets import (
-    Page,
     buddy_label,
     hint_label,
     limit_line,
@@ -34,17 +33,15 @@ from ui.widgets import (
 # ---- 大厅设置 ---------------------------------------------------------------------------------------
 
 
-class HallSettingsPage(Page):
-    """The hall's name, code, area code, address and phone, as printed on every page.
-
-    ``load()`` fills the form from the database, ``save()`` writes the form back.
+class HallSettingsPage(SettingsPage[HallSettings]):
+    """The hall's name, code, area code, address and phone, as printed on every page (a ``SettingsPage``).
 
     Signals:
         saved(HallSettings): the settings were stored.
         status_message(str): something the main window's status bar should show for a while.
     """
 
-    saved = Signal(object)
+    what = "大厅设置"
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
@@ -63,7 +60,6 @@ class HallSettingsPage(Page):
         self.review_authority_edit.setToolTip("申请人申请行政复议的机关，如 南昌市新建区人民政府；为空时不能作出不予许可决定")
         self.court_edit = limit_line(QLineEdit(), limits.HALL_COURT)
         self.court_edit.setToolTip("申请人提起行政诉讼的法院，如 南昌市新建区人民法院；为空时不能作出不予许可决定")
-        self._stored = HallSettings()
         form = QFormLayout()
         form.addRow(buddy_label("大厅名称(&N)", self.name_edit), self.name_edit)
         form.addRow(buddy_label("大厅代码(&C)", self.code_edit), self.code_edit)
@@ -90,6 +86,7 @@ class HallSettingsPage(Page):
         column_layout = QVBoxLayout(column)
         column_layout.setContentsMargins(0, 0, 0, 0)
         column_layout.addWidget(box)
+        column_layout.addWidget(self.error_label)
         column_layout.addWidget(note)
         column_layout.addLayout(buttons)
         layout = page_layout(self)
@@ -98,23 +95,27 @@ class HallSettingsPage(Page):
         layout.addStretch(1)
         set_tab_order(self.name_edit, self.code_edit, self.area_edit, self.address_edit, self.phone_edit,
                       self.review_authority_edit, self.court_edit, self.revert_button, self.save_button)
+        self.save_widgets = [self.save_button]
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.load)
         describe(QShortcut(QKeySequence.StandardKey.Save, self, self.save,
                            context=Qt.ShortcutContext.WidgetWithChildrenShortcut), "保存")
 
-    def refresh(self) -> None:
-        self.load()
+    def fetch(self, hall: HallDesk) -> HallSettings:
+        return hall_settings.get_hall_settings(hall.uow())
+
+    def store(self, hall: HallDesk, actor: Actor, settings: HallSettings) -> HallSettings:
+        return hall_settings.save_hall_settings(hall.uow(), actor, settings)
 
     def form_settings(self) -> HallSettings:
         # Settings this page does not show (the document-number prefix) stay as stored.
         return replace(
-            self._stored, name=self.name_edit.text(), code=self.code_edit.text().upper(),
+            self.stored or HallSettings(), name=self.name_edit.text(), code=self.code_edit.text().upper(),
             area_code=self.area_edit.text(), address=self.address_edit.text(), phone=self.phone_edit.text(),
             review_authority=self.review_authority_edit.text(), court=self.court_edit.text(),
         )
 
-    def set_form(self, settings: HallSettings) -> None:
+    def show_settings(self, settings: HallSettings) -> None:
         self.name_edit.setText(settings.name)
         self.code_edit.setText(settings.code)
         self.area_edit.setText(settings.area_code)
@@ -122,27 +123,6 @@ class HallSettingsPage(Page):
         self.phone_edit.setText(settings.phone)
         self.review_authority_edit.setText(settings.review_authority)
         self.court_edit.setText(settings.court)
-        self._stored = settings
 
-    def load(self) -> Op[HallSettings]:
-        hall = self._hall
-        return run_op(lambda: hall_settings.get_hall_settings(hall.uow()), self._loaded_settings, owner=self,
-                      key="load")
-
-    def _loaded_settings(self, settings: HallSettings) -> None:
-        self.set_form(settings)
-        self._loaded = True
-
-    def unsaved_work(self) -> str:
-        """For leaving the window (退出登录, 退出程序): settings typed but not saved."""
-        return "大厅设置已修改，尚未保存" if self._loaded and self.form_settings() != self._stored else ""
-
-    def save(self) -> Op[HallSettings]:
-        hall, actor, settings = self._hall, self._actor, self.form_settings()
-        return run_op(lambda: hall_settings.save_hall_settings(hall.uow(), actor, settings), self._saved_ok,
-                      owner=self, changes={Change.SETTINGS}, busy="正在保存大厅设置…")
-
-    def _saved_ok(self, result: HallSettings) -> None:
-        self.set_form(result)  # the service trims; show what was stored
-        self.saved.emit(result)
-        self.status_message.emit("大厅设置已保存")
+    def problems(self) -> list[str]:
+        return [exc.message for exc in hall_settings.hall_problems(self.form_settings())]
