@@ -202,7 +202,7 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self._build_status_bar()
-        explain_disabled_keys(self)  # a key of a greyed button says why in the status bar
+        self._explain_keys = explain_disabled_keys(self)  # a key of a greyed button says why in the status bar
         self.sync_worker: SyncWorker | None = None
         if isinstance(hall, LocalHall) and hall.store is not None:
             self.sync_worker = SyncWorker(hall.store, self)

@@ -421,25 +421,29 @@ def disabled_target(window: QWidget, keys: str) -> Target | None:
 
 
 class _ExplainKeys(QObject):
-    def __init__(self, window: QWidget) -> None:
-        super().__init__(window)
-        self._window = window
+    """Installed on a window only (its parent). It holds no Python reference to the window: a cycle would leave
+    the window to Python's cyclic collector, which may run on a worker thread."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # A key press that reaches the window itself was taken by no shortcut and no field.
-        if watched is self._window and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+        if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and isinstance(watched, QWidget)
+                and watched is self.parent()):
             key = event.key()
             if key not in (Qt.Key.Key_Alt, Qt.Key.Key_Control, Qt.Key.Key_Shift, Qt.Key.Key_Meta, Qt.Key.Key_unknown):
                 mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
                 keys = QKeySequence(event.keyCombination().key().value | mods.value).toString()
-                target = disabled_target(self._window, keys)
+                target = disabled_target(watched, keys)
                 if target is not None:
-                    widget = target if isinstance(target, QWidget) else self._window
+                    widget = target if isinstance(target, QWidget) else watched
                     tell(widget, unavailable_reason(target))
                     return True
         return super().eventFilter(watched, event)
 
 
-def explain_disabled_keys(window: QWidget) -> None:
-    """A key of a disabled button (its Alt letter) or action says why in the status bar instead of nothing."""
-    window.installEventFilter(_ExplainKeys(window))
+def explain_disabled_keys(window: QWidget) -> QObject:
+    """A key of a disabled button (its Alt letter) or action says why in the status bar instead of nothing.
+    Keep the returned filter referenced (e.g. as an attribute of the window): PySide drops a Python object
+    that only Qt holds, and its attributes with it."""
+    explainer = _ExplainKeys(window)  # parented: Qt deletes it with the window
+    window.installEventFilter(explainer)
+    return explainer

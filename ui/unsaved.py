@@ -10,6 +10,7 @@ extra values a form names, e.g. a table's rows) and tells whether the user chang
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QEvent, QObject
@@ -54,17 +55,24 @@ def form_values(roots: Iterable[QWidget]) -> list[Value]:
 
 
 class FormSnapshot:
-    """The fields under ``roots`` as they are now (``mark`` again after loading); ``changed()`` since then."""
+    """The fields under ``roots`` as they are now (``mark`` again after loading); ``changed()`` since then.
 
-    def __init__(self, *roots: QWidget, extra: Callable[[], object] | None = None, now: bool = True) -> None:
-        self._roots = roots
+    ``extra(root)`` adds values the fields do not show (e.g. a table's rows).  The roots are held weakly: a
+    dialog keeps its snapshot, and a cycle back to the dialog would leave it to Python's cyclic collector,
+    which may run on a worker thread."""
+
+    def __init__(self, *roots: QWidget, extra: Callable[[QWidget], object] | None = None, now: bool = True) -> None:
+        self._roots = [weakref.ref(root) for root in roots]
         self._extra = extra
         self._marked: tuple[list[Value], object] | None = None
+        self.on_show: QObject | None = None
         if now:
             self.mark()
 
     def _now(self) -> tuple[list[Value], object]:
-        return form_values(self._roots), self._extra() if self._extra is not None else None
+        roots = [root for ref in self._roots if (root := ref()) is not None]
+        extra = self._extra(roots[0]) if self._extra is not None and roots else None
+        return form_values(roots), extra
 
     def mark(self) -> None:
         """The form as it is now counts as saved (after loading it, or after a save)."""
@@ -76,22 +84,24 @@ class FormSnapshot:
 
 
 class _MarkOnShow(QObject):
+    """Marks the snapshot when its parent is first shown (installed on the parent only)."""
+
     def __init__(self, snapshot: FormSnapshot, widget: QWidget) -> None:
         super().__init__(widget)
         self._snapshot = snapshot
-        self._widget = widget
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._widget and event.type() == QEvent.Type.Show:
+        if event.type() == QEvent.Type.Show and watched is self.parent():
             self._snapshot.mark()  # filled by now: what the user changes from here on is work
-            self._widget.removeEventFilter(self)
+            watched.removeEventFilter(self)
         return False
 
 
-def watch_form(widget: QWidget, *, extra: Callable[[], object] | None = None) -> FormSnapshot:
+def watch_form(widget: QWidget, *, extra: Callable[[QWidget], object] | None = None) -> FormSnapshot:
     """A snapshot of ``widget``'s form taken when it is first shown (a dialog fills its fields before)."""
     snapshot = FormSnapshot(widget, extra=extra, now=False)
-    widget.installEventFilter(_MarkOnShow(snapshot, widget))
+    snapshot.on_show = _MarkOnShow(snapshot, widget)  # referenced from Python, or PySide drops its attributes
+    widget.installEventFilter(snapshot.on_show)
     return snapshot
 
 

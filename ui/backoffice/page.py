@@ -472,16 +472,24 @@ class BackOfficePage(Page):
         set_available(self.claim_button, busy_hand or ("请先在队列中选择一件办件" if row is None
                                                        else "所选办件已有人在办" if row.holder is not None else ""))
         held = self.claim is not None
+        # A greyed button's key says why in the status bar (ui.shortcuts): the reasons are set with it.
+        hold = "" if held else "请先领取办件（Ctrl+N）"
         for widget in (self.opinion_edit, self.opinion_button, self.decide_button, self.release_button):
-            widget.setEnabled(held)
+            set_available(widget, hold)
         self.notice_combo.setEnabled(held and self.notice_combo.count() > 0)
-        self.notice_button.setEnabled(held and self.notice_combo.count() > 0)
-        # What the lifecycle allows for the case in hand, or else for the selected row.
+        set_available(self.notice_button, hold or ("" if self.notice_combo.count() > 0 else "本办件还没有通知书"))
+        # What the lifecycle allows for the case in hand, or else for the selected row (and why not).
         target = self.clock_target()
         allowed = lifecycle.allowed_actions(target[1]) if target else frozenset()
-        self.suspend_button.setEnabled(held and lifecycle.Action.SUSPEND in allowed)
-        self.resume_button.setEnabled(free and lifecycle.Action.RESUME in allowed)
-        self.extend_button.setEnabled(lifecycle.Action.EXTEND in allowed)
+
+        def why(action: lifecycle.Action) -> str:
+            if target is None:
+                return "请先领取或在队列中选择办件"
+            return "" if action in allowed else lifecycle.refusal(action, target[1])
+
+        set_available(self.suspend_button, hold or why(lifecycle.Action.SUSPEND))
+        set_available(self.resume_button, busy_hand or why(lifecycle.Action.RESUME))
+        set_available(self.extend_button, why(lifecycle.Action.EXTEND))
 
     # ---- claims
     def claim_next(self) -> None:

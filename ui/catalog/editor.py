@@ -109,6 +109,11 @@ class AssessmentDelegate(QStyledItemDelegate):
             super().setModelData(editor, model, index)
 
 
+def _materials_of(dialog: QWidget) -> object:
+    """The editor's materials, for its snapshot (``unsaved_work``)."""
+    return dialog.materials_model.materials() if isinstance(dialog, ItemEditorDialog) else None
+
+
 class ItemEditorDialog(QDialog):
     """Edit an item's guide (办事指南) and its materials, or create a new item.
 
@@ -135,7 +140,7 @@ class ItemEditorDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         # unsaved_work(): the fields and the materials, changed since shown
-        self._form = watch_form(self, extra=lambda: self.materials_model.materials())
+        self._form = watch_form(self, extra=_materials_of)
         self._hall = hall
         self._actor = actor
         self._item = item

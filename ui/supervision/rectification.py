@@ -38,6 +38,7 @@ from app.evaluation import (
 )
 from ui.models import FOREGROUND, LIGHT_BRUSHES, Index, RowTableModel, light_text, local_time
 from ui.ops import Change, Op, run_op
+from ui.shortcuts import set_available
 from ui.unsaved import watch_form
 from ui.widgets import (
     buddy_label,
@@ -299,8 +300,11 @@ class RectificationPanel(QWidget):
 
     def _update(self, *_: object) -> None:
         rect = self.selected()
-        self.callback_button.setEnabled(rect is not None and rect.status == "open")
-        self.close_button.setEnabled(rect is not None and rect.status == "called_back")
+        pick = "请先在列表中选择差评整改" if rect is None else ""
+        set_available(self.callback_button, pick or ("" if rect is not None and rect.status == "open"
+                                                     else "只有待回访的整改可以登记回访"))
+        set_available(self.close_button, pick or ("" if rect is not None and rect.status == "called_back"
+                                                  else "回访登记后才能整改办结"))
         if rect is None:
             self.detail.setText("")
             return
