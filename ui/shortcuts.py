@@ -8,7 +8,9 @@ shortcut only while its widget has the focus, a menu item's mnemonic only while 
 
 from __future__ import annotations
 
+import inspect
 import re
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -381,18 +383,28 @@ def tell(widget: QWidget, text: str) -> None:
 
 def guarded(target: Target, slot: Callable[[], object], where: QWidget | None = None) -> Callable[[], None]:
     """A shortcut's slot that acts only while ``target`` (the button or action it stands for) is enabled and
-    otherwise says why (``unavailable_reason``) in the status bar."""
+    otherwise says why (``unavailable_reason``) in the status bar.
+
+    It holds the target and the slot's object weakly, as PySide does for a bound method: a strong reference
+    from a connection would keep a page (and its window) alive past its time."""
+    target_ref = weakref.ref(target)
+    slot_ref: Callable[[], Callable[[], object] | None] = (
+        weakref.WeakMethod(slot) if inspect.ismethod(slot) else lambda: slot)
+    where_ref = weakref.ref(where) if where is not None else None
 
     def run() -> None:
-        if target.isEnabled():
-            slot()
+        button, act = target_ref(), slot_ref()
+        if button is None or act is None:
             return
-        widget = target if isinstance(target, QWidget) else where
+        if button.isEnabled():
+            act()
+            return
+        widget = button if isinstance(button, QWidget) else where_ref() if where_ref is not None else None
         if widget is None:
-            parent = target.parent()
+            parent = button.parent()
             widget = parent if isinstance(parent, QWidget) else None
         if widget is not None:
-            tell(widget, unavailable_reason(target))
+            tell(widget, unavailable_reason(button))
         else:
             QApplication.beep()
 
