@@ -120,10 +120,11 @@ def _ui_caller() -> str | None:
     frame: FrameType | None = sys._getframe(2)
     while frame is not None:
         path = Path(frame.f_code.co_filename)
-        if path.parent == _UI_DIR:
-            if (path.name, frame.f_code.co_name) in _STARTUP:
+        if _UI_DIR in path.parents:  # ui/ and every desk's package under it
+            rel = path.relative_to(_UI_DIR).as_posix()
+            if (rel, frame.f_code.co_name) in _STARTUP:
                 return None
-            return f"ui/{path.name}:{frame.f_lineno} in {frame.f_code.co_name}"
+            return f"ui/{rel}:{frame.f_lineno} in {frame.f_code.co_name}"
         frame = frame.f_back
     return None
 

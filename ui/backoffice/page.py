@@ -282,7 +282,7 @@ class BackOfficePage(Page):
         self.push_timer.setSingleShot(True)
         self.push_timer.setInterval(PUSH_DELAY_MS)
         self.push_timer.timeout.connect(self._push_refresh)
-        self.watch.heard.connect(lambda: self._push(self.loads))
+        self.watch.heard.connect(self._heard)
         self.watch.live_changed.connect(self._set_live)
 
         self.search_edit.textChanged.connect(self.search_timer.start)
@@ -364,6 +364,10 @@ class BackOfficePage(Page):
         self.watch.stop()
         self.push_timer.stop()
         self._set_live(False)
+
+    def _heard(self) -> None:
+        """The department's queue changed (GUI thread): refresh shortly, unless a load started since."""
+        self._push(self.loads)
 
     def _push(self, since: int) -> None:
         if self._push_since is None:

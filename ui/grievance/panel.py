@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -50,6 +49,7 @@ from ui.models import local_time
 from ui.ops import Change, run_op, supersede
 from ui.shortcuts import set_available
 from ui.widgets import (
+    Page,
     buddy_label,
     current_row,
     fit_columns,
@@ -129,7 +129,7 @@ def grievances_empty(actor: Actor) -> str:
 
 GRIEVANCES_FILTERED = "没有符合筛选条件的诉求。选择“全部”状态、“全部部门”或取消“仅看超期”可看到全部。"
 
-class GrievancePanel(QWidget):
+class GrievancePanel(Page):
     """The grievances with their lights, filters, the selected one's details and history, and its steps.
 
     What the panel offers follows the actor: the supervisor all steps and a 部门 filter; a chief
@@ -141,12 +141,9 @@ class GrievancePanel(QWidget):
         status_message(str): for the main window's status bar.
     """
 
-    status_message = Signal(str)
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._hall = hall
-        self._actor = actor
+        super().__init__(hall, actor, parent)
         self.loaded = False
         self.lists = can_list(actor)
         self.registers = can_register(actor)

@@ -16,7 +16,7 @@ from app.auth import Actor
 from app.context import HallDesk
 from app.overview import HallOverview
 from ui.ops import Change, run_op, subscribe
-from ui.widgets import format_date, hint_label, tint
+from ui.widgets import Page, format_date, hint_label, tint
 
 ALERT, CALM, QUIET = "#c0392b", "#33465c", "#5b6b7f"
 
@@ -33,7 +33,7 @@ FIGURES: tuple[tuple[str, str, str, bool], ...] = (
 LATE_FIELDS = {"open_rectifications": "overdue_rectifications", "open_grievances": "overdue_grievances"}
 
 
-class OverviewPanel(QWidget):
+class OverviewPanel(Page):
     """Today's figures for the whole hall, each a tile; ``show_rectifications`` asks to open 差评整改.
 
     Signals:
@@ -43,9 +43,7 @@ class OverviewPanel(QWidget):
     show_rectifications = Signal()
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._hall = hall
-        self._actor = actor
+        super().__init__(hall, actor, parent)
         self.loaded = False
         self.figures: dict[str, QLabel] = {}
         self.lates: dict[str, QLabel] = {}

@@ -41,6 +41,7 @@ from ui.ops import Change, Op, run_op
 from ui.shortcuts import set_available
 from ui.unsaved import watch_form
 from ui.widgets import (
+    Page,
     buddy_label,
     current_row,
     dialog_buttons,
@@ -184,7 +185,7 @@ class RectificationNoteDialog(QDialog):
 RECTIFICATIONS_EMPTY = "暂无差评整改。申请人给出不满意评价时，会在这里出现，须在整改期限内回访并整改。"
 RECTIFICATIONS_FILTERED = "没有符合筛选条件的差评整改。取消“仅看超期”“仅看未办结”或选择“全部部门”可看到全部。"
 
-class RectificationPanel(QWidget):
+class RectificationPanel(Page):
     """差评整改: the rectifications with their lights and the rating summary.
 
     A chief representative's panel is the own department's, with 登记回访… and 整改办结…; a supervisor's lists
@@ -194,12 +195,9 @@ class RectificationPanel(QWidget):
         status_message(str): for the main window's status bar.
     """
 
-    status_message = Signal(str)
 
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._hall = hall
-        self._actor = actor
+        super().__init__(hall, actor, parent)
         self.loaded = False
         self.dialog: RectificationNoteDialog | None = None
         self.handles = roles.allowed(actor, "rectification.handle")  # who records callbacks and fixes
