@@ -249,6 +249,34 @@ class MaterialCheck:
     note: str = ""
 
 
+def material_states(m: MaterialCheck) -> tuple[str, ...]:
+    """What the counter may mark this material: 已收; 缺少 if required, else 未提交; 有误; 容缺 only if
+    tolerable; 免提交 only if a 区域评估 covers it.  Never back to 待核验: it is where a material starts."""
+    states = ["received", "missing" if m.required else "not_submitted", "defective"]
+    if m.tolerable:
+        states.append("tolerated")
+    if m.covered:
+        states.append("waived")
+    return tuple(states)
+
+
+def material_state_problem(m: MaterialCheck, state: str) -> str:
+    """Why ``m`` may not be marked ``state`` ('' when it may): the counter's keys say it, the service refuses."""
+    if state == "tolerated" and not m.tolerable:
+        return f"材料“{m.name}”不在可容缺清单内，不能容缺受理"
+    if state == "waived" and not m.covered:
+        return f"材料“{m.name}”没有区域评估可以免除，不能标为免提交"
+    if state == "not_submitted" and m.required:
+        return f"材料“{m.name}”是必需材料，不能标为未提交：未带来的请标为缺少"
+    if state == "missing" and not m.required:
+        return f"材料“{m.name}”不是必需材料：未带来的请标为未提交"
+    if state == PENDING:
+        return f"材料“{m.name}”已核验，不能改回待核验：请标明已收、缺少或有误"
+    if state not in MATERIAL_STATES:
+        return f"材料“{m.name}”的状态 {state} 不正确，可选：{'、'.join(MATERIAL_STATES)}"
+    return ""
+
+
 def intake_problems(outcome: str, materials: Sequence[MaterialCheck], *, immediate_item: bool,
                     item_name: str = "") -> list[Problem]:
     """What an intake outcome still lacks: the counter enables its buttons by it, the service refuses on the
@@ -263,12 +291,8 @@ def intake_problems(outcome: str, materials: Sequence[MaterialCheck], *, immedia
         field = f"materials.{m.code}"
         if m.state not in MATERIAL_STATES and m.state != PENDING:
             problems.append(Problem(field, f"材料“{m.name}”的状态 {m.state} 不正确，可选：{'、'.join(MATERIAL_STATES)}"))
-        elif m.state == "tolerated" and not m.tolerable:
-            problems.append(Problem(field, f"材料“{m.name}”不在可容缺清单内，不能容缺受理"))
-        elif m.state == "waived" and not m.covered:
-            problems.append(Problem(field, f"材料“{m.name}”没有区域评估可以免除，不能标为免提交"))
-        elif m.state == "not_submitted" and m.required:
-            problems.append(Problem(field, f"材料“{m.name}”是必需材料，不能标为未提交：未带来的请标为缺少"))
+        elif m.state not in ("missing", PENDING) and (refused := material_state_problem(m, m.state)):
+            problems.append(Problem(field, refused))
         elif m.state == "defective" and not m.note.strip():
             problems.append(Problem(field, f"请写明材料“{m.name}”的问题（如：复印件不清晰、缺少签章）"))
     pending = [m for m in materials if m.state == PENDING and m.required]

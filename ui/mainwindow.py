@@ -49,7 +49,7 @@ from ui.ops import Change, run_op, subscribe
 from ui.output.overdue import OverduePage
 from ui.output.page import OutputPage
 from ui.printing.queue import PrintQueuePage, PrintWorker
-from ui.shortcuts import ShortcutsDialog, add_tab_keys, focus_page
+from ui.shortcuts import ShortcutsDialog, add_tab_keys, explain_disabled_keys, focus_page
 from ui.supervision.page import SupervisionPage
 from ui.widgets import (
     ElidedLabel,
@@ -201,6 +201,7 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self._build_status_bar()
+        self._explain_keys = explain_disabled_keys(self)  # a key of a greyed button says why in the status bar
         self.sync_worker: SyncWorker | None = None
         if isinstance(hall, LocalHall) and hall.store is not None:
             self.sync_worker = SyncWorker(hall.store, self)
@@ -386,25 +387,39 @@ class MainWindow(QMainWindow):
             page.refresh()
 
     # ---- leaving: a half-filled form is not thrown away without asking
-    def unsaved_work(self) -> str:
-        """What would be lost by leaving now, in the clerk's words ("" if nothing)."""
+    def _unsaved(self) -> tuple[QWidget, str] | None:
+        """The first open dialog, else the first page, with typed work not saved (``unsaved_work()``)."""
+        for dialog in self.findChildren(QDialog):
+            ask = getattr(dialog, "unsaved_work", None)
+            text = ask() if callable(ask) and dialog.isVisible() else ""
+            if text:
+                title = dialog.windowTitle().split(" — ", 1)[0]
+                return dialog, f"{title}：{text}"
         for key, page in self.pages.items():
             ask = getattr(page, "unsaved_work", None)
             text = ask() if callable(ask) else ""
             if text:
-                return f"{PAGE_TITLES[key]}：{text}"
-        return ""
+                return page, f"{PAGE_TITLES[key]}：{text}"
+        return None
+
+    def unsaved_work(self) -> str:
+        """What would be lost by leaving now, in the user's words ("" if nothing): an open dialog's form or a
+        page's."""
+        found = self._unsaved()
+        return found[1] if found is not None else ""
 
     def may_leave(self, verb: str) -> bool:
-        """Ask before leaving with unsaved input; 否 (stay) is the default answer."""
-        lost = self.unsaved_work()
-        if not lost:
+        """Ask before leaving with unsaved input; 否 (stay) is the default answer, and brings the form back."""
+        found = self._unsaved()
+        if found is None:
             return True
-        if confirm(self, f"{lost}。\n{verb}将丢弃已填写的内容，确定{verb}？", f"确定{verb}？"):
+        if confirm(self, f"{found[1]}。\n{verb}将丢弃已填写的内容，确定{verb}？", f"确定{verb}？"):
             return True
-        page = next((p for p in self.pages.values() if getattr(p, "unsaved_work", lambda: "")()), None)
-        if page is not None:
-            focus_page(self.show_page(next(k for k, p in self.pages.items() if p is page)))
+        where = found[0]
+        if isinstance(where, QDialog):
+            where.activateWindow()
+        else:
+            focus_page(self.show_page(next(k for k, p in self.pages.items() if p is where)))
         return False
 
     def request_logout(self) -> bool:

@@ -8,15 +8,18 @@ shortcut only while its widget has the focus, a menu item's mnemonic only while 
 
 from __future__ import annotations
 
+import inspect
 import re
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QCursor, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QGroupBox,
@@ -27,6 +30,7 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -325,3 +329,133 @@ class ShortcutsDialog(QDialog):
 def key_text(keys: str) -> str:
     """As printed on the keyboard: "Ctrl+Return" → "Ctrl+Enter" (the big Enter key)."""
     return QKeySequence(keys).toString(QKeySequence.SequenceFormat.PortableText).replace("Return", "Enter")
+
+
+# ---- keys that do nothing say why ---------------------------------------------------------------------
+# A button, action or shortcut that cannot act now keeps its reason here (set_available); the key that would
+# have triggered it shows that reason in the main window's status bar instead of doing nothing.
+UNAVAILABLE = "unavailableReason"
+Target = QWidget | QAction
+
+
+def set_available(target: Target, reason: str = "") -> None:
+    """Enable ``target`` when ``reason`` is empty; else disable it and keep the reason (its key tells it)."""
+    target.setEnabled(not reason)
+    target.setProperty(UNAVAILABLE, reason)
+
+
+def unavailable_reason(target: Target) -> str:
+    """Why ``target`` cannot act now: the reason given to ``set_available``, else its tooltip, else a plain
+    sentence with its words."""
+    reason = target.property(UNAVAILABLE)
+    if isinstance(reason, str) and reason:
+        return reason
+    tip = target.toolTip() if isinstance(target, QWidget | QAction) else ""
+    if tip and not isinstance(target, QAction):  # an action's tooltip defaults to its own words
+        return tip
+    text = target.text() if isinstance(target, QAbstractButton | QAction) else ""
+    return f"“{_plain(text)}”现在不能用" if text else "此键现在不能用"
+
+
+def main_window_of(widget: QWidget) -> QMainWindow | None:
+    """The main window around ``widget`` (also from inside a dialog the main window opened)."""
+    w: QWidget | None = widget
+    while w is not None:
+        window = w.window()
+        if isinstance(window, QMainWindow):
+            return window
+        w = window.parentWidget()
+    return None
+
+
+def tell(widget: QWidget, text: str) -> None:
+    """Say ``text`` in the status bar of the main window around ``widget`` (also from a dialog it opened); in a
+    window of its own, as a tooltip by the widget."""
+    window = main_window_of(widget)
+    if window is not None:
+        window.statusBar().showMessage(text, 8000)
+        return
+    if widget.isVisible():
+        QToolTip.showText(widget.mapToGlobal(widget.rect().center()), text, widget)
+    else:
+        QToolTip.showText(QCursor.pos(), text, widget.window())
+
+
+def guarded(target: Target, slot: Callable[[], object], where: QWidget | None = None) -> Callable[[], None]:
+    """A shortcut's slot that acts only while ``target`` (the button or action it stands for) is enabled and
+    otherwise says why (``unavailable_reason``) in the status bar.
+
+    It holds the target and the slot's object weakly, as PySide does for a bound method: a strong reference
+    from a connection would keep a page (and its window) alive past its time."""
+    target_ref = weakref.ref(target)
+    slot_ref: Callable[[], Callable[[], object] | None] = (
+        weakref.WeakMethod(slot) if inspect.ismethod(slot) else lambda: slot)
+    where_ref = weakref.ref(where) if where is not None else None
+
+    def run() -> None:
+        button, act = target_ref(), slot_ref()
+        if button is None or act is None:
+            return
+        if button.isEnabled():
+            act()
+            return
+        widget = button if isinstance(button, QWidget) else where_ref() if where_ref is not None else None
+        if widget is None:
+            parent = button.parent()
+            widget = parent if isinstance(parent, QWidget) else None
+        if widget is not None:
+            tell(widget, unavailable_reason(button))
+        else:
+            QApplication.beep()
+
+    return run
+
+
+def _shown(widget: QWidget, window: QWidget) -> bool:
+    """On the page shown now (disabled widgets count: they are on screen, greyed)."""
+    return widget.isVisible() and widget.window() is window
+
+
+def disabled_target(window: QWidget, keys: str) -> Target | None:
+    """The disabled button or action of ``window`` (the page shown now) that ``keys`` would trigger."""
+    for button in window.findChildren(QAbstractButton):
+        if button.isEnabled() or not _shown(button, window):
+            continue
+        if mnemonic_of(button.text()) == keys or (button.shortcut().toString() == keys and keys):
+            return button
+    for action in window.findChildren(QAction):
+        if action.isEnabled() or not any(s.toString() == keys for s in action.shortcuts()):
+            continue
+        widgets = [w for w in action.associatedObjects() if isinstance(w, QWidget)]
+        if any(isinstance(w, QMenu) or _shown(w, window) for w in widgets):
+            return action
+    return None
+
+
+class _ExplainKeys(QObject):
+    """Installed on a window only (its parent). It holds no Python reference to the window: a cycle would leave
+    the window to Python's cyclic collector, which may run on a worker thread."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # A key press that reaches the window itself was taken by no shortcut and no field.
+        if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and isinstance(watched, QWidget)
+                and watched is self.parent()):
+            key = event.key()
+            if key not in (Qt.Key.Key_Alt, Qt.Key.Key_Control, Qt.Key.Key_Shift, Qt.Key.Key_Meta, Qt.Key.Key_unknown):
+                mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+                keys = QKeySequence(event.keyCombination().key().value | mods.value).toString()
+                target = disabled_target(watched, keys)
+                if target is not None:
+                    widget = target if isinstance(target, QWidget) else watched
+                    tell(widget, unavailable_reason(target))
+                    return True
+        return super().eventFilter(watched, event)
+
+
+def explain_disabled_keys(window: QWidget) -> QObject:
+    """A key of a disabled button (its Alt letter) or action says why in the status bar instead of nothing.
+    Keep the returned filter referenced (e.g. as an attribute of the window): PySide drops a Python object
+    that only Qt holds, and its attributes with it."""
+    explainer = _ExplainKeys(window)  # parented: Qt deletes it with the window
+    window.installEventFilter(explainer)
+    return explainer

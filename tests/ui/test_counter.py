@@ -9,6 +9,7 @@ import json
 from datetime import date
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -27,6 +28,7 @@ from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle, type_chinese
 from ui.counter.dialogs import RefusalDialog, ResubmitDialog
 from ui.counter.models import IntakeMaterialModel
+from ui.counter.note import MaterialNoteDialog
 from ui.counter.page import CounterPage
 from ui.main import create_main_window
 from ui.mainwindow import MainWindow
@@ -220,13 +222,16 @@ def test_correction_then_resubmission_from_todays_cases(
     start_applicant(qtbot, page)
     enter_applicant(qtbot, page)
     key_state(qtbot, page, "M02", Qt.Key.Key_2)  # 缺少
-    key_state(qtbot, page, "M03", Qt.Key.Key_3)  # 有误: the note editor opens at once
+    key_state(qtbot, page, "M03", Qt.Key.Key_3)  # 有误: the note editor opens at once, on screen
     assert not page.accept_button.isEnabled()
-    editor = page.window().focusWidget()
-    assert editor is not None and editor is not page.checklist.view
-    type_chinese(editor, "施工合同缺少甲方盖章")
-    qtbot.keyClick(editor, Qt.Key.Key_Return)
-    settle()  # the delegate commits on Enter through a queued call
+    dialog = page.checklist.note_dialog
+    assert isinstance(dialog, MaterialNoteDialog) and dialog.isVisible()
+    assert page.checklist.model.rows()[row_of(page, "M03")].material.name in dialog.label.text()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.edit)  # typing goes there
+    type_chinese(dialog.edit, "施工合同缺少甲方盖章")
+    qtbot.keyClick(dialog.edit, Qt.Key.Key_Return)
+    settle()
+    assert page.checklist.note_dialog is None
     assert "“建设工程规划许可证”" in page.outcome_hint_text()
     rows = {r.material.code: r for r in page.checklist.model.rows()}
     assert (rows["M02"].state, rows["M03"].state, rows["M03"].note) == ("missing", "defective", "施工合同缺少甲方盖章")
@@ -313,7 +318,11 @@ def test_immediate_item_finished_on_the_spot(hall: HallDesk, qtbot: QtBot, messa
     key_state(qtbot, page, "M02", Qt.Key.Key_2)
     assert not page.immediate_button.isEnabled()  # a required material missing
     key_state(qtbot, page, "M02", Qt.Key.Key_Space)  # cycles on: 缺少 → 有误 (opens the note)
-    qtbot.keyClick(page.window().focusWidget(), Qt.Key.Key_Escape)
+    note = page.checklist.note_dialog
+    assert note is not None and note.isVisible()
+    qtbot.keyClick(note.edit, Qt.Key.Key_Escape)  # no note after all: back to 缺少
+    assert page.checklist.note_dialog is None
+    assert page.checklist.model.rows()[row_of(page, "M02")].state == "missing"
     key_state(qtbot, page, "M02", Qt.Key.Key_1)
     assert page.immediate_button.isEnabled()
     page.agent_name_edit.setFocus()

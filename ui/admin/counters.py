@@ -26,6 +26,7 @@ from ui.admin.models import CounterTableModel
 from ui.admin.settings import page_layout, page_title
 from ui.ops import Change, Op, run_op, subscribe
 from ui.printing.printers import PrinterSettingsDialog
+from ui.unsaved import watch_form
 from ui.widgets import (
     Page,
     buddy_label,
@@ -60,6 +61,7 @@ class CounterDialog(QDialog):
     def __init__(self, hall: HallDesk, actor: Actor, counter: CounterView | None = None, next_number: int = 1,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._form = watch_form(self)  # unsaved_work(): changed since shown
         self._hall = hall
         self._actor = actor
         self.setWindowTitle(f"编辑窗口 — {counter.number}号" if counter else "新增窗口")
@@ -92,6 +94,10 @@ class CounterDialog(QDialog):
         layout.addWidget(buttons)
         self.setMinimumWidth(460)
         (self.number_spin if counter is None else self.name_edit).setFocus()
+
+    def unsaved_work(self) -> str:
+        """For leaving the window (退出登录, 退出程序): what this open dialog would lose."""
+        return "窗口信息已修改，尚未保存" if self._form.changed() else ""
 
     def save(self) -> Op[CounterView]:
         hall, actor = self._hall, self._actor

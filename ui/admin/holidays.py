@@ -30,7 +30,7 @@ from ui.admin.models import OverrideTableModel
 from ui.admin.settings import page_layout, page_title
 from ui.errors import confirm
 from ui.ops import Change, Op, run_op, subscribe
-from ui.shortcuts import describe
+from ui.shortcuts import describe, guarded, set_available
 from ui.widgets import (
     Page,
     banner,
@@ -164,7 +164,7 @@ class HolidaysPage(Page):
         self.note_edit.returnPressed.connect(self.add_override)
         self.calc_button.clicked.connect(self.calculate)
         self.view.selectionModel().currentChanged.connect(self._update_buttons)
-        describe(QShortcut(QKeySequence(Qt.Key.Key_Delete), self.view, self.remove_selected,
+        describe(QShortcut(QKeySequence(Qt.Key.Key_Delete), self.view, guarded(self.remove_button, self.remove_selected),
                            context=Qt.ShortcutContext.WidgetShortcut), "删除所选日期（列表中）")
         self._update_buttons()
 
@@ -208,7 +208,7 @@ class HolidaysPage(Page):
         self.refresh()
 
     def _update_buttons(self) -> None:
-        self.remove_button.setEnabled(self.view.currentIndex().isValid())
+        set_available(self.remove_button, "" if self.view.currentIndex().isValid() else "请先在列表中选择日期")
         # Years the calendar package knows need no confirmation; confirmed ones need it only once.
         confirmed = self.status is not None and self.year() in self.status.confirmed_years
         self.confirm_button.setEnabled(not confirmed and not package_knows_year(self.year()))

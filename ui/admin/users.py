@@ -26,6 +26,7 @@ from app.context import HallDesk
 from ui.admin.models import UserTableModel
 from ui.admin.settings import page_layout, page_title
 from ui.ops import Change, Op, run_op, subscribe
+from ui.unsaved import watch_form
 from ui.widgets import (
     Page,
     PasswordFields,
@@ -69,6 +70,7 @@ class UserDialog(QDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._form = watch_form(self)  # unsaved_work(): changed since shown
         self._hall = hall
         self._actor = actor
         self._user = user
@@ -142,6 +144,10 @@ class UserDialog(QDialog):
         # Only back-office roles belong to a department (the service insists on one for them).
         self.dept_combo.setEnabled(self.role() in DEPT_ROLES)
 
+    def unsaved_work(self) -> str:
+        """For leaving the window (退出登录, 退出程序): what this open dialog would lose."""
+        return "用户信息已修改，尚未保存" if self._form.changed() else ""
+
     def save(self) -> Op[UserView] | None:
         """Start saving (None when the form is refused before any service sees it); ``saved`` follows."""
         if self.passwords is not None and (problem := self.passwords.problem()):
@@ -181,6 +187,7 @@ class ResetPasswordDialog(QDialog):
 
     def __init__(self, hall: HallDesk, actor: Actor, user: UserView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._form = watch_form(self)  # unsaved_work(): changed since shown
         self._hall = hall
         self._actor = actor
         self._username = user.username
@@ -198,6 +205,10 @@ class ResetPasswordDialog(QDialog):
         layout.addWidget(buttons)
         self.setMinimumWidth(420)
         self.passwords.password_edit.setFocus()
+
+    def unsaved_work(self) -> str:
+        """For leaving the window (退出登录, 退出程序): what this open dialog would lose."""
+        return "新密码已填写，尚未保存" if self._form.changed() else ""
 
     def save(self) -> Op[None] | None:
         """Start the reset (None when the two entries are refused before any service sees them)."""

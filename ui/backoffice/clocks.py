@@ -28,6 +28,7 @@ from app.context import HallDesk
 from app.errors import HallDeskError
 from ui.errors import show_error
 from ui.ops import Change, Op, run_op
+from ui.unsaved import watch_form
 from ui.widgets import (
     buddy_label,
     dialog_buttons,
@@ -60,6 +61,7 @@ class _ClockDialog(QDialog):
     def __init__(self, hall: HallDesk, actor: Actor, case_no: str, title: str, ok_text: str,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._form = watch_form(self)  # unsaved_work(): changed since shown
         self._hall = hall
         self._actor = actor
         self.case_no = case_no
@@ -81,6 +83,10 @@ class _ClockDialog(QDialog):
     def job(self) -> Callable[[], object]:
         """The service call with the form's values read now (the call itself runs off the GUI thread)."""
         raise NotImplementedError
+
+    def unsaved_work(self) -> str:
+        """For leaving the window (退出登录, 退出程序): what this open dialog would lose."""
+        return "已填写的内容尚未保存" if self._form.changed() else ""
 
     def save(self) -> Op[object] | None:
         """Start the service call (None when the form's own checks refuse); ``saved`` or ``failed`` follows."""

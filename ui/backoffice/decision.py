@@ -29,6 +29,7 @@ from app.context import HallDesk
 from app.errors import HallDeskError
 from ui.errors import confirm, show_error
 from ui.ops import Change, Op, run_op
+from ui.unsaved import watch_form
 from ui.widgets import (
     buddy_label,
     dialog_buttons,
@@ -59,6 +60,7 @@ class DecisionDialog(QDialog):
     def __init__(self, hall: HallDesk, actor: Actor, claim: HeldCase, departments: list[DepartmentView],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._form = watch_form(self)  # unsaved_work(): changed since shown
         self._hall = hall
         self._actor = actor
         self._claim = claim
@@ -142,6 +144,10 @@ class DecisionDialog(QDialog):
             "return": "退回补正：写明需补正的内容；补正期间承诺时限暂停计算，法定期限照常计算（行政许可法第四十五条）。",
             "transfer": "转办：选择接收部门并写明理由；办件回到接收部门的队列。",
         }[decision])
+
+    def unsaved_work(self) -> str:
+        """For leaving the window (退出登录, 退出程序): what this open dialog would lose."""
+        return "审批决定已填写，尚未保存" if self._form.changed() else ""
 
     def problem(self) -> str:
         """What the decision still lacks, as the service says it (``lifecycle.decision_problems``)."""

@@ -49,7 +49,8 @@ from ui.errors import show_error
 from ui.models import LIGHT_BRUSHES, NOTICE_NAMES
 from ui.ops import Change, run_op, subscribe
 from ui.printing.preview import NoticePreviewDialog, open_pdf_preview
-from ui.shortcuts import describe
+from ui.shortcuts import describe, guarded, set_available
+from ui.unsaved import typed
 from ui.widgets import (
     Page,
     buddy_label,
@@ -260,7 +261,8 @@ class BackOfficePage(Page):
         self.resume_button.clicked.connect(self.resume_selected)
         self.extend_button.clicked.connect(self.open_extend)
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        describe(QShortcut(QKeySequence("Ctrl+N"), self, self.claim_next, context=context), "认领下一件")
+        describe(QShortcut(QKeySequence("Ctrl+N"), self, guarded(self.claim_next_button, self.claim_next),
+                           context=context), "认领下一件")
         describe(QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh, context=context), "刷新")
         set_tab_order(self.search_edit, self.status_combo, self.light_combo, self.channel_combo,
                       self.claim_next_button, self.claim_button, self.refresh_button, self.view, self.details.tabs,
@@ -422,22 +424,36 @@ class BackOfficePage(Page):
     def selected_row(self) -> QueueRow | None:
         return current_row(self.view, self.model)
 
+    def unsaved_work(self) -> str:
+        """For leaving the window (退出登录, 退出程序): a review opinion typed but not saved."""
+        return "审查意见尚未保存" if self.claim is not None and typed(self.opinion_edit) else ""
+
     def _update_buttons(self, *_: object) -> None:
         row = self.selected_row()
         free = self.claim is None
-        self.claim_next_button.setEnabled(free)
-        self.claim_button.setEnabled(free and row is not None and row.holder is None)
+        busy_hand = "" if free else "请先办结或释放手中的办件"
+        set_available(self.claim_next_button, busy_hand)
+        set_available(self.claim_button, busy_hand or ("请先在队列中选择一件办件" if row is None
+                                                       else "所选办件已有人在办" if row.holder is not None else ""))
         held = self.claim is not None
+        # A greyed button's key says why in the status bar (ui.shortcuts): the reasons are set with it.
+        hold = "" if held else "请先领取办件（Ctrl+N）"
         for widget in (self.opinion_edit, self.opinion_button, self.decide_button, self.release_button):
-            widget.setEnabled(held)
+            set_available(widget, hold)
         self.notice_combo.setEnabled(held and self.notice_combo.count() > 0)
-        self.notice_button.setEnabled(held and self.notice_combo.count() > 0)
-        # What the lifecycle allows for the case in hand, or else for the selected row.
+        set_available(self.notice_button, hold or ("" if self.notice_combo.count() > 0 else "本办件还没有通知书"))
+        # What the lifecycle allows for the case in hand, or else for the selected row (and why not).
         target = self.clock_target()
         allowed = lifecycle.allowed_actions(target[1]) if target else frozenset()
-        self.suspend_button.setEnabled(held and lifecycle.Action.SUSPEND in allowed)
-        self.resume_button.setEnabled(free and lifecycle.Action.RESUME in allowed)
-        self.extend_button.setEnabled(lifecycle.Action.EXTEND in allowed)
+
+        def why(action: lifecycle.Action) -> str:
+            if target is None:
+                return "请先领取或在队列中选择办件"
+            return "" if action in allowed else lifecycle.refusal(action, target[1])
+
+        set_available(self.suspend_button, hold or why(lifecycle.Action.SUSPEND))
+        set_available(self.resume_button, busy_hand or why(lifecycle.Action.RESUME))
+        set_available(self.extend_button, why(lifecycle.Action.EXTEND))
 
     # ---- claims
     def claim_next(self) -> None:

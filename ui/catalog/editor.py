@@ -50,6 +50,7 @@ from ui.catalog.models import MaterialTableModel
 from ui.errors import confirm
 from ui.ops import Change, Op, run_op
 from ui.shortcuts import describe
+from ui.unsaved import watch_form
 from ui.widgets import (
     CountDelegate,
     LimitedTextDelegate,
@@ -108,6 +109,11 @@ class AssessmentDelegate(QStyledItemDelegate):
             super().setModelData(editor, model, index)
 
 
+def _materials_of(dialog: QWidget) -> object:
+    """The editor's materials, for its snapshot (``unsaved_work``)."""
+    return dialog.materials_model.materials() if isinstance(dialog, ItemEditorDialog) else None
+
+
 class ItemEditorDialog(QDialog):
     """Edit an item's guide (办事指南) and its materials, or create a new item.
 
@@ -133,6 +139,8 @@ class ItemEditorDialog(QDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        # unsaved_work(): the fields and the materials, changed since shown
+        self._form = watch_form(self, extra=_materials_of)
         self._hall = hall
         self._actor = actor
         self._item = item
@@ -361,6 +369,10 @@ class ItemEditorDialog(QDialog):
         self._update_row_buttons()
 
     # ---- saving
+    def unsaved_work(self) -> str:
+        """For leaving the window (退出登录, 退出程序): what this open dialog would lose."""
+        return "办事指南已修改，尚未保存" if self._form.changed() else ""
+
     def save(self) -> Op[Item] | None:
         """Store the guide through the service; on success emit ``saved`` and close.  A refusal shows a message
         box and keeps the user's edits in the dialog.  None when the form's own checks refuse."""

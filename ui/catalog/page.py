@@ -40,7 +40,7 @@ from ui.catalog.models import DepartmentListModel, ItemTableModel, MaterialTable
 from ui.errors import show_error
 from ui.models import days
 from ui.ops import Change, Op, run_op, subscribe
-from ui.shortcuts import describe
+from ui.shortcuts import describe, guarded, set_available
 from ui.widgets import (
     Page,
     current_row,
@@ -202,7 +202,7 @@ class CatalogPage(Page):
         self.refresh_button.clicked.connect(self.refresh)
         describe(QShortcut(QKeySequence.StandardKey.Find, self, self._focus_search,
                            context=Qt.ShortcutContext.WidgetWithChildrenShortcut), "查找事项")
-        describe(QShortcut(QKeySequence(Qt.Key.Key_F2), self.items_view, self.edit_selected,
+        describe(QShortcut(QKeySequence(Qt.Key.Key_F2), self.items_view, guarded(self.edit_button, self.edit_selected),
                            context=Qt.ShortcutContext.WidgetShortcut), "编辑所选事项（列表中）")
         describe(QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh,
                            context=Qt.ShortcutContext.WidgetWithChildrenShortcut), "刷新")
@@ -343,11 +343,16 @@ class CatalogPage(Page):
 
     def _update_buttons(self) -> None:
         item = self.selected_item()
-        self.edit_button.setEnabled(item is not None and may_edit(self._actor, item.dept))
-        if item is not None and not self.edit_button.isEnabled() and can_edit_catalog(self._actor):
-            self.edit_button.setToolTip(f"只能编辑本部门（{self._actor.dept_name}）的事项")
+        if item is None:
+            reason = "请先在列表中选择事项"
+        elif may_edit(self._actor, item.dept):
+            reason = ""
+        elif can_edit_catalog(self._actor):
+            reason = f"只能编辑本部门（{self._actor.dept_name}）的事项"
         else:
-            self.edit_button.setToolTip("编辑所选事项的办事指南（Enter 或 F2）")
+            reason = "办事指南可以查阅，编辑由事项所属部门负责"
+        set_available(self.edit_button, reason)
+        self.edit_button.setToolTip(reason or "编辑所选事项的办事指南（Enter 或 F2）")
         dept = self.selected_dept()
         self.new_button.setEnabled(dept is not None and not self.search_edit.text() and may_edit(self._actor, dept.code))
 

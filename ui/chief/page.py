@@ -36,7 +36,7 @@ from ui.errors import confirm, show_error
 from ui.grievance.panel import GrievancePanel
 from ui.ops import Change, Op, run_op, subscribe
 from ui.printing.preview import NoticePreviewDialog, open_pdf_preview
-from ui.shortcuts import describe
+from ui.shortcuts import describe, set_available
 from ui.supervision.rectification import RectificationPanel
 from ui.widgets import (
     Page,
@@ -289,10 +289,12 @@ class ChiefRepPage(Page):
 
     def _update_buttons(self, *_: object) -> None:
         row = self.selected_case()
-        self.authorise_button.setEnabled(row is not None and row.status == "in_review")
+        pick = "请先在列表中选择办件" if row is None else ""
+        set_available(self.authorise_button, pick or ("" if row is not None and row.status == "in_review"
+                                                      else "只有审查中的办件可以授权用章"))
         claimed = row is not None and row.holder is not None
-        self.reassign_button.setEnabled(row is not None)
-        self.release_button.setEnabled(claimed)
+        set_available(self.reassign_button, pick)
+        set_available(self.release_button, pick or ("" if claimed else "所选办件没有人在办"))
 
     def authorise_seal(self) -> Op[None] | None:
         row = self.selected_case()

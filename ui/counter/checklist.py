@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDateEdit,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -41,6 +42,8 @@ from app.catalog import Assessment, Item
 from app.hall_settings import today
 from app.workdays import DueDate
 from ui.counter.models import IntakeMaterialModel, IntakeMaterialRow
+from ui.counter.note import MaterialNoteDialog
+from ui.shortcuts import tell
 from ui.widgets import (
     CountDelegate,
     LimitedTextDelegate,
@@ -115,6 +118,7 @@ class MaterialChecklist(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._promised: DueDate | None = None
+        self.note_dialog: MaterialNoteDialog | None = None
         self.model = IntakeMaterialModel(parent=self)
         self.view = table_view(self.model, empty="选择办理事项后，这里列出须核验的申请材料。")
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
@@ -256,19 +260,45 @@ class MaterialChecklist(QWidget):
             self.view.setFocus()  # the editor loses focus and its delegate commits
 
     def set_state(self, row: int, state: str) -> bool:
-        """Mark a row; 有误 without a note opens the note at once."""
-        if not self.model.set_state(row, state):
+        """Mark a row; 有误 without a note opens the note at once (Esc there puts the state back)."""
+        before = self.model.row_at(row)
+        if before is None or not self.model.set_state(row, state):
             return False
-        if state == "defective":
-            current = self.model.row_at(row)
-            if current is not None and not current.note.strip():
-                self.edit_note(row)
+        if state == "defective" and not before.note.strip():
+            self.edit_note(row, restore=before.state if before.state != state else None)
         return True
 
-    def edit_note(self, row: int) -> None:
-        index = self.model.index(row, IntakeMaterialModel.NOTE)
-        self.view.setCurrentIndex(index)
-        self.view.edit(index)
+    def edit_note(self, row: int, *, restore: str | None = None) -> MaterialNoteDialog | None:
+        """The note of a material 有误 in a small dialog (a table cell may be out of sight); the note goes into
+        the row when saved; ``restore``: the state to put back when the clerk cancels."""
+        current = self.model.row_at(row)
+        if current is None:
+            return None
+        self.view.setCurrentIndex(self.model.index(row, IntakeMaterialModel.STATE))
+        dialog = MaterialNoteDialog(current.material.name, current.note, self)
+        code = current.material.code
+
+        def noted(note: str) -> None:
+            at = self.model.row_of(code)
+            if at >= 0:
+                self.model.setData(self.model.index(at, IntakeMaterialModel.NOTE), note, Qt.ItemDataRole.EditRole)
+
+        def closed(result: int) -> None:
+            self.note_dialog = None
+            at = self.model.row_of(code)
+            if result != QDialog.DialogCode.Accepted and restore is not None and at >= 0:
+                self.model.set_state(at, restore)
+            self.activateWindow()  # back to the checklist, keys and all
+            self.view.setFocus()
+
+        dialog.noted.connect(noted)
+        dialog.finished.connect(closed)
+        self.note_dialog = dialog
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        dialog.activateWindow()  # the keyboard goes along: type the note at once
+        dialog.edit.setFocus()
+        return dialog
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (watched is self.view and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
@@ -284,14 +314,19 @@ class MaterialChecklist(QWidget):
         if row < 0:
             return False
         if key == Qt.Key.Key_Space:
+            before = self.model.row_at(row)
             state = self.model.cycle_state(row)
-            if state == "defective":
-                self.set_state(row, state)  # opens the note
+            if state == "defective" and before is not None and not before.note.strip():
+                self.edit_note(row, restore=before.state)
             return True
         if key in _STATE_KEYS:
             state = self.model.state_for_number(row, _STATE_KEYS[Qt.Key(key)])
             if state is None or not self.set_state(row, state):
-                QApplication.beep()  # e.g. 容缺 for a material that is not tolerable
+                # e.g. 容缺 for a material that is not tolerable: the intake rule says why.
+                current = self.model.row_at(row)
+                reason = current.refusal(state) if current is not None and state is not None else ""
+                tell(self.view, reason or "此键对该材料不适用")
+                QApplication.beep()
             return True
         if key == Qt.Key.Key_E:
             self.model.toggle_electronic(row)

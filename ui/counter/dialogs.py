@@ -34,6 +34,7 @@ from ui.errors import show_error
 from ui.models import local_time
 from ui.ops import Change, Op, run_op
 from ui.shortcuts import describe
+from ui.unsaved import watch_form
 from ui.widgets import (
     dialog_buttons,
     error_label,
@@ -59,6 +60,7 @@ class RefusalDialog(QDialog):
     def __init__(self, item_name: str, parent: QWidget | None = None, *,
                  legal_basis: str = DEFAULT_REFUSAL_BASIS) -> None:
         super().__init__(parent)
+        self._form = watch_form(self)  # unsaved_work(): changed since shown
         self.setWindowTitle(f"不予受理 — {item_name}")
         self.reason_combo = QComboBox()
         self.reason_combo.addItem("（选择法定理由，或在下面写明）", "")
@@ -105,6 +107,10 @@ class RefusalDialog(QDialog):
 
     def legal_basis(self) -> str:
         return self.basis_edit.toPlainText().strip()
+
+    def unsaved_work(self) -> str:
+        """For leaving the window (退出登录, 退出程序): what this open dialog would lose."""
+        return "不予受理的理由已填写，尚未提交" if self._form.changed() else ""
 
     def save(self) -> tuple[str, str] | None:
         reason = self.reason()

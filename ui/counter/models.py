@@ -16,7 +16,14 @@ from app.cases import MATERIAL_STATES, CaseMaterialView, CaseView
 from app.catalog import Assessment, Item, Material
 from app.hall_settings import HALL_TZ
 from app.intake import MaterialInput
-from app.lifecycle import PENDING, MaterialCheck, Problem, intake_problems
+from app.lifecycle import (
+    PENDING,
+    MaterialCheck,
+    Problem,
+    intake_problems,
+    material_state_problem,
+    material_states,
+)
 from app.search import ItemHit
 from ui.models import (
     ALIGN,
@@ -87,14 +94,12 @@ class IntakeMaterialRow:
 
     @property
     def allowed_states(self) -> tuple[str, ...]:
-        """What this material may be marked: 缺少 if required, else 未提交; 容缺 only if tolerable, 免提交 only
-        if an assessment covers it.  Never back to 待核验: it is where a material starts, not a choice."""
-        states = ["received", "missing" if self.material.required else "not_submitted", "defective"]
-        if self.material.tolerable:
-            states.append("tolerated")
-        if self.material.covered_by:
-            states.append("waived")
-        return tuple(states)
+        """What this material may be marked, by the intake rule (``lifecycle.material_states``)."""
+        return material_states(self.check())
+
+    def refusal(self, state: str) -> str:
+        """Why this material may not be marked ``state`` ('' when it may), by the intake rule."""
+        return material_state_problem(self.check(), state)
 
     @property
     def deficient(self) -> bool:

@@ -55,7 +55,7 @@ from ui.models import days
 from ui.ops import Change, run_op, subscribe
 from ui.printing.printers import PrinterSettingsDialog
 from ui.printing.queue import print_slips_now
-from ui.shortcuts import describe
+from ui.shortcuts import describe, tell, unavailable_reason
 from ui.widgets import (
     MessageLine,
     Page,
@@ -520,9 +520,14 @@ class CounterPage(CaseDocuments, Page):
         self._update_outcomes()
         if self._item is None:
             self.focus_item_search()
+            if button is not None:
+                tell(button, "请先选择办理事项（Ctrl+F）")  # the key does nothing: the status bar says why
             return False
         if self.form_problems(outcome) or (button is not None and not button.isEnabled()):
             self._reveal(outcome)
+            if button is not None:
+                first = self.form_problems(outcome)
+                tell(button, first[0].message if first else unavailable_reason(button))
             return False
         req = self.intake_request(outcome, reason, legal_basis)
         if req is None:

@@ -35,6 +35,7 @@ from app.validators import check_mobile
 from ui.errors import show_error
 from ui.models import summary
 from ui.ops import Change, run_op
+from ui.unsaved import watch_form
 from ui.widgets import (
     CheckedField,
     buddy_label,
@@ -66,11 +67,16 @@ class ServiceDialog(QDialog):
 
     def __init__(self, hall: HallDesk, actor: Actor, ok_text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._form = watch_form(self)  # unsaved_work(): changed since shown
         self._hall = hall
         self._actor = actor
         self._busy = False
         self.error_label = error_label()
         self.buttons, self.ok_button = dialog_buttons(self, ok_text, on_accept=self.save)
+
+    def unsaved_work(self) -> str:
+        """For leaving the window (退出登录, 退出程序): what this open dialog would lose."""
+        return "已填写的内容尚未保存" if self._form.changed() else ""
 
     def problem(self) -> str:
         """A problem found before asking the service ('' when there is none)."""

@@ -48,6 +48,7 @@ from ui.grievance.dialogs import GrievanceActionDialog, RegisterGrievanceDialog,
 from ui.grievance.models import GrievanceTableModel
 from ui.models import local_time
 from ui.ops import Change, run_op, supersede
+from ui.shortcuts import set_available
 from ui.widgets import (
     Page,
     buddy_label,
@@ -323,7 +324,8 @@ class GrievancePanel(Page):
     def _update(self) -> None:
         g = self.selected()
         for key, button in self.buttons.items():
-            button.setEnabled(g is not None and g.status in self.steps.get(key, ()))
+            set_available(button, "请先在列表中选择诉求" if g is None else "" if g.status in self.steps.get(key, ())
+                          else f"诉求当前为“{g.status_name}”，不能{ACTIONS[key]}")
 
     # ---- steps
     def register(self) -> RegisterGrievanceDialog | None:

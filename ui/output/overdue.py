@@ -37,7 +37,8 @@ from ui.errors import confirm, show_error
 from ui.models import FOREGROUND, NOTICE_NAMES, Index, RowTableModel, local_time
 from ui.ops import Change, run_op, subscribe
 from ui.printing.preview import NoticePreviewDialog, open_pdf_preview
-from ui.shortcuts import describe
+from ui.shortcuts import describe, set_available
+from ui.unsaved import watch_form
 from ui.widgets import (
     Page,
     buddy_label,
@@ -112,6 +113,7 @@ class TerminateDialog(QDialog):
 
     def __init__(self, hall: HallDesk, actor: Actor, row: OverdueCase, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._form = watch_form(self)  # unsaved_work(): changed since shown
         self._hall = hall
         self._actor = actor
         self._row = row
@@ -146,6 +148,10 @@ class TerminateDialog(QDialog):
         layout.addWidget(buttons)
         self.setMinimumWidth(520)
         self.reason_edit.setFocus()
+
+    def unsaved_work(self) -> str:
+        """For leaving the window (退出登录, 退出程序): what this open dialog would lose."""
+        return "终止办理的理由已填写，尚未保存" if self._form.changed() else ""
 
     def save(self) -> None:
         if self.busy:
@@ -243,10 +249,18 @@ class OverduePage(Page):
         return (row is not None and action in lifecycle.allowed_actions(row.status)
                 and roles.allowed(self._actor, permission))
 
+    def why_not(self, action: Action, row: OverdueCase | None) -> str:
+        """Why ``action`` cannot be taken on ``row`` now ('' when it can): for the status bar."""
+        if row is None:
+            return "请先在列表中选择办件"
+        if action not in lifecycle.allowed_actions(row.status):
+            return lifecycle.refusal(action, row.status)
+        return "" if self.may(action, row) else f"本岗位不能{lifecycle.ACTION_NAMES[action]}"
+
     def _update(self, *_: object) -> None:
         row = self.selected()
-        self.remind_button.setEnabled(self.may(Action.REMIND, row))
-        self.terminate_button.setEnabled(self.may(Action.TERMINATE, row))
+        set_available(self.remind_button, self.why_not(Action.REMIND, row))
+        set_available(self.terminate_button, self.why_not(Action.TERMINATE, row))
         if row is None:
             self.detail.setText("")
             return

@@ -51,7 +51,8 @@ from ui.ops import Change, run_op, subscribe
 from ui.output.models import OutputCaseTableModel
 from ui.printing.preview import open_pdf_preview
 from ui.printing.queue import printer_trouble, send_pending
-from ui.shortcuts import describe
+from ui.shortcuts import describe, guarded, set_available
+from ui.unsaved import typed
 from ui.widgets import (
     CheckedField,
     Page,
@@ -72,6 +73,7 @@ SLIP_PREFIX = "HD1:"
 _SCAN_NORMAL = ""
 _SCAN_REJECTED = "QLineEdit { background: #fdecea; border: 2px solid #c0392b; }"
 CLOCK_NOTICES = ("return", "suspension", "extension")  # shown with the case: what the applicant was told
+SUPPLEMENTS_TITLE = "待补交的容缺材料(&B)"
 
 
 def _check_name(text: str) -> str:
@@ -152,7 +154,8 @@ class OutputPage(Page):
         self.blockers_label.setWordWrap(True)
         tint(self.blockers_label, "#c0392b")
         self.blockers_label.hide()
-        self.supplements_box = QGroupBox("待补交的容缺材料")
+        # Alt+B puts the focus on the first 登记补交 (Tab to the next, Space or Enter records it).
+        self.supplements_box = QGroupBox(SUPPLEMENTS_TITLE)
         self.supplements_layout = QVBoxLayout(self.supplements_box)
         self.supplements_box.hide()
         self.supplement_buttons: dict[str, QPushButton] = {}
@@ -289,8 +292,8 @@ class OutputPage(Page):
             describe(QShortcut(QKeySequence(keys), self, slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut),
                      text)
 
-        shortcut("Ctrl+Return", self.issue, "出件")
-        shortcut("Ctrl+Enter", self.issue, "出件")
+        shortcut("Ctrl+Return", guarded(self.issue_button, self.issue), "出件")
+        shortcut("Ctrl+Enter", guarded(self.issue_button, self.issue), "出件")
         shortcut("F5", self.refresh, "刷新")
         shortcut("Escape", self.next_applicant, "下一位（清空查找）")
         self.scan_edit.returnPressed.connect(self.find_by_slip)
@@ -556,7 +559,8 @@ class OutputPage(Page):
             label = QLabel(f"{material.name}{due}")
             label.setWordWrap(True)
             button = QPushButton("登记补交")
-            button.setToolTip(f"申请人已补交“{material.name}”")
+            button.setToolTip(f"申请人已补交“{material.name}”（Alt+B 到此，空格或 Enter 登记）")
+            button.setAutoDefault(True)  # Enter presses it, as Space does
             button.clicked.connect(lambda _=False, code=material.code: self.record_supplement(code))
             row_layout.addWidget(label, 1)
             row_layout.addWidget(button)
@@ -564,7 +568,7 @@ class OutputPage(Page):
             self.supplements_layout.addWidget(row)
         self.supplements_box.setVisible(bool(found.outstanding) and found.handover is None)
         self.supplements_box.setTitle(
-            "待补交的容缺材料" + ("（补齐前不发放证照）" if found.supplements_block else "")
+            SUPPLEMENTS_TITLE.replace("(&B)", "（补齐前不发放证照）(&B)" if found.supplements_block else "(&B)")
         )
         # Said again after every change (a 登记补交 may have removed the last blocker).
         self.result_note.setText("请核对领取人身份证件后出件" if found.ready else "暂不能出件：见左侧红字")
@@ -590,16 +594,37 @@ class OutputPage(Page):
         self._busy = busy
         self._update_buttons()
 
+    def unsaved_work(self) -> str:
+        """For leaving the window (退出登录, 退出程序): a collector or mailing form filled in, not handed over."""
+        if self._pickup is None or self._done is not None:
+            return ""
+        form = (self.proxy_name_edit, self.proxy_id_edit, self.proxy_note_edit, self.recipient_edit,
+                self.mail_phone_edit, self.address_edit, self.tracking_edit)
+        return "领取人或邮寄信息已填写，尚未出件" if typed(*form) else ""
+
     def _update_buttons(self) -> None:
         found = self._pickup
         ready = found is not None and found.ready and self._done is None and not self._busy
-        self.issue_button.setEnabled(ready)
+        set_available(self.issue_button, "" if ready else self._not_ready_reason())
         self.collector_box.setEnabled(ready)
         self.find_button.setEnabled(not self._busy)
         for button in self.supplement_buttons.values():
             button.setEnabled(not self._busy and self._done is None)
         case = self.decided_case()
         self.decision_button.setEnabled(case is not None and not self._busy)
+
+    def _not_ready_reason(self) -> str:
+        """Why 出件 cannot be done now (the status bar says it when Ctrl+Enter is pressed)."""
+        found = self._pickup
+        if self._busy:
+            return "正在办理，请稍候"
+        if self._done is not None:
+            return "本办件已出件：按 Esc 接待下一位"
+        if found is None:
+            return "请先扫描取件凭条，或输入办件编号和取件码后查找"
+        if found.blockers:
+            return f"暂不能出件：{found.blockers[0]}"
+        return "暂不能出件"
 
     def decided_case(self) -> CaseView | None:
         """The case shown (or just handed over), if it has a written decision to print."""
@@ -640,6 +665,12 @@ class OutputPage(Page):
             self._set_busy(False)
             self.status_message.emit(f"已登记补交：{name}（{case_no}）")
             self.show_pickup(again)
+            # The keyboard stays on the work: the next material to record, else the hand-over.
+            following = next(iter(self.supplement_buttons.values()), None)
+            if following is not None:
+                following.setFocus(Qt.FocusReason.OtherFocusReason)
+            elif self.issue_button.isEnabled():
+                self.issue_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
         def failed(exc: BaseException) -> None:
             self._set_busy(False)

@@ -38,7 +38,7 @@ from ui.ops import Change, Op, run_op, subscribe
 from ui.printing.models import JobTableModel
 from ui.printing.preview import notice_preview
 from ui.printing.printers import URI_FORMS
-from ui.shortcuts import describe
+from ui.shortcuts import describe, guarded, set_available
 from ui.widgets import (
     CheckedField,
     Page,
@@ -290,7 +290,7 @@ class PrintQueuePage(Page):
         self.view.selectionModel().currentChanged.connect(self._update_buttons)
         describe(QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh,
                            context=Qt.ShortcutContext.WidgetWithChildrenShortcut), "刷新")
-        describe(QShortcut(QKeySequence(Qt.Key.Key_Delete), self.view, self.cancel_selected,
+        describe(QShortcut(QKeySequence(Qt.Key.Key_Delete), self.view, guarded(self.cancel_button, self.cancel_selected),
                            context=Qt.ShortcutContext.WidgetShortcut), "取消所选任务（列表中）")
         self._update_buttons()
 
@@ -329,7 +329,8 @@ class PrintQueuePage(Page):
         job = self.selected_job()
         waiting = job is not None and job.status in ("pending", "failed")
         self.retry_button.setEnabled(waiting)
-        self.cancel_button.setEnabled(waiting)
+        set_available(self.cancel_button, "" if waiting else "请先选择打印任务" if job is None
+                      else "只能取消等待中或出错的打印任务")
         self.redirect_button.setEnabled(waiting)
         self.preview_button.setEnabled(job is not None and job.kind == "notice" and bool(job.case_no))
 

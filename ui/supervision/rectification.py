@@ -38,6 +38,8 @@ from app.evaluation import (
 )
 from ui.models import FOREGROUND, LIGHT_BRUSHES, Index, RowTableModel, light_text, local_time
 from ui.ops import Change, Op, run_op
+from ui.shortcuts import set_available
+from ui.unsaved import watch_form
 from ui.widgets import (
     Page,
     buddy_label,
@@ -129,6 +131,7 @@ class RectificationNoteDialog(QDialog):
         self, hall: HallDesk, actor: Actor, rect: RectificationView, kind: str, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
+        self._form = watch_form(self)  # unsaved_work(): changed since shown
         self._hall = hall
         self._actor = actor
         self._rect = rect
@@ -159,6 +162,10 @@ class RectificationNoteDialog(QDialog):
         layout.addWidget(buttons)
         self.setMinimumWidth(480)
         self.note_edit.setFocus()
+
+    def unsaved_work(self) -> str:
+        """For leaving the window (退出登录, 退出程序): what this open dialog would lose."""
+        return "整改说明已填写，尚未保存" if self._form.changed() else ""
 
     def save(self) -> Op[RectificationView]:
         hall, actor, rect_id, text = self._hall, self._actor, str(self._rect.id), self.note_edit.toPlainText()
@@ -291,8 +298,11 @@ class RectificationPanel(Page):
 
     def _update(self, *_: object) -> None:
         rect = self.selected()
-        self.callback_button.setEnabled(rect is not None and rect.status == "open")
-        self.close_button.setEnabled(rect is not None and rect.status == "called_back")
+        pick = "请先在列表中选择差评整改" if rect is None else ""
+        set_available(self.callback_button, pick or ("" if rect is not None and rect.status == "open"
+                                                     else "只有待回访的整改可以登记回访"))
+        set_available(self.close_button, pick or ("" if rect is not None and rect.status == "called_back"
+                                                  else "回访登记后才能整改办结"))
         if rect is None:
             self.detail.setText("")
             return
