@@ -17,18 +17,13 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QButtonGroup,
-    QCheckBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
-    QRadioButton,
     QSplitter,
-    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -38,27 +33,27 @@ from app import hall_settings, limits, output
 from app.auth import Actor
 from app.cases import CaseView
 from app.context import HallDesk
-from app.errors import Conflict, DatabaseUnavailable, ValidationError
+from app.errors import ValidationError
 from app.output import Collector, Issued, Mailing, Pickup
 from app.printing import desk
 from app.printing.queue import JobView
-from app.slips import SlipError, SlipInfo
-from app.validators import check_id_number, check_mobile, mask_id_number, mask_name
+from app.slips import SlipError
+from app.validators import mask_id_number, mask_name
 from ui.display import DisplayController
-from ui.errors import show_error, warn
+from ui.errors import show_error
 from ui.models import NOTICE_NAMES
 from ui.ops import Change, run_op, subscribe
+from ui.output.collector import CollectorForm
+from ui.output.finding import PickupFinding
 from ui.output.models import OutputCaseTableModel
 from ui.printing.preview import open_pdf_preview
 from ui.printing.queue import printer_trouble, send_pending
 from ui.shortcuts import describe, guarded, set_available
-from ui.unsaved import typed
 from ui.widgets import (
     CheckedField,
     Page,
     buddy_label,
     current_row,
-    error_label,
     fit_columns,
     hint_label,
     limit_line,
@@ -69,26 +64,11 @@ from ui.widgets import (
     tint,
 )
 
-SLIP_PREFIX = "HD1:"
-_SCAN_NORMAL = ""
-_SCAN_REJECTED = "QLineEdit { background: #fdecea; border: 2px solid #c0392b; }"
 CLOCK_NOTICES = ("return", "suspension", "extension")  # shown with the case: what the applicant was told
 SUPPLEMENTS_TITLE = "待补交的容缺材料(&B)"
 
 
-def _check_name(text: str) -> str:
-    if not text.strip():
-        raise ValidationError("collector.name", "请填写领取人姓名")
-    return text.strip()
-
-
-def _check_recipient(text: str) -> str:
-    if not text.strip():
-        raise ValidationError("mail.recipient", "请填写收件人")
-    return text.strip()
-
-
-class OutputPage(Page):
+class OutputPage(PickupFinding, Page):
     """The 统一出件 workspace of an output counter (or any clerk's counter).
 
     Signals:
@@ -175,62 +155,16 @@ class OutputPage(Page):
         self.decision_preview: QWidget | None = None
 
         # ---- the collector
-        self.agent_radio = QRadioButton("经办人本人(&1)")
-        self.proxy_radio = QRadioButton("他人代领(&2)")
-        self.mail_radio = QRadioButton("EMS邮寄(&3)")
-        self.method_group = QButtonGroup(self)
-        for i, radio in enumerate((self.agent_radio, self.proxy_radio, self.mail_radio)):
-            self.method_group.addButton(radio, i)
-        self.agent_radio.setChecked(True)
-        methods = QHBoxLayout()
-        for radio in (self.agent_radio, self.proxy_radio, self.mail_radio):
-            methods.addWidget(radio)
-        methods.addStretch(1)
-        self.agent_info = QLabel()
-        self.agent_info.setWordWrap(True)
-        agent_page = QWidget()
-        agent_layout = QVBoxLayout(agent_page)
-        agent_layout.setContentsMargins(0, 0, 0, 0)
-        agent_layout.addWidget(self.agent_info)
-        agent_layout.addStretch(1)
-
-        self.proxy_name_field = CheckedField(_check_name, placeholder="领取人姓名", ok_text="")
-        self.proxy_name_edit = limit_line(self.proxy_name_field.edit, limits.COLLECTOR_NAME)
-        self.proxy_id_field = CheckedField(
-            check_id_number, 18, placeholder="18位身份证号码（可读卡录入）", ok_text="✓ 身份证号码有效"
-        )
-        self.proxy_id_edit = limit_line(self.proxy_id_field.edit, limits.COLLECTOR_ID_NUMBER)
-        self.attorney_check = QCheckBox("已核验委托书（原件留存）(&W)")
-        self.proxy_note_edit = limit_line(QLineEdit(), limits.PROXY_NOTE)
-        self.proxy_note_edit.setPlaceholderText("备注，如委托书编号")
-        proxy_page = QWidget()
-        proxy_form = QFormLayout(proxy_page)
-        proxy_form.setContentsMargins(0, 0, 0, 0)
-        proxy_form.addRow(buddy_label("领取人姓名", self.proxy_name_edit), self.proxy_name_field)
-        proxy_form.addRow(buddy_label("身份证号", self.proxy_id_edit), self.proxy_id_field)
-        proxy_form.addRow("", self.attorney_check)
-        proxy_form.addRow(buddy_label("备注", self.proxy_note_edit), self.proxy_note_edit)
-
-        self.recipient_field = CheckedField(_check_recipient, placeholder="收件人", ok_text="")
-        self.recipient_edit = limit_line(self.recipient_field.edit, limits.MAIL_RECIPIENT)
-        self.mail_phone_field = CheckedField(check_mobile, 11, placeholder="11位手机号码", ok_text="✓")
-        self.mail_phone_edit = limit_line(self.mail_phone_field.edit, limits.MAIL_PHONE)
-        self.address_edit = limit_line(QLineEdit(), limits.MAIL_ADDRESS)
-        self.address_edit.setPlaceholderText("省市区街道门牌")
-        self.tracking_edit = limit_line(QLineEdit(), limits.TRACKING_NO)
-        self.tracking_edit.setPlaceholderText("EMS单号：13位数字，或如 EA123456789CN（可扫码）")
-        mail_page = QWidget()
-        mail_form = QFormLayout(mail_page)
-        mail_form.setContentsMargins(0, 0, 0, 0)
-        mail_form.addRow(buddy_label("收件人", self.recipient_edit), self.recipient_field)
-        mail_form.addRow(buddy_label("手机号码", self.mail_phone_edit), self.mail_phone_field)
-        mail_form.addRow(buddy_label("邮寄地址", self.address_edit), self.address_edit)
-        mail_form.addRow(buddy_label("EMS单号", self.tracking_edit), self.tracking_edit)
-
-        self.collector_stack = QStackedWidget()
-        for widget in (agent_page, proxy_page, mail_page):
-            self.collector_stack.addWidget(widget)
-        self.collector_error = error_label()
+        self.collector_form = CollectorForm()
+        c = self.collector_form  # its inputs by the names the page always had (tests and the tab order use them)
+        self.agent_radio, self.proxy_radio, self.mail_radio = c.agent_radio, c.proxy_radio, c.mail_radio
+        self.agent_info, self.attorney_check, self.collector_error = c.agent_info, c.attorney_check, c.error
+        self.collector_stack = c.collector_stack
+        self.proxy_name_field, self.proxy_name_edit = c.proxy_name_field, c.proxy_name_edit
+        self.proxy_id_field, self.proxy_id_edit, self.proxy_note_edit = c.proxy_id_field, c.proxy_id_edit, c.note_edit
+        self.recipient_field, self.recipient_edit = c.recipient_field, c.recipient_edit
+        self.mail_phone_field, self.mail_phone_edit = c.mail_phone_field, c.mail_phone_edit
+        self.address_edit, self.tracking_edit = c.address_edit, c.tracking_edit
         self.issue_button = QPushButton("出件 (Ctrl+Enter)")
         self.issue_button.setObjectName("primaryButton")
         self.issue_button.setMinimumHeight(36)
@@ -241,9 +175,7 @@ class OutputPage(Page):
         issue_row.addWidget(self.result_note, 1)
         self.collector_box = QGroupBox("领取方式")
         collector_layout = QVBoxLayout(self.collector_box)
-        collector_layout.addLayout(methods)
-        collector_layout.addWidget(self.collector_stack)
-        collector_layout.addWidget(self.collector_error)
+        collector_layout.addWidget(self.collector_form)
         collector_layout.addLayout(issue_row)
 
         work = QWidget()
@@ -302,16 +234,9 @@ class OutputPage(Page):
         self.code_edit.returnPressed.connect(self.find_by_code)
         self.find_button.clicked.connect(self._find_clicked)
         self.clear_button.clicked.connect(self.next_applicant)
-        self.method_group.idToggled.connect(self._method_changed)
         self.issue_button.clicked.connect(self.issue)
         self.refresh_button.clicked.connect(self.refresh)
         self.waiting_view.doubleClicked.connect(self._waiting_activated)
-        self.proxy_name_edit.returnPressed.connect(self.proxy_id_edit.setFocus)
-        self.proxy_id_edit.returnPressed.connect(self.attorney_check.setFocus)
-        self.proxy_id_edit.editingFinished.connect(self._normalise_id)
-        self.recipient_edit.returnPressed.connect(self.mail_phone_edit.setFocus)
-        self.mail_phone_edit.returnPressed.connect(self.address_edit.setFocus)
-        self.address_edit.returnPressed.connect(self.tracking_edit.setFocus)
         set_tab_order(
             self.scan_edit,
             self.case_no_edit,
@@ -372,140 +297,6 @@ class OutputPage(Page):
     # ---- finding -------------------------------------------------------------------------------------
     def is_busy(self) -> bool:
         return self._busy
-
-    def scan_rejected(self) -> bool:
-        """True while the scan field is red after a refused slip (until the next scan is typed)."""
-        return self._rejected
-
-    def _scan_typed(self) -> None:
-        if self._rejected:
-            self._rejected = False
-            self.scan_edit.setStyleSheet(_SCAN_NORMAL)
-
-    def _case_no_entered(self) -> None:
-        # A slip scanned while the case-number field had the focus is still a slip.
-        text = self.case_no_edit.text().strip()
-        if text.upper().startswith(SLIP_PREFIX):
-            self.case_no_edit.clear()
-            self.scan_edit.setText(text)
-            self.find_by_slip()
-        elif text:
-            self.code_edit.setFocus()
-            self.code_edit.selectAll()
-
-    def _find_clicked(self) -> None:
-        if self.scan_edit.text().strip():
-            self.find_by_slip()
-        else:
-            self.find_by_code()
-
-    def find_by_slip(self) -> bool:
-        payload = self.scan_edit.text().strip()
-        if not payload or self._busy:
-            return False
-        return self._find({"slip": payload})
-
-    def find_by_code(self) -> bool:
-        case_no, code = self.case_no_edit.text().strip(), self.code_edit.text().strip()
-        if self._busy:
-            return False
-        if not case_no:
-            self.case_no_edit.setFocus()
-            return False
-        if not code:
-            self.code_edit.setFocus()
-            return False
-        return self._find({"case_no": case_no, "pickup_code": code})
-
-    def _find(self, credential: dict[str, str]) -> bool:
-        hall, actor = self._hall, self._actor
-        self._set_busy(True)
-        self.result_note.setText("正在查找…")
-        run_op(
-            lambda: output.find_for_pickup(hall.uow(), actor, **credential),
-            lambda found: self._found(credential, found),
-            lambda exc: self._find_failed(credential, exc),
-            owner=self,
-        )
-        return True
-
-    def _found(self, credential: dict[str, str], found: Pickup) -> None:
-        self._set_busy(False)
-        self._credential = credential
-        self._done = None
-        self.show_pickup(found)
-        self.scan_edit.clear()
-        self.code_edit.clear()
-        if self.display is not None:
-            self.display.serve(f"{found.case.item_name}（出件）")
-        if found.ready:
-            self.issue_button.setFocus()
-
-    def _find_failed(self, credential: dict[str, str], exc: BaseException) -> None:
-        self._set_busy(False)
-        self.result_note.setText("")
-        if isinstance(exc, SlipError):
-            self.reject_slip(exc.message)
-            return
-        if isinstance(exc, DatabaseUnavailable) and "slip" in credential and self.offline_keys is not None:
-            self._check_slip_offline(credential["slip"])
-            return
-        if "slip" in credential:
-            self.scan_edit.clear()
-            self.scan_edit.setFocus()
-        if isinstance(exc, Conflict) and "锁定" in exc.message:
-            warn(
-                self,
-                exc.message + "\n\n请申请人持身份证件到主管处核实，由主管在“督查”页面解锁取件码。",
-                "办件已锁定",
-            )
-            self.code_edit.clear()
-            return
-        show_error(self, exc)
-        if isinstance(exc, ValidationError):
-            target = self.code_edit if exc.field == "pickup_code" else self.case_no_edit
-            target.setFocus()
-            target.selectAll()
-
-    def _check_slip_offline(self, payload: str) -> None:
-        """Offline: the slip's signature against this PC's cached keys; the hand-over waits for the network."""
-        keys = self.offline_keys
-        assert keys is not None
-        self._set_busy(True)
-
-        def checked(info: SlipInfo) -> None:
-            self._set_busy(False)
-            self.scan_edit.clear()
-            self.result_note.setText(f"离线核验：凭条真实（{info.case_no}）")
-            warn(
-                self,
-                f"共享数据库暂时无法连接。\n\n凭条已用本机缓存的窗口公钥离线核验：真实有效，办件编号 {info.case_no}。"
-                "\n出件须在网络恢复后办理（需核对审批结果），请申请人稍候或另约时间。",
-                "离线核验凭条",
-            )
-
-        def failed(exc: BaseException) -> None:
-            self._set_busy(False)
-            if isinstance(exc, SlipError):
-                self.reject_slip(exc.message)
-            else:
-                show_error(self, exc)
-
-        run_op(lambda: desk.verify_slip(keys.uow(), payload), checked, failed, owner=self)
-
-    def reject_slip(self, message: str) -> None:
-        """A forged or altered slip: refused loudly, the field red and empty for the next scan."""
-        self._rejected = True
-        self.scan_edit.setStyleSheet(_SCAN_REJECTED)
-        self.scan_edit.clear()
-        self.scan_edit.setFocus()
-        self.show_pickup(None)
-        self.status_message.emit(f"取件凭条无效：{message}")
-        QMessageBox.critical(
-            self,
-            "取件凭条无效",
-            f"{message}\n\n该凭条已被拒绝并记录。请核实申请人身份，按办件编号和取件码办理。",
-        )
 
     # ---- showing -------------------------------------------------------------------------------------
     def current_pickup(self) -> Pickup | None:
@@ -577,18 +368,8 @@ class OutputPage(Page):
     def blockers_text(self) -> str:
         return self.blockers_label.text() if self.blockers_label.isVisible() else ""
 
-    def _method_changed(self, *_: object) -> None:
-        self.collector_stack.setCurrentIndex(max(self.method_group.checkedId(), 0))
-        set_error(self.collector_error, "")
-        if self.proxy_radio.isChecked():
-            self.proxy_name_edit.setFocus()
-        elif self.mail_radio.isChecked():
-            self.recipient_edit.setFocus()
-
-    def _normalise_id(self) -> None:
-        text = self.proxy_id_edit.text()
-        if text != text.upper() and not self.proxy_id_field.problem():
-            self.proxy_id_edit.setText(text.strip().upper())
+    def owner_widget(self) -> QWidget:
+        return self
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
@@ -598,9 +379,20 @@ class OutputPage(Page):
         """For leaving the window (退出登录, 退出程序): a collector or mailing form filled in, not handed over."""
         if self._pickup is None or self._done is not None:
             return ""
-        form = (self.proxy_name_edit, self.proxy_id_edit, self.proxy_note_edit, self.recipient_edit,
-                self.mail_phone_edit, self.address_edit, self.tracking_edit)
-        return "领取人或邮寄信息已填写，尚未出件" if typed(*form) else ""
+        return "领取人或邮寄信息已填写，尚未出件" if self.collector_form.typed() else ""
+
+    def collector_problem(self) -> str:
+        return self.collector_form.problem()
+
+    def collector(self) -> Collector | None:
+        return self.collector_form.collector()
+
+    def mailing(self) -> Mailing | None:
+        return self.collector_form.mailing()
+
+    def clear_form(self) -> None:
+        """The collector fields back to 经办人本人, empty."""
+        self.collector_form.clear()
 
     def _update_buttons(self) -> None:
         found = self._pickup
@@ -681,45 +473,6 @@ class OutputPage(Page):
         return True
 
     # ---- the hand-over -----------------------------------------------------------------------------------
-    def collector_problem(self) -> str:
-        """What the form still lacks for the chosen way of handing over ('' when it can go to the service)."""
-        if self.proxy_radio.isChecked():
-            for field in (self.proxy_name_field, self.proxy_id_field):
-                if problem := field.problem():
-                    field.recheck()
-                    field.edit.setFocus()
-                    return problem
-            if not self.attorney_check.isChecked():
-                self.attorney_check.setFocus()
-                return "他人代领须核验并留存委托书：请勾选“已核验委托书”"
-        elif self.mail_radio.isChecked():
-            for field in (self.recipient_field, self.mail_phone_field):
-                if problem := field.problem():
-                    field.recheck()
-                    field.edit.setFocus()
-                    return problem
-        return ""
-
-    def collector(self) -> Collector | None:
-        if not self.proxy_radio.isChecked():
-            return None
-        return Collector(
-            self.proxy_name_field.text(),
-            self.proxy_id_field.text(),
-            by_proxy=True,
-            proxy_note=self.proxy_note_edit.text().strip(),
-        )
-
-    def mailing(self) -> Mailing | None:
-        if not self.mail_radio.isChecked():
-            return None
-        return Mailing(
-            self.recipient_field.text(),
-            self.mail_phone_field.text(),
-            self.address_edit.text().strip(),
-            self.tracking_edit.text().strip(),
-        )
-
     def issue(self) -> bool:
         """出件 (Ctrl+Enter): hand the result over as the form says, in the background."""
         found = self._pickup
@@ -826,21 +579,6 @@ class OutputPage(Page):
     def _send_failed(self, exc: BaseException) -> None:
         show_error(self, exc)
         self.jobs_changed.emit()
-
-    def clear_form(self) -> None:
-        """The collector fields back to 经办人本人, empty."""
-        self.agent_radio.setChecked(True)
-        for field in (
-            self.proxy_name_field,
-            self.proxy_id_field,
-            self.recipient_field,
-            self.mail_phone_field,
-        ):
-            field.clear()
-        for edit in (self.proxy_note_edit, self.address_edit, self.tracking_edit):
-            edit.clear()
-        self.attorney_check.setChecked(False)
-        set_error(self.collector_error, "")
 
     def next_applicant(self) -> None:
         """Esc / 下一位: forget the case shown, wait for the next scan."""
