@@ -92,7 +92,15 @@ def bus() -> ChangeBus:
 
 
 class _Subscription(QObject):
-    """A page's interest in some kinds of change; lives as the page's child, so it ends with the page."""
+    """A page's interest in some kinds of change; lives as the page's child, so it ends with the page.
+
+    Should PySide ever hand Qt's call to a fresh wrapper (the Python one collected while the C++ object lives),
+    the class defaults below make it do nothing instead of raising in the event loop.
+    """
+
+    _page: QWidget | None = None
+    _kinds: frozenset[Change] = frozenset()
+    _pending = False
 
     def __init__(self, page: QWidget, kinds: frozenset[Change], refresh: Callable[[], None]) -> None:
         super().__init__(page)
@@ -105,15 +113,16 @@ class _Subscription(QObject):
 
     def _on_changed(self, kinds: frozenset[Change], source: QObject | None) -> None:
         # The page's own ops, and those of its dialogs, report back to it through their callbacks and signals.
-        if not (kinds & self._kinds) or _within(source, self._page):
+        page = self._page
+        if page is None or not (kinds & self._kinds) or _within(source, page):
             return
-        if self._page.isVisible():
+        if page.isVisible():
             self._refresh()
         else:
             self._pending = True  # a hidden page refreshes when it is shown, not for every change
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._page and event.type() == QEvent.Type.Show and self._pending:
+        if self._page is not None and watched is self._page and event.type() == QEvent.Type.Show and self._pending:
             self._pending = False
             QTimer.singleShot(0, self, self._refresh)
         return False
