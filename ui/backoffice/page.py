@@ -29,19 +29,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import backoffice, catalog, claims, clock_actions, decisions, lifecycle, limits
+from app import backoffice, catalog, claims, decisions, lifecycle, limits
 from app.auth import Actor
 from app.backoffice import QueuePage, QueueRow
 from app.cases import CaseView
 from app.catalog import DepartmentView
 from app.claims import HeldCase
-from app.clock_actions import ClockChange
 from app.context import HallDesk
 from app.hall_settings import HALL_TZ
 from app.infra.live import QueueListener
 from app.printing import desk
 from ui.backoffice.case_view import CaseViewPanel
-from ui.backoffice.clocks import ExtendDialog, SuspendDialog
+from ui.backoffice.clock_buttons import ClockButtons
 from ui.backoffice.decision import DecisionDialog
 from ui.backoffice.models import QueueTableModel
 from ui.backoffice.watch import DepartmentWatch
@@ -102,7 +101,7 @@ def _filter_combo(choices: tuple[tuple[str, str | None], ...], tip: str) -> QCom
     return combo
 
 
-class BackOfficePage(Page):
+class BackOfficePage(ClockButtons, Page):
     """The department queue and the reviewer's case in hand (我的在办).
 
     While the page is on screen and the database is PostgreSQL, a ``QueueListener`` reports changes to the
@@ -595,69 +594,6 @@ class BackOfficePage(Page):
         self.claim_changed.emit()
         self.refresh()
 
-    # ---- the clocks: 特别程序, 恢复计时, 延期
-    def clock_target(self) -> tuple[str, str] | None:
-        """(case number, status) the clock buttons act on: the case in hand, else the selected row."""
-        if self.claim is not None:
-            return self.claim.case.case_no, self.claim.case.status
-        row = self.selected_row()
-        return (row.case_no, row.status) if row is not None else None
-
-    def open_suspend(self) -> SuspendDialog | None:
-        claim = self.claim
-        if claim is None or lifecycle.Action.SUSPEND not in lifecycle.allowed_actions(claim.case.status):
-            return None
-        dialog = SuspendDialog(self._hall, self._actor, claim.case.case_no, claim.token, self)
-        dialog.saved.connect(self._suspended)
-        dialog.failed.connect(self._decision_failed)
-        self.clock_dialog = dialog
-        return open_dialog(dialog, self._clock_dialog_closed)
-
-    def open_extend(self) -> ExtendDialog | None:
-        target = self.clock_target()
-        if target is None or lifecycle.Action.EXTEND not in lifecycle.allowed_actions(target[1]):
-            return None
-        dialog = ExtendDialog(self._hall, self._actor, target[0], self)
-        dialog.saved.connect(self._extended)
-        dialog.failed.connect(self._decision_failed)
-        self.clock_dialog = dialog
-        return open_dialog(dialog, self._clock_dialog_closed)
-
-    def _clock_dialog_closed(self) -> None:
-        self.clock_dialog = None
-
-    def _suspended(self, change: ClockChange) -> None:
-        # The case waits in 我的在办 (特别程序中) without a lease: the panel is free for another case.
-        self._set_claim(None)
-        self.status_message.emit(f"{change.case.case_no}：已中止计时（{change.case.clock.procedure}），"
-                                 f"特别程序告知书 {change.notice.doc_no}")
-        self.claim_changed.emit()
-        self.refresh()
-
-    def _extended(self, change: ClockChange) -> None:
-        self.status_message.emit(f"{change.case.case_no}：已延期{change.case.clock.extension_days}个工作日，"
-                                 f"延期告知书 {change.notice.doc_no}")
-        if self.claim is not None:
-            self._renew_case(self.claim.case.case_no, self.claim.token)  # the panel shows the new dates
-        self.refresh()
-
-    def resume_selected(self) -> None:
-        """The selected case's 特别程序 is over: restart its clocks and take it in hand."""
-        row = self.selected_row()
-        if row is None or self.claim is not None or lifecycle.Action.RESUME not in lifecycle.allowed_actions(row.status):
-            return
-        hall, actor, case_no = self._hall, self._actor, row.case_no
-        self.resume_button.setEnabled(False)
-        run_op(lambda: clock_actions.resume(hall.uow(), actor, case_no), self._resumed,
-                          self._action_failed, changes={Change.CASES}, owner=self)
-
-    def _resumed(self, held: HeldCase) -> None:
-        self._set_claim(held)
-        self.status_message.emit(f"{held.case.case_no}：已恢复计时，承诺办结 {held.case.promised_due}")
-        self._select = held.case.case_no
-        self.claim_changed.emit()
-        self.refresh()
-
     # ---- decisions
     def open_decision(self) -> DecisionDialog | None:
         if self.claim is None:
@@ -691,6 +627,9 @@ class BackOfficePage(Page):
 
         run_op(lambda: desk.notice_pdf(hall.uow(), actor, case_no, "decision"), done,
                           lambda exc: show_error(self, exc), owner=self)
+
+    def owner_widget(self) -> QWidget:
+        return self
 
     def _decision_failed(self) -> None:
         # The claim may be gone (re-claimed, lease ran out): look again, keep the dialog for a retry.

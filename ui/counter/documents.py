@@ -1,4 +1,5 @@
-"""A case's documents at the counter: send them, reprint the receipt, preview a notice, 补正后受理.
+"""Printing at the counter: a case's documents (sent, the receipt reprinted, a notice previewed, 补正后受理) and
+the counter's printer settings.
 
 The same actions serve the result panel after an intake and the case selected in 今日办件; ``CounterPage``
 takes them from ``CaseDocuments`` (a mixin without Qt state of its own).
@@ -9,11 +10,12 @@ from __future__ import annotations
 from PySide6.QtCore import SignalInstance
 from PySide6.QtWidgets import QDialog, QLabel, QWidget
 
-from app import cases, catalog, hall_settings
+from app import cases, catalog, hall_settings, intake
 from app.auth import Actor
 from app.cases import CaseView
 from app.catalog import Assessment, Item
 from app.context import HallDesk
+from app.intake import IntakeRequest
 from app.printing import desk, queue
 from app.printing.queue import JobView
 from app.workdays import WorkCalendar
@@ -24,7 +26,16 @@ from ui.errors import show_error
 from ui.models import NOTICE_NAMES
 from ui.ops import Change, run_op
 from ui.printing.preview import ReprintReasonDialog, notice_preview
-from ui.printing.queue import printer_trouble, send_pending
+from ui.printing.printers import PrinterSettingsDialog
+from ui.printing.queue import print_slips_now, printer_trouble, send_pending
+
+
+def take_and_print(hall: HallDesk, actor: Actor, req: IntakeRequest) -> CaseView:
+    """The intake, and its receipt started at once from the same background job: the applicant waits for the
+    receipt, not for the page to show the result or for the A4 notice (``send_documents`` sends that after)."""
+    view = intake.take_application(hall.uow(), actor, req)
+    print_slips_now(hall, view.id, view.case_no)
+    return view
 
 
 class CaseDocuments:
@@ -151,3 +162,16 @@ class CaseDocuments:
     def _resubmitted(self, view: CaseView) -> None:
         self.show_result(view, "补正后已受理")
 
+    # ---- the counter's printers
+    def open_printer_settings(self) -> PrinterSettingsDialog | None:
+        number = self._actor.counter_number
+        if number is None:
+            return None
+        dialog = PrinterSettingsDialog(self._hall, self._actor, number, self.owner_widget())
+        dialog.saved.connect(self._printers_saved)
+        self._open(dialog)
+        return dialog
+
+    def _printers_saved(self) -> None:
+        self.status_message.emit("打印机设置已保存")
+        self.jobs_changed.emit()

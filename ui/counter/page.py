@@ -43,7 +43,7 @@ from app.workdays import DueDate, WorkCalendar
 from ui.counter.applicant import ApplicantForm
 from ui.counter.checklist import MARK_ALL_KEY, MaterialChecklist
 from ui.counter.dialogs import RefusalDialog
-from ui.counter.documents import CaseDocuments
+from ui.counter.documents import CaseDocuments, take_and_print
 from ui.counter.hints import outcome_hint
 from ui.counter.item_picker import ItemPicker
 from ui.counter.summary import CaseSummary
@@ -53,8 +53,6 @@ from ui.display import DisplayController
 from ui.errors import confirm, show_error
 from ui.models import days
 from ui.ops import Change, run_op, subscribe
-from ui.printing.printers import PrinterSettingsDialog
-from ui.printing.queue import print_slips_now
 from ui.shortcuts import describe, tell, unavailable_reason
 from ui.widgets import (
     MessageLine,
@@ -69,15 +67,6 @@ from ui.widgets import (
 LEFT_WIDTH = 400  # the item search and the applicant's fields, whatever their messages say
 OUTCOME_NAMES = {"accept": "受理", "correction": "一次性告知补正", "refuse": "不予受理", "immediate": "即办"}
 OUTCOME_DONE = {"accept": "已受理", "correction": "已出具补正材料通知书", "refuse": "已不予受理", "immediate": "即办办结"}
-
-
-def take_and_print(hall: HallDesk, actor: Actor, req: IntakeRequest) -> CaseView:
-    """The intake, and its receipt started at once from the same background job: the applicant waits for the
-    receipt, not for the page to show the result or for the A4 notice (``send_documents`` sends that after)."""
-    view = intake.take_application(hall.uow(), actor, req)
-    print_slips_now(hall, view.id, view.case_no)
-    return view
-
 
 
 class CounterPage(CaseDocuments, Page):
@@ -627,20 +616,6 @@ class CounterPage(CaseDocuments, Page):
 
     def select_case(self, case_no: str) -> bool:
         return self.today.select_case(case_no)
-
-    # ---- settings ------------------------------------------------------------------------------------
-    def open_printer_settings(self) -> PrinterSettingsDialog | None:
-        number = self._actor.counter_number
-        if number is None:
-            return None
-        dialog = PrinterSettingsDialog(self._hall, self._actor, number, self)
-        dialog.saved.connect(self._printers_saved)
-        self._open(dialog)
-        return dialog
-
-    def _printers_saved(self) -> None:
-        self.status_message.emit("打印机设置已保存")
-        self.jobs_changed.emit()
 
     # ---- dialogs -------------------------------------------------------------------------------------
     def owner_widget(self) -> QWidget:
