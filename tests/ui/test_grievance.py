@@ -123,7 +123,7 @@ def test_from_registration_to_archive_with_the_chief_representatives_reply(
     panel = page.panel
     messages: list[str] = []
     page.status_message.connect(messages.append)
-    assert panel.model.rowCount() == 1 and panel.register_button.isVisible() and page.settings_box.isVisible()
+    assert panel.model.rowCount() == 1 and panel.register_button.isVisible() and page.settings_page.isVisible()
     assert shown(panel) == (waiting, "received")
     assert panel.dept_combo.findData("SCJ") >= 0  # the supervisor's 部门 filter knows the departments
 
@@ -300,7 +300,7 @@ def test_the_grievance_counter_registers_and_other_clerks_have_no_grievance_page
     assert isinstance(page, GrievancePage) and page.is_loaded()
     panel = page.panel
     # The clerk writes grievances down; the list and the steps are the supervisor's.
-    assert panel.register_button.isVisible() and not page.settings_box.isVisible()
+    assert panel.register_button.isVisible() and not page.settings_page.isVisible()
     assert not panel.status_combo.isVisible() and not panel.refresh_button.isVisible() and enabled(panel) == set()
     dialog = panel.register()
     assert dialog is not None

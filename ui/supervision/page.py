@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSpinBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -39,14 +38,13 @@ from ui.ops import Change, Op, run_op, subscribe
 from ui.shortcuts import describe
 from ui.supervision.overview import OverviewPanel
 from ui.supervision.rectification import RectificationPanel, summary_text
+from ui.supervision.settings import EvaluationSettingsPage
 from ui.widgets import (
     Page,
     buddy_label,
-    error_label,
     fit_columns,
     hint_label,
     limit_line,
-    set_error,
     table_view,
 )
 
@@ -81,7 +79,6 @@ class SupervisionPage(Page):
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
         subscribe(self, {Change.RECTIFICATIONS}, self.refresh)  # what other pages change
-        self.settings: EvaluationSettings | None = None
         title = QLabel("督查 — 好差评与整改")
         title.setObjectName("pageTitle")
 
@@ -115,26 +112,15 @@ class SupervisionPage(Page):
         unlock_form.addRow(hint_label("取件码连续输错5次的办件被锁定：请核实申请人身份证件后解锁。"))
         unlock_form.addRow(self.unlock_result)
 
-        self.days_spin = QSpinBox()
-        self.days_spin.setRange(1, 30)
-        self.days_spin.setSuffix(" 个工作日")
-        self.prompt_spin = QSpinBox()
-        self.prompt_spin.setRange(10, 300)
-        self.prompt_spin.setSuffix(" 秒")
-        self.save_button = QPushButton("保存设置(&S)")
-        self.settings_error = error_label()
-        settings_box = QGroupBox("评价设置")
-        settings_form = QFormLayout(settings_box)
-        # Number boxes as wide as their numbers, not the whole page (1,050 px at 1366×768).
-        settings_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
-        settings_form.addRow(buddy_label("差评整改期限(&D)", self.days_spin), self.days_spin)
-        settings_form.addRow(buddy_label("评价器等待时间(&T)", self.prompt_spin), self.prompt_spin)
-        settings_form.addRow(self.settings_error)
-        settings_form.addRow("", self.save_button)
+        self.eval_settings = EvaluationSettingsPage(hall, actor)
+        self.eval_settings.status_message.connect(self.status_message)
+        # Its inputs by the names the page always had (tests and the tab order use them).
+        self.days_spin, self.prompt_spin = self.eval_settings.days_spin, self.eval_settings.prompt_spin
+        self.save_button, self.settings_error = self.eval_settings.save_button, self.eval_settings.error_label
         self.tools = tools = QWidget()
         tools_layout = QVBoxLayout(tools)
         tools_layout.addWidget(unlock_box)
-        tools_layout.addWidget(settings_box)
+        tools_layout.addWidget(self.eval_settings)
         tools_layout.addStretch(1)
 
         self.tabs = QTabWidget()
@@ -150,7 +136,6 @@ class SupervisionPage(Page):
         self.overview.show_rectifications.connect(self.show_rectifications)
         self.unlock_edit.returnPressed.connect(self.unlock)
         self.unlock_button.clicked.connect(self.unlock)
-        self.save_button.clicked.connect(self.save)
         describe(QShortcut(
             QKeySequence(Qt.Key.Key_F5),
             self,
@@ -190,34 +175,23 @@ class SupervisionPage(Page):
         run_op(load, loaded, owner=self, key="summary")
         self.overview.refresh()
         self.rectifications.refresh()
-        self.load()
+        if not self.eval_settings.unsaved_work():  # a refresh never throws the supervisor's edits away
+            self.load()
 
-    def load(self) -> None:
+    @property
+    def settings(self) -> EvaluationSettings | None:
+        return self.eval_settings.stored
+
+    def load(self) -> Op[EvaluationSettings]:
         """The evaluation settings, read again from the database."""
-        hall = self._hall
-        run_op(
-            lambda: evaluation.get_evaluation_settings(hall.uow()), self._settings_loaded, owner=self, key="settings"
-        )
+        return self.eval_settings.load()
 
-    def _settings_loaded(self, settings: EvaluationSettings) -> None:
-        self.settings = settings
-        self.days_spin.setValue(settings.rectification_days)
-        self.prompt_spin.setValue(settings.prompt_seconds)
-        set_error(self.settings_error, "")
+    def save(self) -> Op[EvaluationSettings] | None:
+        return self.eval_settings.save()
 
-    def save(self) -> Op[EvaluationSettings]:
-        settings = EvaluationSettings(
-            rectification_days=self.days_spin.value(), prompt_seconds=self.prompt_spin.value()
-        )
-        hall, actor = self._hall, self._actor
-        return run_op(lambda: evaluation.save_evaluation_settings(hall.uow(), actor, settings), self._settings_saved,
-                      owner=self, changes={Change.SETTINGS}, form=self.settings_error)
+    def unsaved_work(self) -> str:
+        return self.eval_settings.unsaved_work()
 
-    def _settings_saved(self, saved: EvaluationSettings) -> None:
-        self.settings = saved
-        self.status_message.emit("评价设置已保存")
-
-    # ---- unlocking
     def unlock(self) -> bool:
         case_no = self.unlock_edit.text().strip().upper()
         if not case_no:
