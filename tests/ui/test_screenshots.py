@@ -37,6 +37,9 @@ def test_screenshots_of_every_page_of_each_role(
         window.print_worker.stop()  # no printing pass while the pictures are taken
     window.resize(WIDTH, HEIGHT)
     settle()
+    # Every page fits: the pages' stack asks for the largest page's minimum, so no page is cut at 1366×768.
+    hint = window.minimumSizeHint()
+    assert hint.width() <= WIDTH and hint.height() <= HEIGHT, (hint.width(), hint.height())
     written = []
     for number, key in enumerate(window.page_keys(), start=1):
         window.show_page(key)

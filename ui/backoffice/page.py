@@ -141,15 +141,18 @@ class BackOfficePage(ClockButtons, Page):
         self.status_combo = _filter_combo(QUEUE_VIEWS, "按办理状态筛选；“我的在办”只列本人领取的办件")
         self.light_combo = _filter_combo(LIGHT_FILTERS, "按红黄牌筛选：超期、临期（剩1个工作日及以内）、正常")
         self.channel_combo = _filter_combo(CHANNEL_FILTERS, "按申请来源筛选：窗口受理或网上申报")
+        # Two rows: search and the claim buttons, then the filters (one row needs more than 1366 pixels).
         top = QHBoxLayout()
         top.addWidget(buddy_label("查找(&F)", self.search_edit))
         top.addWidget(self.search_edit, 1)
-        top.addWidget(self.status_combo)
-        top.addWidget(self.light_combo)
-        top.addWidget(self.channel_combo)
         top.addWidget(self.claim_next_button)
         top.addWidget(self.claim_button)
         top.addWidget(self.refresh_button)
+        filters = QHBoxLayout()
+        filters.addWidget(self.status_combo)
+        filters.addWidget(self.light_combo)
+        filters.addWidget(self.channel_combo)
+        filters.addStretch(1)
 
         self.model = QueueTableModel(parent=self)
         self.model.fetch_page = self._fetch_more
@@ -165,6 +168,7 @@ class BackOfficePage(ClockButtons, Page):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(top)
+        left_layout.addLayout(filters)
         left_layout.addWidget(self.view, 1)
         left_layout.addLayout(bottom)
 
@@ -189,14 +193,17 @@ class BackOfficePage(ClockButtons, Page):
         self.extend_button = QPushButton("延期(&E)…")
         self.extend_button.setToolTip("经负责人批准延长法定期限（最多10个工作日，每件一次），出具延期告知书")
         self.clock_dialog: QDialog | None = None
+        # The decision's buttons, and under them the clocks' (one row would not fit beside the queue at 1366 px).
         buttons = QHBoxLayout()
         buttons.addWidget(self.opinion_button)
-        buttons.addWidget(self.suspend_button)
-        buttons.addWidget(self.resume_button)
-        buttons.addWidget(self.extend_button)
         buttons.addStretch(1)
         buttons.addWidget(self.release_button)
         buttons.addWidget(self.decide_button)
+        clock_row = QHBoxLayout()
+        clock_row.addWidget(self.suspend_button)
+        clock_row.addWidget(self.resume_button)
+        clock_row.addWidget(self.extend_button)
+        clock_row.addStretch(1)
         mine_layout = QVBoxLayout(self.mine)
         mine_layout.addWidget(self.case_label)
         mine_layout.addWidget(self.lease_label)
@@ -215,6 +222,7 @@ class BackOfficePage(ClockButtons, Page):
         mine_layout.addWidget(self.opinion_edit)
         mine_layout.addWidget(self.opinion_limit)
         mine_layout.addLayout(buttons)
+        mine_layout.addLayout(clock_row)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
