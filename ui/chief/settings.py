@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -70,7 +71,12 @@ class DeptSettingsPage(SettingsPage[DeptSettings]):
         form.addRow(buddy_label("决定书编号前缀(&X)", self.doc_prefix_edit), self.doc_prefix_edit)
         form.addRow("", self.licence_seal_check)
         form.addRow(self.error_label)
-        form.addRow("", self.save_button)
+        save_row = QHBoxLayout()
+        save_row.addStretch(1)
+        save_row.addWidget(self.save_button)
+        form.addRow(save_row)
+        for spin in (self.review_days_spin, self.lease_spin):
+            spin.setMaximumWidth(spin.sizeHint().width() + 24)  # as wide as the numbers, not the column
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(box)
