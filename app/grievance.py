@@ -37,7 +37,7 @@ from app.claims import display_names
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.hall_settings import HALL_TZ, load_calendar, local_date, today, write_setting
 from app.infra.numbering import next_value
-from app.roles import require
+from app.roles import allowed, require
 from app.uow import UnitOfWork, retry_transient
 from app.validators import check_mobile, mask_name, mask_phone
 from app.workdays import WorkCalendar
@@ -304,12 +304,38 @@ def _deadline(s: Session, days: int | None) -> tuple[date, int]:
 # ---- the steps ------------------------------------------------------------------------------------------
 
 
+# The statuses each step starts from: the services check them, and the GUI enables its buttons by them.
+STEP_STATUSES: dict[str, tuple[str, ...]] = {
+    "classify": ("received", "classified"),
+    "assign": ("classified", "assigned"),
+    "urge": ("assigned",),
+    # The supervisor may settle one at the window on the spot, before any department is involved.
+    "resolve": ("received", "classified", "assigned"),
+    "callback": ("resolved",),
+    "archive": ("called_back",),
+}
+# A chief representative replies to what was handed to the department, nothing else.
+DEPT_STEP_STATUSES: dict[str, tuple[str, ...]] = {"resolve": ("assigned",)}
+
+
+def steps_for(actor: Actor) -> dict[str, tuple[str, ...]]:
+    """The steps ``actor`` may take on a grievance, each with the statuses it starts from."""
+    if allowed(actor, "grievance.supervise"):
+        return STEP_STATUSES
+    return DEPT_STEP_STATUSES if allowed(actor, "grievance.resolve") else {}
+
+
+def may_register(actor: Actor) -> bool:
+    """受理: the role table's ``grievance.register``; a clerk only at the 办不成事 counter."""
+    return allowed(actor, "grievance.register") and (actor.role != "clerk" or actor.counter_kind == "grievance")
+
+
 @retry_transient
 def register(uow: UnitOfWork, actor: Actor, *, complainant: str, content: str, phone: str = "",
              channel: str = "window", case_no: str | None = None) -> GrievanceView:
     """受理: write down a complaint or a demand; it gets the day's next ``BC`` number."""
     require(actor, "grievance.register")
-    if actor.role == "clerk" and actor.counter_kind != "grievance":
+    if not may_register(actor):
         raise PermissionDenied("只有办不成事窗口的工作人员和营商办可以登记诉求")
     name = _text("complainant", complainant, limits.COMPLAINANT, "请填写诉求人姓名")
     text = _text("content", content, limits.GRIEVANCE_CONTENT, "请填写诉求内容（办不成的事或投诉的具体情况）")
@@ -349,7 +375,7 @@ def classify(uow: UnitOfWork, actor: Actor, no: str, category: str) -> Grievance
     with uow:
         s = uow.session
         g = _load(s, no)
-        _require_status(g, ("received", "classified"), "分类")
+        _require_status(g, STEP_STATUSES["classify"], "分类")
         before = g.category
         if before == category:
             return _current(s, g)  # already so: nothing to record
@@ -374,7 +400,7 @@ def assign(uow: UnitOfWork, actor: Actor, no: str, dept: str, *, days: int | Non
         g = _load(s, no)
         if g.status == "received":
             raise Conflict(f"诉求 {g.grievance_no} 尚未分类：请先分类（办不成事、投诉或建议），再转办")
-        _require_status(g, ("classified", "assigned"), "转办")
+        _require_status(g, STEP_STATUSES["assign"], "转办")
         department = _department(s, dept)
         before = s.get(Department, g.dept_id) if g.dept_id else None
         due, n = _deadline(s, days)
@@ -400,7 +426,7 @@ def urge(uow: UnitOfWork, actor: Actor, no: str, note: str, *, days: int | None 
     with uow:
         s = uow.session
         g = _load(s, no)
-        _require_status(g, ("assigned",), "督办")
+        _require_status(g, STEP_STATUSES["urge"], "督办")
         g.urge_count += 1
         if days is not None:
             g.due, _ = _deadline(s, days)
@@ -423,9 +449,8 @@ def resolve(uow: UnitOfWork, actor: Actor, no: str, reply: str) -> GrievanceView
         s = uow.session
         g = _load(s, no)
         _require_own(actor, g)
-        # The supervisor may settle one at the window on the spot, before any department is involved.
-        allowed = ("assigned",) if actor.role == "chief_rep" else ("received", "classified", "assigned")
-        _require_status(g, allowed, "办结")
+        steps = DEPT_STEP_STATUSES if actor.role == "chief_rep" else STEP_STATUSES
+        _require_status(g, steps["resolve"], "办结")
         now = utcnow()
         g.status = "resolved"
         g.reply = text
@@ -447,7 +472,7 @@ def callback(uow: UnitOfWork, actor: Actor, no: str, *, satisfied: bool, note: s
     with uow:
         s = uow.session
         g = _load(s, no)
-        _require_status(g, ("resolved",), "回访")
+        _require_status(g, STEP_STATUSES["callback"], "回访")
         now = utcnow()
         g.callback_note = text
         g.satisfied = satisfied
@@ -485,7 +510,7 @@ def archive(uow: UnitOfWork, actor: Actor, no: str) -> GrievanceView:
     with uow:
         s = uow.session
         g = _load(s, no)
-        _require_status(g, ("called_back",), "归档")
+        _require_status(g, STEP_STATUSES["archive"], "归档")
         now = utcnow()
         g.status = "archived"
         g.archived_at = now

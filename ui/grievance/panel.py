@@ -63,34 +63,7 @@ from ui.widgets import (
     table_view,
 )
 
-# Which steps a grievance's status allows (the service checks again; the buttons only spare a refusal).
-SUPERVISOR_STEPS: dict[str, tuple[str, ...]] = {
-    "classify": ("received", "classified"),
-    "assign": ("classified", "assigned"),
-    "urge": ("assigned",),
-    "resolve": ("received", "classified", "assigned"),
-    "callback": ("resolved",),
-    "archive": ("called_back",),
-}
-# A chief representative replies to what was handed to the department, nothing else.
-CHIEF_REP_STEPS: dict[str, tuple[str, ...]] = {"resolve": ("assigned",)}
-
 DialogT = TypeVar("DialogT", bound=ServiceDialog)
-
-
-def can_register(actor: Actor) -> bool:
-    """受理: the role table's ``grievance.register``; a clerk only at the 办不成事 counter (its scope)."""
-    return roles.allowed(actor, "grievance.register") and (actor.role != "clerk" or actor.counter_kind == "grievance")
-
-
-def can_list(actor: Actor) -> bool:
-    return roles.allowed(actor, "grievance.view")
-
-
-def steps_for(actor: Actor) -> dict[str, tuple[str, ...]]:
-    if roles.allowed(actor, "grievance.supervise"):
-        return SUPERVISOR_STEPS
-    return CHIEF_REP_STEPS if roles.allowed(actor, "grievance.resolve") else {}
 
 
 def detail_text(g: GrievanceView, events: tuple[GrievanceEventView, ...] | None = None,
@@ -149,9 +122,9 @@ class GrievancePanel(Page):
     def __init__(self, hall: HallDesk, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(hall, actor, parent)
         self.loaded = False
-        self.lists = can_list(actor)
-        self.registers = can_register(actor)
-        self.steps = steps_for(actor)
+        self.lists = roles.allowed(actor, "grievance.view")
+        self.registers = grievance.may_register(actor)
+        self.steps = grievance.steps_for(actor)
         self.departments: list[DepartmentView] = []
         self.default_days: int | None = None
         self.detail: GrievanceDetail | None = None
