@@ -47,6 +47,7 @@ from app.auth import Actor, login
 from app.cases import CaseView
 from app.context import HallDesk
 from app.errors import AuthenticationError, DatabaseBusy, DatabaseUnavailable, HallDeskError
+from app.infra import reconcile as reconciling
 from app.infra import sync as syncing
 from app.infra.outbox import CounterUnitOfWork, counter_chain
 from app.uow import UnitOfWork, database_errors
@@ -242,11 +243,11 @@ class CounterStore:
         with database_errors():
             return syncing.resend_all(self.local.engine)
 
-    def reconcile(self, day: date) -> syncing.Reconciliation:
+    def reconcile(self, day: date) -> reconciling.Reconciliation:
         if self.shared is None:
             raise DatabaseUnavailable("没有共享数据库地址，无法对账")
         try:
-            return syncing.reconcile(self.local.engine, self.shared, day)
+            return reconciling.reconcile(self.local.engine, self.shared, day)
         except DBAPIError as exc:
             self._offline(exc)
             if is_busy(exc):

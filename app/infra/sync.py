@@ -44,23 +44,22 @@ Public API (stable; ``app.infra.counter_store.CounterStore`` wraps it for the CL
     Remember a failed sync (``SyncStatus.last_error``); a later success clears it.
 ``resend_all(local) -> int``
     Mark every outbox row and audit row unsent again (the next push re-sends everything; harmless).
-``reconcile(local, shared, day) -> Reconciliation``
-    The day's cases made at this counter against the shared database: missing, present, differing.
+
+The end-of-day check of a counter's cases against the shared database is ``app.infra.reconcile``.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from app.audit import GENESIS
-from app.hall_settings import HALL_TZ
 from app.infra.outbox import counter_chain
 from app.lifecycle import Status
 from db.engine import is_busy, reading
@@ -204,50 +203,6 @@ class SyncStatus:
             "last_error": self.last_error or None,
             "last_error_at": iso(self.last_error_at),
             "oldest_pending_at": iso(self.oldest_pending_at),
-        }
-
-
-@dataclass(frozen=True)
-class CaseDifference:
-    case_no: str
-    local_status: str
-    shared_status: str
-    local_version: int
-    shared_version: int
-    shared_case_no: str
-
-    def as_json(self) -> dict[str, Any]:
-        return self.__dict__.copy()
-
-
-@dataclass(frozen=True)
-class Reconciliation:
-    """A day at one counter: its local cases against the shared database."""
-
-    day: date
-    counter: int | None
-    local: int
-    present: tuple[str, ...]
-    missing: tuple[str, ...]
-    differing: tuple[CaseDifference, ...]
-    # Cases of this counter on that day that the shared database has but this store does not (taken directly
-    # on the shared database, e.g. from another PC).
-    shared_only: tuple[str, ...] = field(default=())
-
-    @property
-    def ok(self) -> bool:
-        return not self.missing and not self.differing
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "day": self.day.isoformat(),
-            "counter": self.counter,
-            "local": self.local,
-            "ok": self.ok,
-            "present": list(self.present),
-            "missing": list(self.missing),
-            "differing": [d.as_json() for d in self.differing],
-            "shared_only": list(self.shared_only),
         }
 
 
@@ -859,81 +814,6 @@ def pull(local: Engine, shared: Engine, *, counter: int | None = None) -> PullRe
         now = utcnow()
         _set_state(lconn, {STATE_LAST_PULL: now.isoformat()})
     return PullResult(rows=total + len(sequences), at=now)
-
-
-# ---- end-of-day reconciliation -----------------------------------------------------------------------------
-
-
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(0), tzinfo=HALL_TZ)
-    return start, start + timedelta(days=1)
-
-
-def reconcile(local: Engine, shared: Engine, day: date) -> Reconciliation:
-    """This counter's cases of ``day`` (hall time) in the local store against the shared database."""
-    number = bound_counter(local)
-    start, end = _day_bounds(day)
-    table = _t(Case)
-    with reading(local) as conn:
-        counter_id = (
-            conn.execute(select(Counter.id).where(Counter.number == number)).scalar_one_or_none()
-            if number is not None
-            else None
-        )
-        local_rows = (
-            conn.execute(
-                select(table.c.id, table.c.case_no, table.c.status, table.c.version)
-                .where(
-                    table.c.counter_id == counter_id, table.c.received_at >= start, table.c.received_at < end
-                )
-                .order_by(table.c.case_no)
-            ).all()
-            if counter_id is not None
-            else []
-        )
-    present: list[str] = []
-    missing: list[str] = []
-    differing: list[CaseDifference] = []
-    shared_only: list[str] = []
-    with reading(shared) as conn:
-        found: dict[uuid.UUID, Any] = {}
-        ids = [r.id for r in local_rows]
-        for part in range(0, len(ids), 500):
-            for r in conn.execute(
-                select(table.c.id, table.c.case_no, table.c.status, table.c.version).where(
-                    table.c.id.in_(ids[part : part + 500])
-                )
-            ):
-                found[r.id] = r
-        if counter_id is not None:
-            shared_only = [
-                no
-                for no, cid in conn.execute(
-                    select(table.c.case_no, table.c.id).where(
-                        table.c.counter_id == counter_id,
-                        table.c.received_at >= start,
-                        table.c.received_at < end,
-                    )
-                )
-                if cid not in set(ids)
-            ]
-    for r in local_rows:
-        s = found.get(r.id)
-        if s is None:
-            missing.append(r.case_no)
-        elif s.case_no != r.case_no or s.version < r.version:
-            differing.append(CaseDifference(r.case_no, r.status, s.status, r.version, s.version, s.case_no))
-        else:
-            present.append(r.case_no)
-    return Reconciliation(
-        day=day,
-        counter=number,
-        local=len(local_rows),
-        present=tuple(present),
-        missing=tuple(missing),
-        differing=tuple(differing),
-        shared_only=tuple(sorted(shared_only)),
-    )
 
 
 def describe_error(exc: BaseException) -> str:
