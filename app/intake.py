@@ -26,7 +26,7 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from app import clocks, lifecycle, limits
+from app import clocks, files, lifecycle, limits
 from app.auth import Actor
 from app.cases import CaseView, ItemHeading, build_case_view, case_view, load_case
 from app.errors import Conflict, NotFound, ValidationError
@@ -118,6 +118,8 @@ class IntakeRequest:
     extra: Mapping[str, Any] = field(default_factory=dict)
     # The clerk marked every unchecked material 已收 with one key (the counter's 其余全部已收): audited.
     marked_all: bool = False
+    # Scanned copies (电子件), already normalised; stored in the intake's own transaction.
+    files: Sequence[files.FileInput] = ()
 
 
 # ---- parsing the CLI / import JSON -----------------------------------------------------------------
@@ -635,8 +637,11 @@ def take_application(uow: UnitOfWork, actor: Actor, req: IntakeRequest, *, key_d
     require(actor, "case.import" if req.channel == "online" else "case.intake")
     check_texts(req)
     check_applicant_texts(req)
+    req = _with_files(req)
     with uow:
         s = uow.session
+        if req.files:
+            files.check_case_total(req.files, files.read_limits(s))
         # The case is built as plain rows and written with one plain INSERT per table (several rows per
         # statement), and the view returned is built from those rows: an intake is the hall's hottest write.
         # Reference rows (item, counter, settings, calendar) come from the stamp-checked cache.
@@ -648,10 +653,30 @@ def take_application(uow: UnitOfWork, actor: Actor, req: IntakeRequest, *, key_d
                 if rows[name]:
                     conn.execute(_INSERTS[name], rows[name])
         outbox.record(uow, view.id)  # a counter's local store queues the case for the shared database
+        if req.files:
+            attached = files.attach_rows(s, view.id, actor.username, req.files)
+            if isinstance(uow, outbox.CounterUnitOfWork):
+                files.queue_upload(s, [r["sha256"] for r in attached])  # after the case: cases first
+            audit_payload["files"] = [{"material": r["material_code"], "sha256": r["sha256"], "pages": r["pages"],
+                                       "bytes": r["size"]} for r in attached]
         # Last: the audit chain head stays locked until commit, so it is taken as late as possible.
         uow.audit(actor.username, "case.create", "case", str(view.id), audit_payload)
         uow.commit()
         return view
+
+
+def _with_files(req: IntakeRequest) -> IntakeRequest:
+    """Refuse files for materials not handed in; mark the materials that have files as 电子件 (the receipt and
+    the notices say so)."""
+    if not req.files:
+        return req
+    states = {code: (code, m.state) for code, m in req.materials.items()}
+    problems = files.material_problems(states, req.files)
+    if problems:
+        raise problems[0]
+    codes = {f.material for f in req.files}
+    return replace(req, materials={code: replace(m, electronic=True) if code in codes else m
+                                   for code, m in req.materials.items()})
 
 
 def _build_case(uow: UnitOfWork, actor: Actor, req: IntakeRequest, key_dir: Path | None

@@ -33,6 +33,7 @@ from db.models import (
     CalendarOverride,
     Case,
     CaseEvent,
+    CaseFile,
     CaseMaterial,
     Counter,
     CounterKey,
@@ -161,6 +162,9 @@ CASE_NO = _column(Case.case_no, "办件编号")
 INTAKE_REASON = _column(Case.refusal_reason, "不予受理或补正的理由", multiline=True)
 REFUSAL_BASIS = _column(Case.refusal_basis, "不予受理的法律依据", multiline=True)
 MATERIAL_PROBLEM = _column(CaseMaterial.note, "材料问题说明")
+# 电子件 (issue 16): the file's name as it was on the clerk's PC, and why a file is exported (in the audit row).
+FILE_NAME = _column(CaseFile.name, "文件名")
+FILE_EXPORT_REASON = _register(Limit("导出原因", 255, "审计记录 `case.file.export`"))
 
 # ---- the back office (后台审批) ---------------------------------------------------------------------
 OPINION = _column(CaseEvent.note, "审查意见", multiline=True, chars=1000)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from app import (
     catalog,
     crashlog,
     demo,
+    files,
     intake,
     roles,
     validators,
@@ -28,6 +30,7 @@ from app.context import HallDesk
 from app.errors import INTERNAL_ERROR_EXIT_CODE, HallDeskError, ValidationError
 from app.infra.outbox import counter_chain
 from cli import admin, backoffice, clocks, grievance, output, overview, printing, sync, tolerate
+from cli import files as cli_files
 from cli.base import (
     ENV_PASSWORD,
     Cli,
@@ -208,15 +211,27 @@ def cmd_roles(cli: Cli) -> int:
 
 
 def cmd_case_create(cli: Cli) -> int:
-    req = intake.request_from_json(json_input(cli.args.json_file))
+    doc = json_input(cli.args.json_file)
+    req = intake.request_from_json(doc)
     actor = cli.actor()
+    if isinstance(doc, dict) and doc.get("files"):
+        req = replace(req, files=file_inputs(cli, doc["files"]))
     view = intake.take_application(cli.hall.uow(), actor, req)
-    doc = view.as_json()
-    doc["print_jobs"] = print_now(cli, view.case_no)
+    out = view.as_json()
+    out["print_jobs"] = print_now(cli, view.case_no)
     if cli.on_local():
-        doc["synced"] = cli.store.push_now() is not None and cli.store.is_synced(view.id)
-    print_json(doc)
+        out["synced"] = cli.store.push_now() is not None and cli.store.is_synced(view.id)
+    print_json(out)
     return 0
+
+
+def file_inputs(cli: Cli, listed: Any) -> tuple[files.FileInput, ...]:
+    """The case JSON's ``files``: ``[{"material": CODE, "path": FILE}, ...]``, each judged and normalised."""
+    if not isinstance(listed, list) or not all(isinstance(f, dict) and isinstance(f.get("material"), str)
+                                               and isinstance(f.get("path"), str) for f in listed):
+        raise ValidationError("files", 'files 应为 [{"material": 材料编码, "path": 文件}, ...]')
+    lim = files.get_limits(cli.hall.uow())
+    return tuple(files.prepare_path(f["material"], Path(f["path"]), lim) for f in listed)
 
 
 def cmd_case_resubmit(cli: Cli) -> int:
@@ -358,6 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     backoffice.register(sub, cs)
     clocks.register(cs)  # 特别程序, 恢复计时, 延期
+    cli_files.register(cs)  # 电子件: attach, files, file-get
     output.register(sub, cs)
     tolerate.register(sub, cs, cat)  # 容缺 follow-through (issue 14 part 7)
     grievance.register(sub)  # the 办不成事 window

@@ -6,7 +6,7 @@ out of reach.  Names follow ``../shared/DOMAIN.md``.
 Every column a person types into has a length (``String(n)``, characters on every engine); ``app.limits``
 derives its checks and the GUI's input limits from these lengths.  The ``Text`` columns left hold the
 program's own text, never a person's typing as such: JSON snapshots and payloads (notices, print jobs, audit
-rows, settings values, sync state), ``result_docs`` (the service's wording), ``evaluation.reasons`` (a JSON
+rows, settings values, sync state, upload errors), ``result_docs`` (the service's wording), ``evaluation.reasons`` (a JSON
 list of reason codes) and ``outbox.last_error``.  The longest rows (``hd_case``, ``grievance``) stay far below
 MariaDB's 65,535-byte row limit at 4 bytes a character (utf8mb4).
 """
@@ -17,17 +17,20 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
     UniqueConstraint,
     Uuid,
 )
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from db.types import UtcDateTime, utcnow
@@ -671,3 +674,113 @@ class SyncState(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# A chunk is at most 1 MiB (app.files.CHUNK_BYTES): MariaDB's BLOB holds only 64 KiB, MEDIUMBLOB 16 MiB.
+ChunkBytes = LargeBinary().with_variant(mysql.MEDIUMBLOB(), "mysql", "mariadb")
+
+
+class StoredFile(Base):
+    """电子件: one file's content, stored once however many cases carry it, keyed by its SHA-256.
+
+    The bytes are in ``stored_file_chunk`` rows.  This row is written only when every chunk is there (in the
+    case's own transaction at a counter that is online, or by the last chunk of an offline counter's upload), so
+    a ``stored_file`` row always means a whole file whose hash was checked.
+    """
+
+    __tablename__ = "stored_file"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    # pdf | jpeg | png (app.scans.Normalised.kind)
+    kind: Mapped[str] = mapped_column(String(8))
+    pages: Mapped[int] = mapped_column(Integer)
+    chunks: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StoredFileChunk(Base):
+    """One piece (≤ 1 MiB) of a stored file, so that a 50 MB scan is written and read as a stream.
+
+    No foreign key to ``stored_file``: an offline counter's upload sends the chunks first and the file row last.
+    """
+
+    __tablename__ = "stored_file_chunk"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(ChunkBytes)
+
+
+class CaseFile(Base):
+    """A stored file attached to one material of a case, in the clerk's page order.
+
+    ``sha256`` has no foreign key: a case pushed by an offline counter arrives before its files (cases first,
+    files after); until the file row exists the viewer says the file is still on its way.
+    """
+
+    __tablename__ = "case_file"
+    __table_args__ = (Index("ix_case_file_case_id_material", "case_id", "material_code", "position"),
+                      Index("ix_case_file_sha256", "sha256"))
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hd_case.id", ondelete="CASCADE"))
+    material_code: Mapped[str] = mapped_column(String(16))
+    sha256: Mapped[str] = mapped_column(String(64))
+    # The name the file had on the clerk's PC (shown to the reviewer; never used to judge the type).
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(8))
+    pages: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(BigInteger)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FileOutbox(Base):
+    """A counter's local store: one row per stored file still to be uploaded to the shared database.
+
+    Files go after the cases (a case is pushed whole without its file content), chunk by chunk: ``sent_chunks``
+    is how far the upload got, so a cut connection resumes at the next chunk.  Empty on the shared database.
+    """
+
+    __tablename__ = "file_outbox"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_chunks: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class TransferBatch(Base):
+    """材料流转: one batch of paper folders from the intake counter to a department, with its 交接单.
+
+    ``received_at`` is set when the department signs for it (scanning the batch QR or typing its number).
+    """
+
+    __tablename__ = "transfer_batch"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    batch_no: Mapped[str] = mapped_column(String(32), unique=True)
+    dept_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("department.id"), index=True)
+    counter_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("counter.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime | None]
+    received_by: Mapped[str] = mapped_column(String(64), default="")
+    note: Mapped[str] = mapped_column(String(255), default="")
+
+
+class TransferCase(Base):
+    """One case's paper folder in a transfer batch: sent, then received or missing on arrival."""
+
+    __tablename__ = "transfer_case"
+    __table_args__ = (UniqueConstraint("batch_id", "case_id", name="uq_transfer_case_batch_case"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    batch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("transfer_batch.id", ondelete="CASCADE"))
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hd_case.id", ondelete="CASCADE"), index=True)
+    # sent | received | missing
+    state: Mapped[str] = mapped_column(String(12), default="sent")

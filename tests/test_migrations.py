@@ -81,7 +81,7 @@ def test_upgrade_keeps_existing_data(empty_db_url: str) -> None:
 def _reflected(engine: sa.Engine, models: sa.MetaData) -> dict[str, sa.Table]:
     """The tables of ``models`` as the database has them now; types as the models declare them (UUIDs, times)."""
     present = sa.MetaData()
-    present.reflect(engine, only=list(models.tables))
+    present.reflect(engine, only=[name for name in models.tables if sa.inspect(engine).has_table(name)])
     return {name: sa.Table(name, sa.MetaData(), *(c._copy() for c in table.columns
                                                     if c.name in present.tables[name].c))
             for name, table in models.tables.items() if name in present.tables}

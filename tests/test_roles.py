@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app import backoffice, catalog, evaluation, grievance, intake, roles
+from app import backoffice, catalog, evaluation, files, grievance, intake, roles
 from app.auth import ROLES, Actor
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
@@ -25,6 +25,7 @@ from cli.main import build_parser, run
 from db.models import AuditEvent, Case, PrintJob
 from tests.conftest import log_in
 from tests.intake_support import all_received, item_with_tolerable, request
+from tests.support import scanned
 from tests.test_output import _decided, _scj_item
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -93,6 +94,9 @@ class World:
     rectification: str
     item_guide: dict[str, object]
     catalog_yaml: str
+    received: str  # a material of ``decided`` handed in, with a scan attached
+    scan: str  # that scan's path
+    file_id: str  # and its 电子件 id
 
     def file(self, name: str, doc: object) -> str:
         path = self.tmp / name
@@ -121,9 +125,13 @@ def world(hall: HallDesk, tmp_path: Path) -> World:
     rated = evaluation.rate(hall.uow(), clerk, decided.case_no, 2, reasons=["attitude"], occasion="intake")
     [rect] = evaluation.list_rectifications(hall.uow(), sup)
     assert rated.rectification_due is not None
+    received = next(m.code for m in decided.materials if m.state == "received")
+    scan = tmp_path / "scan.png"
+    scan.write_bytes(scanned.text_scan(400, 560))
+    attached = files.attach(hall.uow(), clerk, decided.case_no, [files.prepare_path(received, scan)])
     return World(hall, tmp_path, queued, decided.case_no, decided.slip, tolerable, correction, str(job),
                  g.grievance_no, str(rect.id), _item_guide(hall, item.code),
-                 catalog.export_yaml(hall.uow()))
+                 catalog.export_yaml(hall.uow()), received, str(scan), str(attached.files[0].id))
 
 
 def _argv(command: str, w: World, role: str, step: int) -> list[str]:
@@ -141,6 +149,9 @@ def _argv(command: str, w: World, role: str, step: int) -> list[str]:
         "case show": [w.decided, "--json"],
         "case list": ["--json"],
         "case credentials": [w.decided, "--json"],
+        "case attach": [w.decided, "--material", w.received, w.scan, "--json"],
+        "case files": [w.decided, "--json"],
+        "case file-get": [w.decided, w.file_id, "--out", str(w.tmp / f"file-{role}.png"), "--reason", "复核"],
         "print receipt": [queued, "--reprint", "--reason", "回执遗失", "--printer", "file:///dev/null"],
         "print notice": [w.decided, "--kind", "acceptance", "--out", str(w.tmp / "n.pdf")],
         "print retry": [w.job],

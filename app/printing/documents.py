@@ -76,7 +76,8 @@ def _material_line(m: Any) -> str:
     if m.state == "waived":
         return f"免提交（{m.assessment}）" if m.assessment else "免提交"
     if m.state == "defective":
-        return f"有误：{m.note}" if m.note else "有误"
+        line = f"有误：{m.note}" if m.note else "有误"
+        return f"{line} 电子件" if m.electronic else line
     return state
 
 
