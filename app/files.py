@@ -438,6 +438,7 @@ def attach(uow: UnitOfWork, actor: Actor, case_no: str, files: Sequence[FileInpu
                                                      CaseMaterial.code.in_(codes))).scalars():
             m.electronic = True
         if isinstance(uow, outbox.CounterUnitOfWork):
+            outbox.record(uow, case.id)  # the new case_file rows go up with the case again, the bytes after
             queue_upload(s, [r["sha256"] for r in rows])
         uow.audit(actor.username, "case.file.attach", "case", str(case.id),
                   {"case_no": case.case_no, "files": [{"material": r["material_code"], "sha256": r["sha256"],

@@ -25,6 +25,11 @@ def _say_status(cli: Cli) -> int:
         print(f"待同步 {st.pending} 件；上次成功同步：{when}", file=sys.stderr)
         if st.last_error:
             print(f"上次错误：{st.last_error}", file=sys.stderr)
+        if st.files_pending:
+            print(f"待上传电子件 {st.files_pending} 个，{st.files_pending_bytes / 1048576:.1f} MB", file=sys.stderr)
+        print(f"本机窗口库 {st.store_bytes / 1048576:.0f} MB（预算 {st.store_budget_mb} MB）", file=sys.stderr)
+    if st.budget_warning:
+        print(f"警告：{st.budget_warning}", file=sys.stderr)
     return 0
 
 
@@ -53,7 +58,8 @@ def cmd_sync_reconcile(cli: Cli) -> int:
     else:
         print(
             f"{report.day} 本窗口 {report.local} 件：已在共享库 {len(report.present)} 件，"
-            f"缺少 {len(report.missing)} 件，不一致 {len(report.differing)} 件",
+            f"缺少 {len(report.missing)} 件，不一致 {len(report.differing)} 件，"
+            f"电子件未到共享库 {len(report.files_missing)} 个",
             file=sys.stderr,
         )
         for no in report.missing:
@@ -62,6 +68,8 @@ def cmd_sync_reconcile(cli: Cli) -> int:
             print(
                 f"不一致\t{d.case_no}\t本机 {d.local_status} v{d.local_version}\t共享 {d.shared_status} v{d.shared_version}"
             )
+        for f in report.files_missing:
+            print(f"电子件未到\t{f.case_no}\t{f.material_code}\t{f.name}\t{f.sha256}")
     return 0
 
 
@@ -78,7 +86,7 @@ def register(sub: Any) -> None:
         action="store_true",
         help="把本机全部办件重新上传一遍（共享库中已有的不会重复）",
     )
-    add(sy, "status", cmd_sync_status, "待同步件数、上次成功同步、上次错误", json_flag=True)
+    add(sy, "status", cmd_sync_status, "待同步件数、待上传电子件、本机库大小与预算、上次成功同步、上次错误", json_flag=True)
     sp = add(
         sy, "reconcile", cmd_sync_reconcile, "日终对账：本窗口当天的办件与共享数据库对比", json_flag=True
     )

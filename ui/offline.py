@@ -3,8 +3,9 @@
 On a counter PC started with ``--local`` (see ``app.infra.counter_store``) every case is written to the PC's own
 store first.  ``SyncWorker`` runs one sync round (pull when due, push the outbox) every ``INTERVAL_MS`` on a
 pool thread, and at once after each case; ``OfflineBanner`` shows what the clerk must know: red while the
-shared database is out of reach (with the number of cases kept on this PC), amber while cases are still
-being uploaded, hidden once everything is in the shared database.
+shared database is out of reach (with the number of cases and 电子件 kept on this PC), amber while cases or
+files are still being uploaded, hidden once everything is in the shared database; a store past the hall's
+size budget adds a warning (the case is still taken).
 """
 
 from __future__ import annotations
@@ -23,10 +24,23 @@ SYNCING_STYLE = "color: #3d2c00; background: #f5b041; font-weight: bold; padding
 
 
 def banner_text(status: SyncStatus, online: bool | None) -> str:
-    """What the banner says ('' when it is hidden)."""
+    """What the banner says ('' when it is hidden), with the store's budget warning after it."""
+    text = _sync_text(status, online)
+    if status.budget_warning:
+        text = f"{text} {status.budget_warning}" if text else status.budget_warning
+    return text
+
+
+def _files_text(status: SyncStatus) -> str:
+    if not status.files_pending:
+        return ""
+    return f"，电子件 {status.files_pending} 个（{status.files_pending_bytes / 1048576:.1f} MB）"
+
+
+def _sync_text(status: SyncStatus, online: bool | None) -> str:
     if online is False:
         return (
-            f"离线：共享数据库无法连接，已在本机保存 {status.pending} 件待同步"
+            f"离线：共享数据库无法连接，已在本机保存 {status.pending} 件待同步{_files_text(status)}"
             f"（上次同步：{last_sync_text(status)}）。受理、回执、通知书照常进行，恢复连接后自动上传。"
         )
     if status.pending > 0 and status.last_error:
@@ -34,6 +48,10 @@ def banner_text(status: SyncStatus, online: bool | None) -> str:
         return f"同步受阻：{status.pending} 件未能上传到共享数据库——{status.last_error}"
     if status.pending > 0:
         return f"正在同步：还有 {status.pending} 件待上传到共享数据库"
+    if status.files_pending > 0:
+        # Cases first, files after: every case is in the back office; its scans are still on their way.
+        return (f"正在上传电子件：还有 {status.files_pending} 个（{status.files_pending_bytes / 1048576:.1f} MB）"
+                "，办件已全部上传")
     return ""
 
 

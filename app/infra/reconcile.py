@@ -1,7 +1,9 @@
 """日终对账: a counter's cases of one day in its local store against the shared database (``sync reconcile``).
 
 Read-only on both sides: it says which of the day's cases reached the shared database, which did not, which
-differ (an older version there), and which the shared database has that this store does not.
+differ (an older version there), and which the shared database has that this store does not.  It also checks
+that every 电子件 attached at this counter (any day) reached the shared database whole: its ``case_file`` row
+and its content (``stored_file``, written there only after the chunks' SHA-256 was checked).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy import Engine, Table, select
 from app.hall_settings import HALL_TZ
 from app.infra.sync import bound_counter
 from db.engine import reading
-from db.models import Case, Counter
+from db.models import Case, CaseFile, Counter, StoredFile
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,21 @@ class CaseDifference:
     local_version: int
     shared_version: int
     shared_case_no: str
+
+    def as_json(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+@dataclass(frozen=True)
+class MissingFile:
+    """An 电子件 of a local case that the shared database lacks: ``what`` is "case_file" (the row) or
+    "content" (the bytes are still on their way, or were never uploaded)."""
+
+    case_no: str
+    material_code: str
+    name: str
+    sha256: str
+    what: str
 
     def as_json(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -45,10 +62,11 @@ class Reconciliation:
     # Cases of this counter on that day that the shared database has but this store does not (taken directly
     # on the shared database, e.g. from another PC).
     shared_only: tuple[str, ...] = field(default=())
+    files_missing: tuple[MissingFile, ...] = field(default=())
 
     @property
     def ok(self) -> bool:
-        return not self.missing and not self.differing
+        return not self.missing and not self.differing and not self.files_missing
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -60,6 +78,7 @@ class Reconciliation:
             "missing": list(self.missing),
             "differing": [d.as_json() for d in self.differing],
             "shared_only": list(self.shared_only),
+            "files_missing": [f.as_json() for f in self.files_missing],
         }
 
 
@@ -90,6 +109,11 @@ def reconcile(local: Engine, shared: Engine, day: date) -> Reconciliation:
             if counter_id is not None
             else []
         )
+        files = conn.execute(
+            select(CaseFile.id, CaseFile.sha256, CaseFile.material_code, CaseFile.name, table.c.case_no)
+            .join(table, table.c.id == CaseFile.case_id)
+            .order_by(table.c.case_no, CaseFile.material_code, CaseFile.position)
+        ).all()
     present: list[str] = []
     missing: list[str] = []
     differing: list[CaseDifference] = []
@@ -117,6 +141,20 @@ def reconcile(local: Engine, shared: Engine, day: date) -> Reconciliation:
                 )
                 if cid not in known
             ]
+        rows_there: set[uuid.UUID] = set()
+        content_there: set[str] = set()
+        file_ids = [f.id for f in files]
+        digests = sorted({f.sha256 for f in files})
+        for part in range(0, max(len(file_ids), len(digests)), 500):
+            rows_there.update(conn.execute(select(CaseFile.id).where(
+                CaseFile.id.in_(file_ids[part : part + 500]))).scalars())
+            content_there.update(conn.execute(select(StoredFile.sha256).where(
+                StoredFile.sha256.in_(digests[part : part + 500]))).scalars())
+    files_missing = tuple(
+        MissingFile(f.case_no, f.material_code, f.name, f.sha256, "case_file" if f.id not in rows_there else "content")
+        for f in files
+        if f.id not in rows_there or f.sha256 not in content_there
+    )
     for r in local_rows:
         s = found.get(r.id)
         if s is None:
@@ -133,4 +171,5 @@ def reconcile(local: Engine, shared: Engine, day: date) -> Reconciliation:
         missing=tuple(missing),
         differing=tuple(differing),
         shared_only=tuple(sorted(shared_only)),
+        files_missing=files_missing,
     )

@@ -9,7 +9,8 @@ PostgreSQL/MariaDB can be reached.  Each intake or resubmission adds an ``outbox
   materials, status history, notices and enterprise, plus the counter's audit chain, written with
   insert-or-ignore (PostgreSQL and SQLite ``ON CONFLICT DO NOTHING``, MariaDB
   ``ON DUPLICATE KEY UPDATE id = id``; never search-then-insert), several rows per statement; then the outbox
-  rows are marked sent in the local store.  A crash between the shared commit and the local mark only causes
+  rows are marked sent in the local store.  A case's ``case_file`` rows (电子件 metadata, no bytes) go with it;
+  the files' bytes follow once no case is waiting (``app.infra.file_upload``: chunk by chunk, resumable).  A crash between the shared commit and the local mark only causes
   a harmless resend.  An enterprise the shared database already holds under another id (same 统一社会信用代码)
   is kept, and the case points at the shared row.  A case resubmitted at the counter (``version`` grew)
   updates the shared row only where the shared version is older.  **Print jobs stay local**: the counter has
@@ -60,6 +61,7 @@ from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, selec
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from app.audit import GENESIS
+from app.infra import file_upload
 from app.infra.outbox import counter_chain
 from app.lifecycle import Status
 from db.engine import is_busy, reading
@@ -70,6 +72,7 @@ from db.models import (
     CalendarYear,
     Case,
     CaseEvent,
+    CaseFile,
     CaseMaterial,
     Counter,
     CounterKey,
@@ -77,6 +80,7 @@ from db.models import (
     Department,
     Enterprise,
     Evaluation,
+    FileOutbox,
     MaterialRequirement,
     Notice,
     Outbox,
@@ -173,6 +177,10 @@ class PushResult:
     # Why cases or audit rows were refused (a case number or an audit chain place taken by another store's row,
     # i.e. two stores for one counter): those cases stay pending, that chain's head does not move.
     conflicts: tuple[str, ...] = ()
+    # 电子件 after the cases: files now complete on the shared database, chunks sent, files still waiting.
+    files: int = 0
+    file_chunks: int = 0
+    files_pending: int = 0
 
 
 @dataclass(frozen=True)
@@ -190,10 +198,23 @@ class SyncStatus:
     last_error: str
     last_error_at: datetime | None
     oldest_pending_at: datetime | None
+    # 电子件 waiting for upload, and the store's size against the hall's budget (app.infra.file_upload).
+    files_pending: int = 0
+    files_pending_bytes: int = 0
+    store_bytes: int = 0
+    store_budget_mb: int = 0
+
+    @property
+    def budget_warning(self) -> str:
+        usage = file_upload.StoreUsage(self.files_pending, self.files_pending_bytes, self.store_bytes,
+                                       self.store_budget_mb)
+        return usage.warning if self.store_budget_mb else ""
 
     def as_json(self) -> dict[str, Any]:
         def iso(v: datetime | None) -> str | None:
             return v.isoformat() if v else None
+
+        mb = 1024 * 1024
 
         return {
             "pending": self.pending,
@@ -203,6 +224,11 @@ class SyncStatus:
             "last_error": self.last_error or None,
             "last_error_at": iso(self.last_error_at),
             "oldest_pending_at": iso(self.oldest_pending_at),
+            "files_pending": self.files_pending,
+            "files_pending_mb": round(self.files_pending_bytes / mb, 1),
+            "store_mb": round(self.store_bytes / mb, 1),
+            "store_budget_mb": self.store_budget_mb,
+            "warning": self.budget_warning or None,
         }
 
 
@@ -252,6 +278,7 @@ def status(local: Engine) -> SyncStatus:
         pending, oldest = conn.execute(
             select(func.count(), func.min(Outbox.created_at)).where(Outbox.sent_at.is_(None))
         ).one()
+        usage = file_upload.usage(conn)
     counter = st.get(STATE_COUNTER)
     return SyncStatus(
         pending=int(pending),
@@ -261,6 +288,10 @@ def status(local: Engine) -> SyncStatus:
         last_error=st.get(STATE_LAST_ERROR, ""),
         last_error_at=_when(st.get(STATE_LAST_ERROR_AT)),
         oldest_pending_at=oldest,
+        files_pending=usage.files_pending,
+        files_pending_bytes=usage.pending_bytes,
+        store_bytes=usage.store_bytes,
+        store_budget_mb=usage.budget_mb,
     )
 
 
@@ -351,6 +382,7 @@ class _Batch:
     materials: list[Row]
     events: list[Row]
     notices: list[Row]
+    case_files: list[Row]
     evaluations: list[Row]
     rectifications: list[Row]
     enterprises: list[Row]
@@ -441,6 +473,7 @@ def _read_batch(
             materials=_rows(conn, _t(CaseMaterial), "case_id", case_ids),
             events=_rows(conn, _t(CaseEvent), "case_id", case_ids),
             notices=_rows(conn, _t(Notice), "case_id", case_ids),
+            case_files=_rows(conn, _t(CaseFile), "case_id", case_ids),
             # 好差评 given at this counter after an intake (and the rectification a 差评 opened).
             evaluations=_rows(conn, _t(Evaluation), "case_id", case_ids),
             rectifications=_rows(conn, _t(Rectification), "case_id", case_ids),
@@ -531,6 +564,8 @@ def _write_shared(
                 )
         insert_ignore(conn, _t(CaseEvent), [e for e in batch.events if e["case_id"] in present])
         insert_ignore(conn, _t(Notice), [n for n in batch.notices if n["case_id"] in present])
+        # 电子件 metadata only: the bytes follow after every waiting case (file_upload).
+        insert_ignore(conn, _t(CaseFile), [f for f in batch.case_files if f["case_id"] in present])
         _write_evaluations(conn, batch, present)
         heads: dict[str, tuple[int, str]] = {}
         pushed: dict[str, list[Row]] = {}
@@ -585,36 +620,46 @@ def push(
     cases = batches = audit_rows = 0
     conflicts: list[str] = []
     refused_chains: dict[str, str] = {}
-    after = 0
-    while max_batches is None or batches < max_batches:
-        batch = _read_batch(local, after, batch_size, frozenset(refused_chains))
-        if batch.empty:
+    after = files = file_chunks = 0
+    # Cases first, files after: an upload stops between chunks when a new case is waiting, which goes first.
+    while True:
+        while max_batches is None or batches < max_batches:
+            batch = _read_batch(local, after, batch_size, frozenset(refused_chains))
+            if batch.empty:
+                break
+            present, refused, pushed = _write_shared(shared, batch, refused_chains)
+            batches += 1
+            now = utcnow()
+            with local.begin() as conn:
+                sent = [s for s, c in batch.outbox if c in present]
+                if sent:
+                    conn.execute(
+                        update(Outbox)
+                        .where(Outbox.seq.in_(sent))
+                        .values(sent_at=now, attempts=Outbox.attempts + 1, last_error="")
+                    )
+                for case_id, why in refused.items():
+                    conn.execute(
+                        update(Outbox)
+                        .where(Outbox.case_id == case_id, Outbox.sent_at.is_(None))
+                        .values(attempts=Outbox.attempts + 1, last_error=why)
+                    )
+                _set_state(
+                    conn, {STATE_AUDIT_PUSHED + chain: str(rows[-1]["seq"]) for chain, rows in pushed.items()}
+                )
+            cases += len(present)
+            conflicts += refused.values()
+            audit_rows += sum(len(r) for r in pushed.values())
+            if batch.outbox:
+                after = batch.outbox[-1][0]
+        if max_batches is not None and batches >= max_batches:
             break
-        present, refused, pushed = _write_shared(shared, batch, refused_chains)
-        batches += 1
-        now = utcnow()
-        with local.begin() as conn:
-            sent = [s for s, c in batch.outbox if c in present]
-            if sent:
-                conn.execute(
-                    update(Outbox)
-                    .where(Outbox.seq.in_(sent))
-                    .values(sent_at=now, attempts=Outbox.attempts + 1, last_error="")
-                )
-            for case_id, why in refused.items():
-                conn.execute(
-                    update(Outbox)
-                    .where(Outbox.case_id == case_id, Outbox.sent_at.is_(None))
-                    .values(attempts=Outbox.attempts + 1, last_error=why)
-                )
-            _set_state(
-                conn, {STATE_AUDIT_PUSHED + chain: str(rows[-1]["seq"]) for chain, rows in pushed.items()}
-            )
-        cases += len(present)
-        conflicts += refused.values()
-        audit_rows += sum(len(r) for r in pushed.values())
-        if batch.outbox:
-            after = batch.outbox[-1][0]
+        uploaded = file_upload.upload(local, shared)
+        files += uploaded.files
+        file_chunks += uploaded.chunks
+        conflicts += uploaded.problems
+        if not uploaded.yielded:
+            break
     conflicts += refused_chains.values()
     with local.begin() as conn:
         values = {STATE_LAST_SUCCESS: utcnow().isoformat()}
@@ -626,8 +671,12 @@ def push(
         pending = conn.execute(
             select(func.count()).select_from(Outbox).where(Outbox.sent_at.is_(None))
         ).scalar_one()
+        files_pending = conn.execute(
+            select(func.count()).select_from(FileOutbox).where(FileOutbox.sent_at.is_(None))
+        ).scalar_one()
     return PushResult(
-        cases=cases, batches=batches, audit_rows=audit_rows, pending=int(pending), conflicts=tuple(conflicts)
+        cases=cases, batches=batches, audit_rows=audit_rows, pending=int(pending), conflicts=tuple(conflicts),
+        files=files, file_chunks=file_chunks, files_pending=int(files_pending),
     )
 
 

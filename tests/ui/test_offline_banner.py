@@ -146,6 +146,26 @@ def test_amber_while_uploading(qtbot: QtBot) -> None:
     assert banner.toolTip() == "connection refused"
 
 
+def test_files_waiting_and_the_store_budget_in_the_banner(qtbot: QtBot) -> None:
+    banner = OfflineBanner()
+    qtbot.addWidget(banner)
+    mb = 1024 * 1024
+    offline = SyncStatus(2, 1, None, None, "refused", None, None, files_pending=3, files_pending_bytes=12 * mb,
+                         store_bytes=50 * mb, store_budget_mb=2048)
+    banner.show_status(offline, False)
+    assert "2 件待同步，电子件 3 个（12.0 MB）" in banner.text() and "预算" not in banner.text()
+    # Cases first, files after: every case is up, the scans still going.
+    files_only = SyncStatus(0, 1, datetime.now(UTC), None, "", None, None, files_pending=1,
+                            files_pending_bytes=5 * mb, store_bytes=50 * mb, store_budget_mb=2048)
+    banner.show_status(files_only, True)
+    assert banner.text().startswith("正在上传电子件：还有 1 个（5.0 MB）") and not banner.offline
+    # Past the budget: a warning, even with nothing waiting (the case is still taken).
+    banner.show_status(SyncStatus(0, 1, datetime.now(UTC), None, "", None, None, store_bytes=150 * mb,
+                                  store_budget_mb=100), True)
+    assert not banner.isHidden()
+    assert banner.text().startswith("本机窗口库已用 150 MB，超过预算 100 MB") and "受理照常进行" in banner.text()
+
+
 def test_a_clerk_logs_in_offline_at_a_counter_store(hall: HallDesk, tmp_path: Path, qtbot: QtBot) -> None:
     path = tmp_path / "counter1.sqlite3"
     CounterStore.open(hall.url, path).close()  # accounts cached while online

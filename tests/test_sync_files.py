@@ -1,0 +1,175 @@
+"""电子件 at an offline counter (issue 16 part 4): cases first, files after, chunk by chunk, resumable.
+
+The shared database is the ``hall`` fixture (SQLite, PostgreSQL, MariaDB); the counter's store is a SQLite file.
+"Offline" is a URL to a closed port; the cut connection is placed by event — right after the shared commit of
+the n-th chunk, before the store marks it — never by time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from app import catalog, files
+from app.context import HallDesk
+from app.demo import DEMO_PASSWORD
+from app.errors import NotFound
+from app.hall_settings import local_date, write_setting
+from app.infra import file_upload, sync
+from app.infra.counter_store import CounterStore
+from cli.main import run
+from db.models import Case, CaseFile, FileOutbox, StoredFile, StoredFileChunk
+from tests.conftest import log_in
+from tests.intake_support import all_received, request
+from tests.support import scanned
+from tests.test_sync import closed_port_url
+
+
+def _item(hall: HallDesk) -> catalog.Item:
+    return next(i for i in catalog.list_items(hall.uow()) if not i.immediate
+                and any(not m.covered_by for m in i.materials))
+
+
+def _with_scan(item: catalog.Item, data: bytes) -> Any:
+    code = next(m.code for m in item.materials if not m.covered_by)
+    return replace(request(item, materials=all_received(item)), files=(files.prepare(code, "营业执照.pdf", data),))
+
+
+def _shared(hall: HallDesk, model: Any, *where: Any) -> int:
+    with hall.uow() as uow:
+        return int(uow.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one())
+
+
+def _sent_chunks(store: CounterStore) -> int:
+    with store.local.uow() as uow:
+        return int(uow.session.execute(select(FileOutbox.sent_chunks)).scalar_one())
+
+
+def test_an_offline_scan_follows_its_case_resumes_after_a_cut_and_is_uploaded_once(
+    hall: HallDesk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with hall.uow() as uow:  # a tiny budget (the service allows ≥ 100 MB): the 3.5 MB scan goes past it
+        write_setting(uow.session, files.FILE_LIMITS_KEY, {"max_file_mb": 50, "max_case_mb": 200, "store_budget_mb": 1})
+        uow.commit()
+    item = _item(hall)
+    scan = scanned.pdf(2, scan_px=1000)  # ≈ 3.5 MB: four 1 MiB chunks
+    digest = hashlib.sha256(scan).hexdigest()
+    n_chunks = -(-len(scan) // files.CHUNK_BYTES)
+    assert n_chunks == 4
+    path = tmp_path / "counter1.sqlite3"
+    CounterStore.open(hall.url, path).close()  # catalog, accounts and settings (with `files`) come along
+    store = CounterStore.open(closed_port_url(), path)
+    try:
+        clerk = store.login("clerk1", DEMO_PASSWORD)
+        view, synced = store.take_application(clerk, _with_scan(item, scan))
+        assert not synced
+        status = store.status()
+        assert (status.pending, status.files_pending, status.files_pending_bytes) == (1, 1, len(scan))
+        assert status.store_budget_mb == 1 and "超过预算 1 MB" in status.budget_warning
+        assert run(["--db", closed_port_url(), "--local", str(path), "sync", "status", "--json"]) == 0
+        shown = json.loads(capsys.readouterr().out)
+        assert shown["files_pending"] == 1 and shown["store_budget_mb"] == 1 and "受理照常进行" in shown["warning"]
+
+        # The network returns.  While the first chunk goes up the clerk takes another case: the upload stops
+        # before its next chunk, the case goes first.  The connection is cut right after the 2nd chunk's
+        # shared commit, before the store marks it.
+        store.reconnect(hall.url)
+        events: list[str] = []
+        original_send, original_write = file_upload.send_chunk, sync._write_shared
+
+        def send(shared: Any, row: dict[str, Any]) -> None:
+            original_send(shared, row)
+            events.append(f"chunk {row['seq']}")
+            if row["seq"] == 0:
+                store.take_application(clerk, request(item), push=False)
+            elif row["seq"] == 1:
+                raise OperationalError("INSERT", {}, ConnectionResetError("connection cut"))
+
+        def write(*args: Any) -> Any:
+            events.append("cases")
+            return original_write(*args)
+
+        monkeypatch.setattr(file_upload, "send_chunk", send)
+        monkeypatch.setattr(sync, "_write_shared", write)
+        assert store.push_now() is None and store.online is False
+        assert events == ["cases", "chunk 0", "cases", "chunk 1"]
+        assert store.status().pending == 0 and _shared(hall, Case) == 2
+        # The case is there with its file's row, the content not yet: the viewer says so.
+        assert _shared(hall, CaseFile, CaseFile.case_id == view.id) == 1
+        assert _shared(hall, StoredFile) == 0 and _shared(hall, StoredFileChunk) == 2 and _sent_chunks(store) == 1
+        reviewer = log_in(hall, f"rev_{item.dept.lower()}")
+        listed = files.list_files(hall.uow(), reviewer, view.case_no)
+        assert [f.available for f in listed.files] == [False]
+        with pytest.raises(NotFound, match="尚未上传"):
+            files.open_file(hall.uow(), reviewer, view.case_no, str(listed.files[0].id))
+        report = store.reconcile(local_date(view.received_at))
+        assert not report.ok and [(f.case_no, f.what) for f in report.files_missing] == [(view.case_no, "content")]
+
+        monkeypatch.setattr(file_upload, "send_chunk", original_send)
+        monkeypatch.setattr(sync, "_write_shared", original_write)
+        result = store.push_now()
+        assert result is not None and (result.files, result.file_chunks, result.files_pending) == (1, 3, 0)
+        assert _shared(hall, StoredFileChunk) == n_chunks and _shared(hall, StoredFile) == 1
+        opened = files.open_file(hall.uow(), reviewer, view.case_no, str(listed.files[0].id))
+        assert opened.data == scan and hashlib.sha256(opened.data).hexdigest() == digest
+        assert store.reconcile(local_date(view.received_at)).ok
+        assert store.status().files_pending == 0
+    finally:
+        store.close()
+
+    # Counter 2 takes the same document offline: the shared database has it, so nothing is sent again.
+    other = CounterStore.open(hall.url, tmp_path / "counter2.sqlite3")
+    try:
+        clerk2 = other.login("clerk2", DEMO_PASSWORD)
+        view2, _ = other.take_application(clerk2, _with_scan(item, scan), push=False)
+        sent: list[int] = []
+        monkeypatch.setattr(file_upload, "send_chunk", _counting(sent, file_upload.send_chunk))
+        result = other.push_now()
+        assert result is not None and (result.files, result.file_chunks, result.files_pending) == (1, 0, 0)
+        assert sent == [] and _shared(hall, StoredFileChunk) == n_chunks
+        assert _shared(hall, CaseFile, CaseFile.case_id == view2.id, CaseFile.sha256 == digest) == 1
+        # A re-push changes nothing: the case's file row is there once.
+        other.resend_all()
+        assert other.push_now() is not None
+        assert _shared(hall, CaseFile, CaseFile.case_id == view2.id) == 1
+    finally:
+        other.close()
+
+
+def _counting(calls: list[int], fn: Callable[..., None]) -> Callable[..., None]:
+    def wrapped(shared: Any, row: dict[str, Any]) -> None:
+        calls.append(row["seq"])
+        fn(shared, row)
+    return wrapped
+
+
+def test_chunks_that_do_not_hash_right_are_sent_again(hall: HallDesk, tmp_path: Path) -> None:
+    """A chunk garbled on the shared side (never a stored_file row for it): dropped, and the file sent again."""
+    item = _item(hall)
+    scan = scanned.pdf(2, scan_px=800, seed=7)  # ≈ 2.2 MB: three chunks
+    store = CounterStore.open(hall.url, tmp_path / "counter1.sqlite3")
+    try:
+        clerk = store.login("clerk1", DEMO_PASSWORD)
+        view, _ = store.take_application(clerk, _with_scan(item, scan), push=False)
+        digest = hashlib.sha256(scan).hexdigest()
+        assert hall.engine is not None
+        file_upload.send_chunk(hall.engine, {"sha256": digest, "seq": 0, "data": b"not the scan"})
+        result = store.push_now()
+        assert result is not None and result.files == 0 and result.files_pending == 1
+        assert any("校验值不符" in p for p in result.conflicts)
+        assert _shared(hall, StoredFile) == 0 and _shared(hall, StoredFileChunk) == 0 and _sent_chunks(store) == 0
+        result = store.push_now()
+        assert result is not None and (result.files, result.file_chunks, result.files_pending) == (1, 3, 0)
+        reviewer = log_in(hall, f"rev_{item.dept.lower()}")
+        listed = files.list_files(hall.uow(), reviewer, view.case_no)
+        assert files.open_file(hall.uow(), reviewer, view.case_no, str(listed.files[0].id)).data == scan
+    finally:
+        store.close()
