@@ -177,7 +177,9 @@ def chunks(session: Session, sha256: str) -> Iterator[bytes]:
         raise NotFound("电子件尚未上传到服务器（窗口离线时采集，联网后自动上传），请稍后再试")
     for seq in range(n):
         data = session.execute(select(StoredFileChunk.data).where(StoredFileChunk.sha256 == sha256,
-                                                                  StoredFileChunk.seq == seq)).scalar_one()
+                                                                  StoredFileChunk.seq == seq)).scalar_one_or_none()
+        if data is None:  # a counter's store keeps uploaded files only while it is under its size budget
+            raise NotFound("电子件已上传到服务器，本机窗口库不再保存其内容：请在联网时查看")
         yield bytes(data)
 
 

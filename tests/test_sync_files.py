@@ -53,6 +53,11 @@ def _sent_chunks(store: CounterStore) -> int:
         return int(uow.session.execute(select(FileOutbox.sent_chunks)).scalar_one())
 
 
+def _local_chunks(store: CounterStore) -> int:
+    with store.local.uow() as uow:
+        return int(uow.session.execute(select(func.count()).select_from(StoredFileChunk)).scalar_one())
+
+
 def test_an_offline_scan_follows_its_case_resumes_after_a_cut_and_is_uploaded_once(
     hall: HallDesk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -110,6 +115,8 @@ def test_an_offline_scan_follows_its_case_resumes_after_a_cut_and_is_uploaded_on
         assert [f.available for f in listed.files] == [False]
         with pytest.raises(NotFound, match="尚未上传"):
             files.open_file(hall.uow(), reviewer, view.case_no, str(listed.files[0].id))
+        # Over budget, yet a file not uploaded whole is never dropped from the store.
+        assert file_upload.prune(store.local.engine) == 0 and _local_chunks(store) == n_chunks
         report = store.reconcile(local_date(view.received_at))
         assert not report.ok and [(f.case_no, f.what) for f in report.files_missing] == [(view.case_no, "content")]
 
@@ -122,6 +129,12 @@ def test_an_offline_scan_follows_its_case_resumes_after_a_cut_and_is_uploaded_on
         assert opened.data == scan and hashlib.sha256(opened.data).hexdigest() == digest
         assert store.reconcile(local_date(view.received_at)).ok
         assert store.status().files_pending == 0
+        # Past its (tiny) budget the store dropped the uploaded bytes; the clerk is told where they are.
+        assert _local_chunks(store) == 0
+        with store.local.uow() as uow:
+            assert uow.session.execute(select(func.count()).select_from(StoredFile)).scalar_one() == 1
+        with pytest.raises(NotFound, match="本机窗口库不再保存"):
+            files.open_file(store.local.uow(), clerk, view.case_no, str(listed.files[0].id))
     finally:
         store.close()
 
@@ -171,5 +184,6 @@ def test_chunks_that_do_not_hash_right_are_sent_again(hall: HallDesk, tmp_path: 
         reviewer = log_in(hall, f"rev_{item.dept.lower()}")
         listed = files.list_files(hall.uow(), reviewer, view.case_no)
         assert files.open_file(hall.uow(), reviewer, view.case_no, str(listed.files[0].id)).data == scan
+        assert _local_chunks(store) == 3  # under its budget the store keeps the uploaded copy
     finally:
         store.close()

@@ -9,9 +9,11 @@ there the ``stored_file`` row is written on the shared database, after the chunk
 time (never the whole file in memory) and matched the SHA-256; only then is a file visible to reviewers.
 A file another counter uploaded already (same content) is not sent again.
 
-The local copy stays in the counter's store after the upload (the clerk may reopen or reprint it); the store's
-size counts against the hall's budget (``FileLimits.store_budget_mb``), past which ``sync status`` and the
-banner warn — a case is never refused for it.
+The local copy stays in the counter's store after the upload (the clerk may reopen it there) until the store
+passes the hall's budget (``FileLimits.store_budget_mb``): then ``prune`` drops the bytes of the files uploaded
+longest ago — only those the shared database holds whole — until the store is back under 90 % of it.  What
+files still waiting for upload fill beyond the budget cannot be dropped: ``sync status`` and the banner warn;
+a case is never refused for it.
 """
 
 from __future__ import annotations
@@ -62,8 +64,8 @@ class StoreUsage:
     def warning(self) -> str:
         if not self.over_budget:
             return ""
-        return (f"本机窗口库已用 {self.store_bytes / MB:.0f} MB，超过预算 {self.budget_mb} MB：受理照常进行，"
-                "请联系管理员在日终对账后更换本机窗口库或调大预算")
+        return (f"本机窗口库已用 {self.store_bytes / MB:.0f} MB，超过预算 {self.budget_mb} MB"
+                "（未上传的电子件不能清理）：受理照常进行；请尽快恢复网络连接，或请管理员调大预算")
 
 
 def usage(conn: Connection) -> StoreUsage:
@@ -80,6 +82,36 @@ def usage(conn: Connection) -> StoreUsage:
     with Session(conn) as s:
         lim = read_limits(s)  # the hall's setting, pulled into the store with the other settings
     return StoreUsage(int(pending), int(size), (pages - free) * page_size, lim.store_budget_mb)
+
+
+# Pruning goes down to this share of the budget, so that it does not run again at every next scan.
+PRUNE_TO = 0.9
+
+
+def prune(local: Engine) -> int:
+    """Over budget: drop the local bytes of uploaded files, oldest upload first, one file per transaction (the
+    counter's next intake never waits long for the store); the ``stored_file`` row stays.  Returns how many."""
+    with reading(local) as conn:
+        use = usage(conn)
+        if not use.over_budget:
+            return 0
+        has_chunks = select(StoredFileChunk.seq).where(StoredFileChunk.sha256 == FileOutbox.sha256).exists()
+        uploaded = conn.execute(
+            select(FileOutbox.sha256, StoredFile.size)
+            .join(StoredFile, StoredFile.sha256 == FileOutbox.sha256)
+            .where(FileOutbox.sent_at.is_not(None), has_chunks)
+            .order_by(FileOutbox.sent_at)
+        ).all()
+    excess = use.store_bytes - int(use.budget_mb * MB * PRUNE_TO)
+    dropped = 0
+    for sha, size in uploaded:
+        if excess <= 0:
+            break
+        with local.begin() as conn:
+            conn.execute(delete(StoredFileChunk).where(StoredFileChunk.sha256 == sha))
+        excess -= int(size)
+        dropped += 1
+    return dropped
 
 
 def _newest_case(local: Engine) -> int:

@@ -659,6 +659,7 @@ def push(
         file_chunks += uploaded.chunks
         conflicts += uploaded.problems
         if not uploaded.yielded:
+            file_upload.prune(local)  # a store past its budget keeps only what is not safely uploaded
             break
     conflicts += refused_chains.values()
     with local.begin() as conn:
