@@ -30,6 +30,7 @@ from db.models import Case, CaseFile, FileOutbox, StoredFile, StoredFileChunk
 from tests.conftest import log_in
 from tests.intake_support import all_received, request
 from tests.support import scanned
+from tests.test_offline_faults import Zygote
 from tests.test_sync import closed_port_url
 
 
@@ -185,5 +186,41 @@ def test_chunks_that_do_not_hash_right_are_sent_again(hall: HallDesk, tmp_path: 
         listed = files.list_files(hall.uow(), reviewer, view.case_no)
         assert files.open_file(hall.uow(), reviewer, view.case_no, str(listed.files[0].id)).data == scan
         assert _local_chunks(store) == 3  # under its budget the store keeps the uploaded copy
+    finally:
+        store.close()
+
+
+def test_a_sync_killed_after_the_second_chunk_resumes_at_the_next(
+    hall: HallDesk, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """kill -9 of a sync process (forked by tests/support/offline_driver.py) right after the 2nd chunk's shared
+    commit: the store still counts one chunk sent; the next push sends the 2nd again, harmlessly, and the rest."""
+    item = _item(hall)
+    scan = scanned.pdf(2, scan_px=1000, seed=3)  # four chunks
+    path = tmp_path / "counter1.sqlite3"
+    store = CounterStore.open(hall.url, path)
+    try:
+        clerk = store.login("clerk1", DEMO_PASSWORD)
+        view, _ = store.take_application(clerk, _with_scan(item, scan), push=False)
+    finally:
+        store.close()
+    zygote = Zygote(tmp_path_factory.mktemp("zygote"))
+    try:
+        lines = zygote.run_until_killed(tmp_path / "sync.log", "chunk_sent", 2, job="sync", shared=hall.url,
+                                        local=str(path), batch_size=5)
+    finally:
+        zygote.close()
+    assert lines == ["B 0", "K chunk_sent 2"]
+    assert _shared(hall, Case, Case.id == view.id) == 1 and _shared(hall, StoredFileChunk) == 2
+    assert _shared(hall, StoredFile) == 0
+    store = CounterStore.open(hall.url, path)
+    try:
+        assert _sent_chunks(store) == 1
+        result = store.push_now()
+        assert result is not None and (result.files, result.file_chunks, result.files_pending) == (1, 3, 0)
+        reviewer = log_in(hall, f"rev_{item.dept.lower()}")
+        listed = files.list_files(hall.uow(), reviewer, view.case_no)
+        opened = files.open_file(hall.uow(), reviewer, view.case_no, str(listed.files[0].id))
+        assert hashlib.sha256(opened.data).hexdigest() == hashlib.sha256(scan).hexdigest() == listed.files[0].sha256
     finally:
         store.close()

@@ -9,7 +9,7 @@ zygote never holds a database connection when it forks.
 SIGKILL itself at the N-th occurrence of event E (``EVENTS``: the N-th intake's rows written, its commit, the
 N-th batch's shared commit before the local mark, ...), so a slow machine reaches exactly the code a test
 means to break, and a fast one does not run past it.  The worker wraps the functions of ``app.infra.sync``,
-``app.infra.outbox`` and ``app.uow`` in its own process (``at_event``); production code has no test switches.
+``app.infra.outbox``, ``app.infra.file_upload`` and ``app.uow`` in its own process (``at_event``); production code has no test switches.
 Tests that stop a server instead of killing a process use ``at_event`` in their own process to pause there.
 
 A worker appends progress lines to its ``log`` file with single ``os.write`` calls (O_APPEND, so a line is
@@ -46,7 +46,7 @@ from app import catalog, intake
 from app.auth import Actor
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
-from app.infra import outbox, sync
+from app.infra import file_upload, outbox, sync
 from app.infra.counter_store import CounterStore
 from app.uow import UnitOfWork
 from tests.intake_support import all_received, immediate_item, item_with_tolerable, request
@@ -70,6 +70,8 @@ EVENTS: dict[str, tuple[Any, str, str]] = {
     "shared_committed": (sync, "_write_shared", "after"),
     # The whole outbox (and the audit chain) was just marked unsent, nothing re-sent yet.
     "resent": (sync, "resend_all", "after"),
+    # An 电子件 chunk is committed on the shared database and not yet counted in the store (``sent_chunks``).
+    "chunk_sent": (file_upload, "send_chunk", "after"),
 }
 
 
