@@ -204,18 +204,23 @@ def upload(local: Engine, shared: Engine, *, yield_to_cases: bool = True) -> Upl
             if yield_to_cases and _cases_waiting_since(local, newest):
                 return UploadResult(done, sent, _pending(local), yielded=True, problems=tuple(problems))
             with reading(local) as conn:
-                data = conn.execute(select(StoredFileChunk.data).where(StoredFileChunk.sha256 == sha,
-                                                                       StoredFileChunk.seq == seq)).scalar_one()
+                data = conn.execute(select(StoredFileChunk.data).where(
+                    StoredFileChunk.sha256 == sha, StoredFileChunk.seq == seq)).scalar_one_or_none()
+            if data is None:  # the store lost this chunk: say so, and go on with the other files
+                problems.append(f"本机库中电子件 {sha[:12]} 的第 {seq + 1} 块缺失，无法上传")
+                _mark(local, sha, last_error=problems[-1])
+                break
             send_chunk(shared, {"sha256": sha, "seq": seq, "data": bytes(data)})
             sent += 1
             _mark(local, sha, sent_chunks=seq + 1)
-        why = complete(shared, stored)
-        if why:
-            problems.append(why)
-            _mark(local, sha, sent_chunks=0, last_error=why)
-            continue
-        _mark(local, sha, sent_at=utcnow(), last_error="")
-        done += 1
+        else:  # every chunk is on the shared database
+            why = complete(shared, stored)
+            if why:
+                problems.append(why)
+                _mark(local, sha, sent_chunks=0, last_error=why)
+                continue
+            _mark(local, sha, sent_at=utcnow(), last_error="")
+            done += 1
     return UploadResult(done, sent, _pending(local), problems=tuple(problems))
 
 

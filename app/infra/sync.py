@@ -35,12 +35,15 @@ Public API (stable; ``app.infra.counter_store.CounterStore`` wraps it for the CL
     Drain the outbox.  ``local`` and ``shared`` are SQLAlchemy engines.  Raises the driver's connection
     error (``sqlalchemy.exc.OperationalError``/``InterfaceError``) when the shared database is out of reach;
     what was committed before stays committed on both sides.  Records ``last_success`` in the local store.
+    Once no case waits, uploads the 电子件 of ``file_outbox`` (``app.infra.file_upload``), then drops the
+    bytes of uploaded files from a store past its budget.
 ``pull(local, shared, *, counter=None) -> PullResult``
     Upsert what a counter needs from the shared database into the local store.  Raises like ``push``.
 ``bind_counter(local, number)`` / ``bound_counter(local) -> int | None``
     The counter a local store belongs to (one store, one counter, one audit chain).
 ``status(local) -> SyncStatus``
-    Pending outbox rows, last success, last error, last pull, the bound counter.
+    Pending outbox rows, last success, last error, last pull, the bound counter; 电子件 waiting and the
+    store's size against its budget (``budget_warning``).
 ``record_error(local, message)``
     Remember a failed sync (``SyncStatus.last_error``); a later success clears it.
 ``resend_all(local) -> int``
