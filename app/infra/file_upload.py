@@ -29,6 +29,7 @@ from app.files import MB, read_limits
 from db.engine import reading
 from db.models import FileOutbox, Outbox, StoredFile, StoredFileChunk
 from db.types import utcnow
+from db.upsert import insert_ignore
 
 
 def _t(model: Any) -> Table:
@@ -130,8 +131,6 @@ def _cases_waiting_since(local: Engine, seq: int) -> bool:
 def send_chunk(shared: Engine, row: dict[str, Any]) -> None:
     """One chunk in its own shared transaction; a chunk already there (a resend, or the same file from another
     counter) is left as it is."""
-    from app.infra.sync import insert_ignore  # sync calls this module: imported late, no cycle
-
     with shared.begin() as conn:
         insert_ignore(conn, _t(StoredFileChunk), [row])
 
@@ -151,8 +150,6 @@ def _shared_digest(conn: Connection, sha256: str, chunks: int) -> str | None:
 def complete(shared: Engine, stored: dict[str, Any]) -> str:
     """Write the ``stored_file`` row once the shared chunks hash right; '' or why not (the chunks were wrong
     and are removed, so the next round sends the file again from its first chunk)."""
-    from app.infra.sync import insert_ignore
-
     sha = stored["sha256"]
     with shared.begin() as conn:
         if conn.execute(select(StoredFile.sha256).where(StoredFile.sha256 == sha)).first() is not None:
