@@ -370,6 +370,11 @@ def request_problems(req: IntakeRequest, *, enterprise_known: bool | None = None
     if materials is not None:
         problems += lifecycle.intake_problems(req.outcome, materials, immediate_item=immediate_item,
                                               item_name=item_name)
+    if req.files:  # a file belongs to a material handed in (已收 or 有误): the rule of ``files.material_problems``
+        names = {m.code: m.name for m in materials or ()}
+        states = {code: (names.get(code, code), m.state) for code, m in req.materials.items()}
+        for f in req.files:
+            problems += [Problem(f"materials.{f.material}", e.message) for e in files.material_problems(states, [f])]
     if req.outcome == "refuse" and not req.reason.strip():
         problems.append(Problem("reason", "不予受理必须写明理由"))
     return problems
