@@ -99,7 +99,7 @@ _TABLE: tuple[Permission, ...] = (
     _p("user.password", "修改本人密码", EVERYONE, "本人", ("user passwd",)),
     _p("counter.manage", "窗口设置，查看、生成和吊销窗口签名密钥", {ADMIN}, "",
        ("counter set", "counter keys", "counter keygen", "counter revoke-key")),
-    _p("hall.settings", "大厅设置", {ADMIN}, "", ("hall set",)),
+    _p("hall.settings", "大厅设置", {ADMIN}, "", ("hall set", "hall files-set")),
     _p("holiday.manage", "节假日调整", {ADMIN}, "", ("holiday set", "holiday remove", "holiday confirm")),
     _p("catalog.import", "导入事项目录", {ADMIN}, "", ("catalog import",)),
     _p("demo.load", "向已有用户的数据库装入演示数据", {ADMIN}, "空数据库无需登录", ("demo",)),

@@ -31,6 +31,7 @@ from tests.ui.test_counter import (
     point_counter_at,
     start_applicant,
 )
+from ui.admin.hall_settings import HallSettingsPage
 from ui.counter.camera import NO_CAMERA, camera_names
 from ui.counter.capture import CapturePanel
 from ui.counter.models import IntakeMaterialModel
@@ -208,3 +209,21 @@ def test_scan_folder_tray_and_camera(hall: HallDesk, qtbot: QtBot, tmp_path: Pat
     assert dialog.folder_edit.text() == str(folder)
     dialog.folder_edit.setText(str(other))
     assert dialog.save() and QSettings().value(SCAN_FOLDER_KEY) == str(other) and capture.tray.folder() == other
+
+
+def test_file_limits_in_the_hall_settings(hall: HallDesk, qtbot: QtBot, message_boxes: MessageBoxes) -> None:
+    page = HallSettingsPage(hall, log_in(hall, "admin"))
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    settle()
+    limits = page.files_page
+    assert limits.form_settings() == files.FileLimits() and page.unsaved_work() == ""
+    limits.case_spin.setValue(10)  # below the per-file limit: the rule's own message, nothing stored
+    assert page.unsaved_work() == "电子件设置有未保存的修改"
+    assert limits.save() is None and limits.error_label.text() == "每件上限不能小于每个文件上限"
+    assert files.get_limits(hall.uow()) == files.FileLimits()
+    limits.case_spin.setValue(300)
+    with qtbot.waitSignal(limits.saved):
+        limits.save()
+    assert files.get_limits(hall.uow()).max_case_mb == 300 and page.unsaved_work() == ""
