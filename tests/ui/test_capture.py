@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
 
 from app import files
@@ -27,6 +27,7 @@ from tests.ui.test_counter import (
     CTRL,
     CTRL_SHIFT,
     enter_applicant,
+    key_state,
     open_counter,
     point_counter_at,
     start_applicant,
@@ -123,6 +124,13 @@ def test_capture_page_operations_and_acceptance(hall: HallDesk, qtbot: QtBot, tm
     settle()
     assert "超过每个文件1.0 MB的上限" in capture.message.full_text() and len(capture.captured()) == 2
 
+    # A material with files marked 缺少 afterwards: no outcome takes the files, by the same rule (补正 would
+    # be possible otherwise), until it is 已收 again.
+    key_state(qtbot, page, "M01", Qt.Key.Key_2)
+    assert not page.correction_button.isEnabled() and "没有标为已收或有误" in page.correction_button.toolTip()
+    key_state(qtbot, page, "M01", Qt.Key.Key_1)
+    assert page.accept_button.isEnabled()
+
     # Dropped on the row of M02: that material's file, whatever is selected.
     drop(page, "M02", write(tmp_path / "scan.png", scanned.text_scan(600, 800)))
     settle()
@@ -159,7 +167,8 @@ def test_capture_page_operations_and_acceptance(hall: HallDesk, qtbot: QtBot, tm
     assert page.capture.files() == () and page.capture.list.count() == 0
 
 
-def test_scan_folder_tray_and_camera(hall: HallDesk, qtbot: QtBot, tmp_path: Path, pc_settings: QSettings) -> None:
+def test_scan_folder_tray_and_camera(hall: HallDesk, qtbot: QtBot, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
     _, page = open_counter(hall, qtbot)
     capture = page.capture
     folder = tmp_path / "scans"
@@ -177,6 +186,15 @@ def test_scan_folder_tray_and_camera(hall: HallDesk, qtbot: QtBot, tmp_path: Pat
     write(folder / "scan0002.pdf", scanned.RENAMED_EXE)
     qtbot.waitUntil(lambda: len(capture.tray.files()) == 2, timeout=10_000)
     assert capture.tray.files()[0].name == "scan0001.pdf"  # oldest first
+
+    # E on a material: the 添加扫描件 dialog (here its answer, without a native dialog).
+    chosen = write(tmp_path / "id.png", scanned.text_scan(300, 400))
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *args: ([str(chosen)], ""))
+    qtbot.keyClick(page.checklist.view, Qt.Key.Key_E)
+    settle()
+    assert [c.file.name for c in capture.captured()] == ["id.png"]
+    capture.list.setCurrentRow(0)
+    assert capture.remove() and pages_shown(page, "M03") == ""
 
     qtbot.keyClick(page.checklist.view, Qt.Key.Key_S, CTRL_SHIFT)  # the tray key: oldest file to M03
     settle()
