@@ -8,13 +8,14 @@ like any photo: upright, scaled to A4 reading resolution.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Signal
 from PySide6.QtGui import QImage, QImageWriter
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-NO_CAMERA = "未检测到高拍仪（摄像头）：请连接高拍仪后重新打开综合受理"
+NO_CAMERA = "未检测到高拍仪（摄像头）"
 CAMERA_JPEG_QUALITY = 92  # the file is scaled and re-encoded by files.prepare: keep the detail until then
 
 
@@ -23,6 +24,15 @@ def camera_names() -> list[str]:
     from PySide6.QtMultimedia import QMediaDevices
 
     return [device.description() for device in QMediaDevices.videoInputs()]
+
+
+def watch_cameras(parent: QObject, changed: Callable[[], object]) -> QObject:
+    """Call ``changed`` when a camera is plugged in or out (the returned watcher lives as ``parent``'s child)."""
+    from PySide6.QtMultimedia import QMediaDevices
+
+    devices = QMediaDevices(parent)
+    devices.videoInputsChanged.connect(changed)
+    return devices
 
 
 def image_to_jpeg(image: QImage) -> bytes:

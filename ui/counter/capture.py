@@ -46,7 +46,7 @@ from app.context import HallDesk
 from app.files import FileInput, FileLimits
 from app.scan_pages import Thumbnail
 from app.scans import ScannedFile
-from ui.counter.camera import NO_CAMERA, CameraDialog, camera_names, image_to_jpeg
+from ui.counter.camera import NO_CAMERA, CameraDialog, camera_names, image_to_jpeg, watch_cameras
 from ui.counter.checklist import MaterialChecklist
 from ui.counter.scan_tray import TRAY_KEY, ScanFolderDialog, ScanTray, move_to_used, scan_folder
 from ui.ops import run_op
@@ -107,6 +107,7 @@ class CapturePanel(QWidget):
         self._checklist: MaterialChecklist | None = None
         self._code = ""
         self.camera_dialog: CameraDialog | None = None
+        self._cameras: QObject | None = None
         self.folder_dialog: ScanFolderDialog | None = None
         self.title = QLabel("电子件")
         self.title.setObjectName("sectionTitle")
@@ -183,7 +184,7 @@ class CapturePanel(QWidget):
         run_op(lambda: files.get_limits(hall.uow()), self._limits_loaded, owner=self, key="file-limits")
         if self.tray.folder() != (Path(scan_folder()) if scan_folder() else None):
             self.tray.set_folder(scan_folder())
-        QTimer.singleShot(0, self.check_camera)  # Qt Multimedia loads on first use: not while the page builds
+        QTimer.singleShot(0, self, self.check_camera)  # Qt Multimedia loads on first use: not while the page builds
 
     def _limits_loaded(self, lim: FileLimits) -> None:
         self._limits = lim
@@ -193,6 +194,8 @@ class CapturePanel(QWidget):
 
     def check_camera(self) -> bool:
         """Enable 拍照 when a camera (a 高拍仪) is connected; else say there is none."""
+        if self._cameras is None:
+            self._cameras = watch_cameras(self, self.check_camera)  # a 高拍仪 plugged in later
         names = camera_names()
         self.camera_button.setEnabled(bool(names))
         self.camera_button.setToolTip(f"用高拍仪（{names[0]}）拍摄材料" if names else NO_CAMERA)
