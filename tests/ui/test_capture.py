@@ -7,6 +7,7 @@ The engine does not matter here (storage is tested in tests/test_files.py on all
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -219,6 +220,12 @@ def test_scan_folder_tray_and_camera(hall: HallDesk, qtbot: QtBot, tmp_path: Pat
     settle()
     assert [c.file.file.kind for c in capture.captured()][-1] in ("jpeg", "png")
     assert capture.captured()[-1].file.name.startswith("高拍仪") and pages_shown(page, "M03") == "3页"
+
+    # The same materials filled in again keep their files; another item's materials start without.
+    page.checklist.set_rows(page.checklist.model.rows(), page.promised_due())
+    assert pages_shown(page, "M03") == "3页" and len(capture.files()) == 2
+    page.checklist.set_rows([replace(r, material=replace(r.material, name="其他材料")) for r in page.checklist.model.rows()])
+    assert capture.files() == () and pages_shown(page, "M03") == ""
 
     # 扫描文件夹 is this PC's setting, in the counter's 设置 menu.
     other = tmp_path / "other"

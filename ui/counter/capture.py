@@ -108,6 +108,7 @@ class CapturePanel(QWidget):
         self._code = ""
         self.camera_dialog: CameraDialog | None = None
         self._cameras: QObject | None = None
+        self._names: dict[str, str] = {}  # the checklist's materials by code, as last filled
         self.folder_dialog: ScanFolderDialog | None = None
         self.title = QLabel("电子件")
         self.title.setObjectName("sectionTitle")
@@ -221,10 +222,13 @@ class CapturePanel(QWidget):
         self.changed.emit()
 
     def _rows_reset(self) -> None:
-        """Another item's materials: files of materials it does not have are dropped."""
+        """The checklist was filled again: files stay with the same material (the item's calendar arrived late);
+        another item's materials start without files (its M01 is another document)."""
         model = self._checklist.model if self._checklist else None
-        codes = {r.material.code for r in model.rows()} if model else set()
-        self._files = {code: c for code, c in self._files.items() if code in codes}
+        names = {r.material.code: r.material.name for r in model.rows()} if model else {}
+        self._files = {code: c for code, c in self._files.items()
+                       if code in names and names[code] == self._names.get(code)}
+        self._names = names
         self._select(model.index(0, 0) if model is not None and model.rowCount() else QModelIndex())
         self.changed.emit()
 
