@@ -46,7 +46,7 @@ class FileLimitsPage(SettingsPage[FileLimits]):
         note = hint_label("扫描件超过上限时，窗口会提示“请降低扫描分辨率或分成几个文件”，不会保存。"
                           "A4 彩色扫描 200 dpi 每页约 0.3–0.8 MB。")
         self.save_button = QPushButton("保存电子件设置(&E)")
-        self.revert_button = QPushButton("还原(&H)")
+        self.revert_button = QPushButton("还原(&Y)")
         self.revert_button.setToolTip("放弃未保存的修改，重新读取")
         buttons = QHBoxLayout()
         buttons.addStretch(1)
