@@ -1,6 +1,6 @@
 """The reviewer's viewer (issue 16, part 3): the first page on screen, and the case's file list in a full table.
 
-1. **First page on screen** of a 30-page scanned PDF (a noisy image on every page, ≈ 12 MB), through the real
+1. **First page on screen** of a 30-page scanned PDF (a noisy image on every page, ≈ 7.5 MB), through the real
    ``ui.viewer`` widgets offscreen (``QT_QPA_PLATFORM=offscreen``), as a reviewer of the deciding department:
    - 查看电子件 → first page: from ``open_case_files`` (the window, ``list_files``, ``open_file`` with its audit
      row, the render of page 1 fitted to the width) to the page's pixmap painted;
@@ -50,8 +50,8 @@ from ui import worker
 from ui.viewer import SCREEN_DPI, FileViewer, open_case_files
 
 DEPT = "SCJ"
-# Each page carries a noise image of this side in pixels, RGB, which does not compress: about 410 KB a page,
-# what a 200 dpi greyscale A4 scan kept as JPEG weighs; 30 pages make a 12 MB file.
+# Each page carries a grey noise image of this side in pixels, which hardly compresses: about 250 KB a page in
+# the PDF, what a 200 dpi greyscale A4 scan kept as JPEG weighs; 30 pages make a 7.5 MB file.
 SCAN_PX = 370
 FILES_PER_CASE = 5
 
@@ -298,7 +298,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--files", type=int, default=100_000, help="other stored files in the table (0: skip part 2)")
     parser.add_argument("--pages", type=int, default=30)
     parser.add_argument("--scan-px", type=int, default=SCAN_PX,
-                        help="side of each page's noise image (370: ≈ 410 KB a page; 600: ≈ 1.1 MB)")
+                        help="side of each page's noise image (370: ≈ 250 KB a page; 600: ≈ 650 KB)")
     args = parser.parse_args(argv)
     qInstallMessageHandler(_quiet)
     with _hall(args.engine) as hall:
