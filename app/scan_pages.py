@@ -5,6 +5,7 @@ sideways, split a multi-page PDF into its pages (to reorder or drop some), or ke
 operation takes a ``ScannedFile`` (as ``app.scans.normalise`` made it) and returns a new one of the same kind:
 an image is re-encoded as it was (JPEG stays JPEG, PNG stays PNG), a PDF page is turned by its /Rotate entry
 (nothing is re-rendered, so text and scan quality stay as they were).  Pure functions over bytes: no Qt.
+Every pdfium call holds ``PDFIUM_LOCK`` (pdfium is not thread-safe) and closes what it opened before letting go.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pypdfium2 as pdfium
 from PIL import Image
 
 from app.errors import ValidationError
+from app.pdfium_lock import PDFIUM_LOCK
 from app.scans import JPEG_QUALITY, ScannedFile
 
 THUMBNAIL_PX = 160  # the long side of a capture list's thumbnail
@@ -69,14 +71,16 @@ def rotate(file: ScannedFile, quarter_turns: int, pages: Sequence[int] | None = 
             return ScannedFile(file.kind, _encode(turned, file.kind), 1, turned.width, turned.height)
     chosen = range(file.pages) if pages is None else pages
     _check_pages(file, chosen)
-    document = _open_pdf(file)
-    try:
-        for index in chosen:
-            page = document[index]
-            page.set_rotation((page.get_rotation() + 90 * turns) % 360)
-        return ScannedFile("pdf", _save_pdf(document), file.pages)
-    finally:
-        document.close()
+    with PDFIUM_LOCK:
+        document = _open_pdf(file)
+        try:
+            for index in chosen:
+                page = document[index]
+                page.set_rotation((page.get_rotation() + 90 * turns) % 360)
+                page.close()
+            return ScannedFile("pdf", _save_pdf(document), file.pages)
+        finally:
+            document.close()
 
 
 def select_pages(file: ScannedFile, pages: Sequence[int]) -> ScannedFile:
@@ -86,14 +90,15 @@ def select_pages(file: ScannedFile, pages: Sequence[int]) -> ScannedFile:
     if not pages:
         raise ValidationError("page", "至少要保留一页；要去掉整个文件请删除该文件")
     _check_pages(file, pages)
-    source = _open_pdf(file)
-    target = pdfium.PdfDocument.new()
-    try:
-        target.import_pages(source, list(pages))
-        return ScannedFile("pdf", _save_pdf(target), len(pages))
-    finally:
-        target.close()
-        source.close()
+    with PDFIUM_LOCK:
+        source = _open_pdf(file)
+        target = pdfium.PdfDocument.new()
+        try:
+            target.import_pages(source, list(pages))
+            return ScannedFile("pdf", _save_pdf(target), len(pages))
+        finally:
+            target.close()
+            source.close()
 
 
 def split(file: ScannedFile) -> list[ScannedFile]:
@@ -106,14 +111,18 @@ def split(file: ScannedFile) -> list[ScannedFile]:
 def thumbnail(file: ScannedFile, size: int = THUMBNAIL_PX) -> Thumbnail:
     """The first page, at most ``size`` pixels on its long side, as RGB (for the capture list)."""
     if file.kind == "pdf":
-        document = _open_pdf(file)
-        try:
-            page = document[0]
-            # get_size is before /Rotate; the rendered bitmap is after it: scale by the long side either way.
-            scale = size / max(page.get_size())
-            image = page.render(scale=scale, rotation=0).to_pil()
-        finally:
-            document.close()
+        with PDFIUM_LOCK:
+            document = _open_pdf(file)
+            try:
+                page = document[0]
+                # get_size is before /Rotate; the rendered bitmap is after it: scale by the long side either way.
+                scale = size / max(page.get_size())
+                bitmap = page.render(scale=scale, rotation=0)
+                image = bitmap.to_pil().copy()  # pixels of our own: the bitmap is closed before the lock goes
+                bitmap.close()
+                page.close()
+            finally:
+                document.close()
     else:
         with Image.open(io.BytesIO(file.data)) as opened:
             opened.draft("RGB", (size, size))  # a JPEG decodes at a fraction of its size: fast for a photo
