@@ -82,9 +82,25 @@ def test_counter_makes_a_batch_and_the_back_office_signs_for_it(
     assert "未到 1 件" in dialog.done_label.text() and dialog.scan_edit.text() == ""
     signed = transfers.get_batch(hall.uow(), log_in(hall, "rev_scj"), batch.batch_no)
     assert signed.state == "partial" and signed.missing == (numbers[1],)
+    queue_page.refresh()
+    settle()
+    marks = {n: queue_page.model.data(queue_page.model.index(queue_page.model.row_of(n), column)) for n in numbers}
+    assert marks == {numbers[0]: "已到", numbers[1]: "未到"}
+    # The missing folder turns up: scan the same 交接单, tick it, sign again.
+    dialog.scan_edit.setText(batch.batch_no)
+    qtbot.keyClick(dialog.scan_edit, Qt.Key.Key_Return)
+    settle()
+    assert "已签收" in dialog.done_label.text() and not dialog.confirm_button.isEnabled()
+    assert dialog.model.setData(dialog.model.index(1, 0), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+    assert not dialog.model.setData(dialog.model.index(0, 0), Qt.CheckState.Unchecked.value,
+                                    Qt.ItemDataRole.CheckStateRole)  # signed for already: stays
+    assert dialog.confirm_button.isEnabled()
+    qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
+    settle()
+    assert transfers.get_batch(hall.uow(), log_in(hall, "rev_scj"), batch.batch_no).state == "received"
     dialog.close()
     settle()
     queue_page.refresh()
     settle()
     marks = {n: queue_page.model.data(queue_page.model.index(queue_page.model.row_of(n), column)) for n in numbers}
-    assert marks == {numbers[0]: "已到", numbers[1]: "未到"}
+    assert marks == {numbers[0]: "已到", numbers[1]: "已到"}

@@ -123,6 +123,7 @@ class PaperReceiptDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.done_label)
         layout.addWidget(box)
+        self.model.dataChanged.connect(self._update_confirm)  # a tick changes what can be signed for
         self.scan_edit.returnPressed.connect(self.find_batch)
         self.find_button.clicked.connect(self.find_batch)
         fit_to_screen(self, 860, 560)
@@ -139,8 +140,9 @@ class PaperReceiptDialog(QDialog):
                busy="正在查找交接单…", form=self.error, disable=[self.find_button])
 
     def _found(self, batch: BatchView) -> None:
-        self.done_label.setText("")
         self._show_batch(batch)
+        self.done_label.setText({"received": "本交接单的纸质材料已全部签收。",
+                                 "partial": "本交接单已签收；后来送到的办件请勾选后确认补签。"}.get(batch.state, ""))
         self.view.setFocus()
 
     def _show_batch(self, batch: BatchView | None) -> None:
@@ -155,6 +157,9 @@ class PaperReceiptDialog(QDialog):
             self.batch_label.setText(
                 f"交接单 {batch.batch_no}：{batch.counter}号窗口 {batch.created_by_name} 移交{batch.dept_name}，"
                 f"{len(batch.cases)}件，材料{materials}项（原件{originals}份，复印件{copies}份）{signed}")
+        self._update_confirm()
+
+    def _update_confirm(self) -> None:
         self.confirm_button.setEnabled(bool(self.model.arriving()))
 
     def confirm(self) -> None:

@@ -114,7 +114,7 @@ class TransferPanel(Page):
         self.dept_combo = QComboBox()
         self.dept_combo.setMinimumContentsLength(16)
         self.refresh_button = QPushButton("刷新")
-        self.create_button = QPushButton("生成交接单(&G)")
+        self.create_button = QPushButton("生成交接单(&E)")
         self.create_button.setToolTip("把所选部门的全部待移交纸质材料生成一张交接单，并打开 A4 交接单预览以打印")
         self.folder_model = FolderTableModel(parent=self)
         self.folder_view = table_view(self.folder_model, empty=NONE_PENDING)
