@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QAbstractItemModel, QObject, QSize, Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QTableView, QTabWidget, QVBoxLayout, QWidget
 
+from app import lifecycle
 from app.auth import Actor
 from app.cases import CaseEventView, CaseMaterialView, CaseView, NoticeRef
 from app.claims import CaseLights
@@ -48,7 +49,7 @@ HISTORY_NAMES = {
 
 
 def history_name(action: str) -> str:
-    return HISTORY_NAMES.get(action, "其他办理")
+    return HISTORY_NAMES.get(action) or lifecycle.PAPER_EVENTS.get(action, "其他办理")  # 材料流转: where the paper is
 
 
 class CaseMaterialModel(RowTableModel[CaseMaterialView]):

@@ -43,6 +43,7 @@ from ui.backoffice.case_view import CaseViewPanel
 from ui.backoffice.clock_buttons import ClockButtons
 from ui.backoffice.decision import DecisionDialog
 from ui.backoffice.models import QueueTableModel
+from ui.backoffice.paper import paper_button
 from ui.backoffice.watch import DepartmentWatch
 from ui.errors import show_error
 from ui.models import LIGHT_BRUSHES, NOTICE_NAMES
@@ -148,6 +149,7 @@ class BackOfficePage(ClockButtons, Page):
         top.addWidget(self.claim_next_button)
         top.addWidget(self.claim_button)
         top.addWidget(self.refresh_button)
+        top.addWidget(paper_button(self))  # 签收纸质材料 (材料流转)
         filters = QHBoxLayout()
         filters.addWidget(self.status_combo)
         filters.addWidget(self.light_combo)

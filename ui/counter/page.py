@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import catalog, hall_settings, intake, search
+from app import catalog, hall_settings, intake, search, transfers
 from app.auth import Actor
 from app.cases import MATERIAL_STATES, CaseView
 from app.catalog import Assessment, Item
@@ -49,6 +49,7 @@ from ui.counter.hints import outcome_hint
 from ui.counter.item_picker import ItemPicker
 from ui.counter.summary import CaseSummary
 from ui.counter.today import TodayCases
+from ui.counter.transfers import TransferPanel
 from ui.counter.wait_clock import WaitClock
 from ui.display import DisplayController
 from ui.errors import confirm, show_error
@@ -124,6 +125,8 @@ class CounterPage(CaseDocuments, Page):
         self.tabs.addTab(self._build_intake(), "当前受理 (F2)")
         self.today = TodayCases(hall, actor)
         self.tabs.addTab(self.today, "今日办件 (F6)")
+        if transfers.may_send(actor):  # 材料流转: the paper folders waiting for each department
+            self.tabs.addTab(TransferPanel(hall, actor), "材料流转")
         # The tab's parts by the names the page always had (tests and the F-keys use them).
         self.today_search, self.today_model, self.today_view = self.today.search, self.today.model, self.today.view
         self.today_summary, self.today_caption = self.today.summary, self.today.caption
