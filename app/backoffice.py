@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from app import lifecycle, limits
+from app import lifecycle, limits, transfers
 from app.auth import Actor, check_current
 from app.cases import CHANNELS, load_case
 from app.errors import NotFound, PermissionDenied, ValidationError
@@ -228,6 +228,9 @@ class QueueRow:
     legal_left: int | None = None
     procedure: str = ""
     holder_name: str | None = None  # the holder's full name, as screens show who holds it
+    # 纸质材料: whether the case's paper folder was signed for by the department (材料流转); None for an online
+    # case, which brings no paper.
+    paper_arrived: bool | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -238,6 +241,7 @@ class QueueRow:
             "light": self.light, "step_due": self.step_due.isoformat() if self.step_due else None,
             "step_light": self.step_light, "holder": self.holder, "channel": self.channel,
             "promised_left": self.promised_left, "legal_left": self.legal_left, "procedure": self.procedure or None,
+            "paper_arrived": self.paper_arrived,
         }
 
 
@@ -286,7 +290,7 @@ def queue_page(
             select(Case.id, Case.case_no, Case.status, ServiceItem.code, ServiceItem.name, Enterprise.name,
                    Case.received_at, Case.promised_due, Case.legal_due, Case.due_provisional, Case.step_due,
                    holder.c.username, Case.lease_until, Case.channel, Case.paused_promised, Case.paused_legal,
-                   Case.special_procedure, holder.c.full_name)
+                   Case.special_procedure, holder.c.full_name, transfers.paper_arrived_column())
             .join(ServiceItem, Case.item_id == ServiceItem.id)
             .outerjoin(Enterprise, Case.enterprise_id == Enterprise.id)
             .outerjoin(holder, Case.holder_id == holder.c.id)
@@ -329,7 +333,8 @@ def queue_page(
                  holder=r[11] if r[2] in (Status.IN_REVIEW, Status.SUSPENDED) else None, lease_until=r[12],
                  channel=r[13], promised_left=r[14] if r[2] == Status.SUSPENDED else None,
                  legal_left=r[15] if r[2] == Status.SUSPENDED else None, procedure=r[16],
-                 holder_name=(r[17] or r[11]) if r[2] in (Status.IN_REVIEW, Status.SUSPENDED) else None)
+                 holder_name=(r[17] or r[11]) if r[2] in (Status.IN_REVIEW, Status.SUSPENDED) else None,
+                 paper_arrived=None if r[18] is None else bool(r[18]))
         for r in rows
     )
     cursor = None

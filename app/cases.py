@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -139,6 +140,29 @@ class DecisionView:
 
 
 @dataclass(frozen=True)
+class PaperState:
+    """Where a window case's paper folder is (材料流转), read from its history: ``counter`` (在窗口), ``sent``
+    (流转中, with the 交接单's number), ``received`` (已送达部门) or ``missing`` (未到)."""
+
+    state: str
+    batch_no: str | None = None
+
+    @property
+    def name(self) -> str:
+        text = PAPER_STATES[self.state]
+        return f"{text}（交接单 {self.batch_no}）" if self.state == "sent" and self.batch_no else text
+
+    def as_json(self) -> dict[str, Any]:
+        return {"state": self.state, "name": PAPER_STATES[self.state], "batch_no": self.batch_no}
+
+
+PAPER_STATES = {"counter": "在窗口", "sent": "流转中", "received": "已送达部门", "missing": "未到"}
+_PAPER_STATE_OF = {lifecycle.PAPER_SENT: "sent", lifecycle.PAPER_RECEIVED: "received",
+                   lifecycle.PAPER_MISSING: "missing"}
+_BATCH_IN_NOTE = re.compile(r"交接单 ([0-9A-Z-]+)")
+
+
+@dataclass(frozen=True)
 class CaseView:
     id: uuid.UUID
     case_no: str
@@ -181,6 +205,20 @@ class CaseView:
     @property
     def status_name(self) -> str:
         return STATUSES.get(self.status, self.status)
+
+    @property
+    def paper(self) -> PaperState | None:
+        """Where the paper folder is, from the history's 材料流转 events (no query); None when the case keeps
+        none: an online application, or one not accepted at the window (refused, 补正, 即办)."""
+        if self.channel != "window":
+            return None
+        last = next((e for e in reversed(self.history) if e.action in _PAPER_STATE_OF), None)
+        if last is not None:
+            found = _BATCH_IN_NOTE.search(last.note)
+            return PaperState(_PAPER_STATE_OF[last.action], found.group(1) if found else None)
+        if self.accepted_at is not None and self.status in lifecycle.FOLDER_STATUSES:
+            return PaperState("counter")
+        return None
 
     @property
     def tolerated(self) -> bool:
@@ -240,6 +278,7 @@ class CaseView:
                 for e in self.history
             ],
             "clock": self.clock.as_json(self.status),
+            "paper": paper.as_json() if (paper := self.paper) else None,
         }
 
 

@@ -204,6 +204,11 @@ def attach_rows(session: Session, case_id: uuid.UUID, actor: str, files: Sequenc
     return rows
 
 
+def list_rows(session: Session, case_id: uuid.UUID) -> list[CaseFile]:
+    """The case's attached files as rows (in ``session``'s transaction): their sizes and positions."""
+    return list(session.execute(select(CaseFile).where(CaseFile.case_id == case_id)).scalars())
+
+
 def queue_upload(session: Session, digests: Iterable[str]) -> None:
     """A counter's local store: queue files for upload to the shared database (after their case)."""
     known = set(session.execute(select(FileOutbox.sha256).where(FileOutbox.sha256.in_(set(digests)))).scalars())

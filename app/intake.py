@@ -370,6 +370,11 @@ def request_problems(req: IntakeRequest, *, enterprise_known: bool | None = None
     if materials is not None:
         problems += lifecycle.intake_problems(req.outcome, materials, immediate_item=immediate_item,
                                               item_name=item_name)
+    if req.files:  # a file belongs to a material handed in (已收 or 有误): the rule of ``files.material_problems``
+        names = {m.code: m.name for m in materials or ()}
+        states = {code: (names.get(code, code), m.state) for code, m in req.materials.items()}
+        for f in req.files:
+            problems += [Problem(f"materials.{f.material}", e.message) for e in files.material_problems(states, [f])]
     if req.outcome == "refuse" and not req.reason.strip():
         problems.append(Problem("reason", "不予受理必须写明理由"))
     return problems
@@ -777,10 +782,12 @@ def _build_case(uow: UnitOfWork, actor: Actor, req: IntakeRequest, key_dir: Path
 
 @retry_transient
 def resubmit(uow: UnitOfWork, actor: Actor, case_no: str, materials: Mapping[str, MaterialInput],
-             supplement_due: date | None = None, *, key_dir: Path | None = None) -> CaseView:
+             supplement_due: date | None = None, *, key_dir: Path | None = None,
+             scans: Sequence[files.FileInput] = ()) -> CaseView:
     """The applicant is back with the corrections: the case is accepted today (acceptance date = today).
 
-    The new receipt carries the pickup code and slip: the applicant standing at this counter gets them."""
+    ``scans``: the corrected materials' scanned copies, stored in the same transaction after the case's earlier
+    files.  The new receipt carries the pickup code and slip: the applicant standing at this counter gets them."""
     require(actor, "case.intake")
     limits.check(limits.CASE_NO, case_no, "case_no")
     _check_materials_text(materials)
@@ -792,6 +799,15 @@ def resubmit(uow: UnitOfWork, actor: Actor, case_no: str, materials: Mapping[str
         today = local_date(now)
         merged = {m.code: MaterialInput(m.state, m.originals, m.copies, m.electronic, m.note) for m in case.materials}
         merged.update(materials)
+        if scans:
+            problems = files.material_problems(
+                {m.code: (m.name, merged[m.code].state) for m in case.materials if m.code in merged}, scans)
+            if problems:
+                raise problems[0]
+            for code in {f.material for f in scans}:
+                merged[code] = replace(merged[code], electronic=True)
+            already = sum(f.size for f in files.list_rows(s, case.id))
+            files.check_case_total(scans, files.read_limits(s), already)
         req = IntakeRequest(item=case.item.code, agent=AgentInput(case.agent_name, case.agent_id_number, case.agent_phone),
                             materials=merged, outcome="accept", supplement_due=supplement_due)
         ref = refcache.current(s)
@@ -827,6 +843,16 @@ def resubmit(uow: UnitOfWork, actor: Actor, case_no: str, materials: Mapping[str
         queue.enqueue(s, document_jobs(actor, view, notices, counter, hall, output,
                                        case.clerk.full_name if case.clerk else None))
         outbox.record(uow, case.id)
+        if scans:
+            first: dict[str, int] = {}
+            for f in files.list_rows(s, case.id):
+                first[f.material_code] = max(first.get(f.material_code, 0), f.position + 1)
+            attached = files.attach_rows(s, case.id, actor.username, scans, first)
+            if isinstance(uow, outbox.CounterUnitOfWork):
+                files.queue_upload(s, [r["sha256"] for r in attached])
+            uow.audit(actor.username, "case.file.attach", "case", str(case.id),
+                      {"case_no": case.case_no, "files": [{"material": r["material_code"], "sha256": r["sha256"],
+                                                           "pages": r["pages"], "bytes": r["size"]} for r in attached]})
         s.flush()
         view = case_view(load_case(s, case.case_no), credentials=True)
         uow.commit()

@@ -153,6 +153,12 @@ DATED = (S.ACCEPTED, S.IN_REVIEW, S.CORRECTION_REQUESTED, S.RETURNED)
 OPEN = (S.ACCEPTED, S.IN_REVIEW, S.CORRECTION_REQUESTED, S.RETURNED, S.SUSPENDED)
 FINISHED = (S.REFUSED, S.COMPLETED_IMMEDIATELY, S.APPROVED, S.DENIED, S.ISSUED, S.TERMINATED)
 
+# 材料流转 (app.transfers): where a window case's paper folder is, as history events that leave the status as it
+# is.  A case has a folder to send while it is with the department or decided but not yet handed out.
+PAPER_SENT, PAPER_RECEIVED, PAPER_MISSING = "paper.sent", "paper.received", "paper.missing"
+PAPER_EVENTS: dict[str, str] = {PAPER_SENT: "纸质材料移交", PAPER_RECEIVED: "纸质材料签收", PAPER_MISSING: "纸质材料未到"}
+FOLDER_STATUSES = (S.ACCEPTED, S.IN_REVIEW, S.RETURNED, S.SUSPENDED, S.APPROVED, S.DENIED)
+
 
 def status_name(status: str) -> str:
     return STATUS_NAMES.get(status, status)

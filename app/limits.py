@@ -49,6 +49,7 @@ from db.models import (
     Rectification,
     RegionalAssessment,
     ServiceItem,
+    TransferBatch,
     User,
 )
 
@@ -165,6 +166,11 @@ MATERIAL_PROBLEM = _column(CaseMaterial.note, "材料问题说明")
 # 电子件 (issue 16): the file's name as it was on the clerk's PC, and why a file is exported (in the audit row).
 FILE_NAME = _column(CaseFile.name, "文件名")
 FILE_EXPORT_REASON = _register(Limit("导出原因", 255, "审计记录 `case.file.export`"))
+
+# 材料流转 (issue 16): a 交接单's number, typed or scanned from its QR code (HDTB: and the number).
+TRANSFER_BATCH_NO = _column(TransferBatch.batch_no, "交接单号")
+TRANSFER_SCAN = _register(Limit("交接单号或交接单二维码", TRANSFER_BATCH_NO.chars + len("HDTB:"),
+                                "不保存（签收时输入或扫码）"))
 
 # ---- the back office (后台审批) ---------------------------------------------------------------------
 OPINION = _column(CaseEvent.note, "审查意见", multiline=True, chars=1000)

@@ -8,7 +8,7 @@ import sys
 from dataclasses import replace
 from typing import Any
 
-from app import accounts, hall_settings, holidays
+from app import accounts, files, hall_settings, holidays
 from app.auth import ROLES
 from app.errors import ValidationError
 from app.infra import keys
@@ -119,12 +119,24 @@ def cmd_counter_set(cli: Cli) -> int:
 
 
 def cmd_hall_show(cli: Cli) -> int:
-    settings = hall_settings.get_hall_settings(cli.ready_hall().uow())
+    hall = cli.ready_hall()
+    settings = hall_settings.get_hall_settings(hall.uow())
+    shown = {**settings.as_json(), "files": files.get_limits(hall.uow()).as_json()}
     if cli.args.json:
-        print_json(settings.as_json())
+        print_json(shown)
     else:
-        for k, v in settings.as_json().items():
-            print(f"{k}\t{v}")
+        for k, v in shown.items():
+            for key, value in (v.items() if isinstance(v, dict) else [(None, v)]):
+                print(f"{k}.{key}\t{value}" if key else f"{k}\t{value}")
+    return 0
+
+
+def cmd_hall_files_set(cli: Cli) -> int:
+    a = cli.args
+    current = files.get_limits(cli.hall.uow())
+    changes = {k: getattr(a, k) for k in ("max_file_mb", "max_case_mb", "store_budget_mb") if getattr(a, k) is not None}
+    saved = files.save_limits(cli.hall.uow(), cli.actor(), replace(current, **changes))
+    print_json(saved.as_json()) if a.json else print("已保存电子件设置", file=sys.stderr)
     return 0
 
 
@@ -262,6 +274,11 @@ def register(sub: Any) -> None:
     sp.add_argument("--review-authority", dest="review_authority",
                     help="复议机关（印在不予受理通知书和不予许可决定书上；为空时不能作不予许可决定）")
     sp.add_argument("--court", help="诉讼法院（同上）")
+    sp = add(hl, "files-set", cmd_hall_files_set, "修改电子件上限：每个文件、每件、窗口本机存储预算（管理员）", json_flag=True)
+    sp.add_argument("--max-file-mb", dest="max_file_mb", type=int, metavar="N", help="每个文件上限（MB）")
+    sp.add_argument("--max-case-mb", dest="max_case_mb", type=int, metavar="N", help="每件电子件合计上限（MB）")
+    sp.add_argument("--store-budget-mb", dest="store_budget_mb", type=int, metavar="N",
+                    help="离线窗口本机存储预算（MB，超过时提醒）")
 
     hol = sub.add_parser("holiday", help="节假日调整").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(hol, "list", cmd_holiday_list, "列出调整", json_flag=True)

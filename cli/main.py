@@ -31,6 +31,7 @@ from app.errors import INTERNAL_ERROR_EXIT_CODE, HallDeskError, ValidationError
 from app.infra.outbox import counter_chain
 from cli import admin, backoffice, clocks, grievance, output, overview, printing, sync, tolerate
 from cli import files as cli_files
+from cli import transfer as cli_transfer
 from cli.base import (
     ENV_PASSWORD,
     Cli,
@@ -374,6 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     backoffice.register(sub, cs)
     clocks.register(cs)  # 特别程序, 恢复计时, 延期
     cli_files.register(cs)  # 电子件: attach, files, file-get
+    cli_transfer.register(sub)  # 材料流转: transfer create, receive, list
     output.register(sub, cs)
     tolerate.register(sub, cs, cat)  # 容缺 follow-through (issue 14 part 7)
     grievance.register(sub)  # the 办不成事 window

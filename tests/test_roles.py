@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app import backoffice, catalog, evaluation, files, grievance, intake, roles
+from app import backoffice, catalog, evaluation, files, grievance, intake, roles, transfers
 from app.auth import ROLES, Actor
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
@@ -97,6 +97,7 @@ class World:
     received: str  # a material of ``decided`` handed in, with a scan attached
     scan: str  # that scan's path
     file_id: str  # and its 电子件 id
+    batch: str  # a 交接单 of counter 1 to SCJ, not yet signed for (材料流转)
 
     def file(self, name: str, doc: object) -> str:
         path = self.tmp / name
@@ -129,9 +130,10 @@ def world(hall: HallDesk, tmp_path: Path) -> World:
     scan = tmp_path / "scan.png"
     scan.write_bytes(scanned.text_scan(400, 560))
     attached = files.attach(hall.uow(), clerk, decided.case_no, [files.prepare_path(received, scan)])
+    batch = transfers.create_batch(hall.uow(), clerk, "SCJ", [queued[0]]).batch_no
     return World(hall, tmp_path, queued, decided.case_no, decided.slip, tolerable, correction, str(job),
                  g.grievance_no, str(rect.id), _item_guide(hall, item.code),
-                 catalog.export_yaml(hall.uow()), received, str(scan), str(attached.files[0].id))
+                 catalog.export_yaml(hall.uow()), received, str(scan), str(attached.files[0].id), batch)
 
 
 def _argv(command: str, w: World, role: str, step: int) -> list[str]:
@@ -152,6 +154,9 @@ def _argv(command: str, w: World, role: str, step: int) -> list[str]:
         "case attach": [w.decided, "--material", w.received, w.scan, "--json"],
         "case files": [w.decided, "--json"],
         "case file-get": [w.decided, w.file_id, "--out", str(w.tmp / f"file-{role}.png"), "--reason", "复核"],
+        "transfer create": ["--dept", "SCJ", "--out", str(w.tmp / f"jjd-{role}.pdf"), "--json"],
+        "transfer receive": [f"HDTB:{w.batch}", "--json"],
+        "transfer list": ["--json"],
         "print receipt": [queued, "--reprint", "--reason", "回执遗失", "--printer", "file:///dev/null"],
         "print notice": [w.decided, "--kind", "acceptance", "--out", str(w.tmp / "n.pdf")],
         "print retry": [w.job],
@@ -210,6 +215,7 @@ def _argv(command: str, w: World, role: str, step: int) -> list[str]:
         "counter keys": ["--json"],
         "counter revoke-key": ["00000000"],
         "hall set": ["--phone", "0791-83700000"],
+        "hall files-set": ["--max-file-mb", "40", "--json"],
         "holiday set": ["2030-10-08", "--workday", "--note", "调休"],
         "holiday remove": ["2030-10-08"],
         "holiday confirm": ["2030"],

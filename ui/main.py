@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from PySide6.QtCore import QLibraryInfo, QObject, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLoggingCategory, QObject, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -31,6 +31,8 @@ def setup_application(app: QApplication) -> None:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     collect_garbage_on_gui_thread(app)  # never on a pool thread: see ui.worker
+    # Qt Multimedia (the 高拍仪) probes for hardware video decoders and says so on every start: not our concern.
+    QLoggingCategory.setFilterRules("qt.multimedia.symbolsresolver.warning=false\nqt.multimedia.ffmpeg.info=false")
     # The counter PCs may have no Chinese font at all: the bundled one keeps Chinese from turning into boxes.
     font_id = QFontDatabase.addApplicationFont(str(font_path()))
     families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from app import accounts, cases, intake, slips
+from app import accounts, cases, files, intake, slips
 from app.auth import Actor
 from app.context import HallDesk
 from app.infra import keys as slip_keys
@@ -22,6 +23,7 @@ from app.validators import make_id_number, make_uscc
 from db.models import AuditEvent
 from tests.conftest import log_in
 from tests.intake_support import item_with_tolerable, request, row_counts
+from tests.support import scanned
 from tests.support.escpos_decode import decode
 from tests.support.fake_printer import FakePrinter
 from tests.ui.conftest import MessageBoxes
@@ -216,7 +218,7 @@ def test_tolerated_acceptance_with_a_deadline(hall: HallDesk, qtbot: QtBot, mess
 
 
 def test_correction_then_resubmission_from_todays_cases(
-    hall: HallDesk, qtbot: QtBot, message_boxes: MessageBoxes
+    hall: HallDesk, qtbot: QtBot, message_boxes: MessageBoxes, tmp_path: Path
 ) -> None:
     _, page = open_counter(hall, qtbot)
     start_applicant(qtbot, page)
@@ -269,11 +271,20 @@ def test_correction_then_resubmission_from_todays_cases(
         view_.setCurrentIndex(dialog.checklist.model.index(dialog.checklist.model.row_of(code), 1))
         qtbot.keyClick(view_, Qt.Key.Key_1)  # 已收
     assert dialog.ok_button.isEnabled()
+    # The corrected contract's scan goes with it, as at the counter (the dialog's own capture list).
+    scan = tmp_path / "施工合同.pdf"
+    scan.write_bytes(scanned.pdf(2))
+    assert dialog.capture.current_material() == "M03"
+    assert dialog.capture.add_paths([scan])
+    qtbot.waitUntil(lambda: dialog.capture.pages() == {"M03": 2})
     qtbot.keyClick(dialog.checklist.view, Qt.Key.Key_Return, CTRL)
     settle()
     assert page.dialog is None and message_boxes.shown == []
     case = cases.read_case(hall.uow(), case.case_no)
     assert case.status == "accepted" and [n.kind for n in case.notices] == ["correction", "acceptance"]
+    stored = files.list_files(hall.uow(), log_in(hall, "clerk1"), case.case_no).files
+    assert [(f.material_code, f.name, f.pages) for f in stored] == [("M03", "施工合同.pdf", 2)]
+    assert {m.code: m.electronic for m in case.materials}["M03"]
     assert page.current_case() is not None and page.result.status_label.text() == "已受理（待审批）"
     assert page.tabs.currentIndex() == 0
 

@@ -176,8 +176,12 @@ def test_intake_material_model(hall: HallDesk, qtmodeltester: ModelTester) -> No
     assert model.setData(model.index(plain, IntakeMaterialModel.COPIES), 3)
     assert not model.setData(model.index(plain, IntakeMaterialModel.COPIES), 100)
     assert model.setData(model.index(plain, IntakeMaterialModel.STATE), "received")
-    check = model.index(plain, IntakeMaterialModel.ELECTRONIC)
-    assert model.setData(check, Qt.CheckState.Checked.value, CHECK) and model.toggle_electronic(plain)
+    # 电子件 counts the pages captured for the material: no toggle of its own.
+    electronic = model.index(plain, IntakeMaterialModel.ELECTRONIC)
+    assert not model.setData(electronic, Qt.CheckState.Checked.value, CHECK) and electronic.data() == ""
+    model.set_pages({covered_item.materials[plain].code: 3})
+    assert electronic.data() == "3页" and model.rows()[plain].as_input().electronic
+    model.set_pages({})
     assert not model.setData(model.index(plain, IntakeMaterialModel.NAME), "x")
     given = model.materials_input()
     assert given[covered_item.materials[plain].code] == MaterialInput("received", covered_item.materials[plain].originals,

@@ -1,4 +1,5 @@
-"""大厅设置: the hall's name, code, address and the 复议机关/诉讼法院 printed on every page, as a settings page."""
+"""大厅设置: the hall's name, code, address and the 复议机关/诉讼法院 printed on every page, as a settings page;
+below it the 电子件 limits (``FileLimitsPage``, a settings page of its own with its own save button)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from app import hall_settings, limits
 from app.auth import Actor
 from app.context import HallDesk
 from app.hall_settings import HallSettings
+from ui.admin.file_limits import FileLimitsPage
 from ui.admin.settings import page_layout, page_title
 from ui.settings import SettingsPage
 from ui.shortcuts import describe
@@ -92,6 +94,10 @@ class HallSettingsPage(SettingsPage[HallSettings]):
         layout = page_layout(self)
         layout.addWidget(page_title("大厅设置"))
         layout.addWidget(column)
+        self.files_page = FileLimitsPage(hall, actor)
+        self.files_page.setMaximumWidth(760)
+        self.files_page.status_message.connect(self.status_message)
+        layout.addWidget(self.files_page)
         layout.addStretch(1)
         set_tab_order(self.name_edit, self.code_edit, self.area_edit, self.address_edit, self.phone_edit,
                       self.review_authority_edit, self.court_edit, self.revert_button, self.save_button)
@@ -100,6 +106,13 @@ class HallSettingsPage(SettingsPage[HallSettings]):
         self.revert_button.clicked.connect(self.load)
         describe(QShortcut(QKeySequence.StandardKey.Save, self, self.save,
                            context=Qt.ShortcutContext.WidgetWithChildrenShortcut), "保存")
+
+    def refresh(self) -> None:
+        super().refresh()
+        self.files_page.refresh()
+
+    def unsaved_work(self) -> str:
+        return "；".join(text for text in (super().unsaved_work(), self.files_page.unsaved_work()) if text)
 
     def fetch(self, hall: HallDesk) -> HallSettings:
         return hall_settings.get_hall_settings(hall.uow())

@@ -15,6 +15,7 @@ from ui.models import (
     DISPLAY,
     FOREGROUND,
     LIGHT_BRUSHES,
+    RED,
     ROOT,
     Index,
     RowTableModel,
@@ -22,6 +23,14 @@ from ui.models import (
     light_text,
     local_time,
 )
+
+# 纸质材料 (材料流转): the folder signed for by the department, not yet, or none (an online application).
+PAPER_MARKS: dict[bool | None, str] = {True: "已到", False: "未到", None: "—"}
+PAPER_TIPS: dict[bool | None, str] = {
+    True: "窗口移交的纸质材料已由本部门签收",
+    False: "纸质材料尚在窗口或在途，本部门尚未签收（签收：签收纸质材料…）",
+    None: "网上申报，没有纸质材料",
+}
 
 
 class QueueTableModel(RowTableModel[QueueRow]):
@@ -31,10 +40,11 @@ class QueueTableModel(RowTableModel[QueueRow]):
     background call that ends in ``append_page``).  ``set_page`` starts again at the first page.
     """
 
-    headers = ("时限", "办件编号", "事项", "申请单位", "收件时间", "承诺办结", "环节时限", "办理人")
+    headers = ("时限", "办件编号", "事项", "申请单位", "收件时间", "承诺办结", "环节时限", "办理人", "纸质材料")
     # The columns that stretch and elide (事项, 申请单位): a 128-character name takes no room from the dates.
     ITEM, APPLICANT = 2, 3
-    centered = frozenset({0, 4, 6})
+    centered = frozenset({0, 4, 6, 8})
+    PAPER = 8
 
     def __init__(self, rows: Iterable[QueueRow] = (), parent: QObject | None = None) -> None:
         super().__init__(rows, parent)
@@ -87,14 +97,18 @@ class QueueTableModel(RowTableModel[QueueRow]):
                 return "待定" if row.provisional or row.promised_due is None else row.promised_due.isoformat()
             case 6:
                 return light_text(row.step_light) if row.status == "in_review" else ""
-            case _:
+            case 7:
                 return row.holder_name or row.holder or ""
+            case _:
+                return PAPER_MARKS[row.paper_arrived]
 
     def data(self, index: Index, role: int = DISPLAY) -> Any:
-        if role == FOREGROUND and index.isValid() and index.column() in (0, 6):
+        if role == FOREGROUND and index.isValid() and index.column() in (0, 6, self.PAPER):
             row = self.row_at(index.row())
             if row is None:
                 return None
+            if index.column() == self.PAPER:
+                return RED if row.paper_arrived is False else None
             return LIGHT_BRUSHES.get(row.light if index.column() == 0 else row.step_light)
         return super().data(index, role)
 
@@ -106,6 +120,8 @@ class QueueTableModel(RowTableModel[QueueRow]):
             return f"承诺办结 {row.promised_due.isoformat()}，法定办结 {due_text(row.legal_due)}"
         if column == 6 and row.step_due:
             return f"审批环节时限 {row.step_due.isoformat()}"
+        if column == self.PAPER:
+            return PAPER_TIPS[row.paper_arrived]
         if column == 2:
             return row.item_name  # the whole name when the column cuts it
         return None

@@ -43,6 +43,7 @@ from ui.backoffice.case_view import CaseViewPanel
 from ui.backoffice.clock_buttons import ClockButtons
 from ui.backoffice.decision import DecisionDialog
 from ui.backoffice.models import QueueTableModel
+from ui.backoffice.paper import paper_button
 from ui.backoffice.watch import DepartmentWatch
 from ui.errors import show_error
 from ui.models import LIGHT_BRUSHES, NOTICE_NAMES
@@ -148,6 +149,7 @@ class BackOfficePage(ClockButtons, Page):
         top.addWidget(self.claim_next_button)
         top.addWidget(self.claim_button)
         top.addWidget(self.refresh_button)
+        top.addWidget(paper_button(self))  # 签收纸质材料 (材料流转)
         filters = QHBoxLayout()
         filters.addWidget(self.status_combo)
         filters.addWidget(self.light_combo)
@@ -176,7 +178,7 @@ class BackOfficePage(ClockButtons, Page):
         self.case_label = QLabel("未领取办件")
         self.case_label.setWordWrap(True)
         self.lease_label = hint_label()
-        self.details = CaseViewPanel()
+        self.details = CaseViewPanel(hall, actor)
         self.opinion_edit = QPlainTextEdit()
         self.opinion_edit.setTabChangesFocus(True)
         self.opinion_edit.setFixedHeight(64)
@@ -272,8 +274,8 @@ class BackOfficePage(ClockButtons, Page):
                            context=context), "认领下一件")
         describe(QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh, context=context), "刷新")
         set_tab_order(self.search_edit, self.status_combo, self.light_combo, self.channel_combo,
-                      self.claim_next_button, self.claim_button, self.refresh_button, self.view, self.details.tabs,
-                      *self.details.views(),
+                      self.claim_next_button, self.claim_button, self.refresh_button, self.view,
+                      *self.details.tab_chain(),
                       self.notice_combo, self.notice_button, self.opinion_edit, self.opinion_button,
                       self.suspend_button, self.resume_button, self.extend_button, self.release_button,
                       self.decide_button)

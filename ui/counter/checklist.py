@@ -58,7 +58,7 @@ EDIT = Qt.ItemDataRole.EditRole
 _STATE_KEYS = {Qt.Key.Key_1: 1, Qt.Key.Key_2: 2, Qt.Key.Key_3: 3, Qt.Key.Key_4: 4, Qt.Key.Key_5: 5}
 _EDIT_COLUMNS = (IntakeMaterialModel.STATE, IntakeMaterialModel.ORIGINALS, IntakeMaterialModel.COPIES,
                  IntakeMaterialModel.NOTE)
-CHECKLIST_KEYS = ("空格/1–5 设置状态（1已收 2缺少/未提交 3有误 4容缺 5免提交）· E 电子件 · Enter 编辑份数或备注"
+CHECKLIST_KEYS = ("空格/1–5 设置状态（1已收 2缺少/未提交 3有误 4容缺 5免提交）· E 添加电子件 · Enter 编辑份数或备注"
                   " · 材料初始为待核验")
 MARK_ALL_KEY = "Ctrl+Shift+A"
 
@@ -103,7 +103,8 @@ class MaterialChecklist(QWidget):
     """An item's materials with what the applicant brought, driven from the keyboard; the 容缺 deadline.
 
     Every material starts 待核验 (covered ones 免提交): the clerk marks what was handed in.  Space cycles the
-    current row's state, 1–5 set it, E toggles 电子件, Enter edits the counts or the note (marking a material
+    current row's state, 1–5 set it, E asks for the material's files (``files_requested``; the 电子件 column
+    counts the pages captured), Enter edits the counts or the note (marking a material
     有误 opens its note at once: the service wants the problem written down).  其余全部已收 (the button, or
     Ctrl+Shift+A on the counter page) marks every material still 待核验 as 已收 at once; the intake's audit
     row records that it was used (``marked_all``).  The 容缺补交期限 appears when any material is 容缺: by
@@ -111,9 +112,11 @@ class MaterialChecklist(QWidget):
 
     Signals:
         changed(): a state, count, note or the deadline changed.
+        files_requested(str): E on a material (its code): add its scanned files.
     """
 
     changed = Signal()
+    files_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -329,7 +332,9 @@ class MaterialChecklist(QWidget):
                 QApplication.beep()
             return True
         if key == Qt.Key.Key_E:
-            self.model.toggle_electronic(row)
+            current = self.model.row_at(row)
+            if current is not None:
+                self.files_requested.emit(current.material.code)
             return True
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             index = self.view.currentIndex()

@@ -28,6 +28,7 @@ from app.errors import ValidationError
 from app.intake import REFUSAL_REASONS
 from app.printing.documents import DEFAULT_REFUSAL_BASIS
 from app.workdays import DueDate
+from ui.counter.capture import CapturePanel
 from ui.counter.checklist import MaterialChecklist
 from ui.counter.models import IntakeMaterialModel
 from ui.errors import show_error
@@ -157,6 +158,10 @@ class ResubmitDialog(QDialog):
         rows = IntakeMaterialModel.rows_from_case(item.materials, assessments, case.materials)
         self.checklist.set_rows(rows, promised)
         self.checklist.mark_all_button.hide()  # only the first intake's audit records it
+        # The corrected materials' scans: E, a drop on a row, 添加扫描件… or 拍照, as at the counter.
+        self.capture = CapturePanel(hall, actor)
+        self.capture.bind(self.checklist, self, None)
+        self.capture.refresh()
         self.hint_label = QLabel()
         self.hint_label.setWordWrap(True)
         self.error_label = error_label()
@@ -167,13 +172,14 @@ class ResubmitDialog(QDialog):
         layout.addWidget(who)
         layout.addWidget(asked_label)
         layout.addWidget(self.checklist, 1)
+        layout.addWidget(self.capture)
         layout.addWidget(self.hint_label)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             describe(QShortcut(QKeySequence(keys), self, self.save), "受理")
         self.checklist.changed.connect(self._update)
-        fit_to_screen(self, 900, 560)
+        fit_to_screen(self, 900, 720)
         self._update()
         self.checklist.focus_material()
 
@@ -199,8 +205,9 @@ class ResubmitDialog(QDialog):
                 self.checklist.focus_material(field.partition(".")[2])
             return None
         hall, actor, case_no = self._hall, self._actor, self.case.case_no
-        materials, due = self.checklist.materials_input(), self.checklist.supplement_due()
-        return run_op(lambda: intake.resubmit(hall.uow(), actor, case_no, materials, due), self._resubmitted,
+        materials, due, scans = self.checklist.materials_input(), self.checklist.supplement_due(), self.capture.files()
+        return run_op(lambda: intake.resubmit(hall.uow(), actor, case_no, materials, due, scans=scans),
+                      self._resubmitted,
                       owner=self, changes={Change.CASES, Change.PRINT_JOBS}, busy="正在受理补交材料…",
                       form=self._field_error, disable=[self.ok_button])
 

@@ -29,7 +29,6 @@ from ui.models import (
     ALIGN,
     AMBER,
     CENTER,
-    CHECK,
     DISPLAY,
     EDIT,
     FOREGROUND,
@@ -88,9 +87,10 @@ class IntakeMaterialRow:
     state: str
     originals: int
     copies: int
-    electronic: bool = False
+    electronic: bool = False  # stored with the case (补正后受理 shows what the case had)
     note: str = ""
     assessment: str = ""  # name of the 区域评估 that covers it; empty when none does
+    pages: int = 0  # pages of the files captured for it at this counter (the capture list)
 
     @property
     def allowed_states(self) -> tuple[str, ...]:
@@ -118,7 +118,7 @@ class IntakeMaterialRow:
         brought = self.state in ("received", "defective")
         return MaterialInput(
             state=self.state, originals=self.originals if brought else None, copies=self.copies if brought else None,
-            electronic=self.electronic, note=self.note.strip(),
+            electronic=self.electronic or self.pages > 0, note=self.note.strip(),
         )
 
 
@@ -128,8 +128,8 @@ class IntakeMaterialModel(RowTableModel[IntakeMaterialRow]):
     States follow ``app.intake.STATES``: 已收, 缺少 (required materials) or 未提交 (optional ones), 有误
     (needs a note), 容缺 (tolerable materials only), 免提交 (materials a 区域评估 covers; shown with the
     assessment's name).  Covered materials start as 免提交, all others as 待核验: the counter certifies only
-    what the clerk marked (``mark_all_received`` marks the rest 已收 at once, deliberately).  Counts, 电子件
-    and the note are edited in place.  What an outcome still lacks is ``lifecycle.intake_problems``.
+    what the clerk marked (``mark_all_received`` marks the rest 已收 at once, deliberately).  Counts and the
+    note are edited in place; 电子件 shows the pages captured for the material (``set_pages``), not a toggle.  What an outcome still lacks is ``lifecycle.intake_problems``.
     """
 
     headers = ("材料名称", "状态", "原件", "复印件", "电子件", "备注")
@@ -230,12 +230,12 @@ class IntakeMaterialModel(RowTableModel[IntakeMaterialRow]):
         self.set_state(row, following)
         return following
 
-    def toggle_electronic(self, row: int) -> bool:
-        current = self.row_at(row)
-        if current is None:
-            return False
-        self._replace(row, replace(current, electronic=not current.electronic), self.ELECTRONIC, self.ELECTRONIC)
-        return True
+    def set_pages(self, pages: dict[str, int]) -> None:
+        """The pages captured per material code (a material not named has none)."""
+        for i, r in enumerate(self._rows):
+            count = pages.get(r.material.code, 0)
+            if count != r.pages:
+                self._replace(i, replace(r, pages=count), self.ELECTRONIC, self.ELECTRONIC)
 
     def _replace(self, row: int, new: IntakeMaterialRow, first: int, last: int) -> None:
         self._rows[row] = new
@@ -253,8 +253,6 @@ class IntakeMaterialModel(RowTableModel[IntakeMaterialRow]):
             return Qt.ItemFlag.NoItemFlags
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         col = index.column()
-        if col == self.ELECTRONIC:
-            return base | Qt.ItemFlag.ItemIsUserCheckable
         if col in (self.STATE, self.NOTE):
             return base | Qt.ItemFlag.ItemIsEditable
         if col in (self.ORIGINALS, self.COPIES) and r.state in ("received", "defective"):
@@ -274,11 +272,11 @@ class IntakeMaterialModel(RowTableModel[IntakeMaterialRow]):
             return None
         m = r.material
         if col == self.ELECTRONIC:
-            if role == CHECK:
-                return Qt.CheckState.Checked if r.electronic else Qt.CheckState.Unchecked
-            if role == ALIGN:
-                return CENTER
-            return None
+            if role == DISPLAY:
+                return f"{r.pages}页" if r.pages else ("有" if r.electronic else "")
+            if role == TOOLTIP:
+                return "已采集的电子件页数（按 E 或拖入文件添加）" if r.pages else "按 E 添加扫描件，或把文件拖到这一行"
+            return CENTER if role == ALIGN else None
         if role == DISPLAY:
             return self._display(r, col)
         if role == EDIT:
@@ -331,14 +329,10 @@ class IntakeMaterialModel(RowTableModel[IntakeMaterialRow]):
 
     def setData(self, index: Index, value: Any, role: int = EDIT) -> bool:
         r = self.row_at(index.row()) if index.isValid() else None
-        if r is None or not self.flags(index) & (Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsUserCheckable):
+        if r is None or not self.flags(index) & Qt.ItemFlag.ItemIsEditable:
             return False
         col = index.column()
-        if col == self.ELECTRONIC:
-            if role != CHECK:
-                return False
-            new = replace(r, electronic=Qt.CheckState(value) == Qt.CheckState.Checked)
-        elif role != EDIT:
+        if role != EDIT:
             return False
         elif col == self.STATE:
             return self.set_state(index.row(), str(value))

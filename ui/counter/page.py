@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import catalog, hall_settings, intake, search
+from app import catalog, hall_settings, intake, search, transfers
 from app.auth import Actor
 from app.cases import MATERIAL_STATES, CaseView
 from app.catalog import Assessment, Item
@@ -41,6 +41,7 @@ from app.printing.documents import default_refusal_basis
 from app.search import ItemHit
 from app.workdays import DueDate, WorkCalendar
 from ui.counter.applicant import ApplicantForm
+from ui.counter.capture import CapturePanel
 from ui.counter.checklist import MARK_ALL_KEY, MaterialChecklist
 from ui.counter.dialogs import RefusalDialog
 from ui.counter.documents import CaseDocuments, take_and_print
@@ -48,6 +49,7 @@ from ui.counter.hints import outcome_hint
 from ui.counter.item_picker import ItemPicker
 from ui.counter.summary import CaseSummary
 from ui.counter.today import TodayCases
+from ui.counter.transfers import TransferPanel
 from ui.counter.wait_clock import WaitClock
 from ui.display import DisplayController
 from ui.errors import confirm, show_error
@@ -123,6 +125,8 @@ class CounterPage(CaseDocuments, Page):
         self.tabs.addTab(self._build_intake(), "当前受理 (F2)")
         self.today = TodayCases(hall, actor)
         self.tabs.addTab(self.today, "今日办件 (F6)")
+        if transfers.may_send(actor):  # 材料流转: the paper folders waiting for each department
+            self.tabs.addTab(TransferPanel(hall, actor), "材料流转")
         # The tab's parts by the names the page always had (tests and the F-keys use them).
         self.today_search, self.today_model, self.today_view = self.today.search, self.today.model, self.today.view
         self.today_summary, self.today_caption = self.today.summary, self.today.caption
@@ -215,6 +219,9 @@ class CounterPage(CaseDocuments, Page):
         form_layout.setContentsMargins(0, 0, 0, 0)
         form_layout.addWidget(materials_label)
         form_layout.addWidget(self.checklist, 1)
+        self.capture = CapturePanel(self._hall, self._actor)  # the materials' scanned files (电子件)
+        self.capture.bind(self.checklist, self, self.settings_button.menu())
+        form_layout.addWidget(self.capture)
         form_layout.addWidget(self.outcome_hint)
         form_layout.addLayout(outcome_row)
 
@@ -263,6 +270,7 @@ class CounterPage(CaseDocuments, Page):
         """The clerk's ranked items, the zone's assessments, the working-day calendar; and 今日办件."""
         self.reload_items()
         self.refresh_today()
+        self.capture.refresh()
 
     def reload_items(self) -> None:
         hall, actor = self._hall, self._actor
@@ -324,6 +332,7 @@ class CounterPage(CaseDocuments, Page):
         self.picker.clear()
         self.applicant.clear()
         self.checklist.clear()
+        self.capture.clear()
         self.result.show_case(None)
         self.right_stack.setCurrentIndex(0)
         self.left_panel.setEnabled(True)
@@ -395,7 +404,7 @@ class CounterPage(CaseDocuments, Page):
         return IntakeRequest(item=item.code, agent=self.applicant.agent_input(), materials=self.checklist.materials_input(),
                              outcome=outcome, enterprise=self.applicant.enterprise_input(), reason=reason, legal_basis=legal_basis,
                              supplement_due=self.checklist.supplement_due() if outcome == "accept" else None,
-                             marked_all=self.checklist.marked_all())
+                             marked_all=self.checklist.marked_all(), files=self.capture.files())
 
     def form_problems(self, outcome: str) -> list[Problem]:
         """Everything in the way of ``outcome`` as the form stands, in form order, by the service's own rule
@@ -535,6 +544,7 @@ class CounterPage(CaseDocuments, Page):
         self._busy = busy
         self.left_panel.setEnabled(not busy and self._case is None)
         self.checklist.setEnabled(not busy)
+        self.capture.setEnabled(not busy)
         self._update_outcomes()
 
     def _reveal(self, outcome: str) -> None:
