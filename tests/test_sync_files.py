@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from app import catalog, files
+from app import catalog, claims, decisions, files, intake
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.errors import NotFound
@@ -222,5 +222,37 @@ def test_a_sync_killed_after_the_second_chunk_resumes_at_the_next(
         listed = files.list_files(hall.uow(), reviewer, view.case_no)
         opened = files.open_file(hall.uow(), reviewer, view.case_no, str(listed.files[0].id))
         assert hashlib.sha256(opened.data).hexdigest() == hashlib.sha256(scan).hexdigest() == listed.files[0].sha256
+    finally:
+        store.close()
+
+
+def test_a_returned_case_comes_back_with_its_file_rows_and_the_resubmission_adds_after_them(
+    hall: HallDesk, tmp_path: Path
+) -> None:
+    item = _item(hall)
+    first = scanned.pdf(1, seed=11)
+    store = CounterStore.open(hall.url, tmp_path / "counter1.sqlite3")
+    try:
+        clerk = store.login("clerk1", DEMO_PASSWORD)
+        view, synced = store.take_application(clerk, _with_scan(item, first))
+        assert synced and store.status().files_pending == 0  # online: the case, then its file, in one push
+        reviewer = log_in(hall, f"rev_{item.dept.lower()}")
+        code = next(m.code for m in item.materials if not m.covered_by)
+        # The reviewer adds a page on the shared database (the applicant e-mailed it), then returns the case.
+        files.attach(hall.uow(), reviewer, view.case_no, [files.prepare(code, "补充页.png", scanned.text_scan())])
+        claim = claims.claim(hall.uow(), reviewer, view.case_no)
+        decisions.decide(hall.uow(), reviewer, view.case_no, "return", token=claim.token, reason="营业执照不清晰")
+        assert store.pull_now()
+        with store.local.uow() as uow:  # the file rows come back with the case, the content stays on the server
+            assert uow.session.execute(select(func.count()).select_from(CaseFile)).scalar_one() == 2
+        again = scanned.pdf(1, seed=12)
+        intake.resubmit(store.local.uow(), clerk, view.case_no, {},
+                        scans=[files.prepare(code, "营业执照（重扫）.pdf", again)])
+        result = store.push_now()
+        assert result is not None and (result.pending, result.files, result.files_pending) == (0, 1, 0)
+        listed = files.list_files(hall.uow(), reviewer, view.case_no)
+        assert [(f.name, f.position, f.available) for f in listed.files] == [
+            ("营业执照.pdf", 0, True), ("补充页.png", 1, True), ("营业执照（重扫）.pdf", 2, True)]
+        assert files.open_file(hall.uow(), reviewer, view.case_no, str(listed.files[2].id)).data == again
     finally:
         store.close()

@@ -27,7 +27,8 @@ PostgreSQL/MariaDB can be reached.  Each intake or resubmission adds an ``outbox
   settings and calendar overrides, and the counter's own number sequences (the larger of local and shared,
   so numbers never repeat), upserted into the local store.  A fresh store bound to a counter also takes the
   counter's audit chain so far, so that both databases keep one unbroken chain.  Cases of this counter that
-  the back office returned for 补正 come back too, so the clerk can resubmit them on the local store.
+  the back office returned for 补正 come back too (with their 电子件 rows, not the content), so the clerk can
+  resubmit them on the local store.
 
 Public API (stable; ``app.infra.counter_store.CounterStore`` wraps it for the CLI and the GUI):
 
@@ -736,6 +737,8 @@ class _ReturnedCases:
     materials: list[Row]
     events: list[Row]
     notices: list[Row]
+    # 电子件 rows only (the content stays on the shared database): a resubmission's new scans go after them.
+    case_files: list[Row]
 
 
 def _local_versions(local: Connection, ids: list[Any]) -> dict[Any, int]:
@@ -775,6 +778,7 @@ def _fetch_returned_cases(local: Engine, shared: Connection, number: int) -> _Re
         materials=_rows(shared, _t(CaseMaterial), "case_id", ids),
         events=_rows(shared, _t(CaseEvent), "case_id", ids),
         notices=_rows(shared, _t(Notice), "case_id", ids),
+        case_files=_rows(shared, _t(CaseFile), "case_id", ids),
     )
 
 
@@ -805,6 +809,7 @@ def _store_returned_cases(local: Connection, returned: _ReturnedCases | None) ->
     _upsert_local(local, _t(CaseMaterial), [m for m in returned.materials if m["case_id"] in ids])
     insert_ignore(local, _t(CaseEvent), [e for e in returned.events if e["case_id"] in ids])
     insert_ignore(local, _t(Notice), [n for n in returned.notices if n["case_id"] in ids])
+    insert_ignore(local, _t(CaseFile), [f for f in returned.case_files if f["case_id"] in ids])
     return len(rows)
 
 
