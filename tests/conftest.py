@@ -37,6 +37,11 @@ ALL_ENGINES = ("sqlite", "postgresql", "mariadb")
 ENGINES = tuple(e for e in os.environ.get("HALLDESK_TEST_ENGINES", ",".join(ALL_ENGINES)).split(",") if e)
 
 
+# A GUI test whose widgets show the same whatever the engine behind the services: SQLite is enough (the
+# services' own tests run on all three).  A mark, so that a module can take it whole: ``pytestmark = sqlite_only``.
+sqlite_only = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
+
+
 def servers_only(test: Callable[..., None]) -> Callable[..., None]:
     """Run on the database servers (PostgreSQL, MariaDB), not on the embedded SQLite file."""
     return pytest.mark.parametrize("server", [e for e in ENGINES if e != "sqlite"], indirect=True)(test)

@@ -24,7 +24,7 @@ from app import cases
 from app.context import HallDesk
 from app.printing import desk
 from db.models import AuditEvent
-from tests.conftest import log_in
+from tests.conftest import log_in, sqlite_only
 from tests.intake_support import row_counts
 from tests.support.escpos_decode import decode
 from tests.support.fake_printer import FakePrinter
@@ -44,6 +44,8 @@ from tests.ui.test_counter import (
 )
 from ui.backoffice.decision import DecisionDialog
 from ui.counter.models import IntakeMaterialModel
+
+pytestmark = sqlite_only  # what the widgets show does not depend on the engine (README, Tests)
 
 APPLICATION_FORM = "建筑工程施工许可证申请表"  # ZJJ001 M01, required
 PROXY = "授权委托书及受托人身份证"  # ZJJ001 M08, optional

@@ -12,7 +12,7 @@ from app import catalog, intake
 from app.context import HallDesk
 from app.intake import EnterpriseInput
 from app.validators import make_uscc
-from tests.conftest import log_in
+from tests.conftest import log_in, sqlite_only
 from tests.intake_support import all_received, request
 from tests.ui.helpers import settle
 from tests.ui.test_mainwindow import open_window
@@ -21,6 +21,8 @@ from ui.backoffice.page import BackOfficePage
 from ui.chief.models import WorkloadTableModel
 from ui.chief.page import ChiefRepPage
 from ui.supervision.page import SupervisionPage
+
+pytestmark = sqlite_only  # what the widgets show does not depend on the engine (README, Tests)
 
 LONG_NAME = ("南昌新建经开区" + "高新技术产业园区智能制造与数字经济创新" * 7)[:128]
 
