@@ -4,7 +4,7 @@ On the real widgets: the counter's checklist starts 待核验 and Ctrl+Enter at 
 material; Ctrl+Shift+A (其余全部已收) then Ctrl+Enter accepts and the audit row says the key was used; an optional
 material not handed in is printed 未提交 on the receipt (decoded ESC/POS) and the notice (PDF text).  The decision
 dialog preselects nothing, Enter alone saves nothing, and saving goes through a one-line summary whose default
-answer is 否.  Every test runs on SQLite, PostgreSQL and MariaDB.
+answer is 否.  On SQLite only: tests/test_intake_materials.py checks the services on every engine.
 """
 
 from __future__ import annotations

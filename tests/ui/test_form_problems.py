@@ -1,6 +1,6 @@
 """Forms that tell everything at once (issue 15, item 3), on the real counter window at 1366×768: four mistakes
 show four messages after one submit, nothing moves while typing, messages vanish when fixed, the buttons and the
-hint follow the fields.  On SQLite, PostgreSQL and MariaDB."""
+hint follow the fields.  On SQLite only: the engine does not change what the form shows."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Long values at 1366×768: a 128-character company name is elided in the reviewer's queue (its tooltip has all
 of it) and 收件时间 / 承诺办结 / 环节时限 / 办理人 stay in view; the chief's workload shows whole names; the
-supervisor's number boxes do not stretch.  On SQLite, PostgreSQL and MariaDB."""
+supervisor's number boxes do not stretch.  On SQLite only: the engine does not change the layout."""
 
 from __future__ import annotations
 
