@@ -37,8 +37,9 @@ ALL_ENGINES = ("sqlite", "postgresql", "mariadb")
 ENGINES = tuple(e for e in os.environ.get("HALLDESK_TEST_ENGINES", ",".join(ALL_ENGINES)).split(",") if e)
 
 
-# A GUI test whose widgets show the same whatever the engine behind the services: SQLite is enough (the
-# services' own tests run on all three).  A mark, so that a module can take it whole: ``pytestmark = sqlite_only``.
+# A test that one engine answers as well as three: a GUI test whose widgets show the same whatever the engine
+# behind the services (whose own tests run on all three), a process-level check that an in-process test repeats on
+# every engine.  A mark, so that a module can take it whole: ``pytestmark = sqlite_only``.
 sqlite_only = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
 
 
