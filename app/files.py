@@ -19,9 +19,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path, PureWindowsPath
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from app import limits
@@ -34,6 +34,7 @@ from app.scans import KIND_NAMES, ScannedFile, check_size, normalise
 from app.uow import UnitOfWork, retry_transient
 from db.models import Case, CaseFile, CaseMaterial, Counter, FileOutbox, Setting, StoredFile, StoredFileChunk
 from db.types import utcnow
+from db.upsert import insert_ignore
 
 CHUNK_BYTES = 1024 * 1024
 MB = 1024 * 1024
@@ -157,16 +158,18 @@ def store(session: Session, scanned: ScannedFile, sha256: str | None = None) -> 
     digest = sha256 or _sha256(data)
     if session.get(StoredFile, digest) is not None:
         return digest
-    # Chunks left by an offline counter's upload that was cut off: this whole copy replaces them.
-    session.execute(delete(StoredFileChunk).where(StoredFileChunk.sha256 == digest))
+    # Insert-if-absent: chunks an offline counter's cut-off upload left are the same bytes (same SHA-256, same
+    # chunk size), and two counters storing the same scan at once both succeed instead of one failing.
     conn = session.connection()
+    files_table, chunk_table = cast(Table, StoredFile.__table__), cast(Table, StoredFileChunk.__table__)
     count = 0
     for seq, start in enumerate(range(0, len(data), CHUNK_BYTES)):
         # One statement per chunk: MariaDB refuses a statement bigger than max_allowed_packet.
-        conn.execute(insert(StoredFileChunk), {"sha256": digest, "seq": seq, "data": bytes(data[start:start + CHUNK_BYTES])})
+        insert_ignore(conn, chunk_table, [{"sha256": digest, "seq": seq,
+                                           "data": bytes(data[start:start + CHUNK_BYTES])}])
         count += 1
-    conn.execute(insert(StoredFile), {"sha256": digest, "size": len(data), "kind": scanned.kind,
-                                      "pages": scanned.pages, "chunks": count, "created_at": utcnow()})
+    insert_ignore(conn, files_table, [{"sha256": digest, "size": len(data), "kind": scanned.kind,
+                                       "pages": scanned.pages, "chunks": count, "created_at": utcnow()}])
     return digest
 
 

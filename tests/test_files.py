@@ -17,7 +17,7 @@ from app.context import HallDesk
 from app.errors import PermissionDenied, ValidationError
 from app.intake import MaterialInput
 from db.models import AuditEvent, CaseFile, CaseMaterial, StoredFile, StoredFileChunk
-from tests.conftest import DEMO_PASSWORD, log_in
+from tests.conftest import DEMO_PASSWORD, log_in, servers_only
 from tests.intake_support import all_received, request, row_counts
 from tests.support import scanned
 
@@ -190,3 +190,46 @@ def test_the_cli_attaches_lists_and_exports_with_a_reason(hall: HallDesk, tmp_pa
                      "--reason", "提交专家评审", "--json")
     assert rc == 0 and out_path.read_bytes() == pdf_bytes
     assert [a["reason"] for a in _audits(hall, "case.file.export")] == ["提交专家评审"]
+
+
+@servers_only
+def test_two_counters_storing_the_same_scan_at_once_both_succeed(hall: HallDesk) -> None:
+    """The second writer waits on the first's uncommitted rows, then finds them there: no duplicate-key error."""
+    import threading
+
+    scan = scanned.pdf(2, scan_px=900)
+    item = files.prepare("M01", "营业执照.pdf", scan).file
+    first_stored, first_may_commit = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with hall.uow() as uow:
+                files.store(uow.session, item)
+                first_stored.set()
+                first_may_commit.wait(30)
+                uow.commit()
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+            first_stored.set()
+
+    def second() -> None:
+        try:
+            with hall.uow() as uow:
+                files.store(uow.session, item)
+                uow.commit()
+        except BaseException as exc:
+            errors.append(exc)
+
+    a = threading.Thread(target=first)
+    a.start()
+    assert first_stored.wait(30)
+    b = threading.Thread(target=second)
+    b.start()
+    b.join(0.5)  # the second is now waiting on the first's locks (or done, if the engine did not make it wait)
+    first_may_commit.set()
+    a.join(60)
+    b.join(60)
+    assert not errors, errors
+    stored, chunk_rows, _ = _counts(hall)
+    assert stored == 1 and chunk_rows == -(-len(scan) // files.CHUNK_BYTES)

@@ -90,6 +90,8 @@ from db.models import (
     User,
 )
 from db.types import utcnow
+from db.upsert import dialect_of as _dialect
+from db.upsert import insert_ignore
 
 Row = dict[str, Any]
 
@@ -273,37 +275,6 @@ def resend_all(local: Engine) -> int:
 
 
 # ---- writing to the shared database ------------------------------------------------------------------------
-
-
-def _dialect(conn: Connection) -> str:
-    name = conn.dialect.name
-    return "mysql" if name == "mariadb" else name
-
-
-def insert_ignore(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
-    """Insert rows; a row whose key (primary or unique) is already there is skipped, nothing else is hidden.
-
-    One statement, compiled once and executed for all rows (executemany): psycopg pipelines the rows,
-    PyMySQL rewrites them into one multi-row ``INSERT … VALUES (…), (…)``.  A literal multi-VALUES statement
-    per batch was measured 3× slower to drain (SQLAlchemy compiles and psycopg re-parses it every time).
-    MariaDB uses ``ON DUPLICATE KEY UPDATE <pk> = <pk>`` rather than ``INSERT IGNORE``, which would also
-    swallow truncation and foreign-key errors.
-    """
-    if not rows:
-        return
-    conn.execute(_insert_ignore_statement(conn, table), list(rows))
-
-
-def _insert_ignore_statement(conn: Connection, table: Table) -> Any:
-    dialect = _dialect(conn)
-    if dialect == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    if dialect == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing()
-    if dialect == "mysql":
-        key = next(iter(table.primary_key.columns))
-        return mysql.insert(table).on_duplicate_key_update({key.name: key})
-    raise RuntimeError(f"unsupported database {dialect}")  # pragma: no cover - HallDesk supports these three
 
 
 def _upsert_greatest(conn: Connection, rows: Sequence[Row]) -> None:
