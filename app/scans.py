@@ -21,6 +21,7 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.errors import ValidationError
+from app.pdfium_lock import PDFIUM_LOCK
 
 # A4 at 200 dpi: small print and stamps stay legible on screen and in print, a page stays a few hundred KB.
 READING_DPI = 200
@@ -97,14 +98,15 @@ def normalise(data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES
 
 
 def _pdf(data: bytes, name: str) -> ScannedFile:
-    try:
-        document = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        raise ValidationError("file", f"文件“{name}”是损坏的或加密的 PDF，无法打开") from exc
-    try:
-        pages = len(document)
-    finally:
-        document.close()
+    with PDFIUM_LOCK:  # pdfium is not thread-safe (app.pdfium_lock)
+        try:
+            document = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            raise ValidationError("file", f"文件“{name}”是损坏的或加密的 PDF，无法打开") from exc
+        try:
+            pages = len(document)
+        finally:
+            document.close()
     if pages == 0:
         raise ValidationError("file", f"文件“{name}”是没有页面的 PDF")
     return ScannedFile("pdf", data, pages)

@@ -8,18 +8,22 @@ from __future__ import annotations
 import pypdfium2 as pdfium
 from PIL import Image
 
+from app.pdfium_lock import PDFIUM_LOCK
+
 
 def page_images(pdf: bytes, dpi: float = 110) -> list[Image.Image]:
-    doc = pdfium.PdfDocument(pdf)
-    try:
-        return [doc[i].render(scale=dpi / 72).to_pil() for i in range(len(doc))]
-    finally:
-        doc.close()
+    with PDFIUM_LOCK:  # pdfium is not thread-safe (app.pdfium_lock)
+        doc = pdfium.PdfDocument(pdf)
+        try:
+            return [doc[i].render(scale=dpi / 72).to_pil() for i in range(len(doc))]
+        finally:
+            doc.close()
 
 
 def page_count(pdf: bytes) -> int:
-    doc = pdfium.PdfDocument(pdf)
-    try:
-        return len(doc)
-    finally:
-        doc.close()
+    with PDFIUM_LOCK:
+        doc = pdfium.PdfDocument(pdf)
+        try:
+            return len(doc)
+        finally:
+            doc.close()

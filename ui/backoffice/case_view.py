@@ -12,10 +12,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractItemModel, QObject, QSize, Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QTableView, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QTableView, QTabWidget, QVBoxLayout, QWidget
 
+from app.auth import Actor
 from app.cases import CaseEventView, CaseMaterialView, CaseView, NoticeRef
 from app.claims import CaseLights
+from app.context import HallDesk
 from app.validators import mask_id_number, mask_phone
 from ui.models import (
     DISPLAY,
@@ -27,6 +29,8 @@ from ui.models import (
     local_time,
     summary,
 )
+from ui.shortcuts import set_available
+from ui.viewer import FilesWindow, open_case_files
 from ui.widgets import ElidedLabel, fit_columns, table_view
 
 NOT_HANDED_IN = "—"
@@ -188,11 +192,17 @@ def clock_lines(case: CaseView, lights: CaseLights) -> tuple[ClockLine, ClockLin
 
 
 class CaseViewPanel(QWidget):
-    """A case as a read-only form: 申请人, 经办人, 事项, 时限 above; 材料, 文书, 办理过程, 审查意见 in tabs."""
+    """A case as a read-only form: 申请人, 经办人, 事项, 时限 above; 材料, 文书, 办理过程, 审查意见 in tabs.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    Given ``hall`` and ``actor``, 查看电子件 (Alt+Y, beside the tabs) opens the case's scanned materials
+    (``ui.viewer``): who may open them is ``app.files``'s rule, the viewer says why not."""
+
+    def __init__(self, hall: HallDesk | None = None, actor: Actor | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.case: CaseView | None = None
+        self._hall, self._actor = hall, actor
+        self.files_window: FilesWindow | None = None
         self.fields: dict[str, ElidedLabel] = {}
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
@@ -232,6 +242,11 @@ class CaseViewPanel(QWidget):
         self.tabs.setDocumentMode(True)
         for view in (self.material_view, self.notice_view, self.history_view, self.opinion_view):
             self.tabs.addTab(view, "")
+        self.files_button = QPushButton("查看电子件(&Y)…")
+        self.files_button.setToolTip("本办件各材料的扫描件：翻页、缩放、旋转、导出；每次打开记入查看留痕")
+        self.files_button.clicked.connect(self.view_files)
+        self.files_button.setVisible(hall is not None and actor is not None)
+        self.tabs.setCornerWidget(self.files_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(grid)
@@ -294,6 +309,14 @@ class CaseViewPanel(QWidget):
         )
         for i, title in enumerate(titles):
             self.tabs.setTabText(i, title)
+        set_available(self.files_button, "" if case is not None else "请先领取办件")
+
+    def view_files(self) -> FilesWindow | None:
+        """The case's 电子件 in a window of their own (one at a time)."""
+        if self.case is None or self._hall is None or self._actor is None:
+            return None
+        self.files_window = open_case_files(self, self._hall, self._actor, self.case.case_no, self.files_window)
+        return self.files_window
 
     def sizeHint(self) -> QSize:
         # Long values elide: the panel asks for a modest width whatever the case holds (1366×768 screens).
@@ -305,6 +328,10 @@ class CaseViewPanel(QWidget):
     def views(self) -> tuple[QTableView, ...]:
         """The panel's tables, in tab order."""
         return (self.material_view, self.notice_view, self.history_view, self.opinion_view)
+
+    def tab_chain(self) -> tuple[QWidget, ...]:
+        """What Tab visits in the panel: the tabs, the tables, 查看电子件 (the tab bar's corner)."""
+        return (self.tabs, *self.views(), self.files_button)
 
     def visible_texts(self) -> list[str]:
         """Everything the panel shows as text (for tests and screenshots)."""

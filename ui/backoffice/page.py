@@ -176,7 +176,7 @@ class BackOfficePage(ClockButtons, Page):
         self.case_label = QLabel("未领取办件")
         self.case_label.setWordWrap(True)
         self.lease_label = hint_label()
-        self.details = CaseViewPanel()
+        self.details = CaseViewPanel(hall, actor)
         self.opinion_edit = QPlainTextEdit()
         self.opinion_edit.setTabChangesFocus(True)
         self.opinion_edit.setFixedHeight(64)
@@ -272,8 +272,8 @@ class BackOfficePage(ClockButtons, Page):
                            context=context), "认领下一件")
         describe(QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh, context=context), "刷新")
         set_tab_order(self.search_edit, self.status_combo, self.light_combo, self.channel_combo,
-                      self.claim_next_button, self.claim_button, self.refresh_button, self.view, self.details.tabs,
-                      *self.details.views(),
+                      self.claim_next_button, self.claim_button, self.refresh_button, self.view,
+                      *self.details.tab_chain(),
                       self.notice_combo, self.notice_button, self.opinion_edit, self.opinion_button,
                       self.suspend_button, self.resume_button, self.extend_button, self.release_button,
                       self.decide_button)

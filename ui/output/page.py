@@ -49,6 +49,7 @@ from ui.output.models import OutputCaseTableModel
 from ui.printing.preview import open_pdf_preview
 from ui.printing.queue import printer_trouble, send_pending
 from ui.shortcuts import describe, guarded, set_available
+from ui.viewer import FilesWindow, open_case_files
 from ui.widgets import (
     CheckedField,
     Page,
@@ -151,7 +152,17 @@ class OutputPage(PickupFinding, Page):
         self.decision_button.setToolTip("本办件的准予／不予行政许可决定书或办理结果通知书：预览后打印，随出件签收单交申请人")
         self.decision_button.setEnabled(False)
         self.decision_button.clicked.connect(self.print_decision)
-        case_layout.addWidget(self.decision_button, 0, Qt.AlignmentFlag.AlignLeft)
+        # 交付核对: the case's scanned materials, to check the result against them before handing it over.
+        self.files_button = QPushButton("查看电子件(&Y)…")
+        self.files_button.setToolTip("本办件各材料的扫描件，供出件核对；每次打开记入查看留痕")
+        self.files_button.setEnabled(False)
+        self.files_button.clicked.connect(self.view_files)
+        self.files_window: FilesWindow | None = None
+        case_buttons = QHBoxLayout()
+        case_buttons.addWidget(self.decision_button)
+        case_buttons.addWidget(self.files_button)
+        case_buttons.addStretch(1)
+        case_layout.addLayout(case_buttons)
         self.decision_preview: QWidget | None = None
 
         # ---- the collector
@@ -404,6 +415,7 @@ class OutputPage(PickupFinding, Page):
             button.setEnabled(not self._busy and self._done is None)
         case = self.decided_case()
         self.decision_button.setEnabled(case is not None and not self._busy)
+        self.files_button.setEnabled(self.shown_case() is not None)
 
     def _not_ready_reason(self) -> str:
         """Why 出件 cannot be done now (the status bar says it when Ctrl+Enter is pressed)."""
@@ -417,6 +429,18 @@ class OutputPage(PickupFinding, Page):
         if found.blockers:
             return f"暂不能出件：{found.blockers[0]}"
         return "暂不能出件"
+
+    def shown_case(self) -> CaseView | None:
+        """The case on the page: found for the hand-over, or just handed over."""
+        return self._done.case if self._done is not None else self._pickup.case if self._pickup is not None else None
+
+    def view_files(self) -> FilesWindow | None:
+        """The case's 电子件 in a window of their own, for the hand-over check (audited as any opening)."""
+        case = self.shown_case()
+        if case is None:
+            return None
+        self.files_window = open_case_files(self, self._hall, self._actor, case.case_no, self.files_window)
+        return self.files_window
 
     def decided_case(self) -> CaseView | None:
         """The case shown (or just handed over), if it has a written decision to print."""
