@@ -37,6 +37,12 @@ ALL_ENGINES = ("sqlite", "postgresql", "mariadb")
 ENGINES = tuple(e for e in os.environ.get("HALLDESK_TEST_ENGINES", ",".join(ALL_ENGINES)).split(",") if e)
 
 
+# A test that one engine answers as well as three: a GUI test whose widgets show the same whatever the engine
+# behind the services (whose own tests run on all three), a process-level check that an in-process test repeats on
+# every engine.  A mark, so that a module can take it whole: ``pytestmark = sqlite_only``.
+sqlite_only = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
+
+
 def servers_only(test: Callable[..., None]) -> Callable[..., None]:
     """Run on the database servers (PostgreSQL, MariaDB), not on the embedded SQLite file."""
     return pytest.mark.parametrize("server", [e for e in ENGINES if e != "sqlite"], indirect=True)(test)

@@ -19,7 +19,7 @@ from app.errors import INTERNAL_ERROR_EXIT_CODE
 from cli import main as cli_module
 from cli.main import run
 from db.engine import data_dir
-from tests.conftest import log_in
+from tests.conftest import log_in, sqlite_only
 from tests.intake_support import AGENT, item_with_tolerable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,10 +135,9 @@ def test_a_database_error_is_one_line_and_a_log_without_the_id_number(
         assert personal not in log, log
 
 
+@sqlite_only  # one engine is enough for the process-level check; the in-process test covers all three
 def test_subprocess_prints_one_line_with_a_reference_and_logs_without_the_id_number(
         hall: HallDesk, tmp_path: Path) -> None:
-    if hall.engine.dialect.name != "sqlite":
-        pytest.skip("one engine is enough for the process-level check; the in-process test covers all three")
     path = _case_json(hall, tmp_path)
     _break_case_inserts(hall)
     data = data_dir()  # the run's: it holds counter 1's signing key

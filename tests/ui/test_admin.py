@@ -10,7 +10,7 @@ from app import accounts, hall_settings
 from app.auth import Actor
 from app.context import HallDesk
 from app.errors import AuthenticationError
-from tests.conftest import log_in
+from tests.conftest import log_in, sqlite_only
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import replace_text, settle, type_chinese
 from ui.admin.counters import CountersPage
@@ -18,6 +18,8 @@ from ui.admin.hall_settings import HallSettingsPage
 from ui.admin.holidays import HolidaysPage
 from ui.admin.users import UserDialog, UsersPage
 from ui.widgets import to_qdate
+
+pytestmark = sqlite_only  # what the widgets show does not depend on the engine (README, Tests)
 
 # A year no calendar package knows yet, so that confirming it means something.
 FAR_YEAR = 2031

@@ -13,7 +13,7 @@ from app import backoffice, catalog, chief_rep, claims, decisions, intake
 from app.cases import read_case
 from app.context import HallDesk
 from app.hall_settings import today
-from tests.conftest import log_in
+from tests.conftest import log_in, sqlite_only
 from tests.intake_support import all_received, request
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle, type_chinese
@@ -85,6 +85,7 @@ def test_reviewer_claims_next_and_approves(hall: HallDesk, qtbot: QtBot, message
     assert page.model.row_of(case_no) == -1
 
 
+@sqlite_only
 def test_deny_without_reason_keeps_the_dialog_open(hall: HallDesk, qtbot: QtBot, message_boxes: MessageBoxes) -> None:
     _accept_cases(hall, 1)
     page = _page(hall, qtbot)
@@ -124,6 +125,7 @@ def test_stale_claim_is_refused_and_the_page_refreshes(hall: HallDesk, qtbot: Qt
     settle()
 
 
+@sqlite_only
 def test_clerk_has_no_back_office(hall: HallDesk, qtbot: QtBot) -> None:
     window = open_window(hall, log_in(hall, "clerk1"), qtbot)
     assert "backoffice" not in window.page_keys() and "chiefrep" not in window.page_keys()
@@ -131,6 +133,7 @@ def test_clerk_has_no_back_office(hall: HallDesk, qtbot: QtBot) -> None:
     window.close()
 
 
+@sqlite_only
 def test_chief_authorises_seal_and_register_shows_it(hall: HallDesk, qtbot: QtBot,
                                                       message_boxes: MessageBoxes) -> None:
     _accept_cases(hall, 1)
@@ -180,6 +183,7 @@ def test_chief_authorises_seal_and_register_shows_it(hall: HallDesk, qtbot: QtBo
     assert chief.dept_settings.form_settings() == backoffice.get_dept_settings(hall.uow(), "SCJ")  # symmetric
 
 
+@sqlite_only
 def test_queue_pages_on_scroll(hall: HallDesk, qtbot: QtBot) -> None:
     numbers = _accept_cases(hall, 3)
     rev = log_in(hall, "rev_scj")
@@ -196,6 +200,7 @@ def test_queue_pages_on_scroll(hall: HallDesk, qtbot: QtBot) -> None:
     assert [r.case_no for r in model.rows()] == numbers and not model.canFetchMore()
 
 
+@sqlite_only
 def test_models(hall: HallDesk, qtmodeltester: ModelTester) -> None:
     numbers = _accept_cases(hall, 2)
     rev, chief = log_in(hall, "rev_scj"), log_in(hall, "chief_scj")
@@ -212,6 +217,7 @@ def test_models(hall: HallDesk, qtmodeltester: ModelTester) -> None:
     qtmodeltester.check(seals)
 
 
+@sqlite_only
 def test_queue_filters_narrow_the_table(hall: HallDesk, qtbot: QtBot, message_boxes: MessageBoxes) -> None:
     numbers = _accept_cases(hall, 3)
     page = _page(hall, qtbot)
@@ -248,6 +254,7 @@ def _chief_page(hall: HallDesk, qtbot: QtBot) -> ChiefRepPage:
     return chief
 
 
+@sqlite_only
 def test_chief_steps_through_weeks_of_workload(hall: HallDesk, qtbot: QtBot, message_boxes: MessageBoxes) -> None:
     (case_no,) = _accept_cases(hall, 1)
     claims.claim(hall.uow(), log_in(hall, "rev_scj"), case_no)
@@ -269,6 +276,7 @@ def test_chief_steps_through_weeks_of_workload(hall: HallDesk, qtbot: QtBot, mes
     assert message_boxes.shown == []
 
 
+@sqlite_only
 def test_chief_prints_the_seal_register_of_a_period(hall: HallDesk, qtbot: QtBot, message_boxes: MessageBoxes) -> None:
     (case_no,) = _accept_cases(hall, 1)
     rev, chief_actor = log_in(hall, "rev_scj"), log_in(hall, "chief_scj")
@@ -302,6 +310,7 @@ def test_chief_prints_the_seal_register_of_a_period(hall: HallDesk, qtbot: QtBot
     assert message_boxes.shown == []
 
 
+@sqlite_only
 def test_reviewer_opens_the_held_cases_notice_as_issued(hall: HallDesk, qtbot: QtBot,
                                                          message_boxes: MessageBoxes) -> None:
     _accept_cases(hall, 1)

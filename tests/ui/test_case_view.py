@@ -16,7 +16,7 @@ from app.claims import CaseLights
 from app.context import HallDesk
 from app.intake import MaterialInput
 from app.validators import make_uscc, mask_phone
-from tests.conftest import log_in
+from tests.conftest import log_in, sqlite_only
 from tests.intake_support import AGENT, ENTERPRISE, all_received, request
 from tests.ui.helpers import settle
 from tests.ui.test_mainwindow import open_window
@@ -30,6 +30,8 @@ from ui.backoffice.case_view import (
 )
 from ui.backoffice.page import BackOfficePage
 from ui.models import LIGHT_BRUSHES
+
+pytestmark = sqlite_only  # what the widgets show does not depend on the engine (README, Tests)
 
 CODE = re.compile(r"\b[A-Z]{2,5}\d{3}\b|\bM\d\d\b")
 

@@ -12,7 +12,7 @@ from app import audit, catalog
 from app.auth import Actor
 from app.context import HallDesk
 from db.models import AuditEvent
-from tests.conftest import log_in
+from tests.conftest import log_in, sqlite_only
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle, type_chinese
 from ui.catalog.editor import ItemEditorDialog
@@ -49,6 +49,7 @@ def item_update_events(hall: HallDesk, code: str) -> list[AuditEvent]:
         return [r for r in rows if json.loads(r.payload).get("code") == code]
 
 
+@sqlite_only
 def test_chief_rep_edits_own_item_with_the_keyboard(hall: HallDesk, chief_scj: Actor, qtbot: QtBot) -> None:
     page = open_page(hall, chief_scj, qtbot)
     assert page.selected_dept_code() == "SCJ"  # their own department comes first
@@ -96,6 +97,7 @@ def test_chief_rep_edits_own_item_with_the_keyboard(hall: HallDesk, chief_scj: A
     assert page.materials_model.rowCount() == len(after.materials)
 
 
+@sqlite_only
 def test_chief_rep_cannot_edit_another_department(
     hall: HallDesk, chief_scj: Actor, qtbot: QtBot, message_boxes: MessageBoxes
 ) -> None:
@@ -121,6 +123,7 @@ def test_chief_rep_cannot_edit_another_department(
     assert item_update_events(hall, "FGW002") == []
 
 
+@sqlite_only
 def test_invalid_edit_disables_save(hall: HallDesk, chief_scj: Actor, qtbot: QtBot) -> None:
     page = open_page(hall, chief_scj, qtbot)
     page.select_item("SCJ005")
@@ -164,6 +167,7 @@ def test_concurrent_edit_is_refused_and_dialog_stays(
     assert catalog.get_item(hall.uow(), "SCJ006").promised_days == current.promised_days
 
 
+@sqlite_only
 def test_search_and_read_only_browsing(hall: HallDesk, qtbot: QtBot) -> None:
     clerk = log_in(hall, "clerk1")
     page = open_page(hall, clerk, qtbot)
@@ -186,6 +190,7 @@ def test_search_and_read_only_browsing(hall: HallDesk, qtbot: QtBot) -> None:
     assert page.items_view.isColumnHidden(0) and page.materials_view.isColumnHidden(0)
 
 
+@sqlite_only
 def test_admin_adds_an_item_with_materials(hall: HallDesk, admin: Actor, qtbot: QtBot, message_boxes: MessageBoxes) -> None:
     page = open_page(hall, admin, qtbot)
     page.select_department("SCJ")
@@ -235,6 +240,7 @@ def test_admin_adds_an_item_with_materials(hall: HallDesk, admin: Actor, qtbot: 
     assert shown is not None and shown.code == code
 
 
+@sqlite_only
 def test_escape_asks_before_discarding_edits(
     hall: HallDesk, chief_scj: Actor, qtbot: QtBot, message_boxes: MessageBoxes
 ) -> None:

@@ -4,7 +4,7 @@ On the real widgets: the counter's checklist starts 待核验 and Ctrl+Enter at 
 material; Ctrl+Shift+A (其余全部已收) then Ctrl+Enter accepts and the audit row says the key was used; an optional
 material not handed in is printed 未提交 on the receipt (decoded ESC/POS) and the notice (PDF text).  The decision
 dialog preselects nothing, Enter alone saves nothing, and saving goes through a one-line summary whose default
-answer is 否.  Every test runs on SQLite, PostgreSQL and MariaDB.
+answer is 否.  On SQLite only: tests/test_intake_materials.py checks the services on every engine.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from app import cases
 from app.context import HallDesk
 from app.printing import desk
 from db.models import AuditEvent
-from tests.conftest import log_in
+from tests.conftest import log_in, sqlite_only
 from tests.intake_support import row_counts
 from tests.support.escpos_decode import decode
 from tests.support.fake_printer import FakePrinter
@@ -44,6 +44,8 @@ from tests.ui.test_counter import (
 )
 from ui.backoffice.decision import DecisionDialog
 from ui.counter.models import IntakeMaterialModel
+
+pytestmark = sqlite_only  # what the widgets show does not depend on the engine (README, Tests)
 
 APPLICATION_FORM = "建筑工程施工许可证申请表"  # ZJJ001 M01, required
 PROXY = "授权委托书及受托人身份证"  # ZJJ001 M08, optional

@@ -9,13 +9,15 @@ from pytestqt.qtbot import QtBot
 from app import catalog, claims, decisions, intake
 from app.cases import read_case
 from app.context import HallDesk
-from tests.conftest import log_in
+from tests.conftest import log_in, sqlite_only
 from tests.intake_support import all_received, request
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle, type_chinese
 from tests.ui.test_output import open_output, scan
 from ui.backoffice.clocks import ExtendDialog, SuspendDialog
 from ui.backoffice.page import BackOfficePage
+
+pytestmark = sqlite_only  # what the widgets show does not depend on the engine (README, Tests)
 
 
 def _page(hall: HallDesk, qtbot: QtBot) -> tuple[BackOfficePage, str]:

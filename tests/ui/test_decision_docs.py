@@ -14,7 +14,7 @@ from app import backoffice, catalog, claims, decisions, hall_settings, intake
 from app.auth import Actor
 from app.cases import read_case
 from app.context import HallDesk
-from tests.conftest import log_in
+from tests.conftest import log_in, sqlite_only
 from tests.intake_support import all_received, request
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import replace_text, settle
@@ -22,6 +22,8 @@ from tests.ui.test_output import open_output, scan
 from ui.admin.hall_settings import HallSettingsPage
 from ui.chief.page import ChiefRepPage
 from ui.printing.preview import NoticePreviewDialog
+
+pytestmark = sqlite_only  # what the widgets show does not depend on the engine (README, Tests)
 
 
 def text_of(path: Path) -> str:

@@ -14,7 +14,7 @@ from app import catalog, evaluation
 from app.context import HallDesk
 from app.hall_settings import load_calendar, today
 from db.models import Evaluation, Rectification
-from tests.conftest import log_in
+from tests.conftest import log_in, sqlite_only
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle
 from tests.ui.test_output import count, decided, open_output, scan
@@ -55,6 +55,7 @@ def hand_over(qtbot: QtBot, page: OutputPage, slip: str) -> None:
     assert page.issued_result() is not None
 
 
+@sqlite_only
 def test_a_bad_rating_after_a_hand_over_opens_a_rectification(
     hall: HallDesk, qtbot: QtBot, message_boxes: MessageBoxes
 ) -> None:
@@ -102,6 +103,7 @@ def test_a_bad_rating_after_a_hand_over_opens_a_rectification(
     qtbot.waitUntil(lambda: display.state() == "idle", timeout=2000)
 
 
+@sqlite_only
 def test_the_prompt_times_out_politely_and_skipping_records_nothing(hall: HallDesk, qtbot: QtBot) -> None:
     first, second = decided(hall), decided(hall)
     window, page = open_output(hall, qtbot)
@@ -130,6 +132,7 @@ def test_the_prompt_times_out_politely_and_skipping_records_nothing(hall: HallDe
     assert count(hall, Evaluation) == 1
 
 
+@sqlite_only
 def test_the_counter_reports_serving_materials_and_the_receipt(hall: HallDesk, qtbot: QtBot) -> None:
     window = create_main_window(hall, log_in(hall, "clerk1"), calendar_notice=False)
     qtbot.addWidget(window)
@@ -172,6 +175,7 @@ def test_display_settings_are_this_pcs_own(pc_settings: QSettings, qtbot: QtBot)
     assert again.screen_combo.currentData() == dialog.screen_combo.currentData()
 
 
+@sqlite_only
 def test_the_settings_menu_switches_the_display_on_and_off(
     hall: HallDesk, qtbot: QtBot, pc_settings: QSettings
 ) -> None:

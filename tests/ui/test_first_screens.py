@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from app import overview
 from app.context import HallDesk
-from tests.conftest import log_in
+from tests.conftest import log_in, sqlite_only
 from tests.ui.helpers import settle
 from tests.ui.test_supervision import bad_rating, open_window
 from ui.backoffice.page import QUEUE_EMPTY, QUEUE_NARROWED, BackOfficePage
@@ -47,6 +47,7 @@ def test_an_empty_table_says_what_will_appear_and_the_note_goes_with_the_first_r
     assert empty_state(bare) is None
 
 
+@sqlite_only
 @pytest.mark.parametrize("username", ["clerk1", "clerk3", "rev_scj", "chief_scj", "supervisor", "admin"])
 def test_every_list_of_every_page_has_an_empty_text(hall: HallDesk, qtbot: QtBot, username: str) -> None:
     window = open_window(hall, qtbot, username)
@@ -63,6 +64,7 @@ def test_every_list_of_every_page_has_an_empty_text(hall: HallDesk, qtbot: QtBot
     assert not missing, missing
 
 
+@sqlite_only
 def test_the_counters_day_and_the_reviewers_queue_explain_themselves(hall: HallDesk, qtbot: QtBot) -> None:
     window = open_window(hall, qtbot, "clerk2")
     page = window.show_page("counter")
@@ -91,6 +93,7 @@ def test_the_counters_day_and_the_reviewers_queue_explain_themselves(hall: HallD
     assert state.text() == QUEUE_NARROWED
 
 
+@sqlite_only
 def test_the_chiefs_seal_register_and_the_supervisors_rectifications_say_why_they_are_empty(
     hall: HallDesk, qtbot: QtBot
 ) -> None:
@@ -114,6 +117,7 @@ def test_the_chiefs_seal_register_and_the_supervisors_rectifications_say_why_the
     assert state.text() == RECTIFICATIONS_FILTERED and state.is_shown()
 
 
+@sqlite_only
 def test_the_supervisor_opens_on_todays_overview(hall: HallDesk, qtbot: QtBot) -> None:
     window = open_window(hall, qtbot, "supervisor")
     page = window.page("supervision")

@@ -10,7 +10,7 @@ from app import grievance
 from app.context import HallDesk
 from app.grievance import GrievanceSettings
 from app.hall_settings import load_calendar, today
-from tests.conftest import log_in
+from tests.conftest import log_in, sqlite_only
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle, type_chinese
 from ui.chief.page import ChiefRepPage
@@ -21,6 +21,8 @@ from ui.grievance.panel import GrievancePanel, grievances_empty
 from ui.main import create_main_window
 from ui.mainwindow import MainWindow
 from ui.widgets import empty_state
+
+pytestmark = sqlite_only  # what the widgets show does not depend on the engine (README, Tests)
 
 CONTENT = "在综合窗口办理食品经营许可，三次被要求补交同一份材料，至今未办成。"
 

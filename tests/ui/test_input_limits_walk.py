@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from app import accounts, catalog, grievance
 from app.context import HallDesk
-from tests.conftest import log_in
+from tests.conftest import log_in, sqlite_only
 from tests.ui.helpers import settle
 from ui.admin.counters import CounterDialog
 from ui.admin.users import ResetPasswordDialog, UserDialog
@@ -25,6 +25,8 @@ from ui.main import create_main_window
 from ui.printing.preview import ReprintReasonDialog
 from ui.printing.printers import PrinterSettingsDialog
 from ui.widgets import TextLimit
+
+pytestmark = sqlite_only  # what the widgets show does not depend on the engine (README, Tests)
 
 QT_DEFAULT_MAX_LENGTH = 32767
 USERS = ("admin", "supervisor", "clerk1", "clerk3", "clerk9", "rev_scj", "chief_scj")

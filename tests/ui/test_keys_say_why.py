@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 from app import catalog, intake
 from app.context import HallDesk
 from app.lifecycle import material_state_problem
-from tests.conftest import log_in
+from tests.conftest import log_in, sqlite_only
 from tests.intake_support import all_received, request
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle, type_chinese
@@ -19,6 +19,8 @@ from tests.ui.test_output import decided, open_output
 from ui.backoffice.page import BackOfficePage
 from ui.counter.note import MaterialNoteDialog
 from ui.mainwindow import MainWindow
+
+pytestmark = sqlite_only  # what the widgets show does not depend on the engine (README, Tests)
 
 ALT = Qt.KeyboardModifier.AltModifier
 

@@ -8,9 +8,11 @@ from app import accounts, hall_settings
 from app.auth import BAD_CREDENTIALS, Actor
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
-from tests.conftest import log_in
+from tests.conftest import log_in, sqlite_only
 from tests.ui.helpers import replace_text, settle
 from ui.login import LoginWindow
+
+pytestmark = sqlite_only  # what the widgets show does not depend on the engine (README, Tests)
 
 
 @pytest.fixture

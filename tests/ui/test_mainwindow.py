@@ -8,7 +8,7 @@ from app import accounts, hall_settings
 from app.auth import Actor
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
-from tests.conftest import log_in
+from tests.conftest import log_in, sqlite_only
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle
 from ui.catalog.page import CatalogPage
@@ -31,6 +31,7 @@ def status_texts(window: MainWindow) -> list[str]:
     return [label.text() for label in labels if label.isVisible()]
 
 
+@sqlite_only
 def test_admin_gets_five_pages(hall: HallDesk, admin: Actor, qtbot: QtBot, message_boxes: MessageBoxes) -> None:
     window = open_window(hall, admin, qtbot)
     assert window.page_titles() == ["事项目录", "用户管理", "窗口管理", "大厅设置", "节假日"]
@@ -60,6 +61,7 @@ def test_admin_gets_five_pages(hall: HallDesk, admin: Actor, qtbot: QtBot, messa
     assert message_boxes.shown == [] and window.calendar_notice_box is None
 
 
+@sqlite_only
 def test_clerk_starts_at_the_counter(hall: HallDesk, qtbot: QtBot) -> None:
     clerk = log_in(hall, "clerk1")
     window = open_window(hall, clerk, qtbot)
@@ -79,6 +81,7 @@ def test_clerk_starts_at_the_counter(hall: HallDesk, qtbot: QtBot) -> None:
     assert not window.print_worker.timer.isActive()  # no printing passes for a closed window
 
 
+@sqlite_only
 def test_admin_and_back_office_get_no_counter(hall: HallDesk, admin: Actor, qtbot: QtBot) -> None:
     assert "counter" not in open_window(hall, admin, qtbot).page_keys()
     window = open_window(hall, log_in(hall, "rev_scj"), qtbot)
@@ -89,6 +92,7 @@ def test_admin_and_back_office_get_no_counter(hall: HallDesk, admin: Actor, qtbo
     assert window.page_keys() == ["supervision", "grievance", "catalog"] and window.current_page_key() == "supervision"
 
 
+@sqlite_only
 def test_chief_rep_sees_department_in_status_bar(hall: HallDesk, qtbot: QtBot) -> None:
     chief = log_in(hall, "chief_scj")
     window = open_window(hall, chief, qtbot)
@@ -99,6 +103,7 @@ def test_chief_rep_sees_department_in_status_bar(hall: HallDesk, qtbot: QtBot) -
     assert isinstance(page, CatalogPage) and page.selected_dept_code() == "SCJ"
 
 
+@sqlite_only
 def test_admin_calendar_notice_opens_without_blocking(hall: HallDesk, admin: Actor, qtbot: QtBot) -> None:
     window = open_window(hall, admin, qtbot, calendar_notice=True)
     warning = hall_settings.calendar_status(hall.uow()).warning
@@ -113,6 +118,7 @@ def test_admin_calendar_notice_opens_without_blocking(hall: HallDesk, admin: Act
     assert window.calendar_notice_box is None  # once per login
 
 
+@sqlite_only
 def test_change_password(hall: HallDesk, qtbot: QtBot, message_boxes: MessageBoxes) -> None:
     clerk = log_in(hall, "clerk1")
     window = open_window(hall, clerk, qtbot)
@@ -135,6 +141,7 @@ def test_change_password(hall: HallDesk, qtbot: QtBot, message_boxes: MessageBox
     assert window.statusBar().currentMessage().startswith("密码已修改")
 
 
+@sqlite_only
 def test_login_logout_cycle(hall: HallDesk, qtbot: QtBot) -> None:
     accounts.set_password(hall.uow(), log_in(hall, "supervisor"), "supervisor", "Oversee2026", DEMO_PASSWORD)
     session = GuiSession(hall, "supervisor")

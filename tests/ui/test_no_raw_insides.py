@@ -38,12 +38,14 @@ from app import catalog, claims, decisions, grievance, intake
 from app.context import HallDesk
 from app.intake import MaterialInput
 from db.models import User
-from tests.conftest import log_in
+from tests.conftest import log_in, sqlite_only
 from tests.intake_support import all_received, request
 from tests.ui.helpers import settle
 from tests.ui.test_mainwindow import open_window
 from ui.mainwindow import MainWindow
 from ui.widgets import ElidedLabel
+
+pytestmark = sqlite_only  # what the widgets show does not depend on the engine (README, Tests)
 
 # One user per workspace: every role, and the clerk's three kinds of counter.
 USERS = ("admin", "supervisor", "clerk1", "clerk3", "clerk9", "rev_scj", "chief_scj")

@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from app.context import HallDesk
 from app.errors import Conflict, ValidationError
+from tests.conftest import sqlite_only
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle
 from ui import ops
@@ -165,6 +166,7 @@ def test_changes_reach_subscribed_pages_now_or_when_shown(qtbot: QtBot) -> None:
     assert calls == ["visible", "hidden"]
 
 
+@sqlite_only
 def test_a_service_call_on_the_gui_thread_is_caught(hall: HallDesk, no_service_on_gui_thread: list[str]) -> None:
     # Code that lives in ui/ opening a unit of work directly, as a page that skipped ui.ops would.
     page_code = compile("with hall.uow() as uow:\n    pass\n", str(Path(ops.__file__).parent / "page.py"), "exec")
@@ -190,6 +192,7 @@ def _alive(w: QWidget) -> bool:
     return shiboken6.isValid(w)
 
 
+@sqlite_only
 def test_a_page_refreshes_when_another_page_changes_what_it_shows(hall: HallDesk, qtbot: QtBot) -> None:
     from app import intake
     from tests.conftest import log_in

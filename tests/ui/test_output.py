@@ -21,7 +21,7 @@ from app.hall_settings import today
 from app.intake import MaterialInput
 from app.validators import make_id_number, mask_id_number
 from db.models import AuditEvent, Handover
-from tests.conftest import log_in
+from tests.conftest import log_in, sqlite_only
 from tests.intake_support import AGENT, all_received, request
 from tests.support.escpos_decode import decode
 from tests.support.fake_printer import FakePrinter
@@ -82,6 +82,7 @@ def scan(qtbot: QtBot, page: OutputPage, payload: str) -> None:
     settle()
 
 
+@sqlite_only
 def test_output_counter_starts_at_the_output_page_and_others_have_it_too(
     hall: HallDesk, qtbot: QtBot
 ) -> None:
@@ -96,6 +97,7 @@ def test_output_counter_starts_at_the_output_page_and_others_have_it_too(
     settle()
 
 
+@sqlite_only
 def test_scanned_slip_hand_over_prints_the_signing_slip(
     hall: HallDesk, qtbot: QtBot, printer: FakePrinter, message_boxes: MessageBoxes
 ) -> None:
@@ -137,6 +139,7 @@ def test_scanned_slip_hand_over_prints_the_signing_slip(
     assert not page.issue() and count(hall, Handover) == 1
 
 
+@sqlite_only
 def test_an_altered_slip_is_refused_loudly_and_hands_nothing_over(
     hall: HallDesk, qtbot: QtBot, message_boxes: MessageBoxes
 ) -> None:
@@ -160,6 +163,7 @@ def test_an_altered_slip_is_refused_loudly_and_hands_nothing_over(
     assert len(message_boxes.shown) == 1
 
 
+@sqlite_only
 def test_pickup_code_supplement_and_a_proxy_collector(
     hall: HallDesk, qtbot: QtBot, message_boxes: MessageBoxes
 ) -> None:
@@ -220,6 +224,7 @@ def test_pickup_code_supplement_and_a_proxy_collector(
     assert len(message_boxes.shown) == 1
 
 
+@sqlite_only
 def test_ems_mailing_and_a_locked_case(hall: HallDesk, qtbot: QtBot, message_boxes: MessageBoxes) -> None:
     mailed, locked = decided(hall), decided(hall, "deny")
     _window, page = open_output(hall, qtbot)  # referenced: a dropped window deletes its pages
@@ -254,6 +259,7 @@ def test_ems_mailing_and_a_locked_case(hall: HallDesk, qtbot: QtBot, message_box
     assert page.current_pickup() is None and count(hall, Handover) == 1
 
 
+@sqlite_only
 def test_output_list_model(hall: HallDesk, qtmodeltester: ModelTester) -> None:
     case = decided(hall, "deny")
     clerk = log_in(hall, "clerk3")

@@ -13,7 +13,7 @@ from app.context import HallDesk
 from app.printing import desk, queue
 from app.printing.model import PRINT_MODE_TIPS, PrinterProfile
 from app.printing.paper import SAMPLE_QR, sample_image
-from tests.conftest import log_in
+from tests.conftest import log_in, sqlite_only
 from tests.support.escpos_decode import decode, decode_qr_images
 from tests.support.fake_printer import FakePrinter
 from tests.ui.conftest import MessageBoxes
@@ -28,6 +28,7 @@ def counter(hall: HallDesk, number: int) -> accounts.CounterView:
     return next(c for c in accounts.list_counters(hall.uow()) if c.number == number)
 
 
+@sqlite_only
 def test_clerk_printer_settings_round_trip(
     hall: HallDesk, qtbot: QtBot, printer: FakePrinter, message_boxes: MessageBoxes
 ) -> None:
@@ -79,6 +80,7 @@ def _dialog_texts(dialog: PrinterSettingsDialog) -> list[str]:
     return texts
 
 
+@sqlite_only
 def test_printer_dialog_speaks_in_words_and_shows_a_live_sample(hall: HallDesk, qtbot: QtBot) -> None:
     dialog = PrinterSettingsDialog(hall, log_in(hall, "clerk1"), 1)
     qtbot.addWidget(dialog)
@@ -119,6 +121,7 @@ def test_sample_is_drawn_from_the_printer_bytes() -> None:
         assert qr == [SAMPLE_QR]
 
 
+@sqlite_only
 def test_test_page_reports_success_or_the_printer_error(
     hall: HallDesk, qtbot: QtBot, printer: FakePrinter, message_boxes: MessageBoxes
 ) -> None:

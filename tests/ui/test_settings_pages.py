@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 import ui
 from app import backoffice, evaluation, files, grievance, hall_settings
 from app.context import HallDesk
-from tests.conftest import log_in
+from tests.conftest import log_in, sqlite_only
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import replace_text, settle
 from ui.admin.file_limits import FileLimitsPage
@@ -62,6 +62,7 @@ def test_every_settings_page_is_tested() -> None:
     assert all_subclasses(SettingsPage) == {c.page for c in CASES.values()}
 
 
+@sqlite_only
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_load_and_save_are_symmetric(name: str, hall: HallDesk, qtbot: QtBot, message_boxes: MessageBoxes) -> None:
     case = CASES[name]

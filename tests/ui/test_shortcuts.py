@@ -9,13 +9,15 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QTabWidget, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.context import HallDesk
-from tests.conftest import log_in
+from tests.conftest import log_in, sqlite_only
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle
 from tests.ui.test_mainwindow import open_window
 from ui.counter.page import CounterPage
 from ui.mainwindow import MainWindow
 from ui.shortcuts import ShortcutsDialog, clashes, focus_page, window_keys
+
+pytestmark = sqlite_only  # what the widgets show does not depend on the engine (README, Tests)
 
 # One user per workspace: every role, and the clerk's three kinds of counter.
 USERS = ("admin", "supervisor", "clerk1", "clerk3", "clerk9", "rev_scj", "chief_scj")

@@ -15,7 +15,7 @@ from app.context import HallDesk
 from app.errors import HallDeskError
 from app.evaluation import EvaluationSettings
 from db.models import Case, Rectification
-from tests.conftest import log_in
+from tests.conftest import log_in, sqlite_only
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle, type_chinese
 from tests.ui.test_output import decided
@@ -24,6 +24,8 @@ from ui.main import create_main_window
 from ui.mainwindow import MainWindow
 from ui.supervision.page import SummaryTableModel, SupervisionPage
 from ui.supervision.rectification import RectificationNoteDialog, RectificationTableModel
+
+pytestmark = sqlite_only  # what the widgets show does not depend on the engine (README, Tests)
 
 
 def open_window(hall: HallDesk, qtbot: QtBot, username: str) -> MainWindow:

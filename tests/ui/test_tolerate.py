@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app import cases, tolerate
 from app.context import HallDesk
 from db.models import Notice
-from tests.conftest import log_in
+from tests.conftest import log_in, sqlite_only
 from tests.test_tolerate import _accepted, _late
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle, type_chinese
@@ -19,6 +19,8 @@ from ui.main import create_main_window
 from ui.mainwindow import MainWindow
 from ui.output.overdue import OverduePage, OverdueTableModel, TerminateDialog
 from ui.widgets import empty_state
+
+pytestmark = sqlite_only  # what the widgets show does not depend on the engine (README, Tests)
 
 
 def open_page(hall: HallDesk, qtbot: QtBot, username: str) -> tuple[MainWindow, OverduePage]:

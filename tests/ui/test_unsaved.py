@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from app import catalog, intake
 from app.context import HallDesk
-from tests.conftest import log_in
+from tests.conftest import log_in, sqlite_only
 from tests.intake_support import all_received, request
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle, type_chinese
@@ -27,6 +27,8 @@ from ui.grievance.dialogs import RegisterGrievanceDialog
 from ui.grievance.page import GrievancePage
 from ui.mainwindow import MainWindow
 from ui.output.page import OutputPage
+
+pytestmark = sqlite_only  # what the widgets show does not depend on the engine (README, Tests)
 
 NO, YES = QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes
 
