@@ -12,6 +12,7 @@ every export is an audit row (查看留痕), and an export needs a reason.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import uuid
@@ -21,7 +22,7 @@ from datetime import datetime
 from pathlib import Path, PureWindowsPath
 from typing import Any, BinaryIO, cast
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from app import limits
@@ -158,9 +159,12 @@ def store(session: Session, scanned: ScannedFile, sha256: str | None = None) -> 
     digest = sha256 or _sha256(data)
     if session.get(StoredFile, digest) is not None:
         return digest
-    # Insert-if-absent: chunks an offline counter's cut-off upload left are the same bytes (same SHA-256, same
-    # chunk size), and two counters storing the same scan at once both succeed instead of one failing.
     conn = session.connection()
+    # Chunks without a file row are an offline counter's upload under way (or cut off): checked only when it
+    # finishes, so this whole copy replaces them rather than trusting them.
+    if session.execute(select(StoredFileChunk.seq).where(StoredFileChunk.sha256 == digest).limit(1)).first():
+        conn.execute(delete(StoredFileChunk).where(StoredFileChunk.sha256 == digest))
+    # Insert-if-absent: two counters storing the same scan at once both succeed instead of one failing.
     files_table, chunk_table = cast(Table, StoredFile.__table__), cast(Table, StoredFileChunk.__table__)
     count = 0
     for seq, start in enumerate(range(0, len(data), CHUNK_BYTES)):
@@ -174,16 +178,25 @@ def store(session: Session, scanned: ScannedFile, sha256: str | None = None) -> 
 
 
 def chunks(session: Session, sha256: str) -> Iterator[bytes]:
-    """The stored bytes of ``sha256``, one chunk at a time (one small query each: never the whole file)."""
+    """The stored bytes of ``sha256``, one chunk at a time: one query whose rows stream from the server two
+    chunks at a time (a server-side cursor on PostgreSQL and MariaDB), so the whole file is never held."""
     n = session.execute(select(StoredFile.chunks).where(StoredFile.sha256 == sha256)).scalar_one_or_none()
     if n is None:
         raise NotFound("电子件尚未上传到服务器（窗口离线时采集，联网后自动上传），请稍后再试")
-    for seq in range(n):
-        data = session.execute(select(StoredFileChunk.data).where(StoredFileChunk.sha256 == sha256,
-                                                                  StoredFileChunk.seq == seq)).scalar_one_or_none()
-        if data is None:  # a counter's store keeps uploaded files only while it is under its size budget
-            raise NotFound("电子件已上传到服务器，本机窗口库不再保存其内容：请在联网时查看")
-        yield bytes(data)
+    rows = session.execute(select(StoredFileChunk.seq, StoredFileChunk.data)
+                           .where(StoredFileChunk.sha256 == sha256).order_by(StoredFileChunk.seq)
+                           .execution_options(yield_per=2))
+    expected = 0
+    try:
+        for seq, data in rows:
+            if seq != expected:
+                break
+            expected += 1
+            yield bytes(data)
+    finally:
+        rows.close()
+    if expected != n:  # a counter's store keeps uploaded files only while it is under its size budget
+        raise NotFound("电子件已上传到服务器，本机窗口库不再保存其内容：请在联网时查看")
 
 
 def attach_rows(session: Session, case_id: uuid.UUID, actor: str, files: Sequence[FileInput],
@@ -383,36 +396,50 @@ def export_file(uow: UnitOfWork, actor: Actor, case_no: str, file_id: str, out: 
     if not reason:
         raise ValidationError("reason", "导出电子件须填写导出原因（记入查看留痕）")
     limits.check(limits.FILE_EXPORT_REASON, reason, "reason")
+    # A file on disk is written beside it first and renamed when whole and checked: nothing half-written stays.
+    tmp = out.with_name(out.name + ".part") if isinstance(out, Path) else None
+    try:
+        view = _export(uow, actor, case_no, file_id, out, reason, tmp)
+        # Renamed after the audit row is committed: no export leaves the database unrecorded.
+        if tmp is not None and isinstance(out, Path):
+            try:
+                tmp.replace(out)
+            except OSError as exc:
+                raise ValidationError("out", f"无法写入 {out}：{exc.strerror or exc}") from exc
+        return view
+    except BaseException:
+        if tmp is not None:
+            with contextlib.suppress(OSError):  # nothing to remove where nothing could be written
+                tmp.unlink(missing_ok=True)
+        raise
+
+
+def _export(uow: UnitOfWork, actor: Actor, case_no: str, file_id: str, out: BinaryIO | Path, reason: str,
+            tmp: Path | None) -> CaseFileView:
     with uow:
         s = uow.session
         case, row = _file_of(s, actor, case_no, file_id)
         view = next(v for v in _views(s, case.id) if v.id == row.id)
         digest = hashlib.sha256()
-        if isinstance(out, Path):
-            tmp = out.with_name(out.name + ".part")
-            try:
+        try:
+            if tmp is not None:
                 with tmp.open("wb") as fh:
                     for chunk in chunks(s, row.sha256):
                         digest.update(chunk)
                         fh.write(chunk)
-            except OSError as exc:
-                tmp.unlink(missing_ok=True)
-                raise ValidationError("out", f"无法写入 {out}：{exc.strerror or exc}") from exc
-        else:
-            for chunk in chunks(s, row.sha256):
-                digest.update(chunk)
-                out.write(chunk)
+            elif not isinstance(out, Path):
+                for chunk in chunks(s, row.sha256):
+                    digest.update(chunk)
+                    out.write(chunk)
+        except OSError as exc:
+            raise ValidationError("out", f"无法写入 {out}：{exc.strerror or exc}") from exc
         if digest.hexdigest() != row.sha256:
-            if isinstance(out, Path):
-                tmp.unlink(missing_ok=True)
             raise ValidationError("file", "电子件内容与其校验值不符，未导出：请报告系统管理员")
         uow.audit(actor.username, "case.file.export", "case", str(case.id),
                   {"case_no": case.case_no, "file": str(row.id), "material": row.material_code,
                    "sha256": row.sha256, "reason": reason})
         uow.commit()
-    if isinstance(out, Path):
-        tmp.replace(out)
-    return view
+        return view
 
 
 @retry_transient

@@ -30,6 +30,8 @@ MAX_LONG_SIDE = round(A4_LONG_INCHES * READING_DPI)  # 2339 px
 JPEG_QUALITY = 85
 # More colours than this and an image is a photo (JPEG); fewer, a scan of text (lossless PNG).
 PHOTO_COLOURS = 256
+# A greyscale page with more levels than this is a grainy scan, kept as greyscale JPEG (a third of the PNG).
+GREY_LEVELS = 32
 DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
 # Pillow refuses images over about 89 megapixels as a "decompression bomb"; a 600 dpi A3 scan is 70.
 Image.MAX_IMAGE_PIXELS = 120_000_000
@@ -113,8 +115,17 @@ def _pdf(data: bytes, name: str) -> ScannedFile:
 
 
 def _upright(image: Image.Image) -> Image.Image:
-    """Turned by its EXIF orientation, in RGB or L (greyscale), no larger than A4 at reading resolution."""
+    """Turned by its EXIF orientation, in RGB, L (greyscale) or 1 (black and white), no larger than A4 at
+    reading resolution."""
     turned = ImageOps.exif_transpose(image) or image
+    if turned.mode == "1":
+        # A black-and-white scan stays one bit a pixel (a page is tens of KB); scaled through grey and back.
+        if max(turned.size) > MAX_LONG_SIDE:
+            scale = MAX_LONG_SIDE / max(turned.size)
+            grey = turned.convert("L").resize((max(1, round(turned.width * scale)),
+                                               max(1, round(turned.height * scale))), Image.Resampling.LANCZOS)
+            turned = grey.point(lambda v: 255 if v > 127 else 0).convert("1", dither=Image.Dither.NONE)
+        return turned
     if turned.mode not in ("RGB", "L"):
         turned = turned.convert("RGBA" if "A" in turned.getbands() else "RGB")
         if turned.mode == "RGBA":  # transparency on white paper
@@ -129,7 +140,11 @@ def _upright(image: Image.Image) -> Image.Image:
 
 
 def _is_photo(image: Image.Image) -> bool:
-    return image.getcolors(maxcolors=PHOTO_COLOURS) is None
+    """Many colours (a photo), or many grey levels (a greyscale scan: a scanner's grain makes every page so):
+    JPEG keeps these small; a page of few colours or levels stays lossless."""
+    if image.mode == "1":
+        return False
+    return image.getcolors(maxcolors=GREY_LEVELS if image.mode == "L" else PHOTO_COLOURS) is None
 
 
 def _image(image: Image.Image) -> ScannedFile:

@@ -233,3 +233,27 @@ def test_two_counters_storing_the_same_scan_at_once_both_succeed(hall: HallDesk)
     assert not errors, errors
     stored, chunk_rows, _ = _counts(hall)
     assert stored == 1 and chunk_rows == -(-len(scan) // files.CHUNK_BYTES)
+
+
+def test_an_upload_cut_off_midway_is_replaced_not_trusted_and_a_failed_export_leaves_nothing(
+        hall: HallDesk, tmp_path: Path) -> None:
+    """Chunks an offline counter's upload left (here garbled) give way to the intake's whole copy; an export
+    that cannot be written leaves no ``.part`` file and no audit row."""
+    item = _item(hall)
+    code = next(m.code for m in item.materials if not m.covered_by)
+    data = scanned.pdf(2, scan_px=900)
+    digest = hashlib.sha256(data).hexdigest()
+    with hall.uow() as uow:
+        uow.session.add_all([StoredFileChunk(sha256=digest, seq=0, data=b"garbled" * 100),
+                             StoredFileChunk(sha256=digest, seq=1, data=b"cut")])
+        uow.commit()
+    view = _take(hall, item, [files.prepare(code, "营业执照.pdf", data)])
+    reviewer = log_in(hall, f"rev_{item.dept.lower()}")
+    file_id = str(files.list_files(hall.uow(), reviewer, view.case_no).files[0].id)
+    assert files.open_file(hall.uow(), reviewer, view.case_no, file_id).data == data
+    assert _counts(hall)[1] == -(-len(data) // files.CHUNK_BYTES)
+    not_a_folder = tmp_path / "文件"
+    not_a_folder.write_text("x")
+    with pytest.raises(ValidationError, match="无法写入"):
+        files.export_file(hall.uow(), reviewer, view.case_no, file_id, not_a_folder / "导出.pdf", "复核")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["文件"] and _audits(hall, "case.file.export") == []

@@ -72,6 +72,39 @@ def test_a_text_scan_stays_lossless_png_and_a_small_one_is_not_enlarged() -> Non
         assert image.getpixel((60, 50)) == 0 and image.getpixel((10, 10)) == 255  # exactly the pixels
 
 
+def test_a_grainy_greyscale_scan_becomes_a_smaller_greyscale_jpeg() -> None:
+    """A 300 dpi greyscale page as a scanner writes it (text with paper grain): kept greyscale, as JPEG, and
+    smaller than the scanner's own file — never a PNG several times its size."""
+    page = Image.new("L", (2480, 3508), 235)
+    draw = ImageDraw.Draw(page)
+    for y in range(150, 3300, 90):
+        draw.rectangle((150, y, 2300, y + 30), fill=30)
+    grain = Image.effect_noise((2480, 3508), 12)
+    page = Image.blend(page, grain.point(lambda v: v // 4 + 190), 0.15)
+    out = io.BytesIO()
+    page.save(out, "JPEG", quality=85)
+    kept = scans.normalise(out.getvalue(), "灰度扫描.jpg")
+    assert kept.kind == "jpeg" and max(kept.width, kept.height) == scans.MAX_LONG_SIDE
+    assert len(kept.data) < len(out.getvalue())
+    with Image.open(io.BytesIO(kept.data)) as image:
+        assert image.mode == "L"
+
+
+def test_a_black_and_white_scan_stays_one_bit() -> None:
+    """A 300 dpi black-and-white page: one bit a pixel, scaled to reading size, tens of KB — not a colour image."""
+    page = Image.new("1", (2480, 3508), 1)
+    draw = ImageDraw.Draw(page)
+    for y in range(150, 3300, 90):
+        draw.rectangle((150, y, 2300, y + 30), fill=0)
+    out = io.BytesIO()
+    page.save(out, "PNG")
+    kept = scans.normalise(out.getvalue(), "黑白扫描.png")
+    assert kept.kind == "png" and max(kept.width, kept.height) == scans.MAX_LONG_SIDE
+    with Image.open(io.BytesIO(kept.data)) as image:
+        assert image.mode == "1" and image.getpixel((10, 10)) == 255 and image.getpixel((500, 110)) == 0
+    assert len(kept.data) <= len(out.getvalue())
+
+
 def test_a_png_photo_with_transparency_becomes_a_jpeg_on_white() -> None:
     image = _colours(800, 600).convert("RGBA")
     image.putalpha(128)

@@ -26,7 +26,7 @@ from app.hall_settings import local_date, write_setting
 from app.infra import file_upload, sync
 from app.infra.counter_store import CounterStore
 from cli.main import run
-from db.models import Case, CaseFile, FileOutbox, StoredFile, StoredFileChunk
+from db.models import Case, CaseFile, CaseMaterial, FileOutbox, StoredFile, StoredFileChunk
 from tests.conftest import log_in
 from tests.intake_support import all_received, request
 from tests.support import scanned
@@ -254,5 +254,29 @@ def test_a_returned_case_comes_back_with_its_file_rows_and_the_resubmission_adds
         assert [(f.name, f.position, f.available) for f in listed.files] == [
             ("营业执照.pdf", 0, True), ("补充页.png", 1, True), ("营业执照（重扫）.pdf", 2, True)]
         assert files.open_file(hall.uow(), reviewer, view.case_no, str(listed.files[2].id)).data == again
+    finally:
+        store.close()
+
+
+def test_a_file_attached_at_the_counter_after_its_case_went_up_marks_the_material_on_the_shared_database(
+    hall: HallDesk, tmp_path: Path
+) -> None:
+    item = _item(hall)
+    code = next(m.code for m in item.materials if not m.covered_by)
+    store = CounterStore.open(hall.url, tmp_path / "counter1.sqlite3")
+    try:
+        clerk = store.login("clerk1", DEMO_PASSWORD)
+        view, synced = store.take_application(clerk, request(item, materials=all_received(item)))
+        assert synced
+        scan = scanned.pdf(1, seed=21)
+        files.attach(store.local.uow(), clerk, view.case_no, [files.prepare(code, "营业执照.pdf", scan)])
+        result = store.push_now()
+        assert result is not None and result.files_pending == 0
+        with hall.uow() as uow:
+            assert uow.session.execute(select(CaseMaterial.electronic).join(Case).where(
+                Case.case_no == view.case_no, CaseMaterial.code == code)).scalar_one()
+        reviewer = log_in(hall, f"rev_{item.dept.lower()}")
+        listed = files.list_files(hall.uow(), reviewer, view.case_no)
+        assert files.open_file(hall.uow(), reviewer, view.case_no, str(listed.files[0].id)).data == scan
     finally:
         store.close()

@@ -540,7 +540,15 @@ def _write_shared(
         insert_ignore(conn, _t(CaseEvent), [e for e in batch.events if e["case_id"] in present])
         insert_ignore(conn, _t(Notice), [n for n in batch.notices if n["case_id"] in present])
         # 电子件 metadata only: the bytes follow after every waiting case (file_upload).
-        insert_ignore(conn, _t(CaseFile), [f for f in batch.case_files if f["case_id"] in present])
+        sent_files = [f for f in batch.case_files if f["case_id"] in present]
+        insert_ignore(conn, _t(CaseFile), sent_files)
+        if sent_files:
+            # A file attached after its case went up (``case attach`` at the counter) leaves the case's version
+            # as it was: its material's 电子件 mark follows the file row (files are never taken off a case).
+            mt = _t(CaseMaterial)
+            pairs = {(f["case_id"], f["material_code"]) for f in sent_files}
+            conn.execute(update(mt).where(mt.c.case_id == bindparam("b_case"), mt.c.code == bindparam("b_code"))
+                         .values(electronic=True), [{"b_case": c, "b_code": m} for c, m in sorted(pairs, key=str)])
         _write_evaluations(conn, batch, present)
         heads: dict[str, tuple[int, str]] = {}
         pushed: dict[str, list[Row]] = {}
