@@ -29,9 +29,9 @@ A4_LONG_INCHES = 297 / 25.4
 MAX_LONG_SIDE = round(A4_LONG_INCHES * READING_DPI)  # 2339 px
 JPEG_QUALITY = 85
 # More colours than this and an image is a photo (JPEG); fewer, a scan of text (lossless PNG).
-PHOTO_COLOURS = 256
-# A greyscale page with more levels than this is a grainy scan, kept as greyscale JPEG (a third of the PNG).
-GREY_LEVELS = 32
+# A page with more colours (or grey levels) than this is a photo or a grainy scan, kept as JPEG (a third of the
+# PNG or less); printed text, stamps and line art have fewer and stay lossless PNG.
+FEW_COLOURS = 32
 DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
 # Pillow refuses images over about 89 megapixels as a "decompression bomb"; a 600 dpi A3 scan is 70.
 Image.MAX_IMAGE_PIXELS = 120_000_000
@@ -144,7 +144,7 @@ def _is_photo(image: Image.Image) -> bool:
     JPEG keeps these small; a page of few colours or levels stays lossless."""
     if image.mode == "1":
         return False
-    return image.getcolors(maxcolors=GREY_LEVELS if image.mode == "L" else PHOTO_COLOURS) is None
+    return image.getcolors(maxcolors=FEW_COLOURS) is None
 
 
 def _image(image: Image.Image) -> ScannedFile:
