@@ -67,11 +67,11 @@ def test_a_reviewer_reads_every_page_zooms_rotates_and_exports_with_a_reason(
     page.claim_next_button.click()
     settle()
     assert page.claim is not None and page.claim.case.case_no == case.case_no
-    # Tab reaches 查看电子件 from the materials' table (it sits in the tab bar's corner), Alt+Y names it.
+    # Tab reaches 查看电子件 from the materials' table (it sits under the tabs), Alt+Y names it.
     page.activateWindow()
     page.details.material_view.setFocus()
     qtbot.keyClick(page.details.material_view, Qt.Key.Key_Tab)
-    assert QApplication.focusWidget() is page.details.files_button
+    assert QApplication.focusWidget() is page.details.files_button, QApplication.focusWidget().text()
     assert page.details.files_button.isEnabled() and "(&Y)" in page.details.files_button.text()
     window = page.details.view_files()
     assert isinstance(window, FilesWindow)

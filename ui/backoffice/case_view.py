@@ -12,7 +12,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractItemModel, QObject, QSize, Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QTableView, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app import lifecycle
 from app.auth import Actor
@@ -195,7 +204,7 @@ def clock_lines(case: CaseView, lights: CaseLights) -> tuple[ClockLine, ClockLin
 class CaseViewPanel(QWidget):
     """A case as a read-only form: 申请人, 经办人, 事项, 时限 above; 材料, 文书, 办理过程, 审查意见 in tabs.
 
-    Given ``hall`` and ``actor``, 查看电子件 (Alt+Y, beside the tabs) opens the case's scanned materials
+    Given ``hall`` and ``actor``, 查看电子件 (Alt+Y, under the tabs) opens the case's scanned materials
     (``ui.viewer``): who may open them is ``app.files``'s rule, the viewer says why not."""
 
     def __init__(self, hall: HallDesk | None = None, actor: Actor | None = None,
@@ -247,11 +256,15 @@ class CaseViewPanel(QWidget):
         self.files_button.setToolTip("本办件各材料的扫描件：翻页、缩放、旋转、导出；每次打开记入查看留痕")
         self.files_button.clicked.connect(self.view_files)
         self.files_button.setVisible(hall is not None and actor is not None)
-        self.tabs.setCornerWidget(self.files_button)
+        # Under the tabs, not in the tab bar's corner: at 1366×768 the corner left the tabs no room.
+        files_row = QHBoxLayout()
+        files_row.addStretch(1)
+        files_row.addWidget(self.files_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(grid)
         layout.addWidget(self.tabs, 1)
+        layout.addLayout(files_row)
         self.show_case(None)
 
     def _table(self, model: QAbstractItemModel, empty: str, *, stretch: int) -> QTableView:
@@ -331,7 +344,7 @@ class CaseViewPanel(QWidget):
         return (self.material_view, self.notice_view, self.history_view, self.opinion_view)
 
     def tab_chain(self) -> tuple[QWidget, ...]:
-        """What Tab visits in the panel: the tabs, the tables, 查看电子件 (the tab bar's corner)."""
+        """What Tab visits in the panel: the tabs, the tables, 查看电子件 (under them)."""
         return (self.tabs, *self.views(), self.files_button)
 
     def visible_texts(self) -> list[str]:

@@ -149,7 +149,8 @@ class BackOfficePage(ClockButtons, Page):
         top.addWidget(self.claim_next_button)
         top.addWidget(self.claim_button)
         top.addWidget(self.refresh_button)
-        top.addWidget(paper_button(self))  # 签收纸质材料 (材料流转)
+        self.paper_button = paper_button(self)  # 签收纸质材料 (材料流转)
+        top.addWidget(self.paper_button)
         filters = QHBoxLayout()
         filters.addWidget(self.status_combo)
         filters.addWidget(self.light_combo)
@@ -274,7 +275,7 @@ class BackOfficePage(ClockButtons, Page):
                            context=context), "认领下一件")
         describe(QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh, context=context), "刷新")
         set_tab_order(self.search_edit, self.status_combo, self.light_combo, self.channel_combo,
-                      self.claim_next_button, self.claim_button, self.refresh_button, self.view,
+                      self.claim_next_button, self.claim_button, self.refresh_button, self.paper_button, self.view,
                       *self.details.tab_chain(),
                       self.notice_combo, self.notice_button, self.opinion_edit, self.opinion_button,
                       self.suspend_button, self.resume_button, self.extend_button, self.release_button,
