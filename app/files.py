@@ -180,9 +180,14 @@ def store(session: Session, scanned: ScannedFile, sha256: str | None = None) -> 
 def chunks(session: Session, sha256: str) -> Iterator[bytes]:
     """The stored bytes of ``sha256``, one chunk at a time: one query whose rows stream from the server two
     chunks at a time (a server-side cursor on PostgreSQL and MariaDB), so the whole file is never held."""
-    n = session.execute(select(StoredFile.chunks).where(StoredFile.sha256 == sha256)).scalar_one_or_none()
-    if n is None:
+    found = session.execute(select(StoredFile.chunks, StoredFile.archive_path)
+                            .where(StoredFile.sha256 == sha256)).first()
+    if found is None:
         raise NotFound("电子件尚未上传到服务器（窗口离线时采集，联网后自动上传），请稍后再试")
+    n, archived = found
+    if archived is not None:  # moved to the hall's file share (app.file_archive)
+        yield from _from_share(Path(archived))
+        return
     rows = session.execute(select(StoredFileChunk.seq, StoredFileChunk.data)
                            .where(StoredFileChunk.sha256 == sha256).order_by(StoredFileChunk.seq)
                            .execution_options(yield_per=2))
@@ -197,6 +202,16 @@ def chunks(session: Session, sha256: str) -> Iterator[bytes]:
         rows.close()
     if expected != n:  # a counter's store keeps uploaded files only while it is under its size budget
         raise NotFound("电子件已上传到服务器，本机窗口库不再保存其内容：请在联网时查看")
+
+
+def _from_share(path: Path) -> Iterator[bytes]:
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(CHUNK_BYTES):
+                yield chunk
+    except OSError as exc:
+        raise NotFound(f"电子件已归档到文件共享（{path}），现在无法读取：请确认本机已连接该共享"
+                       f"（{exc.strerror or exc}）") from exc
 
 
 def attach_rows(session: Session, case_id: uuid.UUID, actor: str, files: Sequence[FileInput],

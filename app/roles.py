@@ -107,6 +107,7 @@ _TABLE: tuple[Permission, ...] = (
     _p("hall.settings", "大厅设置", {ADMIN}, "", ("hall set", "hall files-set")),
     _p("holiday.manage", "节假日调整", {ADMIN}, "", ("holiday set", "holiday remove", "holiday confirm")),
     _p("catalog.import", "导入事项目录", {ADMIN}, "", ("catalog import",)),
+    _p("files.archive", "把已办结办件的电子件移到文件共享", {ADMIN}, "", ("files archive",)),
     _p("demo.load", "向已有用户的数据库装入演示数据", {ADMIN}, "空数据库无需登录", ("demo",)),
     _p("audit.anchor", "导出审计链锚点", {ADMIN, SUPERVISOR}, "", ("audit anchor",)),
 )

@@ -6,11 +6,12 @@ Registered by ``cli.main.build_parser``; the rules (who may open, limits, the au
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
-from app import files
-from cli.base import Cli, add_command, print_json
+from app import file_archive, files
+from cli.base import Cli, Parser, add_command, parse_date, print_json
 
 
 def _mb(n: int) -> str:
@@ -53,8 +54,31 @@ def cmd_case_file_get(cli: Cli) -> int:
     return 0
 
 
-def register(case_sub: Any) -> None:
-    """Add ``case attach|files|file-get``."""
+def cmd_files_archive(cli: Cli) -> int:
+    a = cli.args
+    hall = cli.ready_hall()
+    actor = cli.actor()
+
+    def progress(done: int, total: int) -> None:
+        print(f"已归档 {done}/{total}", file=sys.stderr)
+
+    report = file_archive.archive(hall.uow, actor, a.finished_before, Path(a.to), progress)
+    if a.json:
+        print_json(report.as_json())
+    else:
+        print(f"已把 {report.files} 份电子件（{_mb(report.bytes)}）移到 {report.root}")
+    return 0
+
+
+def register(sub: Any, case_sub: Any) -> None:
+    """Add ``case attach|files|file-get`` and ``files archive``."""
+    fs = sub.add_parser("files", help="电子件").add_subparsers(dest="sub", required=True, parser_class=Parser)
+    sp = add_command(fs, "archive", cmd_files_archive,
+                     "把办结早于某日的办件的电子件移到文件共享（逐份校验后删去库中内容；之后仍可查看、导出）",
+                     json_flag=True)
+    sp.add_argument("--finished-before", required=True, type=parse_date, metavar="YYYY-MM-DD",
+                    help="归档办结日期早于此日的办件的电子件（仍有未办结办件引用的不归档）")
+    sp.add_argument("--to", required=True, metavar="DIR", help="文件共享的完整路径（各电脑须能以同一路径访问）")
     cs = case_sub
     sp = add_command(cs, "attach", cmd_case_attach,
                      "给办件的一项材料附电子件（PDF、JPEG、PNG、TIFF，按内容判断类型；全部成功或全部不附）",

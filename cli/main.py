@@ -374,7 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     backoffice.register(sub, cs)
     clocks.register(cs)  # 特别程序, 恢复计时, 延期
-    cli_files.register(cs)  # 电子件: attach, files, file-get
+    cli_files.register(sub, cs)  # 电子件: attach, files, file-get
     cli_transfer.register(sub)  # 材料流转: transfer create, receive, list
     output.register(sub, cs)
     tolerate.register(sub, cs, cat)  # 容缺 follow-through (issue 14 part 7)

@@ -697,6 +697,8 @@ class StoredFile(Base):
     pages: Mapped[int] = mapped_column(Integer)
     chunks: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Moved to the hall's file share (``files archive``): the file's path there, and its chunks are gone.
+    archive_path: Mapped[str | None] = mapped_column(String(500))
 
 
 class StoredFileChunk(Base):

@@ -153,6 +153,7 @@ def _argv(command: str, w: World, role: str, step: int) -> list[str]:
         "case credentials": [w.decided, "--json"],
         "case attach": [w.decided, "--material", w.received, w.scan, "--json"],
         "case files": [w.decided, "--json"],
+        "files archive": ["--finished-before", "2026-01-01", "--to", str(w.tmp), "--json"],
         "case file-get": [w.decided, w.file_id, "--out", str(w.tmp / f"file-{role}.png"), "--reason", "复核"],
         "transfer create": ["--dept", "SCJ", "--out", str(w.tmp / f"jjd-{role}.pdf"), "--json"],
         "transfer receive": [f"HDTB:{w.batch}", "--json"],
