@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from app import transfers
@@ -25,9 +26,9 @@ from ui.printing.preview import NoticePreviewDialog
 
 @pytest.mark.parametrize("server", ["sqlite"], indirect=True)
 def test_counter_makes_a_batch_and_the_back_office_signs_for_it(
-    hall: HallDesk, qtbot: QtBot, message_boxes: MessageBoxes
+    hall: HallDesk, qtbot: QtBot, message_boxes: MessageBoxes, qtmodeltester: ModelTester
 ) -> None:
-    numbers = _take(hall, n=2)
+    numbers = _take(hall, n=3)
     window = open_window(hall, log_in(hall, "clerk1"), qtbot)
     page = window.show_page("counter")
     assert isinstance(page, CounterPage)
@@ -36,17 +37,36 @@ def test_counter_makes_a_batch_and_the_back_office_signs_for_it(
     page.tabs.setCurrentWidget(panel)
     settle()
     settle()  # the departments, then the chosen one's folders
-    assert panel.selected_dept() == "SCJ" and "（2件）" in panel.dept_combo.currentText()
+    assert panel.selected_dept() == "SCJ" and "（3件）" in panel.dept_combo.currentText()
     assert [f.case_no for f in panel.folder_model.rows()] == numbers and panel.create_button.isEnabled()
+    qtmodeltester.check(panel.folder_model)
+    # Every folder starts ticked; Space on the third unticks it (not ready yet): it waits for the next 交接单.
+    panel.folder_view.setFocus()
+    panel.folder_view.setCurrentIndex(panel.folder_model.index(2, 0))
+    qtbot.keyClick(panel.folder_view, Qt.Key.Key_Space)
+    assert panel.folder_model.chosen() == numbers[:2] and "1件未勾选" in panel.count_label.text()
+    unticked = Qt.CheckState.Unchecked
+    for row in (0, 1):
+        panel.folder_model.setData(panel.folder_model.index(row, 0), unticked, Qt.ItemDataRole.CheckStateRole)
+    assert not panel.create_button.isEnabled()  # nothing ticked, nothing to send
+    for row in (0, 1):
+        panel.folder_model.setData(panel.folder_model.index(row, 0), Qt.CheckState.Checked,
+                                   Qt.ItemDataRole.CheckStateRole)
     qtbot.mouseClick(panel.create_button, Qt.MouseButton.LeftButton)
     settle()
     assert isinstance(panel.preview, NoticePreviewDialog) and panel.preview.isVisible()
     assert panel.preview.page_count() == 1
     settle()
     [batch] = panel.batch_model.rows()
-    assert [c.case_no for c in batch.cases] == numbers and panel.batch_model.display(batch, 3) == "流转中"
-    assert panel.folder_model.rowCount() == 0 and not panel.create_button.isEnabled()
+    assert [c.case_no for c in batch.cases] == numbers[:2] and panel.batch_model.display(batch, 3) == "流转中"
+    settle()
+    # The unticked folder still waits, unticked until the clerk ticks it for a later 交接单.
+    assert [f.case_no for f in panel.folder_model.rows()] == numbers[2:]
+    assert panel.folder_model.chosen() == [] and not panel.create_button.isEnabled()
+    panel.folder_model.setData(panel.folder_model.index(0, 0), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
+    assert panel.create_button.isEnabled()
     panel.preview.close()
+    numbers = numbers[:2]
     window.close()
 
     # An output window's clerk collects no folders: no tab.

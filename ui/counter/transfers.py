@@ -1,15 +1,18 @@
 """材料流转 at the counter: the paper folders waiting to go to each department, and the 交接单 already made.
 
 The clerk picks a department (the list says how many folders wait for each), sees its folders, and 生成交接单
-puts them all in a new batch and opens its A4 交接单 in the preview to print; the list below shows the
-counter's batches and whether each department signed for them (查看交接单 reprints one).  The rules — which
+puts the ticked ones (all, unless the clerk unticks a folder not yet ready) in a new batch and opens its A4
+交接单 in the preview to print; the list below shows the counter's batches and whether each department signed for them (查看交接单 reprints one).  The rules — which
 cases have a folder, the batch number, who may — are ``app.transfers``'; at a counter on its own store the
 transfers go to the shared database.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from collections.abc import Iterable
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
@@ -50,10 +53,53 @@ def paper_text(f: Folder) -> str:
 
 
 class FolderTableModel(RowTableModel[Folder]):
-    """Folders: case number, item, applicant, the paper in it, when accepted (and its state in a batch)."""
+    """Folders: case number (ticked to go in the next batch), item, applicant, the paper in it, when accepted
+    (and its state in a batch).  Every folder starts ticked; one the clerk unticks (a folder not yet ready) stays
+    waiting for a later 交接单.
+
+    Signals:
+        dataChanged: a folder was ticked or unticked (Space, or a click on its box).
+    """
 
     headers = ("办件编号", "事项", "申请人", "纸质材料", "受理时间", "状态")
     centered = frozenset({4, 5})
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent=parent)
+        self._left_out: set[str] = set()
+
+    def set_rows(self, rows: Iterable[Folder]) -> None:
+        rows = list(rows)
+        self._left_out &= {r.case_no for r in rows}  # a folder that left the list is forgotten
+        super().set_rows(rows)
+
+    def chosen(self) -> list[str]:
+        """The ticked folders' case numbers, in list order."""
+        return [r.case_no for r in self._rows if r.case_no not in self._left_out]
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        return flags | Qt.ItemFlag.ItemIsUserCheckable if index.isValid() and index.column() == 0 else flags
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.CheckStateRole and index.isValid() and index.column() == 0:
+            row = self.row_at(index.row())
+            if row is not None:
+                left = row.case_no in self._left_out
+                return Qt.CheckState.Unchecked if left else Qt.CheckState.Checked
+        return super().data(index, role)
+
+    def setData(self, index: QModelIndex | QPersistentModelIndex, value: Any,
+                role: int = Qt.ItemDataRole.EditRole) -> bool:
+        row = self.row_at(index.row()) if index.isValid() and index.column() == 0 else None
+        if row is None or role != Qt.ItemDataRole.CheckStateRole:
+            return False
+        if Qt.CheckState(value) == Qt.CheckState.Checked:
+            self._left_out.discard(row.case_no)
+        else:
+            self._left_out.add(row.case_no)
+        self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
+        return True
 
     def display(self, row: Folder, column: int) -> str:
         match column:
@@ -111,11 +157,13 @@ class TransferPanel(Page):
         super().__init__(shared_hall(hall), actor, parent)
         subscribe(self, {Change.CASES}, self.refresh)  # a case taken meanwhile has a folder to send
         self.preview: NoticePreviewDialog | None = None
+        self._dept_name = ""
         self.dept_combo = QComboBox()
         self.dept_combo.setMinimumContentsLength(16)
         self.refresh_button = QPushButton("刷新")
         self.create_button = QPushButton("生成交接单(&E)")
-        self.create_button.setToolTip("把所选部门的全部待移交纸质材料生成一张交接单，并打开 A4 交接单预览以打印")
+        self.create_button.setToolTip("把所选部门勾选的待移交纸质材料生成一张交接单，并打开 A4 交接单预览以打印"
+                                      "（未勾选的留待下一张交接单；空格键勾选或取消）")
         self.folder_model = FolderTableModel(parent=self)
         self.folder_view = table_view(self.folder_model, empty=NONE_PENDING)
         fit_columns(self.folder_view, stretch=(1, 2))
@@ -157,6 +205,7 @@ class TransferPanel(Page):
         layout.setContentsMargins(4, 6, 4, 4)
         layout.addWidget(split)
 
+        self.folder_model.dataChanged.connect(lambda *_: self._show_count())
         self.dept_combo.currentIndexChanged.connect(self._dept_changed)
         self.refresh_button.clicked.connect(self.refresh)
         self.create_button.clicked.connect(self.create_batch)
@@ -212,14 +261,25 @@ class TransferPanel(Page):
         if pending is not None and pending.dept != self.selected_dept():
             return  # an answer for a department no longer chosen
         folders = pending.folders if pending is not None else ()
+        self._dept_name = pending.dept_name if pending is not None else ""
         self.folder_model.set_rows(folders)
         set_empty_text(self.folder_view, NONE_PENDING)
-        self.count_label.setText(
-            f"待移交{pending.dept_name}：{len(folders)}件，材料{sum(f.materials for f in folders)}项" if pending else "")
+        self._show_count()
+
+    def _show_count(self) -> None:
+        folders = self.folder_model.rows()
+        chosen = set(self.folder_model.chosen())
+        if not folders:
+            self.count_label.setText("")
+        else:
+            ticked = [f for f in folders if f.case_no in chosen]
+            left = f"（{len(folders) - len(ticked)}件未勾选，留待下次）" if len(ticked) < len(folders) else ""
+            self.count_label.setText(f"待移交{self._dept_name}：{len(folders)}件；本次移交{len(ticked)}件，"
+                                     f"材料{sum(f.materials for f in ticked)}项{left}")
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        self.create_button.setEnabled(transfers.may_send(self._actor) and self.folder_model.rowCount() > 0)
+        self.create_button.setEnabled(transfers.may_send(self._actor) and bool(self.folder_model.chosen()))
         self.sheet_button.setEnabled(self.batch_model.rowCount() > 0)
 
     # ---- actions
@@ -228,7 +288,7 @@ class TransferPanel(Page):
         if dept is None or not self.create_button.isEnabled():
             return
         hall, actor = self._hall, self._actor
-        numbers = [f.case_no for f in self.folder_model.rows()]  # exactly what the clerk sees
+        numbers = self.folder_model.chosen()  # exactly what the clerk ticked
 
         def make() -> tuple[BatchView, bytes]:
             made = transfers.create_batch(hall.uow(), actor, dept, numbers)
