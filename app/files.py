@@ -232,11 +232,6 @@ def attach_rows(session: Session, case_id: uuid.UUID, actor: str, files: Sequenc
     return rows
 
 
-def list_rows(session: Session, case_id: uuid.UUID) -> list[CaseFile]:
-    """The case's attached files as rows (in ``session``'s transaction): their sizes and positions."""
-    return list(session.execute(select(CaseFile).where(CaseFile.case_id == case_id)).scalars())
-
-
 def queue_upload(session: Session, digests: Iterable[str]) -> None:
     """A counter's local store: queue files for upload to the shared database (after their case)."""
     known = set(session.execute(select(FileOutbox.sha256).where(FileOutbox.sha256.in_(set(digests)))).scalars())
@@ -457,6 +452,39 @@ def _export(uow: UnitOfWork, actor: Actor, case_no: str, file_id: str, out: Bina
         return view
 
 
+def audit_payload(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What an audit row says of attached files: material, hash, pages, bytes (never the name: it may hold one)."""
+    return [{"material": r["material_code"], "sha256": r["sha256"], "pages": r["pages"], "bytes": r["size"]}
+            for r in rows]
+
+
+def check_more(session: Session, case_id: uuid.UUID, materials: dict[str, tuple[str, str]],
+               files: Sequence[FileInput]) -> None:
+    """Files for a case already stored: each for a material handed in (``materials``: code → (name, state)), and
+    the case's total within the hall's limit."""
+    problems = material_problems(materials, files)
+    if problems:
+        raise problems[0]
+    already = int(session.execute(select(func.coalesce(func.sum(CaseFile.size), 0))
+                                  .where(CaseFile.case_id == case_id)).scalar_one())
+    check_case_total(files, read_limits(session), already)
+
+
+def add_to_case(uow: UnitOfWork, case_id: uuid.UUID, case_no: str, actor: str,
+                files: Sequence[FileInput]) -> list[dict[str, Any]]:
+    """Store ``files`` after the case's earlier ones (page order per material), queue them for upload at a
+    counter, and write the audit row, in ``uow``'s transaction; the new ``case_file`` rows."""
+    s = uow.session
+    first = {code: int(pos) for code, pos in s.execute(
+        select(CaseFile.material_code, func.max(CaseFile.position) + 1)
+        .where(CaseFile.case_id == case_id).group_by(CaseFile.material_code))}
+    rows = attach_rows(s, case_id, actor, files, first)
+    if isinstance(uow, outbox.CounterUnitOfWork):
+        queue_upload(s, [r["sha256"] for r in rows])
+    uow.audit(actor, "case.file.attach", "case", str(case_id), {"case_no": case_no, "files": audit_payload(rows)})
+    return rows
+
+
 @retry_transient
 def attach(uow: UnitOfWork, actor: Actor, case_no: str, files: Sequence[FileInput]) -> CaseFiles:
     """Add files to a case already taken (scanned afterwards, or brought in with a supplement): all or none."""
@@ -474,27 +502,14 @@ def attach(uow: UnitOfWork, actor: Actor, case_no: str, files: Sequence[FileInpu
             raise PermissionDenied("审批人员和首席代表只能给本部门的办件附电子件")
         materials = {m.code: (m.name, m.state) for m in s.execute(
             select(CaseMaterial).where(CaseMaterial.case_id == case.id)).scalars()}
-        problems = material_problems(materials, files)
-        if problems:
-            raise problems[0]
-        lim = read_limits(s)
-        already = int(s.execute(select(func.coalesce(func.sum(CaseFile.size), 0))
-                                .where(CaseFile.case_id == case.id)).scalar_one())
-        check_case_total(files, lim, already)
-        first = {code: int(pos) for code, pos in s.execute(
-            select(CaseFile.material_code, func.max(CaseFile.position) + 1)
-            .where(CaseFile.case_id == case.id).group_by(CaseFile.material_code))}
-        rows = attach_rows(s, case.id, actor.username, files, first)
+        check_more(s, case.id, materials, files)
+        rows = add_to_case(uow, case.id, case.case_no, actor.username, files)
         codes = {r["material_code"] for r in rows}
         for m in s.execute(select(CaseMaterial).where(CaseMaterial.case_id == case.id,
                                                      CaseMaterial.code.in_(codes))).scalars():
             m.electronic = True
         if isinstance(uow, outbox.CounterUnitOfWork):
             outbox.record(uow, case.id)  # the new case_file rows go up with the case again, the bytes after
-            queue_upload(s, [r["sha256"] for r in rows])
-        uow.audit(actor.username, "case.file.attach", "case", str(case.id),
-                  {"case_no": case.case_no, "files": [{"material": r["material_code"], "sha256": r["sha256"],
-                                                       "pages": r["pages"], "bytes": r["size"]} for r in rows]})
         uow.commit()
         views = _views(s, case.id)
         return CaseFiles(case.case_no, tuple(views), allowed=True)

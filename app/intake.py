@@ -662,8 +662,7 @@ def take_application(uow: UnitOfWork, actor: Actor, req: IntakeRequest, *, key_d
             attached = files.attach_rows(s, view.id, actor.username, req.files)
             if isinstance(uow, outbox.CounterUnitOfWork):
                 files.queue_upload(s, [r["sha256"] for r in attached])  # after the case: cases first
-            audit_payload["files"] = [{"material": r["material_code"], "sha256": r["sha256"], "pages": r["pages"],
-                                       "bytes": r["size"]} for r in attached]
+            audit_payload["files"] = files.audit_payload(attached)
         # Last: the audit chain head stays locked until commit, so it is taken as late as possible.
         uow.audit(actor.username, "case.create", "case", str(view.id), audit_payload)
         uow.commit()
@@ -800,14 +799,10 @@ def resubmit(uow: UnitOfWork, actor: Actor, case_no: str, materials: Mapping[str
         merged = {m.code: MaterialInput(m.state, m.originals, m.copies, m.electronic, m.note) for m in case.materials}
         merged.update(materials)
         if scans:
-            problems = files.material_problems(
-                {m.code: (m.name, merged[m.code].state) for m in case.materials if m.code in merged}, scans)
-            if problems:
-                raise problems[0]
+            files.check_more(s, case.id, {m.code: (m.name, merged[m.code].state) for m in case.materials
+                                          if m.code in merged}, scans)
             for code in {f.material for f in scans}:
                 merged[code] = replace(merged[code], electronic=True)
-            already = sum(f.size for f in files.list_rows(s, case.id))
-            files.check_case_total(scans, files.read_limits(s), already)
         req = IntakeRequest(item=case.item.code, agent=AgentInput(case.agent_name, case.agent_id_number, case.agent_phone),
                             materials=merged, outcome="accept", supplement_due=supplement_due)
         ref = refcache.current(s)
@@ -844,15 +839,7 @@ def resubmit(uow: UnitOfWork, actor: Actor, case_no: str, materials: Mapping[str
                                        case.clerk.full_name if case.clerk else None))
         outbox.record(uow, case.id)
         if scans:
-            first: dict[str, int] = {}
-            for f in files.list_rows(s, case.id):
-                first[f.material_code] = max(first.get(f.material_code, 0), f.position + 1)
-            attached = files.attach_rows(s, case.id, actor.username, scans, first)
-            if isinstance(uow, outbox.CounterUnitOfWork):
-                files.queue_upload(s, [r["sha256"] for r in attached])
-            uow.audit(actor.username, "case.file.attach", "case", str(case.id),
-                      {"case_no": case.case_no, "files": [{"material": r["material_code"], "sha256": r["sha256"],
-                                                           "pages": r["pages"], "bytes": r["size"]} for r in attached]})
+            files.add_to_case(uow, case.id, case.case_no, actor.username, scans)
         s.flush()
         view = case_view(load_case(s, case.case_no), credentials=True)
         uow.commit()

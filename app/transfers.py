@@ -397,13 +397,16 @@ def _may_view(actor: Actor, batch: TransferBatch, counter_number: int | None, de
 def get_batch(uow: UnitOfWork, actor: Actor, batch_no: str) -> BatchView:
     """One batch with its cases (the receiving department's check before it signs)."""
     require(actor, "transfer.view")
-    number = parse_batch_no(batch_no)
     with uow:
-        s = uow.session
-        batch = _batch(s, number)
-        view = _batch_view(s, batch)
-        _may_view(actor, batch, view.counter, view.dept_name)
-        return view
+        return _viewable(uow.session, actor, batch_no)
+
+
+def _viewable(s: Session, actor: Actor, batch_no: str) -> BatchView:
+    """The batch ``actor`` may see (its counter's clerk, its department, the supervisor), or a refusal."""
+    batch = _batch(s, parse_batch_no(batch_no))
+    view = _batch_view(s, batch)
+    _may_view(actor, batch, view.counter, view.dept_name)
+    return view
 
 
 def list_batches(uow: UnitOfWork, actor: Actor, dept: str | None = None, *, limit: int = 100) -> list[BatchView]:
@@ -508,11 +511,7 @@ def sheet_of(view: BatchView, hall_name: str) -> TransferSheet:
 def batch_sheet(uow: UnitOfWork, actor: Actor, batch_no: str) -> tuple[BatchView, bytes]:
     """The batch and its 材料流转交接单 as A4 PDF (printed when made; a reprint is the same sheet)."""
     require(actor, "transfer.view")
-    number = parse_batch_no(batch_no)
     with uow:
-        s = uow.session
-        batch = _batch(s, number)
-        view = _batch_view(s, batch)
-        _may_view(actor, batch, view.counter, view.dept_name)
-        hall = read_settings(s)
+        view = _viewable(uow.session, actor, batch_no)
+        hall = read_settings(uow.session)
     return view, render_transfer_sheet(sheet_of(view, hall.name))

@@ -25,7 +25,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
-import qrcode
 from reportlab.lib import colors, units
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -74,6 +73,7 @@ from app.printing.notice_templates import (
     rows_for,
     template_values,
 )
+from app.printing.qr import dark_runs, qr_matrix
 from app.validators import check_id_number, mask_id_number, mask_name, mask_phone
 
 __all__ = ["render_notice"]
@@ -180,10 +180,7 @@ class _QR:
 def _qr(payload: str) -> _QR:
     if not payload:
         return _QR(())
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
-    code.add_data(payload)
-    code.make(fit=True)
-    return _QR(tuple(tuple(bool(v) for v in row) for row in code.get_matrix()))
+    return _QR(qr_matrix(payload))
 
 
 _QR_FORM: Final = "HallDeskQR"
@@ -214,17 +211,8 @@ class _Decor:
         c.beginForm(_QR_FORM, 0, 0, self.qr.side, self.qr.side)
         c.scale(self.qr.side / n, self.qr.side / n)
         path = c.beginPath()
-        for r, row in enumerate(self.qr.matrix):
-            col = 0
-            while col < n:
-                if not row[col]:
-                    col += 1
-                    continue
-                start = col
-                while col < n and row[col]:
-                    col += 1
-                # one rectangle per run of dark modules, in module units (row 0 at the top)
-                path.rect(start, n - r - 1, col - start, 1)
+        for r, start, length in dark_runs(self.qr.matrix):
+            path.rect(start, n - r - 1, length, 1)  # in module units
         c.drawPath(path, stroke=0, fill=1)
         c.endForm()
 

@@ -75,12 +75,12 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type hints
-    """Keeps every page until the end, so each can say how many pages there are."""
+class NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type hints
+    """Keeps every page until the end, so each can say how many pages there are; ``_decorate`` draws what goes
+    around a page's content (header, footer, 第 N 页 共 M 页)."""
 
-    def __init__(self, *args: Any, report: TableReport, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._report = report
         self._pages: list[dict[str, Any]] = []
 
     def showPage(self) -> None:
@@ -93,6 +93,17 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type hi
             self._decorate(number, len(self._pages))
             super().showPage()
         super().save()
+
+    def _decorate(self, page: int, pages: int) -> None:
+        raise NotImplementedError
+
+
+class _NumberedCanvas(NumberedCanvas):
+    """A table report's pages: its title and footer on each."""
+
+    def __init__(self, *args: Any, report: TableReport, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._report = report
 
     def _decorate(self, page: int, pages: int) -> None:
         self.saveState()

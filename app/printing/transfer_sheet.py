@@ -14,15 +14,15 @@ import io
 from dataclasses import dataclass
 from typing import Any, Final
 
-import qrcode
 from reportlab.lib import colors, units
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table
 
 from app.printing.chinese_text import FONT, CJKParagraph, markup, register_font, table_style
+from app.printing.qr import Matrix, dark_runs, qr_matrix
+from app.printing.report import NumberedCanvas
 
 __all__ = ["SheetRow", "TransferSheet", "render_transfer_sheet"]
 
@@ -60,28 +60,13 @@ class TransferSheet:
     signatures: tuple[tuple[str, str], ...]  # (label, printed value or "" for a blank line)
 
 
-def qr_matrix(payload: str) -> tuple[tuple[bool, ...], ...]:
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
-    code.add_data(payload)
-    code.make(fit=True)
-    return tuple(tuple(bool(v) for v in row) for row in code.get_matrix())
-
-
-def _draw_qr(c: Any, matrix: tuple[tuple[bool, ...], ...], x: float, y: float, side: float) -> None:
+def _draw_qr(c: Any, matrix: Matrix, x: float, y: float, side: float) -> None:
     """``matrix`` as dark rectangles (one per run of modules) in a square of ``side`` with its corner at x, y."""
     n = len(matrix)
     unit = side / n
     path = c.beginPath()
-    for r, row in enumerate(matrix):
-        col = 0
-        while col < n:
-            if not row[col]:
-                col += 1
-                continue
-            start = col
-            while col < n and row[col]:
-                col += 1
-            path.rect(x + start * unit, y + (n - r - 1) * unit, (col - start) * unit, unit)
+    for r, start, length in dark_runs(matrix):
+        path.rect(x + start * unit, y + (n - r - 1) * unit, length * unit, unit)
     c.saveState()
     c.setFillColor(colors.black)
     c.drawPath(path, stroke=0, fill=1)
@@ -103,25 +88,13 @@ class _QRCell(Flowable):  # type: ignore[misc]  # reportlab has no type hints
         _draw_qr(self.canv, self.matrix, 0, 0, self.side)
 
 
-class _SheetCanvas(Canvas):  # type: ignore[misc]
+class _SheetCanvas(NumberedCanvas):
     """Keeps every page until the end, so each can say how many pages there are, and gets the batch QR."""
 
     def __init__(self, *args: Any, sheet: TransferSheet, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._sheet = sheet
         self._matrix = qr_matrix(sheet.qr_payload)
-        self._pages: list[dict[str, Any]] = []
-
-    def showPage(self) -> None:
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        for number, state in enumerate(self._pages, start=1):
-            self.__dict__.update(state)
-            self._decorate(number, len(self._pages))
-            super().showPage()
-        super().save()
 
     def _decorate(self, page: int, pages: int) -> None:
         s = self._sheet
