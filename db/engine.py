@@ -11,13 +11,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
-APP_NAME = "HallDesk"
+from db.paths import data_dir
+
 ENV_DB = "HALLDESK_DB"
 
 
@@ -56,20 +56,13 @@ def is_busy(exc: BaseException) -> bool:
     return any(text in str(orig).lower() for text in _BUSY_TEXTS)
 
 
-def data_dir() -> Path:
-    """The user data folder (platformdirs); HALLDESK_DATA_DIR overrides it for tests and portable installs."""
-    override = os.environ.get("HALLDESK_DATA_DIR")
-    path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def default_sqlite_url() -> str:
     return f"sqlite:///{data_dir() / 'halldesk.sqlite3'}"
 
 
 def resolve_url(cli_url: str | None) -> str:
-    """``--db URL`` wins, then env ``HALLDESK_DB``, then the embedded SQLite file."""
+    """``--db URL`` wins, then env ``HALLDESK_DB``, then the embedded SQLite file (``app.installation.resolve_url``
+    puts this PC's set-up before the embedded file)."""
     return cli_url or os.environ.get(ENV_DB) or default_sqlite_url()
 
 

@@ -50,6 +50,7 @@ from app.errors import AuthenticationError, DatabaseBusy, DatabaseUnavailable, H
 from app.infra import reconcile as reconciling
 from app.infra import sync as syncing
 from app.infra.outbox import CounterUnitOfWork, counter_chain
+from app.installation import resolve_url
 from app.uow import UnitOfWork, database_errors
 from db import migrate
 from db.engine import (
@@ -60,7 +61,6 @@ from db.engine import (
     make_engine,
     make_session_factory,
     reading,
-    resolve_url,
 )
 from db.models import Outbox, User
 from db.types import utcnow
