@@ -36,13 +36,14 @@ from typing import Any
 
 import yaml
 
-from app import accounts, credentials, diagnosis, installation, slips
+from app import accounts, catalog, credentials, diagnosis, installation, slips
 from app.auth import Actor
 from app.context import HallDesk
-from app.errors import DatabaseUnavailable, NotFound, ValidationError
+from app.errors import DatabaseUnavailable, ValidationError
 from app.infra import keys
 from app.installation import BACKOFFICE, COUNTER, KINDS, MODES, STANDALONE, Server, Station
 from app.printing.transport import PrinterError, parse_printer_uri
+from app.resources import default_catalog_path
 from app.roles import require
 
 # What a file may say for each mode besides the English keys.
@@ -85,19 +86,16 @@ class Result:
     settings: Path
     kept: credentials.Kept | None
     schema_created: bool
-    counter: int | None
-    counter_created: bool
-    fingerprint: str | None
-    key_made: bool
-    printers: dict[str, str] | None
-    first_admin: str | None
+    done: Registration
 
     def as_json(self) -> dict[str, Any]:
+        d = self.done
         return {"station": self.station.as_json(), "settings": str(self.settings),
                 "password": self.kept.as_json() if self.kept else None, "schema_created": self.schema_created,
-                "counter": self.counter, "counter_created": self.counter_created,
-                "key": {"fingerprint": self.fingerprint, "new": self.key_made} if self.fingerprint else None,
-                "printers": self.printers, "first_admin": self.first_admin}
+                "first_admin": d.first_admin, "catalog_items": d.catalog_items,
+                "counter": d.counter, "counter_created": d.counter_created,
+                "key": {"fingerprint": d.fingerprint, "new": d.key_made} if d.fingerprint else None,
+                "printers": d.printers}
 
 
 # ---- the file ----------------------------------------------------------------------------------------------
@@ -284,30 +282,57 @@ def save(station: Station, password: str | None) -> tuple[Path, credentials.Kept
     return installation.save_station(station), kept
 
 
+@dataclass(frozen=True)
+class Registration:
+    """What the 登记 step did on the database."""
+
+    first_admin: str | None
+    catalog_items: int  # the default catalog loaded into a new hall's database (0: it had one)
+    counter: int | None
+    counter_created: bool
+    fingerprint: str | None
+    key_made: bool
+    printers: dict[str, str] | None
+
+
+def seed_catalog(hall: HallDesk) -> int:
+    """A new hall's database starts with the default catalog (the admin edits or replaces it); returns the
+    number of items loaded, 0 when the database has a catalog already."""
+    if catalog.list_items(hall.uow()):
+        return 0
+    summary = catalog.import_yaml(hall.uow(), None, default_catalog_path().read_text(encoding="utf-8"),
+                                  source="default.yaml")
+    return summary.items_added
+
+
+def register(hall: HallDesk, admin: Admin | None, number: int | None, thermal: str | None, a4: str | None,
+             key_dir: Path | None = None) -> Registration:
+    """登记: the admin logs in (made first on a new hall's database), a new database gets the default catalog,
+    and this PC's counter gets its key pair and printers."""
+    if admin is None:
+        if number is not None:
+            raise ValidationError("admin", "登记本窗口的签名密钥须由管理员确认：请填写管理员的用户名和密码")
+        return Registration(None, 0, None, False, None, False, None)
+    actor, made = admin_login(hall, admin)
+    items = seed_catalog(hall)
+    if number is None:
+        return Registration(admin.username if made else None, items, None, False, None, False, None)
+    fingerprint, key_made, counter_made, view = register_counter(hall, actor, number, thermal, a4, key_dir)
+    return Registration(admin.username if made else None, items, number, counter_made, fingerprint, key_made,
+                        {"thermal": view.printer_uri, "a4": view.a4_printer_uri})
+
+
 def apply(plan: Plan, *, key_dir: Path | None = None) -> Result:
     """Set this PC up as ``plan`` says; nothing is written before the database and the admin have answered."""
     url = plan.url()
     _found, schema_made = prepare_database(url, create=plan.create_schema or plan.station.mode == STANDALONE)
     hall = HallDesk.open(url)
     try:
-        actor = first_admin = None
-        if plan.admin is not None:
-            actor, made = admin_login(hall, plan.admin)
-            first_admin = plan.admin.username if made else None
-        fingerprint = None
-        key_made = counter_made = False
-        printers = None
-        if plan.station.counter is not None:
-            if actor is None:
-                raise NotFound("登记本窗口的签名密钥须由管理员确认")
-            fingerprint, key_made, counter_made, view = register_counter(
-                hall, actor, plan.station.counter, plan.thermal, plan.a4, key_dir)
-            printers = {"thermal": view.printer_uri, "a4": view.a4_printer_uri}
+        done = register(hall, plan.admin, plan.station.counter, plan.thermal, plan.a4, key_dir)
     finally:
         hall.close()
     settings, kept = save(plan.station, plan.db_password)
-    return Result(plan.station, settings, kept, schema_made, plan.station.counter, counter_made, fingerprint,
-                  key_made, printers, first_admin)
+    return Result(plan.station, settings, kept, schema_made, done)
 
 
 def forget_password() -> tuple[Station | None, bool]:

@@ -30,8 +30,8 @@ from app.context import HallDesk
 from app.errors import INTERNAL_ERROR_EXIT_CODE, HallDeskError, ValidationError
 from app.infra.outbox import counter_chain
 from cli import admin, backoffice, clocks, grievance, output, overview, printing, sync, tolerate
-from cli import setup as cli_setup
 from cli import files as cli_files
+from cli import setup as cli_setup
 from cli import transfer as cli_transfer
 from cli.base import (
     ENV_PASSWORD,

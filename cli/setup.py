@@ -23,20 +23,22 @@ def cmd_setup(cli: Cli) -> int:
     if cli.args.json:
         print_json(result.as_json())
         return 0
-    st = result.station
+    st, done = result.station, result.done
     print(f"本机已设置为{st.mode_name}" + (f"，{st.counter}号窗口" if st.counter else "")
           + (f"，数据库 {st.server.label}" if st.server else "，使用内置数据库"), file=sys.stderr)
     if result.schema_created:
         print("已在新数据库中建立 HallDesk 的数据表", file=sys.stderr)
-    if result.first_admin:
-        print(f"已创建首个管理员 {result.first_admin}", file=sys.stderr)
-    if result.counter_created:
-        print(f"数据库中原来没有{result.counter}号窗口，已新建（综合受理）", file=sys.stderr)
-    if result.fingerprint:
-        how = "已生成并登记" if result.key_made else "本机已有且已登记，沿用"
-        print(f"{result.counter}号窗口的签名密钥{how}：指纹 {result.fingerprint}", file=sys.stderr)
-    if result.printers:
-        print(f"打印机：热敏 {result.printers['thermal'] or '（未设置）'}，A4 {result.printers['a4'] or '（未设置）'}",
+    if done.first_admin:
+        print(f"已创建首个管理员 {done.first_admin}", file=sys.stderr)
+    if done.catalog_items:
+        print(f"新数据库已装入默认事项目录（{done.catalog_items} 项），请管理员按本大厅的实际情况修改", file=sys.stderr)
+    if done.counter_created:
+        print(f"数据库中原来没有{done.counter}号窗口，已新建（综合受理）", file=sys.stderr)
+    if done.fingerprint:
+        how = "已生成并登记" if done.key_made else "本机已有且已登记，沿用"
+        print(f"{done.counter}号窗口的签名密钥{how}：指纹 {done.fingerprint}", file=sys.stderr)
+    if done.printers:
+        print(f"打印机：热敏 {done.printers['thermal'] or '（未设置）'}，A4 {done.printers['a4'] or '（未设置）'}",
               file=sys.stderr)
     if result.kept:
         print(result.kept.message, file=sys.stderr)
