@@ -16,6 +16,16 @@ def main(argv: list[str] | None = None) -> int:
     args, _ = build_parser().parse_known_args(argv)
     if getattr(args, "command", None):
         return run(argv)
+    # ---- this PC's set-up (issue 17): the wizard on a fresh PC or with --setup; a 窗口电脑 runs on its store
+    from app import installation
+
+    if args.setup or installation.needs_setup(args.db, args.local):
+        from ui.main import run_setup_wizard
+
+        if not run_setup_wizard():
+            return 0  # cancelled: nothing was set up
+    args.local = installation.local_store(args.db, args.local)
+    # ----------------------------------------------------------------------------------------------------------
     if getattr(args, "local", None) is not None:
         # A counter PC: work on its own store, sync with the shared database (--db) in the background.
         from ui.main import run_counter_gui

@@ -262,7 +262,10 @@ def local_store(cli_url: str | None, cli_local: str | None) -> str | None:
     here and started without ``--db``/``HALLDESK_DB``; else None (no local store)."""
     if cli_local is not None or explicit_database(cli_url):
         return cli_local
-    station = load_station()
+    try:
+        station = load_station()
+    except InstallationError:
+        return None  # opening the database says what is wrong with the file
     return "" if station is not None and station.mode == COUNTER else None
 
 

@@ -1,0 +1,205 @@
+"""本机设置 (issue 17): the set-up wizard driven to 完成 on its real widgets — 单机 on a fresh PC, 窗口电脑 against
+PostgreSQL (with 测试连接's diagnosis and 创建数据表) — and what the next start of ``python -m app`` opens."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import keyring
+import pytest
+import sqlalchemy as sa
+from keyring.backends import fail
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from app import installation
+from app.auth import Actor
+from app.context import HallDesk
+from app.demo import DEMO_PASSWORD
+from app.infra.counter_store import CounterStore
+from db.models import Counter, CounterKey
+from tests.conftest import pg_only, sqlite_only
+from tests.ui.helpers import settle, type_chinese
+from ui.main import create_main_window
+from ui.setup import SetupWizard
+from ui.setup.pages import COUNTER_PAGE, DATABASE_PAGE, DONE_PAGE, PRINTERS_PAGE, REGISTER_PAGE
+
+
+@pytest.fixture
+def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A PC of its own: a fresh data folder (the run's shared counter keys stay untouched), no credential store."""
+    folder = tmp_path / "fresh-pc"
+    monkeypatch.setenv("HALLDESK_DATA_DIR", str(folder))
+    monkeypatch.delenv("HALLDESK_DB", raising=False)
+    keyring.set_keyring(fail.Keyring())
+    return folder
+
+
+def _wizard(qtbot: QtBot) -> SetupWizard:
+    wizard = SetupWizard()
+    qtbot.addWidget(wizard)
+    wizard.show()
+    return wizard
+
+
+def _next(wizard: SetupWizard) -> None:
+    assert wizard.button(wizard.WizardButton.NextButton).isEnabled()
+    wizard.next()
+    settle()
+
+
+def _register(wizard: SetupWizard, username: str, password: str, full_name: str | None = None) -> None:
+    page = wizard.register_page
+    page.username.setText(username)
+    page.password.setText(password)
+    if full_name is not None:
+        assert page.full_name.isVisible()
+        type_chinese(page.full_name, full_name)
+    assert not page.isComplete()
+    page.register_button.click()
+    settle()
+    assert page.isComplete(), page.error.text()
+
+
+def _finish(wizard: SetupWizard) -> None:
+    assert wizard.currentId() == DONE_PAGE
+    wizard.button(wizard.WizardButton.FinishButton).click()
+    settle()
+    assert wizard.result() == wizard.DialogCode.Accepted.value and not wizard.isVisible()
+
+
+@sqlite_only
+def test_standalone_on_a_fresh_pc(server: object, data: Path, qtbot: QtBot) -> None:
+    assert installation.needs_setup(None, None)
+    wizard = _wizard(qtbot)
+    assert wizard.mode_page.buttons["standalone"].isChecked()
+    _next(wizard)
+    assert wizard.currentId() == COUNTER_PAGE  # no database page: the embedded database
+    page = wizard.counter_page
+    assert page.isComplete() and "还没有窗口" in page.state.text()
+    assert page.counter.currentText() == "新建窗口…" and page.new_number.value() == 1
+    assert page.counter.findText("本机不是窗口（后台电脑）") >= 0
+    _next(wizard)
+    assert wizard.currentId() == PRINTERS_PAGE
+    wizard.printers_page.thermal.setText("lpt://1")
+    wizard.next()
+    assert wizard.currentId() == PRINTERS_PAGE and "不支持“lpt://”" in wizard.printers_page.error.text()
+    wizard.printers_page.thermal.setText("file:///dev/null")
+    wizard.printers_page.a4.setText("file:///dev/null")
+    _next(wizard)
+    assert wizard.currentId() == REGISTER_PAGE and not wizard.has_admin
+    _register(wizard, "admin", "Hall2026-pw", "王管理")
+    assert "已创建首个管理员 admin" in wizard.register_page.result.text()
+    assert "默认事项目录" in wizard.register_page.result.text()
+    _next(wizard)
+    assert "工作方式：单机" in wizard.done_page.summary.text() and "1号窗口" in wizard.done_page.summary.text()
+    _finish(wizard)
+
+    station = installation.load_station()
+    assert station is not None and (station.mode, station.server, station.counter) == ("standalone", None, 1)
+    assert stat.S_IMODE((data / "station.json").stat().st_mode) == 0o600
+    assert not installation.needs_setup(None, None) and installation.local_store(None, None) is None
+    hall = HallDesk.open(None)  # what `python -m app` opens next
+    try:
+        assert hall.url == f"sqlite:///{data / 'halldesk.sqlite3'}"
+        with hall.uow() as uow:
+            counter = uow.session.execute(select(Counter).where(Counter.number == 1)).scalar_one()
+            keys = uow.session.execute(select(CounterKey).where(CounterKey.counter_id == counter.id)).scalars().all()
+        assert counter.printer_uri == "file:///dev/null" and len(keys) == 1
+        assert (data / "keys" / "counter-01.key").exists()
+        admin = hall.login("admin", "Hall2026-pw")
+        assert admin.role == "admin"
+    finally:
+        hall.close()
+
+
+@pg_only
+def test_a_counter_pc_against_postgresql(hall: HallDesk, empty_db_url: str, data: Path, qtbot: QtBot) -> None:
+    wizard = _wizard(qtbot)
+    wizard.mode_page.buttons["counter"].setChecked(True)
+    _next(wizard)
+    assert wizard.currentId() == DATABASE_PAGE
+    db = wizard.database_page
+    assert not db.isComplete() and db.port.value() == 5432
+    url = sa.make_url(hall.url)
+    db.host.setText(url.host or "127.0.0.1")
+    db.user.setText(url.username or "postgres")
+    db.password.setText("")
+
+    db.database.setText("hd_no_such_database")
+    db.test_button.click()
+    settle()
+    assert "没有名为 hd_no_such_database 的数据库" in db.result.text() and not db.isComplete()
+
+    db.database.setText(sa.make_url(empty_db_url).database or "")  # a new database: its tables made here
+    db.test_button.click()
+    settle()
+    assert "还没有 HallDesk 的数据表" in db.result.text() and db.create_button.isVisible()
+    db.create_button.click()
+    settle()
+    assert "连接成功" in db.result.text() and db.isComplete()
+
+    db.database.setText(url.database or "")  # the hall's database (with its demo counters and accounts)
+    assert not db.isComplete()  # tested for another database
+    db.test_button.click()
+    settle()
+    assert "连接成功" in db.result.text() and db.isComplete()
+    _next(wizard)
+    assert wizard.currentId() == COUNTER_PAGE
+    page = wizard.counter_page
+    page.counter.setCurrentIndex(page.counter.findData(2))
+    assert page.counter.findText("本机不是窗口（后台电脑）") < 0  # a 窗口电脑 is a counter
+    _next(wizard)
+    wizard.printers_page.thermal.setText("tcp://127.0.0.1:9")
+    _next(wizard)
+    assert wizard.has_admin and not wizard.register_page.full_name.isVisible()
+    wizard.register_page.username.setText("admin")
+    wizard.register_page.password.setText("wrong-password-1")
+    wizard.register_page.register_button.click()
+    settle()
+    assert wizard.register_page.error.isVisible() and not wizard.register_page.isComplete()
+    _register(wizard, "admin", DEMO_PASSWORD)
+    _next(wizard)
+    assert "工作方式：窗口电脑" in wizard.done_page.summary.text()
+    _finish(wizard)
+
+    settings = json.loads((data / "station.json").read_text(encoding="utf-8"))
+    assert settings == {"mode": "counter", "counter": 2, "server": {
+        "kind": "postgresql", "host": url.host, "port": 5432, "database": url.database, "user": url.username}}
+    with hall.uow() as uow:
+        counter = uow.session.execute(select(Counter).where(Counter.number == 2)).scalar_one()
+        current = uow.session.execute(select(CounterKey).where(
+            CounterKey.counter_id == counter.id, CounterKey.retired_at.is_(None))).scalar_one()
+    assert counter.printer_uri == "tcp://127.0.0.1:9"
+    assert wizard.registration is not None and current.fingerprint == wizard.registration.fingerprint
+    # The next `python -m app`: no --db, no --local, yet the counter's own store synced with this server.
+    assert installation.local_store(None, None) == ""
+    store = CounterStore.open(None)
+    try:
+        assert store.online and sa.make_url(store.shared_url or "").database == url.database
+        assert store.login("clerk2", DEMO_PASSWORD).counter_number == 2
+    finally:
+        store.close()
+
+
+@sqlite_only
+def test_the_admin_reaches_the_pages_from_the_main_window(hall: HallDesk, admin: Actor, qtbot: QtBot) -> None:
+    window = create_main_window(hall, admin, calendar_notice=False)
+    qtbot.addWidget(window)
+    window.station_action.trigger()
+    wizard = window.dialog
+    assert isinstance(wizard, SetupWizard) and wizard.isVisible()
+    assert wizard.windowTitle() == "HallDesk 本机设置"
+    wizard.reject()
+    settle()
+
+
+@sqlite_only
+def test_a_clerk_has_no_station_settings(hall: HallDesk, qtbot: QtBot) -> None:
+    from tests.conftest import log_in
+
+    window = create_main_window(hall, log_in(hall, "clerk1"), calendar_notice=False)
+    qtbot.addWidget(window)
+    assert not hasattr(window, "station_action")
