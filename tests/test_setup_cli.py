@@ -5,7 +5,10 @@ database role the README gives."""
 from __future__ import annotations
 
 import json
+import os
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import keyring
@@ -14,12 +17,13 @@ import sqlalchemy as sa
 from keyring.backends import fail
 from sqlalchemy import select
 
-from app import installation, intake
+from app import claims, installation, intake
 from app.context import HallDesk
-from app.demo import DEMO_PASSWORD
+from app.demo import DEMO_PASSWORD, load_demo
 from app.infra.counter_store import CounterStore
 from app.printing import queue
 from cli.main import run
+from db.engine import make_engine
 from db.models import Counter, CounterKey
 from tests import conftest
 from tests.conftest import servers_only
@@ -129,50 +133,70 @@ def test_forget_password_and_show_without_settings(data: Path, capsys: pytest.Ca
     assert "没有要删除的密码" in capsys.readouterr().err
 
 
-# ---- on the servers, with the least-privileged role -------------------------------------------------------------
+# ---- on the servers, with the least-privileged role the README gives ----------------------------------------------
+
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def least_privilege_sql(engine: str, database: str, role: str, password: str) -> list[str]:
-    """The README's statements for HallDesk's everyday role (the tables here belong to the test's admin)."""
-    if engine == "postgresql":
-        return [f"CREATE ROLE {role} LOGIN PASSWORD '{password}'",
-                f'GRANT CONNECT ON DATABASE "{database}" TO {role}',
-                f"GRANT USAGE ON SCHEMA public TO {role}",
-                f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
-                f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"]
-    return [f"CREATE USER '{role}'@'%' IDENTIFIED BY '{password}'",
-            f"GRANT SELECT, INSERT, UPDATE, DELETE ON `{database}`.* TO '{role}'@'%'"]
+def readme_sql(engine: str, database: str) -> list[str]:
+    """The README's statements for ``engine``, with ``halldesk`` (database and roles' prefix) renamed."""
+    found = re.search(rf"<!-- least-privilege:{engine} -->\n```sql\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    assert found is not None, f"README.md lacks the least-privilege block for {engine}"
+    return [line.strip().rstrip(";").replace("halldesk", database)
+            for line in found.group(1).splitlines() if line.strip()]
+
+
+@dataclass
+class OwnedHall:
+    database: str
+    owner_url: str
+    app_role: str
+    app_password: str
 
 
 @pytest.fixture
-def app_role(server: conftest.Server, hall: HallDesk) -> Iterator[str]:
-    """A role that may read and write HallDesk's rows and nothing else (no DDL), on the hall's database."""
+def owned_hall(server: conftest.Server) -> Iterator[OwnedHall]:
+    """A hall database made by the README's SQL: the owner role migrates it and loads the demo."""
     assert server.admin is not None
-    database = sa.make_url(hall.url).database
-    assert database is not None
-    role = f"hd_app_{database}"[-30:]
-    hall_admin = sa.create_engine(sa.make_url(hall.url), isolation_level="AUTOCOMMIT") \
-        if server.name == "postgresql" else server.admin
-    with hall_admin.connect() as c:
-        for statement in least_privilege_sql(server.name, database, role, "App-pw-2026"):
-            c.execute(sa.text(statement))
-    yield role
-    with hall_admin.connect() as c:
-        if server.name == "postgresql":
-            c.execute(sa.text(f"DROP OWNED BY {role}"))
-    with server.admin.connect() as c:
-        c.execute(sa.text(f"DROP ROLE IF EXISTS {role}" if server.name == "postgresql"
-                          else f"DROP USER IF EXISTS '{role}'@'%'"))
-    if hall_admin is not server.admin:
-        hall_admin.dispose()
+    database = f"hd_lp_{os.getpid()}"
+    statements = readme_sql(server.name, database)
+    admin_url = server.admin.url
+    extra: sa.Engine | None = None
+    try:
+        conn = server.admin.connect()
+        for statement in statements:
+            if statement.startswith("\\c "):  # psql's \c: go on in the new database
+                conn.close()
+                extra = make_engine(admin_url.set(database=database).render_as_string(hide_password=False),
+                                    isolation_level="AUTOCOMMIT")
+                conn = extra.connect()
+                continue
+            conn.execute(sa.text(statement))
+        conn.close()
+        owner_url = sa.make_url(server.url(database)).set(username=f"{database}_owner", password="owner-password")
+        hall = HallDesk.open(owner_url.render_as_string(hide_password=False), upgrade=True)
+        try:
+            load_demo(hall.uow())
+        finally:
+            hall.close()
+        yield OwnedHall(database, owner_url.render_as_string(hide_password=False), f"{database}_app", "app-password")
+    finally:
+        if extra is not None:
+            extra.dispose()
+        server.drop(database)
+        with server.admin.connect() as c:
+            for role in (f"{database}_app", f"{database}_owner"):
+                c.execute(sa.text(f"DROP ROLE IF EXISTS {role}" if server.name == "postgresql"
+                                  else f"DROP USER IF EXISTS '{role}'@'%'"))
 
 
 @servers_only
-def test_a_counter_pc_set_up_on_the_server_takes_a_case_as_the_least_privileged_role(
-        server: conftest.Server, hall: HallDesk, app_role: str, data: Path, tmp_path: Path,
+def test_hall_pcs_run_as_the_least_privileged_role_of_the_readme(
+        server: conftest.Server, owned_hall: OwnedHall, data: Path, tmp_path: Path,
         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    url = sa.make_url(hall.url)
-    monkeypatch.setenv("HD_DB_PW", "App-pw-2026")
+    url = sa.make_url(owned_hall.owner_url)
+    app_role = owned_hall.app_role
+    monkeypatch.setenv("HD_DB_PW", owned_hall.app_password)
     monkeypatch.setenv("HD_ADMIN_PW", DEMO_PASSWORD)
     file = _write(tmp_path, f"""
 mode: 窗口电脑
@@ -196,13 +220,17 @@ admin:
     assert out["station"]["server"]["user"] == app_role and out["key"]["new"] and not out["schema_created"]
     assert out["password"]["where"] == "file" and "明文" in out["password"]["message"]
     settings = (data / "station.json").read_text(encoding="utf-8")
-    assert "App-pw-2026" not in settings and app_role in settings
-    with hall.uow() as uow:
-        counter = uow.session.execute(select(Counter).where(Counter.number == 2)).scalar_one()
-        key = uow.session.execute(select(CounterKey).where(CounterKey.counter_id == counter.id,
-                                                           CounterKey.retired_at.is_(None))).scalar_one()
-    assert (counter.printer_uri, counter.a4_printer_uri) == ("tcp://127.0.0.1:9", "file:///dev/null")
-    assert key.fingerprint == out["key"]["fingerprint"]
+    assert owned_hall.app_password not in settings and app_role in settings
+    owner = HallDesk.open(owned_hall.owner_url)
+    try:
+        with owner.uow() as uow:
+            counter = uow.session.execute(select(Counter).where(Counter.number == 2)).scalar_one()
+            key = uow.session.execute(select(CounterKey).where(CounterKey.counter_id == counter.id,
+                                                               CounterKey.retired_at.is_(None))).scalar_one()
+        assert (counter.printer_uri, counter.a4_printer_uri) == ("tcp://127.0.0.1:9", "file:///dev/null")
+        assert key.fingerprint == out["key"]["fingerprint"]
+    finally:
+        owner.close()
 
     # The counter starts without --db or --local: its own store, synced with the server as the app role.
     assert installation.local_store(None, None) == ""
@@ -215,19 +243,18 @@ admin:
         assert synced and view.slip
     finally:
         store.close()
-    # A back-office PC with the same role works on the server directly.
-    monkeypatch.setenv("HALLDESK_DB", hall.url)  # (the test's admin URL, to check what the role wrote)
-    with hall.uow() as uow:
-        assert uow.session.execute(select(sa.func.count()).select_from(CounterKey)).scalar_one() >= 1
-    # ... and an app role cannot change the schema: db upgrade belongs to the owner role.
-    role_url = url.set(username=app_role, password="App-pw-2026").render_as_string(hide_password=False)
-    engine = sa.create_engine(sa.make_url(role_url).set(
-        drivername="postgresql+psycopg" if server.name == "postgresql" else "mysql+pymysql"))
+    # A back-office PC with the same role: the reviewer claims the case on the server.
+    hall = HallDesk.open(None)
     try:
-        with pytest.raises(sa.exc.DBAPIError), engine.begin() as conn:
+        assert sa.make_url(hall.url).username == app_role
+        hall.require_schema()
+        reviewer = hall.login("rev_scj", DEMO_PASSWORD)
+        assert claims.claim(hall.uow(), reviewer, view.case_no).case_no == view.case_no
+        # ... and the app role cannot change the schema: db upgrade belongs to the owner.
+        with pytest.raises(sa.exc.DBAPIError), hall.engine.begin() as conn:
             conn.execute(sa.text("CREATE TABLE hd_not_allowed (id INTEGER)"))
     finally:
-        engine.dispose()
+        hall.close()
 
 
 @servers_only
