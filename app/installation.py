@@ -1,6 +1,6 @@
 """This PC's set-up: how it works (单机 / 窗口电脑 / 后台电脑) and where the hall's database is.
 
-The settings live in ``station.json`` in the data folder (``db.engine.data_dir``), written atomically by the
+The settings live in ``station.json`` in the data folder (``db.paths.data_dir``), written atomically by the
 set-up wizard (``ui/setup``) or ``python -m app setup --file``.  They hold the server's parts — kind, host,
 port, database, user — and never its password, which is in the operating system's credential store
 (``app.credentials``).

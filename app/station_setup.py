@@ -45,6 +45,7 @@ from app.installation import BACKOFFICE, COUNTER, KINDS, MODES, STANDALONE, Serv
 from app.printing.transport import PrinterError, parse_printer_uri
 from app.resources import default_catalog_path
 from app.roles import require
+from db.paths import data_dir
 
 # What a file may say for each mode besides the English keys.
 _MODE_WORDS = {**{v: k for k, v in MODES.items()}, **{k: k for k in MODES}}
@@ -353,4 +354,4 @@ def describe(station: Station | None) -> dict[str, Any]:
     return {"configured": True, "settings": str(installation.station_path()), **station.as_json(),
             "url": station.server.display_url() if station.server else f"sqlite:///{installation.embedded_path()}",
             "password": kept.as_json() if kept else None,
-            "store": str(installation.data_dir() / "local.sqlite3") if station.mode == COUNTER else None}
+            "store": str(data_dir() / "local.sqlite3") if station.mode == COUNTER else None}

@@ -56,13 +56,13 @@ from db import migrate
 from db.engine import (
     DatabaseUrlError,
     busy_message,
-    data_dir,
     is_busy,
     make_engine,
     make_session_factory,
     reading,
 )
 from db.models import Outbox, User
+from db.paths import data_dir
 from db.types import utcnow
 
 LOCAL_FILE = "local.sqlite3"

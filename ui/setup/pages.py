@@ -125,7 +125,7 @@ class DatabasePage(_Page):
             edit.textChanged.connect(self._changed)
         self.port.valueChanged.connect(self._changed)
         self.test_button.clicked.connect(self.test)
-        self.create_button.clicked.connect(self.create)
+        self.create_button.clicked.connect(self.create_schema)
         self._kind_changed()
 
     def initializePage(self) -> None:
@@ -171,7 +171,7 @@ class DatabasePage(_Page):
         run_op(lambda: diagnosis.diagnose(url), lambda found: self._diagnosed(fields, found), self.failed,
                owner=self, key="test", disable=[self.test_button, self.create_button])
 
-    def create(self) -> None:
+    def create_schema(self) -> None:
         server = self._check()
         if server is None:
             return
