@@ -19,9 +19,13 @@ from app.auth import Actor
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.infra.counter_store import CounterStore
+from app.printing import discovery
+from app.printing.discovery import Discovery
 from db.models import Counter, CounterKey
 from tests.conftest import pg_only, sqlite_only
-from tests.ui.helpers import settle, type_chinese
+from tests.support.escpos_decode import decode
+from tests.support.fake_printer import FakePrinter
+from tests.ui.helpers import replace_text, settle, type_chinese
 from ui.main import create_main_window
 from ui.setup import SetupWizard
 from ui.setup.pages import COUNTER_PAGE, DATABASE_PAGE, DONE_PAGE, PRINTERS_PAGE, REGISTER_PAGE
@@ -34,6 +38,7 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HALLDESK_DATA_DIR", str(folder))
     monkeypatch.delenv("HALLDESK_DB", raising=False)
     keyring.set_keyring(fail.Keyring())
+    monkeypatch.setattr(discovery, "discover_thermal", lambda: Discovery(()))  # this PC's USB/CUPS: none
     return folder
 
 
@@ -71,7 +76,7 @@ def _finish(wizard: SetupWizard) -> None:
 
 
 @sqlite_only
-def test_standalone_on_a_fresh_pc(server: object, data: Path, qtbot: QtBot) -> None:
+def test_standalone_on_a_fresh_pc(server: object, data: Path, qtbot: QtBot, printer: FakePrinter) -> None:
     assert installation.needs_setup(None, None)
     wizard = _wizard(qtbot)
     assert wizard.mode_page.buttons["standalone"].isChecked()
@@ -83,11 +88,16 @@ def test_standalone_on_a_fresh_pc(server: object, data: Path, qtbot: QtBot) -> N
     assert page.counter.findText("本机不是窗口（后台电脑）") >= 0
     _next(wizard)
     assert wizard.currentId() == PRINTERS_PAGE
-    wizard.printers_page.thermal.setText("lpt://1")
+    thermal, a4 = wizard.printers_page.thermal, wizard.printers_page.a4
+    thermal.advanced_button.click()
+    replace_text(thermal.uri_edit, "lpt://1")
     wizard.next()
-    assert wizard.currentId() == PRINTERS_PAGE and "不支持“lpt://”" in wizard.printers_page.error.text()
-    wizard.printers_page.thermal.setText("file:///dev/null")
-    wizard.printers_page.a4.setText("file:///dev/null")
+    assert wizard.currentId() == PRINTERS_PAGE and "应为 tcp://" in wizard.printers_page.error.text()
+    thermal.set_uri(printer.uri)
+    with qtbot.waitSignal(thermal.test_finished, timeout=10000) as tested:
+        assert thermal.print_test_page()  # 打印测试页 before anyone has logged in
+    assert tested.args[0] is True and "1号窗口" in decode(printer.wait_for_jobs(1)[0]).text
+    a4.set_uri("file:///dev/null")
     _next(wizard)
     assert wizard.currentId() == REGISTER_PAGE and not wizard.has_admin
     _register(wizard, "admin", "Hall2026-pw", "王管理")
@@ -107,7 +117,7 @@ def test_standalone_on_a_fresh_pc(server: object, data: Path, qtbot: QtBot) -> N
         with hall.uow() as uow:
             counter = uow.session.execute(select(Counter).where(Counter.number == 1)).scalar_one()
             keys = uow.session.execute(select(CounterKey).where(CounterKey.counter_id == counter.id)).scalars().all()
-        assert counter.printer_uri == "file:///dev/null" and len(keys) == 1
+        assert (counter.printer_uri, counter.a4_printer_uri) == (printer.uri, "file:///dev/null") and len(keys) == 1
         assert (data / "keys" / "counter-01.key").exists()
         admin = hall.login("admin", "Hall2026-pw")
         assert admin.role == "admin"
@@ -152,7 +162,7 @@ def test_a_counter_pc_against_postgresql(hall: HallDesk, empty_db_url: str, data
     page.counter.setCurrentIndex(page.counter.findData(2))
     assert page.counter.findText("本机不是窗口（后台电脑）") < 0  # a 窗口电脑 is a counter
     _next(wizard)
-    wizard.printers_page.thermal.setText("tcp://127.0.0.1:9")
+    wizard.printers_page.thermal.set_uri("tcp://127.0.0.1:9")
     _next(wizard)
     assert wizard.has_admin and not wizard.register_page.full_name.isVisible()
     wizard.register_page.username.setText("admin")

@@ -22,9 +22,10 @@ from app import credentials, diagnosis, installation, limits, station_setup
 from app.accounts import CounterView
 from app.errors import HallDeskError, ValidationError
 from app.installation import BACKOFFICE, COUNTER, KINDS, MODE_HELP, MODES, STANDALONE, Server
-from app.printing.transport import URI_HELP, PrinterError, parse_printer_uri
+from app.printing.transport import PrinterError, parse_printer_uri
 from ui.errors import show_error
 from ui.ops import run_op
+from ui.printing.chooser import PrinterChooser
 from ui.widgets import buddy_label, error_label, hint_label, limit_line, set_error
 
 if TYPE_CHECKING:
@@ -285,40 +286,46 @@ class CounterPage(_Page):
 
 
 class PrintersPage(_Page):
-    """The counter's thermal (receipts, slips) and A4 (notices) printers, typed as URIs."""
+    """The counter's receipt (thermal) and A4 printers, picked from what this PC has (``PrinterChooser``)."""
 
     def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard, "打印机", "本窗口的热敏打印机（回执、凭条）和 A4 打印机（告知书）")
-        self.thermal = limit_line(QLineEdit(), limits.PRINTER_URI)
-        self.thermal.setPlaceholderText("tcp://192.168.1.50:9100")
-        self.a4 = limit_line(QLineEdit(), limits.A4_PRINTER_URI)
-        self.a4.setPlaceholderText("cups://A4打印机 或 win32://打印机名")
-        form = QFormLayout()
-        form.addRow(buddy_label("热敏打印机(&R)", self.thermal), self.thermal)
-        form.addRow(buddy_label("A4 打印机(&A)", self.a4), self.a4)
+        super().__init__(wizard, "打印机", "本窗口的热敏打印机（回执、凭条）和 A4 打印机（告知书）；可以先打印测试页")
+        self.thermal = PrinterChooser("thermal", self, discover=False)
+        self.a4 = PrinterChooser("a4", self, discover=False)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(hint_label(f"打印机地址{URI_HELP}。可以留空，以后在“打印机设置”中再填。"))
+        layout.addWidget(QLabel("热敏打印机（回执、凭条）"))
+        layout.addWidget(self.thermal, 1)
+        layout.addWidget(QLabel("A4 打印机（告知书）"))
+        layout.addWidget(self.a4, 1)
+        layout.addWidget(hint_label("可以不设置，以后在“打印机设置”中再选。"))
         layout.addWidget(self.error)
-        layout.addStretch(1)
+        self._searched = False
 
     def initializePage(self) -> None:
         set_error(self.error, "")
-        self.thermal.setText(self.setup.thermal)
-        self.a4.setText(self.setup.a4)
+        for chooser, uri in ((self.thermal, self.setup.thermal), (self.a4, self.setup.a4)):
+            chooser.set_context(self.setup.hall, None, self.setup.counter)  # no one has logged in yet
+            chooser.set_uri(uri)
+            if not self._searched:
+                chooser.refresh()  # look for this PC's printers (in the background)
+        self._searched = True
 
     def validatePage(self) -> bool:
         problems = []
-        for what, edit in (("热敏打印机", self.thermal), ("A4 打印机", self.a4)):
-            if edit.text().strip():
+        for what, chooser in (("热敏打印机", self.thermal), ("A4 打印机", self.a4)):
+            uri = chooser.uri().strip()
+            typed = chooser.uri_field.problem()  # an address typed under 高级 that is not one
+            if typed:
+                problems.append(f"{what}：{typed}")
+            elif uri:
                 try:
-                    parse_printer_uri(edit.text())
+                    parse_printer_uri(uri)
                 except PrinterError as exc:
                     problems.append(f"{what}：{exc.message}")
         set_error(self.error, "\n".join(problems))
         if problems:
             return False
-        self.setup.thermal, self.setup.a4 = self.thermal.text().strip(), self.a4.text().strip()
+        self.setup.thermal, self.setup.a4 = self.thermal.uri().strip(), self.a4.uri().strip()
         return True
 
 
