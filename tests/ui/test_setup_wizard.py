@@ -213,3 +213,32 @@ def test_a_clerk_has_no_station_settings(hall: HallDesk, qtbot: QtBot) -> None:
     window = create_main_window(hall, log_in(hall, "clerk1"), calendar_notice=False)
     qtbot.addWidget(window)
     assert not hasattr(window, "station_action")
+
+
+def test_python_m_app_opens_the_wizard_only_on_a_fresh_pc_or_with_setup(
+        data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The entry point's choice (the GUIs themselves replaced by recorders)."""
+    import app.__main__ as entry
+    import ui.main
+
+    calls: list[tuple[str, object]] = []
+    answer = [False]
+
+    def wizard() -> bool:
+        calls.append(("wizard", None))
+        return answer[0]
+
+    monkeypatch.setattr(ui.main, "run_setup_wizard", wizard)
+    monkeypatch.setattr(ui.main, "run_gui", lambda db_url, username: calls.append(("gui", db_url)) or 0)
+    monkeypatch.setattr(ui.main, "run_counter_gui",
+                        lambda shared_url, local_path, username: calls.append(("counter", local_path)) or 0)
+    assert entry.main([]) == 0 and calls == [("wizard", None)]  # fresh PC, cancelled: nothing starts
+    calls.clear()
+    assert entry.main(["--db", "sqlite:///x.sqlite3"]) == 0 and calls == [("gui", "sqlite:///x.sqlite3")]
+    calls.clear()
+    installation.save_station(installation.Station("counter", installation.Server(
+        "postgresql", "10.0.0.5", 5432, "halldesk", "halldesk_app"), 2))
+    assert entry.main([]) == 0 and calls == [("counter", None)]  # a 窗口电脑: its store, no --local typed
+    calls.clear()
+    answer[0] = True
+    assert entry.main(["--setup"]) == 0 and calls == [("wizard", None), ("counter", None)]
