@@ -271,3 +271,38 @@ def test_the_json_of_a_diagnosis() -> None:
 
 def test_the_station_modes_name_themselves() -> None:
     assert Station(STANDALONE).mode_name == "单机" and Station(COUNTER, PG, 1).mode_name == "窗口电脑"
+
+
+def test_a_counter_store_refuses_a_shared_schema_older_or_newer(empty_db_url: str, tmp_path: Path) -> None:
+    from app.infra.counter_store import CounterStore
+
+    local = tmp_path / "counter.sqlite3"
+    hall = HallDesk.open(empty_db_url)
+    try:
+        with pytest.raises(DatabaseUnavailable, match="还没有 HallDesk 的数据表"):
+            CounterStore.open(empty_db_url, local)
+        migrate.upgrade(hall.engine, _previous_revision())
+        with pytest.raises(DatabaseUnavailable, match="比本程序旧"):
+            CounterStore.open(empty_db_url, local)
+        hall.upgrade()
+        CounterStore.open(empty_db_url, local).close()
+        with hall.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE alembic_version SET version_num = '0099_from_the_future'"))
+        with pytest.raises(DatabaseUnavailable, match="比本程序新"):
+            CounterStore.open(empty_db_url, local)
+    finally:
+        hall.close()
+
+
+def test_a_counter_store_a_newer_program_made_is_refused(tmp_path: Path) -> None:
+    from app.infra.counter_store import CounterStore
+
+    local = tmp_path / "counter.sqlite3"
+    closed = f"postgresql://postgres@127.0.0.1:{_closed_port()}/x"
+    store = CounterStore.open(closed, local)  # out of reach: the store opens, offline
+    assert store.online is False
+    with store.local.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0099_from_the_future'"))
+    store.close()
+    with pytest.raises(DatabaseUnavailable, match=r"本机窗口库 .*比本程序新"):
+        CounterStore.open(closed, local)

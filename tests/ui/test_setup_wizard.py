@@ -136,7 +136,7 @@ def test_a_counter_pc_against_postgresql(hall: HallDesk, empty_db_url: str, data
     url = sa.make_url(hall.url)
     db.host.setText(url.host or "127.0.0.1")
     db.user.setText(url.username or "postgres")
-    db.password.setText("")
+    db.password.setText("any-password")  # this machine's PostgreSQL trusts 127.0.0.1: it is not checked
 
     db.database.setText("hd_no_such_database")
     db.test_button.click()
@@ -173,7 +173,11 @@ def test_a_counter_pc_against_postgresql(hall: HallDesk, empty_db_url: str, data
     _register(wizard, "admin", DEMO_PASSWORD)
     _next(wizard)
     assert "工作方式：窗口电脑" in wizard.done_page.summary.text()
+    settle()  # where the password will be kept: no Secret Service here, so said plainly
+    assert "明文保存在文件" in wizard.done_page.kept.text() and "未加密" in wizard.done_page.kept.text()
     _finish(wizard)
+    assert stat.S_IMODE((data / "db-password.json").stat().st_mode) == 0o600
+    assert "any-password" not in (data / "station.json").read_text(encoding="utf-8")
 
     settings = json.loads((data / "station.json").read_text(encoding="utf-8"))
     assert settings == {"mode": "counter", "counter": 2, "server": {
