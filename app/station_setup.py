@@ -323,15 +323,30 @@ def register(hall: HallDesk, admin: Admin | None, number: int | None, thermal: s
                         {"thermal": view.printer_uri, "a4": view.a4_printer_uri})
 
 
+def discard_embedded() -> None:
+    """Remove the embedded database a set-up made and did not finish: the next start offers the set-up again,
+    instead of a login on a database without accounts."""
+    path = installation.embedded_path()
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
 def apply(plan: Plan, *, key_dir: Path | None = None) -> Result:
-    """Set this PC up as ``plan`` says; nothing is written before the database and the admin have answered."""
+    """Set this PC up as ``plan`` says; nothing is written before the database and the admin have answered
+    (a 单机 PC's embedded database made on the way is removed again when a later step fails)."""
     url = plan.url()
-    _found, schema_made = prepare_database(url, create=plan.create_schema or plan.station.mode == STANDALONE)
-    hall = HallDesk.open(url)
+    fresh = plan.station.mode == STANDALONE and not installation.embedded_path().exists()
     try:
-        done = register(hall, plan.admin, plan.station.counter, plan.thermal, plan.a4, key_dir)
-    finally:
-        hall.close()
+        _found, schema_made = prepare_database(url, create=plan.create_schema or plan.station.mode == STANDALONE)
+        hall = HallDesk.open(url)
+        try:
+            done = register(hall, plan.admin, plan.station.counter, plan.thermal, plan.a4, key_dir)
+        finally:
+            hall.close()
+    except BaseException:
+        if fresh:
+            discard_embedded()
+        raise
     settings, kept = save(plan.station, plan.db_password)
     return Result(plan.station, settings, kept, schema_made, done)
 

@@ -281,3 +281,13 @@ server:
     assert run(["setup", "--file", _write(tmp_path, text + "  create_schema: true\n")]) == 0
     assert "已在新数据库中建立 HallDesk 的数据表" in capsys.readouterr().err
     assert installation.load_station() is not None and installation.local_store(None, None) is None
+
+
+def test_a_standalone_set_up_that_fails_at_the_login_leaves_no_database(
+        data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HD_ADMIN_PW", "Hall2026-pw")
+    file = _write(tmp_path, "mode: standalone\ncounter: 1\nadmin:\n  username: admin\n  password_env: HD_ADMIN_PW\n")
+    assert run(["setup", "--file", file]) == 3  # a new database has no admin, and the file makes none
+    assert "用户名或密码" in capsys.readouterr().err
+    assert not installation.embedded_path().exists() and not (data / "station.json").exists()
+    assert installation.needs_setup(None, None)

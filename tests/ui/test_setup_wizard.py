@@ -246,3 +246,13 @@ def test_python_m_app_opens_the_wizard_only_on_a_fresh_pc_or_with_setup(
     calls.clear()
     answer[0] = True
     assert entry.main(["--setup"]) == 0 and calls == [("wizard", None), ("counter", None)]
+
+
+@sqlite_only
+def test_a_wizard_cancelled_on_a_fresh_pc_leaves_no_database_behind(server: object, data: Path, qtbot: QtBot) -> None:
+    wizard = _wizard(qtbot)
+    _next(wizard)  # 单机: the embedded database is made for the counter page
+    assert wizard.currentId() == COUNTER_PAGE and installation.embedded_path().exists()
+    wizard.reject()
+    settle()
+    assert not installation.embedded_path().exists() and installation.needs_setup(None, None)

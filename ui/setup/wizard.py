@@ -60,6 +60,7 @@ class SetupWizard(QWizard):
         self.hall: HallDesk | None = None
         self.registration: station_setup.Registration | None = None
         self.saved: tuple[Any, Any] | None = None
+        self.made_embedded = False
         self.mode_page = ModePage(self)
         self.database_page = DatabasePage(self)
         self.counter_page = CounterPage(self)
@@ -86,6 +87,8 @@ class SetupWizard(QWizard):
     def open_hall(self, url: str, *, create: bool) -> tuple[list[CounterView], bool]:
         """(On a pool thread.) The database the counter and the 登记 are for; the embedded one is made when new."""
         if create:
+            if not installation.embedded_path().exists():
+                self.made_embedded = True  # removed again if the wizard is cancelled
             station_setup.prepare_database(url, create=True)
         if self.hall is not None and self.hall.url != url:
             self.hall.close()
@@ -98,6 +101,10 @@ class SetupWizard(QWizard):
     def done(self, result: int) -> None:
         super().done(result)
         self._close_hall()
+        if result != QWizard.DialogCode.Accepted and self.made_embedded and not installation.station_path().exists():
+            # A fresh PC's embedded database the cancelled wizard made: the next start offers the set-up again.
+            station_setup.discard_embedded()
+            self.made_embedded = False
 
     def closeEvent(self, event: QCloseEvent) -> None:
         super().closeEvent(event)
