@@ -22,7 +22,7 @@ from app.errors import DatabaseUnavailable, ValidationError
 from app.installation import COUNTER, STANDALONE, Server, Station
 from db import migrate
 from tests import conftest
-from tests.conftest import servers_only
+from tests.conftest import servers_only, sqlite_only
 
 
 @pytest.fixture
@@ -205,6 +205,7 @@ def test_diagnosis_of_each_schema_state(empty_db_url: str) -> None:
         hall.close()
 
 
+@sqlite_only  # on PostgreSQL: the wizard's 创建数据表 and setup's create_schema tests
 def test_creating_the_schema_of_an_empty_database(empty_db_url: str) -> None:
     assert diagnosis.create_schema(empty_db_url).ok
 
@@ -273,6 +274,7 @@ def test_the_station_modes_name_themselves() -> None:
     assert Station(STANDALONE).mode_name == "单机" and Station(COUNTER, PG, 1).mode_name == "窗口电脑"
 
 
+@sqlite_only  # the schema's state is read the same on every engine (test_schema_state_… above)
 def test_a_counter_store_refuses_a_shared_schema_older_or_newer(empty_db_url: str, tmp_path: Path) -> None:
     from app.infra.counter_store import CounterStore
 
