@@ -60,8 +60,12 @@ def _register(wizard: SetupWizard, username: str, password: str, full_name: str 
     page.username.setText(username)
     page.password.setText(password)
     if full_name is not None:
-        assert page.full_name.isVisible()
+        assert page.full_name.isVisible() and page.repeat.isVisible()
         type_chinese(page.full_name, full_name)
+        page.repeat.setText(password + "x")
+        page.register_button.click()
+        assert page.error.text() == "两次输入的密码不一致"
+        page.repeat.setText(password)
     assert not page.isComplete()
     page.register_button.click()
     settle()

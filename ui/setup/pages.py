@@ -26,7 +26,7 @@ from app.printing.transport import PrinterError, parse_printer_uri
 from ui.errors import show_error
 from ui.ops import run_op
 from ui.printing.chooser import PrinterChooser
-from ui.widgets import buddy_label, error_label, hint_label, limit_line, set_error
+from ui.widgets import buddy_label, error_label, hint_label, limit_line, set_error, tint
 
 if TYPE_CHECKING:
     from ui.setup.wizard import SetupWizard
@@ -183,6 +183,7 @@ class DatabasePage(_Page):
 
     def _diagnosed(self, fields: tuple[Any, ...], found: diagnosis.Diagnosis) -> None:
         self.result.setText(found.message)
+        tint(self.result, "#1e7d45" if found.ok else "#b36b00" if found.can_create_schema else "#c0392b")
         self.create_button.setVisible(found.can_create_schema and fields == self._fields())
         if found.ok and fields == self._fields():
             self._tested = fields
@@ -335,6 +336,9 @@ class RegisterPage(_Page):
         self.username = limit_line(QLineEdit(), limits.USERNAME)
         self.password = limit_line(QLineEdit(), limits.PASSWORD)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.repeat = limit_line(QLineEdit(), limits.PASSWORD)
+        self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
+        self.repeat_label = buddy_label("再次输入密码(&R)", self.repeat)
         self.full_name = limit_line(QLineEdit(), limits.FULL_NAME)
         self.full_name_label = buddy_label("管理员姓名(&F)", self.full_name)
         self.first_admin = hint_label("数据库中还没有管理员：将以上述用户名和密码创建首个管理员（密码至少8位，含字母和数字）。")
@@ -344,6 +348,7 @@ class RegisterPage(_Page):
         form = QFormLayout()
         form.addRow(buddy_label("管理员用户名(&U)", self.username), self.username)
         form.addRow(buddy_label("密码(&W)", self.password), self.password)
+        form.addRow(self.repeat_label, self.repeat)
         form.addRow(self.full_name_label, self.full_name)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -357,7 +362,7 @@ class RegisterPage(_Page):
 
     def initializePage(self) -> None:
         first = not self.setup.has_admin
-        for widget in (self.full_name, self.full_name_label, self.first_admin):
+        for widget in (self.full_name, self.full_name_label, self.repeat, self.repeat_label, self.first_admin):
             widget.setVisible(first)
         set_error(self.error, "")
 
@@ -365,6 +370,9 @@ class RegisterPage(_Page):
         set_error(self.error, "")
         if not self.username.text().strip() or not self.password.text():
             set_error(self.error, "请输入管理员的用户名和密码")
+            return
+        if not self.setup.has_admin and self.repeat.text() != self.password.text():
+            set_error(self.error, "两次输入的密码不一致")
             return
         if not self.setup.has_admin and not self.full_name.text().strip():
             set_error(self.error, "请输入首个管理员的姓名")
@@ -384,7 +392,9 @@ class RegisterPage(_Page):
     def _registered(self, done: station_setup.Registration) -> None:
         self.done = done
         self.setup.registration = done
+        self.setup.has_admin = True
         self.password.clear()
+        self.repeat.clear()
         lines = [f"{done.counter}号窗口的签名密钥" + ("已生成并登记" if done.key_made else "本机已有且已登记，沿用")
                  + f"：指纹 {done.fingerprint}"]
         if done.first_admin:
