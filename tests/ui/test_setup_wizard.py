@@ -183,6 +183,13 @@ def test_a_counter_pc_against_postgresql(hall: HallDesk, empty_db_url: str, data
     assert stat.S_IMODE((data / "db-password.json").stat().st_mode) == 0o600
     assert "any-password" not in (data / "station.json").read_text(encoding="utf-8")
 
+    again = SetupWizard(station=installation.load_station())  # 本机设置 later: the kept password is filled in
+    qtbot.addWidget(again)
+    again.show()
+    _next(again)
+    assert again.currentId() == DATABASE_PAGE and again.database_page.password.text() == "any-password"
+    assert again.database_page.database.text() == url.database
+    again.reject()
     settings = json.loads((data / "station.json").read_text(encoding="utf-8"))
     assert settings == {"mode": "counter", "counter": 2, "server": {
         "kind": "postgresql", "host": url.host, "port": 5432, "database": url.database, "user": url.username}}

@@ -137,7 +137,15 @@ class DatabasePage(_Page):
             self.port.setValue(server.port)
             self.database.setText(server.database)
             self.user.setText(server.user)
-            self.password.setText(self.setup.password or "")
+            if self.setup.password is not None:
+                self.password.setText(self.setup.password)
+            else:  # set up before: the password kept on this PC, so that 测试连接 works as is
+                run_op(lambda: credentials.fetch(server), self._kept_password, self.failed, owner=self,
+                       key="password")
+
+    def _kept_password(self, password: str | None) -> None:
+        if password and not self.password.text():
+            self.password.setText(password)
 
     def _kind_changed(self) -> None:
         self.port.setValue(KINDS[str(self.kind.currentData())][1])
