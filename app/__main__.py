@@ -21,6 +21,7 @@ def gui_options(argv: Sequence[str]) -> argparse.Namespace | None:
     parser.add_argument("--db")
     parser.add_argument("--user")
     parser.add_argument("--local", nargs="?", const="")
+    parser.add_argument("--setup", action="store_true")
     try:
         args, rest = parser.parse_known_args(list(argv))
     except SystemExit:  # e.g. --db without a value: the CLI's parser says so in its own words
@@ -35,6 +36,16 @@ def main(argv: list[str] | None = None) -> int:
         from cli.main import run
 
         return run(argv)
+    # ---- this PC's set-up (issue 17): the wizard on a fresh PC or with --setup; a 窗口电脑 runs on its store
+    from app import installation
+
+    if options.setup or installation.needs_setup(options.db, options.local):
+        from ui.main import run_setup_wizard
+
+        if not run_setup_wizard():
+            return 0  # cancelled: nothing was set up
+    options.local = installation.local_store(options.db, options.local)
+    # ----------------------------------------------------------------------------------------------------------
     if options.local is not None:
         # A counter PC: work on its own store, sync with the shared database (--db) in the background.
         from ui.main import run_counter_gui

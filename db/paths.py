@@ -1,12 +1,10 @@
-"""Where HallDesk keeps its files on this PC.  Standard library and platformdirs only: the login window needs
-the data folder (crash logs, this PC's settings) long before the database layer is loaded."""
+"""Where HallDesk keeps its files on this PC.  No SQLAlchemy here: the login window needs the data folder (crash
+logs, this PC's settings) long before the database layer is loaded (a fast start, ui.main)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-
-import platformdirs
 
 APP_NAME = "HallDesk"
 ENV_DATA_DIR = "HALLDESK_DATA_DIR"
@@ -15,7 +13,12 @@ ENV_DATA_DIR = "HALLDESK_DATA_DIR"
 def data_dir() -> Path:
     """The user data folder (platformdirs); HALLDESK_DATA_DIR overrides it for tests and portable installs."""
     override = os.environ.get(ENV_DATA_DIR)
-    path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    if override:
+        path = Path(override)
+    else:
+        import platformdirs
+
+        path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -233,6 +233,25 @@ def run_gui(db_url: str | None, username: str | None) -> int:
     return _run(opener, username, "无法打开数据库")
 
 
+# ---- this PC's set-up (issue 17): the wizard before the login -------------------------------------------------
+
+
+def run_setup_wizard() -> bool:
+    """The set-up wizard (``ui.setup``) on the first start of a fresh PC or with ``--setup``; True once saved."""
+    from PySide6.QtWidgets import QDialog
+
+    from ui.setup import SetupWizard, saved_station
+
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
+    setup_application(app)
+    install_translator(app)
+    return SetupWizard(station=saved_station()).exec() == QDialog.DialogCode.Accepted
+
+
+# ----------------------------------------------------------------------------------------------------------------
+
+
 def run_counter_gui(shared_url: str | None, local_path: str | None, username: str | None) -> int:
     """``python -m app --local [PATH] [--db URL]``: the GUI on this counter's own store.
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QVBoxLayout,
     QWidget,
+    QWizard,
 )
 
 from app import hall_settings
@@ -298,6 +299,11 @@ class MainWindow(QMainWindow):
             self.display_action = QAction("客户评价器(&D)…", self)
             self.display_action.triggered.connect(self.open_display_settings)
             settings.addAction(self.display_action)
+        if self.actor.role == "admin":  # 本机设置 (issue 17): the set-up wizard's pages, for this PC
+            settings = bar.addMenu("设置(&O)")
+            self.station_action = QAction("本机设置(&S)…", self)
+            self.station_action.triggered.connect(self.open_station_setup)
+            settings.addAction(self.station_action)
         if len(self._keys) > 1:
             view = bar.addMenu("页面(&G)")
             for number, key in enumerate(self._keys, start=1):
@@ -495,6 +501,15 @@ class MainWindow(QMainWindow):
         dialog.saved.connect(self._display_settings_saved)
         self.dialog = dialog
         return open_dialog(dialog, self._dialog_closed)
+
+    def open_station_setup(self) -> QWizard:
+        """设置 → 本机设置…: the set-up wizard's pages for this PC; what it saves counts from the next start."""
+        from ui.setup import SetupWizard, saved_station
+
+        wizard = SetupWizard(self, saved_station())
+        wizard.accepted.connect(lambda: self.show_message("本机设置已保存：重新启动 HallDesk 后生效"))
+        self.dialog = wizard
+        return open_dialog(wizard, self._dialog_closed)
 
     def _display_settings_saved(self) -> None:
         if display_enabled():
