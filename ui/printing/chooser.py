@@ -39,6 +39,7 @@ from app.auth import Actor
 from app.context import HallDesk
 from app.printing import discovery, testpage
 from app.printing.discovery import Discovery, PrinterCandidate
+from app.printing.folder import folder_uri
 from app.printing.model import PrinterProfile
 from app.printing.transport import BAUDRATES, DEFAULT_TCP_PORT, PrinterAddress, parse_printer_uri
 from ui.models import DISPLAY, TOOLTIP, Index, RowListModel
@@ -75,16 +76,6 @@ def _optional_uri(uri: str) -> object:
 def system_uri(name: str) -> str:
     """The address of an A4 system printer: the spooler on Windows, CUPS elsewhere."""
     return f"win32://{name}" if WINDOWS else f"cups://{name}"
-
-
-def folder_uri(path: str) -> str:
-    """``folder:///…`` for a folder typed or picked (a Windows drive path becomes ``folder:///C:/…``)."""
-    text = path.strip().replace("\\", "/")
-    if not text:
-        return ""
-    if not text.startswith("/"):
-        text = "/" + text
-    return "folder://" + text.replace("%", "%25")
 
 
 class CandidateListModel(RowListModel[PrinterCandidate]):
@@ -277,6 +268,12 @@ class PrinterChooser(QWidget):
 
     def test_text(self) -> str:
         return self.test_label.text()
+
+    def show_problem(self, message: str) -> None:
+        """A problem with the address (from a check or the service): 高级 opens on it, with the message."""
+        self.advanced_button.setChecked(True)
+        self.uri_field.show_problem(message)
+        self.uri_edit.setFocus()
 
     # ---- discovery
     def refresh(self) -> Op[Any]:
