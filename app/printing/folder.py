@@ -13,6 +13,7 @@ from pathlib import Path
 
 from app.printing.transport import PrinterAddress, PrinterError
 
+
 def folder_uri(path: str | Path) -> str:
     """``folder:///…`` for a folder (a Windows drive path becomes ``folder:///C:/…``)."""
     text = str(path).strip().replace("\\", "/")

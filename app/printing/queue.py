@@ -408,6 +408,46 @@ def mark_printed_elsewhere(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | st
         uow.commit()
 
 
+def counter_folders(uow: UnitOfWork, counter_number: int) -> list[str]:
+    """The folders a counter's folder printers write to (the demo's), for the print queue to say where."""
+    with uow:
+        counter = uow.session.execute(select(Counter).where(Counter.number == counter_number)).scalar_one_or_none()
+        uris = [counter.printer_uri, counter.a4_printer_uri] if counter else []
+    folders = []
+    for uri in uris:
+        try:
+            address = parse_printer_uri(uri) if uri else None
+        except ValidationError:
+            continue
+        if address is not None and address.scheme == "folder" and address.path not in folders:
+            folders.append(address.path or "")
+    return folders
+
+
+@dataclass(frozen=True)
+class JobContent:
+    """What a job prints, for 预览: ESC/POS bytes with the profile they were made for, or an A4 PDF."""
+
+    job_id: uuid.UUID
+    kind: str  # receipt, handover, test, notice
+    data: bytes
+    profile: PrinterProfile
+    pdf: bool
+    printer: str
+
+
+def job_content(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | str) -> JobContent:
+    """The bytes a job sends (rendered now, as the print worker would, with its printer's profile): a receipt
+    carries the pickup code and slip, so only the counter's own clerks (and an admin) see it."""
+    require(actor, "print.manage")
+    with uow:
+        s = uow.session
+        job = _own_job(s, actor, job_id)
+        profile = profile_for(s, job.printer_uri) if job.printer_uri else PrinterProfile()
+        kind, payload, uri, jid = job.kind, json.loads(job.payload), job.printer_uri, job.id
+    return JobContent(jid, kind, _render(kind, payload, profile, uri), profile, kind == "notice", uri)
+
+
 def enqueue_test_page(uow: UnitOfWork, actor: Actor, printer_uri: str) -> uuid.UUID:
     """A 打印测试页 job for ``printer_uri``, on the actor's counter (so that they may retry or cancel it)."""
     require(actor, "printer.setup")

@@ -13,7 +13,7 @@ import threading
 import uuid
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -30,7 +30,7 @@ from app.auth import Actor
 from app.context import HallDesk
 from app.errors import HallDeskError
 from app.printing import desk, queue
-from app.printing.queue import JobView
+from app.printing.queue import JobContent, JobView
 from app.printing.transport import parse_printer_uri
 from ui.errors import confirm, show_error
 from ui.models import NOTICE_NAMES
@@ -38,6 +38,7 @@ from ui.ops import Change, Op, run_op, subscribe
 from ui.printing.models import JobTableModel
 from ui.printing.preview import notice_preview
 from ui.printing.printers import URI_FORMS
+from ui.printing.receipt_preview import ReceiptPreviewDialog, receipt_image
 from ui.shortcuts import describe, guarded, set_available
 from ui.widgets import (
     CheckedField,
@@ -256,7 +257,7 @@ class PrintQueuePage(Page):
         self.cancel_button = QPushButton("取消(&C)")
         self.redirect_button = QPushButton("改派到…(&T)")
         self.preview_button = QPushButton("预览(&V)")
-        self.preview_button.setToolTip("A4 通知书：预览，并可用本机打印机打印")
+        self.preview_button.setToolTip("回执：按打印机设置画出打印效果；A4 通知书：预览，并可用本机打印机打印")
         self.refresh_button = QPushButton("刷新(F5)")
         tools = QHBoxLayout()
         tools.addWidget(title, 1)
@@ -266,6 +267,10 @@ class PrintQueuePage(Page):
                   self.refresh_button):
             tools.addWidget(b)
         self.warning = banner("您的账户没有分配窗口：没有本窗口的打印任务。" if number is None else "")
+        self.folder_note = hint_label()
+        self.folder_note.setObjectName("printFolderNote")
+        self.folder_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.folder_note.hide()
         self.model = JobTableModel(parent=self)
         self.view = table_view(self.model, empty="暂无打印任务。本窗口打印的受理回执、通知书和取件凭条会在这里排队；"
                                                 "打印失败的任务可在这里重试、改派或取消。")
@@ -276,6 +281,7 @@ class PrintQueuePage(Page):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(tools)
         layout.addWidget(self.warning)
+        layout.addWidget(self.folder_note)
         layout.addWidget(self.view, 1)
         layout.addWidget(note)
         set_tab_order(self.filter_combo, self.retry_button, self.cancel_button, self.redirect_button,
@@ -305,10 +311,18 @@ class PrintQueuePage(Page):
         if self._select is None:
             job = self.selected_job()
             self._select = job.id if job else None
-        run_op(lambda: queue.list_jobs(hall.uow(), status=status, counter_number=number),
-               self._loaded_data, owner=self, key="load")
+        def load() -> tuple[list[JobView], list[str]]:
+            jobs = queue.list_jobs(hall.uow(), status=status, counter_number=number)
+            return jobs, queue.counter_folders(hall.uow(), number)
 
-    def _loaded_data(self, jobs: list[JobView]) -> None:
+        run_op(load, self._loaded_data, owner=self, key="load")
+
+    def _loaded_data(self, data: tuple[list[JobView], list[str]]) -> None:
+        jobs, folders = data
+        self.folder_note.setText(
+            f"本窗口的打印机是文件夹：回执（.bin）和通知书（.pdf）保存在 {'、'.join(folders)}；选中任务后按“预览”查看打印效果。"
+            if folders else "")
+        self.folder_note.setVisible(bool(folders))
         self.model.set_rows(jobs)
         self._loaded = True
         restore_current(self.view, self.model, self._select)
@@ -332,7 +346,7 @@ class PrintQueuePage(Page):
         set_available(self.cancel_button, "" if waiting else "请先选择打印任务" if job is None
                       else "只能取消等待中或出错的打印任务")
         self.redirect_button.setEnabled(waiting)
-        self.preview_button.setEnabled(job is not None and job.kind == "notice" and bool(job.case_no))
+        self.preview_button.setEnabled(job is not None and (job.kind != "notice" or bool(job.case_no)))
 
     # ---- actions
     def retry_selected(self) -> bool:
@@ -405,14 +419,28 @@ class PrintQueuePage(Page):
                       changes={Change.PRINT_JOBS})
 
     def preview_selected(self) -> bool:
-        """预览 a notice job; printing it from the preview marks the job printed."""
+        """预览: a notice's pages (printing it from the preview marks the job printed); a receipt, hand-over slip
+        or test page as the paper would look, drawn from the bytes it sends."""
         job = self.selected_job()
-        if job is None or job.kind != "notice" or not job.case_no:
+        if job is None:
             return False
         hall, actor, case_no, kind = self._hall, self._actor, job.case_no, job.notice_kind
-        run_op(lambda: desk.notice_pdf(hall.uow(), actor, case_no, kind),
-                          lambda pdf: self._show_preview(job, pdf), owner=self)
+        if job.kind == "notice" and case_no:
+            run_op(lambda: desk.notice_pdf(hall.uow(), actor, case_no, kind),
+                   lambda pdf: self._show_preview(job, pdf), owner=self)
+            return True
+        job_id = job.id
+
+        def draw() -> tuple[JobContent, QImage]:
+            content = queue.job_content(hall.uow(), actor, job_id)
+            return content, receipt_image(content)
+
+        run_op(draw, lambda drawn: self._show_receipt(job, *drawn), owner=self)
         return True
+
+    def _show_receipt(self, job: JobView, content: JobContent, image: QImage) -> None:
+        title = f"{JobTableModel.kind_text(job)}{' ' + job.case_no if job.case_no else ''}"
+        self._open(ReceiptPreviewDialog(title, image, content, self))
 
     def _show_preview(self, job: JobView, pdf: bytes) -> None:
         title = f"{NOTICE_NAMES.get(job.notice_kind, '通知书')} {job.case_no}"
