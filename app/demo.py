@@ -49,9 +49,9 @@ class DemoSummary:
     print_folder: str = ""  # where the demo counters' folder printers write ('' when none was set)
 
 
-def demo_print_folder(number: int) -> Path:
+def demo_print_folder(number: int, root: Path | None = None) -> Path:
     """Where counter ``number`` of the demo prints: ``<data folder>/打印输出/窗口N``."""
-    return data_dir() / PRINT_FOLDER / f"窗口{number}"
+    return (root or data_dir()) / PRINT_FOLDER / f"窗口{number}"
 
 
 def _demo_users(depts: list[Department]) -> list[tuple[str, str, str, str | None, int | None]]:
@@ -76,20 +76,20 @@ def has_users(uow: UnitOfWork) -> bool:
         return uow.session.execute(select(User.id).limit(1)).first() is not None
 
 
-def demo_printers(uow: UnitOfWork) -> str:
+def demo_printers(uow: UnitOfWork, root: Path | None = None) -> str:
     """Point every demo counter that has no printer at a folder printer in the data folder
     (``<data>/打印输出/窗口N``, receipts and notices alike): a demo prints with no hardware and raises no
     printer alarm.  A counter with any printer an admin set keeps its printers.  Returns the parent folder
-    ('' when no counter was changed)."""
+    ('' when no counter was changed).  ``root``: another folder than the data folder (tests)."""
     numbers = [number for number, _name, _kind in DEMO_COUNTERS]
     changed = False
     with uow:
         for counter in uow.session.execute(select(Counter).where(Counter.number.in_(numbers))).scalars():
             if not counter.printer_uri and not counter.a4_printer_uri:
-                counter.printer_uri = counter.a4_printer_uri = folder_uri(demo_print_folder(counter.number))
+                counter.printer_uri = counter.a4_printer_uri = folder_uri(demo_print_folder(counter.number, root))
                 changed = True
         uow.commit()
-    return str(data_dir() / PRINT_FOLDER) if changed else ""
+    return str((root or data_dir()) / PRINT_FOLDER) if changed else ""
 
 
 def load_demo(uow: UnitOfWork, actor: Actor | None = None, *, folder_printers: bool = True) -> DemoSummary:

@@ -46,7 +46,7 @@ class ReceiptPreviewDialog(QDialog):
         scroll = QScrollArea()
         scroll.setWidget(self.paper)
         scroll.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        note = hint_label(f"按打印机设置（{describe_profile(content)}）从打印数据画出的效果，"
+        self.note = note = hint_label(f"按打印机设置（{describe_profile(content)}）从打印数据画出的效果，"
                           f"打印机：{content.printer or '未配置'}")
         buttons = QDialogButtonBox(self)
         self.close_button = buttons.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole)
