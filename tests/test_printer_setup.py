@@ -183,3 +183,75 @@ def test_demo_command_says_where_it_prints(empty_db_url: str, capsys: pytest.Cap
     finally:
         hall.close()
     assert counter.printer_uri == folder_uri(demo.demo_print_folder(1))
+
+
+# ---- A4 on a Windows printer: the pages through GDI (pywin32 stood in for) ---------------------------------
+
+
+class FakeDC:
+    def __init__(self, calls: list[tuple[object, ...]]) -> None:
+        self.calls = calls
+
+    def CreatePrinterDC(self, name: str) -> None:
+        if name == "nope":
+            raise RuntimeError("打印机名称无效")
+        self.calls.append(("printer", name))
+
+    def GetDeviceCaps(self, index: int) -> int:
+        return {88: 600, 8: 4760, 10: 6779}[index]  # 600 dpi, A4's printable area
+
+    def StartDoc(self, title: str) -> None:
+        self.calls.append(("doc", title))
+
+    def StartPage(self) -> None:
+        self.calls.append(("page",))
+
+    def GetHandleOutput(self) -> int:
+        return 1
+
+    def EndPage(self) -> None:
+        self.calls.append(("end page",))
+
+    def EndDoc(self) -> None:
+        self.calls.append(("end doc",))
+
+    def DeleteDC(self) -> None:
+        self.calls.append(("deleted",))
+
+
+def test_a4_pages_through_a_windows_printer(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from PIL import ImageWin
+
+    from app.printing import winprint
+
+    assert winprint.page_box((1240, 1754), (4760, 6779)) == (0, 23, 4760, 6756)  # fits whole, centred
+    calls: list[tuple[object, ...]] = []
+    drawn: list[tuple[tuple[int, int], tuple[int, int, int, int]]] = []
+
+    class Dib:
+        def __init__(self, image: object) -> None:
+            self.size = image.size  # type: ignore[attr-defined]
+
+        def draw(self, handle: int, box: tuple[int, int, int, int]) -> None:
+            drawn.append((self.size, box))
+
+    monkeypatch.setattr(ImageWin, "Dib", Dib)
+    win32print = SimpleNamespace(GetDefaultPrinter=lambda: "默认打印机")
+    win32ui = SimpleNamespace(CreateDC=lambda: FakeDC(calls))
+    pdf = testpage.test_pdf("大厅", 1, "win32://HP")
+    winprint.print_pdf("HP LaserJet", pdf, "测试页", modules=(win32print, win32ui))
+    assert calls == [("printer", "HP LaserJet"), ("doc", "测试页"), ("page",), ("end page",), ("end doc",),
+                     ("deleted",)]
+    [(size, box)] = drawn
+    assert abs(size[0] - 2480) <= 1 and abs(size[1] - 3508) <= 1 and box == winprint.page_box(size, (4760, 6779))  # 300 dpi, scaled to the page
+    winprint.print_pdf("", pdf, "测试页", modules=(win32print, win32ui))
+    assert ("printer", "默认打印机") in calls
+    with pytest.raises(PrinterError) as info:
+        winprint.print_pdf("nope", pdf, "测试页", modules=(win32print, win32ui))
+    assert info.value.kind == "not_found" and "nope" in info.value.message
+    if os.name != "nt":
+        with pytest.raises(PrinterError) as info:
+            queue.send_pdf("win32://HP", pdf, "测试页")  # no pywin32 here: said in Chinese
+        assert info.value.kind == "driver_missing" and "pywin32" in info.value.message
