@@ -44,9 +44,6 @@ from ui.ops import Change, Op, run_op
 from ui.printing.chooser import PrinterChooser
 from ui.widgets import buddy_label, dialog_buttons, hint_label, set_tab_order, tint
 
-URI_FORMS = ("网络 tcp://192.168.1.50:9100　　USB usb://0416:5011（VID:PID）\n"
-             "串口 serial:///dev/ttyS0?baudrate=9600 或 serial://COM3?baudrate=9600\n"
-             "Windows win32://打印机名　　CUPS cups://队列名　　文件 file:///路径　　文件夹 folder:///路径")
 TEST_TIMEOUT = 3.0
 SAMPLE_SCALE = 0.4  # the sample at 40 % of the printed dots: an 80 mm slip is 230 pixels wide
 

@@ -17,7 +17,6 @@ from PySide6.QtGui import QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -31,17 +30,15 @@ from app.context import HallDesk
 from app.errors import HallDeskError
 from app.printing import desk, queue
 from app.printing.queue import JobContent, JobView
-from app.printing.transport import parse_printer_uri
 from ui.errors import confirm, show_error
 from ui.models import NOTICE_NAMES
 from ui.ops import Change, Op, run_op, subscribe
+from ui.printing.chooser import PrinterChooser
 from ui.printing.models import JobTableModel
 from ui.printing.preview import notice_preview
-from ui.printing.printers import URI_FORMS
 from ui.printing.receipt_preview import ReceiptPreviewDialog, receipt_image
 from ui.shortcuts import describe, guarded, set_available
 from ui.widgets import (
-    CheckedField,
     Page,
     banner,
     buddy_label,
@@ -193,7 +190,8 @@ class PrintWorker(QObject):
 
 
 class RedirectDialog(QDialog):
-    """改派到…: another printer address for a waiting job.
+    """改派到…: another printer for a waiting job, picked from the printers found on this PC (``PrinterChooser``;
+    the address itself under 高级).
 
     Signals:
         chosen(str): the address, checked by ``parse_printer_uri``.
@@ -204,25 +202,23 @@ class RedirectDialog(QDialog):
     def __init__(self, job: JobView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"改派打印任务 — {JobTableModel.kind_text(job)} {job.case_no or ''}")
-        self.uri_field = CheckedField(parse_printer_uri, placeholder="如 tcp://192.168.1.51:9100")
+        self.chooser = PrinterChooser("a4" if job.kind == "notice" else "thermal")
+        self.chooser.test_button.hide()  # a test page here would print at a printer the job may not go to
+        self.chooser.test_label.hide()
+        self.chooser.set_uri(job.printer)
+        self.uri_field = self.chooser.uri_field
         limit_line(self.uri_field.edit, limits.JOB_PRINTER_URI)
-        self.uri_field.edit.setText(job.printer)
-        forms = hint_label(URI_FORMS)
-        form = QFormLayout()
-        form.addRow(buddy_label("打印机地址(&P)", self.uri_field.edit), self.uri_field)
-        form.addRow("", forms)
         buttons, self.ok_button = dialog_buttons(self, "改派并打印(&S)", on_accept=self.save)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(self.chooser, 1)
         layout.addWidget(buttons)
-        self.setMinimumWidth(520)
-        self.uri_field.edit.selectAll()
-        self.uri_field.edit.setFocus()
+        self.setMinimumWidth(560)
+        self.chooser.way_combo.setFocus()
 
     def save(self) -> str | None:
-        problem = self.uri_field.problem() or ("" if self.uri_field.text() else "请填写打印机地址")
+        problem = self.uri_field.problem() or ("" if self.uri_field.text() else "请选择打印机")
         if problem:
-            self.uri_field.show_problem(problem)
+            self.chooser.show_problem(problem)
             return None
         uri = self.uri_field.text()
         self.chosen.emit(uri)
