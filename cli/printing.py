@@ -136,7 +136,7 @@ def cmd_printer_test(cli: Cli) -> int:
     from app.printing import testpage
 
     a = cli.args
-    outcome = testpage.test_counter_printer(cli.hall.uow(), cli.actor(), a.counter, a4=a.a4, uri=a.printer)
+    outcome = testpage.print_counter_test_page(cli.hall.uow(), cli.actor(), a.counter, a4=a.a4, uri=a.printer)
     if a.json:
         print_json({"ok": outcome.ok, "message": outcome.message, "printer": outcome.uri, "where": outcome.where})
     print(outcome.message, file=sys.stderr)

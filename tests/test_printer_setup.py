@@ -96,7 +96,7 @@ def test_test_page_to_a_network_printer_and_a_closed_port(printer: FakePrinter) 
     for text in ("新建经开区政务服务中心", "打印测试页", "2号窗口", f"网络打印机 127.0.0.1:{printer.port}", "𠮷", "《》"):
         assert text in page.text
     assert page.qr_codes == ["HALLDESK-TEST"]
-    gbk = testpage.test_receipt(PrinterProfile(encoding="GBK"), "大厅", 1, printer.uri)
+    gbk = testpage.build_test_receipt(PrinterProfile(encoding="GBK"), "大厅", 1, printer.uri)
     assert not any("𠮷" in note for note in gbk.notes)  # GBK has no extension B
 
     outcome = testpage.send_test_page(f"tcp://127.0.0.1:{closed_port()}", counter_number=2)
@@ -136,13 +136,13 @@ def test_demo_counters_print_into_folders(hall: HallDesk, tmp_path: Path) -> Non
 def test_counter_test_page_service(hall: HallDesk, printer: FakePrinter, tmp_path: Path) -> None:
     clerk, admin = log_in(hall, "clerk1"), log_in(hall, "admin")
     with pytest.raises(ValidationError, match="还没有设置回执打印机"):
-        testpage.test_counter_printer(hall.uow(), clerk, 1)
+        testpage.print_counter_test_page(hall.uow(), clerk, 1)
     with pytest.raises(PermissionDenied, match="只能测试本窗口的打印机"):
-        testpage.test_counter_printer(hall.uow(), clerk, 2, uri=printer.uri)
+        testpage.print_counter_test_page(hall.uow(), clerk, 2, uri=printer.uri)
     accounts.set_counter_printers(hall.uow(), admin, 2, printer.uri, folder_uri(tmp_path / "a4"))
-    outcome = testpage.test_counter_printer(hall.uow(), admin, 2)
+    outcome = testpage.print_counter_test_page(hall.uow(), admin, 2)
     assert outcome.ok and "2号窗口" in decode(printer.wait_for_jobs(1)[0]).text
-    outcome = testpage.test_counter_printer(hall.uow(), admin, 2, a4=True)
+    outcome = testpage.print_counter_test_page(hall.uow(), admin, 2, a4=True)
     assert outcome.ok and str(tmp_path / "a4") in outcome.message
     [pdf] = (tmp_path / "a4").glob("*.pdf")
     assert "A4 打印测试页" in "".join(p.extract_text() for p in PdfReader(pdf).pages)
@@ -240,7 +240,7 @@ def test_a4_pages_through_a_windows_printer(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(ImageWin, "Dib", Dib)
     win32print = SimpleNamespace(GetDefaultPrinter=lambda: "默认打印机")
     win32ui = SimpleNamespace(CreateDC=lambda: FakeDC(calls))
-    pdf = testpage.test_pdf("大厅", 1, "win32://HP")
+    pdf = testpage.build_test_pdf("大厅", 1, "win32://HP")
     winprint.print_pdf("HP LaserJet", pdf, "测试页", modules=(win32print, win32ui))
     assert calls == [("printer", "HP LaserJet"), ("doc", "测试页"), ("page",), ("end page",), ("end doc",),
                      ("deleted",)]

@@ -27,7 +27,7 @@ from app.auth import Actor
 from app.errors import Conflict, HallDeskError, NotFound, PermissionDenied, ValidationError
 from app.hall_settings import read_settings
 from app.printing import documents
-from app.printing.escpos import render_receipt, render_test_page
+from app.printing.escpos import render_receipt
 from app.printing.folder import write_folder_job
 from app.printing.model import PrinterProfile
 from app.printing.pdf import render_notice
@@ -142,8 +142,11 @@ def profile_for(session: Session, uri: str) -> PrinterProfile:
 def _render(kind: str, payload: dict[str, Any], profile: PrinterProfile, uri: str) -> bytes:
     if kind in ("receipt", "handover"):
         return render_receipt(documents.receipt_from_json(payload), profile)
-    if kind == "test":
-        return render_test_page(profile, payload.get("hall_name", ""), uri)
+    if kind == "test":  # 打印测试页 queued (``print test``): the same page as sent at once (app.printing.testpage)
+        from app.printing.testpage import build_test_receipt
+
+        return render_receipt(build_test_receipt(profile, payload.get("hall_name", ""), payload.get("counter"), uri),
+                              profile)
     if kind == "notice":
         return render_notice(documents.notice_from_json(payload))
     raise ValueError(f"unknown job kind {kind}")
@@ -458,7 +461,8 @@ def enqueue_test_page(uow: UnitOfWork, actor: Actor, printer_uri: str) -> uuid.U
         hall = read_settings(s)
         counter = (s.execute(select(Counter.id).where(Counter.number == actor.counter_number)).scalar_one_or_none()
                    if actor.counter_number else None)
-        [job_id] = enqueue(s, [job_row(kind="test", payload={"hall_name": hall.name}, requested_by=actor.username,
+        [job_id] = enqueue(s, [job_row(kind="test", payload={"hall_name": hall.name, "counter": actor.counter_number},
+                                       requested_by=actor.username,
                                        printer_uri=printer_uri, counter_id=counter)])
         uow.commit()
         return job_id

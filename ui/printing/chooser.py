@@ -469,7 +469,7 @@ class PrinterChooser(QWidget):
         kind, hall, actor, number = self.kind, self._hall, self._actor, self.counter_number
         profile = self._profile_source()
 
-        def run() -> testpage.TestOutcome:
+        def run() -> testpage.PrinterTestResult:
             return testpage.try_printer(hall.uow() if hall is not None else None, actor, uri, kind,
                                         counter_number=number, profile=profile)
 
@@ -480,7 +480,7 @@ class PrinterChooser(QWidget):
         run_op(run, self._tested, self._test_failed, owner=self, key="test")
         return True
 
-    def _tested(self, outcome: testpage.TestOutcome) -> None:
+    def _tested(self, outcome: testpage.PrinterTestResult) -> None:
         self._test_result(outcome.ok, outcome.message)
 
     def _test_failed(self, exc: BaseException) -> None:

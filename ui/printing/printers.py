@@ -263,10 +263,10 @@ class PrinterSettingsDialog(QDialog):
             self.thermal.show_problem(problem)
             return False
 
-        def run() -> testpage.TestOutcome:
+        def run() -> testpage.PrinterTestResult:
             # Sent straight to the printer (not queued): a failed test page is not retried later by surprise.
             desk.save_profile(hall.uow(), actor, uri, profile)
-            return testpage.test_counter_printer(hall.uow(), actor, number, uri=uri, timeout=TEST_TIMEOUT)
+            return testpage.print_counter_test_page(hall.uow(), actor, number, uri=uri, timeout=TEST_TIMEOUT)
 
         self._testing = True
         self._update_test_button()
@@ -275,7 +275,7 @@ class PrinterSettingsDialog(QDialog):
         run_op(run, self._test_done, self._test_failed, changes={Change.PRINT_JOBS, Change.SETTINGS}, owner=self)
         return True
 
-    def _test_done(self, outcome: testpage.TestOutcome) -> None:
+    def _test_done(self, outcome: testpage.PrinterTestResult) -> None:
         ok = outcome.ok
         self._test_result(ok, "测试页打印成功" if ok else outcome.message)
         self.test_finished.emit(ok, "" if ok else outcome.message)
