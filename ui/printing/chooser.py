@@ -167,8 +167,10 @@ class PrinterChooser(QWidget):
         tcp_page = QWidget()
         tcp_form = QFormLayout(tcp_page)
         tcp_form.setContentsMargins(0, 0, 0, 0)
-        tcp_form.addRow(buddy_label("IP 地址(&H)", self.host_edit), self.host_edit)
-        tcp_form.addRow(buddy_label("端口(&O)", self.port_spin), self.port_spin)
+        self.host_label = buddy_label("IP 地址(&H)", self.host_edit)
+        self.port_label = buddy_label("端口(&O)", self.port_spin)
+        tcp_form.addRow(self.host_label, self.host_edit)
+        tcp_form.addRow(self.port_label, self.port_spin)
 
         # ---- folder
         self.folder_edit = limit_line(QLineEdit(), limits.PRINTER_URI)
@@ -177,7 +179,8 @@ class PrinterChooser(QWidget):
         folder_page = QWidget()
         folder_row = QHBoxLayout(folder_page)
         folder_row.setContentsMargins(0, 0, 0, 0)
-        folder_row.addWidget(buddy_label("文件夹(&D)", self.folder_edit))
+        self.folder_label = buddy_label("文件夹(&D)", self.folder_edit)
+        folder_row.addWidget(self.folder_label)
         folder_row.addWidget(self.folder_edit, 1)
         folder_row.addWidget(self.browse_button)
 
@@ -207,7 +210,8 @@ class PrinterChooser(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
-        top.addWidget(buddy_label("连接方式(&C)", self.way_combo))
+        self.way_label = buddy_label("连接方式(&C)", self.way_combo)
+        top.addWidget(self.way_label)
         top.addWidget(self.way_combo)
         top.addStretch(1)
         top.addWidget(self.advanced_button)
@@ -268,6 +272,17 @@ class PrinterChooser(QWidget):
 
     def test_text(self) -> str:
         return self.test_label.text()
+
+    def set_keys(self, **keys: str) -> None:
+        """Other Alt keys (``way``, ``refresh``, ``baud``, ``host``, ``port``, ``folder``, ``test``; '' for none),
+        for a window holding two choosers or keys of its own."""
+        widgets = {"way": self.way_label, "refresh": self.refresh_button, "baud": self.baud_label,
+                   "host": self.host_label, "port": self.port_label, "folder": self.folder_label,
+                   "test": self.test_button}
+        for name, key in keys.items():
+            widget = widgets[name]
+            text = widget.text().split("(&")[0]
+            widget.setText(f"{text}(&{key})" if key else text)
 
     def show_problem(self, message: str) -> None:
         """A problem with the address (from a check or the service): 高级 opens on it, with the message."""

@@ -72,6 +72,7 @@ class PrinterSettingsDialog(QDialog):
         self.thermal = PrinterChooser("thermal")
         self.thermal.test_button.hide()  # the dialog's own 打印测试页 prints with the form's profile
         self.thermal.test_label.hide()
+        self.thermal.set_keys(test="")
         self.uri_field = self.thermal.uri_field
         self.uri_edit = self.thermal.uri_edit
         self.paper_combo = QComboBox()
@@ -119,6 +120,8 @@ class PrinterSettingsDialog(QDialog):
         # ---- A4 printer
         self.a4 = PrinterChooser("a4")
         self.a4.set_context(hall, actor, counter_number)
+        # Alt keys of their own beside the receipt printer's chooser
+        self.a4.set_keys(way="L", refresh="F", baud="", host="I", port="N", folder="J", test="G")
         self.a4_field = self.a4.uri_field
         self.a4_edit = self.a4.uri_edit
         a4_note = hint_label("A4 通知书发送到所选打印机；选“不设置”则在预览中用本机打印机打印。")
