@@ -276,7 +276,7 @@ class PrinterChooser(QWidget):
     def set_keys(self, **keys: str) -> None:
         """Other Alt keys (``way``, ``refresh``, ``baud``, ``host``, ``port``, ``folder``, ``test``; '' for none),
         for a window holding two choosers or keys of its own."""
-        widgets = {"way": self.way_label, "refresh": self.refresh_button, "baud": self.baud_label,
+        widgets: dict[str, QLabel | QPushButton] = {"way": self.way_label, "refresh": self.refresh_button, "baud": self.baud_label,
                    "host": self.host_label, "port": self.port_label, "folder": self.folder_label,
                    "test": self.test_button}
         for name, key in keys.items():
