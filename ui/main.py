@@ -5,14 +5,15 @@ from __future__ import annotations
 import sys
 
 from PySide6.QtCore import QLibraryInfo, QLoggingCategory, QObject, QTranslator
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.auth import Actor
 from app.context import HallDesk
 from app.errors import HallDeskError
 from app.infra.counter_store import CounterStore
-from app.resources import font_path, resources_dir
+from app.resources import font_path, icon_path, resources_dir
+from ui import input_method
 from ui.errors import install_excepthook, show_crash
 from ui.login import LoginWindow
 from ui.mainwindow import MainWindow
@@ -30,6 +31,7 @@ def setup_application(app: QApplication) -> None:
     """Names, the bundled CJK font and the style sheet: everything that makes the app look like itself."""
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
+    app.setWindowIcon(QIcon(str(icon_path())))
     collect_garbage_on_gui_thread(app)  # never on a pool thread: see ui.worker
     # Qt Multimedia (the 高拍仪) probes for hardware video decoders and says so on every start: not our concern.
     QLoggingCategory.setFilterRules("qt.multimedia.symbolsresolver.warning=false\nqt.multimedia.ffmpeg.info=false")
@@ -99,6 +101,7 @@ class GuiSession(QObject):
 
     def start(self) -> None:
         self.login_window.show()
+        input_method.tell_admin_once(self.login_window)  # fcitx without a plugin for our Qt: once per PC
 
     def _logged_in(self, actor: Actor) -> None:
         window = create_main_window(self.hall, actor)
@@ -120,8 +123,7 @@ class GuiSession(QObject):
 
 def run_gui(db_url: str | None, username: str | None) -> int:
     """Run the desktop GUI until its last window closes; returns the process exit code."""
-    existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
+    app = _application()
     setup_application(app)
     install_translator(app)
     hall = open_hall(db_url)
@@ -143,8 +145,7 @@ def run_counter_gui(shared_url: str | None, local_path: str | None, username: st
     The store is created and migrated when new, and filled from the shared database when it answers; the
     clerk then logs in against the cached accounts, online or not.
     """
-    existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
+    app = _application()
     setup_application(app)
     install_translator(app)
     try:
@@ -160,3 +161,15 @@ def run_counter_gui(shared_url: str | None, local_path: str | None, username: st
     finally:
         wait_idle(10.0)  # let a sync round in flight finish before the engines go away
         store.close()
+
+
+# ---- issue 17: the input method is chosen while the QApplication starts ------------------------------------
+
+
+def _application() -> QApplication:
+    """The running QApplication, or a new one after ``input_method.prepare()`` (fcitx plugin folders, the check)."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    input_method.prepare()
+    return QApplication(sys.argv)
