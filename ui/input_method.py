@@ -146,7 +146,8 @@ def prepare(env: MutableMapping[str, str] | None = None, *, folders: Iterable[Pa
             if problem is None:
                 plugin = candidate
                 break
-            broken.append(f"{candidate}：{problem}")
+            short = problem.replace(f"Cannot load library {candidate}: ", "").replace(f"{candidate}: ", "")
+            broken.append(f"{candidate}：{short}")
     switched: str | None = None
     if wanted in FCITX_NAMES and plugin is None:
         if "fcitx5" in daemons:
