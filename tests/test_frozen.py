@@ -140,3 +140,12 @@ def test_demo_login_window_and_a_receipt_from_the_frozen_program(frozen: Frozen,
     assert "受理回执" in receipt.text and case_no in receipt.text
     assert "企业投资项目备案" in receipt.text and "张*" in receipt.text
     assert receipt.qr_codes[0].startswith(f"HD1:{case_no}:") and receipt.cut_count == 1
+
+
+def test_the_frozen_program_sets_up_each_engine(frozen: Frozen, empty_db_url: str, tmp_path: Path) -> None:
+    """The dialects and drivers SQLAlchemy loads by name (psycopg's binary, PyMySQL) and Alembic's scripts."""
+    upgraded = frozen.run("--db", empty_db_url, "db", "upgrade", data=tmp_path)
+    assert upgraded.returncode == 0, upgraded.stderr
+    shown = frozen.run("--db", empty_db_url, "hall", "show", "--json", data=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "review_authority" in json.loads(shown.stdout)
