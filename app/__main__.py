@@ -7,6 +7,7 @@ that wires them in (``tests/test_architecture.py`` checks that nothing else does
 from __future__ import annotations
 
 import sys
+from typing import TextIO
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,7 +54,7 @@ def _attach_console(argv: list[str]) -> None:
                 return
         from app.crashlog import log_folder
 
-        log = open(log_folder() / "console.log", "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+        log: TextIO = open(log_folder() / "console.log", "a", encoding="utf-8", buffering=1)  # noqa: SIM115
     except Exception:
         import io
 

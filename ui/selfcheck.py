@@ -12,14 +12,13 @@ from __future__ import annotations
 import platform
 import sys
 from pathlib import Path
+from typing import Any
 
 import PySide6
 from PySide6.QtCore import QCoreApplication, QPluginLoader, qVersion
 from PySide6.QtGui import QColor, QFontDatabase, QFontInfo, QFontMetrics, QImage
 from PySide6.QtWidgets import QApplication, QLabel
 
-from app.context import HallDesk
-from app.errors import HallDeskError
 from app.resources import font_path, halldesk_version
 from ui import input_method
 
@@ -38,8 +37,9 @@ def input_context_plugins() -> dict[str, str]:
         if not folder.is_dir():
             continue
         for path in sorted(folder.iterdir()):
-            meta = QPluginLoader(str(path)).metaData()
-            keys = meta.get("MetaData", {}).get("Keys", []) if isinstance(meta, dict) else []
+            meta: Any = QPluginLoader(str(path)).metaData()  # a dict (JSON object) in PySide6
+            inner = meta.get("MetaData") if isinstance(meta, dict) else None
+            keys = inner.get("Keys", []) if isinstance(inner, dict) else []
             for key in keys:
                 found.setdefault(str(key), path.name)
     return found
@@ -62,6 +62,8 @@ def painted_share(image: QImage) -> float:
 
 
 def smoke_test(db_url: str | None = None) -> int:
+    from app.context import HallDesk
+    from app.errors import HallDeskError
     from ui.login import LoginWindow
     from ui.main import install_translator, setup_application
 
