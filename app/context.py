@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
 from app.auth import Actor, login
 from app.errors import DatabaseBusy, DatabaseUnavailable
@@ -46,6 +46,9 @@ class HallDesk:
             engine.dispose()
             raise DatabaseUnavailable(str(exc)) from None
         hall = cls(resolved, engine, make_session_factory(engine))
+        # Now rather than inside the first query (the login's): resolving the models' relationships takes a
+        # noticeable moment, and the GUI opens the database while the user types (ui.main).
+        configure_mappers()
         if upgrade:
             hall.upgrade()
         return hall

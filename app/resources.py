@@ -54,6 +54,6 @@ def plugin_folders() -> list[Path]:
     """Where an admin may drop extra Qt plugins (a fcitx5 input-method plugin built for our Qt): ``plugins/``
     beside the program, then ``plugins/`` in the data folder (``HALLDESK_DATA_DIR``).  Each holds Qt's layout,
     e.g. ``plugins/platforminputcontexts/libfcitx5platforminputcontextplugin.so``."""
-    from db.engine import data_dir
+    from db.paths import data_dir  # the standard library and platformdirs only: no database layer at start
 
     return [program_dir() / "plugins", data_dir() / "plugins"]

@@ -11,13 +11,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
-APP_NAME = "HallDesk"
+from db.paths import data_dir as data_dir  # re-exported: older imports name db.engine
+
 ENV_DB = "HALLDESK_DB"
 
 
@@ -54,14 +54,6 @@ def is_busy(exc: BaseException) -> bool:
     if isinstance(code, int):
         return code & 0xFF in _SQLITE_BUSY_CODES
     return any(text in str(orig).lower() for text in _BUSY_TEXTS)
-
-
-def data_dir() -> Path:
-    """The user data folder (platformdirs); HALLDESK_DATA_DIR overrides it for tests and portable installs."""
-    override = os.environ.get("HALLDESK_DATA_DIR")
-    path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def default_sqlite_url() -> str:
