@@ -361,7 +361,7 @@ def test_two_windows_handing_over_at_once_hand_over_once(hall: HallDesk) -> None
 
 def test_the_a4_signing_slip_is_kept_as_a_notice_with_the_collector_masked(hall: HallDesk) -> None:
     from app.printing import desk
-    from tests.build_test_pdf import flat
+    from tests.test_pdf import flat
 
     case = _decided(hall)
     clerk = log_in(hall, "clerk3")

@@ -26,10 +26,10 @@ from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.intake import MaterialInput
 from cli.main import run
 from db.models import AuditEvent, CaseEvent, TransferBatch, TransferCase
-from tests.build_test_pdf import rasterise
 from tests.conftest import log_in
 from tests.intake_support import AGENT, all_received, request
 from tests.test_output import _scj_item
+from tests.test_pdf import rasterise
 
 BATCH_NO = re.compile(r"^XJJJ\d{6}-01-\d{2}$")
 

@@ -131,6 +131,7 @@ class GuiSession(QObject):
         self.login_window = LoginWindow(hall, username)
         self.main_window: MainWindow | None = None
         self._close: Callable[[], None] | None = None
+        self._warm_later = False
         # The window being closed stays referenced until Qt has deleted it: dropping the last Python
         # reference would delete it at once, in the middle of its own 退出登录 action.
         self._retired: MainWindow | None = None
@@ -166,7 +167,12 @@ class GuiSession(QObject):
     def _opened(self, opened: Opened) -> None:
         self.hall, self._close = opened
         self.login_window.set_hall(opened[0])
-        run_op(warm_up, lambda _: None, owner=self.login_window)
+        if self.login_window.is_busy():
+            # A login was waiting for the database and runs now: importing the other desks beside it would
+            # only slow it down (one interpreter lock); they follow once the workspace is on screen.
+            self._warm_later = True
+        else:
+            run_op(warm_up, lambda _: None, owner=self.login_window)
 
     def _logged_in(self, actor: Actor) -> None:
         assert self.hall is not None  # a login needs the open database
@@ -176,6 +182,9 @@ class GuiSession(QObject):
         window.showMaximized()
         self.login_window.hide()
         self.workspace_opened.emit(window)
+        if self._warm_later:
+            self._warm_later = False
+            startup_probe.FirstPaint(window, lambda: run_op(warm_up, lambda _: None, owner=window))
 
     def _logout(self) -> None:
         # Show the login window before closing the main one, or Qt quits on "last window closed".

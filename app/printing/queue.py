@@ -30,7 +30,6 @@ from app.printing import documents
 from app.printing.escpos import render_receipt
 from app.printing.folder import write_folder_job
 from app.printing.model import PrinterProfile
-from app.printing.pdf import render_notice
 from app.printing.transport import PrinterError, parse_printer_uri, send
 from app.roles import require
 from app.uow import UnitOfWork
@@ -148,6 +147,8 @@ def _render(kind: str, payload: dict[str, Any], profile: PrinterProfile, uri: st
         return render_receipt(build_test_receipt(profile, payload.get("hall_name", ""), payload.get("counter"), uri),
                               profile)
     if kind == "notice":
+        from app.printing.pdf import render_notice  # reportlab: loaded when a notice is first drawn
+
         return render_notice(documents.notice_from_json(payload))
     raise ValueError(f"unknown job kind {kind}")
 
