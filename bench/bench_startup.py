@@ -1,6 +1,6 @@
 """Cold start: the login window and the workspace on screen, against an empty PySide6 window in the same run.
 
-Run: ``.venv/bin/python bench/bench_startup.py [--runs 5]``
+Run: ``python -m bench.bench_startup [--runs 5]``
 
 Each measurement is a fresh process, from spawning it to the first paint of the window (``ui.startup_probe``:
 the program prints ``HALLDESK-PAINTED …`` on stdout at that moment and quits):
