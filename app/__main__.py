@@ -14,6 +14,9 @@ def main(argv: list[str] | None = None) -> int:
     from cli.main import build_parser, run
 
     args, _ = build_parser().parse_known_args(argv)
+    from app import logs
+
+    logs.start("cli" if getattr(args, "command", None) else "gui")  # <data folder>/logs, no personal data
     if getattr(args, "command", None):
         return run(argv)
     if getattr(args, "local", None) is not None:

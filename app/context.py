@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app import backup
 from app.auth import Actor, login
 from app.errors import DatabaseBusy, DatabaseUnavailable
 from app.uow import UnitOfWork, database_errors
@@ -18,7 +21,10 @@ from db.engine import (
     make_engine,
     make_session_factory,
     resolve_url,
+    where,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -46,6 +52,8 @@ class HallDesk:
             engine.dispose()
             raise DatabaseUnavailable(str(exc)) from None
         hall = cls(resolved, engine, make_session_factory(engine))
+        if log.isEnabledFor(logging.INFO):
+            log.info("database opened: %s, schema %s", where(engine.url), hall.schema_revision())
         if upgrade:
             hall.upgrade()
         return hall
@@ -55,9 +63,17 @@ class HallDesk:
         # then find the schema at head (Alembic reads the version inside the locked transaction).
         try:
             with database_errors():
+                backup.before_upgrade(self.engine)  # a SQLite file at an older revision is copied first
                 migrate.upgrade(self.engine)
         except (charset.CharsetError, migrate.MigrationError) as exc:
             raise DatabaseUnavailable(str(exc)) from None
+
+    def schema_revision(self) -> str:
+        """The database's Alembic revision, for the log and the diagnosis package (``none``: no schema yet)."""
+        try:
+            return migrate.current_revision(self.engine) or "none"
+        except SQLAlchemyError as exc:
+            return f"unknown ({type(exc).__name__})"
 
     def is_up_to_date(self) -> bool:
         with database_errors():

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from db.engine import data_dir
+from db.paths import data_dir
 
 HIDDEN = "…"
 

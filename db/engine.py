@@ -11,13 +11,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
-APP_NAME = "HallDesk"
+from db.paths import APP_NAME as APP_NAME
+from db.paths import data_dir as data_dir
+
 ENV_DB = "HALLDESK_DB"
 
 
@@ -54,14 +55,6 @@ def is_busy(exc: BaseException) -> bool:
     if isinstance(code, int):
         return code & 0xFF in _SQLITE_BUSY_CODES
     return any(text in str(orig).lower() for text in _BUSY_TEXTS)
-
-
-def data_dir() -> Path:
-    """The user data folder (platformdirs); HALLDESK_DATA_DIR overrides it for tests and portable installs."""
-    override = os.environ.get("HALLDESK_DATA_DIR")
-    path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def default_sqlite_url() -> str:
@@ -150,6 +143,17 @@ def private_file(path: Path) -> None:
     if os.name == "posix" and path.stat().st_mode & 0o077:
         with contextlib.suppress(PermissionError):  # another user's file: theirs to protect
             path.chmod(0o600)
+
+
+def where(url: str | URL) -> str:
+    """For the log: the kind of database and where it is, never the user or password (``sqlite file
+    local.sqlite3``, ``postgresql 10.0.0.5:5432/halldesk``)."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return f"sqlite file {Path(parsed.database).name if parsed.database else ':memory:'}"
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{backend} {parsed.host or 'localhost'}{port}/{parsed.database or ''}"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
