@@ -527,4 +527,5 @@ def restore(url: str, source: Path) -> RestoreResult:
 def redacted_url(url: str | URL) -> str:
     """The URL without its password (user, host, port, database and options kept)."""
     parsed = make_url(url) if isinstance(url, str) else url
-    return parsed.set(password=None).render_as_string(hide_password=False)
+    # (URL.set(password=None) keeps the password: None means "unchanged" there.)
+    return parsed._replace(password=None).render_as_string(hide_password=False)

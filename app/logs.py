@@ -62,7 +62,8 @@ class Scrub(logging.Filter):
         record.msg = crashlog.scrub(message)
         record.args = None
         if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = crashlog.scrubbed_traceback(record.exc_info[1]).rstrip("\n")
+            # Scrubbed once more: the crash report's Chinese line between chained exceptions becomes "…" too.
+            record.exc_text = crashlog.scrub(crashlog.scrubbed_traceback(record.exc_info[1])).rstrip("\n")
             record.exc_info = None
         if record.stack_info:
             record.stack_info = crashlog.scrub(record.stack_info)
