@@ -42,7 +42,7 @@ from app.errors import DatabaseBusy, HallDeskError, ValidationError
 from app.roles import require
 from app.uow import UnitOfWork
 from db import migrate
-from db.engine import normalise_url, private_file, reading
+from db.engine import normalise_url, private_file, reading, resolve_url
 from db.models import Setting
 from db.paths import data_dir
 
@@ -64,7 +64,7 @@ DUMP_TIMEOUT = 3 * 3600
 class BackupError(HallDeskError):
     """A backup or restore that could not be made; ``message`` is Chinese and says what to do."""
 
-    exit_code = 8
+    exit_code = 12
 
 
 # ---- the retention setting ------------------------------------------------------------------------------------
@@ -502,6 +502,16 @@ def restore_commands(url: str, source: Path) -> str:
             "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci\"\n"
             f"  mariadb -h {host} -P {port} -u {user} -p --default-character-set=utf8mb4 halldesk_restored "
             f"< {source.name}")
+
+
+def target_url(db: str | None, local: str | None) -> str:
+    """The database ``db backup`` / ``db restore`` act on: with ``--local [PATH]`` the counter's store (its default
+    in the data folder), else ``--db`` / ``HALLDESK_DB`` / the embedded file as usual."""
+    if local is not None:
+        from app.infra.counter_store import default_local_path
+
+        return f"sqlite:///{Path(local) if local else default_local_path()}"
+    return resolve_url(db)
 
 
 def backup(url: str, target: Path | None) -> BackupResult:

@@ -34,7 +34,7 @@ from app import backup, crashlog, files, logs
 from app.context import HallDesk
 from app.errors import HallDeskError
 from db import migrate
-from db.engine import ENV_DB, where
+from db.engine import where
 from db.paths import data_dir
 
 log = logging.getLogger(__name__)

@@ -21,6 +21,7 @@ Cheap to import (the standard library and ``crashlog``'s patterns only): the ent
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import logging.handlers
 import os
@@ -75,7 +76,7 @@ class _Rotating(logging.handlers.RotatingFileHandler):
     """A rotation that fails (Windows: another HallDesk program has the file open) is skipped: logging goes on
     in the current file and the next record tries again."""
 
-    def doRollover(self) -> None:  # noqa: N802 (logging's name)
+    def doRollover(self) -> None:
         try:
             super().doRollover()
         except OSError:
@@ -107,10 +108,8 @@ def start(shell: str, *, folder: Path | None = None) -> Path | None:
     except OSError:
         return None
     if os.name == "posix":
-        try:
+        with contextlib.suppress(OSError):
             path.touch(mode=0o600)
-        except OSError:
-            pass
     handler.addFilter(Scrub(shell))
     handler.setLevel(LEVEL)
     handler.setFormatter(logging.Formatter(FORMAT))

@@ -14,18 +14,13 @@ from typing import Any
 from app import backup, diagnostics
 from app.context import HallDesk
 from app.errors import HallDeskError
-from app.infra.counter_store import CounterStore, default_local_path
+from app.infra.counter_store import CounterStore
 from cli.base import Cli, Parser, add_command, print_json
-from db.engine import resolve_url
 
 
 def _url(cli: Cli) -> str:
-    """The database these commands act on: the counter's store with ``--local``, else ``--db`` as usual.  Never
-    opened through ``cli.hall``: a restore must find the file unused, by this program too."""
-    local = getattr(cli.args, "local", None)
-    if local is not None:
-        return f"sqlite:///{Path(local) if local else default_local_path()}"
-    return resolve_url(cli.args.db)
+    """Never opened through ``cli.hall``: a restore must find the file unused, by this program too."""
+    return backup.target_url(cli.args.db, getattr(cli.args, "local", None))
 
 
 def cmd_db_backup(cli: Cli) -> int:

@@ -221,11 +221,11 @@ def test_backup_settings_are_a_hall_setting_for_admins(hall: HallDesk, capsys: p
 
 def test_dump_commands_take_the_password_from_the_environment_only() -> None:
     pg = backup.dump_command("postgresql://hd:S3cret-pw@10.0.0.5:5433/halldesk", Path("/tmp/h.dump"))
-    assert pg.argv[:2] == ["pg_dump", "-Fc"] and "S3cret-pw" not in " ".join(pg.argv + [pg.documented])
+    assert pg.argv[:2] == ["pg_dump", "-Fc"] and "S3cret-pw" not in " ".join([*pg.argv, pg.documented])
     assert pg.env == {"PGPASSWORD": "S3cret-pw"}
     my = backup.dump_command("mysql://hd:S3cret-pw@10.0.0.6/halldesk", Path("/tmp/h.sql"))
     assert {"--single-transaction", "--routines", "--hex-blob"} <= set(my.argv)
-    assert "S3cret-pw" not in " ".join(my.argv + [my.documented])
+    assert "S3cret-pw" not in " ".join([*my.argv, my.documented])
     assert my.env == {"MYSQL_PWD": "S3cret-pw"}
 
 

@@ -31,11 +31,11 @@ from ui.admin.hall_settings import HallSettingsPage
 from ui.admin.holidays import HolidaysPage
 from ui.admin.users import UsersPage
 from ui.backoffice.page import BackOfficePage
+from ui.backups import DailyBackup
+from ui.backups import applies as backup_applies
 from ui.catalog.page import CatalogPage
 from ui.chief.page import ChiefRepPage
 from ui.counter.page import CounterPage
-from ui.backups import DailyBackup
-from ui.backups import applies as backup_applies
 from ui.diagnostics import DiagnosisExport
 from ui.display import (
     DisplayController,
