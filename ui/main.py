@@ -16,6 +16,7 @@ from app.resources import font_path, resources_dir
 from ui.errors import install_excepthook, show_crash
 from ui.login import LoginWindow
 from ui.mainwindow import MainWindow
+from ui.qtlog import forward_qt_messages
 from ui.worker import collect_garbage_on_gui_thread, wait_idle
 
 APP_NAME = "HallDesk"
@@ -128,6 +129,7 @@ def run_gui(db_url: str | None, username: str | None) -> int:
     if hall is None:
         return 1
     install_excepthook()
+    forward_qt_messages()  # Qt's warnings into the log file (app.logs)
     session = GuiSession(hall, username)
     session.start()
     try:
@@ -153,6 +155,7 @@ def run_counter_gui(shared_url: str | None, local_path: str | None, username: st
         QMessageBox.critical(None, "无法打开本机窗口库", exc.message)
         return 1
     install_excepthook()
+    forward_qt_messages()
     session = GuiSession(store.local, username)
     session.start()
     try:

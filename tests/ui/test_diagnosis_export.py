@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import zipfile
 from pathlib import Path
 
+import pytest
+from PySide6.QtCore import qInfo, qInstallMessageHandler
 from pytestqt.qtbot import QtBot
 
 from app import backup
@@ -16,6 +19,7 @@ from tests.ui.helpers import settle
 from tests.ui.test_mainwindow import open_window
 from ui.diagnostics import DiagnosisExport
 from ui.login import LoginWindow
+from ui.qtlog import forward_qt_messages
 
 pytestmark = sqlite_only  # the package's database part is tested on every engine (tests/test_logs.py)
 
@@ -71,3 +75,16 @@ def test_a_clerk_window_on_a_sqlite_file_makes_the_days_backup(hall: HallDesk, q
     qtbot.waitUntil(lambda: not daily.busy, timeout=20_000)
     assert len(backup.daily_backups(source)) == 1 and daily.last_error == ""
     window.close()
+
+
+def test_qt_messages_reach_the_log(caplog: pytest.LogCaptureFixture, engine_name: str) -> None:
+    before = qInstallMessageHandler(None)  # pytest-qt's capture: put back below
+    qInstallMessageHandler(before)
+    forward_qt_messages()
+    try:
+        with caplog.at_level(logging.INFO, logger="ui.qt"):
+            qInfo("halldesk qt message 42")
+    finally:
+        qInstallMessageHandler(before)
+    assert [(r.name, r.levelno) for r in caplog.records if "halldesk qt message 42" in r.getMessage()] == [
+        ("ui.qt", logging.INFO)]
