@@ -106,13 +106,19 @@ def settings_of(engine: Engine) -> BackupSettings:
         return read_settings(s)
 
 
+def settings_problems(settings: BackupSettings) -> list[ValidationError]:
+    low, high = KEEP_DAYS_RANGE
+    if not isinstance(settings.keep_days, int) or not low <= settings.keep_days <= high:
+        return [ValidationError("keep_days", f"备份保留天数应为 {low}–{high} 之间的整数")]
+    return []
+
+
 def save_settings(uow: UnitOfWork, actor: Actor, settings: BackupSettings) -> BackupSettings:
     from app.hall_settings import write_setting
 
     require(actor, "hall.settings")
-    low, high = KEEP_DAYS_RANGE
-    if not isinstance(settings.keep_days, int) or not low <= settings.keep_days <= high:
-        raise ValidationError("keep_days", f"备份保留天数应为 {low}–{high} 之间的整数")
+    if problems := settings_problems(settings):
+        raise problems[0]
     with uow:
         before = read_settings(uow.session)
         write_setting(uow.session, SETTINGS_KEY, settings.as_json())

@@ -1,4 +1,5 @@
-"""帮助 → 导出诊断包… in the main window and on the login window, and the daily backup while the GUI runs."""
+"""帮助 → 导出诊断包… in the main window and on the login window; the daily backup while the GUI runs and its
+retention in 大厅设置; Qt's messages in the log."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from app.context import HallDesk
 from tests.conftest import log_in, sqlite_only
 from tests.ui.helpers import settle
 from tests.ui.test_mainwindow import open_window
+from ui.admin.hall_settings import HallSettingsPage
 from ui.diagnostics import DiagnosisExport
 from ui.login import LoginWindow
 from ui.qtlog import forward_qt_messages
@@ -88,3 +90,22 @@ def test_qt_messages_reach_the_log(caplog: pytest.LogCaptureFixture, engine_name
         qInstallMessageHandler(before)
     assert [(r.name, r.levelno) for r in caplog.records if "halldesk qt message 42" in r.getMessage()] == [
         ("ui.qt", logging.INFO)]
+
+
+def test_backup_retention_in_the_hall_settings(hall: HallDesk, qtbot: QtBot) -> None:
+    page = HallSettingsPage(hall, log_in(hall, "admin"))
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    qtbot.waitUntil(lambda: page.backup_page.stored is not None, timeout=10_000)
+    settle()
+    retention = page.backup_page
+    assert retention.form_settings() == backup.BackupSettings() and page.unsaved_work() == ""
+    retention.keep_spin.setValue(0)  # the rule's own message, nothing stored
+    assert page.unsaved_work() == "备份设置有未保存的修改"
+    assert retention.save() is None and retention.error_label.text() == "备份保留天数应为 1–365 之间的整数"
+    assert backup.get_settings(hall.uow()) == backup.BackupSettings()
+    retention.keep_spin.setValue(30)
+    with qtbot.waitSignal(retention.saved, timeout=10_000):
+        retention.save()
+    assert backup.get_settings(hall.uow()).keep_days == 30 and page.unsaved_work() == ""
