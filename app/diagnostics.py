@@ -33,6 +33,7 @@ from typing import Any
 from app import backup, crashlog, files, logs
 from app.context import HallDesk
 from app.errors import HallDeskError
+from app.infra.counter_store import LocalHall
 from db import migrate
 from db.engine import where
 from db.paths import data_dir
@@ -102,7 +103,7 @@ def station(hall: HallDesk | None, settings: Mapping[str, Any] | None = None) ->
                            "backup_folder": str(backup.folder())}
     if hall is not None:
         doc["database_url"] = backup.redacted_url(hall.url)
-        store = getattr(hall, "store", None)
+        store = hall.store if isinstance(hall, LocalHall) else None
         if store is not None:
             doc["counter_store"] = backup.redacted_url(store.local.url)
             doc["shared_database_url"] = backup.redacted_url(store.shared_url) if store.shared_url else None
@@ -132,7 +133,7 @@ def database(hall: HallDesk | None) -> dict[str, Any]:
     _attempt(doc, "server_version", lambda: ".".join(str(p) for p in (hall.engine.dialect.server_version_info or ())))
     _attempt(doc, "backup_settings", lambda: backup.settings_of(hall.engine).as_json())
     _attempt(doc, "file_limits", lambda: files.get_limits(HallDesk.uow(hall)).as_json())
-    store = getattr(hall, "store", None)
+    store = hall.store if isinstance(hall, LocalHall) else None
     if store is not None:
         def sync_state() -> dict[str, Any]:
             state = store.status().as_json()
