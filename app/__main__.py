@@ -2,31 +2,61 @@
 
 The two shells, the GUI (``ui/``) and the CLI (``cli/``), sit on top of the services; this is the only module
 that wires them in (``tests/test_architecture.py`` checks that nothing else does).
+
+The GUI path never imports the CLI: which shell is wanted is read from the arguments by a small parser of the
+GUI's own options (argparse is in the standard library and cheap); anything else — a command, ``--help`` —
+goes to the CLI's full parser.  A fast start matters at a counter (``bench/bench_startup.py``).
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Sequence
+
+
+def gui_options(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The GUI's options when ``argv`` asks for the GUI, else None (a command, ``--help``, a typo: the CLI's)."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--db")
+    parser.add_argument("--user")
+    parser.add_argument("--local", nargs="?", const="")
+    parser.add_argument("--setup", action="store_true")
+    try:
+        args, rest = parser.parse_known_args(list(argv))
+    except SystemExit:  # e.g. --db without a value: the CLI's parser says so in its own words
+        return None
+    return None if rest else args
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    from cli.main import build_parser, run
-
-    args, _ = build_parser().parse_known_args(argv)
+    options = gui_options(argv)
     from app import logs
 
-    logs.start("cli" if getattr(args, "command", None) else "gui")  # <data folder>/logs, no personal data
-    if getattr(args, "command", None):
+    logs.start("cli" if options is None else "gui")  # <data folder>/logs, no personal data
+    if options is None:
+        from cli.main import run
+
         return run(argv)
-    if getattr(args, "local", None) is not None:
+    # ---- this PC's set-up (issue 17): the wizard on a fresh PC or with --setup; a 窗口电脑 runs on its store
+    from app import installation
+
+    if options.setup or installation.needs_setup(options.db, options.local):
+        from ui.main import run_setup_wizard
+
+        if not run_setup_wizard():
+            return 0  # cancelled: nothing was set up
+    options.local = installation.local_store(options.db, options.local)
+    # ----------------------------------------------------------------------------------------------------------
+    if options.local is not None:
         # A counter PC: work on its own store, sync with the shared database (--db) in the background.
         from ui.main import run_counter_gui
 
-        return int(run_counter_gui(shared_url=args.db, local_path=args.local or None, username=args.user))
+        return int(run_counter_gui(shared_url=options.db, local_path=options.local or None, username=options.user))
     from ui.main import run_gui
 
-    return int(run_gui(db_url=args.db, username=args.user))
+    return int(run_gui(db_url=options.db, username=options.user))
 
 
 if __name__ == "__main__":

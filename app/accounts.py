@@ -329,6 +329,12 @@ def set_counter_printers(uow: UnitOfWork, actor: Actor, number: int, printer_uri
         return view
 
 
+def has_admin(uow: UnitOfWork) -> bool:
+    """Whether the database has an active admin (a new hall's database has none until ``create_first_admin``)."""
+    with uow:
+        return uow.session.execute(select(User.id).where(User.role == "admin", User.active.is_(True))).first() is not None
+
+
 def create_first_admin(uow: UnitOfWork, *, username: str, full_name: str, password: str) -> UserView:
     """A fresh installation has no users: the first admin may be made, once, without logging in."""
     limits.check_all((limits.USERNAME, username, "username"), (limits.FULL_NAME, full_name, "full_name"))

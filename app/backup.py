@@ -42,7 +42,7 @@ from app.errors import DatabaseBusy, HallDeskError, ValidationError
 from app.roles import require
 from app.uow import UnitOfWork
 from db import migrate
-from db.engine import normalise_url, private_file, reading, resolve_url
+from db.engine import normalise_url, private_file, reading
 from db.models import Setting
 from db.paths import data_dir
 
@@ -236,10 +236,9 @@ def before_upgrade(engine: Engine) -> BackupResult | None:
     source = sqlite_file(engine.url)
     if source is None:
         return None
-    current = migrate.current_revision(engine)
-    head = migrate.head_revision()
-    if current is None or current == head:
-        return None
+    if migrate.schema_state(engine) != migrate.OLDER:
+        return None  # empty (nothing to keep), current (nothing to do), newer (refused by the upgrade itself)
+    current, head = migrate.current_revision(engine), migrate.head_revision()
     log.info("schema of %s at %s, upgrading to %s: backing it up first", source.name, current, head)
     return backup_sqlite(source, folder() / backup_name(source, note="before-upgrade"))
 
@@ -306,13 +305,6 @@ class RestoreResult:
                 "needs_upgrade": self.needs_upgrade}
 
 
-def _known_revisions() -> set[str]:
-    from alembic.script import ScriptDirectory
-
-    script = ScriptDirectory.from_config(migrate.alembic_config())
-    return {rev.revision for rev in script.walk_revisions()}
-
-
 def check_restorable(path: Path) -> str:
     """The revision of ``path`` if it is a sound HallDesk database this program can use (possibly after an
     upgrade); else ``BackupError`` saying why."""
@@ -337,7 +329,7 @@ def check_restorable(path: Path) -> str:
     finally:
         conn.close()
     revision = str(row[0]) if row else ""
-    if revision not in _known_revisions():
+    if not revision or not migrate.known_revision(revision):
         raise BackupError(f"{path.name} 的数据库结构（{revision or '未知'}）比本程序新：请用新版本的 HallDesk 恢复，"
                           "未作任何改动")
     return revision
@@ -517,6 +509,8 @@ def target_url(db: str | None, local: str | None) -> str:
         from app.infra.counter_store import default_local_path
 
         return f"sqlite:///{Path(local) if local else default_local_path()}"
+    from app.installation import resolve_url
+
     return resolve_url(db)
 
 

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
 from app import backup
 from app.auth import Actor, login
 from app.errors import DatabaseBusy, DatabaseUnavailable
+from app.installation import resolve_url
 from app.uow import UnitOfWork, database_errors
 from db import charset, migrate
 from db.engine import (
@@ -20,7 +21,6 @@ from db.engine import (
     check_reachable,
     make_engine,
     make_session_factory,
-    resolve_url,
     where,
 )
 
@@ -37,7 +37,8 @@ class HallDesk:
 
     @classmethod
     def open(cls, url: str | None = None, *, upgrade: bool = False) -> HallDesk:
-        """Connect (``--db``, else ``HALLDESK_DB``, else the embedded SQLite file), optionally migrating."""
+        """Connect (``--db``, else ``HALLDESK_DB``, else this PC's set-up, else the embedded SQLite file; see
+        ``app.installation.resolve_url``), optionally migrating."""
         resolved = resolve_url(url)
         try:
             engine = make_engine(resolved)
@@ -52,6 +53,9 @@ class HallDesk:
             engine.dispose()
             raise DatabaseUnavailable(str(exc)) from None
         hall = cls(resolved, engine, make_session_factory(engine))
+        # Now rather than inside the first query (the login's): resolving the models' relationships takes a
+        # noticeable moment, and the GUI opens the database while the user types (ui.main).
+        configure_mappers()
         if log.isEnabledFor(logging.INFO):
             log.info("database opened: %s, schema %s", where(engine.url), hall.schema_revision())
         if upgrade:
@@ -79,9 +83,18 @@ class HallDesk:
         with database_errors():
             return migrate.is_up_to_date(self.engine)
 
+    def schema_state(self) -> str:
+        """``db.migrate.schema_state``: empty, older, current or newer."""
+        with database_errors():
+            return migrate.schema_state(self.engine)
+
     def require_schema(self) -> None:
-        if not self.is_up_to_date():
-            raise DatabaseUnavailable("数据库结构不是最新版本，请先运行 `python -m app db upgrade`。")
+        """Refuse a schema older (an admin upgrades it) or newer (this program is too old) than this program's."""
+        state = self.schema_state()
+        if state != migrate.CURRENT:
+            with database_errors():
+                current = migrate.current_revision(self.engine)
+            raise DatabaseUnavailable(migrate.schema_message(state, current))
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)

@@ -4,7 +4,8 @@ What is in it:
 
 ``说明.txt``          what the package holds and what it does not
 ``versions.json``     HallDesk, Python, the platform, SQLAlchemy, Alembic, the database drivers (and Qt, given by the GUI)
-``station.json``      this PC: the data folder, the database address without its password, the counter's store,
+``station.json``      this PC: its set-up (mode, server, counter: ``app.installation``, never a password), the data
+                      folder, the database address without its password, the counter's store,
                       the environment variables HallDesk reads (passwords removed), the GUI's settings of this PC
 ``database.json``     the database kind and host, its schema revision against this program's, the hall's backup
                       and 电子件 settings; on a counter's store its sync state (cases and 电子件 waiting)
@@ -98,6 +99,14 @@ def _redact_value(name: str, value: str) -> str:
     return value
 
 
+def _station_settings() -> dict[str, Any] | None:
+    """This PC's set-up (``station.json``: mode, server without password, counter); None when not set up."""
+    from app import installation
+
+    saved = installation.load_station()
+    return saved.as_json() if saved is not None else None
+
+
 def station(hall: HallDesk | None, settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
     doc: dict[str, Any] = {"data_folder": str(data_dir()), "log_folder": str(crashlog.log_folder()),
                            "backup_folder": str(backup.folder())}
@@ -108,6 +117,7 @@ def station(hall: HallDesk | None, settings: Mapping[str, Any] | None = None) ->
             doc["counter_store"] = backup.redacted_url(store.local.url)
             doc["shared_database_url"] = backup.redacted_url(store.shared_url) if store.shared_url else None
             doc["counter"] = store.counter
+    _attempt(doc, "station", _station_settings)
     doc["environment"] = {name: _redact_value(name, os.environ[name]) for name in ENVIRONMENT if name in os.environ}
     if settings:
         doc["settings"] = {k: ("(not copied)" if _SECRET.search(k) else v) for k, v in settings.items()}

@@ -133,6 +133,12 @@ COUNTER_NAME = _column(Counter.name, "窗口名称")
 PRINTER_URI = _column(Counter.printer_uri, "热敏打印机地址")
 A4_PRINTER_URI = _column(Counter.a4_printer_uri, "A4打印机地址")
 PROFILE_URI = _column(PrinterProfile.uri, "打印机地址")
+
+# ---- this PC's set-up (station.json; app/installation.py) ------------------------------------------------
+DB_HOST = _register(Limit("数据库服务器地址", 253, "本机设置 `station.json`（一个 DNS 名的上限）"))
+DB_NAME = _register(Limit("数据库名", 63, "本机设置 `station.json`（PostgreSQL 标识符的上限）"))
+DB_USER = _register(Limit("数据库用户名", 63, "本机设置 `station.json`"))
+DB_PASSWORD = _register(Limit("数据库密码", 128, "操作系统的凭据库，否则本机的密码文件（见 Installing in a hall）"))
 KEY_FINGERPRINT = _column(CounterKey.fingerprint, "密钥指纹")
 JOB_PRINTER_URI = _column(PrintJob.printer_uri, "打印任务的打印机地址")
 PRINT_REASON = _column(PrintJob.reason, "补打原因")

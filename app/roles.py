@@ -121,6 +121,8 @@ OPEN_COMMANDS: tuple[str, ...] = (
     "holiday status", "workdays add", "audit verify", "print queue", "printer show", "slip verify", "sync run",
     "sync status", "sync reconcile", "check", "roles", "user init-admin",
     "catalog tolerable-list",  # issue 14 part 7: the public list of what may be 容缺
+    # issue 17: this PC's set-up; the roll-out file names the admin who confirms the counter's key
+    "setup", "setup show", "setup forget-password",
 )
 
 

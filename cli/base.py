@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from app import inputfiles
+from app import inputfiles, installation
 from app.auth import Actor
 from app.context import HallDesk
 from app.errors import AuthenticationError, ValidationError
@@ -71,9 +71,14 @@ class Cli:
         return self._hall
 
     def on_local(self) -> bool:
-        """``--local`` given and the command is one a counter runs on its own store (see cli/sync.py)."""
+        """``--local`` given (or this PC set up as a 窗口电脑) and the command is one a counter runs on its own
+        store (see cli/sync.py)."""
         command = (getattr(self.args, "command", None), getattr(self.args, "sub", None))
-        return getattr(self.args, "local", None) is not None and command in LOCAL_COMMANDS
+        return command in LOCAL_COMMANDS and self._local() is not None
+
+    def _local(self) -> str | None:
+        """``--local``'s value; a 窗口电脑 set up with ``setup`` works on its store without it."""
+        return installation.local_store(getattr(self.args, "db", None), getattr(self.args, "local", None))
 
     @property
     def store(self) -> CounterStore:
@@ -81,7 +86,7 @@ class Cli:
         if self._store is None:
             # `sync status` answers from the store alone, at once, even when the shared database hangs.
             quiet = (getattr(self.args, "command", None), getattr(self.args, "sub", None)) == ("sync", "status")
-            self._store = CounterStore.open(self.args.db, getattr(self.args, "local", None) or None, pull=not quiet)
+            self._store = CounterStore.open(self.args.db, self._local() or None, pull=not quiet)
         return self._store
 
     def ready_hall(self) -> HallDesk:

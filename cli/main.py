@@ -31,6 +31,7 @@ from app.errors import INTERNAL_ERROR_EXIT_CODE, HallDeskError, ValidationError
 from app.infra.outbox import counter_chain
 from cli import admin, backoffice, clocks, grievance, maintenance, output, overview, printing, sync, tolerate
 from cli import files as cli_files
+from cli import setup as cli_setup
 from cli import transfer as cli_transfer
 from cli.base import (
     ENV_PASSWORD,
@@ -316,6 +317,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", metavar="NAME", help=f"以该用户身份执行；密码取自环境变量 {ENV_PASSWORD} 或终端输入")
     p.add_argument("--local", metavar="PATH", nargs="?", const="",
                    help="本窗口的本机库（离线受理，--db 为共享数据库）；不写 PATH 时用数据文件夹中的 local.sqlite3")
+    p.add_argument("--setup", action="store_true",
+                   help="打开本机设置向导（工作方式、数据库、窗口、打印机）；首次启动且未设置时会自动打开")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     add = add_command
@@ -385,6 +388,8 @@ def build_parser() -> argparse.ArgumentParser:
     printing.register(sub)  # print, printer, slip
 
     sync.register(sub)  # sync commands; cli.base.LOCAL_COMMANDS says which run on a local store
+
+    cli_setup.register(sub)  # this PC's set-up from a roll-out file (issue 17)
 
     sp = add(sub, "check", cmd_check, "校验统一社会信用代码（uscc）、身份证号（id）或手机号（phone），输出规范写法")
     sp.add_argument("kind", choices=list(CHECKS))

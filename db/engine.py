@@ -16,8 +16,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.paths import APP_NAME as APP_NAME
-from db.paths import data_dir as data_dir
+from db.paths import data_dir as data_dir  # re-exported: older imports name db.engine
 
 ENV_DB = "HALLDESK_DB"
 
@@ -62,7 +61,8 @@ def default_sqlite_url() -> str:
 
 
 def resolve_url(cli_url: str | None) -> str:
-    """``--db URL`` wins, then env ``HALLDESK_DB``, then the embedded SQLite file."""
+    """``--db URL`` wins, then env ``HALLDESK_DB``, then the embedded SQLite file (``app.installation.resolve_url``
+    puts this PC's set-up before the embedded file)."""
     return cli_url or os.environ.get(ENV_DB) or default_sqlite_url()
 
 
@@ -213,6 +213,48 @@ def _ping_when_idle(engine: Engine) -> None:
             raise DisconnectionError(f"idle connection is dead: {exc}") from exc
 
 
+# MariaDB/MySQL client and server error numbers.
+_MY_UNREACHABLE = {2002, 2003, 2005, 2006, 2013}  # socket, refused or timed out, unknown host, gone, lost
+_MY_AUTH = {1045, 1698, 1251}  # access denied (wrong password, unknown user), auth plugin
+_MY_NO_DB = 1049  # unknown database
+_MY_DB_DENIED = 1044  # the user may not use that database (MariaDB also says this for one that does not exist)
+# libpq's English texts (the server's own FATAL texts follow its lc_messages: English by default).
+_PG_UNREACHABLE = ("connection refused", "timeout expired", "could not translate host name", "failed to resolve host",
+                   "no route to host", "network is unreachable", "connection timed out", "server closed the connection")
+_PG_AUTH = ("password authentication failed", "no password supplied", "role \"", "authentication failed",
+            "no pg_hba.conf entry")
+
+
+def connection_problem(exc: DBAPIError, url: str | URL) -> tuple[str, str]:
+    """Why connecting failed, as (kind, Chinese message): ``unreachable``, ``auth``, ``no_database``, ``busy``
+    or ``error``.  Shared by 测试连接 (``app.diagnosis``) and every program opening its database."""
+    parsed = normalise_url(url) if isinstance(url, str) else url
+    host, port = parsed.host or "localhost", parsed.port
+    database, user = parsed.database or "", parsed.username or ""
+    address = f"{host}:{port}" if port else host
+    orig = exc.orig
+    said = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    code = orig.args[0] if orig is not None and orig.args and isinstance(orig.args[0], int) else None
+    lowered = str(orig).lower()
+    if is_busy(exc):
+        return "busy", busy_message()
+    if parsed.get_backend_name() == "sqlite":
+        return "error", f"无法打开本机数据库 {database}：{said}"
+    if code in _MY_UNREACHABLE or any(t in lowered for t in _PG_UNREACHABLE):
+        return "unreachable", (f"无法连接数据库服务器 {address}：请检查地址和端口是否正确、服务器是否开机、"
+                               f"数据库服务是否启动、防火墙是否放行该端口。（{said}）")
+    if code == _MY_NO_DB or ("does not exist" in lowered and "database" in lowered):
+        return "no_database", (f"数据库服务器 {address} 上没有名为 {database} 的数据库：请核对数据库名，"
+                               "或请数据库管理员按说明书先建立该数据库（PostgreSQL 用 UTF8 编码，MariaDB 用 utf8mb4）。")
+    if code == _MY_DB_DENIED:
+        return "no_database", (f"数据库用户 {user} 无权使用数据库 {database}（或该数据库不存在）：请核对数据库名，"
+                               "或请数据库管理员为该用户授权。")
+    if code in _MY_AUTH or any(t in lowered for t in _PG_AUTH):
+        return "auth", (f"数据库服务器 {address} 拒绝了用户 {user} 的登录：用户名或密码不正确"
+                        "（或该用户不允许从本机连接）。请核对后重新输入。")
+    return "error", f"连接数据库 {address}/{database} 失败：{said}"
+
+
 def check_reachable(engine: Engine) -> None:
     try:
         with reading(engine) as conn:
@@ -221,8 +263,7 @@ def check_reachable(engine: Engine) -> None:
         if is_busy(exc):
             # Opening a SQLite file never waits for writers; only switching a new file to WAL can end up here.
             raise DatabaseBusyError(busy_message()) from exc
-        where = engine.url.render_as_string(hide_password=True)
-        raise DatabaseUrlError(f"无法连接数据库 {where}，请检查地址、网络和数据库服务是否启动。") from exc
+        raise DatabaseUrlError(connection_problem(exc, engine.url)[1]) from exc
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Connection, Engine
 
 from db.engine import reading
@@ -37,6 +38,9 @@ def _run_upgrade(conn: Connection, revision: str) -> None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    state = schema_state(engine)
+    if state == "newer":  # Alembic would fail on the unknown revision; say what it means instead
+        raise MigrationError(schema_message(state, current_revision(engine)))
     with engine.connect() as conn:
         if conn.dialect.name != "sqlite":
             _run_upgrade(conn, revision)
@@ -65,3 +69,39 @@ def head_revision() -> str | None:
 
 def is_up_to_date(engine: Engine) -> bool:
     return current_revision(engine) == head_revision()
+
+
+# The schema of a database against this program's migrations.
+EMPTY, OLDER, CURRENT, NEWER = "empty", "older", "current", "newer"
+
+
+def known_revision(revision: str) -> bool:
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:  # alembic.util.CommandError: "No such revision or branch"
+        return False
+
+
+def schema_state(engine: Engine) -> str:
+    """``empty`` (no HallDesk schema yet), ``older`` (a revision our scripts can upgrade), ``current`` or
+    ``newer`` (a revision our scripts do not know: a newer HallDesk migrated it)."""
+    current = current_revision(engine)
+    if current is None:
+        return EMPTY
+    if current == head_revision():
+        return CURRENT
+    return OLDER if known_revision(current) else NEWER
+
+
+def schema_message(state: str, current: str | None = None) -> str:
+    """What the user reads about a schema that is not current, in plain Chinese."""
+    if state == EMPTY:
+        return ("数据库中还没有 HallDesk 的数据表（新数据库）：请管理员在本机设置中点“创建数据表”，"
+                "或运行 python -m app db upgrade 建立数据表。")
+    if state == OLDER:
+        return (f"数据库的结构比本程序旧（数据库版本 {current}，本程序需要 {head_revision()}）：请管理员先备份数据库，"
+                "再运行 python -m app db upgrade 升级数据库，然后重新打开本程序。")
+    if state == NEWER:
+        return (f"数据库的结构比本程序新（数据库版本 {current}，本程序不认识）：大厅已有电脑安装了更新版本的 HallDesk。"
+                "请在本机安装与之相同的新版本后再打开；本程序不会改动该数据库。")
+    return "数据库结构是最新版本。"

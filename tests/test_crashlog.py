@@ -18,7 +18,7 @@ from app.demo import DEMO_PASSWORD
 from app.errors import INTERNAL_ERROR_EXIT_CODE
 from cli import main as cli_module
 from cli.main import run
-from db.engine import data_dir
+from db.paths import data_dir
 from tests.conftest import log_in, sqlite_only
 from tests.intake_support import AGENT, item_with_tolerable
 

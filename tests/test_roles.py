@@ -44,8 +44,9 @@ def all_commands() -> set[str]:
 
     def walk(parser: argparse.ArgumentParser, prefix: str) -> None:
         subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-        if not subs:
+        if not subs or (prefix and not subs[0].required):  # `setup --file F` and `setup show`
             found.add(prefix)
+        if not subs:
             return
         for name, child in subs[0].choices.items():
             walk(child, f"{prefix} {name}".strip())

@@ -8,19 +8,22 @@ only side that knows them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QObject, QSettings, Signal, qVersion
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from app import diagnostics
-from app.context import HallDesk
-from app.diagnostics import DiagnosisPackage
 from ui.errors import show_error
 from ui.ops import run_op
+
+# Cheap to import: the login window shows this before the database layer is loaded (a fast start, ui.main).
+if TYPE_CHECKING:
+    from app.context import HallDesk
+    from app.diagnostics import DiagnosisPackage
 
 TITLE = "导出诊断包"
 
@@ -40,7 +43,8 @@ def default_path() -> Path:
 
 
 class DiagnosisExport(QObject):
-    """Owned by a window: ``ask()`` opens the save dialog, ``export(path)`` writes the package.
+    """Owned by a window: ``ask()`` opens the save dialog, ``export(path)`` writes the package.  ``hall``: the open
+    database, or a function giving it (None while the login window is still opening it, or could not).
 
     Signals:
         exported(object): the ``DiagnosisPackage`` written.
@@ -48,7 +52,7 @@ class DiagnosisExport(QObject):
 
     exported = Signal(object)
 
-    def __init__(self, hall: HallDesk | None, window: QWidget) -> None:
+    def __init__(self, hall: HallDesk | Callable[[], HallDesk | None] | None, window: QWidget) -> None:
         super().__init__(window)
         self._hall = hall
         self._window = window
@@ -69,9 +73,15 @@ class DiagnosisExport(QObject):
         if self.busy:
             return
         self.busy = True
-        hall, versions, settings = self._hall, qt_versions(), gui_settings()
-        run_op(lambda: diagnostics.export(path, hall, extra_versions=versions, settings=settings), self._done,
-               self._failed, owner=self._window, busy="正在导出诊断包…")
+        hall = self._hall() if callable(self._hall) else self._hall
+        versions, settings = qt_versions(), gui_settings()
+
+        def export() -> DiagnosisPackage:
+            from app import diagnostics
+
+            return diagnostics.export(path, hall, extra_versions=versions, settings=settings)
+
+        run_op(export, self._done, self._failed, owner=self._window, busy="正在导出诊断包…")
 
     def _done(self, package: DiagnosisPackage) -> None:
         self.busy = False

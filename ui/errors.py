@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from types import TracebackType
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt
@@ -35,8 +35,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import crashlog
 from app.errors import HallDeskError
+
+if TYPE_CHECKING:  # imported when a crash is recorded: the login window starts without it (ui.main)
+    from app.crashlog import Incident
 
 T = TypeVar("T")
 
@@ -73,11 +75,15 @@ def confirm(parent: QWidget | None, message: str, title: str = "请确认") -> b
 
 def log_dir() -> Path:
     """Where crash logs go: ``logs`` in the data folder (``HALLDESK_DATA_DIR`` moves it)."""
+    from app import crashlog
+
     return crashlog.log_folder()
 
 
-def record_crash(exc: BaseException) -> crashlog.Incident:
+def record_crash(exc: BaseException) -> Incident:
     """Write the log for ``exc`` (what support needs: versions, the scrubbed traceback) under a new reference."""
+    from app import crashlog
+
     return crashlog.record(exc, context=[f"PySide6：{pyside_version}", "界面：图形界面"])
 
 

@@ -3,123 +3,33 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QDialog,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from app import accounts, hall_settings, limits
-from app.auth import Actor
-from app.context import HallDesk
 from app.errors import DatabaseUnavailable, HallDeskError
 from ui.diagnostics import DiagnosisExport
 from ui.errors import show_error
+from ui.labels import error_label, limit_line, set_error
 from ui.ops import run_op
-from ui.widgets import (
-    PasswordFields,
-    buddy_label,
-    dialog_buttons,
-    error_label,
-    hint_label,
-    limit_line,
-    set_error,
-)
 
-
-class ChangePasswordDialog(QDialog):
-    """A user changes their own password.
-
-    From the 账户 menu the old password is asked for.  Right after a login with an initial or reset password
-    (``old_password`` given, ``required``) it is not asked again, the dialog explains why, and closing it
-    without a new password means not logging in.  The change goes to the shared database (a counter's store
-    cannot change a password on its own).
-
-    Signals:
-        saved(): the password was changed.
-    """
-
-    saved = Signal()
-
-    def __init__(self, hall_desk: HallDesk, actor: Actor, parent: QWidget | None = None, *,
-                 old_password: str | None = None) -> None:
-        super().__init__(parent)
-        self._hall = hall_desk
-        self._actor = actor
-        self._busy = False
-        self.required = old_password is not None
-        self.setWindowTitle(f"{'设置新密码' if self.required else '修改密码'} — {actor.full_name}（{actor.username}）")
-        self.old_edit = limit_line(QLineEdit(old_password or ""), limits.PASSWORD)
-        self.old_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.passwords = PasswordFields()
-        form = QFormLayout()
-        if not self.required:
-            form.addRow(buddy_label("原密码(&O)", self.old_edit), self.old_edit)
-        self.passwords.add_to(form)
-        self.note = hint_label("您正在使用演示密码或管理员设置的初始密码，须先设置只有您知道的新密码才能开始工作。"
-                               if self.required else "")
-        self.note.setVisible(self.required)
-        self.error_label = error_label()
-        buttons, self.ok_button = dialog_buttons(self, "确定(&S)", on_accept=self.save)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.note)
-        layout.addLayout(form)
-        layout.addWidget(self.error_label)
-        layout.addWidget(buttons)
-        self.setMinimumWidth(420)
-        (self.passwords.password_edit if self.required else self.old_edit).setFocus()
-
-    def is_busy(self) -> bool:
-        return self._busy
-
-    def save(self) -> bool:
-        """Check the form, then change the password off the GUI thread; False when the form is not ready."""
-        if self._busy:
-            return False
-        if not self.old_edit.text():
-            set_error(self.error_label, "请输入原密码")
-            return False
-        if problem := self.passwords.problem():
-            set_error(self.error_label, problem)
-            return False
-        set_error(self.error_label, "")
-        hall_desk, actor = self._hall, self._actor
-        old, new = self.old_edit.text(), self.passwords.value()
-        self._busy = True
-        self.ok_button.setEnabled(False)
-
-        def change() -> None:
-            accounts.set_password(hall_desk.account_hall().uow(), actor, actor.username, new, old_password=old)
-
-        run_op(change, self._changed, self._refused, owner=self)
-        return True
-
-    def _changed(self, _result: None) -> None:
-        self._busy = False
-        self.ok_button.setEnabled(True)
-        self.saved.emit()
-        self.accept()
-
-    def _refused(self, exc: BaseException) -> None:
-        self._busy = False
-        self.ok_button.setEnabled(True)
-        if isinstance(exc, HallDeskError):
-            set_error(self.error_label, exc.message)
-            self.passwords.password_edit.setFocus()
-        else:
-            show_error(self, exc)
+# This module is on screen before the database layer is loaded (``ui.main``: a fast start); what needs
+# SQLAlchemy is imported once the hall has been opened (``set_hall``).
+if TYPE_CHECKING:
+    from app.auth import Actor
+    from app.context import HallDesk
+    from app.hall_settings import HallSettings
+    from ui.password import ChangePasswordDialog
 
 DEFAULT_TITLE = "政务服务大厅"
 
 
 class LoginWindow(QWidget):
     """User name and password; checks them off the GUI thread (argon2 takes a moment).
+
+    The window can be shown before the database is open (``hall_desk`` None): typing starts at once, and a
+    login submitted before ``set_hall`` waits for it, with 正在连接数据库… on the button.
 
     Enter in the password field (or on 登录) submits; a failed login shows the service's message in red
     and clears the password.  An initial or reset password must be replaced first (``ChangePasswordDialog``);
@@ -131,10 +41,12 @@ class LoginWindow(QWidget):
 
     logged_in = Signal(object)
 
-    def __init__(self, hall_desk: HallDesk, username: str | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, hall_desk: HallDesk | None, username: str | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._hall = hall_desk
+        self._hall: HallDesk | None = None
         self._busy = False
+        self._waiting: tuple[str, str] | None = None  # a login submitted before the database was open
         self.password_dialog: ChangePasswordDialog | None = None
         self.setWindowTitle("HallDesk 一窗通 — 登录")
         self.setObjectName("loginWindow")
@@ -149,11 +61,9 @@ class LoginWindow(QWidget):
 
         self.username_edit = QLineEdit(username or "")
         self.username_edit.setPlaceholderText("登录用户名")
-        limit_line(self.username_edit, limits.USERNAME)
         self.password_edit = QLineEdit()
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_edit.setPlaceholderText("密码")
-        limit_line(self.password_edit, limits.PASSWORD)
 
         form = QFormLayout()
         user_label = QLabel("用户名(&U)")
@@ -179,7 +89,7 @@ class LoginWindow(QWidget):
         layout.addWidget(self.login_button)
         layout.addStretch(1)
         # Before anybody can log in, the hall's IT may need the logs: 导出诊断包 (no password, no personal data).
-        self.diagnosis = DiagnosisExport(hall_desk, self)
+        self.diagnosis = DiagnosisExport(lambda: self._hall, self)
         self.diagnosis_button = QPushButton("导出诊断包(&D)…")
         self.diagnosis_button.setObjectName("loginDiagnosis")
         self.diagnosis_button.setFlat(True)
@@ -194,11 +104,27 @@ class LoginWindow(QWidget):
         self.login_button.clicked.connect(self.submit)
         self.setMinimumWidth(440)
 
-        run_op(lambda: hall_settings.get_hall_settings(self._hall.uow()), self._show_hall_name,
-                          self._hall_name_failed, owner=self)
         self.reset()
+        if hall_desk is not None:
+            self.set_hall(hall_desk)
 
     # ---- public
+    def set_hall(self, hall_desk: HallDesk) -> None:
+        """The database is open: take the fields' limits and the hall's name from it, and log in if asked to."""
+        from app import hall_settings, limits
+
+        self._hall = hall_desk
+        limit_line(self.username_edit, limits.USERNAME)
+        limit_line(self.password_edit, limits.PASSWORD)
+        run_op(lambda: hall_settings.get_hall_settings(hall_desk.uow()), self._show_hall_name,
+               self._hall_name_failed, owner=self)
+        if self._waiting is not None:
+            (username, password), self._waiting = self._waiting, None
+            self._log_in(hall_desk, username, password)
+
+    def has_hall(self) -> bool:
+        return self._hall is not None
+
     def is_busy(self) -> bool:
         return self._busy
 
@@ -228,11 +154,17 @@ class LoginWindow(QWidget):
             return
         set_error(self.error_label, "")
         self._set_busy(True)
-        hall_desk = self._hall
-        run_op(lambda: hall_desk.login(username, password),
-                          lambda actor: self._succeeded(actor, password), self._failed, owner=self)
+        if self._hall is None:
+            self._waiting = (username, password)
+            self.login_button.setText("正在连接数据库…")
+            return
+        self._log_in(self._hall, username, password)
 
     # ---- internals
+    def _log_in(self, hall_desk: HallDesk, username: str, password: str) -> None:
+        run_op(lambda: hall_desk.login(username, password),
+               lambda actor: self._succeeded(actor, password), self._failed, owner=self)
+
     def _username_entered(self) -> None:
         if self.password_edit.text():
             self.submit()
@@ -246,6 +178,9 @@ class LoginWindow(QWidget):
         self.login_button.setText("正在登录…" if busy else "登录(&L)")
 
     def _succeeded(self, actor: Actor, password: str) -> None:
+        from ui.password import ChangePasswordDialog
+
+        assert self._hall is not None  # a login only runs once the database is open
         self.password_edit.clear()
         if not actor.must_change_password:
             self._set_busy(False)
@@ -278,7 +213,7 @@ class LoginWindow(QWidget):
         else:
             show_error(self, exc)
 
-    def _show_hall_name(self, settings: hall_settings.HallSettings) -> None:
+    def _show_hall_name(self, settings: HallSettings) -> None:
         self.title_label.setText(settings.name)
 
     def _hall_name_failed(self, exc: BaseException) -> None:

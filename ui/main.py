@@ -1,23 +1,33 @@
-"""Starting the GUI: ``run_gui`` is what ``python -m app`` calls without a command."""
+"""Starting the GUI: ``run_gui`` is what ``python -m app`` calls without a command.
+
+A fast start: importing this module loads Qt and the login window, nothing of the database layer.  The login
+window is shown first; the database is opened (and the workspace's modules imported) on a pool thread while the
+user types, and a login submitted before that waits for it (``LoginWindow.set_hall``).
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLibraryInfo, QLoggingCategory, QObject, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLoggingCategory, QObject, QTranslator, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from app.auth import Actor
-from app.context import HallDesk
 from app.errors import HallDeskError
-from app.infra.counter_store import CounterStore
 from app.resources import font_path, resources_dir
+from ui import startup_probe
 from ui.errors import install_excepthook, show_crash
 from ui.login import LoginWindow
-from ui.mainwindow import MainWindow
+from ui.ops import run_op
 from ui.qtlog import forward_qt_messages
 from ui.worker import collect_garbage_on_gui_thread, wait_idle
+
+if TYPE_CHECKING:
+    from app.auth import Actor
+    from app.context import HallDesk
+    from ui.mainwindow import MainWindow
 
 APP_NAME = "HallDesk"
 FONT_POINT_SIZE = 10
@@ -57,42 +67,70 @@ def install_translator(app: QApplication) -> QTranslator | None:
     return None
 
 
-def open_hall(db_url: str | None) -> HallDesk | None:
-    """Open the database; None (after telling the user) when that is impossible.
+def open_hall(db_url: str | None) -> HallDesk:
+    """Open the database (on a pool thread); a ``HallDeskError`` says in Chinese why that is impossible.
 
     The embedded SQLite file belongs to this program and is migrated on start; a shared server is
     upgraded by its admin (``python -m app db upgrade``), so there we only check it is up to date.
     """
-    hall: HallDesk | None = None
+    from app.context import HallDesk
+
+    hall = HallDesk.open(db_url)
     try:
-        hall = HallDesk.open(db_url)
         if hall.url.startswith("sqlite"):
             hall.upgrade()
         else:
             hall.require_schema()
-        return hall
-    except HallDeskError as exc:
-        QMessageBox.critical(None, "无法打开数据库", exc.message)
-    except Exception as exc:
-        show_crash(None, exc, blocking=True)  # no event loop yet: this dialog must block
-    if hall is not None:
+    except BaseException:
         hall.close()
-    return None
+        raise
+    return hall
+
+
+def prepare_workspace() -> None:
+    """Import the main window while the user types the password (its desks follow: ``warm_up``)."""
+    import ui.mainwindow  # noqa: F401
+
+
+def warm_up() -> None:
+    """Import every desk's pages in the background after the database is open, so that the workspace opens at
+    once after the login (a desk not imported yet is imported when its page is built)."""
+    import gc
+
+    from ui.mainwindow import import_pages
+
+    import_pages()
+    # What is loaded by now lives as long as the program: keep it out of every later full collection (the
+    # GUI thread collects, ui.worker; walking these objects took half a second there).
+    gc.freeze()
 
 
 def create_main_window(hall: HallDesk, actor: Actor, *, calendar_notice: bool = True) -> MainWindow:
     """The main window for ``actor``; tests pass ``calendar_notice=False`` to skip the admin's notice."""
+    from ui.mainwindow import MainWindow
+
     return MainWindow(hall, actor, calendar_notice=calendar_notice)
 
 
-class GuiSession(QObject):
-    """Login window → main window → (退出登录) → login window again, until the last window closes."""
+# What the background opening hands back: the hall the GUI works on, and how to close everything it opened.
+Opened = tuple["HallDesk", Callable[[], None]]
 
-    def __init__(self, hall: HallDesk, username: str | None) -> None:
+
+class GuiSession(QObject):
+    """Login window → main window → (退出登录) → login window again, until the last window closes.
+
+    Signals:
+        workspace_opened(MainWindow): a main window was shown after a login.
+    """
+
+    workspace_opened = Signal(object)
+
+    def __init__(self, hall: HallDesk | None, username: str | None) -> None:
         super().__init__()
         self.hall = hall
         self.login_window = LoginWindow(hall, username)
         self.main_window: MainWindow | None = None
+        self._close: Callable[[], None] | None = None
         # The window being closed stays referenced until Qt has deleted it: dropping the last Python
         # reference would delete it at once, in the middle of its own 退出登录 action.
         self._retired: MainWindow | None = None
@@ -101,12 +139,42 @@ class GuiSession(QObject):
     def start(self) -> None:
         self.login_window.show()
 
+    def open_in_background(self, opener: Callable[[], Opened], failure_title: str) -> None:
+        """Open the database off the GUI thread while the login window is on screen; on failure say why and quit."""
+
+        def work() -> Opened:
+            opened = opener()
+            prepare_workspace()
+            return opened
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, HallDeskError):
+                QMessageBox.critical(self.login_window, failure_title, exc.message)
+            else:
+                show_crash(self.login_window, exc, blocking=True)
+            QApplication.exit(1)
+
+        run_op(work, self._opened, failed, owner=self.login_window)
+
+    def close(self) -> None:
+        """Close what ``open_in_background`` opened (after the event loop has ended)."""
+        if self._close is not None:
+            self._close()
+            self._close = None
+
+    def _opened(self, opened: Opened) -> None:
+        self.hall, self._close = opened
+        self.login_window.set_hall(opened[0])
+        run_op(warm_up, lambda _: None, owner=self.login_window)
+
     def _logged_in(self, actor: Actor) -> None:
+        assert self.hall is not None  # a login needs the open database
         window = create_main_window(self.hall, actor)
         window.logout_requested.connect(self._logout)
         self.main_window = window
         window.showMaximized()
         self.login_window.hide()
+        self.workspace_opened.emit(window)
 
     def _logout(self) -> None:
         # Show the login window before closing the main one, or Qt quits on "last window closed".
@@ -119,24 +187,71 @@ class GuiSession(QObject):
             self._retired = window
 
 
-def run_gui(db_url: str | None, username: str | None) -> int:
-    """Run the desktop GUI until its last window closes; returns the process exit code."""
+def _probe(session: GuiSession) -> None:
+    """``HALLDESK_STARTUP_PROBE`` (``ui.startup_probe``): mark the first paint of the window measured."""
+    what = startup_probe.wanted()
+    if what == "login":
+        startup_probe.FirstPaint(session.login_window, lambda: startup_probe.painted("login"))
+    elif what == "workspace":
+        import os
+
+        def log_in() -> None:
+            session.login_window.username_edit.setText(os.environ.get(startup_probe.ENV_USER, ""))
+            session.login_window.password_edit.setText(os.environ.get(startup_probe.ENV_PASSWORD, ""))
+            session.login_window.submit()
+
+        startup_probe.FirstPaint(session.login_window, log_in)
+        session.workspace_opened.connect(
+            lambda window: startup_probe.FirstPaint(window, lambda: startup_probe.painted("workspace")))
+
+
+def _run(opener: Callable[[], Opened], username: str | None, failure_title: str) -> int:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     setup_application(app)
     install_translator(app)
-    hall = open_hall(db_url)
-    if hall is None:
-        return 1
     install_excepthook()
     forward_qt_messages()  # Qt's warnings into the log file (app.logs)
-    session = GuiSession(hall, username)
+    session = GuiSession(None, username)
+    _probe(session)
+    # Only once the login window is on screen: the opening imports on a pool thread, and while it holds the
+    # interpreter lock the first paint would wait for it.
+    startup_probe.FirstPaint(session.login_window, lambda: session.open_in_background(opener, failure_title))
     session.start()
     try:
         return app.exec()
     finally:
-        wait_idle(10.0)  # let database work in flight finish before the engine goes away
-        hall.close()
+        wait_idle(10.0)  # let database work in flight (a sync round, the opening itself) finish first
+        session.close()
+
+
+def run_gui(db_url: str | None, username: str | None) -> int:
+    """Run the desktop GUI until its last window closes; returns the process exit code."""
+
+    def opener() -> Opened:
+        hall = open_hall(db_url)
+        return hall, hall.close
+
+    return _run(opener, username, "无法打开数据库")
+
+
+# ---- this PC's set-up (issue 17): the wizard before the login -------------------------------------------------
+
+
+def run_setup_wizard() -> bool:
+    """The set-up wizard (``ui.setup``) on the first start of a fresh PC or with ``--setup``; True once saved."""
+    from PySide6.QtWidgets import QDialog
+
+    from ui.setup import SetupWizard, saved_station
+
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
+    setup_application(app)
+    install_translator(app)
+    return SetupWizard(station=saved_station()).exec() == QDialog.DialogCode.Accepted
+
+
+# ----------------------------------------------------------------------------------------------------------------
 
 
 def run_counter_gui(shared_url: str | None, local_path: str | None, username: str | None) -> int:
@@ -145,21 +260,11 @@ def run_counter_gui(shared_url: str | None, local_path: str | None, username: st
     The store is created and migrated when new, and filled from the shared database when it answers; the
     clerk then logs in against the cached accounts, online or not.
     """
-    existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
-    setup_application(app)
-    install_translator(app)
-    try:
+
+    def opener() -> Opened:
+        from app.infra.counter_store import CounterStore
+
         store = CounterStore.open(shared_url, local_path)
-    except HallDeskError as exc:
-        QMessageBox.critical(None, "无法打开本机窗口库", exc.message)
-        return 1
-    install_excepthook()
-    forward_qt_messages()
-    session = GuiSession(store.local, username)
-    session.start()
-    try:
-        return app.exec()
-    finally:
-        wait_idle(10.0)  # let a sync round in flight finish before the engines go away
-        store.close()
+        return store.local, store.close
+
+    return _run(opener, username, "无法打开本机窗口库")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
 from PySide6 import __version__ as pyside_version
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QVBoxLayout,
     QWidget,
+    QWizard,
 )
 
 from app import hall_settings
@@ -26,16 +29,8 @@ from app.context import HallDesk
 from app.errors import HallDeskError
 from app.hall_settings import CalendarStatus
 from app.infra.counter_store import LocalHall
-from ui.admin.counters import CountersPage
-from ui.admin.hall_settings import HallSettingsPage
-from ui.admin.holidays import HolidaysPage
-from ui.admin.users import UsersPage
-from ui.backoffice.page import BackOfficePage
 from ui.backups import DailyBackup
 from ui.backups import applies as backup_applies
-from ui.catalog.page import CatalogPage
-from ui.chief.page import ChiefRepPage
-from ui.counter.page import CounterPage
 from ui.diagnostics import DiagnosisExport
 from ui.display import (
     DisplayController,
@@ -45,15 +40,11 @@ from ui.display import (
     display_screen,
 )
 from ui.errors import confirm, show_error
-from ui.grievance.page import GrievancePage
-from ui.login import ChangePasswordDialog
 from ui.offline import OfflineBanner, SyncWorker
 from ui.ops import Change, run_op, subscribe
-from ui.output.overdue import OverduePage
-from ui.output.page import OutputPage
+from ui.password import ChangePasswordDialog
 from ui.printing.queue import PrintQueuePage, PrintWorker
 from ui.shortcuts import ShortcutsDialog, add_tab_keys, explain_disabled_keys, focus_page
-from ui.supervision.page import SupervisionPage
 from ui.widgets import (
     ElidedLabel,
     open_dialog,
@@ -91,8 +82,54 @@ CHIEF_REP_PAGES = ("backoffice", "chiefrep", "overdue", "catalog")
 
 
 
-AnyPage = (CounterPage | PrintQueuePage | CatalogPage | UsersPage | CountersPage | HallSettingsPage | HolidaysPage
-           | BackOfficePage | ChiefRepPage | OutputPage | SupervisionPage | GrievancePage | OverduePage)
+# Page key → (module, class).  A desk's module is imported when its page is first built (``MainWindow.page``), so
+# a clerk's workspace does not wait for the back office's code; ``ui.main`` imports them all in the background
+# while the user logs in (``import_pages``).
+PAGE_CLASSES: dict[str, tuple[str, str]] = {
+    "counter": ("ui.counter.page", "CounterPage"),
+    "printqueue": ("ui.printing.queue", "PrintQueuePage"),
+    "catalog": ("ui.catalog.page", "CatalogPage"),
+    "users": ("ui.admin.users", "UsersPage"),
+    "counters": ("ui.admin.counters", "CountersPage"),
+    "hall": ("ui.admin.hall_settings", "HallSettingsPage"),
+    "holidays": ("ui.admin.holidays", "HolidaysPage"),
+    "backoffice": ("ui.backoffice.page", "BackOfficePage"),
+    "chiefrep": ("ui.chief.page", "ChiefRepPage"),
+    "output": ("ui.output.page", "OutputPage"),
+    "supervision": ("ui.supervision.page", "SupervisionPage"),
+    "grievance": ("ui.grievance.page", "GrievancePage"),
+    "overdue": ("ui.output.overdue", "OverduePage"),
+}
+
+if TYPE_CHECKING:
+    from ui.admin.counters import CountersPage
+    from ui.admin.hall_settings import HallSettingsPage
+    from ui.admin.holidays import HolidaysPage
+    from ui.admin.users import UsersPage
+    from ui.backoffice.page import BackOfficePage
+    from ui.catalog.page import CatalogPage
+    from ui.chief.page import ChiefRepPage
+    from ui.counter.page import CounterPage
+    from ui.grievance.page import GrievancePage
+    from ui.output.overdue import OverduePage
+    from ui.output.page import OutputPage
+    from ui.supervision.page import SupervisionPage
+
+    AnyPage = (CounterPage | PrintQueuePage | CatalogPage | UsersPage | CountersPage | HallSettingsPage
+               | HolidaysPage | BackOfficePage | ChiefRepPage | OutputPage | SupervisionPage | GrievancePage
+               | OverduePage)
+
+
+def page_class(key: str) -> type[AnyPage]:
+    module, name = PAGE_CLASSES[key]
+    cls: type[AnyPage] = getattr(importlib.import_module(module), name)
+    return cls
+
+
+def import_pages() -> None:
+    """Import every desk's page module (on a pool thread while the user logs in: ``ui.main.warm_up``)."""
+    for module, _ in PAGE_CLASSES.values():
+        importlib.import_module(module)
 
 
 def pages_for(role: str, counter_kind: str | None = None) -> tuple[str, ...]:
@@ -178,15 +215,13 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("navigation")
         self.nav.setFixedWidth(128)
         self.stack = QStackedWidget()
+        # A page is built the first time it is shown (``page``): the workspace opens with one page built, not
+        # all of them (a fast start, bench/bench_startup.py).  ``pages`` holds those built so far.
+        self._keys = pages_for(actor.role, actor.counter_kind)
         self.pages: dict[str, AnyPage] = {}
-        for key in pages_for(actor.role, actor.counter_kind):
-            page = self._make_page(key)
-            self.pages[key] = page
+        for key in self._keys:
             self.nav.addItem(PAGE_TITLES[key])
-            self.stack.addWidget(page)
-            page.status_message.connect(self.show_message)
-            add_tab_keys(page)
-        self.nav.setVisible(len(self.pages) > 1)  # a single page needs no navigation
+        self.nav.setVisible(len(self._keys) > 1)  # a single page needs no navigation
         central = QWidget()
         layout = QHBoxLayout(central)
         layout.setContentsMargins(8, 8, 8, 4)
@@ -228,49 +263,29 @@ class MainWindow(QMainWindow):
     # ---- construction
     def _make_page(self, key: str) -> AnyPage:
         hall, actor = self.hall, self.actor
+        # At a counter on its own store these pages still work on the shared database: the output window hands
+        # over cases taken at other counters and decided in the back office; 容缺 cases were taken anywhere;
+        # grievances live on the shared database only (a counter's store never sends them).
+        on_shared = key in ("output", "overdue", "grievance")
+        # Built inside the stack: a page made as a window of its own, then moved in, takes the activation away
+        # from the main window when the main window is already on screen.
+        page = page_class(key)(self.shared_hall if on_shared else hall, actor, self.stack)
         if key == "counter":
-            counter = CounterPage(hall, actor)
+            counter = cast("CounterPage", page)
             counter.jobs_changed.connect(self._jobs_changed)
             counter.case_saved.connect(self._case_saved)
             counter.display = self.display
-            return counter
-        if key == "output":
-            # At a counter on its own store the output window still works on the shared database: the cases
-            # it hands over were taken at other counters and decided in the back office.
-            out = OutputPage(self.shared_hall, actor)
+        elif key == "output":
+            out = cast("OutputPage", page)
             if self.shared_hall is not hall:
                 out.offline_keys = hall
             out.jobs_changed.connect(self._jobs_changed)
             out.display = self.display
-            return out
-        if key == "supervision":
-            return SupervisionPage(hall, actor)
-        if key == "overdue":
-            # 容缺 cases were taken anywhere: a counter on its own store asks the shared database.
-            return OverduePage(self.shared_hall, actor)
-        if key == "grievance":
-            # Grievances live on the shared database only (a counter's store never sends them): a 办不成事
-            # counter on its own store still registers them there.
-            return GrievancePage(self.shared_hall, actor)
-        if key == "printqueue":
-            jobs = PrintQueuePage(hall, actor)
-            jobs.jobs_changed.connect(self._jobs_changed)
-            return jobs
-        if key == "catalog":
-            return CatalogPage(hall, actor)
-        if key == "backoffice":
-            return BackOfficePage(hall, actor)
-        if key == "chiefrep":
-            return ChiefRepPage(hall, actor)
-        if key == "users":
-            return UsersPage(hall, actor)
-        if key == "counters":
-            return CountersPage(hall, actor)
-        if key == "hall":
-            return HallSettingsPage(hall, actor)
-        holidays = HolidaysPage(hall, actor)
-        subscribe(self, {Change.CALENDAR}, self.refresh_calendar_status)  # the holidays page, or any other
-        return holidays
+        elif key == "printqueue":
+            cast("PrintQueuePage", page).jobs_changed.connect(self._jobs_changed)
+        elif key == "holidays":
+            subscribe(self, {Change.CALENDAR}, self.refresh_calendar_status)  # the holidays page, or any other
+        return page
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -292,9 +307,14 @@ class MainWindow(QMainWindow):
             self.display_action = QAction("客户评价器(&D)…", self)
             self.display_action.triggered.connect(self.open_display_settings)
             settings.addAction(self.display_action)
-        if len(self.pages) > 1:
+        if self.actor.role == "admin":  # 本机设置 (issue 17): the set-up wizard's pages, for this PC
+            settings = bar.addMenu("设置(&O)")
+            self.station_action = QAction("本机设置(&S)…", self)
+            self.station_action.triggered.connect(self.open_station_setup)
+            settings.addAction(self.station_action)
+        if len(self._keys) > 1:
             view = bar.addMenu("页面(&G)")
-            for number, key in enumerate(self.pages, start=1):
+            for number, key in enumerate(self._keys, start=1):
                 action = QAction(PAGE_TITLES[key], self)
                 action.setShortcut(QKeySequence(f"Ctrl+{number}"))
                 action.setData(key)
@@ -343,26 +363,40 @@ class MainWindow(QMainWindow):
 
     # ---- pages
     def page_keys(self) -> list[str]:
-        return list(self.pages)
+        return list(self._keys)
 
     def page_titles(self) -> list[str]:
         return [self.nav.item(i).text() for i in range(self.nav.count())]
 
     def page(self, key: str) -> AnyPage:
-        return self.pages[key]
+        """The page ``key`` of this user's workspace, built now if it has not been shown yet."""
+        page = self.pages.get(key)
+        if page is None:
+            if key not in self._keys:
+                raise KeyError(key)
+            page = self._make_page(key)
+            self.pages[key] = page
+            self.stack.addWidget(page)
+            page.status_message.connect(self.show_message)
+            add_tab_keys(page)
+        return page
+
+    def page_title(self, page: QWidget) -> str:
+        """The navigation title of a built page ("" for any other widget)."""
+        return next((PAGE_TITLES[key] for key, built in self.pages.items() if built is page), "")
 
     def current_page_key(self) -> str:
-        return list(self.pages)[self.stack.currentIndex()]
+        return self._keys[self.nav.currentRow()]
 
     def show_page(self, key: str) -> AnyPage:
-        self.nav.setCurrentRow(list(self.pages).index(key))
-        return self.pages[key]
+        self.nav.setCurrentRow(self._keys.index(key))
+        return self.page(key)
 
     def _nav_changed(self, row: int) -> None:
         if row < 0:
             return
-        self.stack.setCurrentIndex(row)
-        page = list(self.pages.values())[row]
+        page = self.page(self._keys[row])
+        self.stack.setCurrentWidget(page)
         # The print queue changes behind the clerk's back (the print worker): fresh each time it is shown.
         if not page.is_loaded() or isinstance(page, PrintQueuePage):
             page.refresh()
@@ -408,7 +442,7 @@ class MainWindow(QMainWindow):
             if text:
                 title = dialog.windowTitle().split(" — ", 1)[0]
                 return dialog, f"{title}：{text}"
-        for key, page in self.pages.items():
+        for key, page in self.pages.items():  # a page never built holds no work
             ask = getattr(page, "unsaved_work", None)
             text = ask() if callable(ask) else ""
             if text:
@@ -482,6 +516,15 @@ class MainWindow(QMainWindow):
         dialog.saved.connect(self._display_settings_saved)
         self.dialog = dialog
         return open_dialog(dialog, self._dialog_closed)
+
+    def open_station_setup(self) -> QWizard:
+        """设置 → 本机设置…: the set-up wizard's pages for this PC; what it saves counts from the next start."""
+        from ui.setup import SetupWizard, saved_station
+
+        wizard = SetupWizard(self, saved_station())
+        wizard.accepted.connect(lambda: self.show_message("本机设置已保存：重新启动 HallDesk 后生效"))
+        self.dialog = wizard
+        return open_dialog(wizard, self._dialog_closed)
 
     def _display_settings_saved(self) -> None:
         if display_enabled():

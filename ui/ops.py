@@ -42,7 +42,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QWidget
 
 from app.errors import ValidationError
 from ui.errors import show_error
-from ui.widgets import set_error
+from ui.labels import set_error
 from ui.worker import run_in_background
 
 T = TypeVar("T")

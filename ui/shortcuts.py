@@ -96,9 +96,9 @@ def _page_name(widget: QWidget, root: QWidget) -> str:
             w: QWidget | None = widget
             while w is not None and w.parentWidget() is not stack:
                 w = w.parentWidget()
-            if w is not None:
-                item = nav.item(stack.indexOf(w))
-                return item.text() if item is not None else ""
+            title_of = getattr(root, "page_title", None)  # pages join the stack when built: not in nav order
+            if w is not None and callable(title_of):
+                return str(title_of(w))
     return ""
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from itertools import pairwise
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -47,10 +47,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.auth import Actor
-from app.context import HallDesk
 from app.errors import ValidationError
-from app.limits import PASSWORD, Limit
+from ui.labels import error_label as error_label
+from ui.labels import hint_label as hint_label
+from ui.labels import limit_line as limit_line
+from ui.labels import set_error as set_error
+from ui.labels import set_shown as set_shown
+
+if TYPE_CHECKING:  # the login window uses this module before the database layer is loaded (fast start)
+    from app.auth import Actor
+    from app.context import HallDesk
+    from app.limits import Limit
 
 WEEKDAYS = "一二三四五六日"
 T_co = TypeVar("T_co", covariant=True)
@@ -122,6 +129,8 @@ class PasswordFields:
     HINT = "至少8位，须同时包含字母和数字"
 
     def __init__(self) -> None:
+        from app.limits import PASSWORD
+
         self.password_edit = limit_line(QLineEdit(), PASSWORD)
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_edit.setPlaceholderText(self.HINT)
@@ -151,35 +160,12 @@ def buddy_label(text: str, buddy: QWidget) -> QLabel:
     return label
 
 
-def error_label() -> QLabel:
-    """A red, wrapping label for a form's problems; hidden while it has nothing to say."""
-    label = QLabel()
-    label.setObjectName("errorLabel")
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.hide()
-    return label
-
-
-def set_error(label: QLabel, text: str) -> None:
-    label.setText(text)
-    label.setVisible(bool(text))
-
-
-def hint_label(text: str = "") -> QLabel:
-    """A wrapping grey note under a form or table, saying how to use it."""
-    label = QLabel(text)
-    label.setObjectName("hintLabel")
-    label.setWordWrap(True)
-    return label
-
-
 def banner(text: str = "") -> QLabel:
     """A yellow notice across the top of a page (e.g. the calendar warning)."""
     label = QLabel(text)
     label.setObjectName("warningBanner")
     label.setWordWrap(True)
-    label.setVisible(bool(text))
+    set_shown(label, bool(text))
     return label
 
 
@@ -515,16 +501,7 @@ class CheckedField(QWidget):
         self.message.set_message(text, _MESSAGE_COLOURS[kind])
 
 
-# ---- input limits (app.limits) -------------------------------------------------------------------------
-# The same limits as the services': what a field cannot store cannot be typed in the first place.  QLineEdit
-# counts UTF-16 units, so a rare character or an emoji takes two of its places: it refuses a little early,
-# never too late.
-
-
-def limit_line(edit: QLineEdit, limit: Limit) -> QLineEdit:
-    """``edit`` takes at most ``limit.chars`` characters (typed, pasted or scanned)."""
-    edit.setMaxLength(limit.chars)
-    return edit
+# ---- input limits (app.limits; limit_line is in ui.labels) -----------------------------------------------
 
 
 def _utf16(text: str) -> int:

@@ -51,19 +51,19 @@ from app.errors import AuthenticationError, DatabaseBusy, DatabaseUnavailable, H
 from app.infra import reconcile as reconciling
 from app.infra import sync as syncing
 from app.infra.outbox import CounterUnitOfWork, counter_chain
+from app.installation import resolve_url
 from app.uow import UnitOfWork, database_errors
 from db import migrate
 from db.engine import (
     DatabaseUrlError,
     busy_message,
-    data_dir,
     is_busy,
     make_engine,
     make_session_factory,
     reading,
-    resolve_url,
 )
 from db.models import Outbox, User
+from db.paths import data_dir
 from db.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -146,12 +146,15 @@ class CounterStore:
         try:
             # The GUI, its print worker and a script may open a new store at once: the first migrates, the
             # others wait for its write lock and find the schema at head.
-            if not migrate.is_up_to_date(engine):
+            if migrate.schema_state(engine) != migrate.CURRENT:
                 backup.before_upgrade(engine)  # a store at an older revision is copied first
-                migrate.upgrade(engine)
+                migrate.upgrade(engine)  # a store a newer HallDesk made is refused (MigrationError)
             bound = syncing.bound_counter(engine)
             if counter is not None and bound != counter:
                 syncing.bind_counter(engine, counter)
+        except migrate.MigrationError as exc:  # e.g. a store a newer HallDesk made: never migrated back
+            engine.dispose()
+            raise DatabaseUnavailable(f"本机窗口库 {path}：{exc}") from None
         except SQLAlchemyError as exc:
             engine.dispose()
             if is_busy(exc):
@@ -170,7 +173,12 @@ class CounterStore:
         local.prepare_login = store.prepare_login
         local.store = store
         if pull:
-            store.pull_now()
+            problem = store.shared_schema_problem()
+            if problem is not None:
+                store.close()
+                raise DatabaseUnavailable(problem)
+            if store.online is not False:
+                store.pull_now()
         return store
 
     @property
@@ -194,6 +202,20 @@ class CounterStore:
         if self._shared_hall is None:
             self._shared_hall = HallDesk(self.shared_url, self.shared, make_session_factory(self.shared))
         return self._shared_hall
+
+    def shared_schema_problem(self) -> str | None:
+        """Why this program must not sync with the shared database — its schema is older (an admin upgrades it)
+        or newer (this program is too old) than this program's — or None.  Out of reach: None (and offline);
+        the counter keeps taking cases on its store and the next sync tries again."""
+        if self.shared is None:
+            return None
+        try:
+            state = migrate.schema_state(self.shared)
+            current = migrate.current_revision(self.shared) if state != migrate.CURRENT else None
+        except DBAPIError as exc:
+            self._offline(exc)
+            return None
+        return None if state == migrate.CURRENT else migrate.schema_message(state, current)
 
     # ---- sync ----------------------------------------------------------------------------------------------
 

@@ -16,8 +16,8 @@ from app.errors import Conflict, NotFound
 from app.infra.refcache import RefData
 from app.roles import require
 from app.uow import UnitOfWork
-from db.engine import data_dir
 from db.models import Counter, CounterKey
+from db.paths import data_dir
 from db.types import utcnow
 
 

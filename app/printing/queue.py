@@ -29,6 +29,7 @@ from app.errors import Conflict, HallDeskError, NotFound, PermissionDenied, Vali
 from app.hall_settings import read_settings
 from app.printing import documents
 from app.printing.escpos import render_receipt, render_test_page
+from app.printing.folder import write_folder_job
 from app.printing.model import PrinterProfile
 from app.printing.pdf import render_notice
 from app.printing.transport import PrinterError, parse_printer_uri, send
@@ -152,9 +153,13 @@ def _render(kind: str, payload: dict[str, Any], profile: PrinterProfile, uri: st
 
 
 def send_pdf(uri: str, pdf: bytes, name: str, timeout: float = SEND_TIMEOUT) -> None:
-    """A4 notices: a folder or file (file://), CUPS (cups://name), or raw to a network printer (tcp://)."""
+    """A4 notices: a folder printer (folder://, a new .pdf each time), a file (file://), CUPS (cups://name, the
+    system printers of Linux and macOS), a Windows printer (win32://name: the pages drawn through the spooler,
+    ``app.printing.winprint``), or raw to a network printer that takes PDF (tcp://)."""
     address = parse_printer_uri(uri)
-    if address.scheme == "file":
+    if address.scheme == "folder":
+        write_folder_job(address, pdf, name, ".pdf")
+    elif address.scheme == "file":
         path = Path(address.path or "")
         target = path / f"{name}.pdf" if path.is_dir() else path
         try:
@@ -171,10 +176,15 @@ def send_pdf(uri: str, pdf: bytes, name: str, timeout: float = SEND_TIMEOUT) -> 
             raise PrinterError(f"CUPS 打印失败：{exc.stderr.decode(errors='replace').strip()}") from None
         except subprocess.TimeoutExpired:
             raise PrinterError("CUPS 打印超时") from None
+    elif address.scheme == "win32":
+        from app.printing.winprint import print_pdf
+
+        print_pdf(address.name or "", pdf, name)
     elif address.scheme == "tcp":
         send(uri, pdf, timeout=timeout, status_check=False)
     else:
-        raise PrinterError(f"A4 通知书不能直接发送到 {address.scheme}:// 打印机：请在预览中打印，或使用 cups:// 或 file://")
+        raise PrinterError(f"A4 通知书不能直接发送到 {address.scheme}:// 打印机：请在预览中打印，或选择系统打印机、"
+                           "网络打印机或文件夹")
 
 
 def _lease(uow: UnitOfWork, job_id: uuid.UUID, now: datetime, force: bool) -> tuple[PrintJob, PrinterProfile] | None:
@@ -219,10 +229,11 @@ def send_job(uow_factory: Any, job_id: uuid.UUID, *, force: bool = False, timeou
                 raise PrinterError(NO_PRINTER)
             payload = json.loads(job.payload)
             data = _render(job.kind, payload, profile, job.printer_uri)
+            name = f"{payload.get('doc_no') or JOB_KINDS.get(job.kind, job.kind)}-{str(job.id)[:8]}"
             if job.kind == "notice":
-                send_pdf(job.printer_uri, data, payload.get("doc_no", str(job.id)), timeout)
+                send_pdf(job.printer_uri, data, name, timeout)
             else:
-                send(job.printer_uri, data, timeout=timeout, status_check=profile.status_check)
+                send(job.printer_uri, data, timeout=timeout, status_check=profile.status_check, job_name=name)
         except HallDeskError as exc:  # PrinterError, and ValidationError for a malformed URI
             error = exc.message[:250]
             cause = exc.__cause__ or exc.__context__

@@ -8,6 +8,11 @@ Supported addresses::
     win32://收件打印机                Windows printer queue (URL-encoded names allowed), via pywin32
     cups://receipt                   CUPS queue, raw, via pycups
     file:///var/spool/halldesk.bin   bytes appended to a file (also /dev/usb/lp0)
+    folder:///srv/打印输出/窗口1      a folder printer: each job a new file (.bin thermal, .pdf A4), nothing overwritten
+
+A USB address may name the interface and bulk endpoints found by ``app.printing.discovery``
+(``usb://0483:5743?interface=0&out=0x02&in=0x81``); without them they are chosen from the device's
+descriptors at send time (``app.printing.usbdesc.choose_route``), never fixed numbers.
 
 Every failure a clerk can meet becomes a :class:`PrinterError` whose Chinese message says what happened
 and what to check; ``kind`` lets the print queue tell the cases apart.
@@ -62,7 +67,8 @@ PrinterErrorKind = Literal[
     "paper_out", "cover_open", "offline", "not_found", "driver_missing", "io",
 ]
 
-URI_HELP = "应为 tcp://IP:9100、usb://VID:PID、serial:///dev/ttyS0?baudrate=9600、win32://打印机名、cups://队列名 或 file:///路径"
+URI_HELP = ("应为 tcp://IP:9100、usb://VID:PID、serial:///dev/ttyS0?baudrate=9600、win32://打印机名、cups://队列名、"
+            "file:///路径 或 folder:///文件夹")
 
 
 class PrinterError(HallDeskError):
@@ -81,7 +87,7 @@ class InvalidPrinterUri(ValidationError, PrinterError):
         self.kind = "invalid_uri"
 
 
-Scheme = Literal["tcp", "usb", "serial", "win32", "cups", "file"]
+Scheme = Literal["tcp", "usb", "serial", "win32", "cups", "file", "folder"]
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,9 @@ class PrinterAddress:
     baudrate: int | None = None
     name: str | None = None
     path: str | None = None
+    interface: int | None = None  # usb: the printer interface and its bulk endpoints, when known
+    out_ep: int | None = None
+    in_ep: int | None = None
 
     def describe(self) -> str:
         """The address in words, for messages."""
@@ -105,6 +114,8 @@ class PrinterAddress:
             return f"网络打印机 {host}:{self.port}"
         if self.scheme == "usb":
             return f"USB 打印机 {self.vid or 0:04x}:{self.pid or 0:04x}"
+        if self.scheme == "folder":
+            return f"文件夹 {self.path}"
         if self.scheme == "serial":
             return f"串口打印机 {self.device}（{self.baudrate} 波特）"
         if self.scheme == "win32":
@@ -118,7 +129,8 @@ class PrinterAddress:
 # Parsing
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
-_USB = re.compile(r"^(?:0x)?([0-9a-f]{1,4}):(?:0x)?([0-9a-f]{1,4})/?$", re.IGNORECASE)
+_USB = re.compile(r"^(?:0x)?([0-9a-f]{1,4}):(?:0x)?([0-9a-f]{1,4})/?(?:\?(.*))?$", re.IGNORECASE)
+_USB_NUMBER = re.compile(r"^(?:0x[0-9a-f]{1,2}|[0-9]{1,3})$", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -163,7 +175,24 @@ def _parse_usb(uri: str, rest: str) -> PrinterAddress:
     vid, pid = int(m.group(1), 16), int(m.group(2), 16)
     if vid == 0:
         raise _invalid(uri, "USB 厂商ID 不能为 0")
-    return PrinterAddress("usb", vid=vid, pid=pid)
+    found: dict[str, int] = {}
+    if m.group(3):
+        try:
+            query = parse_qsl(m.group(3), keep_blank_values=True, strict_parsing=True)
+        except ValueError:
+            raise _invalid(uri, "USB 参数格式不正确") from None
+        for key, value in query:
+            if key not in ("interface", "out", "in") or key in found:
+                raise _invalid(uri, f"不认识的 USB 参数“{key}”（只支持 interface、out、in）")
+            if not _USB_NUMBER.match(value) or int(value, 0) > 255:
+                raise _invalid(uri, f"USB 参数 {key} 应为 0 到 255 的数字（如 0x81）")
+            found[key] = int(value, 0)
+    out_ep, in_ep = found.get("out"), found.get("in")
+    if out_ep is not None and out_ep & 0x80:
+        raise _invalid(uri, "USB 输出端点（out）的最高位应为 0，如 0x02")
+    if in_ep is not None and not in_ep & 0x80:
+        raise _invalid(uri, "USB 输入端点（in）的最高位应为 1，如 0x81")
+    return PrinterAddress("usb", vid=vid, pid=pid, interface=found.get("interface"), out_ep=out_ep, in_ep=in_ep)
 
 
 def _parse_serial(uri: str, rest: str) -> PrinterAddress:
@@ -202,17 +231,19 @@ def _parse_name(uri: str, scheme: Literal["win32", "cups"], rest: str) -> Printe
     return PrinterAddress(scheme, name=name)
 
 
-def _parse_file(uri: str, rest: str) -> PrinterAddress:
+def _parse_file(uri: str, rest: str, scheme: Literal["file", "folder"] = "file") -> PrinterAddress:
     if rest.lower().startswith("localhost/"):
         rest = rest[len("localhost") :]
     if not rest.startswith("/"):
-        raise _invalid(uri, "文件地址应写成 file:///完整路径")
+        raise _invalid(uri, f"{'文件夹' if scheme == 'folder' else '文件'}地址应写成 {scheme}:///完整路径")
     path = unquote(rest)
     if re.match(r"^/[A-Za-z]:[/\\]", path):  # file:///C:/... on Windows
         path = path[1:]
     if _CONTROL.search(path) or path.rstrip("/") == "":
         raise _invalid(uri, "文件路径不正确")
-    return PrinterAddress("file", path=path)
+    if scheme == "folder" and len(path) > 1 and not re.match(r"^[A-Za-z]:[/\\]$", path):
+        path = path.rstrip("/\\")
+    return PrinterAddress(scheme, path=path)
 
 
 def parse_printer_uri(uri: str) -> PrinterAddress:
@@ -235,6 +266,8 @@ def parse_printer_uri(uri: str) -> PrinterAddress:
         return _parse_name(uri, "win32" if scheme == "win32" else "cups", rest)
     if scheme == "file":
         return _parse_file(uri, rest)
+    if scheme == "folder":
+        return _parse_file(uri, rest, "folder")
     raise _invalid(uri, f"不支持“{scheme}://”，{URI_HELP}")
 
 
@@ -315,7 +348,7 @@ STATUS_MEMORY = StatusMemory()
 # Sending
 
 
-def send(uri: str, data: bytes, *, timeout: float = 5.0, status_check: bool = True) -> None:
+def send(uri: str, data: bytes, *, timeout: float = 5.0, status_check: bool = True, job_name: str = "") -> None:
     """Send one print job; returns once the bytes are handed over, raises :class:`PrinterError` otherwise.
 
     ``timeout`` bounds connecting and each chunk of the transfer, so a printer that stops reading makes
@@ -329,6 +362,14 @@ def send(uri: str, data: bytes, *, timeout: float = 5.0, status_check: bool = Tr
         _send_tcp(address, data, timeout, status_check)
     elif address.scheme == "file":
         _append_file(address, data)
+    elif address.scheme == "folder":
+        from app.printing.folder import write_folder_job
+
+        write_folder_job(address, data, job_name, ".bin")
+    elif address.scheme == "usb":
+        from app.printing.usbsend import send_usb
+
+        send_usb(address, data, timeout)
     else:
         _send_escpos(address, data, timeout)
 

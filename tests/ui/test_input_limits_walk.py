@@ -20,8 +20,8 @@ from ui.chief.reassign import ReassignDialog
 from ui.counter.dialogs import RefusalDialog
 from ui.display import DisplaySettingsDialog
 from ui.grievance.dialogs import GrievanceActionDialog, RegisterGrievanceDialog
-from ui.login import ChangePasswordDialog
 from ui.main import create_main_window
+from ui.password import ChangePasswordDialog
 from ui.printing.preview import ReprintReasonDialog
 from ui.printing.printers import PrinterSettingsDialog
 from ui.widgets import TextLimit

@@ -48,6 +48,7 @@ from ui.widgets import (
     limit_line,
     open_dialog,
     select_key,
+    set_shown,
     set_tab_order,
     table_view,
 )
@@ -121,8 +122,8 @@ class CatalogPage(Page):
         # The catalog's own codes (事项编码, 材料编码) are for those who keep it; the others read names.
         self.show_codes = editor_role
         self.items_view.setColumnHidden(0, not editor_role)
-        self.new_button.setVisible(editor_role)
-        self.edit_button.setVisible(editor_role)
+        set_shown(self.new_button, editor_role)
+        set_shown(self.edit_button, editor_role)
         head = QHBoxLayout()
         head.addWidget(self.items_caption, 1)
         head.addWidget(self.new_button)

@@ -21,6 +21,7 @@ from ui.ops import Change, Op, subscribe
 from ui.shortcuts import describe
 from ui.widgets import (
     Page,
+    set_shown,
     set_tab_order,
 )
 
@@ -40,7 +41,7 @@ class GrievancePage(Page):
         self.settings_page = GrievanceSettingsPage(hall, actor)
         self.settings_page.status_message.connect(self.status_message)
         self.settings_page.saved.connect(self._settings_saved)
-        self.settings_page.setVisible(self.supervises)
+        set_shown(self.settings_page, self.supervises)
         self.days_spin, self.save_button = self.settings_page.days_spin, self.settings_page.save_button
 
         layout = QVBoxLayout(self)

@@ -59,6 +59,7 @@ from ui.widgets import (
     restore_current,
     select_key,
     set_empty_text,
+    set_shown,
     set_tab_order,
     table_view,
 )
@@ -148,12 +149,12 @@ class GrievancePanel(Page):
         # Every widget goes into the layout (one window for the tab order); what the actor cannot use is hidden.
         for widget in (dept_label, self.dept_combo, status_label, self.status_combo, self.overdue_check):
             filters.addWidget(widget)
-            widget.setVisible(self.lists and (supervisor or widget not in (dept_label, self.dept_combo)))
+            set_shown(widget, self.lists and (supervisor or widget not in (dept_label, self.dept_combo)))
         filters.addStretch(1)
         filters.addWidget(self.register_button)
         filters.addWidget(self.refresh_button)
-        self.register_button.setVisible(self.registers)
-        self.refresh_button.setVisible(self.lists)
+        set_shown(self.register_button, self.registers)
+        set_shown(self.refresh_button, self.lists)
 
         self.model = GrievanceTableModel(parent=self)
         self.view = table_view(self.model, empty=grievances_empty(actor))
@@ -179,7 +180,7 @@ class GrievancePanel(Page):
         self.buttons["callback"].setToolTip("登记回访：诉求人满意的可归档，不满意的重新办理")
         actions = QHBoxLayout()
         for key, button in self.buttons.items():
-            button.setVisible(key in self.steps)
+            set_shown(button, key in self.steps)
             actions.addWidget(button)
         actions.addStretch(1)
 

@@ -51,6 +51,7 @@ from ui.widgets import (
     open_dialog,
     restore_current,
     set_error,
+    set_shown,
     table_view,
 )
 
@@ -202,8 +203,8 @@ class OverduePage(Page):
         self.remind_button = QPushButton("催补(&R)…")
         self.terminate_button = QPushButton("终止办理(&T)…")
         self.refresh_button = QPushButton("刷新")
-        self.remind_button.setVisible(roles.allowed(actor, "case.remind"))
-        self.terminate_button.setVisible(roles.allowed(actor, "case.terminate"))
+        set_shown(self.remind_button, roles.allowed(actor, "case.remind"))
+        set_shown(self.terminate_button, roles.allowed(actor, "case.terminate"))
         buttons = QHBoxLayout()
         buttons.addWidget(self.remind_button)
         buttons.addWidget(self.terminate_button)

@@ -16,7 +16,7 @@ from app.auth import Actor
 from app.context import HallDesk
 from app.overview import HallOverview
 from ui.ops import Change, run_op, subscribe
-from ui.widgets import Page, format_date, hint_label, tint
+from ui.widgets import Page, format_date, hint_label, set_shown, tint
 
 ALERT, CALM, QUIET = "#c0392b", "#33465c", "#5b6b7f"
 
@@ -62,7 +62,7 @@ class OverviewPanel(Page):
             figure = QLabel("—")
             figure.setObjectName("overviewFigure")
             late = hint_label()
-            late.setVisible(field in LATE_FIELDS)
+            set_shown(late, field in LATE_FIELDS)
             tile_layout.addWidget(name)
             tile_layout.addWidget(figure)
             tile_layout.addWidget(late)

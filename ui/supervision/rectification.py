@@ -53,6 +53,7 @@ from ui.widgets import (
     restore_current,
     set_empty_text,
     set_error,
+    set_shown,
     table_view,
 )
 
@@ -204,7 +205,7 @@ class RectificationPanel(Page):
 
         self.dept_combo = QComboBox()
         self.dept_combo.addItem("全部部门", None)
-        self.dept_combo.setVisible(actor.role != "chief_rep")
+        set_shown(self.dept_combo, actor.role != "chief_rep")
         self.overdue_check = QCheckBox("仅看超期(&O)")
         self.open_check = QCheckBox("仅看未办结(&W)")
         self.refresh_button = QPushButton("刷新")
@@ -229,8 +230,8 @@ class RectificationPanel(Page):
         buttons.addWidget(self.callback_button)
         buttons.addWidget(self.close_button)
         buttons.addStretch(1)
-        self.callback_button.setVisible(self.handles)
-        self.close_button.setVisible(self.handles)
+        set_shown(self.callback_button, self.handles)
+        set_shown(self.close_button, self.handles)
         self.count_label = hint_label()
         self.summary_label = QLabel()
         self.summary_label.setObjectName("sectionTitle")
