@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TextIO
 
 
 def gui_options(argv: Sequence[str]) -> argparse.Namespace | None:
@@ -31,6 +32,9 @@ def gui_options(argv: Sequence[str]) -> argparse.Namespace | None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    _attach_console(argv)
+    if argv[:1] in (["--version"], ["--smoke-test"]):
+        return _self_check(argv[0])
     options = gui_options(argv)
     from app import logs
 
@@ -57,6 +61,48 @@ def main(argv: list[str] | None = None) -> int:
     from ui.main import run_gui
 
     return int(run_gui(db_url=options.db, username=options.user))
+
+
+# ---- the frozen program (issue 17): a console for the CLI, --version, --smoke-test ---------------------------
+
+
+def _attach_console(argv: list[str]) -> None:
+    """Give a frozen Windows build (``console=False``) somewhere to write: it starts with no stdout/stderr.
+
+    ``HallDesk.exe COMMAND`` typed in cmd or PowerShell attaches to that console; started with no console
+    (Explorer, a shortcut, a scheduled task), output goes to ``logs/console.log`` in the data folder.  Streams
+    that exist (a pipe, a file) are kept.  Never fails: a program that cannot print still runs.
+    """
+    if sys.stdout is not None and sys.stderr is not None:
+        return
+    try:
+        if argv and sys.platform == "win32":
+            import ctypes
+
+            attach_parent_process = -1
+            if ctypes.windll.kernel32.AttachConsole(attach_parent_process):
+                console = open("CONOUT$", "w", encoding="utf-8", errors="replace", buffering=1)  # noqa: SIM115
+                sys.stdout = sys.stdout or console
+                sys.stderr = sys.stderr or console
+                return
+        from app.crashlog import log_folder
+
+        log: TextIO = open(log_folder() / "console.log", "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+    except Exception:
+        import io
+
+        log = io.StringIO()  # nowhere to write: output is dropped rather than the program failing
+    sys.stdout = sys.stdout or log
+    sys.stderr = sys.stderr or log
+
+
+def _self_check(option: str) -> int:
+    from ui.selfcheck import smoke_test, version_text
+
+    if option == "--version":
+        print(version_text())
+        return 0
+    return smoke_test()
 
 
 if __name__ == "__main__":

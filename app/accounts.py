@@ -261,8 +261,8 @@ def list_counters(uow: UnitOfWork) -> list[CounterView]:
 
 
 def _check_printer(field: str, uri: str) -> None:
-    if uri and not re.match(r"^(tcp|usb|serial|win32|cups|file)://", uri):
-        raise ValidationError(field, "打印机地址须以 tcp://、usb://、serial://、win32://、cups:// 或 file:// 开头")
+    if uri and not re.match(r"^(tcp|usb|serial|win32|cups|file|folder)://", uri):
+        raise ValidationError(field, "打印机地址须以 tcp://、usb://、serial://、win32://、cups://、file:// 或 folder:// 开头")
 
 
 def _check_counter_fields(number: int, name: str, kind: str, printer_uri: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -12,9 +13,11 @@ from app.auth import Actor, hash_password
 from app.errors import PermissionDenied
 from app.hall_settings import HallSettings
 from app.infra import keys
+from app.printing.folder import folder_uri
 from app.resources import default_catalog_path
 from app.roles import require
 from app.uow import UnitOfWork
+from db.engine import data_dir
 from db.models import Counter, Department, Enterprise, ServiceItem, Setting, User
 
 DEMO_PASSWORD = "Demo@12345"
@@ -35,11 +38,20 @@ DEMO_ENTERPRISES = (
 )
 
 
+PRINT_FOLDER = "打印输出"  # in the data folder: the demo's folder printers, one subfolder per counter
+
+
 @dataclass(frozen=True)
 class DemoSummary:
     created_users: int
     created_counters: int
     catalog_items: int
+    print_folder: str = ""  # where the demo counters' folder printers write ('' when none was set)
+
+
+def demo_print_folder(number: int, root: Path | None = None) -> Path:
+    """Where counter ``number`` of the demo prints: ``<data folder>/打印输出/窗口N``."""
+    return (root or data_dir()) / PRINT_FOLDER / f"窗口{number}"
 
 
 def _demo_users(depts: list[Department]) -> list[tuple[str, str, str, str | None, int | None]]:
@@ -64,11 +76,29 @@ def has_users(uow: UnitOfWork) -> bool:
         return uow.session.execute(select(User.id).limit(1)).first() is not None
 
 
-def load_demo(uow: UnitOfWork, actor: Actor | None = None) -> DemoSummary:
+def demo_printers(uow: UnitOfWork, root: Path | None = None) -> str:
+    """Point every demo counter that has no printer at a folder printer in the data folder
+    (``<data>/打印输出/窗口N``, receipts and notices alike): a demo prints with no hardware and raises no
+    printer alarm.  A counter with any printer an admin set keeps its printers.  Returns the parent folder
+    ('' when no counter was changed).  ``root``: another folder than the data folder (tests)."""
+    numbers = [number for number, _name, _kind in DEMO_COUNTERS]
+    changed = False
+    with uow:
+        for counter in uow.session.execute(select(Counter).where(Counter.number.in_(numbers))).scalars():
+            if not counter.printer_uri and not counter.a4_printer_uri:
+                counter.printer_uri = counter.a4_printer_uri = folder_uri(demo_print_folder(counter.number, root))
+                changed = True
+        uow.commit()
+    return str((root or data_dir()) / PRINT_FOLDER) if changed else ""
+
+
+def load_demo(uow: UnitOfWork, actor: Actor | None = None, *, folder_printers: bool = True) -> DemoSummary:
     """Create what is missing; never overwrite what an admin changed.
 
     The demo accounts share a published password (they must change it at their first login), and the demo
     registers counter keys made on this PC: so on a database that has any user it runs only for an admin.
+    ``folder_printers``: the demo counters print into folders (``demo_printers``); the tests' demo database
+    keeps them without printers.
     """
     if has_users(uow):
         if actor is None:
@@ -120,4 +150,6 @@ def load_demo(uow: UnitOfWork, actor: Actor | None = None) -> DemoSummary:
     # Each demo counter signs its slips with a key kept on this PC.
     for number, _name, _kind in DEMO_COUNTERS:
         keys.ensure_counter_key(uow, number)
-    return DemoSummary(created_users=created, created_counters=created_counters, catalog_items=items)
+    where = demo_printers(uow) if folder_printers else ""
+    return DemoSummary(created_users=created, created_counters=created_counters, catalog_items=items,
+                       print_folder=where)

@@ -59,7 +59,7 @@ _TABLE: tuple[Permission, ...] = (
     _p("print.manage", "重试、取消打印任务", {CLERK, ADMIN}, "窗口人员限本窗口的任务", ("print retry", "print cancel")),
     _p("print.redirect", "把打印任务改派到另一台打印机", {CLERK}, "本窗口的任务", ("print redirect",)),
     _p("printer.setup", "打印机设置、打印测试页", {CLERK, ADMIN}, "窗口人员限本窗口的打印机",
-       ("printer set", "print test")),
+       ("printer set", "printer test", "print test")),
     # ---- the back office: 后台审批 -------------------------------------------------------------------------
     _p("queue.view", "查看部门后台队列", {REVIEWER, CHIEF, SUPERVISOR}, "审批人员和首席代表限本部门", ("queue",)),
     _p("case.review", "领取、续期、释放、审查意见、审批决定", {REVIEWER, CHIEF}, "本部门的办件",
@@ -123,6 +123,7 @@ OPEN_COMMANDS: tuple[str, ...] = (
     "catalog tolerable-list",  # issue 14 part 7: the public list of what may be 容缺
     # issue 17: this PC's set-up; the roll-out file names the admin who confirms the counter's key
     "setup", "setup show", "setup forget-password",
+    "printer list",  # issue 17: the printers this PC has (reads no database)
 )
 
 

@@ -10,7 +10,6 @@ import functools
 from dataclasses import dataclass
 from datetime import timedelta
 
-from pypinyin import Style, lazy_pinyin
 from sqlalchemy import func, select
 
 from app import catalog
@@ -25,12 +24,18 @@ RECENT_WINDOW = timedelta(days=30)
 @functools.lru_cache(maxsize=4096)
 def initials(name: str) -> str:
     """Pinyin initials of the hanzi in ``name``, e.g. 施工许可 → sgxk (other characters dropped)."""
+    # Imported at the first search (on a pool thread), not with the counter page: pypinyin's phrase dictionary
+    # takes a quarter of a second to load, and the workspace opens without it (bench/bench_startup.py).
+    from pypinyin import Style, lazy_pinyin
+
     letters = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")
     return "".join(ch for ch in "".join(letters).lower() if ch.isascii() and ch.isalpha())
 
 
 @functools.lru_cache(maxsize=4096)
 def full_pinyin(name: str) -> str:
+    from pypinyin import lazy_pinyin
+
     return "".join(lazy_pinyin(name, errors="ignore")).lower()
 
 

@@ -37,7 +37,7 @@ from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.hall_settings import HALL_TZ, local_date, read_settings
 from app.infra.numbering import next_value
 from app.lifecycle import FOLDER_STATUSES, PAPER_MISSING, PAPER_RECEIVED, PAPER_SENT
-from app.printing.transfer_sheet import SheetRow, TransferSheet, render_transfer_sheet
+from app.printing.model import SheetRow, TransferSheet
 from app.roles import allowed, require
 from app.uow import UnitOfWork, retry_transient
 from app.validators import mask_name
@@ -514,4 +514,6 @@ def batch_sheet(uow: UnitOfWork, actor: Actor, batch_no: str) -> tuple[BatchView
     with uow:
         view = _viewable(uow.session, actor, batch_no)
         hall = read_settings(uow.session)
+    from app.printing.transfer_sheet import render_transfer_sheet  # reportlab: loaded for the first 交接单
+
     return view, render_transfer_sheet(sheet_of(view, hall.name))

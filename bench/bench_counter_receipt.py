@@ -221,7 +221,7 @@ def sqlite_hall() -> Iterator[HallDesk]:
     folder = Path(tempfile.mkdtemp(prefix="halldesk-bench-"))
     hall = HallDesk.open(f"sqlite:///{folder / 'bench.sqlite3'}", upgrade=True)
     try:
-        load_demo(hall.uow())
+        load_demo(hall.uow(), folder_printers=False)
         yield hall
     finally:
         hall.close()

@@ -1403,7 +1403,7 @@ def _hall_for(args: argparse.Namespace) -> Iterator[HallDesk]:
     if args.db:
         hall = HallDesk.open(args.db, upgrade=True)
         try:
-            load_demo(hall.uow())
+            load_demo(hall.uow(), folder_printers=False)
             yield hall
         finally:
             hall.close()

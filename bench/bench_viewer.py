@@ -276,7 +276,7 @@ def sqlite_hall() -> Iterator[HallDesk]:
     folder = Path(tempfile.mkdtemp(prefix="halldesk-bench-"))
     hall = HallDesk.open(f"sqlite:///{folder / f'bench-{uuid.uuid4().hex[:6]}.sqlite3'}", upgrade=True)
     try:
-        load_demo(hall.uow())
+        load_demo(hall.uow(), folder_printers=False)
         yield hall
     finally:
         hall.close()

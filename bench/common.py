@@ -114,7 +114,7 @@ def throwaway_hall(engine: str = "postgresql", admin_url: str | None = None) -> 
     hall: HallDesk | None = None
     try:
         hall = HallDesk.open(url, upgrade=True)
-        load_demo(hall.uow())
+        load_demo(hall.uow(), folder_printers=False)
         yield hall
     finally:
         if hall is not None:

@@ -70,6 +70,9 @@ def cmd_demo(cli: Cli) -> int:
         f"演示账户密码均为 {demo.DEMO_PASSWORD}，正式使用前请修改。",
         file=sys.stderr,
     )
+    if summary.print_folder:
+        print(f"演示窗口的打印机是文件夹：回执（.bin）和通知书（.pdf）保存在 {summary.print_folder}（每个窗口一个子文件夹），"
+              "可在打印队列中预览", file=sys.stderr)
     return 0
 
 

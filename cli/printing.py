@@ -131,6 +131,33 @@ def cmd_printer_set(cli: Cli) -> int:
     return 0
 
 
+def cmd_printer_test(cli: Cli) -> int:
+    """打印测试页 at a counter's receipt (or ``--a4``) printer, or at ``--printer`` tried for that counter."""
+    from app.printing import testpage
+
+    a = cli.args
+    outcome = testpage.print_counter_test_page(cli.hall.uow(), cli.actor(), a.counter, a4=a.a4, uri=a.printer)
+    if a.json:
+        print_json({"ok": outcome.ok, "message": outcome.message, "printer": outcome.uri, "where": outcome.where})
+    print(outcome.message, file=sys.stderr)
+    return 0 if outcome.ok else 9
+
+
+def cmd_printer_list(cli: Cli) -> int:
+    """The receipt printers this PC can reach (no database needed)."""
+    from app.printing.discovery import discover_thermal
+
+    found = discover_thermal()
+    if cli.args.json:
+        print_json({"printers": [c.__dict__ for c in found.candidates], "notes": list(found.notes)})
+    else:
+        for c in found.candidates:
+            print(f"{c.uri}\t{c.name}\t{c.detail}")
+        for note in found.notes:
+            print(note, file=sys.stderr)
+    return 0
+
+
 def cmd_slip_verify(cli: Cli) -> int:
     from app.printing import desk
 
@@ -184,6 +211,11 @@ def register(sub: Any) -> None:
     sp.add_argument("--qr", choices=["native", "image"])
     sp.add_argument("--cut", choices=["yes", "no"])
     sp.add_argument("--status-check", dest="status_check", choices=["yes", "no"])
+    add(pp, "list", cmd_printer_list, "列出本机可用的回执打印机（Windows、CUPS、USB、串口）", json_flag=True)
+    sp = add(pp, "test", cmd_printer_test, "在窗口的回执（或 A4）打印机上立即打印测试页", json_flag=True)
+    sp.add_argument("--counter", required=True, type=int, metavar="N")
+    sp.add_argument("--a4", action="store_true", help="测试 A4 打印机")
+    sp.add_argument("--printer", metavar="URI", help="试用这个地址（不保存）")
 
     sl = sub.add_parser("slip", help="取件凭条").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(sl, "verify", cmd_slip_verify, "校验凭条签名，输出办件编号", json_flag=True)

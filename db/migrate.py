@@ -1,19 +1,29 @@
-"""Schema upgrades through Alembic, driven from code (``python -m app db upgrade``)."""
+"""Schema upgrades through Alembic, driven from code (``python -m app db upgrade``).
+
+Alembic is imported only to migrate.  Every program checks the schema when it opens a database, and that check
+reads the ``alembic_version`` row and this program's revisions from the scripts' own ``revision =`` lines
+(``revisions``), without Alembic: importing it cost every start about a sixth of a second (``bench_startup``).
+``tests/test_migrations.py`` checks the two readings agree.
+"""
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, inspect, text
 
 from db.engine import reading
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+VERSION_TABLE = "alembic_version"
+_REVISION = re.compile(r"^revision(?:\s*:\s*str)?\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
+_DOWN = re.compile(r"^down_revision(?:\s*:[^=]+)?\s*=\s*(?:[\"']([^\"']+)[\"']|None)", re.MULTILINE)
 
 
 class MigrationError(Exception):
@@ -21,12 +31,16 @@ class MigrationError(Exception):
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 
 def _run_upgrade(conn: Connection, revision: str) -> None:
+    from alembic import command
+
     cfg = alembic_config()
     with conn.begin():
         cfg.attributes["connection"] = conn
@@ -41,6 +55,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     state = schema_state(engine)
     if state == "newer":  # Alembic would fail on the unknown revision; say what it means instead
         raise MigrationError(schema_message(state, current_revision(engine)))
+    if state == "current" and revision == "head":
+        return  # nothing to do, and no Alembic to load
     with engine.connect() as conn:
         if conn.dialect.name != "sqlite":
             _run_upgrade(conn, revision)
@@ -58,13 +74,33 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The database's revision (None: no HallDesk schema yet)."""
     # A read: on SQLite it must not queue behind writers (every program checks the schema when it opens).
     with reading(engine) as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table(VERSION_TABLE):
+            return None
+        rows = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+    return str(rows[0]) if len(rows) == 1 else None if not rows else ",".join(sorted(map(str, rows)))
+
+
+@cache
+def revisions() -> dict[str, str | None]:
+    """This program's revisions, each with the one it follows (None for the first), read from the scripts."""
+    found: dict[str, str | None] = {}
+    for script in sorted((MIGRATIONS / "versions").glob("*.py")):
+        source = script.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(source), _DOWN.search(source)
+        if revision is not None and down is not None:
+            found[revision.group(1)] = down.group(1)
+    return found
 
 
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    """The newest revision: the one no other follows (the history is one line)."""
+    known = revisions()
+    followed = set(known.values())
+    heads = [revision for revision in known if revision not in followed]
+    return heads[0] if len(heads) == 1 else None
 
 
 def is_up_to_date(engine: Engine) -> bool:
@@ -76,10 +112,7 @@ EMPTY, OLDER, CURRENT, NEWER = "empty", "older", "current", "newer"
 
 
 def known_revision(revision: str) -> bool:
-    try:
-        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
-    except CommandError:  # alembic.util.CommandError: "No such revision or branch"
-        return False
+    return revision in revisions()
 
 
 def schema_state(engine: Engine) -> str:

@@ -14,8 +14,9 @@ from qrcode.constants import ERROR_CORRECT_M
 from qrcode.util import MODE_8BIT_BYTE, QRData
 
 from app.printing import escpos
-from app.printing.escpos import render_receipt, render_test_page
+from app.printing.escpos import render_receipt
 from app.printing.model import Encoding, PaperWidth, PrinterProfile, Receipt
+from app.printing.testpage import build_test_receipt
 from tests.support.escpos_decode import Decoded, EscPosDecodeError, Line, Style, decode, decode_qr_images
 
 QR = "https://yichuangtong.example.gov.cn/r/HD20240612-0017?sig=Zm9vYmFy"
@@ -340,12 +341,13 @@ def test_too_long_qr_is_a_programming_error() -> None:
 def test_test_page(profile: PrinterProfile) -> None:
     now = datetime(2024, 6, 12, 9, 30, 5)
     uri = "win32://收件打印机"
-    data = render_test_page(profile, "某某区政务服务中心", uri, now=now)
+    data = render_receipt(build_test_receipt(profile, "某某区政务服务中心", 3, uri, now), profile)
     d = decode(data, profile.encoding, chinese_mode=profile.chinese_mode)
     text = d.text
-    for needle in ("打印测试页", "某某区政务服务中心", "收件打印机", "2024-06-12 09:30:05", "「，。：（）」",
-                   profile.encoding, f"{profile.paper_mm} mm"):
+    for needle in ("打印测试页", "某某区政务服务中心", "3号窗口", "Windows 打印机", "2024-06-12 09:30:05",
+                   "，。、；：？！", "“”‘’（）《》【】—…", profile.encoding, f"{profile.paper_mm} 毫米"):
         assert needle in text
+    assert ("𠮷" in text) == (profile.encoding != "GBK")  # extension B only where the encoding has it
     assert "?" not in text
     qr = d.qr_codes if profile.qr_native else decode_qr_images(d.images)
     assert qr == ["HALLDESK-TEST"]
@@ -355,7 +357,7 @@ def test_test_page(profile: PrinterProfile) -> None:
 
 def test_test_page_raster() -> None:
     profile = PrinterProfile(raster=True, paper_mm=58)
-    d = decode(render_test_page(profile, "大厅", "tcp://192.168.1.50:9100"))
+    d = decode(render_receipt(build_test_receipt(profile, "大厅", None, "tcp://192.168.1.50:9100"), profile))
     assert d.text_bytes == 0 and decode_qr_images(d.images) == ["HALLDESK-TEST"]
 
 

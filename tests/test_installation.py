@@ -146,10 +146,11 @@ def test_a_store_that_fails_falls_back_to_the_file_and_says_so(memory_keyring: M
 
 
 def _previous_revision() -> str:
-    script = migrate.ScriptDirectory.from_config(migrate.alembic_config())
-    head = script.get_revision(migrate.head_revision())
-    assert isinstance(head.down_revision, str)
-    return head.down_revision
+    head = migrate.head_revision()
+    assert head is not None
+    previous = migrate.revisions()[head]
+    assert isinstance(previous, str)
+    return previous
 
 
 def test_schema_state_empty_older_current_newer(empty_db_url: str) -> None:

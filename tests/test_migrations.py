@@ -147,3 +147,14 @@ def test_narrowing_a_column_keeps_its_default(empty_db_url: str) -> None:
         assert [after[c] is not None for c in columns] == [True] * len(columns), after
     finally:
         engine.dispose()
+
+
+def test_the_revisions_read_without_alembic_are_alembics() -> None:
+    """The start-up check reads the scripts' ``revision =`` lines itself (db.migrate.revisions): the same
+    revisions, the same order and the same head as Alembic's own reading."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    alembic_view = {rev.revision: rev.down_revision for rev in script.walk_revisions()}
+    assert migrate.revisions() == alembic_view and len(alembic_view) >= 14
+    assert migrate.head_revision() == script.get_current_head()

@@ -202,7 +202,7 @@ def store_templates(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pat
     shared, local = folder / "shared.sqlite3", folder / "counter1.sqlite3"
     hall = HallDesk.open(f"sqlite:///{shared}", upgrade=True)
     try:
-        load_demo(hall.uow())
+        load_demo(hall.uow(), folder_printers=False)
     finally:
         hall.close()
     store = CounterStore.open(f"sqlite:///{shared}", local)
@@ -414,7 +414,7 @@ def shared_url(shared_cluster: Cluster) -> Iterator[str]:
         name = f"hd_faults_tmpl_{os.getpid()}"
         hall = HallDesk.open(shared_cluster.create_database(name), upgrade=True)
         try:
-            load_demo(hall.uow())
+            load_demo(hall.uow(), folder_printers=False)
         finally:
             hall.close()
         _templates[kind] = name

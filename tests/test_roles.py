@@ -166,6 +166,7 @@ def _argv(command: str, w: World, role: str, step: int) -> list[str]:
         "print redirect": [w.job, "--printer", "file:///dev/null"],
         "printer set": ["file:///dev/null", "--paper", "58"],
         "print test": ["--printer", f"file://{w.tmp}/test-page"],
+        "printer test": ["--counter", "1", "--printer", f"folder://{w.tmp}/test-folder"],
         "queue": ["--dept", "SCJ", "--json"],
         "case claim": [queued, "--json"],
         "case renew": [queued, "--json"],

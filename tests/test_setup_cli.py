@@ -262,25 +262,36 @@ def test_an_empty_server_database_is_created_only_when_the_file_says_so(
         server: conftest.Server, empty_db_url: str, data: Path, tmp_path: Path,
         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     url = sa.make_url(empty_db_url)
-    monkeypatch.setenv("HD_DB_PW", url.password or "trusted")
-    if not url.password and server.name == "mariadb":
-        pytest.skip("MariaDB's test root has no password; password_env needs one")
+    assert server.admin is not None
+    user = f"hd_set_{url.database}"[:30]
+    if server.name == "mariadb":  # the test root has no password, and password_env needs one: a user with one
+        with server.admin.connect() as c:
+            c.execute(sa.text(f"CREATE USER '{user}'@'%' IDENTIFIED BY 'Set-up-pw-1'"))
+            c.execute(sa.text(f"GRANT ALL ON `{url.database}`.* TO '{user}'@'%'"))
+        url = url.set(username=user, password="Set-up-pw-1")
+    monkeypatch.setenv("HD_DB_PW", url.password or "trusted")  # PostgreSQL here trusts 127.0.0.1
+    kind = "mariadb" if server.name == "mariadb" else "postgresql"
     text = f"""
 mode: 后台电脑
 server:
-  kind: postgresql
+  kind: {kind}
   host: {url.host}
-  port: {url.port or 5432}
+  port: {url.port or (3306 if kind == "mariadb" else 5432)}
   database: {url.database}
   user: {url.username}
   password_env: HD_DB_PW
 """
-    assert run(["setup", "--file", _write(tmp_path, text)]) == 7
-    assert "还没有 HallDesk 的数据表" in capsys.readouterr().err
-    assert not (data / "station.json").exists()
-    assert run(["setup", "--file", _write(tmp_path, text + "  create_schema: true\n")]) == 0
-    assert "已在新数据库中建立 HallDesk 的数据表" in capsys.readouterr().err
-    assert installation.load_station() is not None and installation.local_store(None, None) is None
+    try:
+        assert run(["setup", "--file", _write(tmp_path, text)]) == 7
+        assert "还没有 HallDesk 的数据表" in capsys.readouterr().err
+        assert not (data / "station.json").exists()
+        assert run(["setup", "--file", _write(tmp_path, text + "  create_schema: true\n")]) == 0
+        assert "已在新数据库中建立 HallDesk 的数据表" in capsys.readouterr().err
+        assert installation.load_station() is not None and installation.local_store(None, None) is None
+    finally:
+        if server.name == "mariadb":
+            with server.admin.connect() as c:
+                c.execute(sa.text(f"DROP USER IF EXISTS '{user}'@'%'"))
 
 
 def test_a_standalone_set_up_that_fails_at_the_login_leaves_no_database(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -305,3 +306,23 @@ def test_driver_printers_fail_as_printer_errors(uri: str) -> None:
     with pytest.raises(PrinterError) as info:
         send(uri, b"\x1b@x\n", timeout=1.0)
     assert info.value.kind in ("driver_missing", "not_found", "io") and _is_chinese(info.value.message)
+
+
+def test_python_escpos_caches_its_capabilities_in_our_data_folder(tmp_path: Path) -> None:
+    """python-escpos pickles its capability database into a new temporary folder on every import unless told
+    where: the cache never hit (0.6 s per start).  Told, the second import reads the first one's pickle."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "ESCPOS_CAPABILITIES_PICKLE_DIR"}
+    env.update(HALLDESK_DATA_DIR=str(tmp_path), TMPDIR=str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    script = "from app.printing.transport import escpos_cache; escpos_cache(); import escpos.printer"
+    subprocess.run([sys.executable, "-c", script], check=True, env=env, cwd=Path(__file__).parent.parent)
+    [pickle] = (tmp_path / "cache").glob("*.capabilities.pickle")
+    written = pickle.stat().st_mtime_ns
+    subprocess.run([sys.executable, "-c", script], check=True, env=env, cwd=Path(__file__).parent.parent)
+    assert pickle.stat().st_mtime_ns == written  # read, not written again
+    # python-escpos still makes an (empty) temporary folder per import: its default argument is evaluated
+    # whether the setting is there or not.  Nothing is pickled into it.
+    assert [list(folder.iterdir()) for folder in (tmp_path / "tmp").iterdir()] in ([[]], [[], []])

@@ -12,12 +12,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLibraryInfo, QLoggingCategory, QObject, QTranslator, Signal
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.errors import HallDeskError
-from app.resources import font_path, resources_dir
-from ui import startup_probe
+from app.resources import font_path, icon_path, resources_dir
+from ui import input_method, startup_probe
 from ui.errors import install_excepthook, show_crash
 from ui.login import LoginWindow
 from ui.ops import run_op
@@ -41,6 +41,7 @@ def setup_application(app: QApplication) -> None:
     """Names, the bundled CJK font and the style sheet: everything that makes the app look like itself."""
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
+    app.setWindowIcon(QIcon(str(icon_path())))
     collect_garbage_on_gui_thread(app)  # never on a pool thread: see ui.worker
     # Qt Multimedia (the 高拍仪) probes for hardware video decoders and says so on every start: not our concern.
     QLoggingCategory.setFilterRules("qt.multimedia.symbolsresolver.warning=false\nqt.multimedia.ffmpeg.info=false")
@@ -131,6 +132,7 @@ class GuiSession(QObject):
         self.login_window = LoginWindow(hall, username)
         self.main_window: MainWindow | None = None
         self._close: Callable[[], None] | None = None
+        self._warm_later = False
         # The window being closed stays referenced until Qt has deleted it: dropping the last Python
         # reference would delete it at once, in the middle of its own 退出登录 action.
         self._retired: MainWindow | None = None
@@ -138,6 +140,7 @@ class GuiSession(QObject):
 
     def start(self) -> None:
         self.login_window.show()
+        input_method.tell_admin_once(self.login_window)  # fcitx without a plugin for our Qt: once per PC
 
     def open_in_background(self, opener: Callable[[], Opened], failure_title: str) -> None:
         """Open the database off the GUI thread while the login window is on screen; on failure say why and quit."""
@@ -165,7 +168,12 @@ class GuiSession(QObject):
     def _opened(self, opened: Opened) -> None:
         self.hall, self._close = opened
         self.login_window.set_hall(opened[0])
-        run_op(warm_up, lambda _: None, owner=self.login_window)
+        if self.login_window.is_busy():
+            # A login was waiting for the database and runs now: importing the other desks beside it would
+            # only slow it down (one interpreter lock); they follow once the workspace is on screen.
+            self._warm_later = True
+        else:
+            run_op(warm_up, lambda _: None, owner=self.login_window)
 
     def _logged_in(self, actor: Actor) -> None:
         assert self.hall is not None  # a login needs the open database
@@ -175,6 +183,9 @@ class GuiSession(QObject):
         window.showMaximized()
         self.login_window.hide()
         self.workspace_opened.emit(window)
+        if self._warm_later:
+            self._warm_later = False
+            startup_probe.FirstPaint(window, lambda: run_op(warm_up, lambda _: None, owner=window))
 
     def _logout(self) -> None:
         # Show the login window before closing the main one, or Qt quits on "last window closed".
@@ -206,8 +217,7 @@ def _probe(session: GuiSession) -> None:
 
 
 def _run(opener: Callable[[], Opened], username: str | None, failure_title: str) -> int:
-    existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
+    app = _application()
     setup_application(app)
     install_translator(app)
     install_excepthook()
@@ -268,3 +278,15 @@ def run_counter_gui(shared_url: str | None, local_path: str | None, username: st
         return store.local, store.close
 
     return _run(opener, username, "无法打开本机窗口库")
+
+
+# ---- issue 17: the input method is chosen while the QApplication starts ------------------------------------
+
+
+def _application() -> QApplication:
+    """The running QApplication, or a new one after ``input_method.prepare()`` (fcitx plugin folders, the check)."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    input_method.prepare()
+    return QApplication(sys.argv)

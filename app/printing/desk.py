@@ -18,7 +18,6 @@ from app.infra import keys
 from app.printing import documents, queue
 from app.printing.model import PrinterProfile
 from app.printing.notice_templates import DECISION_KINDS, KIND_NAMES, NOTICE_KINDS
-from app.printing.pdf import render_notice
 from app.printing.transport import STATUS_MEMORY, parse_printer_uri
 from app.roles import require
 from app.uow import UnitOfWork
@@ -123,6 +122,8 @@ def notice_pdf(uow: UnitOfWork, actor: Actor, case_no: str, kind: str, *, reprin
             uow.audit(actor.username, "print.reprint", "case", str(case.id),
                       {"case_no": case.case_no, "notice": notice.doc_no, "reason": reason})
             uow.commit()
+        from app.printing.pdf import render_notice  # reportlab: loaded when a notice is first drawn
+
         return render_notice(data)
 
 

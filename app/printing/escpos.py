@@ -14,7 +14,6 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 from typing import Literal
 
@@ -22,18 +21,16 @@ import qrcode
 from PIL import Image, ImageDraw, ImageFont
 from qrcode.constants import ERROR_CORRECT_M
 
-from app.printing.model import PRINT_MODES, QR_MODES, PrinterProfile, Receipt, print_mode
+from app.printing.model import PrinterProfile, Receipt
 from app.resources import font_path
 
 __all__ = [
     "REPLACEMENT",
-    "build_test_page",
     "display_width",
     "encode_text",
     "printable_text",
     "raster_bytes",
     "render_receipt",
-    "render_test_page",
 ]
 
 ESC = b"\x1b"
@@ -613,39 +610,3 @@ def render_receipt(receipt: Receipt, profile: PrinterProfile) -> bytes:
         else:
             writer.qr(block.payload)
     return writer.finish()
-
-
-TEST_PAGE_TITLE = "打印测试页"
-TEST_QR_PAYLOAD = "HALLDESK-TEST"
-
-
-def build_test_page(profile: PrinterProfile, hall_name: str, printer_uri: str, now: datetime) -> Receipt:
-    """The 打印测试页 as a receipt: the profile's settings, hanzi, punctuation and a sample QR."""
-    yes_no = {True: "是", False: "否"}
-    rows = (
-        ("打印机", printer_uri),
-        ("纸宽", f"{profile.paper_mm} mm（{profile.dots} 点，每行 {profile.columns} 个字符）"),
-        ("编码", profile.encoding),
-        ("打印方式", PRINT_MODES[print_mode(profile)]),
-        ("二维码", QR_MODES[profile.qr_native and not profile.raster]),
-        ("切纸", yes_no[profile.cut]),
-        ("状态检查", yes_no[profile.status_check]),
-        ("打印时间", now.strftime("%Y-%m-%d %H:%M:%S")),
-    )
-    notes: tuple[str, ...] = ("汉字：一窗通政务服务大厅欢迎您", "标点：「，。：（）」“”、；！？", "ASCII: ABC abc 0123456789")
-    if not profile.raster:
-        # A ruler exactly one line long shows whether the column count matches the printer.
-        notes += (("1234567890" * 7)[: profile.columns],)
-    return Receipt(
-        title=TEST_PAGE_TITLE,
-        hall_name=hall_name,
-        rows=rows,
-        notes=notes,
-        qr_payload=TEST_QR_PAYLOAD,
-        footer=("以上汉字、标点和二维码都清晰完整，说明打印机设置正确。",),
-    )
-
-
-def render_test_page(profile: PrinterProfile, hall_name: str, printer_uri: str, *, now: datetime | None = None) -> bytes:
-    """打印测试页 for the printer settings dialog."""
-    return render_receipt(build_test_page(profile, hall_name, printer_uri, now or datetime.now()), profile)

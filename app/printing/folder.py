@@ -13,6 +13,17 @@ from pathlib import Path
 
 from app.printing.transport import PrinterAddress, PrinterError
 
+
+def folder_uri(path: str | Path) -> str:
+    """``folder:///…`` for a folder (a Windows drive path becomes ``folder:///C:/…``)."""
+    text = str(path).strip().replace("\\", "/")
+    if not text:
+        return ""
+    if not text.startswith("/"):
+        text = "/" + text
+    return "folder://" + text.replace("%", "%25")
+
+
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*\s]+')
 
 

@@ -87,3 +87,25 @@ class Receipt:
     qr_payload: str | None = None
     pickup_code: str | None = None
     footer: tuple[str, ...] = field(default_factory=tuple)
+
+
+# The 交接单 (app.printing.transfer_sheet draws it); here so that app.transfers loads without reportlab.
+@dataclass(frozen=True)
+class SheetRow:
+    case_no: str
+    item: str
+    applicant: str  # the company, or the agent's masked name
+    paper: str  # e.g. 4项 原件2份 复印件5份
+
+
+@dataclass(frozen=True)
+class TransferSheet:
+    """What a 交接单 says."""
+
+    hall_name: str
+    batch_no: str
+    qr_payload: str
+    lines: tuple[str, ...]  # under the title: department, counter, who hands over, when
+    rows: tuple[SheetRow, ...]
+    closing: str  # the counts
+    signatures: tuple[tuple[str, str], ...]  # (label, printed value or "" for a blank line)

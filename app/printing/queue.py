@@ -28,10 +28,9 @@ from app.auth import Actor
 from app.errors import Conflict, HallDeskError, NotFound, PermissionDenied, ValidationError
 from app.hall_settings import read_settings
 from app.printing import documents
-from app.printing.escpos import render_receipt, render_test_page
+from app.printing.escpos import render_receipt
 from app.printing.folder import write_folder_job
 from app.printing.model import PrinterProfile
-from app.printing.pdf import render_notice
 from app.printing.transport import PrinterError, parse_printer_uri, send
 from app.roles import require
 from app.uow import UnitOfWork
@@ -145,9 +144,14 @@ def profile_for(session: Session, uri: str) -> PrinterProfile:
 def _render(kind: str, payload: dict[str, Any], profile: PrinterProfile, uri: str) -> bytes:
     if kind in ("receipt", "handover"):
         return render_receipt(documents.receipt_from_json(payload), profile)
-    if kind == "test":
-        return render_test_page(profile, payload.get("hall_name", ""), uri)
+    if kind == "test":  # 打印测试页 queued (``print test``): the same page as sent at once (app.printing.testpage)
+        from app.printing.testpage import build_test_receipt
+
+        return render_receipt(build_test_receipt(profile, payload.get("hall_name", ""), payload.get("counter"), uri),
+                              profile)
     if kind == "notice":
+        from app.printing.pdf import render_notice  # reportlab: loaded when a notice is first drawn
+
         return render_notice(documents.notice_from_json(payload))
     raise ValueError(f"unknown job kind {kind}")
 
@@ -421,6 +425,46 @@ def mark_printed_elsewhere(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | st
         uow.commit()
 
 
+def counter_folders(uow: UnitOfWork, counter_number: int) -> list[str]:
+    """The folders a counter's folder printers write to (the demo's), for the print queue to say where."""
+    with uow:
+        counter = uow.session.execute(select(Counter).where(Counter.number == counter_number)).scalar_one_or_none()
+        uris = [counter.printer_uri, counter.a4_printer_uri] if counter else []
+    folders = []
+    for uri in uris:
+        try:
+            address = parse_printer_uri(uri) if uri else None
+        except ValidationError:
+            continue
+        if address is not None and address.scheme == "folder" and address.path not in folders:
+            folders.append(address.path or "")
+    return folders
+
+
+@dataclass(frozen=True)
+class JobContent:
+    """What a job prints, for 预览: ESC/POS bytes with the profile they were made for, or an A4 PDF."""
+
+    job_id: uuid.UUID
+    kind: str  # receipt, handover, test, notice
+    data: bytes
+    profile: PrinterProfile
+    pdf: bool
+    printer: str
+
+
+def job_content(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID | str) -> JobContent:
+    """The bytes a job sends (rendered now, as the print worker would, with its printer's profile): a receipt
+    carries the pickup code and slip, so only the counter's own clerks (and an admin) see it."""
+    require(actor, "print.manage")
+    with uow:
+        s = uow.session
+        job = _own_job(s, actor, job_id)
+        profile = profile_for(s, job.printer_uri) if job.printer_uri else PrinterProfile()
+        kind, payload, uri, jid = job.kind, json.loads(job.payload), job.printer_uri, job.id
+    return JobContent(jid, kind, _render(kind, payload, profile, uri), profile, kind == "notice", uri)
+
+
 def enqueue_test_page(uow: UnitOfWork, actor: Actor, printer_uri: str) -> uuid.UUID:
     """A 打印测试页 job for ``printer_uri``, on the actor's counter (so that they may retry or cancel it)."""
     require(actor, "printer.setup")
@@ -431,7 +475,8 @@ def enqueue_test_page(uow: UnitOfWork, actor: Actor, printer_uri: str) -> uuid.U
         hall = read_settings(s)
         counter = (s.execute(select(Counter.id).where(Counter.number == actor.counter_number)).scalar_one_or_none()
                    if actor.counter_number else None)
-        [job_id] = enqueue(s, [job_row(kind="test", payload={"hall_name": hall.name}, requested_by=actor.username,
+        [job_id] = enqueue(s, [job_row(kind="test", payload={"hall_name": hall.name, "counter": actor.counter_number},
+                                       requested_by=actor.username,
                                        printer_uri=printer_uri, counter_id=counter)])
         uow.commit()
         return job_id

@@ -29,14 +29,14 @@ from db.models import Counter
 PrinterKind = Literal["thermal", "a4"]
 TEST_TIMEOUT = 3.0
 TEST_QR = "HALLDESK-TEST"
-PUNCTUATION = "标点：，。、；：？！“”‘’（）《》【】—…"
+PUNCTUATION = ("标点：，。、；：？！", "“”‘’（）《》【】—…")  # two lines: each fits 58 mm paper
 EXT_B = "𠮷"  # U+20BB7, a 吉 variant common in names: GB18030 has it (4 bytes), GBK does not
 HANZI = "汉字：一窗通政务服务大厅欢迎您"
 DEFAULT_HALL = "政务服务大厅"
 
 
 @dataclass(frozen=True)
-class TestOutcome:
+class PrinterTestResult:
     """What 打印测试页 did: ``ok``, and ``message`` in Chinese (the printer's error when it failed)."""
 
     ok: bool
@@ -55,7 +55,7 @@ def counter_label(counter_number: int | None) -> str:
     return f"{counter_number}号窗口" if counter_number is not None else "（未指定窗口）"
 
 
-def test_receipt(profile: PrinterProfile, hall_name: str, counter_number: int | None, uri: str,
+def build_test_receipt(profile: PrinterProfile, hall_name: str, counter_number: int | None, uri: str,
                  now: datetime | None = None) -> Receipt:
     """The thermal test slip."""
     where = parse_printer_uri(uri).describe()
@@ -68,7 +68,7 @@ def test_receipt(profile: PrinterProfile, hall_name: str, counter_number: int | 
         ("二维码", QR_MODES[profile.qr_native and not profile.raster]),
         ("时间", (now or datetime.now()).strftime("%Y-%m-%d %H:%M:%S")),
     )
-    notes: tuple[str, ...] = (HANZI, PUNCTUATION)
+    notes: tuple[str, ...] = (HANZI, *PUNCTUATION)
     if has_ext_b(profile):
         notes += (f"生僻字：{EXT_B}（吉字异体，扩展B区）",)
     notes += ("ASCII: ABC abc 0123456789",)
@@ -78,7 +78,7 @@ def test_receipt(profile: PrinterProfile, hall_name: str, counter_number: int | 
                    footer=("汉字、标点、二维码清晰完整，说明打印机设置正确。",))
 
 
-def test_pdf(hall_name: str, counter_number: int | None, uri: str, now: datetime | None = None) -> bytes:
+def build_test_pdf(hall_name: str, counter_number: int | None, uri: str, now: datetime | None = None) -> bytes:
     """The A4 test page: one page with the same text and a QR."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
@@ -101,7 +101,7 @@ def test_pdf(hall_name: str, counter_number: int | None, uri: str, now: datetime
     y -= 16 * mm
     c.setFont(FONT, 12)
     for line in (f"窗口：{counter_label(counter_number)}", f"打印机：{parse_printer_uri(uri).describe()}",
-                 f"时间：{(now or datetime.now()).strftime('%Y-%m-%d %H:%M:%S')}", HANZI, PUNCTUATION,
+                 f"时间：{(now or datetime.now()).strftime('%Y-%m-%d %H:%M:%S')}", HANZI, "".join(PUNCTUATION),
                  "ASCII: ABC abc 0123456789", "汉字、标点、二维码清晰完整，页边没有被裁切，说明打印机设置正确。"):
         c.drawString(25 * mm, y, line)
         y -= 9 * mm
@@ -118,7 +118,7 @@ def test_pdf(hall_name: str, counter_number: int | None, uri: str, now: datetime
 
 def try_printer(uow: UnitOfWork | None, actor: Actor | None, uri: str, kind: PrinterKind = "thermal", *,
                 counter_number: int | None = None, profile: PrinterProfile | None = None,
-                timeout: float = TEST_TIMEOUT) -> TestOutcome:
+                timeout: float = TEST_TIMEOUT) -> PrinterTestResult:
     """打印测试页 from the printer chooser: an address being tried out, with the profile on the form.
 
     With an ``actor`` it needs ``printer.setup``; with a ``uow`` the hall's name is read for the page.  Without
@@ -136,7 +136,7 @@ def try_printer(uow: UnitOfWork | None, actor: Actor | None, uri: str, kind: Pri
 
 def send_test_page(uri: str, kind: PrinterKind = "thermal", *, hall_name: str = "政务服务大厅",
                    counter_number: int | None = None, profile: PrinterProfile | None = None,
-                   timeout: float = TEST_TIMEOUT) -> TestOutcome:
+                   timeout: float = TEST_TIMEOUT) -> PrinterTestResult:
     """Build the test page for ``uri`` and send it now; never raises for printer trouble (the outcome says it).
 
     Writes nothing to the database: the chooser of the first-run wizard uses it before any account exists.
@@ -144,7 +144,7 @@ def send_test_page(uri: str, kind: PrinterKind = "thermal", *, hall_name: str = 
     try:
         address = parse_printer_uri(uri)
     except ValidationError as exc:
-        return TestOutcome(False, exc.message, "", uri)
+        return PrinterTestResult(False, exc.message, "", uri)
     where = address.describe()
     profile = profile or PrinterProfile()
     name = f"测试页-{counter_label(counter_number)}"
@@ -152,19 +152,19 @@ def send_test_page(uri: str, kind: PrinterKind = "thermal", *, hall_name: str = 
         if kind == "a4":
             from app.printing.queue import send_pdf
 
-            send_pdf(uri, test_pdf(hall_name, counter_number, uri), name, timeout)
+            send_pdf(uri, build_test_pdf(hall_name, counter_number, uri), name, timeout)
         else:
-            data = render_receipt(test_receipt(profile, hall_name, counter_number, uri), profile)
+            data = render_receipt(build_test_receipt(profile, hall_name, counter_number, uri), profile)
             send(uri, data, timeout=timeout, status_check=profile.status_check, job_name=name)
     except HallDeskError as exc:
-        return TestOutcome(False, f"测试页打印失败：{exc.message}", where, uri)
+        return PrinterTestResult(False, f"测试页打印失败：{exc.message}", where, uri)
     if address.scheme == "folder":
-        return TestOutcome(True, f"测试页已保存到文件夹 {address.path}", where, uri)
-    return TestOutcome(True, f"测试页已发送到{where}，请查看打印结果", where, uri)
+        return PrinterTestResult(True, f"测试页已保存到文件夹 {address.path}", where, uri)
+    return PrinterTestResult(True, f"测试页已发送到{where}，请查看打印结果", where, uri)
 
 
-def test_counter_printer(uow: UnitOfWork, actor: Actor, counter_number: int, *, a4: bool = False,
-                         uri: str | None = None, timeout: float = TEST_TIMEOUT) -> TestOutcome:
+def print_counter_test_page(uow: UnitOfWork, actor: Actor, counter_number: int, *, a4: bool = False,
+                         uri: str | None = None, timeout: float = TEST_TIMEOUT) -> PrinterTestResult:
     """打印测试页 for a counter's receipt (or A4) printer — its stored address, or ``uri`` being tried out —
     with the profile stored for that address.  A clerk tests only their own counter's printers."""
     require(actor, "printer.setup")

@@ -11,7 +11,6 @@ are drawn as vector modules: sharp on any printer.  Text is real text in the bun
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from typing import Any, Final
 
 from reportlab.lib import colors, units
@@ -21,6 +20,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table
 
 from app.printing.chinese_text import FONT, CJKParagraph, markup, register_font, table_style
+from app.printing.model import SheetRow, TransferSheet
 from app.printing.qr import Matrix, dark_runs, qr_matrix
 from app.printing.report import NumberedCanvas
 
@@ -37,27 +37,6 @@ CELL_SIZE: Final = 9.5
 # 序号, 办件编号, 事项, 申请人, 材料, 核对 (ticked by hand on arrival), the case's QR code: 178 mm in all.
 _WIDTHS_MM: Final = (10.0, 33.0, 44.0, 38.0, 20.0, 12.0, 21.0)
 _GREY: Final = colors.Color(0.2, 0.2, 0.2)
-
-
-@dataclass(frozen=True)
-class SheetRow:
-    case_no: str
-    item: str
-    applicant: str  # the company, or the agent's masked name
-    paper: str  # e.g. 4项 原件2份 复印件5份
-
-
-@dataclass(frozen=True)
-class TransferSheet:
-    """What a 交接单 says."""
-
-    hall_name: str
-    batch_no: str
-    qr_payload: str
-    lines: tuple[str, ...]  # under the title: department, counter, who hands over, when
-    rows: tuple[SheetRow, ...]
-    closing: str  # the counts
-    signatures: tuple[tuple[str, str], ...]  # (label, printed value or "" for a blank line)
 
 
 def _draw_qr(c: Any, matrix: Matrix, x: float, y: float, side: float) -> None:

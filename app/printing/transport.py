@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import errno
 import ipaddress
+import os
 import re
 import socket
 import threading
@@ -563,12 +564,28 @@ def _append_file(address: PrinterAddress, data: bytes) -> None:
         raise PrinterError(f"写入打印文件失败：{path}（{exc.strerror or exc}）", "io") from None
 
 
+ESCPOS_PICKLE_DIR = "ESCPOS_CAPABILITIES_PICKLE_DIR"
 _DRIVER_LIBS = {"usb": "pyusb 和 libusb", "serial": "pyserial", "win32": "pywin32", "cups": "pycups"}
+
+
+def escpos_cache() -> str:
+    """Point python-escpos's capability cache at our data folder before it is first imported.
+
+    Without this it pickles its capability database into a fresh temporary folder on every import, so the cache
+    never hits (0.6 s each time).  It still makes an empty temporary folder per import (its ``mkdtemp()`` is a
+    default argument, evaluated either way); python-escpos is imported only to send to a USB, serial, Windows or
+    CUPS printer, once per process.
+    """
+    from db.paths import cache_dir
+
+    os.environ.setdefault(ESCPOS_PICKLE_DIR, str(cache_dir()))
+    return os.environ[ESCPOS_PICKLE_DIR]
 
 
 def _escpos_driver(address: PrinterAddress, timeout: float) -> Any:
     """A python-escpos printer object, imported here because each needs an optional library."""
     where = address.describe()
+    escpos_cache()
     try:
         from escpos import printer as drivers
     except ImportError:

@@ -134,7 +134,7 @@ def test_edit_counter_printer_address(hall: HallDesk, admin: Actor, qtbot: QtBot
     dialog.save()
     settle()  # the service's rule, shown as a warning; the dialog stays
     assert message_boxes.texts("warning") == [
-        "打印机地址须以 tcp://、usb://、serial://、win32://、cups:// 或 file:// 开头"
+        "打印机地址须以 tcp://、usb://、serial://、win32://、cups://、file:// 或 folder:// 开头"
     ]
     assert dialog.isVisible()
 

@@ -115,3 +115,26 @@ def test_prefilled_user_name_focuses_the_password(hall: HallDesk, qtbot: QtBot) 
     assert w.username_edit.text() == "chief_scj"
     assert w.password_edit.hasFocus()
     assert w.password_edit.echoMode() == w.password_edit.EchoMode.Password
+
+
+def test_typing_starts_before_the_database_is_open(hall: HallDesk, qtbot: QtBot) -> None:
+    """The login window is shown before the database is open (a fast start, ui.main): a login submitted then
+    waits, says so on its button, and goes through once the database arrives."""
+    w = LoginWindow(None)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    assert not w.has_hall() and w.username_edit.maxLength() == 32767  # the limits come with the database
+    accounts.set_password(hall.uow(), log_in(hall, "clerk1"), "clerk1", "Window1pass", DEMO_PASSWORD)
+    qtbot.keyClicks(w.username_edit, "clerk1")
+    qtbot.keyClicks(w.password_edit, "Window1pass")
+    qtbot.keyClick(w.password_edit, Qt.Key.Key_Return)
+    assert w.is_busy() and w.login_button.text() == "正在连接数据库…" and not w.password_edit.isEnabled()
+    settle()
+    assert w.is_busy()  # nothing to log in against yet: it keeps waiting
+    with qtbot.waitSignal(w.logged_in, timeout=10_000) as signal:
+        w.set_hall(hall)
+    assert signal.args[0].username == "clerk1"
+    assert w.username_edit.maxLength() < 32767 and w.password_edit.maxLength() < 32767
+    settle()
+    assert w.title_label.text() == hall_settings.get_hall_settings(hall.uow()).name

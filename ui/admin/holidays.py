@@ -98,7 +98,7 @@ class HolidaysPage(Page):
         self.date_edit.setDisplayFormat("yyyy-MM-dd")
         self.date_edit.setDate(to_qdate(date(this_year, 1, 1)))
         self.workday_radio = QRadioButton("上班（调休工作日）(&W)")
-        self.off_radio = QRadioButton("放假（休息日）(&O)")
+        self.off_radio = QRadioButton("放假（休息日）(&F)")
         self.off_radio.setChecked(True)
         kind_group = QButtonGroup(self)
         kind_group.addButton(self.workday_radio)

@@ -39,6 +39,7 @@ from app.auth import Actor
 from app.context import HallDesk
 from app.printing import discovery, testpage
 from app.printing.discovery import Discovery, PrinterCandidate
+from app.printing.folder import folder_uri
 from app.printing.model import PrinterProfile
 from app.printing.transport import BAUDRATES, DEFAULT_TCP_PORT, PrinterAddress, parse_printer_uri
 from ui.models import DISPLAY, TOOLTIP, Index, RowListModel
@@ -75,16 +76,6 @@ def _optional_uri(uri: str) -> object:
 def system_uri(name: str) -> str:
     """The address of an A4 system printer: the spooler on Windows, CUPS elsewhere."""
     return f"win32://{name}" if WINDOWS else f"cups://{name}"
-
-
-def folder_uri(path: str) -> str:
-    """``folder:///…`` for a folder typed or picked (a Windows drive path becomes ``folder:///C:/…``)."""
-    text = path.strip().replace("\\", "/")
-    if not text:
-        return ""
-    if not text.startswith("/"):
-        text = "/" + text
-    return "folder://" + text.replace("%", "%25")
 
 
 class CandidateListModel(RowListModel[PrinterCandidate]):
@@ -176,8 +167,10 @@ class PrinterChooser(QWidget):
         tcp_page = QWidget()
         tcp_form = QFormLayout(tcp_page)
         tcp_form.setContentsMargins(0, 0, 0, 0)
-        tcp_form.addRow(buddy_label("IP 地址(&H)", self.host_edit), self.host_edit)
-        tcp_form.addRow(buddy_label("端口(&O)", self.port_spin), self.port_spin)
+        self.host_label = buddy_label("IP 地址(&H)", self.host_edit)
+        self.port_label = buddy_label("端口(&O)", self.port_spin)
+        tcp_form.addRow(self.host_label, self.host_edit)
+        tcp_form.addRow(self.port_label, self.port_spin)
 
         # ---- folder
         self.folder_edit = limit_line(QLineEdit(), limits.PRINTER_URI)
@@ -186,7 +179,8 @@ class PrinterChooser(QWidget):
         folder_page = QWidget()
         folder_row = QHBoxLayout(folder_page)
         folder_row.setContentsMargins(0, 0, 0, 0)
-        folder_row.addWidget(buddy_label("文件夹(&D)", self.folder_edit))
+        self.folder_label = buddy_label("文件夹(&D)", self.folder_edit)
+        folder_row.addWidget(self.folder_label)
         folder_row.addWidget(self.folder_edit, 1)
         folder_row.addWidget(self.browse_button)
 
@@ -216,7 +210,8 @@ class PrinterChooser(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
-        top.addWidget(buddy_label("连接方式(&C)", self.way_combo))
+        self.way_label = buddy_label("连接方式(&C)", self.way_combo)
+        top.addWidget(self.way_label)
         top.addWidget(self.way_combo)
         top.addStretch(1)
         top.addWidget(self.advanced_button)
@@ -277,6 +272,23 @@ class PrinterChooser(QWidget):
 
     def test_text(self) -> str:
         return self.test_label.text()
+
+    def set_keys(self, **keys: str) -> None:
+        """Other Alt keys (``way``, ``refresh``, ``baud``, ``host``, ``port``, ``folder``, ``test``; '' for none),
+        for a window holding two choosers or keys of its own."""
+        widgets: dict[str, QLabel | QPushButton] = {"way": self.way_label, "refresh": self.refresh_button, "baud": self.baud_label,
+                   "host": self.host_label, "port": self.port_label, "folder": self.folder_label,
+                   "test": self.test_button}
+        for name, key in keys.items():
+            widget = widgets[name]
+            text = widget.text().split("(&")[0]
+            widget.setText(f"{text}(&{key})" if key else text)
+
+    def show_problem(self, message: str) -> None:
+        """A problem with the address (from a check or the service): 高级 opens on it, with the message."""
+        self.advanced_button.setChecked(True)
+        self.uri_field.show_problem(message)
+        self.uri_edit.setFocus()
 
     # ---- discovery
     def refresh(self) -> Op[Any]:
@@ -472,7 +484,7 @@ class PrinterChooser(QWidget):
         kind, hall, actor, number = self.kind, self._hall, self._actor, self.counter_number
         profile = self._profile_source()
 
-        def run() -> testpage.TestOutcome:
+        def run() -> testpage.PrinterTestResult:
             return testpage.try_printer(hall.uow() if hall is not None else None, actor, uri, kind,
                                         counter_number=number, profile=profile)
 
@@ -483,7 +495,7 @@ class PrinterChooser(QWidget):
         run_op(run, self._tested, self._test_failed, owner=self, key="test")
         return True
 
-    def _tested(self, outcome: testpage.TestOutcome) -> None:
+    def _tested(self, outcome: testpage.PrinterTestResult) -> None:
         self._test_result(outcome.ok, outcome.message)
 
     def _test_failed(self, exc: BaseException) -> None:

@@ -1,8 +1,9 @@
 """打印机设置: a counter's receipt (thermal) printer with its profile, and its A4 printer.
 
 A clerk opens it for their own counter from the 综合受理 page; an admin for any counter from 窗口管理.
-The profile (paper width, encoding, Chinese mode, …) belongs to the printer's address, the addresses to
-the counter; ``load()`` and ``save()`` read and write both.
+Each printer is picked with a ``PrinterChooser`` (the printers found on this PC, no address to type; the
+address itself under 高级).  The profile (paper width, encoding, Chinese mode, …) belongs to the printer's
+address, the addresses to the counter; ``load()`` and ``save()`` read and write both.
 """
 
 
@@ -23,12 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import accounts, limits
+from app import accounts
 from app.accounts import CounterView
 from app.auth import Actor
 from app.context import HallDesk
 from app.errors import NotFound, ValidationError
-from app.printing import desk, queue
+from app.printing import desk, testpage
 from app.printing.model import (
     PRINT_MODE_TIPS,
     PRINT_MODES,
@@ -38,21 +39,13 @@ from app.printing.model import (
     with_print_mode,
 )
 from app.printing.paper import sample_image
-from app.printing.transport import parse_printer_uri
 from ui.errors import show_error
 from ui.ops import Change, Op, run_op
-from ui.widgets import CheckedField, buddy_label, dialog_buttons, hint_label, limit_line, set_tab_order, tint
+from ui.printing.chooser import PrinterChooser
+from ui.widgets import buddy_label, dialog_buttons, hint_label, set_tab_order, tint
 
-URI_FORMS = ("网络 tcp://192.168.1.50:9100　　USB usb://0416:5011（VID:PID）\n"
-             "串口 serial:///dev/ttyS0?baudrate=9600 或 serial://COM3?baudrate=9600\n"
-             "Windows win32://打印机名　　CUPS cups://队列名　　文件 file:///路径")
 TEST_TIMEOUT = 3.0
 SAMPLE_SCALE = 0.4  # the sample at 40 % of the printed dots: an 80 mm slip is 230 pixels wide
-
-
-def _optional_uri(uri: str) -> object:
-    """An empty address is allowed (no printer yet); anything typed must parse."""
-    return parse_printer_uri(uri) if uri.strip() else None
 
 
 class PrinterSettingsDialog(QDialog):
@@ -76,12 +69,12 @@ class PrinterSettingsDialog(QDialog):
         self.setWindowTitle(f"打印机设置 — {counter_number}号窗口")
 
         # ---- receipt printer
-        self.uri_field = CheckedField(_optional_uri, placeholder="如 tcp://192.168.1.50:9100", optional=True)
-        self.uri_edit = limit_line(self.uri_field.edit, limits.PRINTER_URI)
-        forms = QLabel(URI_FORMS)
-        forms.setWordWrap(True)
-        forms.setObjectName("hintLabel")
-        forms.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.thermal = PrinterChooser("thermal")
+        self.thermal.test_button.hide()  # the dialog's own 打印测试页 prints with the form's profile
+        self.thermal.test_label.hide()
+        self.thermal.set_keys(test="")
+        self.uri_field = self.thermal.uri_field
+        self.uri_edit = self.thermal.uri_edit
         self.paper_combo = QComboBox()
         self.paper_combo.addItem("80 毫米（每行48字符）", 80)
         self.paper_combo.addItem("58 毫米（每行32字符）", 58)
@@ -99,8 +92,7 @@ class PrinterSettingsDialog(QDialog):
         self.cut_check = QCheckBox("打印后自动切纸(&U)")
         self.status_check = QCheckBox("打印前检测纸张状态（缺纸时不发送）(&K)")
         receipt_form = QFormLayout()
-        receipt_form.addRow(buddy_label("打印机地址(&P)", self.uri_field.edit), self.uri_field)
-        receipt_form.addRow("", forms)
+        receipt_form.addRow(self.thermal)
         receipt_form.addRow(buddy_label("纸宽(&W)", self.paper_combo), self.paper_combo)
         receipt_form.addRow(buddy_label("打印方式(&M)", self.mode_combo), self.mode_combo)
         receipt_form.addRow("", self.mode_hint)
@@ -126,12 +118,16 @@ class PrinterSettingsDialog(QDialog):
         receipt_box.setLayout(receipt_row)
 
         # ---- A4 printer
-        self.a4_field = CheckedField(_optional_uri, placeholder="如 cups://A4 或 file:///home/窗口/通知书", optional=True)
-        self.a4_edit = limit_line(self.a4_field.edit, limits.A4_PRINTER_URI)
-        a4_note = hint_label("A4 通知书可发送到 cups://、file:// 或网络打印机 tcp://；留空则在预览中用本机打印机打印。")
-        a4_form = QFormLayout()
-        a4_form.addRow(buddy_label("A4打印机地址(&A)", self.a4_field.edit), self.a4_field)
-        a4_form.addRow("", a4_note)
+        self.a4 = PrinterChooser("a4")
+        self.a4.set_context(hall, actor, counter_number)
+        # Alt keys of their own beside the receipt printer's chooser
+        self.a4.set_keys(way="L", refresh="F", baud="", host="I", port="N", folder="J", test="G")
+        self.a4_field = self.a4.uri_field
+        self.a4_edit = self.a4.uri_edit
+        a4_note = hint_label("A4 通知书发送到所选打印机；选“不设置”则在预览中用本机打印机打印。")
+        a4_form = QVBoxLayout()
+        a4_form.addWidget(self.a4)
+        a4_form.addWidget(a4_note)
         a4_box = QGroupBox("A4 打印机（通知书）")
         a4_box.setLayout(a4_form)
 
@@ -150,17 +146,19 @@ class PrinterSettingsDialog(QDialog):
         layout.addLayout(test_row)
         layout.addWidget(buttons)
         self.setMinimumWidth(780)  # the form and the sample side by side
-        set_tab_order(self.uri_edit, self.paper_combo, self.mode_combo, self.encoding_combo, self.qr_combo, self.cut_check, self.status_check, self.a4_edit, self.test_button,
-                      *buttons.buttons())
+        set_tab_order(self.thermal.way_combo, self.thermal.device_list, self.paper_combo, self.mode_combo,
+                      self.encoding_combo, self.qr_combo, self.cut_check, self.status_check, self.a4.way_combo,
+                      self.a4.device_list, self.test_button, *buttons.buttons())
 
         self.test_button.clicked.connect(self.print_test_page)
         self.mode_combo.currentIndexChanged.connect(self._mode_changed)
         for combo in (self.paper_combo, self.encoding_combo, self.qr_combo):
             combo.currentIndexChanged.connect(self.update_sample)
         self.uri_edit.textChanged.connect(self._update_test_button)
+        self.thermal.changed.connect(lambda *_: self._update_test_button())
         self._mode_changed()
         self.load()
-        self.uri_edit.setFocus()
+        self.thermal.way_combo.setFocus()
 
     # ---- the form
     def form_profile(self) -> PrinterProfile:
@@ -175,8 +173,8 @@ class PrinterSettingsDialog(QDialog):
 
     def set_form(self, counter: CounterView, profile: PrinterProfile) -> None:
         self.counter = counter
-        self.uri_edit.setText(counter.printer_uri)
-        self.a4_edit.setText(counter.a4_printer_uri)
+        self.thermal.set_uri(counter.printer_uri)
+        self.a4.set_uri(counter.a4_printer_uri)
         self.set_profile(profile)
 
     def set_profile(self, profile: PrinterProfile) -> None:
@@ -233,11 +231,10 @@ class PrinterSettingsDialog(QDialog):
         """Store the addresses (and the profile under the receipt printer's address); close on success."""
         hall, actor, number = self._hall, self._actor, self.counter_number
         uri, a4, profile = self.uri_field.text(), self.a4_field.text(), self.form_profile()
-        for field in (self.uri_field, self.a4_field):
-            if problem := field.problem():
+        for chooser in (self.thermal, self.a4):
+            if problem := chooser.uri_field.problem():
                 # Both addresses are checked before anything is stored: no profile saved for a refused form.
-                field.show_problem(problem)
-                field.edit.setFocus()
+                chooser.show_problem(problem)
                 return None
 
         def write() -> CounterView:
@@ -256,9 +253,7 @@ class PrinterSettingsDialog(QDialog):
 
     def _show_field_error(self, field_name: str, message: str) -> None:
         show_error(self, ValidationError(field_name, message))
-        field = self.a4_field if field_name == "a4_printer_uri" else self.uri_field
-        field.show_problem(message)
-        field.edit.setFocus()
+        (self.a4 if field_name == "a4_printer_uri" else self.thermal).show_problem(message)
 
     # ---- test page
     def print_test_page(self) -> bool:
@@ -266,19 +261,15 @@ class PrinterSettingsDialog(QDialog):
         if self._testing:
             return False
         uri, profile, hall, actor = self.uri_field.text(), self.form_profile(), self._hall, self._actor
-        if problem := self.uri_field.problem() or ("" if uri else "请先填写打印机地址"):
-            self.uri_field.show_problem(problem)
-            self.uri_edit.setFocus()
+        number = self.counter_number
+        if problem := self.uri_field.problem() or ("" if uri else "请先选择打印机"):
+            self.thermal.show_problem(problem)
             return False
 
-        def run() -> queue.JobView:
+        def run() -> testpage.PrinterTestResult:
+            # Sent straight to the printer (not queued): a failed test page is not retried later by surprise.
             desk.save_profile(hall.uow(), actor, uri, profile)
-            job_id = queue.enqueue_test_page(hall.uow(), actor, uri)
-            job = queue.send_job(hall.uow, job_id, force=True, timeout=TEST_TIMEOUT)
-            if job.status != "printed":
-                # A failed test page is not worth retrying later: it would print when nobody expects it.
-                queue.cancel_job(hall.uow(), actor, job_id, "测试页未打印")
-            return job
+            return testpage.print_counter_test_page(hall.uow(), actor, number, uri=uri, timeout=TEST_TIMEOUT)
 
         self._testing = True
         self._update_test_button()
@@ -287,10 +278,10 @@ class PrinterSettingsDialog(QDialog):
         run_op(run, self._test_done, self._test_failed, changes={Change.PRINT_JOBS, Change.SETTINGS}, owner=self)
         return True
 
-    def _test_done(self, job: queue.JobView) -> None:
-        ok = job.status == "printed"
-        self._test_result(ok, "测试页打印成功" if ok else f"测试页打印失败：{job.last_error}")
-        self.test_finished.emit(ok, "" if ok else job.last_error)
+    def _test_done(self, outcome: testpage.PrinterTestResult) -> None:
+        ok = outcome.ok
+        self._test_result(ok, "测试页打印成功" if ok else outcome.message)
+        self.test_finished.emit(ok, "" if ok else outcome.message)
 
     def _test_failed(self, exc: BaseException) -> None:
         if isinstance(exc, ValidationError):

@@ -13,11 +13,10 @@ import threading
 import uuid
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -30,17 +29,16 @@ from app.auth import Actor
 from app.context import HallDesk
 from app.errors import HallDeskError
 from app.printing import desk, queue
-from app.printing.queue import JobView
-from app.printing.transport import parse_printer_uri
+from app.printing.queue import JobContent, JobView
 from ui.errors import confirm, show_error
 from ui.models import NOTICE_NAMES
 from ui.ops import Change, Op, run_op, subscribe
+from ui.printing.chooser import PrinterChooser
 from ui.printing.models import JobTableModel
 from ui.printing.preview import notice_preview
-from ui.printing.printers import URI_FORMS
+from ui.printing.receipt_preview import ReceiptPreviewDialog, receipt_image
 from ui.shortcuts import describe, guarded, set_available
 from ui.widgets import (
-    CheckedField,
     Page,
     banner,
     buddy_label,
@@ -192,7 +190,8 @@ class PrintWorker(QObject):
 
 
 class RedirectDialog(QDialog):
-    """改派到…: another printer address for a waiting job.
+    """改派到…: another printer for a waiting job, picked from the printers found on this PC (``PrinterChooser``;
+    the address itself under 高级).
 
     Signals:
         chosen(str): the address, checked by ``parse_printer_uri``.
@@ -203,25 +202,23 @@ class RedirectDialog(QDialog):
     def __init__(self, job: JobView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"改派打印任务 — {JobTableModel.kind_text(job)} {job.case_no or ''}")
-        self.uri_field = CheckedField(parse_printer_uri, placeholder="如 tcp://192.168.1.51:9100")
+        self.chooser = PrinterChooser("a4" if job.kind == "notice" else "thermal")
+        self.chooser.test_button.hide()  # a test page here would print at a printer the job may not go to
+        self.chooser.test_label.hide()
+        self.chooser.set_uri(job.printer)
+        self.uri_field = self.chooser.uri_field
         limit_line(self.uri_field.edit, limits.JOB_PRINTER_URI)
-        self.uri_field.edit.setText(job.printer)
-        forms = hint_label(URI_FORMS)
-        form = QFormLayout()
-        form.addRow(buddy_label("打印机地址(&P)", self.uri_field.edit), self.uri_field)
-        form.addRow("", forms)
         buttons, self.ok_button = dialog_buttons(self, "改派并打印(&S)", on_accept=self.save)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(self.chooser, 1)
         layout.addWidget(buttons)
-        self.setMinimumWidth(520)
-        self.uri_field.edit.selectAll()
-        self.uri_field.edit.setFocus()
+        self.setMinimumWidth(560)
+        self.chooser.way_combo.setFocus()
 
     def save(self) -> str | None:
-        problem = self.uri_field.problem() or ("" if self.uri_field.text() else "请填写打印机地址")
+        problem = self.uri_field.problem() or ("" if self.uri_field.text() else "请选择打印机")
         if problem:
-            self.uri_field.show_problem(problem)
+            self.chooser.show_problem(problem)
             return None
         uri = self.uri_field.text()
         self.chosen.emit(uri)
@@ -256,7 +253,7 @@ class PrintQueuePage(Page):
         self.cancel_button = QPushButton("取消(&C)")
         self.redirect_button = QPushButton("改派到…(&T)")
         self.preview_button = QPushButton("预览(&V)")
-        self.preview_button.setToolTip("A4 通知书：预览，并可用本机打印机打印")
+        self.preview_button.setToolTip("回执：按打印机设置画出打印效果；A4 通知书：预览，并可用本机打印机打印")
         self.refresh_button = QPushButton("刷新(F5)")
         tools = QHBoxLayout()
         tools.addWidget(title, 1)
@@ -266,6 +263,10 @@ class PrintQueuePage(Page):
                   self.refresh_button):
             tools.addWidget(b)
         self.warning = banner("您的账户没有分配窗口：没有本窗口的打印任务。" if number is None else "")
+        self.folder_note = hint_label()
+        self.folder_note.setObjectName("printFolderNote")
+        self.folder_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.folder_note.hide()
         self.model = JobTableModel(parent=self)
         self.view = table_view(self.model, empty="暂无打印任务。本窗口打印的受理回执、通知书和取件凭条会在这里排队；"
                                                 "打印失败的任务可在这里重试、改派或取消。")
@@ -276,6 +277,7 @@ class PrintQueuePage(Page):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(tools)
         layout.addWidget(self.warning)
+        layout.addWidget(self.folder_note)
         layout.addWidget(self.view, 1)
         layout.addWidget(note)
         set_tab_order(self.filter_combo, self.retry_button, self.cancel_button, self.redirect_button,
@@ -305,10 +307,18 @@ class PrintQueuePage(Page):
         if self._select is None:
             job = self.selected_job()
             self._select = job.id if job else None
-        run_op(lambda: queue.list_jobs(hall.uow(), status=status, counter_number=number),
-               self._loaded_data, owner=self, key="load")
+        def load() -> tuple[list[JobView], list[str]]:
+            jobs = queue.list_jobs(hall.uow(), status=status, counter_number=number)
+            return jobs, queue.counter_folders(hall.uow(), number)
 
-    def _loaded_data(self, jobs: list[JobView]) -> None:
+        run_op(load, self._loaded_data, owner=self, key="load")
+
+    def _loaded_data(self, data: tuple[list[JobView], list[str]]) -> None:
+        jobs, folders = data
+        self.folder_note.setText(
+            f"本窗口的打印机是文件夹：回执（.bin）和通知书（.pdf）保存在 {'、'.join(folders)}；选中任务后按“预览”查看打印效果。"
+            if folders else "")
+        self.folder_note.setVisible(bool(folders))
         self.model.set_rows(jobs)
         self._loaded = True
         restore_current(self.view, self.model, self._select)
@@ -332,7 +342,7 @@ class PrintQueuePage(Page):
         set_available(self.cancel_button, "" if waiting else "请先选择打印任务" if job is None
                       else "只能取消等待中或出错的打印任务")
         self.redirect_button.setEnabled(waiting)
-        self.preview_button.setEnabled(job is not None and job.kind == "notice" and bool(job.case_no))
+        self.preview_button.setEnabled(job is not None and (job.kind != "notice" or bool(job.case_no)))
 
     # ---- actions
     def retry_selected(self) -> bool:
@@ -405,14 +415,28 @@ class PrintQueuePage(Page):
                       changes={Change.PRINT_JOBS})
 
     def preview_selected(self) -> bool:
-        """预览 a notice job; printing it from the preview marks the job printed."""
+        """预览: a notice's pages (printing it from the preview marks the job printed); a receipt, hand-over slip
+        or test page as the paper would look, drawn from the bytes it sends."""
         job = self.selected_job()
-        if job is None or job.kind != "notice" or not job.case_no:
+        if job is None:
             return False
         hall, actor, case_no, kind = self._hall, self._actor, job.case_no, job.notice_kind
-        run_op(lambda: desk.notice_pdf(hall.uow(), actor, case_no, kind),
-                          lambda pdf: self._show_preview(job, pdf), owner=self)
+        if job.kind == "notice" and case_no:
+            run_op(lambda: desk.notice_pdf(hall.uow(), actor, case_no, kind),
+                   lambda pdf: self._show_preview(job, pdf), owner=self)
+            return True
+        job_id = job.id
+
+        def draw() -> tuple[JobContent, QImage]:
+            content = queue.job_content(hall.uow(), actor, job_id)
+            return content, receipt_image(content)
+
+        run_op(draw, lambda drawn: self._show_receipt(job, *drawn), owner=self)
         return True
+
+    def _show_receipt(self, job: JobView, content: JobContent, image: QImage) -> None:
+        title = f"{JobTableModel.kind_text(job)}{' ' + job.case_no if job.case_no else ''}"
+        self._open(ReceiptPreviewDialog(title, image, content, self))
 
     def _show_preview(self, job: JobView, pdf: bytes) -> None:
         title = f"{NOTICE_NAMES.get(job.notice_kind, '通知书')} {job.case_no}"

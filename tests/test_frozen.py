@@ -1,0 +1,151 @@
+"""The frozen build (issue 17): build.spec built once per test session with PyInstaller, then run as a hall runs it.
+
+One build (about a minute on two cores) into a temporary folder: ``--noconfirm``, PyInstaller's work folder in
+the same temporary folder, no UPX.  Then the frozen program itself: ``--version``; ``demo`` into a fresh data
+folder; ``--smoke-test`` (the login window offscreen, painted in the bundled font, the input-method plugins
+loadable); a case taken at counter 1 through its CLI and its receipt printed to a ``file://`` printer, whose
+bytes are decoded.  Also what the bundle holds: the ibus and compose input-method plugins, and none of the parts
+freeze/prune.py leaves out.
+
+Marked ``slow``; ``./dev test`` (and so CI) runs it.  Without PyInstaller it is skipped, except in CI, where it
+fails.  Linux only: the Windows build is made and tried by hand (README "The frozen build").
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from app.demo import DEMO_PASSWORD
+from freeze.prune import dropped
+from freeze.version_info import project_version
+from tests.intake_support import AGENT, ENTERPRISE
+from tests.support.escpos_decode import decode
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(900),
+    pytest.mark.skipif(sys.platform != "linux", reason="the frozen build is tested on Linux"),
+]
+
+
+@dataclass(frozen=True)
+class Frozen:
+    folder: Path  # dist/HallDesk
+    program: Path
+    seconds: float
+    size: int
+
+    def run(self, *args: str, data: Path, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
+        full = {k: v for k, v in os.environ.items() if not k.startswith(("HALLDESK_", "QT_IM", "PYTHON"))}
+        full.update(HALLDESK_DATA_DIR=str(data), QT_QPA_PLATFORM="offscreen", **env)
+        return subprocess.run([str(self.program), *args], capture_output=True, text=True, timeout=timeout,
+                              env=full, cwd=data)
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+@pytest.fixture(scope="session")
+def frozen(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Frozen]:
+    if importlib.util.find_spec("PyInstaller") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PyInstaller is missing (it is in the test extra: ./dev test installs it)")
+        pytest.skip("PyInstaller is not installed (pip install -e '.[test]')")
+    base = tmp_path_factory.mktemp("frozen")
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
+         "--workpath", str(base / "work"), "--distpath", str(base / "dist"), "build.spec"],
+        cwd=ROOT, capture_output=True, text=True, timeout=900)
+    seconds = time.monotonic() - started
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
+    folder = base / "dist" / "HallDesk"
+    built = Frozen(folder=folder, program=folder / "HallDesk", seconds=seconds, size=_size(folder))
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"frozen build: {seconds:.0f} s, {built.size / 1e6:.0f} MB in {folder}")
+    yield built
+
+
+def test_version_names_halldesk_python_and_qt(frozen: Frozen, tmp_path: Path) -> None:
+    import PySide6
+
+    proc = frozen.run("--version", data=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert f"HallDesk（一窗通）{project_version()}" in proc.stdout
+    assert f"Python {sys.version_info.major}.{sys.version_info.minor}." in proc.stdout
+    assert f"PySide6 {PySide6.__version__}" in proc.stdout
+
+
+def test_the_bundle_has_the_input_method_plugins_and_not_what_is_left_out(frozen: Frozen) -> None:
+    internal = frozen.folder / "_internal"
+    contexts = [p for p in internal.rglob("platforminputcontexts") if p.is_dir()]
+    assert len(contexts) == 1, contexts
+    names = sorted(p.name for p in contexts[0].iterdir())
+    assert any("ibus" in n for n in names) and any("compose" in n for n in names), names
+    assert not any("virtualkeyboard" in n for n in names), names
+    files = [p.relative_to(internal).as_posix() for p in internal.rglob("*") if p.is_file()]
+    assert [f for f in files if dropped(f)] == []
+    translations = [f for f in files if f.endswith(".qm")]
+    assert "PySide6/Qt/translations/qtbase_zh_CN.qm" in translations
+    assert all(f.endswith("_zh_CN.qm") for f in translations), translations
+    assert (internal / "resources" / "icons" / "halldesk.png").is_file()
+    assert not (frozen.folder / "_internal" / "PySide6" / "Qt" / "lib" / "libQt6Pdf.so.6").exists()
+    assert frozen.size < 280e6, f"{frozen.size / 1e6:.0f} MB: something large came in (README: 253 MB)"
+
+
+def test_demo_login_window_and_a_receipt_from_the_frozen_program(frozen: Frozen, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    demo = frozen.run("demo", data=data)
+    assert demo.returncode == 0, demo.stderr
+    assert "演示数据就绪" in demo.stderr
+
+    smoke = frozen.run("--smoke-test", data=data)
+    assert smoke.returncode == 0, smoke.stdout + smoke.stderr
+    assert smoke.stdout.rstrip().endswith("OK")
+    assert "platform: offscreen" in smoke.stdout and "WenQuanYi Micro Hei" in smoke.stdout
+    assert "ibus (libibusplatforminputcontextplugin.so)" in smoke.stdout
+    assert "compose (libcomposeplatforminputcontextplugin.so)" in smoke.stdout
+
+    application = tmp_path / "case.json"
+    application.write_text(json.dumps({
+        "item": "FGW001", "enterprise": {"uscc": ENTERPRISE.uscc, "name": ENTERPRISE.name},
+        "agent": {"name": AGENT.name, "id_number": AGENT.id_number, "phone": AGENT.phone},
+        "materials": {"M01": "received", "M02": "received", "M03": "received", "M04": "received"},
+    }, ensure_ascii=False), encoding="utf-8")
+    created = frozen.run("--user", "clerk1", "case", "create", "--json", str(application), data=data,
+                         HALLDESK_PASSWORD=DEMO_PASSWORD)
+    assert created.returncode == 0, created.stderr
+    case_no = json.loads(created.stdout)["case_no"]
+
+    printer = tmp_path / "receipts.bin"
+    printed = frozen.run("--user", "clerk1", "print", "receipt", case_no, "--printer", f"file://{printer}",
+                         "--reprint", "--reason", "冻结版测试", "--json", data=data, HALLDESK_PASSWORD=DEMO_PASSWORD)
+    assert printed.returncode == 0, printed.stderr
+    assert json.loads(printed.stdout)["status"] == "printed"
+    receipt = decode(printer.read_bytes())
+    assert "受理回执" in receipt.text and case_no in receipt.text
+    assert "企业投资项目备案" in receipt.text and "张*" in receipt.text
+    assert receipt.qr_codes[0].startswith(f"HD1:{case_no}:") and receipt.cut_count == 1
+
+
+def test_the_frozen_program_sets_up_each_engine(frozen: Frozen, empty_db_url: str, tmp_path: Path) -> None:
+    """The dialects and drivers SQLAlchemy loads by name (psycopg's binary, PyMySQL) and Alembic's scripts."""
+    upgraded = frozen.run("--db", empty_db_url, "db", "upgrade", data=tmp_path)
+    assert upgraded.returncode == 0, upgraded.stderr
+    shown = frozen.run("--db", empty_db_url, "hall", "show", "--json", data=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "review_authority" in json.loads(shown.stdout)

@@ -1,0 +1,51 @@
+"""A fast start (issue 17): what the login window's path imports, and the start-up benchmark's measuring points."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+# Loaded behind the login (the database layer while the password is typed) or on first use.
+NOT_FOR_THE_LOGIN = ("cli", "sqlalchemy", "alembic", "psycopg", "pymysql", "pypinyin", "reportlab", "escpos",
+                     "pypdfium2", "PIL", "argon2", "cryptography", "yaml", "app.context", "db.models", "ui.mainwindow")
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run([sys.executable, "-c", f"{code}\nimport sys\nprint('\\n'.join(sys.modules))"], cwd=ROOT,
+                         check=True, capture_output=True, text=True, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    return set(out.stdout.split())
+
+
+def test_the_login_window_needs_no_database_layer() -> None:
+    loaded = _modules_after("import app.__main__, ui.main, ui.login")
+    assert {name for name in loaded if name.split(".")[0] in NOT_FOR_THE_LOGIN or name in NOT_FOR_THE_LOGIN} == set()
+
+
+def test_the_workspace_loads_pinyin_and_pdf_only_when_used() -> None:
+    loaded = _modules_after("import app.context, ui.mainwindow, ui.counter.page")
+    assert not {"cli", "alembic", "pypinyin", "reportlab", "escpos"} & {name.split(".")[0] for name in loaded}
+
+
+def test_the_gui_options_do_not_take_a_command() -> None:
+    from app.__main__ import gui_options
+
+    options = gui_options(["--db", "sqlite:///x", "--user", "clerk1"])
+    assert options is not None and (options.db, options.user, options.local) == ("sqlite:///x", "clerk1", None)
+    assert gui_options(["--local"]) is not None and gui_options(["--local"]).local == ""  # type: ignore[union-attr]
+    for cli in (["demo"], ["--db", "sqlite:///x", "case", "list"], ["--help"], ["--db"], ["--frobnicate"]):
+        assert gui_options(cli) is None, cli
+
+
+def test_the_startup_benchmark_measures_each_window() -> None:
+    """One round of bench/bench_startup.py: each kind of start paints its window and says so (times are printed,
+    never asserted)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}  # the benchmark makes its own data folder
+    out = subprocess.run([sys.executable, "bench/bench_startup.py", "--runs", "1"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert [line.split()[0] for line in lines[1:4]] == ["empty", "login", "workspace"]
+    assert "targets:" in lines[4]
