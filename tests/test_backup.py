@@ -4,6 +4,7 @@ before an upgrade, the daily copy and its retention, and the servers' dump tools
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -286,3 +287,32 @@ def test_server_backup_restores_with_the_documented_commands(hall: HallDesk, ser
             copy.close()
     finally:
         server.drop(restored)
+
+
+@sqlite_only
+def test_db_upgrade_and_a_counter_store_at_an_older_revision_are_backed_up_first(
+    empty_db_url: str, data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = make_engine(empty_db_url)
+    store_path = tmp_path / "local.sqlite3"
+    store_engine = make_engine(f"sqlite:///{store_path}")
+    try:
+        migrate.upgrade(engine, "0013_files")
+        migrate.upgrade(store_engine, "0013_files")
+    finally:
+        engine.dispose()
+        store_engine.dispose()
+    assert run(["--db", empty_db_url, "db", "upgrade"]) == 0
+    from app.infra.counter_store import CounterStore
+
+    CounterStore.open("postgresql://nobody@127.0.0.1:1/none", store_path, pull=False).close()
+    copies = sorted(p.name for p in (data / "backups").glob("*-before-upgrade.sqlite3"))
+    assert len(copies) == 2 and any(name.startswith("local-") for name in copies), copies
+    for name in copies:
+        with sqlite3.connect(data / "backups" / name) as conn:
+            assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0013_files"
+    # The store by hand, with --local: into the backups folder, a plain daily name.
+    capsys.readouterr()
+    assert run(["--local", str(store_path), "db", "backup", "--json"]) == 0
+    made = Path(json.loads(capsys.readouterr().out)["path"])
+    assert made.parent == data / "backups" and [d for d, _ in backup.daily_backups(store_path)] == [date.today()]
