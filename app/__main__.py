@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] in (["--version"], ["--smoke-test"]):
         return _self_check(argv[0])
     options = gui_options(argv)
+    from app import logs
+
+    logs.start("cli" if options is None else "gui")  # <data folder>/logs, no personal data
     if options is None:
         from cli.main import run
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
+from app import backup
 from app.auth import Actor, login
 from app.errors import DatabaseBusy, DatabaseUnavailable
 from app.installation import resolve_url
@@ -18,7 +21,10 @@ from db.engine import (
     check_reachable,
     make_engine,
     make_session_factory,
+    where,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -50,6 +56,8 @@ class HallDesk:
         # Now rather than inside the first query (the login's): resolving the models' relationships takes a
         # noticeable moment, and the GUI opens the database while the user types (ui.main).
         configure_mappers()
+        if log.isEnabledFor(logging.INFO):
+            log.info("database opened: %s, schema %s", where(engine.url), hall.schema_revision())
         if upgrade:
             hall.upgrade()
         return hall
@@ -59,9 +67,17 @@ class HallDesk:
         # then find the schema at head (Alembic reads the version inside the locked transaction).
         try:
             with database_errors():
+                backup.before_upgrade(self.engine)  # a SQLite file at an older revision is copied first
                 migrate.upgrade(self.engine)
         except (charset.CharsetError, migrate.MigrationError) as exc:
             raise DatabaseUnavailable(str(exc)) from None
+
+    def schema_revision(self) -> str:
+        """The database's Alembic revision, for the log and the diagnosis package (``none``: no schema yet)."""
+        try:
+            return migrate.current_revision(self.engine) or "none"
+        except SQLAlchemyError as exc:
+            return f"unknown ({type(exc).__name__})"
 
     def is_up_to_date(self) -> bool:
         with database_errors():

@@ -104,7 +104,7 @@ _TABLE: tuple[Permission, ...] = (
     _p("user.password", "修改本人密码", EVERYONE, "本人", ("user passwd",)),
     _p("counter.manage", "窗口设置，查看、生成和吊销窗口签名密钥", {ADMIN}, "",
        ("counter set", "counter keys", "counter keygen", "counter revoke-key")),
-    _p("hall.settings", "大厅设置", {ADMIN}, "", ("hall set", "hall files-set")),
+    _p("hall.settings", "大厅设置", {ADMIN}, "", ("hall set", "hall files-set", "hall backup-set")),
     _p("holiday.manage", "节假日调整", {ADMIN}, "", ("holiday set", "holiday remove", "holiday confirm")),
     _p("catalog.import", "导入事项目录", {ADMIN}, "", ("catalog import",)),
     _p("files.archive", "把已办结办件的电子件移到文件共享", {ADMIN}, "", ("files archive",)),
@@ -117,7 +117,7 @@ assert len(PERMISSIONS) == len(_TABLE), "an action is listed twice"
 
 # Commands that change nothing and need no login: public reference data, the machine's own sync, checks.
 OPEN_COMMANDS: tuple[str, ...] = (
-    "db upgrade", "catalog list", "catalog show", "catalog export", "counter list", "hall show", "holiday list",
+    "db upgrade", "db backup", "db restore", "diag export", "catalog list", "catalog show", "catalog export", "counter list", "hall show", "holiday list",
     "holiday status", "workdays add", "audit verify", "print queue", "printer show", "slip verify", "sync run",
     "sync status", "sync reconcile", "check", "roles", "user init-admin",
     "catalog tolerable-list",  # issue 14 part 7: the public list of what may be 容缺

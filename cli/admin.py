@@ -8,7 +8,7 @@ import sys
 from dataclasses import replace
 from typing import Any
 
-from app import accounts, files, hall_settings, holidays
+from app import accounts, backup, files, hall_settings, holidays
 from app.auth import ROLES
 from app.errors import ValidationError
 from app.infra import keys
@@ -121,7 +121,8 @@ def cmd_counter_set(cli: Cli) -> int:
 def cmd_hall_show(cli: Cli) -> int:
     hall = cli.ready_hall()
     settings = hall_settings.get_hall_settings(hall.uow())
-    shown = {**settings.as_json(), "files": files.get_limits(hall.uow()).as_json()}
+    shown = {**settings.as_json(), "files": files.get_limits(hall.uow()).as_json(),
+             "backup": backup.get_settings(hall.uow()).as_json()}
     if cli.args.json:
         print_json(shown)
     else:
@@ -137,6 +138,13 @@ def cmd_hall_files_set(cli: Cli) -> int:
     changes = {k: getattr(a, k) for k in ("max_file_mb", "max_case_mb", "store_budget_mb") if getattr(a, k) is not None}
     saved = files.save_limits(cli.hall.uow(), cli.actor(), replace(current, **changes))
     print_json(saved.as_json()) if a.json else print("已保存电子件设置", file=sys.stderr)
+    return 0
+
+
+def cmd_hall_backup_set(cli: Cli) -> int:
+    saved = backup.save_settings(cli.hall.uow(), cli.actor(), backup.BackupSettings(keep_days=cli.args.keep_days))
+    print_json(saved.as_json()) if cli.args.json else print(f"已保存备份设置：每台电脑保留最近 {saved.keep_days} 天的每日备份",
+                                                           file=sys.stderr)
     return 0
 
 
@@ -279,6 +287,10 @@ def register(sub: Any) -> None:
     sp.add_argument("--max-case-mb", dest="max_case_mb", type=int, metavar="N", help="每件电子件合计上限（MB）")
     sp.add_argument("--store-budget-mb", dest="store_budget_mb", type=int, metavar="N",
                     help="离线窗口本机存储预算（MB，超过时提醒）")
+
+    sp = add(hl, "backup-set", cmd_hall_backup_set, "修改每日备份的保留天数（窗口本机库、内置数据库；管理员）",
+             json_flag=True)
+    sp.add_argument("--keep-days", dest="keep_days", type=int, required=True, metavar="N", help="保留最近 N 天（1–365）")
 
     hol = sub.add_parser("holiday", help="节假日调整").add_subparsers(dest="sub", required=True, parser_class=Parser)
     sp = add(hol, "list", cmd_holiday_list, "列出调整", json_flag=True)

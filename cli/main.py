@@ -29,7 +29,7 @@ from app.auth import Actor
 from app.context import HallDesk
 from app.errors import INTERNAL_ERROR_EXIT_CODE, HallDeskError, ValidationError
 from app.infra.outbox import counter_chain
-from cli import admin, backoffice, clocks, grievance, output, overview, printing, sync, tolerate
+from cli import admin, backoffice, clocks, grievance, maintenance, output, overview, printing, sync, tolerate
 from cli import files as cli_files
 from cli import setup as cli_setup
 from cli import transfer as cli_transfer
@@ -327,7 +327,8 @@ def build_parser() -> argparse.ArgumentParser:
     add = add_command
 
     dbp = sub.add_parser("db", help="数据库").add_subparsers(dest="sub", required=True, parser_class=Parser)
-    add(dbp, "upgrade", cmd_db_upgrade, "把数据库结构升级到最新版本")
+    add(dbp, "upgrade", cmd_db_upgrade, "把数据库结构升级到最新版本（SQLite 文件先自动备份）")
+    maintenance.register(sub, dbp)  # db backup, db restore, diag export
     sp = add(sub, "demo", cmd_demo, "在空数据库中建立演示数据（已有用户时须管理员运行）")
     sp.add_argument("--if-empty", dest="if_empty", action="store_true",
                     help="数据库已有用户时什么也不做并正常退出（./dev start 用）")

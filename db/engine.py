@@ -145,6 +145,17 @@ def private_file(path: Path) -> None:
             path.chmod(0o600)
 
 
+def where(url: str | URL) -> str:
+    """For the log: the kind of database and where it is, never the user or password (``sqlite file
+    local.sqlite3``, ``postgresql 10.0.0.5:5432/halldesk``)."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return f"sqlite file {Path(parsed.database).name if parsed.database else ':memory:'}"
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{backend} {parsed.host or 'localhost'}{port}/{parsed.database or ''}"
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = normalise_url(url)
     # hide_parameters: a database error's message never carries the bound values (ID numbers, phones, pickup

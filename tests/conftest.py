@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from app import logs
 from app.auth import Actor, login
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD, load_demo
@@ -57,6 +58,14 @@ def pg_only(test: Callable[..., None]) -> Callable[..., None]:
     )
 IN_CI = os.environ.get("CI", "").lower() == "true"
 _counter = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _no_log_file_left() -> Iterator[None]:
+    """A test that runs the entry point (``app.__main__.main``) starts the log file (``app.logs``): it is closed after
+    the test, so that no later test logs into that test's folder or finds the log already started."""
+    yield
+    logs.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -219,6 +219,7 @@ def _argv(command: str, w: World, role: str, step: int) -> list[str]:
         "counter revoke-key": ["00000000"],
         "hall set": ["--phone", "0791-83700000"],
         "hall files-set": ["--max-file-mb", "40", "--json"],
+        "hall backup-set": ["--keep-days", "10", "--json"],
         "holiday set": ["2030-10-08", "--workday", "--note", "调休"],
         "holiday remove": ["2030-10-08"],
         "holiday confirm": ["2030"],

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from app.errors import DatabaseUnavailable, HallDeskError
+from ui.diagnostics import DiagnosisExport
 from ui.errors import show_error
 from ui.labels import error_label, limit_line, set_error
 from ui.ops import run_op
@@ -87,6 +88,14 @@ class LoginWindow(QWidget):
         layout.addWidget(self.error_label)
         layout.addWidget(self.login_button)
         layout.addStretch(1)
+        # Before anybody can log in, the hall's IT may need the logs: 导出诊断包 (no password, no personal data).
+        self.diagnosis = DiagnosisExport(lambda: self._hall, self)
+        self.diagnosis_button = QPushButton("导出诊断包(&D)…")
+        self.diagnosis_button.setObjectName("loginDiagnosis")
+        self.diagnosis_button.setFlat(True)
+        self.diagnosis_button.setToolTip("日志、版本和本机设置，供技术支持排查问题（不含密码和个人信息）")
+        self.diagnosis_button.clicked.connect(self.diagnosis.ask)
+        layout.addWidget(self.diagnosis_button, 0, Qt.AlignmentFlag.AlignRight)
 
         self.setTabOrder(self.username_edit, self.password_edit)
         self.setTabOrder(self.password_edit, self.login_button)

@@ -21,6 +21,7 @@ from ui import input_method, startup_probe
 from ui.errors import install_excepthook, show_crash
 from ui.login import LoginWindow
 from ui.ops import run_op
+from ui.qtlog import forward_qt_messages
 from ui.worker import collect_garbage_on_gui_thread, wait_idle
 
 if TYPE_CHECKING:
@@ -220,6 +221,7 @@ def _run(opener: Callable[[], Opened], username: str | None, failure_title: str)
     setup_application(app)
     install_translator(app)
     install_excepthook()
+    forward_qt_messages()  # Qt's warnings into the log file (app.logs)
     session = GuiSession(None, username)
     _probe(session)
     # Only once the login window is on screen: the opening imports on a pool thread, and while it holds the

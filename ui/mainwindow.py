@@ -29,6 +29,9 @@ from app.context import HallDesk
 from app.errors import HallDeskError
 from app.hall_settings import CalendarStatus
 from app.infra.counter_store import LocalHall
+from ui.backups import DailyBackup
+from ui.backups import applies as backup_applies
+from ui.diagnostics import DiagnosisExport
 from ui.display import (
     DisplayController,
     DisplaySettingsDialog,
@@ -242,6 +245,11 @@ class MainWindow(QMainWindow):
             self.sync_worker = SyncWorker(hall.store, self)
             self.sync_worker.status_changed.connect(self.offline_banner.show_status)
             self.sync_worker.start()
+        # A counter's own store or the embedded file: copied once a day while the program runs (app.backup).
+        self.daily_backup: DailyBackup | None = None
+        if backup_applies(hall):
+            self.daily_backup = DailyBackup(hall, self)
+            self.daily_backup.start()
         self.print_worker: PrintWorker | None = None
         if actor.role == "clerk" and actor.counter_number is not None:
             self._start_print_worker(actor.counter_number)
@@ -317,6 +325,11 @@ class MainWindow(QMainWindow):
         self.shortcuts_action.setShortcut(QKeySequence(Qt.Key.Key_F1))
         self.shortcuts_action.triggered.connect(self.show_shortcuts)
         help_menu.addAction(self.shortcuts_action)
+        self.diagnosis = DiagnosisExport(self.hall, self)
+        self.diagnosis_action = QAction("导出诊断包(&D)…", self)
+        self.diagnosis_action.setToolTip("日志、版本和本机设置，供技术支持排查问题（不含密码和个人信息）")
+        self.diagnosis_action.triggered.connect(self.diagnosis.ask)
+        help_menu.addAction(self.diagnosis_action)
         self.about_action = QAction("关于 HallDesk(&A)", self)
         self.about_action.triggered.connect(self.about)
         help_menu.addAction(self.about_action)
@@ -479,6 +492,8 @@ class MainWindow(QMainWindow):
             self.print_worker.stop()
         if self.sync_worker is not None:
             self.sync_worker.stop()
+        if self.daily_backup is not None:
+            self.daily_backup.stop()
         self.close_display()
         super().closeEvent(event)
 

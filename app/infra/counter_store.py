@@ -32,6 +32,7 @@ Public API (stable):
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app import intake
+from app import backup, intake
 from app.auth import Actor, login
 from app.cases import CaseView
 from app.context import HallDesk
@@ -64,6 +65,8 @@ from db.engine import (
 from db.models import Outbox, User
 from db.paths import data_dir
 from db.types import utcnow
+
+log = logging.getLogger(__name__)
 
 LOCAL_FILE = "local.sqlite3"
 # How often a running counter re-reads the catalog, accounts and keys from the shared database.
@@ -122,6 +125,9 @@ class CounterStore:
         self.shared_url = shared_url
         self.online: bool | None = None
         self._shared_hall: HallDesk | None = None
+        # For the log: failed rounds since the shared database last answered, and the last reason written.
+        self._failures = 0
+        self._logged_error = ""
 
     @classmethod
     def open(
@@ -141,6 +147,7 @@ class CounterStore:
             # The GUI, its print worker and a script may open a new store at once: the first migrates, the
             # others wait for its write lock and find the schema at head.
             if migrate.schema_state(engine) != migrate.CURRENT:
+                backup.before_upgrade(engine)  # a store at an older revision is copied first
                 migrate.upgrade(engine)  # a store a newer HallDesk made is refused (MigrationError)
             bound = syncing.bound_counter(engine)
             if counter is not None and bound != counter:
@@ -216,22 +223,45 @@ class CounterStore:
         # A SQLite file busy with another program of this PC says nothing about the network: stay as we were.
         if not is_busy(exc):
             self.online = False
+        self._log_failure(exc)
         try:
             syncing.record_error(self.local.engine, syncing.describe_error(exc))
         except DBAPIError as again:
             if not is_busy(again):
                 raise  # the store is busy too: the next round records it
 
+    def _log_failure(self, exc: BaseException) -> None:
+        """One log line when the reason changes (not one every round while the network is down)."""
+        self._failures += 1
+        reason = f"{type(getattr(exc, 'orig', None) or exc).__name__}: {getattr(exc, 'orig', None) or exc}"
+        reason = reason.strip().splitlines()[0][:300] if reason.strip() else type(exc).__name__
+        if reason != self._logged_error:
+            self._logged_error = reason
+            log.warning("sync with the shared database failed (round %d): %s", self._failures, reason)
+
+    def _log_success(self, what: str, result: syncing.PushResult | syncing.PullResult | None = None) -> None:
+        if self._failures:
+            log.info("shared database reachable again after %d failed rounds", self._failures)
+            self._failures, self._logged_error = 0, ""
+        if isinstance(result, syncing.PushResult) and (result.cases or result.audit_rows or result.files
+                                                       or result.conflicts):
+            log.info("sync push: %d cases, %d audit rows, %d files (%d chunks); %d cases and %d files waiting%s",
+                     result.cases, result.audit_rows, result.files, result.file_chunks, result.pending,
+                     result.files_pending, f"; {len(result.conflicts)} refused" if result.conflicts else "")
+        elif isinstance(result, syncing.PullResult):
+            log.debug("sync %s: %d rows", what, result.rows)
+
     def pull_now(self) -> bool:
         """Refresh the cached catalog, accounts and keys; False (and the reason recorded) when offline."""
         if self.shared is None:
             return False
         try:
-            syncing.pull(self.local.engine, self.shared, counter=self.counter)
+            pulled = syncing.pull(self.local.engine, self.shared, counter=self.counter)
         except (DBAPIError, DatabaseUnavailable) as exc:
             self._offline(exc)
             return False
         self.online = True
+        self._log_success("pull", pulled)
         return True
 
     def push_now(self, *, batch_size: int = 100) -> syncing.PushResult | None:
@@ -244,6 +274,7 @@ class CounterStore:
             self._offline(exc)
             return None
         self.online = True
+        self._log_success("push", result)
         return result
 
     def sync(self) -> syncing.SyncStatus:

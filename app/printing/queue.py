@@ -11,6 +11,7 @@ A job already printed is only printed again as a new job marked 补打, with who
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import uuid
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ from app.uow import UnitOfWork
 from db.models import Case, Counter, PrintJob
 from db.models import PrinterProfile as PrinterProfileRow
 from db.types import utcnow
+
+log = logging.getLogger(__name__)
 
 JOB_KINDS = {"receipt": "受理回执", "handover": "出件签收单", "test": "测试页", "notice": "A4通知书"}
 PUBLIC_STATUS = {"pending": "pending", "sending": "pending", "printed": "printed", "failed": "failed",
@@ -212,6 +215,12 @@ def _lease(uow: UnitOfWork, job_id: uuid.UUID, now: datetime, force: bool) -> tu
         return job, profile
 
 
+def _printer_for_log(uri: str) -> str:
+    """The printer without a file path (a ``file://`` folder may carry a user's name): scheme and host."""
+    scheme, _, rest = (uri or "").partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}" if rest else (scheme or "-")
+
+
 def send_job(uow_factory: Any, job_id: uuid.UUID, *, force: bool = False, timeout: float = SEND_TIMEOUT) -> JobView:
     """Send one job now if it is due (or ``force``); returns its state afterwards.  Never raises for printer trouble."""
     now = utcnow()
@@ -231,6 +240,10 @@ def send_job(uow_factory: Any, job_id: uuid.UUID, *, force: bool = False, timeou
                 send(job.printer_uri, data, timeout=timeout, status_check=profile.status_check, job_name=name)
         except HallDeskError as exc:  # PrinterError, and ValidationError for a malformed URI
             error = exc.message[:250]
+            cause = exc.__cause__ or exc.__context__
+            log.warning("print job %s (%s) to %s failed, attempt %d: %s%s", job.id, job.kind,
+                        _printer_for_log(job.printer_uri), job.attempts + 1, type(exc).__name__,
+                        f" ({type(cause).__name__}: {cause})" if cause is not None else "")
         with uow_factory() as uow:
             row = uow.session.get(PrintJob, job_id)
             assert row is not None

@@ -14,11 +14,12 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 import ui
-from app import backoffice, evaluation, files, grievance, hall_settings
+from app import backoffice, backup, evaluation, files, grievance, hall_settings
 from app.context import HallDesk
 from tests.conftest import log_in, sqlite_only
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import replace_text, settle
+from ui.admin.backup_settings import BackupSettingsPage
 from ui.admin.file_limits import FileLimitsPage
 from ui.admin.hall_settings import HallSettingsPage
 from ui.chief.settings import DeptSettingsPage
@@ -42,6 +43,7 @@ def _next(spin: Any) -> None:
 CASES = {
     "hall": Case(HallSettingsPage, "admin", lambda p: replace_text(p.phone_edit, "0791-83700009"),
                  lambda hall: hall_settings.get_hall_settings(hall.uow())),
+    "backup": Case(BackupSettingsPage, "admin", lambda p: _next(p.keep_spin), lambda hall: backup.get_settings(hall.uow())),
     "files": Case(FileLimitsPage, "admin", lambda p: _next(p.file_spin), lambda hall: files.get_limits(hall.uow())),
     "department": Case(DeptSettingsPage, "chief_scj", lambda p: _next(p.lease_spin),
                        lambda hall: backoffice.get_dept_settings(hall.uow(), "SCJ")),

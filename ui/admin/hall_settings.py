@@ -21,6 +21,7 @@ from app import hall_settings, limits
 from app.auth import Actor
 from app.context import HallDesk
 from app.hall_settings import HallSettings
+from ui.admin.backup_settings import BackupSettingsPage
 from ui.admin.file_limits import FileLimitsPage
 from ui.admin.settings import page_layout, page_title
 from ui.settings import SettingsPage
@@ -98,6 +99,10 @@ class HallSettingsPage(SettingsPage[HallSettings]):
         self.files_page.setMaximumWidth(760)
         self.files_page.status_message.connect(self.status_message)
         layout.addWidget(self.files_page)
+        self.backup_page = BackupSettingsPage(hall, actor)
+        self.backup_page.setMaximumWidth(760)
+        self.backup_page.status_message.connect(self.status_message)
+        layout.addWidget(self.backup_page)
         layout.addStretch(1)
         set_tab_order(self.name_edit, self.code_edit, self.area_edit, self.address_edit, self.phone_edit,
                       self.review_authority_edit, self.court_edit, self.revert_button, self.save_button)
@@ -110,9 +115,11 @@ class HallSettingsPage(SettingsPage[HallSettings]):
     def refresh(self) -> None:
         super().refresh()
         self.files_page.refresh()
+        self.backup_page.refresh()
 
     def unsaved_work(self) -> str:
-        return "；".join(text for text in (super().unsaved_work(), self.files_page.unsaved_work()) if text)
+        return "；".join(text for text in (super().unsaved_work(), self.files_page.unsaved_work(),
+                                           self.backup_page.unsaved_work()) if text)
 
     def fetch(self, hall: HallDesk) -> HallSettings:
         return hall_settings.get_hall_settings(hall.uow())
