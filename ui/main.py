@@ -185,7 +185,11 @@ class GuiSession(QObject):
         self.workspace_opened.emit(window)
         if self._warm_later:
             self._warm_later = False
-            startup_probe.FirstPaint(window, lambda: run_op(warm_up, lambda _: None, owner=window))
+
+            def warm() -> None:
+                run_op(warm_up, lambda _: None, owner=window)
+
+            startup_probe.FirstPaint(window, warm)
 
     def _logout(self) -> None:
         # Show the login window before closing the main one, or Qt quits on "last window closed".
