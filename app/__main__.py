@@ -36,10 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] in (["--version"], ["--smoke-test"]):
         return _self_check(argv[0])
     options = gui_options(argv)
-    from app import logs
-
-    logs.start("cli" if options is None else "gui")  # <data folder>/logs, no personal data
     if options is None:
+        from app import logs
+
+        logs.start("cli")  # <data folder>/logs, no personal data; the GUI starts its log behind the login window
         from cli.main import run
 
         return run(argv)

@@ -146,6 +146,9 @@ class GuiSession(QObject):
         """Open the database off the GUI thread while the login window is on screen; on failure say why and quit."""
 
         def work() -> Opened:
+            from app import logs
+
+            logs.start("gui")  # here, not before the login window: its import and first line cost a paint's time
             opened = opener()
             prepare_workspace()
             return opened
@@ -256,7 +259,10 @@ def run_setup_wizard() -> bool:
     """The set-up wizard (``ui.setup``) on the first start of a fresh PC or with ``--setup``; True once saved."""
     from PySide6.QtWidgets import QDialog
 
+    from app import logs
     from ui.setup import SetupWizard, saved_station
+
+    logs.start("gui")
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
