@@ -31,7 +31,7 @@ class BackupSettingsPage(SettingsPage[BackupSettings]):
         self.keep_spin.setToolTip("窗口本机库和内置数据库每天自动备份一次，保留最近这些天的备份")
         form = QFormLayout()
         form.addRow(buddy_label("每日备份保留(&K)", self.keep_spin), self.keep_spin)
-        note = hint_label("程序运行时每天把本机的 SQLite 数据库（窗口本机库、内置数据库）备份到数据文件夹的 backups，"
+        note = hint_label("程序运行时每天把每台电脑本机的数据库（窗口本机库、单机数据库）备份到该电脑数据文件夹中的备份文件夹，"
                           "超过保留天数的旧备份自动删除。备份含申请人信息，只保留需要的天数。共享数据库由数据库管理员备份。")
         self.save_button = QPushButton("保存备份设置(&V)")
         self.revert_button = QPushButton("还原(&W)")
