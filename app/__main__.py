@@ -4,30 +4,61 @@ The two shells, the GUI (``ui/``) and the CLI (``cli/``), sit on top of the serv
 that wires them in (``tests/test_architecture.py`` checks that nothing else does).
 
 The GUI path never imports the CLI: which shell is wanted is read from the arguments by a small parser of the
-GUI's own options (argparse is in the standard library and cheap); anything else — a command, ``--help`` —
+GUI's own options (``gui_options``); anything else — a command, ``--help`` —
 goes to the CLI's full parser.  A fast start matters at a counter (``bench/bench_startup.py``).
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TextIO
 
 
-def gui_options(argv: Sequence[str]) -> argparse.Namespace | None:
-    """The GUI's options when ``argv`` asks for the GUI, else None (a command, ``--help``, a typo: the CLI's)."""
-    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
-    parser.add_argument("--db")
-    parser.add_argument("--user")
-    parser.add_argument("--local", nargs="?", const="")
-    parser.add_argument("--setup", action="store_true")
-    try:
-        args, rest = parser.parse_known_args(list(argv))
-    except SystemExit:  # e.g. --db without a value: the CLI's parser says so in its own words
-        return None
-    return None if rest else args
+@dataclass
+class GuiOptions:
+    """What the GUI takes from the command line (the CLI's parser documents them: ``python -m app --help``)."""
+
+    db: str | None = None
+    user: str | None = None
+    local: str | None = None  # "" for --local without a path
+    setup: bool = False
+
+
+def gui_options(argv: Sequence[str]) -> GuiOptions | None:
+    """The GUI's options when ``argv`` asks for the GUI, else None (a command, ``--help``, a typo: the CLI's).
+
+    Read by hand rather than with argparse: building a parser costs a few milliseconds of a start whose budget
+    is counted in them.  The same forms as the CLI's parser: ``--db URL`` / ``--db=URL``, likewise ``--user``;
+    ``--local`` with an optional path that does not start with ``-``; ``--setup``.
+    """
+    options = GuiOptions()
+    tokens = list(argv)
+    i = 0
+    while i < len(tokens):
+        name, eq, value = tokens[i].partition("=")
+        if name in ("--db", "--user"):
+            if not eq:
+                if i + 1 >= len(tokens) or tokens[i + 1].startswith("-"):
+                    return None  # a missing value: the CLI's parser says so in its own words
+                i += 1
+                value = tokens[i]
+            setattr(options, name[2:], value)
+        elif name == "--local":
+            if eq:
+                options.local = value
+            elif i + 1 < len(tokens) and not tokens[i + 1].startswith("-"):
+                i += 1
+                options.local = tokens[i]
+            else:
+                options.local = ""
+        elif tokens[i] == "--setup":
+            options.setup = True
+        else:
+            return None
+        i += 1
+    return options
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -84,14 +84,13 @@ def running_input_methods(proc: Path = Path("/proc")) -> set[str]:
     wanted = {*FCITX_NAMES, "ibus-daemon"}
     found: set[str] = set()
     try:
-        entries = list(proc.iterdir())
+        entries = [entry.name for entry in os.scandir(proc) if entry.name.isdigit()]
     except OSError:
         return found
-    for entry in entries:
-        if not entry.name.isdigit():
-            continue
+    for pid in entries:
         try:
-            name = (entry / "comm").read_text(encoding="utf-8", errors="replace").strip()
+            with open(os.path.join(proc, pid, "comm"), "rb") as fh:
+                name = fh.read().decode("utf-8", "replace").strip()
         except OSError:
             continue
         if name in wanted:
@@ -136,8 +135,17 @@ def prepare(env: MutableMapping[str, str] | None = None, *, folders: Iterable[Pa
     global last_check
     env = os.environ if env is None else env
     added = add_plugin_folders(plugin_folders() if folders is None else folders)
-    daemons = running_input_methods() if running is None else set(running)
-    wanted, reason = session_wants(env, daemons)
+    scanned: set[str] | None = None if running is None else set(running)
+
+    def daemons() -> set[str]:  # the processes are read only when needed: it costs a few ms of every start
+        nonlocal scanned
+        if scanned is None:
+            scanned = running_input_methods()
+        return scanned
+
+    wanted, reason = session_wants(env)  # the variables decide first
+    if wanted is None:
+        wanted, reason = session_wants(env, daemons())
     plugin: Path | None = None
     broken: list[str] = []
     if wanted in FCITX_NAMES:
@@ -150,10 +158,10 @@ def prepare(env: MutableMapping[str, str] | None = None, *, folders: Iterable[Pa
             broken.append(f"{candidate}：{short}")
     switched: str | None = None
     if wanted in FCITX_NAMES and plugin is None:
-        if "fcitx5" in daemons:
+        if "fcitx5" in daemons():
             env["QT_IM_MODULE"], env["IBUS_USE_PORTAL"] = "ibus", "1"
             switched = "ibus"
-        elif "ibus-daemon" in daemons:
+        elif "ibus-daemon" in daemons():
             env["QT_IM_MODULE"] = switched = "ibus"
         elif broken:
             env["QT_IM_MODULE"] = switched = "compose"
