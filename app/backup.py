@@ -44,7 +44,7 @@ from app.uow import UnitOfWork
 from db import migrate
 from db.engine import normalise_url, private_file, reading
 from db.models import Setting
-from db.paths import data_dir
+from db.paths import data_dir, local_store_path
 
 log = logging.getLogger(__name__)
 
@@ -506,9 +506,7 @@ def target_url(db: str | None, local: str | None) -> str:
     """The database ``db backup`` / ``db restore`` act on: with ``--local [PATH]`` the counter's store (its default
     in the data folder), else ``--db`` / ``HALLDESK_DB`` / the embedded file as usual."""
     if local is not None:
-        from app.infra.counter_store import default_local_path
-
-        return f"sqlite:///{Path(local) if local else default_local_path()}"
+        return f"sqlite:///{Path(local) if local else local_store_path()}"
     from app.installation import resolve_url
 
     return resolve_url(db)

@@ -17,10 +17,17 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from app.installation import Server, write_private
-from db.paths import data_dir
+from db.paths import data_dir, write_private
+
+
+class Account(Protocol):
+    """What a password is kept for (``app.installation.Server``): ``account`` names it in the store."""
+
+    @property
+    def account(self) -> str: ...
+
 
 SERVICE = "HallDesk"
 PASSWORD_FILE = "db-password.json"
@@ -99,7 +106,7 @@ def _write_file(passwords: dict[str, str]) -> None:
     write_private(path, json.dumps(passwords, ensure_ascii=False, indent=2) + "\n")
 
 
-def store(server: Server, password: str) -> Kept:
+def store(server: Account, password: str) -> Kept:
     """Keep ``password`` for ``server``: in the credential store when one works, else in the private file."""
     backend = _backend()
     if backend is not None:
@@ -118,7 +125,7 @@ def store(server: Server, password: str) -> Kept:
     return Kept("file", "file", password_path())
 
 
-def fetch(server: Server) -> str | None:
+def fetch(server: Account) -> str | None:
     """The password kept for ``server`` (credential store first, then the file); None when there is none."""
     backend = _backend()
     if backend is not None:
@@ -129,7 +136,7 @@ def fetch(server: Server) -> str | None:
     return _read_file().get(server.account)
 
 
-def kept(server: Server) -> Kept | None:
+def kept(server: Account) -> Kept | None:
     """Where the password for ``server`` is kept now; None when it is nowhere."""
     backend = _backend()
     if backend is not None:
@@ -139,7 +146,7 @@ def kept(server: Server) -> Kept | None:
     return Kept("file", "file", password_path()) if server.account in _read_file() else None
 
 
-def forget(server: Server) -> bool:
+def forget(server: Account) -> bool:
     """Remove the password for ``server`` from both places; True when there was one."""
     found = False
     backend = _backend()

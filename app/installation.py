@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from app.errors import ValidationError
-from db.paths import data_dir
+from db.paths import data_dir, write_private
 
 STATION_FILE = "station.json"
 EMBEDDED_FILE = "halldesk.sqlite3"  # db.engine.default_sqlite_url's file
@@ -198,24 +197,6 @@ def load_station(path: Path | None = None) -> Station | None:
     except json.JSONDecodeError:
         doc = None
     return _station_from_json(doc, path)
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (a temporary file beside it, flushed, renamed over it), readable
-    and writable by this user only (mode 0600; on Windows the data folder is in the user's own profile)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        if os.name == "posix":
-            os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_station(station: Station, path: Path | None = None) -> Path:

@@ -4,6 +4,7 @@ logs, this PC's settings) long before the database layer is loaded (a fast start
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 APP_NAME = "HallDesk"
@@ -23,8 +24,34 @@ def data_dir() -> Path:
     return path
 
 
+LOCAL_STORE_FILE = "local.sqlite3"  # a counter's own store (app.infra.counter_store)
+
+
+def local_store_path() -> Path:
+    """Where a counter PC's own store is unless ``--local PATH`` says otherwise."""
+    return data_dir() / LOCAL_STORE_FILE
+
+
 def cache_dir() -> Path:
     """Caches that may be thrown away (python-escpos's capability pickle), inside the data folder."""
     path = data_dir() / "cache"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (a temporary file beside it, flushed, renamed over it), readable
+    and writable by this user only (mode 0600; on Windows the data folder is in the user's own profile)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        if os.name == "posix":
+            os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

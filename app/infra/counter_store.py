@@ -63,12 +63,12 @@ from db.engine import (
     reading,
 )
 from db.models import Outbox, User
-from db.paths import data_dir
+from db.paths import LOCAL_STORE_FILE, local_store_path
 from db.types import utcnow
 
 log = logging.getLogger(__name__)
 
-LOCAL_FILE = "local.sqlite3"
+LOCAL_FILE = LOCAL_STORE_FILE
 # How often a running counter re-reads the catalog, accounts and keys from the shared database.
 PULL_INTERVAL = timedelta(minutes=2)
 # A shared database that does not answer within this is treated as out of reach (the clerk is waiting).
@@ -76,7 +76,7 @@ CONNECT_TIMEOUT = 3
 
 
 def default_local_path() -> Path:
-    return data_dir() / LOCAL_FILE
+    return local_store_path()
 
 
 @dataclass

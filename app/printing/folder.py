@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from app.printing.transport import PrinterAddress, PrinterError
+from app.printing.address import PrinterAddress, PrinterError
 
 
 def folder_uri(path: str | Path) -> str:

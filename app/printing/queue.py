@@ -145,7 +145,7 @@ def _render(kind: str, payload: dict[str, Any], profile: PrinterProfile, uri: st
     if kind in ("receipt", "handover"):
         return render_receipt(documents.receipt_from_json(payload), profile)
     if kind == "test":  # 打印测试页 queued (``print test``): the same page as sent at once (app.printing.testpage)
-        from app.printing.testpage import build_test_receipt
+        from app.printing.sample import build_test_receipt
 
         return render_receipt(build_test_receipt(profile, payload.get("hall_name", ""), payload.get("counter"), uri),
                               profile)

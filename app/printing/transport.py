@@ -34,7 +34,13 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from app.errors import HallDeskError, ValidationError
+from app.printing.address import CHUNK as CHUNK
+from app.printing.address import InvalidPrinterUri as InvalidPrinterUri
+from app.printing.address import PrinterAddress as PrinterAddress
+from app.printing.address import PrinterError as PrinterError
+from app.printing.address import PrinterErrorKind as PrinterErrorKind
+from app.printing.address import Scheme as Scheme
+from app.printing.address import disconnected as _disconnected
 
 __all__ = [
     "DEFAULT_TCP_PORT",
@@ -49,7 +55,6 @@ __all__ = [
 ]
 
 DEFAULT_TCP_PORT = 9100
-CHUNK = 16 * 1024  # the send timeout applies per chunk, so a slow but moving printer is not cut off
 # A small kernel send buffer: otherwise megabytes of a job sit "sent" in it while a jammed printer reads
 # nothing, and the per-chunk timeout never fires.  Printers consume far less than this per round trip.
 SEND_BUFFER = 32 * 1024
@@ -63,67 +68,8 @@ DLE_EOT_PAPER = b"\x10\x04\x04"  # paper roll sensor status
 DLE_EOT_OFFLINE = b"\x10\x04\x02"  # offline cause: cover open, error
 BAUDRATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400)
 
-PrinterErrorKind = Literal[
-    "invalid_uri", "refused", "unreachable", "connect_timeout", "timeout", "disconnected",
-    "paper_out", "cover_open", "offline", "not_found", "driver_missing", "io",
-]
-
 URI_HELP = ("应为 tcp://IP:9100、usb://VID:PID、serial:///dev/ttyS0?baudrate=9600、win32://打印机名、cups://队列名、"
             "file:///路径 或 folder:///文件夹")
-
-
-class PrinterError(HallDeskError):
-    """The printer could not be reached or refused the job; ``message`` tells the clerk what to check."""
-
-    def __init__(self, message: str, kind: PrinterErrorKind | Literal["error"] = "error") -> None:
-        super().__init__(message)
-        self.kind = kind
-
-
-class InvalidPrinterUri(ValidationError, PrinterError):
-    """A malformed printer address: a ``ValidationError`` on ``printer_uri`` for forms, a ``PrinterError`` for senders."""
-
-    def __init__(self, message: str) -> None:
-        ValidationError.__init__(self, "printer_uri", message)
-        self.kind = "invalid_uri"
-
-
-Scheme = Literal["tcp", "usb", "serial", "win32", "cups", "file", "folder"]
-
-
-@dataclass(frozen=True)
-class PrinterAddress:
-    """A parsed printer URI; only the fields of its ``scheme`` are set."""
-
-    scheme: Scheme
-    host: str | None = None
-    port: int | None = None
-    vid: int | None = None
-    pid: int | None = None
-    device: str | None = None
-    baudrate: int | None = None
-    name: str | None = None
-    path: str | None = None
-    interface: int | None = None  # usb: the printer interface and its bulk endpoints, when known
-    out_ep: int | None = None
-    in_ep: int | None = None
-
-    def describe(self) -> str:
-        """The address in words, for messages."""
-        if self.scheme == "tcp":
-            host = f"[{self.host}]" if self.host and ":" in self.host else self.host
-            return f"网络打印机 {host}:{self.port}"
-        if self.scheme == "usb":
-            return f"USB 打印机 {self.vid or 0:04x}:{self.pid or 0:04x}"
-        if self.scheme == "folder":
-            return f"文件夹 {self.path}"
-        if self.scheme == "serial":
-            return f"串口打印机 {self.device}（{self.baudrate} 波特）"
-        if self.scheme == "win32":
-            return f"Windows 打印机“{self.name}”" if self.name else "Windows 默认打印机"
-        if self.scheme == "cups":
-            return f"CUPS 打印机“{self.name}”" if self.name else "CUPS 默认打印机"
-        return f"文件 {self.path}"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -441,12 +387,6 @@ def _connect(address: PrinterAddress, timeout: float) -> socket.socket:
         if exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.EADDRNOTAVAIL):
             raise PrinterError(f"无法连接打印机（网络不通）：{where}。请检查网线和 IP 地址", "unreachable") from None
         raise PrinterError(f"无法连接打印机：{where}（{exc.strerror or exc}）", "io") from None
-
-
-def _disconnected(where: str, started: bool) -> PrinterError:
-    if started:
-        return PrinterError(f"打印中连接断开：{where}。回执可能没有打完整，请检查打印机后补打", "disconnected")
-    return PrinterError(f"打印机断开了连接：{where}。请检查打印机后重试", "disconnected")
 
 
 def _query_status(sock: socket.socket, command: bytes, wait: float, where: str) -> int | None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import errno
 from contextlib import suppress
 
-from app.printing.transport import CHUNK, PrinterAddress, PrinterError, _disconnected
+from app.printing.address import CHUNK, PrinterAddress, PrinterError
+from app.printing.address import disconnected as _disconnected
 
 
 def _usb_error(exc: Exception, where: str, started: bool) -> PrinterError:

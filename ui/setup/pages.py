@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -29,7 +29,31 @@ from ui.printing.chooser import PrinterChooser
 from ui.widgets import buddy_label, error_label, hint_label, limit_line, set_error, tint
 
 if TYPE_CHECKING:
-    from ui.setup.wizard import SetupWizard
+    from app.context import HallDesk
+    from app.installation import Station
+
+
+class SetupWizard(Protocol):
+    """What the pages share through the wizard (``ui.setup.wizard.SetupWizard``): what was chosen so far."""
+
+    mode: str
+    server: Server | None
+    password: str | None
+    counter: int | None
+    thermal: str
+    a4: str
+    has_admin: bool
+    hall: HallDesk | None
+    registration: station_setup.Registration | None
+    saved: tuple[Any, Any] | None
+
+    def url(self) -> str: ...
+
+    def station(self) -> Station: ...
+
+    def open_hall(self, url: str, *, create: bool) -> tuple[list[CounterView], bool]: ...
+
+    def accept(self) -> None: ...
 
 MODE_PAGE, DATABASE_PAGE, COUNTER_PAGE, PRINTERS_PAGE, REGISTER_PAGE, DONE_PAGE = range(6)
 
