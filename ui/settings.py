@@ -20,12 +20,12 @@ from __future__ import annotations
 from typing import Generic, TypeVar
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.auth import Actor
 from app.context import HallDesk
 from ui.ops import Change, Op, run_op
-from ui.widgets import Page, error_label, set_error
+from ui.widgets import Page, error_label, hint_label, set_error, set_tab_order
 
 S = TypeVar("S")
 
@@ -50,6 +50,31 @@ class SettingsPage(Page, Generic[S]):
         self.stored: S | None = None
         self.error_label: QLabel = error_label()
         self.save_widgets: list[QWidget] = []  # disabled while a save runs
+
+    def build_section(self, title: str, form: QFormLayout, note: str, save_text: str, revert_text: str,
+                      fields: list[QWidget]) -> None:
+        """The page as one group box: the form, the error line, a note, then 还原 and 保存 on the right; the tab
+        order runs through ``fields``, then 还原 and 保存 (``save_button``, ``revert_button``)."""
+        self.save_button = QPushButton(save_text)
+        self.revert_button = QPushButton(revert_text)
+        self.revert_button.setToolTip("放弃未保存的修改，重新读取")
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.revert_button)
+        buttons.addWidget(self.save_button)
+        box = QGroupBox(title)
+        inner = QVBoxLayout(box)
+        inner.addLayout(form)
+        inner.addWidget(self.error_label)
+        inner.addWidget(hint_label(note))
+        inner.addLayout(buttons)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(box)
+        set_tab_order(*fields, self.revert_button, self.save_button)
+        self.save_widgets = [self.save_button]
+        self.save_button.clicked.connect(self.save)
+        self.revert_button.clicked.connect(self.load)
 
     # ---- what a subclass says ------------------------------------------------------------------------
     def fetch(self, hall: HallDesk) -> S:

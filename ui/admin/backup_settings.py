@@ -3,14 +3,14 @@ settings page shown inside 大厅设置 below the 电子件 limits."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QSpinBox, QWidget
 
 from app import backup
 from app.auth import Actor
 from app.backup import BackupSettings
 from app.context import HallDesk
 from ui.settings import SettingsPage
-from ui.widgets import buddy_label, hint_label, set_tab_order
+from ui.widgets import buddy_label
 
 
 class BackupSettingsPage(SettingsPage[BackupSettings]):
@@ -31,28 +31,11 @@ class BackupSettingsPage(SettingsPage[BackupSettings]):
         self.keep_spin.setToolTip("窗口本机库和内置数据库每天自动备份一次，保留最近这些天的备份")
         form = QFormLayout()
         form.addRow(buddy_label("每日备份保留(&K)", self.keep_spin), self.keep_spin)
-        note = hint_label("程序运行时每天把每台电脑本机的数据库（窗口本机库、单机数据库）备份到该电脑数据文件夹中的备份文件夹，"
-                          "超过保留天数的旧备份自动删除。备份含申请人信息，只保留需要的天数。共享数据库由数据库管理员备份。")
-        self.save_button = QPushButton("保存备份设置(&V)")
-        self.revert_button = QPushButton("还原(&W)")
-        self.revert_button.setToolTip("放弃未保存的修改，重新读取")
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.revert_button)
-        buttons.addWidget(self.save_button)
-        box = QGroupBox("备份")
-        inner = QVBoxLayout(box)
-        inner.addLayout(form)
-        inner.addWidget(self.error_label)
-        inner.addWidget(note)
-        inner.addLayout(buttons)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(box)
-        set_tab_order(self.keep_spin, self.revert_button, self.save_button)
-        self.save_widgets = [self.save_button]
-        self.save_button.clicked.connect(self.save)
-        self.revert_button.clicked.connect(self.load)
+        self.build_section(
+            "备份", form,
+            "程序运行时每天把每台电脑本机的数据库（窗口本机库、单机数据库）备份到该电脑数据文件夹中的备份文件夹，"
+            "超过保留天数的旧备份自动删除。备份含申请人信息，只保留需要的天数。共享数据库由数据库管理员备份。",
+            "保存备份设置(&V)", "还原(&W)", [self.keep_spin])
 
     def fetch(self, hall: HallDesk) -> BackupSettings:
         return backup.get_settings(hall.uow())

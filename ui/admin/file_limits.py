@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QSpinBox, QWidget
 
 from app import files
 from app.auth import Actor
 from app.context import HallDesk
 from app.files import FileLimits
 from ui.settings import SettingsPage
-from ui.widgets import buddy_label, hint_label, set_tab_order
+from ui.widgets import buddy_label
 
 
 def _mb_spin(low: int, high: int) -> QSpinBox:
@@ -43,28 +43,10 @@ class FileLimitsPage(SettingsPage[FileLimits]):
         form.addRow(buddy_label("每个文件上限(&F)", self.file_spin), self.file_spin)
         form.addRow(buddy_label("每件合计上限(&J)", self.case_spin), self.case_spin)
         form.addRow(buddy_label("窗口本机存储预算(&B)", self.budget_spin), self.budget_spin)
-        note = hint_label("扫描件超过上限时，窗口会提示“请降低扫描分辨率或分成几个文件”，不会保存。"
-                          "A4 彩色扫描 200 dpi 每页约 0.3–0.8 MB。")
-        self.save_button = QPushButton("保存电子件设置(&E)")
-        self.revert_button = QPushButton("还原(&Y)")
-        self.revert_button.setToolTip("放弃未保存的修改，重新读取")
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.revert_button)
-        buttons.addWidget(self.save_button)
-        box = QGroupBox("电子件（扫描材料）")
-        inner = QVBoxLayout(box)
-        inner.addLayout(form)
-        inner.addWidget(self.error_label)
-        inner.addWidget(note)
-        inner.addLayout(buttons)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(box)
-        set_tab_order(self.file_spin, self.case_spin, self.budget_spin, self.revert_button, self.save_button)
-        self.save_widgets = [self.save_button]
-        self.save_button.clicked.connect(self.save)
-        self.revert_button.clicked.connect(self.load)
+        self.build_section(
+            "电子件（扫描材料）", form,
+            "扫描件超过上限时，窗口会提示“请降低扫描分辨率或分成几个文件”，不会保存。A4 彩色扫描 200 dpi 每页约 0.3–0.8 MB。",
+            "保存电子件设置(&E)", "还原(&Y)", [self.file_spin, self.case_spin, self.budget_spin])
 
     def fetch(self, hall: HallDesk) -> FileLimits:
         return files.get_limits(hall.uow())
