@@ -198,6 +198,16 @@ def _connect_source(source: Path) -> sqlite3.Connection:
     return src
 
 
+def _copy_file(source: Path, tmp: Path) -> None:
+    """``source`` copied page by page into the new private file ``tmp`` (the online backup API)."""
+    private_file(tmp)
+    src = _connect_source(source)
+    try:
+        _copy(src, tmp)
+    finally:
+        src.close()
+
+
 def backup_sqlite(source: Path, target: Path) -> BackupResult:
     """Copy the SQLite file ``source`` to ``target`` while other programs keep using it; ``target`` appears whole
     or not at all (a copy beside it is renamed into place)."""
@@ -207,12 +217,7 @@ def backup_sqlite(source: Path, target: Path) -> BackupResult:
         raise BackupError("备份文件不能是数据库文件本身")
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        private_file(tmp)
-        src = _connect_source(source)
-        try:
-            _copy(src, tmp)
-        finally:
-            src.close()
+        _copy_file(source, tmp)
         _fsync(tmp)
         os.replace(tmp, target)
         _fsync(target.parent)
@@ -373,12 +378,7 @@ def restore_sqlite(source: Path, target: Path) -> RestoreResult:
     tmp = target.with_name(f".{target.name}.restore.{os.getpid()}.tmp")
     safety: Path | None = None
     try:
-        private_file(tmp)
-        src = _connect_source(source)
-        try:
-            _copy(src, tmp)
-        finally:
-            src.close()
+        _copy_file(source, tmp)
         check_restorable(tmp)
         _fsync(tmp)
         holder = _exclusive(target) if target.exists() else None
