@@ -20,8 +20,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
+# QtCore.Qt at the point of use: importing ``Qt`` builds its 111 enums, which the login window does without.
+from PySide6 import QtCore
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
@@ -111,7 +112,7 @@ class CrashDialog(QDialog):
         where = f"详细记录已写入日志文件：{log_path}" if log_path is not None else "详细记录未能写入日志文件"
         self.log_label = QLabel(where)
         self.log_label.setWordWrap(True)
-        self.log_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.log_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
 
         buttons = QDialogButtonBox(self)
         self.copy_button = QPushButton("复制(&C)")
@@ -158,7 +159,7 @@ def show_crash(parent: QWidget | None, exc: BaseException, *, blocking: bool = F
         existing.add_details(incident.message)
         return existing
     dialog = CrashDialog(incident.message, incident.log_path, parent)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.finished.connect(_forget_crash_dialog)
     _open_crash_dialog = dialog
     if blocking:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
 if TYPE_CHECKING:
@@ -18,9 +17,19 @@ def error_label() -> QLabel:
     label = QLabel()
     label.setObjectName("errorLabel")
     label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    set_flags(label, "textInteractionFlags", "TextSelectableByMouse")
     label.hide()
     return label
+
+
+def set_flags(widget: QWidget, qt_property: str, names: str) -> None:
+    """Set a property of a ``Qt::`` flag type by the flags' names (``"AlignCenter"``, ``"AlignRight|AlignVCenter"``).
+
+    For the login window's path only: the first use of ``PySide6.QtCore.Qt`` builds all 111 of its Python enums
+    (about 25 ms, a sixth of an empty window's start), and Qt's property system takes the names without them.
+    """
+    if not widget.setProperty(qt_property, names):
+        raise ValueError(f"{type(widget).__name__}.{qt_property} does not take {names!r}")
 
 
 def set_error(label: QLabel, text: str) -> None:

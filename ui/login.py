@@ -5,13 +5,22 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.errors import DatabaseUnavailable, HallDeskError
 from ui.diagnostics import DiagnosisExport
 from ui.errors import show_error
-from ui.labels import error_label, limit_line, set_error
+from ui.labels import error_label, limit_line, set_error, set_flags
 from ui.ops import run_op
 
 # This module is on screen before the database layer is loaded (``ui.main``: a fast start); what needs
@@ -53,11 +62,12 @@ class LoginWindow(QWidget):
 
         self.title_label = QLabel(DEFAULT_TITLE)
         self.title_label.setObjectName("loginTitle")
-        self.title_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # Alignment by name: the login window's path never loads the Qt namespace (ui.labels.set_flags).
+        set_flags(self.title_label, "alignment", "AlignCenter")
         self.title_label.setWordWrap(True)
         subtitle = QLabel("一窗通 · 综合受理系统")
         subtitle.setObjectName("loginSubtitle")
-        subtitle.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        set_flags(subtitle, "alignment", "AlignCenter")
 
         self.username_edit = QLineEdit(username or "")
         self.username_edit.setPlaceholderText("登录用户名")
@@ -95,7 +105,10 @@ class LoginWindow(QWidget):
         self.diagnosis_button.setFlat(True)
         self.diagnosis_button.setToolTip("日志、版本和本机设置，供技术支持排查问题（不含密码和个人信息）")
         self.diagnosis_button.clicked.connect(self.diagnosis.ask)
-        layout.addWidget(self.diagnosis_button, 0, Qt.AlignmentFlag.AlignRight)
+        right = QHBoxLayout()  # on the right, after a stretch (an alignment flag would load the Qt namespace)
+        right.addStretch(1)
+        right.addWidget(self.diagnosis_button)
+        layout.addLayout(right)
 
         self.setTabOrder(self.username_edit, self.password_edit)
         self.setTabOrder(self.password_edit, self.login_button)

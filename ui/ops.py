@@ -37,7 +37,8 @@ from collections.abc import Callable, Collection, Iterable
 from typing import Any, Generic, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6 import QtCore  # QtCore.Qt at the point of use: ``Qt`` builds 111 enums (ui.errors)
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QWidget
 
 from app.errors import ValidationError
@@ -289,7 +290,7 @@ class Op(QObject, Generic[T]):
 
     def _show_busy(self) -> None:
         self._busy_shown = True
-        QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)  # the busy arrow: the window stays usable
+        QApplication.setOverrideCursor(QtCore.Qt.CursorShape.BusyCursor)  # the busy arrow: the window stays usable
         bar = self._status_bar_window()
         if bar is not None and self._busy_text:
             bar.statusBar().showMessage(self._busy_text)
