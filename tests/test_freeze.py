@@ -14,7 +14,8 @@ from PIL import Image
 
 import app.__main__ as entry
 from freeze import icon
-from freeze.prune import dropped, prune
+from freeze.parts import move_part, split_part
+from freeze.prune import drop_dangling_links, drop_orphans, dropped, prune, system_library
 from freeze.version_info import project_version, version_file_text, version_tuple, write_version_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +54,93 @@ def test_prune_keeps_the_toc_shape() -> None:
     toc = [("PySide6/Qt/lib/libQt6Pdf.so.6", "/x/libQt6Pdf.so.6", "BINARY"),
            ("PySide6/Qt/lib/libQt6Core.so.6", "/x/libQt6Core.so.6", "BINARY")]
     assert prune(toc) == [toc[1]]
+
+
+@pytest.mark.parametrize(("dest", "left"), [
+    ("libX11.so.6", True), ("libxcb.so.1", True), ("libfontconfig.so.1", True), ("libglib-2.0.so.0", True),
+    ("libdbus-1.so.3", True), ("libcups.so.2", True), ("libpulse.so.0", True), ("libpulsecommon-16.1.so", True),
+    ("libgssapi_krb5.so.2", True),
+    # Python's own, the C++ runtime, Qt Core's zstd and the xcb-util family stay in the bundle.
+    ("libpython3.11.so.1.0", False), ("libssl.so.3", False), ("libcrypto.so.3", False), ("libsqlite3.so.0", False),
+    ("libffi.so.8", False), ("libstdc++.so.6", False), ("libzstd.so.1", False), ("libxcb-cursor.so.0", False),
+    ("libxcb-icccm.so.4", False),
+    # A package's private copy is never the system's.
+    ("psycopg_binary.libs/libkrb5-f18b4d11.so.3.3", False), ("pillow.libs/libxcb-9065bb12.so.1.1.0", False),
+])
+def test_the_desktops_own_libraries(dest: str, left: bool) -> None:
+    assert (system_library(dest) is not None) is left
+    toc = [(dest, f"/x/{dest}", "BINARY")]
+    assert prune(toc, linux=True) == ([] if left else toc)
+    assert prune(toc) == toc  # Windows: nothing is the system's
+
+
+def test_orphans_go_with_the_plugin_that_needed_them() -> None:
+    links = {"/x/libqgtk3.so": [], "/x/libQt6Gui.so.6": ["libfontconfig.so.1", "libglib-2.0.so.0"],
+             "/x/libcairo.so.2": ["libpixman-1.so.0", "libglib-2.0.so.0"], "/x/libpixman-1.so.0": [],
+             "/x/libglib-2.0.so.0": [], "/x/libfontconfig.so.1": [], "/x/libpython3.11.so.1.0": [],
+             "/x/_cffi_backend.cpython-311-x86_64-linux-gnu.so": []}
+    # libqgtk3 (which linked cairo) was dropped by prune: cairo goes, then pixman, which only cairo linked.
+    toc = [("PySide6/Qt/lib/libQt6Gui.so.6", "/x/libQt6Gui.so.6", "BINARY")] + [
+        (src.removeprefix("/x/"), src, "BINARY") for src in links if "Gui" not in src and "gtk" not in src]
+    kept = drop_orphans(toc, lambda src: links[src])
+    assert sorted(entry[0] for entry in kept) == [
+        "PySide6/Qt/lib/libQt6Gui.so.6", "_cffi_backend.cpython-311-x86_64-linux-gnu.so", "libfontconfig.so.1",
+        "libglib-2.0.so.0", "libpython3.11.so.1.0"]
+
+
+def test_a_link_to_a_file_left_out_goes_too() -> None:
+    kept = [("pillow.libs/libwebp-51b0.so.7", "/x/libwebp", "BINARY")]
+    links = [("libavif-c606.so.16", "pillow.libs/libavif-c606.so.16", "SYMLINK"),
+             ("libwebp-51b0.so.7", "pillow.libs/libwebp-51b0.so.7", "SYMLINK")]
+    assert drop_dangling_links(links, kept + links) == [links[1]]
+
+
+def _library(path: Path, *needed: str) -> tuple[Path, list[str]]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\x7fELF" + b"\0" * 12)  # the magic is what tells a library from data
+    return path, list(needed)
+
+
+def test_the_camera_part_takes_only_what_the_program_does_not_need(tmp_path: Path) -> None:
+    program = tmp_path / "HallDesk"
+    lib = program / "_internal" / "PySide6" / "Qt" / "lib"
+    graph = dict([
+        _library(program / "_internal" / "PySide6" / "QtMultimedia.abi3.so", "libQt6Multimedia.so.6",
+                 "libQt6Gui.so.6"),
+        _library(program / "_internal" / "PySide6" / "QtWidgets.abi3.so", "libQt6Widgets.so.6"),
+        _library(program / "_internal" / "PySide6" / "Qt" / "plugins" / "multimedia" / "libffmpegmediaplugin.so",
+                 "libQt6Quick.so.6", "libavcodec.so.61", "libQt6Gui.so.6"),
+        _library(lib / "libQt6Multimedia.so.6", "libQt6Gui.so.6"),
+        _library(lib / "libQt6Quick.so.6", "libQt6Gui.so.6"),
+        _library(lib / "libavcodec.so.61"),
+        _library(lib / "libQt6Widgets.so.6", "libQt6Gui.so.6"),
+        _library(lib / "libQt6Gui.so.6"),
+    ])
+    (program / "_internal" / "resources").mkdir()
+    (program / "_internal" / "resources" / "catalog.yaml").write_text("事项: []", encoding="utf-8")
+    os.symlink("PySide6/Qt/lib/libavcodec.so.61", program / "_internal" / "libavcodec.so.61")
+    os.symlink("PySide6/Qt/lib/libQt6Gui.so.6", program / "_internal" / "libQt6Gui.so.6")
+
+    def needed(path: str) -> list[str]:
+        return graph[Path(path)]
+
+    part = split_part(program / "_internal", ["pyside6/qtmultimedia.*", "pyside6/qt/plugins/multimedia/*"], needed)
+    assert part == ["PySide6/Qt/lib/libQt6Multimedia.so.6", "PySide6/Qt/lib/libQt6Quick.so.6",
+                    "PySide6/Qt/lib/libavcodec.so.61", "PySide6/Qt/plugins/multimedia/libffmpegmediaplugin.so",
+                    "PySide6/QtMultimedia.abi3.so", "libavcodec.so.61"]
+
+
+def test_moving_the_part_leaves_the_program_whole(tmp_path: Path) -> None:
+    program, part = tmp_path / "HallDesk", tmp_path / "HallDesk-camera"
+    plugin, _ = _library(program / "_internal" / "PySide6" / "Qt" / "plugins" / "multimedia" / "libffmpeg.so")
+    _library(program / "_internal" / "PySide6" / "QtWidgets.abi3.so")
+    (part / "_internal" / "stale").mkdir(parents=True)  # an earlier build's part is replaced, not merged
+    moved = move_part(program, part, needed=lambda path: [])
+    assert moved == ["PySide6/Qt/plugins/multimedia/libffmpeg.so"]
+    assert (part / "_internal" / moved[0]).is_file() and not plugin.exists()
+    assert not (program / "_internal" / "PySide6" / "Qt" / "plugins").exists()  # emptied folders go
+    assert (program / "_internal" / "PySide6" / "QtWidgets.abi3.so").is_file()
+    assert not (part / "_internal" / "stale").exists()
 
 
 class _Recorded:

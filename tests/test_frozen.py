@@ -26,7 +26,8 @@ from pathlib import Path
 import pytest
 
 from app.demo import DEMO_PASSWORD
-from freeze.prune import dropped
+from freeze.parts import PART_FOLDER
+from freeze.prune import dropped, needed_libraries, system_library
 from freeze.version_info import project_version
 from tests.intake_support import AGENT, ENTERPRISE
 from tests.support.escpos_decode import decode
@@ -42,6 +43,7 @@ pytestmark = [
 @dataclass(frozen=True)
 class Frozen:
     folder: Path  # dist/HallDesk
+    camera: Path  # dist/HallDesk-camera (freeze/parts.py)
     program: Path
     seconds: float
     size: int
@@ -72,10 +74,12 @@ def frozen(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
     seconds = time.monotonic() - started
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
     folder = base / "dist" / "HallDesk"
-    built = Frozen(folder=folder, program=folder / "HallDesk", seconds=seconds, size=_size(folder))
+    built = Frozen(folder=folder, camera=base / "dist" / PART_FOLDER, program=folder / "HallDesk", seconds=seconds,
+                   size=_size(folder))
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
-        reporter.write_line(f"frozen build: {seconds:.0f} s, {built.size / 1e6:.0f} MB in {folder}")
+        reporter.write_line(f"frozen build: {seconds:.0f} s, {built.size / 1e6:.0f} MB in {folder}, "
+                            f"the camera part {_size(built.camera) / 1e6:.0f} MB")
     yield built
 
 
@@ -104,6 +108,60 @@ def test_the_bundle_has_the_input_method_plugins_and_not_what_is_left_out(frozen
     assert (internal / "resources" / "icons" / "halldesk.png").is_file()
     assert not (frozen.folder / "_internal" / "PySide6" / "Qt" / "lib" / "libQt6Pdf.so.6").exists()
     assert frozen.size < 280e6, f"{frozen.size / 1e6:.0f} MB: something large came in (README: 253 MB)"
+
+
+# What the bundle may link without carrying it: the C library, what PyInstaller never bundles (the GL and EGL of
+# the PC's graphics driver; Wayland's client libraries, which a Wayland session has), and the desktop's own
+# libraries that freeze/prune.py leaves out (SYSTEM_LIBRARIES, listed in the README).
+PC_LIBRARIES = ("libc.so.6", "libm.so.6", "libdl.so.2", "libpthread.so.0", "librt.so.1", "libresolv.so.2",
+                "libutil.so.1", "ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1", "libGL.so.1", "libEGL.so.1",
+                "libwayland-client.so.0", "libwayland-cursor.so.0", "libwayland-egl.so.1")
+
+
+def _elf_files(folder: Path) -> Iterator[Path]:
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            with open(path, "rb") as fh:
+                if fh.read(4) == b"\x7fELF":
+                    yield path
+
+
+def test_every_library_the_bundle_links_is_in_it_or_the_pcs_own(frozen: Frozen) -> None:
+    internal = frozen.folder / "_internal"
+    names = {path.name for path in internal.rglob("*")}
+    missing = {f"{path.name} → {name}" for path in _elf_files(internal) for name in needed_libraries(str(path))
+               if name not in names and name not in PC_LIBRARIES and system_library(name) is None}
+    assert missing == set()
+    left_to_the_pc = {name for name in names if "/" not in name and system_library(name)}
+    assert left_to_the_pc == set(), "a desktop library was bundled after all"
+    assert [str(p) for p in internal.rglob("*") if p.is_symlink() and not p.exists()] == []  # no dangling link
+
+
+def test_the_camera_is_a_part_of_its_own(frozen: Frozen, tmp_path: Path) -> None:
+    """Without HallDesk-camera the program has no Qt Multimedia and says so; copied over a copy of the program,
+    its FFmpeg back end loads (freeze/parts.py)."""
+    internal = frozen.folder / "_internal"
+    assert not list(internal.rglob("QtMultimedia*")) and not list(internal.rglob("libavcodec*"))
+    assert not list(internal.rglob("libQt6Quick*")), "QtQuick is only the camera's (Qt's FFmpeg plugin links it)"
+    part = frozen.camera / "_internal"
+    assert (part / "PySide6" / "Qt" / "plugins" / "multimedia").is_dir()
+    assert not (frozen.camera / "HallDesk").exists(), "the part carries no program of its own"
+
+    data = tmp_path / "data"
+    data.mkdir()
+    assert frozen.run("demo", data=data).returncode == 0
+    without = frozen.run("--smoke-test", data=data)
+    assert without.returncode == 0 and "camera part: not installed" in without.stdout, without.stdout + without.stderr
+
+    # A PC with a 高拍仪: the program folder with the part copied over it (hard links: quick, and the build stays).
+    installed = tmp_path / "HallDesk"
+    subprocess.run(["cp", "-al", str(frozen.folder), str(installed)], check=True)
+    subprocess.run(["cp", "-a", f"{frozen.camera}/.", str(installed)], check=True)
+    with_part = Frozen(folder=installed, camera=frozen.camera, program=installed / "HallDesk", seconds=0, size=0)
+    proc = with_part.run("--smoke-test", data=data)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    line = next(line for line in proc.stdout.splitlines() if line.startswith("camera part:"))
+    assert line.startswith("camera part: installed") and "0 media formats" not in line, line
 
 
 def test_demo_login_window_and_a_receipt_from_the_frozen_program(frozen: Frozen, tmp_path: Path) -> None:

@@ -64,6 +64,7 @@ def painted_share(image: QImage) -> float:
 def smoke_test(db_url: str | None = None) -> int:
     from app.context import HallDesk
     from app.errors import HallDeskError
+    from ui.counter.camera import camera_part_installed
     from ui.login import LoginWindow
     from ui.main import install_translator, setup_application
 
@@ -109,6 +110,18 @@ def smoke_test(db_url: str | None = None) -> int:
         print(f"font: {', '.join(bundled)}")
         print("input methods: " + ", ".join(f"{key} ({name})" for key, name in sorted(plugins.items())))
         print(f"input method wanted: {check.wanted or '-'}; switched to: {check.switched_to or '-'}")
+        # Absent is not a failure: the 高拍仪 part is installed only where there is a camera (freeze/parts.py);
+        # present, its FFmpeg back end must load (it knows media formats only then).
+        if camera_part_installed():
+            from PySide6.QtMultimedia import QMediaDevices, QMediaFormat
+
+            formats = QMediaFormat().supportedFileFormats(QMediaFormat.ConversionMode.Decode)
+            if not formats:
+                problems.append("高拍仪组件已安装，但 Qt Multimedia 的 FFmpeg 后端无法载入")
+            print(f"camera part: installed, {len(QMediaDevices.videoInputs())} camera(s), "
+                  f"{len(formats)} media formats")
+        else:
+            print("camera part: not installed")
         for key in ("ibus", "compose"):
             if key not in plugins:
                 problems.append(f"缺少输入法插件 {key}")

@@ -6,6 +6,7 @@ The engine does not matter here (storage is tested in tests/test_files.py on all
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -34,7 +35,7 @@ from tests.ui.test_counter import (
     start_applicant,
 )
 from ui.admin.hall_settings import HallSettingsPage
-from ui.counter.camera import NO_CAMERA, camera_names
+from ui.counter.camera import NO_CAMERA, NO_CAMERA_PART, camera_names, camera_part_installed
 from ui.counter.capture import CapturePanel
 from ui.counter.models import IntakeMaterialModel
 from ui.counter.page import CounterPage
@@ -234,6 +235,18 @@ def test_scan_folder_tray_and_camera(hall: HallDesk, qtbot: QtBot, tmp_path: Pat
     assert dialog.folder_edit.text() == str(folder)
     dialog.folder_edit.setText(str(other))
     assert dialog.save() and QSettings().value(SCAN_FOLDER_KEY) == str(other) and capture.tray.folder() == other
+
+
+def test_without_the_camera_part_photo_says_what_to_install(hall: HallDesk, qtbot: QtBot,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The frozen Linux build without HallDesk-camera (freeze/parts.py): Qt Multimedia cannot be imported."""
+    monkeypatch.setitem(sys.modules, "PySide6.QtMultimedia", None)  # what a missing module does to an import
+    assert not camera_part_installed()
+    _, page = open_counter(hall, qtbot)
+    capture = page.capture
+    assert capture.check_camera() is False
+    assert not capture.camera_button.isEnabled() and capture.camera_button.toolTip() == NO_CAMERA_PART
+    assert capture.open_camera() is None and capture.camera_dialog is None
 
 
 def test_file_limits_in_the_hall_settings(hall: HallDesk, qtbot: QtBot, message_boxes: MessageBoxes) -> None:

@@ -46,7 +46,15 @@ from app.context import HallDesk
 from app.files import FileInput, FileLimits
 from app.scan_pages import Thumbnail
 from app.scans import ScannedFile
-from ui.counter.camera import NO_CAMERA, CameraDialog, camera_names, image_to_jpeg, watch_cameras
+from ui.counter.camera import (
+    NO_CAMERA,
+    NO_CAMERA_PART,
+    CameraDialog,
+    camera_names,
+    camera_part_installed,
+    image_to_jpeg,
+    watch_cameras,
+)
 from ui.counter.checklist import MaterialChecklist
 from ui.counter.scan_tray import TRAY_KEY, ScanFolderDialog, ScanTray, move_to_used, scan_folder
 from ui.ops import run_op
@@ -194,7 +202,12 @@ class CapturePanel(QWidget):
         return self._limits
 
     def check_camera(self) -> bool:
-        """Enable 拍照 when a camera (a 高拍仪) is connected; else say there is none."""
+        """Enable 拍照 when a camera (a 高拍仪) is connected; else say there is none, or that this PC lacks the
+        camera part."""
+        if not camera_part_installed():
+            self.camera_button.setEnabled(False)
+            self.camera_button.setToolTip(NO_CAMERA_PART)
+            return False
         if self._cameras is None:
             self._cameras = watch_cameras(self, self.check_camera)  # a 高拍仪 plugged in later
         names = camera_names()
