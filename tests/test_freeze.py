@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import io
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import PySide6
 import pytest
 from PIL import Image
 
 import app.__main__ as entry
-from freeze import icon
+from freeze import icon, icu
 from freeze.parts import move_part, split_part
 from freeze.prune import drop_dangling_links, drop_orphans, dropped, prune, system_library
 from freeze.version_info import project_version, version_file_text, version_tuple, write_version_file
 
 ROOT = Path(__file__).resolve().parent.parent
+QT_LIB = Path(str(PySide6.__file__)).parent / "Qt" / "lib"
+WHEEL_ICU = QT_LIB / "libicudata.so.73"
+needs_icu_tools = pytest.mark.skipif(
+    sys.platform != "linux" or not WHEEL_ICU.is_file() or not (shutil.which("icupkg") and shutil.which("gcc")),
+    reason="Linux with the PySide6 wheel's ICU, icupkg (icu-devtools) and gcc")
 
 
 @pytest.mark.parametrize("dest", [
@@ -226,3 +234,135 @@ def test_version_option(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert out.splitlines()[0] == f"HallDesk（一窗通）{project_version()}"
     assert f"PySide6 {PySide6.__version__}" in out
+
+
+def icu_probe(library_folder: Path | None) -> dict[str, Any]:
+    """tests/support/icu_probe.py's answers, with the libicudata in ``library_folder`` (None: the wheel's)."""
+    env = {k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH"}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    if library_folder is not None:
+        env["LD_LIBRARY_PATH"] = str(library_folder)
+    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "support" / "icu_probe.py")], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == "", proc.stderr  # no Qt warning ("Could not create collator", …)
+    answers: dict[str, Any] = json.loads(proc.stdout)
+    return answers
+
+
+@pytest.fixture(scope="module")
+def trimmed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel's libicudata trimmed and rebuilt, as build.spec does."""
+    return icu.trimmed_library(WHEEL_ICU, tmp_path_factory.mktemp("icu"))
+
+
+@pytest.mark.parametrize(("item", "kept"), [
+    ("coll/zh.res", True), ("coll/zh_CN.res", True), ("coll/ucadata.icu", True), ("zone/zh.res", True),
+    ("root.res", True), ("zh_Hans_CN.res", True), ("en_US.res", True), ("cnvalias.icu", True),
+    ("gb18030.cnv", True), ("zoneinfo64.res", True),
+    ("coll/de.res", False), ("coll/zh_Hant.res", False), ("zone/fr.res", False), ("ja.res", False),
+    ("brkitr/thaidict.dict", False), ("brkitr/char.brk", False), ("ibm-943_P130-1999.cnv", False),
+    ("unames.icu", False), ("curr/zh.res", False), ("unit/en.res", False), ("translit/root.res", False),
+])
+def test_which_icu_items_stay(item: str, kept: bool) -> None:
+    assert icu.kept(item) is kept
+
+
+@needs_icu_tools
+def test_the_trimmed_package_holds_exactly_the_kept_items(tmp_path: Path) -> None:
+    full = tmp_path / "full" / "icudt73l.dat"
+    full.parent.mkdir()
+    full.write_bytes(icu.extract(WHEEL_ICU, 73))
+    everything = icu.items(full)
+    assert len(everything) > 3000 and "coll/zh.res" in everything  # the whole of ICU 73's data
+    small = tmp_path / "icudt73l.dat"
+    left = icu.trim(full, small)
+    assert left == sorted(item for item in everything if icu.kept(item)) == icu.items(small)
+    # Every item KEEP_ITEMS names exists (a renamed item in a later ICU would otherwise go unnoticed)
+    assert set(icu.KEEP_ITEMS) <= set(left)
+    assert {f"{tree}{locale}.res" for tree in ("", "coll/", "zone/") for locale in ("root", "zh", "zh_Hans")} <= set(left)
+    assert small.stat().st_size < 4_000_000 < 30_000_000 < full.stat().st_size
+
+
+@needs_icu_tools
+def test_the_rebuilt_library_has_the_soname_and_the_data_symbol(trimmed: Path) -> None:
+    dynamic = subprocess.run(["readelf", "-d", str(trimmed)], capture_output=True, text=True, check=True).stdout
+    assert "Library soname: [libicudata.so.73]" in dynamic
+    assert "NEEDED" not in dynamic  # like the wheel's: data only
+    symbols = subprocess.run(["nm", "-D", "-S", str(trimmed)], capture_output=True, text=True, check=True).stdout
+    assert " R icudt73_dat" in symbols
+    assert 2_500_000 < trimmed.stat().st_size < 4_000_000  # 3.5 MB measured; the wheel's is 32 MB
+    assert icu.extract(trimmed, 73)[12:16] == b"CmnD"  # it reads back as an ICU common-data package
+
+
+@needs_icu_tools
+def test_extract_refuses_what_is_not_icu_data(tmp_path: Path) -> None:
+    text = tmp_path / "libicudata.so.73"
+    text.write_text("not ELF", encoding="ascii")
+    with pytest.raises(ValueError, match="not a 64-bit"):
+        icu.extract(text, 73)
+    with pytest.raises(ValueError, match="no symbol icudt72_dat"):
+        icu.extract(WHEEL_ICU, 72)
+    with pytest.raises(ValueError, match="not a libicudata"):
+        icu.trimmed_library(QT_LIB / "libicuuc.so.73", tmp_path)
+
+
+def test_a_missing_tool_names_the_debian_package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # neither icupkg nor gcc on it
+    with pytest.raises(icu.ToolMissing, match=r"icupkg is missing.*icu-devtools"):
+        icu.items(tmp_path / "icudt73l.dat")
+    with pytest.raises(icu.ToolMissing, match=r"gcc is missing.*gcc"):
+        icu.build(tmp_path / "icudt73l.dat", tmp_path / "libicudata.so.73", 73)
+
+
+def test_trim_binaries_replaces_only_the_icu_data_library(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    built: list[tuple[Path, Path]] = []
+
+    def fake_trimmed(library: Path, folder: Path) -> Path:
+        built.append((library, folder))
+        return folder / library.name
+
+    monkeypatch.setattr(icu, "trimmed_library", fake_trimmed)
+    toc = [("PySide6/Qt/lib/libicudata.so.73", "/wheel/libicudata.so.73", "BINARY"),
+           ("PySide6/Qt/lib/libicuuc.so.73", "/wheel/libicuuc.so.73", "BINARY")]
+    assert icu.trim_binaries(toc, tmp_path) == [
+        ("PySide6/Qt/lib/libicudata.so.73", str(tmp_path / "icu" / "libicudata.so.73"), "BINARY"), toc[1]]
+    assert built == [(Path("/wheel/libicudata.so.73"), tmp_path / "icu")]
+
+
+def check_qt_answers_with(library: Path) -> None:
+    """Qt answers with ``library`` (a trimmed libicudata) as with the wheel's full data, in the kept locales."""
+    full, small = icu_probe(None), icu_probe(library.parent)
+    assert full["libicudata"] == [str(WHEEL_ICU)] and small["libicudata"] == [str(library)]
+    # The hall's sorting: pinyin (阿 a, 李 li, 欧阳 ouyang, 王 wang, 文 wen, 张 zhang, 赵 zhao); QFileDialog's
+    # list also by number value (文件2 before 文件10)
+    assert small["collation"]["zh_CN"][:8] == ["阿明", "李四", "欧阳", "王五", "文件10", "文件2", "张三", "赵六"]
+    assert small["file_dialog"] == ["李四.txt", "文件2.pdf", "文件10.pdf", "张三.txt", "A.txt", "b.txt"]
+    for key in ("numeric", "file_dialog", "case"):
+        assert small[key] == full[key], key
+    for name in ("zh_CN", "en_US", "C", "de_DE"):  # de_DE: its standard order is the root one
+        assert small["collation"][name] == full["collation"][name], name
+    for zone, names in full["zones"].items():
+        assert {k: v for k, v in small["zones"][zone].items() if "de_DE" not in k} == \
+            {k: v for k, v in names.items() if "de_DE" not in k}, zone
+    assert small["zones"]["Asia/Shanghai"]["zh_CN StandardTime LongName"] == "中国标准时间"
+    assert small["case"]["zh_CN"] == ["ABC Ǆ STRASSE I", "abc i̇ σας"]
+    assert small["case"]["tr_TR"][0].endswith("İ")  # locale rules are ICU code, not data
+    assert small["codecs"] == full["codecs"] == {
+        "GBK": [True, "中文字段"], "GB18030": [True, "中文𠀀"], "GB2312": [True, "中文"], "Big5": [True, "中文"]}
+    assert {"GBK", "GB18030", "Big5", "UTF-8"} <= set(small["available_codecs"]) <= set(full["available_codecs"])
+
+
+@needs_icu_tools
+def test_qt_answers_the_same_with_the_trimmed_data_in_the_kept_locales(trimmed: Path) -> None:
+    check_qt_answers_with(trimmed)
+
+
+@needs_icu_tools
+def test_dropped_locales_fall_back_without_error(trimmed: Path) -> None:
+    small = icu_probe(trimmed.parent)
+    assert small["collation"]["sv_SE"] == small["collation"]["en_US"]  # the root order
+    assert small["collation"]["sv_SE"].index("ärger") == 1  # Swedish puts ä after z; that tailoring is gone
+    assert small["collation"]["zh_TW"] == small["collation"]["zh_CN"]  # zh_Hant's stroke order: gone, pinyin
+    berlin = small["zones"]["Europe/Berlin"]
+    assert berlin["de_DE StandardTime LongName"] == berlin["en_US StandardTime LongName"]  # no German names
