@@ -45,6 +45,13 @@ DROP: dict[str, str] = {
     "pil/_avif*": "Pillow's AVIF module",
     "pillow.libs/libavif*": "the AVIF codec library",
     "pil/_imagingtk*": "Pillow's Tk bridge (no Tk here)",
+    # WebP and colour management: app/scans.py takes PDF, JPEG, PNG and TIFF only, and converts no ICC profile;
+    # Pillow skips a plugin whose module is missing.
+    "pil/_webp*": "Pillow's WebP module",
+    "pillow.libs/libwebp*": "the WebP codec",
+    "pillow.libs/libsharpyuv*": "the WebP codec's",
+    "pil/_imagingcms*": "Pillow's colour management (ImageCms)",
+    "pillow.libs/liblcms2*": "Little CMS",
 }
 
 # Linux only: libraries of the desktop itself, which PyInstaller copied from the build machine because a Qt

@@ -38,6 +38,8 @@ needs_icu_tools = pytest.mark.skipif(
     "PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so.6", "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
     "PySide6/Qt/translations/qtbase_de.qm", "PySide6\\translations\\qt_ja.qm",
     "PIL/_avif.cpython-311-x86_64-linux-gnu.so", "pillow.libs/libavif-c6062d5f.so.16.4.2",
+    "PIL/_webp.cpython-311-x86_64-linux-gnu.so", "pillow.libs/libwebp-51b0b3f7.so.7.2.0",
+    "PIL/_imagingcms.cpython-311-x86_64-linux-gnu.so", "pillow.libs/liblcms2-88eaba2f.so.2.0.19",
 ])
 def test_left_out(dest: str) -> None:
     assert dropped(dest)

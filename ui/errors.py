@@ -21,16 +21,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
 # QtCore.Qt at the point of use: importing ``Qt`` builds its 111 enums, which the login window does without.
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets  # QtWidgets.X where only a failure needs X (a fast start)
 from PySide6 import __version__ as pyside_version
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
-    QDialogButtonBox,
     QLabel,
-    QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -48,25 +45,23 @@ ENV_DATA_DIR = "HALLDESK_DATA_DIR"
 
 
 # ---- message boxes -------------------------------------------------------------------------------
-# All message boxes go through QMessageBox's static functions, looked up at call time, so that tests can
+# All message boxes go through QtWidgets.QMessageBox's static functions, looked up at call time, so that tests can
 # replace them with monkeypatch and never block on a modal dialog.
 
 
 def warn(parent: QWidget | None, message: str, title: str = WARNING_TITLE) -> None:
-    QMessageBox.warning(parent, title, message)
+    QtWidgets.QMessageBox.warning(parent, title, message)
 
 
 def inform(parent: QWidget | None, message: str, title: str = "提示") -> None:
-    QMessageBox.information(parent, title, message)
+    QtWidgets.QMessageBox.information(parent, title, message)
 
 
 def confirm(parent: QWidget | None, message: str, title: str = "请确认") -> bool:
     """Yes/No question; No is the default so that a stray Enter does nothing harmful."""
-    answer = QMessageBox.question(
-        parent, title, message,
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
-    )
-    return answer == QMessageBox.StandardButton.Yes
+    button = QtWidgets.QMessageBox.StandardButton
+    answer = QtWidgets.QMessageBox.question(parent, title, message, button.Yes | button.No, button.No)
+    return answer == button.Yes
 
 
 # ---- crash reports -------------------------------------------------------------------------------
@@ -105,7 +100,7 @@ class CrashDialog(QDialog):
         headline.setObjectName("crashHeadline")
 
         # One line per incident (a second bug while this is open adds its line).
-        self.details_edit = QPlainTextEdit(message)
+        self.details_edit = QtWidgets.QPlainTextEdit(message)
         self.details_edit.setReadOnly(True)
         self.details_edit.setMaximumHeight(self.fontMetrics().height() * 6)
 
@@ -114,11 +109,11 @@ class CrashDialog(QDialog):
         self.log_label.setWordWrap(True)
         self.log_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        buttons = QDialogButtonBox(self)
+        buttons = QtWidgets.QDialogButtonBox(self)
         self.copy_button = QPushButton("复制(&C)")
         self.close_button = QPushButton("关闭")
-        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.addButton(self.close_button, QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.addButton(self.copy_button, QtWidgets.QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.close_button, QtWidgets.QDialogButtonBox.ButtonRole.RejectRole)
         self.close_button.setDefault(True)
         self.copy_button.clicked.connect(self.copy_to_clipboard)
         buttons.rejected.connect(self.reject)

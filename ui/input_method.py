@@ -28,11 +28,15 @@ import os
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QLibrary, QPluginLoader, QSettings, qVersion
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from app.resources import plugin_folders
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +211,8 @@ def tell_admin_once(parent: QWidget | None, check: InputMethodCheck | None = Non
     if settings.value(SETTINGS_KEY, "") == mark:
         return None
     settings.setValue(SETTINGS_KEY, mark)
+    from PySide6.QtWidgets import QMessageBox  # shown once per PC and Qt version: not on the fast path
+
     box = QMessageBox(QMessageBox.Icon.Warning, "中文输入法", notice_text(check, plugin_folders()[0]),
                       QMessageBox.StandardButton.Ok, parent)
     box.setObjectName("inputMethodNotice")

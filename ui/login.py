@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import DatabaseUnavailable, HallDeskError
-from ui.diagnostics import DiagnosisExport
 from ui.errors import show_error
 from ui.labels import error_label, limit_line, set_error, set_flags
 from ui.ops import run_op
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
     from app.auth import Actor
     from app.context import HallDesk
     from app.hall_settings import HallSettings
+    from ui.diagnostics import DiagnosisExport
     from ui.password import ChangePasswordDialog
 
 DEFAULT_TITLE = "政务服务大厅"
@@ -57,6 +57,7 @@ class LoginWindow(QWidget):
         self._busy = False
         self._waiting: tuple[str, str] | None = None  # a login submitted before the database was open
         self.password_dialog: ChangePasswordDialog | None = None
+        self._diagnosis: DiagnosisExport | None = None
         self.setWindowTitle("HallDesk 一窗通 — 登录")
         self.setObjectName("loginWindow")
 
@@ -99,12 +100,11 @@ class LoginWindow(QWidget):
         layout.addWidget(self.login_button)
         layout.addStretch(1)
         # Before anybody can log in, the hall's IT may need the logs: 导出诊断包 (no password, no personal data).
-        self.diagnosis = DiagnosisExport(lambda: self._hall, self)
         self.diagnosis_button = QPushButton("导出诊断包(&D)…")
         self.diagnosis_button.setObjectName("loginDiagnosis")
         self.diagnosis_button.setFlat(True)
         self.diagnosis_button.setToolTip("日志、版本和本机设置，供技术支持排查问题（不含密码和个人信息）")
-        self.diagnosis_button.clicked.connect(self.diagnosis.ask)
+        self.diagnosis_button.clicked.connect(lambda: self.diagnosis.ask())
         right = QHBoxLayout()  # on the right, after a stretch (an alignment flag would load the Qt namespace)
         right.addStretch(1)
         right.addWidget(self.diagnosis_button)
@@ -120,6 +120,15 @@ class LoginWindow(QWidget):
         self.reset()
         if hall_desk is not None:
             self.set_hall(hall_desk)
+
+    @property
+    def diagnosis(self) -> DiagnosisExport:
+        """导出诊断包's dialog, made at the first click: its module is not on the login window's fast path."""
+        if self._diagnosis is None:
+            from ui.diagnostics import DiagnosisExport
+
+            self._diagnosis = DiagnosisExport(lambda: self._hall, self)
+        return self._diagnosis
 
     # ---- public
     def set_hall(self, hall_desk: HallDesk) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLibraryInfo, QLoggingCategory, QObject, QTranslator, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from app.errors import HallDeskError
 from app.resources import font_path, icon_path, resources_dir
@@ -155,6 +155,8 @@ class GuiSession(QObject):
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, HallDeskError):
+                from PySide6.QtWidgets import QMessageBox  # a failure's: not on the fast path
+
                 QMessageBox.critical(self.login_window, failure_title, exc.message)
             else:
                 show_crash(self.login_window, exc, blocking=True)
