@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
 
-from app import catalog
+from app import catalog, enterprise_tiers
 from app.auth import Actor, hash_password
+from app.demo_registry import load_registry
 from app.errors import PermissionDenied
 from app.hall_settings import HallSettings
 from app.infra import keys
@@ -37,6 +39,9 @@ DEMO_ENTERPRISES = (
     ("91360112MA35XJ033K", "南昌昌北物流运输有限公司", "陈志强", "新建经开区港口大道1号", "15979100001"),
 )
 
+
+# The day the demo's 梯度 are evaluated on (certifications valid then count), so every run places them alike.
+DEMO_TIER_DAY = date(2026, 12, 1)
 
 PRINT_FOLDER = "打印输出"  # in the data folder: the demo's folder printers, one subfolder per counter
 
@@ -138,15 +143,21 @@ def load_demo(uow: UnitOfWork, actor: Actor | None = None, *, folder_printers: b
             )
             s.add(user)
             created += 1
-        known = set(s.execute(select(Enterprise.uscc)).scalars())
+        known = {e.uscc: e for e in s.execute(select(Enterprise)).scalars()}
         for uscc, name, rep, address, phone in DEMO_ENTERPRISES:
             if uscc not in known:
-                s.add(Enterprise(uscc=uscc, name=name, legal_rep=rep, address=address, contact_phone=phone))
+                known[uscc] = Enterprise(uscc=uscc, name=name, legal_rep=rep, address=address, contact_phone=phone)
+                s.add(known[uscc])
+        s.flush()
+        load_registry(s, [known[uscc] for uscc, *_ in DEMO_ENTERPRISES])
         if created or created_counters:
             uow.audit(actor.username if actor else "system", "demo.load", "demo", "-",
                       {"users": created, "counters": created_counters})
         items = s.execute(select(func.count()).select_from(ServiceItem).where(ServiceItem.active.is_(True))).scalar_one()
         uow.commit()
+    if not enterprise_tiers.has_scheme(uow):  # the demo's 梯度: its scheme, and every enterprise placed
+        enterprise_tiers.save_scheme(uow, None, enterprise_tiers.default_scheme_doc())
+        enterprise_tiers.recompute(uow, None, today=DEMO_TIER_DAY)
     # Each demo counter signs its slips with a key kept on this PC.
     for number, _name, _kind in DEMO_COUNTERS:
         keys.ensure_counter_key(uow, number)

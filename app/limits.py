@@ -39,6 +39,7 @@ from db.models import (
     CounterKey,
     Department,
     Enterprise,
+    EnterpriseCertification,
     Evaluation,
     Grievance,
     GrievanceEvent,
@@ -161,6 +162,7 @@ ENTERPRISE_NAME = _column(Enterprise.name, "企业名称")
 LEGAL_REP = _column(Enterprise.legal_rep, "法定代表人")
 ENTERPRISE_ADDRESS = _column(Enterprise.address, "企业地址")
 ENTERPRISE_PHONE = _column(Enterprise.contact_phone, "企业联系电话")
+CERT_NUMBER = _column(EnterpriseCertification.number, "资质证书编号")
 AGENT_NAME = _column(Case.agent_name, "经办人姓名")
 AGENT_ID_NUMBER = _column(Case.agent_id_number, "经办人身份证号")
 AGENT_PHONE = _column(Case.agent_phone, "经办人手机号")

@@ -97,6 +97,13 @@ _TABLE: tuple[Permission, ...] = (
        ("grievance classify", "grievance assign", "grievance urge", "grievance callback", "grievance archive",
         "grievance settings")),
     _p("grievance.resolve", "办结诉求", {CHIEF, SUPERVISOR}, "首席代表限转办本部门的", ("grievance resolve",)),
+    # ---- 园区企业名录 (the enterprise registry) --------------------------------------------------------------
+    _p("enterprise.view", "查看园区企业名录", EVERYONE, "", ("enterprise show", "enterprise list")),
+    _p("enterprise.import", "从 Excel 导入园区企业名录（资质、年度数据）", {ADMIN, SUPERVISOR}, "",
+       ("enterprise import",)),
+    _p("enterprise.export", "把园区企业名录导出为 Excel（记入审计）", {ADMIN, SUPERVISOR}, "", ("enterprise export",)),
+    _p("enterprise.tier", "设定梯度综合评价方案、重新评定企业梯度", {SUPERVISOR}, "",
+       ("enterprise tier", "enterprise tier-scheme")),
     # ---- administration ------------------------------------------------------------------------------------
     _p("user.list", "查看用户列表", {ADMIN, SUPERVISOR}, "", ("user list",)),
     _p("user.manage", "添加、修改、解锁用户，重置他人密码", {ADMIN}, "",

@@ -30,6 +30,7 @@ from app.context import HallDesk
 from app.errors import INTERNAL_ERROR_EXIT_CODE, HallDeskError, ValidationError
 from app.infra.outbox import counter_chain
 from cli import admin, backoffice, clocks, grievance, maintenance, output, overview, printing, sync, tolerate
+from cli import enterprise as cli_enterprise
 from cli import files as cli_files
 from cli import setup as cli_setup
 from cli import transfer as cli_transfer
@@ -387,6 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
     tolerate.register(sub, cs, cat)  # 容缺 follow-through (issue 14 part 7)
     grievance.register(sub)  # the 办不成事 window
     overview.register(sub)  # the supervisor's 大厅概览
+    cli_enterprise.register(sub)  # 园区企业名录 (issue 18)
 
     printing.register(sub)  # print, printer, slip
 

@@ -6,7 +6,7 @@ out of reach.  Names follow ``../shared/DOMAIN.md``.
 Every column a person types into has a length (``String(n)``, characters on every engine); ``app.limits``
 derives its checks and the GUI's input limits from these lengths.  The ``Text`` columns left hold the
 program's own text, never a person's typing as such: JSON snapshots and payloads (notices, print jobs, audit
-rows, settings values, sync state, upload errors), ``result_docs`` (the service's wording), ``evaluation.reasons`` (a JSON
+rows, settings values, sync state, upload errors, 梯度 schemes), ``result_docs`` (the service's wording), ``evaluation.reasons`` (a JSON
 list of reason codes) and ``outbox.last_error``.  The longest rows (``hd_case``, ``grievance``) stay far below
 MariaDB's 65,535-byte row limit at 4 bytes a character (utf8mb4).
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
@@ -33,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from db.types import UtcDateTime, utcnow
+from db.types import Money, UtcDateTime, utcnow
 
 # Stable constraint names, so that migrations can refer to them on every engine.
 NAMING = {
@@ -178,6 +179,75 @@ class Enterprise(Base):
     address: Mapped[str] = mapped_column(String(255), default="")
     contact_phone: Mapped[str] = mapped_column(String(20), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # 园区企业名录 (issue 18): GB/T 4754-2017 code (``C3831``), 大型/中型/小型/微型, 万元, the 挂点 department.
+    industry_code: Mapped[str] = mapped_column(String(5), default="")
+    scale: Mapped[str] = mapped_column(String(4), default="")
+    registered_capital: Mapped[Decimal | None] = mapped_column(Money())
+    founded_on: Mapped[date | None] = mapped_column(Date)
+    liaison_dept_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("department.id"))
+    # The current 梯度 tier (its history in enterprise_tier); '' until a 综合评价 placed it.
+    tier: Mapped[str] = mapped_column(String(16), default="")
+    updated_at: Mapped[datetime | None] = mapped_column()
+
+    liaison_dept: Mapped[Department | None] = relationship()
+
+
+class EnterpriseCertification(Base):
+    """A 资质 of an enterprise: 高新技术企业, 专精特新, 科技型中小企业 … with its certificate and validity."""
+
+    __tablename__ = "enterprise_certification"
+    __table_args__ = (UniqueConstraint("enterprise_id", "kind", "number"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    enterprise_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprise.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    # 国家级/省级/市级 where the certification has levels (专精特新); '' otherwise.
+    level: Mapped[str] = mapped_column(String(8), default="")
+    number: Mapped[str] = mapped_column(String(64), default="")
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+
+class EnterpriseYear(Base):
+    """One year's figures of an enterprise (年度数据); money in 万元 to the 元 (four decimals)."""
+
+    __tablename__ = "enterprise_year"
+
+    enterprise_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprise.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    output_value: Mapped[Decimal | None] = mapped_column(Money())
+    revenue: Mapped[Decimal | None] = mapped_column(Money())
+    tax: Mapped[Decimal | None] = mapped_column(Money())
+    rd_spend: Mapped[Decimal | None] = mapped_column(Money())
+    assets: Mapped[Decimal | None] = mapped_column(Money())
+    employees: Mapped[int | None] = mapped_column(Integer)
+
+
+class TierScheme(Base):
+    """One version of the 梯度 综合评价 scheme the 营商办 set: weights, certification points, tier thresholds
+    (JSON, checked by ``app.enterprise_tiers``).  Never changed once saved: a new scheme is a new version."""
+
+    __tablename__ = "tier_scheme"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    doc: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class EnterpriseTier(Base):
+    """The 梯度 tier an enterprise was placed in, when, by whom and under which 综合评价 scheme (history)."""
+
+    __tablename__ = "enterprise_tier"
+    __table_args__ = (Index("ix_enterprise_tier_enterprise_at", "enterprise_id", "decided_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    enterprise_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprise.id"))
+    tier: Mapped[str] = mapped_column(String(16))  # '' when the enterprise fell below every tier
+    score: Mapped[Decimal | None] = mapped_column(Money())  # an exact decimal (Money's four places), not money
+    scheme_version: Mapped[int] = mapped_column(Integer, default=0)
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by: Mapped[str] = mapped_column(String(64))
 
 
 class Case(Base):

@@ -34,7 +34,7 @@ from tests.intake_support import AGENT, ENTERPRISE
 # The Text columns left unlimited hold the program's own text (JSON, service wording), never typing as such.
 MACHINE_TEXT = {"hd_case.result_docs", "handover.result_docs", "notice.payload", "print_job.payload",
                 "audit_event.payload", "setting.value", "evaluation.reasons", "outbox.last_error", "sync_state.value",
-                "file_outbox.last_error"}
+                "file_outbox.last_error", "tier_scheme.doc"}
 
 
 def test_only_machine_text_is_unlimited() -> None:

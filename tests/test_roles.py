@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app import backoffice, catalog, evaluation, files, grievance, intake, roles, transfers
+from app import backoffice, catalog, enterprises, evaluation, files, grievance, intake, roles, transfers
 from app.auth import ROLES, Actor
 from app.context import HallDesk
-from app.demo import DEMO_PASSWORD
+from app.demo import DEMO_ENTERPRISES, DEMO_PASSWORD
 from cli.main import build_parser, run
 from db.models import AuditEvent, Case, PrintJob
 from tests.conftest import log_in
@@ -99,6 +99,7 @@ class World:
     scan: str  # that scan's path
     file_id: str  # and its 电子件 id
     batch: str  # a 交接单 of counter 1 to SCJ, not yet signed for (材料流转)
+    registry: str  # the 园区企业名录 as exported (Excel)
 
     def file(self, name: str, doc: object) -> str:
         path = self.tmp / name
@@ -132,9 +133,10 @@ def world(hall: HallDesk, tmp_path: Path) -> World:
     scan.write_bytes(scanned.text_scan(400, 560))
     attached = files.attach(hall.uow(), clerk, decided.case_no, [files.prepare_path(received, scan)])
     batch = transfers.create_batch(hall.uow(), clerk, "SCJ", [queued[0]]).batch_no
+    registry = enterprises.export_xlsx(hall.uow(), sup, tmp_path / "registry.xlsx").path
     return World(hall, tmp_path, queued, decided.case_no, decided.slip, tolerable, correction, str(job),
                  g.grievance_no, str(rect.id), _item_guide(hall, item.code),
-                 catalog.export_yaml(hall.uow()), received, str(scan), str(attached.files[0].id), batch)
+                 catalog.export_yaml(hall.uow()), received, str(scan), str(attached.files[0].id), batch, registry)
 
 
 def _argv(command: str, w: World, role: str, step: int) -> list[str]:
@@ -225,6 +227,13 @@ def _argv(command: str, w: World, role: str, step: int) -> list[str]:
         "holiday confirm": ["2030"],
         "catalog import": [w.file("catalog.yaml", w.catalog_yaml)],
         "demo": [],
+        "enterprise show": [DEMO_ENTERPRISES[0][0], "--json"],
+        "enterprise list": ["--query", "赣新", "--json"],
+        "enterprise import": [w.registry, "--json"],
+        "enterprise export": [str(w.tmp / f"registry-{role}.xlsx"), "--json"],
+        "enterprise tier": ["--recompute", "--json"],
+        "enterprise tier-scheme": [w.file("scheme.json", {"indicators": {"revenue": {"weight": 50, "full": 10000}},
+                                                          "tiers": [{"name": "瞪羚", "min": 30}]}), "--json"],
         "audit anchor": ["--out", str(w.tmp / "anchors.txt")],
     }
     return [*command.removesuffix(" NAME").split(), *table[command]]
