@@ -222,7 +222,7 @@ def recompute(uow: UnitOfWork, actor: Actor | None, *, today: dt.date | None = N
             if tier != e.tier:
                 history.append({"id": new_id(), "enterprise_id": e.id, "tier": tier, "score": points,
                                 "scheme_version": version.version, "decided_at": now, "decided_by": who})
-                e.tier = tier
+                e.tier, e.updated_at = tier, now
         s.flush()
         if history:
             s.execute(insert(EnterpriseTier), history)

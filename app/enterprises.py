@@ -342,15 +342,17 @@ def _apply(s: Session, sheets: dict[str, list[SheetRow]], depts: dict[str, Any],
     s.flush()
     certs = {(c.enterprise_id, c.kind, c.number): c for c in s.execute(select(EnterpriseCertification)).scalars()}
     n_certs = 0
+    touched: set[Any] = set()
     for r in sheets["资质"]:
         v = dict(r.values)
         owner = ents[v.pop("uscc")].id
         c = certs.get((owner, v["kind"], v["number"]))
         if c is None:
             s.add(EnterpriseCertification(enterprise_id=owner, **v))
-            n_certs += 1
-        elif _set(c, v):
-            n_certs += 1
+        elif not _set(c, v):
+            continue
+        n_certs += 1
+        touched.add(owner)
     years = {(y.enterprise_id, y.year): y for y in s.execute(select(EnterpriseYear)).scalars()}
     n_years = 0
     for r in sheets["年度数据"]:
@@ -359,9 +361,15 @@ def _apply(s: Session, sheets: dict[str, list[SheetRow]], depts: dict[str, Any],
         y = years.get((owner, v["year"]))
         if y is None:
             s.add(EnterpriseYear(enterprise_id=owner, **v))
-            n_years += 1
-        elif _set(y, v):
-            n_years += 1
+        elif not _set(y, v):
+            continue
+        n_years += 1
+        touched.add(owner)
+    # An enterprise whose 资质 or figures changed is stamped too: offline counters pull the registry when a stamp
+    # moves (app.infra.sync).
+    for e in ents.values():
+        if e.id in touched:
+            e.updated_at = now
     s.flush()
     # A blank 企业规模 of an enterprise in the file is computed from its latest figures (in the file or held).
     held: dict[Any, list[YearFigures]] = {}

@@ -333,3 +333,46 @@ def test_only_the_supervisor_sets_tiers(hall: HallDesk) -> None:
         enterprise_tiers.recompute(hall.uow(), log_in(hall, "admin"))
     with pytest.raises(PermissionDenied):
         enterprise_tiers.save_scheme(hall.uow(), log_in(hall, "clerk1"), enterprise_tiers.default_scheme_doc())
+
+
+# ---- offline counters ------------------------------------------------------------------------------------
+
+
+def test_counters_pull_the_registry_when_it_changed(hall: HallDesk, tmp_path: Path) -> None:
+    from app.infra import sync
+    from app.infra.counter_store import CounterStore
+    from app.intake import lookup_enterprise
+
+    store = CounterStore.open(hall.url, tmp_path / "counter1.sqlite3")
+    try:
+        local = store.local
+        # A known company fills itself in at the counter from its own store (the shared database out of reach).
+        found = lookup_enterprise(local.uow(), DEMO_ENTERPRISES[2][0])
+        assert found is not None and found.name == DEMO_ENTERPRISES[2][1]
+        with local.uow() as uow:
+            s = uow.session
+            assert s.execute(select(func.count()).select_from(Enterprise)).scalar_one() == 200
+            assert s.execute(select(func.count()).select_from(EnterpriseYear)).scalar_one() == 600
+        # Unchanged: the next pull fetches nothing of it.
+        with hall.engine.connect() as sconn, local.engine.connect() as lconn:
+            known = sync._state(lconn)[sync.STATE_REGISTRY]
+            assert sync._fetch_registry(sconn, known) is None
+        # An import on the shared database changes a figure: the next pull brings it.
+        sup = log_in(hall, "supervisor")
+        path = tmp_path / "r.xlsx"
+        enterprises.export_xlsx(hall.uow(), sup, path)
+        wb = load_workbook(path)
+        ws = wb["年度数据"]
+        uscc = ws["A2"].value
+        ws["D2"] = 4321.5
+        wb.save(path)
+        assert enterprises.import_xlsx(hall.uow(), sup, path).years == 1
+        assert store.pull_now()
+        with local.uow() as uow:
+            s = uow.session
+            ent = s.execute(select(Enterprise).where(Enterprise.uscc == uscc)).scalar_one()
+            revenue = s.execute(select(EnterpriseYear.revenue).where(
+                EnterpriseYear.enterprise_id == ent.id, EnterpriseYear.year == ws["B2"].value)).scalar_one()
+        assert revenue == Decimal("4321.5000")
+    finally:
+        store.close()

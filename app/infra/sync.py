@@ -83,6 +83,8 @@ from db.models import (
     CounterSequence,
     Department,
     Enterprise,
+    EnterpriseCertification,
+    EnterpriseYear,
     Evaluation,
     FileOutbox,
     MaterialRequirement,
@@ -166,6 +168,7 @@ REFDATA_SCOPE = ("refdata", "stamp")
 
 STATE_COUNTER = "counter"
 STATE_LAST_PULL = "last_pull"
+STATE_REGISTRY = "registry"  # the shared 园区企业名录's fingerprint when the store last pulled it
 STATE_LAST_SUCCESS = "last_success"
 STATE_LAST_ERROR = "last_error"
 STATE_LAST_ERROR_AT = "last_error_at"
@@ -822,12 +825,16 @@ def _store_returned_cases(local: Connection, returned: _ReturnedCases | None) ->
 
 
 def pull(local: Engine, shared: Engine, *, counter: int | None = None) -> PullResult:
-    """Upsert the catalog, accounts, counters, keys, settings, calendar and sequences into the local store."""
+    """Upsert the catalog, accounts, counters, keys, settings, calendar, sequences and (when it changed) the
+    enterprise registry into the local store."""
     number = counter if counter is not None else bound_counter(local)
     # Everything is read from the shared database first, and only then written in one short local
     # transaction: a slow network must not keep the store's write lock (the clerk's next intake waits for it).
+    with reading(local) as lconn:
+        known_registry = _state(lconn).get(STATE_REGISTRY)
     with reading(shared) as sconn:
         data = {t.name: [dict(r) for r in sconn.execute(select(t)).mappings()] for t in PULL_TABLES}
+        registry = _fetch_registry(sconn, known_registry)
         sequences = _sequence_rows(sconn, number)
         chain = _fetch_chain(local, sconn, counter_chain(number)) if number is not None else None
         returned = _fetch_returned_cases(local, sconn, number) if number is not None else None
@@ -848,9 +855,57 @@ def pull(local: Engine, shared: Engine, *, counter: int | None = None) -> PullRe
         _bump_refdata_stamp(lconn)
         total += _adopt_chain(lconn, chain)
         total += _store_returned_cases(lconn, returned)
+        total += _store_registry(lconn, registry)
         now = utcnow()
         _set_state(lconn, {STATE_LAST_PULL: now.isoformat()})
     return PullResult(rows=total + len(sequences), at=now)
+
+
+# ---- the 园区企业名录 (issue 18) ----------------------------------------------------------------------------
+# Pulled so that a known company fills itself in at an offline counter too: whole, and only when its fingerprint
+# changed (the registry changes by imports, a few times a year).  The import and the 梯度 recompute stamp
+# ``enterprise.updated_at`` whenever an enterprise, its 资质 or its figures change.  The tier history stays on the
+# shared database: nothing at a counter reads it.
+
+
+def _registry_fingerprint(conn: Connection) -> str:
+    ent = _t(Enterprise)
+    head = conn.execute(select(func.count(), func.max(ent.c.created_at), func.max(ent.c.updated_at))).one()
+    children = [conn.execute(select(func.count()).select_from(_t(m))).scalar_one()
+                for m in (EnterpriseCertification, EnterpriseYear)]
+    return "|".join(str(v) for v in (*head, *children))
+
+
+@dataclass
+class _Registry:
+    fingerprint: str
+    enterprises: list[Row]
+    certifications: list[Row]
+    years: list[Row]
+
+
+def _fetch_registry(shared: Connection, known: str | None) -> _Registry | None:
+    fingerprint = _registry_fingerprint(shared)
+    if fingerprint == known:
+        return None
+    return _Registry(fingerprint, *([dict(r) for r in shared.execute(select(_t(m))).mappings()]
+                                    for m in (Enterprise, EnterpriseCertification, EnterpriseYear)))
+
+
+def _store_registry(local: Connection, registry: _Registry | None) -> int:
+    if registry is None:
+        return 0
+    ent = _t(Enterprise)
+    # A company registered at this counter offline has a row of its own (same USCC, another id): it is kept and
+    # takes the registry's fields, and the 资质 and figures point at it.
+    mine = dict(local.execute(select(ent.c.uscc, ent.c.id)).all())
+    ids = {e["id"]: mine.get(e["uscc"], e["id"]) for e in registry.enterprises}
+    _upsert_local(local, ent, [{**e, "id": ids[e["id"]]} for e in registry.enterprises])
+    for table, rows in ((_t(EnterpriseCertification), registry.certifications),
+                        (_t(EnterpriseYear), registry.years)):
+        _upsert_local(local, table, [{**r, "enterprise_id": ids[r["enterprise_id"]]} for r in rows])
+    _set_state(local, {STATE_REGISTRY: registry.fingerprint})
+    return len(registry.enterprises) + len(registry.certifications) + len(registry.years)
 
 
 def describe_error(exc: BaseException) -> str:
