@@ -19,6 +19,7 @@ from app.auth import (
 )
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from app.lifecycle import Action, Status
+from app.printing.transport import InvalidPrinterUri, parse_printer_uri
 from app.roles import require
 from app.uow import UnitOfWork
 from db.models import Case, Counter, Department, User
@@ -261,8 +262,13 @@ def list_counters(uow: UnitOfWork) -> list[CounterView]:
 
 
 def _check_printer(field: str, uri: str) -> None:
-    if uri and not re.match(r"^(tcp|usb|serial|win32|cups|file|folder)://", uri):
-        raise ValidationError(field, "打印机地址须以 tcp://、usb://、serial://、win32://、cups://、file:// 或 folder:// 开头")
+    """An address the print worker could use, by the transport's own reading of it (empty: no printer yet)."""
+    if not uri.strip():
+        return
+    try:
+        parse_printer_uri(uri)
+    except InvalidPrinterUri as exc:
+        raise ValidationError(field, exc.message) from exc
 
 
 def _check_counter_fields(number: int, name: str, kind: str, printer_uri: str) -> None:

@@ -208,13 +208,33 @@ def _copy_file(source: Path, tmp: Path) -> None:
         src.close()
 
 
+# What a backup leaves free on its disk at the least: the database beside it keeps writing (a day's cases, their
+# scans, its WAL), and a disk filled by a copy would stop the counter itself.
+RESERVE_MB = 256
+
+
+def check_space(source: Path, folder: Path) -> None:
+    """Refuse a copy of ``source`` into ``folder`` that would leave its disk under ``RESERVE_MB`` free."""
+    needed = source.stat().st_size
+    wal = source.with_name(source.name + "-wal")
+    if wal.exists():
+        needed += wal.stat().st_size  # the copy holds what the WAL has not yet put back into the file
+    free = shutil.disk_usage(folder).free
+    if free - needed < RESERVE_MB * 1024 * 1024:
+        log.warning("backup of %s skipped: %s needed, %s free in %s", source.name, _mb(needed), _mb(free), folder)
+        raise BackupError(f"磁盘空间不足，未备份：备份约需 {_mb(needed)}，{folder} 所在磁盘只剩 {_mb(free)}"
+                          f"（须给数据库本身留出 {RESERVE_MB} MB）。请清理磁盘，或在大厅设置中减少备份保留天数")
+
+
 def backup_sqlite(source: Path, target: Path) -> BackupResult:
     """Copy the SQLite file ``source`` to ``target`` while other programs keep using it; ``target`` appears whole
-    or not at all (a copy beside it is renamed into place)."""
+    or not at all (a copy beside it is renamed into place).  Refused, with nothing written, when the copy would
+    leave its disk nearly full (``check_space``)."""
     started = time.monotonic()
     target = target.resolve()
     if target == source.resolve():
         raise BackupError("备份文件不能是数据库文件本身")
+    check_space(source, target.parent)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         _copy_file(source, tmp)

@@ -23,7 +23,9 @@ from app import logs
 from app.auth import Actor, login
 from app.context import HallDesk
 from app.demo import DEMO_PASSWORD, load_demo
+from app.printing import transport
 from app.printing.transport import STATUS_MEMORY
+from app.printing.transport import STATUS_WAIT as SILENT_WAIT
 from db.engine import make_engine
 from tests.support.cluster_fixtures import *  # noqa: F403  (pg_cluster, maria_cluster, shared_cluster)
 from tests.support.mariadb_copy import copy_rows
@@ -72,6 +74,21 @@ def _no_log_file_left() -> Iterator[None]:
 def _printers_unknown() -> None:
     """No test inherits another's memory of a silent printer (fake printers reuse ports)."""
     STATUS_MEMORY.clear()
+
+
+@pytest.fixture(autouse=True)
+def _status_answers_in_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fake printer answers its status queries at once, but on a loaded CI machine its thread may be scheduled
+    later than the 0.5 s a real counter waits (``transport.STATUS_WAIT``): the answer would count as silence and
+    the test would see another printer.  An answer ends the wait, so a long one costs nothing; tests of a silent
+    printer, whose outcome no wait can change, shorten it again (``short_status_wait``)."""
+    monkeypatch.setattr(transport, "STATUS_WAIT", 10.0)
+
+
+@pytest.fixture
+def short_status_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The counter's own wait for a printer that never answers (0.5 s), for tests of silent printers."""
+    monkeypatch.setattr(transport, "STATUS_WAIT", SILENT_WAIT)
 
 
 def _without_licence_seal(hall: HallDesk) -> None:

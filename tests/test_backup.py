@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import subprocess
 import threading
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -203,6 +204,29 @@ def test_daily_backup_once_a_day_and_retention_keeps_the_newest_days(hall: HallD
     with pytest.raises(Exception, match="1–365"):
         backup.save_settings(hall.uow(), admin, backup.BackupSettings(keep_days=0))
     assert backup.get_settings(hall.uow()).keep_days == 3
+
+
+@sqlite_only
+def test_a_backup_that_would_fill_the_disk_is_refused_and_writes_nothing(
+        hall: HallDesk, data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = _file(hall)
+    needed = source.stat().st_size
+    real = shutil.disk_usage
+
+    def disk_with(free: int) -> Callable[[Path], object]:
+        def usage(path: Path) -> object:
+            total, used, _ = real(path)
+            return type(real(path))(total, used, free)
+        return usage
+
+    reserve = backup.RESERVE_MB * 1024 * 1024
+    monkeypatch.setattr(backup.shutil, "disk_usage", disk_with(needed + reserve - 1))
+    with pytest.raises(backup.BackupError, match="磁盘空间不足，未备份") as info:
+        backup.daily(hall.engine, datetime(2026, 12, 8, 9, 0, 0))
+    assert "大厅设置中减少备份保留天数" in info.value.message and str(backup.folder()) in info.value.message
+    assert not backup.folder().exists() or list(backup.folder().iterdir()) == []  # no copy, no leftover
+    monkeypatch.setattr(backup.shutil, "disk_usage", disk_with(needed + reserve + 4096))  # just enough
+    assert backup.daily(hall.engine, datetime(2026, 12, 8, 10, 0, 0)) is not None
 
 
 def test_backup_settings_are_a_hall_setting_for_admins(hall: HallDesk, capsys: pytest.CaptureFixture[str],

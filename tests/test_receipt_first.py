@@ -46,7 +46,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 
 @pytest.fixture
-def silent() -> Iterator[FakePrinter]:
+def silent(short_status_wait: None) -> Iterator[FakePrinter]:
     with FakePrinter(silent=True) as fake:
         yield fake
     assert fake.errors == []

@@ -164,7 +164,7 @@ def test_jobs_in_a_row(printer: FakePrinter) -> None:
     assert printer.wait_for_jobs(5) == jobs
 
 
-def test_silent_printer_is_assumed_ready() -> None:
+def test_silent_printer_is_assumed_ready(short_status_wait: None) -> None:
     with FakePrinter(silent=True) as fake:
         send(fake.uri, b"\x1b@hello\n")
         assert fake.wait_for_jobs(1) == [b"\x1b@hello\n"]

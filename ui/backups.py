@@ -26,9 +26,11 @@ def applies(hall: HallDesk) -> bool:
 class DailyBackup(QObject):
     """Signals:
     done(object): the ``BackupResult`` of a copy made (None when today's existed already).
+    trouble_changed(str): why the day's backup could not be made (a full disk, a busy file), "" once it could.
     """
 
     done = Signal(object)
+    trouble_changed = Signal(str)
     INTERVAL_MS = 3600 * 1000
 
     def __init__(self, hall: HallDesk, owner: QWidget) -> None:
@@ -57,14 +59,18 @@ class DailyBackup(QObject):
 
     def _finished(self, result: BackupResult | None) -> None:
         self.busy = False
-        self.last_error = ""
+        if self.last_error:
+            self.last_error = ""
+            self.trouble_changed.emit("")
         self.done.emit(result)
 
     def _failed(self, exc: BaseException) -> None:
         self.busy = False
         if isinstance(exc, HallDeskError):
-            # A full disk or a busy file: logged by app.backup; the clerk's work goes on, the next hour tries again.
+            # A full disk or a busy file: logged by app.backup and shown in the status bar, for the clerk to tell
+            # the hall's IT; the clerk's work goes on, and the next hour tries again.
             self.last_error = exc.message
+            self.trouble_changed.emit(exc.message)
             return
         self.stop()
         show_error(self._owner, exc)

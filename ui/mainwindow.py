@@ -249,6 +249,7 @@ class MainWindow(QMainWindow):
         self.daily_backup: DailyBackup | None = None
         if backup_applies(hall):
             self.daily_backup = DailyBackup(hall, self)
+            self.daily_backup.trouble_changed.connect(self.show_backup_trouble)
             self.daily_backup.start()
         self.print_worker: PrintWorker | None = None
         if actor.role == "clerk" and actor.counter_number is not None:
@@ -358,6 +359,12 @@ class MainWindow(QMainWindow):
         self.printer_label.setMinimumWidth(260)
         self.printer_label.hide()
         bar.addPermanentWidget(self.printer_label, 1)
+        self.backup_label = ElidedLabel()  # the day's backup of this PC's database failed (ui.backups)
+        self.backup_label.setObjectName("backupAlarm")
+        self.backup_label.setStyleSheet("color: #ffffff; background: #d35400; font-weight: bold;")
+        self.backup_label.setMinimumWidth(200)
+        self.backup_label.hide()
+        bar.addPermanentWidget(self.backup_label, 1)
         for label in (self.user_label, self.role_label, self.dept_label, self.counter_label, self.db_label):
             bar.addPermanentWidget(label)
 
@@ -419,6 +426,10 @@ class MainWindow(QMainWindow):
     def show_printer_trouble(self, error: str) -> None:
         self.printer_label.setText(f"打印机异常：{error}" if error else "")
         self.printer_label.setVisible(bool(error))
+
+    def show_backup_trouble(self, error: str) -> None:
+        self.backup_label.setText(f"备份失败：{error}" if error else "")  # cut to fit; the tooltip has it whole
+        self.backup_label.setVisible(bool(error))
 
     def printer_alarm(self) -> str:
         return self.printer_label.text() if self.printer_label.isVisible() else ""

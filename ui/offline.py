@@ -38,6 +38,10 @@ def _files_text(status: SyncStatus) -> str:
 
 
 def _sync_text(status: SyncStatus, online: bool | None) -> str:
+    if online is False and status.last_error_kind:
+        # The server answered and refused this PC (its stored password, its database): waiting will not mend it.
+        return (f"离线：共享数据库拒绝了本机的连接，已在本机保存 {status.pending} 件待同步{_files_text(status)}。"
+                f"{status.last_error}")
     if online is False:
         return (
             f"离线：共享数据库无法连接，已在本机保存 {status.pending} 件待同步{_files_text(status)}"

@@ -64,9 +64,9 @@ def painted_share(image: QImage) -> float:
 def smoke_test(db_url: str | None = None) -> int:
     from app.context import HallDesk
     from app.errors import HallDeskError
-    from ui.counter.camera import camera_part_installed
     from ui.login import LoginWindow
     from ui.main import install_translator, setup_application
+    from ui.multimedia import camera_part_installed
 
     check = input_method.prepare()
     existing = QApplication.instance()

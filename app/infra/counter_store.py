@@ -225,7 +225,8 @@ class CounterStore:
             self.online = False
         self._log_failure(exc)
         try:
-            syncing.record_error(self.local.engine, syncing.describe_error(exc))
+            syncing.record_error(self.local.engine, syncing.describe_error(exc, self.shared_url),
+                                 syncing.error_kind(exc, self.shared_url))
         except DBAPIError as again:
             if not is_busy(again):
                 raise  # the store is busy too: the next round records it

@@ -63,12 +63,13 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from app.audit import GENESIS
 from app.infra import file_upload
 from app.infra.outbox import counter_chain
 from app.lifecycle import Status
-from db.engine import is_busy, reading
+from db.engine import connection_problem, is_busy, reading
 from db.models import (
     AuditChainHead,
     AuditEvent,
@@ -172,6 +173,7 @@ STATE_REGISTRY = "registry"  # the shared 园区企业名录's fingerprint when 
 STATE_LAST_SUCCESS = "last_success"
 STATE_LAST_ERROR = "last_error"
 STATE_LAST_ERROR_AT = "last_error_at"
+STATE_LAST_ERROR_KIND = "last_error_kind"  # db.engine.connection_problem's kind: auth and no_database need an admin
 STATE_AUDIT_PUSHED = "audit_pushed:"  # + chain name: the last audit seq the shared database has
 
 
@@ -207,6 +209,9 @@ class SyncStatus:
     last_error: str
     last_error_at: datetime | None
     oldest_pending_at: datetime | None
+    # Why the last round failed, when the shared database answered and refused: "auth" (this PC's stored user or
+    # password), "no_database"; "" for an unreachable server or anything that heals by itself.
+    last_error_kind: str = ""
     # 电子件 waiting for upload, and the store's size against the hall's budget (app.infra.file_upload).
     files_pending: int = 0
     files_pending_bytes: int = 0
@@ -232,6 +237,7 @@ class SyncStatus:
             "last_pull": iso(self.last_pull),
             "last_error": self.last_error or None,
             "last_error_at": iso(self.last_error_at),
+            "last_error_kind": self.last_error_kind or None,
             "oldest_pending_at": iso(self.oldest_pending_at),
             "files_pending": self.files_pending,
             "files_pending_mb": round(self.files_pending_bytes / mb, 1),
@@ -276,9 +282,10 @@ def bind_counter(local: Engine, number: int) -> None:
         _set_state(conn, {STATE_COUNTER: str(number)})
 
 
-def record_error(local: Engine, message: str) -> None:
+def record_error(local: Engine, message: str, kind: str = "") -> None:
     with local.begin() as conn:
-        _set_state(conn, {STATE_LAST_ERROR: message, STATE_LAST_ERROR_AT: utcnow().isoformat()})
+        _set_state(conn, {STATE_LAST_ERROR: message, STATE_LAST_ERROR_AT: utcnow().isoformat(),
+                          STATE_LAST_ERROR_KIND: kind})
 
 
 def status(local: Engine) -> SyncStatus:
@@ -296,6 +303,7 @@ def status(local: Engine) -> SyncStatus:
         last_pull=_when(st.get(STATE_LAST_PULL)),
         last_error=st.get(STATE_LAST_ERROR, ""),
         last_error_at=_when(st.get(STATE_LAST_ERROR_AT)),
+        last_error_kind=st.get(STATE_LAST_ERROR_KIND, "") if st.get(STATE_LAST_ERROR) else "",
         oldest_pending_at=oldest,
         files_pending=usage.files_pending,
         files_pending_bytes=usage.pending_bytes,
@@ -649,7 +657,7 @@ def push(
             break
     conflicts += refused_chains.values()
     with local.begin() as conn:
-        values = {STATE_LAST_SUCCESS: utcnow().isoformat()}
+        values = {STATE_LAST_SUCCESS: utcnow().isoformat(), STATE_LAST_ERROR_KIND: ""}  # it answered and took us
         if conflicts:
             values.update({STATE_LAST_ERROR: conflicts[0], STATE_LAST_ERROR_AT: utcnow().isoformat()})
         else:
@@ -908,10 +916,26 @@ def _store_registry(local: Connection, registry: _Registry | None) -> int:
     return len(registry.enterprises) + len(registry.certifications) + len(registry.years)
 
 
-def describe_error(exc: BaseException) -> str:
-    """A one-line Chinese reason for a failed sync, for the banner and ``sync status``."""
+# The shared database answered and refused: no retry mends that; the admin must (the set-up's password page).
+NEEDS_ADMIN = ("auth", "no_database")
+
+
+def error_kind(exc: BaseException, shared_url: str | None) -> str:
+    """``db.engine.connection_problem``'s kind for a failed connection to the shared database, else ''."""
+    if shared_url is None or not isinstance(exc, DBAPIError) or is_busy(exc):
+        return ""
+    kind = connection_problem(exc, shared_url)[0]
+    return kind if kind in NEEDS_ADMIN else ""
+
+
+def describe_error(exc: BaseException, shared_url: str | None = None) -> str:
+    """A one-line Chinese reason for a failed sync, for the banner and ``sync status``; with the shared
+    database's URL, a refusal (wrong password, no such database) says so and who mends it."""
     orig = getattr(exc, "orig", None)
     detail = str(orig or exc).strip().splitlines()[0] if str(orig or exc).strip() else type(exc).__name__
     if is_busy(exc):
         return f"数据库文件正被本机其他程序占用，稍后自动重试：{detail}"[:500]
+    if isinstance(exc, DBAPIError) and shared_url is not None and error_kind(exc, shared_url):
+        message = connection_problem(exc, shared_url)[1]
+        return f"{message}请系统管理员在本机设置（HallDesk --setup）中改正；改正前受理照常，办件保存在本机。"[:500]
     return f"共享数据库无法连接或写入失败：{detail}"[:500]

@@ -134,7 +134,8 @@ def test_edit_counter_printer_address(hall: HallDesk, admin: Actor, qtbot: QtBot
     dialog.save()
     settle()  # the service's rule, shown as a warning; the dialog stays
     assert message_boxes.texts("warning") == [
-        "打印机地址须以 tcp://、usb://、serial://、win32://、cups://、file:// 或 folder:// 开头"
+        "打印机地址无效：应为 tcp://IP:9100、usb://VID:PID、serial:///dev/ttyS0?baudrate=9600、win32://打印机名、"
+        "cups://队列名、file:///路径 或 folder:///文件夹（lpt1）"
     ]
     assert dialog.isVisible()
 

@@ -35,11 +35,12 @@ from tests.ui.test_counter import (
     start_applicant,
 )
 from ui.admin.hall_settings import HallSettingsPage
-from ui.counter.camera import NO_CAMERA, NO_CAMERA_PART, camera_names, camera_part_installed
+from ui.counter.camera import NO_CAMERA, camera_names
 from ui.counter.capture import CapturePanel
 from ui.counter.models import IntakeMaterialModel
 from ui.counter.page import CounterPage
 from ui.counter.scan_tray import SCAN_FOLDER_KEY, USED_FOLDER
+from ui.multimedia import NO_CAMERA_PART, camera_part_installed
 
 pytestmark = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
 

@@ -76,6 +76,28 @@ def test_a_clerk_window_on_a_sqlite_file_makes_the_days_backup(hall: HallDesk, q
     daily.run()  # the hourly check: today's copy is there, nothing more
     qtbot.waitUntil(lambda: not daily.busy, timeout=20_000)
     assert len(backup.daily_backups(source)) == 1 and daily.last_error == ""
+    assert not window.backup_label.isVisible()
+    window.close()
+
+
+def test_a_failed_daily_backup_shows_in_the_status_bar_until_one_succeeds(
+        hall: HallDesk, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    full = backup.BackupError("磁盘空间不足，未备份：备份约需 1.0 MB，/x 所在磁盘只剩 0.5 MB")
+
+    def no_room(source: object, folder: object) -> None:
+        raise full
+
+    room = backup.check_space
+    monkeypatch.setattr(backup, "check_space", no_room)
+    window = open_window(hall, log_in(hall, "clerk1"), qtbot)
+    daily = window.daily_backup
+    assert daily is not None
+    qtbot.waitUntil(lambda: window.backup_label.isVisible(), timeout=20_000)
+    assert window.backup_label.text() == f"备份失败：{full.message}" and daily.timer.isActive()  # tried again hourly
+    monkeypatch.setattr(backup, "check_space", room)  # the disk cleaned up
+    with qtbot.waitSignal(daily.trouble_changed, timeout=20_000) as cleared:
+        daily.run()
+    assert cleared.args == [""] and not window.backup_label.isVisible()
     window.close()
 
 

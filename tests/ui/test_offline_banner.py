@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from app import grievance
 from app.context import HallDesk
@@ -15,14 +16,14 @@ from app.demo import DEMO_PASSWORD
 from app.infra.counter_store import CounterStore
 from app.infra.sync import SyncStatus
 from db.models import Case, Grievance
-from tests.conftest import log_in
+from tests.conftest import log_in, servers_only
 from tests.intake_support import item_with_tolerable, request
 from tests.test_sync import closed_port_url
 from tests.ui.conftest import MessageBoxes
 from tests.ui.helpers import settle, type_chinese
 from ui.grievance.page import GrievancePage
 from ui.main import GuiSession, create_main_window, run_counter_gui
-from ui.offline import OfflineBanner
+from ui.offline import OfflineBanner, banner_text
 
 
 def shared_cases(hall: HallDesk) -> int:
@@ -194,3 +195,38 @@ def test_a_clerk_logs_in_offline_at_a_counter_store(hall: HallDesk, tmp_path: Pa
 def test_run_counter_gui_reports_an_unusable_address(message_boxes: MessageBoxes, tmp_path: Path) -> None:
     assert run_counter_gui("oracle://nobody@127.0.0.1/nothing", str(tmp_path / "c.sqlite3"), None) == 1
     assert message_boxes.shown and message_boxes.shown[0][:2] == ("critical", "无法打开本机窗口库")
+
+
+@servers_only
+def test_a_shared_database_that_refuses_this_pc_says_so_and_who_mends_it(
+        hall: HallDesk, tmp_path: Path, engine_name: str) -> None:
+    """A 窗口电脑 whose stored user or password the server refuses is not merely "offline": waiting will not mend
+    it, so the banner and ``sync status`` say what the server said and who must act."""
+    path = tmp_path / "counter1.sqlite3"
+    CounterStore.open(hall.url, path).close()  # the accounts and catalog cached on an earlier day
+    url = make_url(hall.url)
+    # PostgreSQL here trusts every password of a known role: an unknown role is its refusal.
+    refused = url.set(username="no_such_role") if engine_name == "postgresql" else url.set(password="Wrong-pw-2026")
+    store = CounterStore.open(refused.render_as_string(hide_password=False), path)
+    try:
+        clerk = store.login("clerk1", DEMO_PASSWORD)
+        _view, synced = store.take_application(clerk, request(item_with_tolerable(hall)))
+        assert not synced  # the case is kept on the PC as for any outage
+        status = store.sync()
+        assert status.last_error_kind == "auth" and "拒绝了用户" in status.last_error
+        assert "HallDesk --setup" in status.last_error and status.pending == 1
+        text = banner_text(status, online=False)
+        assert text.startswith("离线：共享数据库拒绝了本机的连接，已在本机保存 1 件待同步") and "拒绝了用户" in text
+
+        # Mended by the admin: the next round goes through and the kind is gone with the error.
+        store.reconnect(hall.url)
+        status = store.sync()
+        assert status.pending == 0 and status.last_error == "" and status.last_error_kind == ""
+    finally:
+        store.close()
+
+
+def test_an_unreachable_server_is_still_plain_offline() -> None:
+    status = SyncStatus(pending=2, counter=1, last_success=None, last_pull=None, last_error="共享数据库无法连接或写入失败：x",
+                        last_error_at=None, oldest_pending_at=None)
+    assert banner_text(status, online=False).startswith("离线：共享数据库无法连接，已在本机保存 2 件待同步")

@@ -16,19 +16,7 @@ from PySide6.QtGui import QImage, QImageWriter
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 NO_CAMERA = "未检测到高拍仪（摄像头）"
-# The frozen Linux build ships Qt Multimedia as an optional part (freeze/parts.py, README "The frozen build").
-NO_CAMERA_PART = "本机未安装高拍仪组件（HallDesk-camera），请系统管理员安装；材料可用扫描件文件夹或“添加扫描件…”录入"
 CAMERA_JPEG_QUALITY = 92  # the file is scaled and re-encoded by files.prepare: keep the detail until then
-
-
-def camera_part_installed() -> bool:
-    """Whether Qt Multimedia can be loaded here (always in a development install; in the frozen Linux build only
-    once the HallDesk-camera part has been copied over the program)."""
-    try:
-        import PySide6.QtMultimedia  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def camera_names() -> list[str]:

@@ -48,15 +48,14 @@ from app.scan_pages import Thumbnail
 from app.scans import ScannedFile
 from ui.counter.camera import (
     NO_CAMERA,
-    NO_CAMERA_PART,
     CameraDialog,
     camera_names,
-    camera_part_installed,
     image_to_jpeg,
     watch_cameras,
 )
 from ui.counter.checklist import MaterialChecklist
 from ui.counter.scan_tray import TRAY_KEY, ScanFolderDialog, ScanTray, move_to_used, scan_folder
+from ui.multimedia import NO_CAMERA_PART, camera_part_installed
 from ui.ops import run_op
 from ui.shortcuts import describe, tell
 from ui.widgets import MessageLine, open_dialog
