@@ -38,7 +38,7 @@ STYLES = ("", "科技", "智能", "实业", "新材料")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭马罗"
 GIVEN = ("建国", "秀英", "志强", "海燕", "伟", "芳", "军", "丽娟", "晓明", "桂兰", "国华", "文斌")
 ROADS = ("兴业大道", "璜溪大道", "长堎大道", "港口大道", "望城大道", "工业大道")
-LIAISONS = ("FGW", "SCJ", "RSJ", "ZJJ", "STJ")
+LIAISONS = ("FGW", "SCJ", "RSJ", "ZJJ", "YSB")  # the 挂点 departments the demo spreads them over
 
 
 def _money(value: float) -> Decimal:

@@ -286,6 +286,8 @@ def _open(path: Path) -> Any:
 
 
 def _rows(ws: Any, sheet: str) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    # Some programs write a wrong <dimension>; read-only openpyxl would trust it and drop rows silently.
+    ws.reset_dimensions()
     for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
         if number > MAX_ROWS + 1:
             raise ValidationError("file", f"工作表“{sheet}”超过 {MAX_ROWS} 行数据，请分批导入")
