@@ -40,7 +40,8 @@ def _snapshot(hall: HallDesk) -> tuple[list[tuple[object, ...]], ...]:
 
 def _audits(hall: HallDesk, action: str) -> list[dict[str, object]]:
     with hall.uow() as uow:
-        rows = uow.session.execute(select(AuditEvent.payload).where(AuditEvent.action == action)).scalars().all()
+        rows = uow.session.execute(select(AuditEvent.payload).where(AuditEvent.action == action)
+                                   .order_by(AuditEvent.at, AuditEvent.seq)).scalars().all()
         return [json.loads(r) for r in rows]
 
 
