@@ -340,8 +340,9 @@ def test_only_the_supervisor_sets_tiers(hall: HallDesk) -> None:
 
 
 def test_counters_pull_the_registry_when_it_changed(hall: HallDesk, tmp_path: Path) -> None:
-    from app.infra import sync
     from app.infra.counter_store import CounterStore
+    from app.infra.local_rows import read_state
+    from app.infra.registry_pull import STATE_REGISTRY, fetch_registry
     from app.intake import lookup_enterprise
 
     store = CounterStore.open(hall.url, tmp_path / "counter1.sqlite3")
@@ -356,8 +357,8 @@ def test_counters_pull_the_registry_when_it_changed(hall: HallDesk, tmp_path: Pa
             assert s.execute(select(func.count()).select_from(EnterpriseYear)).scalar_one() == 600
         # Unchanged: the next pull fetches nothing of it.
         with hall.engine.connect() as sconn, local.engine.connect() as lconn:
-            known = sync._state(lconn)[sync.STATE_REGISTRY]
-            assert sync._fetch_registry(sconn, known) is None
+            known = read_state(lconn)[STATE_REGISTRY]
+            assert fetch_registry(sconn, known) is None
         # An import on the shared database changes a figure: the next pull brings it.
         sup = log_in(hall, "supervisor")
         path = tmp_path / "r.xlsx"

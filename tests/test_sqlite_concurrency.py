@@ -38,7 +38,7 @@ from app.context import HallDesk
 from app.demo import DEMO_PASSWORD
 from app.errors import DatabaseBusy, DatabaseUnavailable
 from app.infra.counter_store import CounterStore
-from app.infra.sync import describe_error
+from app.infra.sync_errors import describe_error
 from app.uow import retry_transient
 from db import engine as db_engine
 from db.models import Case, Outbox

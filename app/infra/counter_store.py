@@ -50,6 +50,7 @@ from app.context import HallDesk
 from app.errors import AuthenticationError, DatabaseBusy, DatabaseUnavailable, HallDeskError
 from app.infra import reconcile as reconciling
 from app.infra import sync as syncing
+from app.infra import sync_errors
 from app.infra.outbox import CounterUnitOfWork, counter_chain
 from app.installation import resolve_url
 from app.uow import UnitOfWork, database_errors
@@ -225,8 +226,8 @@ class CounterStore:
             self.online = False
         self._log_failure(exc)
         try:
-            syncing.record_error(self.local.engine, syncing.describe_error(exc, self.shared_url),
-                                 syncing.error_kind(exc, self.shared_url))
+            syncing.record_error(self.local.engine, sync_errors.describe_error(exc, self.shared_url),
+                                 sync_errors.error_kind(exc, self.shared_url))
         except DBAPIError as again:
             if not is_busy(again):
                 raise  # the store is busy too: the next round records it

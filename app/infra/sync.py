@@ -45,12 +45,14 @@ Public API (stable; ``app.infra.counter_store.CounterStore`` wraps it for the CL
 ``status(local) -> SyncStatus``
     Pending outbox rows, last success, last error, last pull, the bound counter; 电子件 waiting and the
     store's size against its budget (``budget_warning``).
-``record_error(local, message)``
-    Remember a failed sync (``SyncStatus.last_error``); a later success clears it.
+``record_error(local, message, kind="")``
+    Remember a failed sync (``SyncStatus.last_error``, worded by ``app.infra.sync_errors``); a later success
+    clears it.
 ``resend_all(local) -> int``
     Mark every outbox row and audit row unsent again (the next push re-sends everything; harmless).
 
-The end-of-day check of a counter's cases against the shared database is ``app.infra.reconcile``.
+The end-of-day check of a counter's cases against the shared database is ``app.infra.reconcile``; the
+enterprise registry's pull is ``app.infra.registry_pull``; the store's row helpers are ``app.infra.local_rows``.
 """
 
 from __future__ import annotations
@@ -63,13 +65,18 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
 
 from app.audit import GENESIS
 from app.infra import file_upload
+from app.infra.local_rows import Row
+from app.infra.local_rows import read_state as _state
+from app.infra.local_rows import table_of as _t
+from app.infra.local_rows import upsert_local as _upsert_local
+from app.infra.local_rows import write_state as _set_state
 from app.infra.outbox import counter_chain
+from app.infra.registry_pull import STATE_REGISTRY, fetch_registry, store_registry
 from app.lifecycle import Status
-from db.engine import connection_problem, is_busy, reading
+from db.engine import reading
 from db.models import (
     AuditChainHead,
     AuditEvent,
@@ -84,8 +91,6 @@ from db.models import (
     CounterSequence,
     Department,
     Enterprise,
-    EnterpriseCertification,
-    EnterpriseYear,
     Evaluation,
     FileOutbox,
     MaterialRequirement,
@@ -103,13 +108,6 @@ from db.models import (
 from db.types import utcnow
 from db.upsert import dialect_of as _dialect
 from db.upsert import insert_ignore
-
-Row = dict[str, Any]
-
-
-def _t(model: Any) -> Table:
-    return cast(Table, model.__table__)
-
 
 # Pulled in this order (foreign keys first); rows missing on the shared side are removed locally only for
 # tables whose rows the shared database really deletes.
@@ -169,7 +167,6 @@ REFDATA_SCOPE = ("refdata", "stamp")
 
 STATE_COUNTER = "counter"
 STATE_LAST_PULL = "last_pull"
-STATE_REGISTRY = "registry"  # the shared 园区企业名录's fingerprint when the store last pulled it
 STATE_LAST_SUCCESS = "last_success"
 STATE_LAST_ERROR = "last_error"
 STATE_LAST_ERROR_AT = "last_error_at"
@@ -248,19 +245,6 @@ class SyncStatus:
 
 
 # ---- sync_state (local store) ----------------------------------------------------------------------------
-
-
-def _state(conn: Connection) -> dict[str, str]:
-    return {k: v for k, v in conn.execute(select(SyncState.key, SyncState.value)).all()}
-
-
-def _set_state(conn: Connection, values: dict[str, str]) -> None:
-    if not values:
-        return
-    table = _t(SyncState)
-    stmt = sqlite.insert(table)
-    stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={"value": stmt.excluded.value})
-    conn.execute(stmt, [{"key": k, "value": v} for k, v in values.items()])
 
 
 def _when(value: str | None) -> datetime | None:
@@ -678,26 +662,6 @@ def push(
 # ---- pulling into the local store ----------------------------------------------------------------------------
 
 
-# Columns a pull never overwrites in the store: the login state it counts itself while offline (a pull that
-# reset them would let a guesser at an offline counter start again after every pull).  Online logins copy the
-# shared database's state into the store (CounterStore.login).
-KEPT_LOCALLY: dict[str, frozenset[str]] = {"hd_user": frozenset({"failed_logins", "locked_until"})}
-
-
-def _upsert_local(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
-    if not rows:
-        return
-    keys = [c.name for c in table.primary_key.columns]
-    kept = KEPT_LOCALLY.get(table.name, frozenset())
-    others = [c.name for c in table.columns if c.name not in keys and c.name not in kept]
-    stmt = sqlite.insert(table)
-    if others:
-        stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in others})
-    else:
-        stmt = stmt.on_conflict_do_nothing()
-    conn.execute(stmt, list(rows))
-
-
 def _bump_refdata_stamp(conn: Connection) -> None:
     """Reference rows were written with plain SQL: move the stamp that in-process caches check (app.infra.refcache)."""
     table = _t(CounterSequence)
@@ -842,7 +806,7 @@ def pull(local: Engine, shared: Engine, *, counter: int | None = None) -> PullRe
         known_registry = _state(lconn).get(STATE_REGISTRY)
     with reading(shared) as sconn:
         data = {t.name: [dict(r) for r in sconn.execute(select(t)).mappings()] for t in PULL_TABLES}
-        registry = _fetch_registry(sconn, known_registry)
+        registry = fetch_registry(sconn, known_registry)
         sequences = _sequence_rows(sconn, number)
         chain = _fetch_chain(local, sconn, counter_chain(number)) if number is not None else None
         returned = _fetch_returned_cases(local, sconn, number) if number is not None else None
@@ -863,79 +827,7 @@ def pull(local: Engine, shared: Engine, *, counter: int | None = None) -> PullRe
         _bump_refdata_stamp(lconn)
         total += _adopt_chain(lconn, chain)
         total += _store_returned_cases(lconn, returned)
-        total += _store_registry(lconn, registry)
+        total += store_registry(lconn, registry)
         now = utcnow()
         _set_state(lconn, {STATE_LAST_PULL: now.isoformat()})
     return PullResult(rows=total + len(sequences), at=now)
-
-
-# ---- the 园区企业名录 (issue 18) ----------------------------------------------------------------------------
-# Pulled so that a known company fills itself in at an offline counter too: whole, and only when its fingerprint
-# changed (the registry changes by imports, a few times a year).  The import and the 梯度 recompute stamp
-# ``enterprise.updated_at`` whenever an enterprise, its 资质 or its figures change.  The tier history stays on the
-# shared database: nothing at a counter reads it.
-
-
-def _registry_fingerprint(conn: Connection) -> str:
-    ent = _t(Enterprise)
-    head = conn.execute(select(func.count(), func.max(ent.c.created_at), func.max(ent.c.updated_at))).one()
-    children = [conn.execute(select(func.count()).select_from(_t(m))).scalar_one()
-                for m in (EnterpriseCertification, EnterpriseYear)]
-    return "|".join(str(v) for v in (*head, *children))
-
-
-@dataclass
-class _Registry:
-    fingerprint: str
-    enterprises: list[Row]
-    certifications: list[Row]
-    years: list[Row]
-
-
-def _fetch_registry(shared: Connection, known: str | None) -> _Registry | None:
-    fingerprint = _registry_fingerprint(shared)
-    if fingerprint == known:
-        return None
-    return _Registry(fingerprint, *([dict(r) for r in shared.execute(select(_t(m))).mappings()]
-                                    for m in (Enterprise, EnterpriseCertification, EnterpriseYear)))
-
-
-def _store_registry(local: Connection, registry: _Registry | None) -> int:
-    if registry is None:
-        return 0
-    ent = _t(Enterprise)
-    # A company registered at this counter offline has a row of its own (same USCC, another id): it is kept and
-    # takes the registry's fields, and the 资质 and figures point at it.
-    mine = dict(local.execute(select(ent.c.uscc, ent.c.id)).all())
-    ids = {e["id"]: mine.get(e["uscc"], e["id"]) for e in registry.enterprises}
-    _upsert_local(local, ent, [{**e, "id": ids[e["id"]]} for e in registry.enterprises])
-    for table, rows in ((_t(EnterpriseCertification), registry.certifications),
-                        (_t(EnterpriseYear), registry.years)):
-        _upsert_local(local, table, [{**r, "enterprise_id": ids[r["enterprise_id"]]} for r in rows])
-    _set_state(local, {STATE_REGISTRY: registry.fingerprint})
-    return len(registry.enterprises) + len(registry.certifications) + len(registry.years)
-
-
-# The shared database answered and refused: no retry mends that; the admin must (the set-up's password page).
-NEEDS_ADMIN = ("auth", "no_database")
-
-
-def error_kind(exc: BaseException, shared_url: str | None) -> str:
-    """``db.engine.connection_problem``'s kind for a failed connection to the shared database, else ''."""
-    if shared_url is None or not isinstance(exc, DBAPIError) or is_busy(exc):
-        return ""
-    kind = connection_problem(exc, shared_url)[0]
-    return kind if kind in NEEDS_ADMIN else ""
-
-
-def describe_error(exc: BaseException, shared_url: str | None = None) -> str:
-    """A one-line Chinese reason for a failed sync, for the banner and ``sync status``; with the shared
-    database's URL, a refusal (wrong password, no such database) says so and who mends it."""
-    orig = getattr(exc, "orig", None)
-    detail = str(orig or exc).strip().splitlines()[0] if str(orig or exc).strip() else type(exc).__name__
-    if is_busy(exc):
-        return f"数据库文件正被本机其他程序占用，稍后自动重试：{detail}"[:500]
-    if isinstance(exc, DBAPIError) and shared_url is not None and error_kind(exc, shared_url):
-        message = connection_problem(exc, shared_url)[1]
-        return f"{message}请系统管理员在本机设置（HallDesk --setup）中改正；改正前受理照常，办件保存在本机。"[:500]
-    return f"共享数据库无法连接或写入失败：{detail}"[:500]
