@@ -10,7 +10,7 @@ computed one beside it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -316,6 +316,24 @@ def _set(obj: Any, values: dict[str, Any]) -> bool:
     return changed
 
 
+def _merge_children(s: Session, rows: Iterable[SheetRow], ents: dict[str, Enterprise], existing: dict[Any, Any],
+                    key: Callable[[Any, dict[str, Any]], Any], model: type[Any], touched: set[Any]) -> int:
+    """A 资质 or 年度数据 sheet merged into its table (added, or updated where ``key`` finds a row); the rows that
+    changed.  Their enterprises go into ``touched`` (stamped for the counters' pull)."""
+    changed = 0
+    for r in rows:
+        v = dict(r.values)
+        owner = ents[v.pop("uscc")].id
+        row = existing.get(key(owner, v))
+        if row is None:
+            s.add(model(enterprise_id=owner, **v))
+        elif not _set(row, v):
+            continue
+        changed += 1
+        touched.add(owner)
+    return changed
+
+
 def _apply(s: Session, sheets: dict[str, list[SheetRow]], depts: dict[str, Any],
            known: dict[str, Any]) -> ImportSummary:
     now = utcnow()
@@ -340,31 +358,13 @@ def _apply(s: Session, sheets: dict[str, list[SheetRow]], depts: dict[str, Any],
         else:
             unchanged += 1
     s.flush()
-    certs = {(c.enterprise_id, c.kind, c.number): c for c in s.execute(select(EnterpriseCertification)).scalars()}
-    n_certs = 0
     touched: set[Any] = set()
-    for r in sheets["资质"]:
-        v = dict(r.values)
-        owner = ents[v.pop("uscc")].id
-        c = certs.get((owner, v["kind"], v["number"]))
-        if c is None:
-            s.add(EnterpriseCertification(enterprise_id=owner, **v))
-        elif not _set(c, v):
-            continue
-        n_certs += 1
-        touched.add(owner)
+    certs = {(c.enterprise_id, c.kind, c.number): c for c in s.execute(select(EnterpriseCertification)).scalars()}
+    n_certs = _merge_children(s, sheets["资质"], ents, certs, lambda owner, v: (owner, v["kind"], v["number"]),
+                              EnterpriseCertification, touched)
     years = {(y.enterprise_id, y.year): y for y in s.execute(select(EnterpriseYear)).scalars()}
-    n_years = 0
-    for r in sheets["年度数据"]:
-        v = dict(r.values)
-        owner = ents[v.pop("uscc")].id
-        y = years.get((owner, v["year"]))
-        if y is None:
-            s.add(EnterpriseYear(enterprise_id=owner, **v))
-        elif not _set(y, v):
-            continue
-        n_years += 1
-        touched.add(owner)
+    n_years = _merge_children(s, sheets["年度数据"], ents, years, lambda owner, v: (owner, v["year"]),
+                              EnterpriseYear, touched)
     # An enterprise whose 资质 or figures changed is stamped too: offline counters pull the registry when a stamp
     # moves (app.infra.sync).
     for e in ents.values():

@@ -387,37 +387,31 @@ _ORDER: Final[dict[str, Callable[[Any, Any], bool]]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
+def _junction(fns: tuple[Fn, ...], decisive: bool) -> Fn:
+    """``and`` (``decisive`` False) or ``or`` (True) in three-valued logic: the first part that is ``decisive``
+    decides; else an unknown part makes the whole unknown (the first such); else the other value."""
+
+    def join(facts: Facts) -> Any:
+        unknown: Unknown | None = None
+        for f in fns:
+            t = f(facts)
+            if t is (not decisive):
+                continue
+            t = truth(t)
+            if t is decisive:
+                return decisive
+            if isinstance(t, Unknown) and unknown is None:
+                unknown = t
+        return unknown or (not decisive)
+
+    return join
+
+
 def _logic(c: Compiler, op: str, raw: list[Any], at: tuple[int, ...]) -> Node:
     args = c.args(raw, at)
     fns = tuple(a.fn for a in args)
-    if op == "and":
-        def all_of(facts: Facts) -> Any:
-            unknown: Unknown | None = None
-            for f in fns:
-                t = f(facts)
-                if t is True:
-                    continue
-                t = truth(t)
-                if t is False:
-                    return False
-                if isinstance(t, Unknown) and unknown is None:
-                    unknown = t
-            return unknown or True
-        return Node(op, all_of, "bool", tuple(args))
-    if op == "or":
-        def any_of(facts: Facts) -> Any:
-            unknown: Unknown | None = None
-            for f in fns:
-                t = f(facts)
-                if t is False:
-                    continue
-                t = truth(t)
-                if t is True:
-                    return True
-                if isinstance(t, Unknown) and unknown is None:
-                    unknown = t
-            return unknown or False
-        return Node(op, any_of, "bool", tuple(args))
+    if op in ("and", "or"):
+        return Node(op, _junction(fns, decisive=op == "or"), "bool", tuple(args))
     inner = fns[0]
     if op == "!":
         def negation(facts: Facts) -> Any:
