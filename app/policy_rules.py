@@ -158,12 +158,7 @@ def compile_condition(data: Any, vocabulary: Vocabulary, *, field: str = "condit
     """Check a condition (data, or its JSON text) once and compile it; refusals name their place in the tree."""
     if isinstance(data, str):
         data = load_json(data, field=field, what=where)
-    compiler = Compiler(vocabulary, where)
-    root = compiler.compile(data)
-    if not compiler.problems and root.kind not in ("bool", "any"):
-        compiler.problems.append(f"{where}：结果必须是真或假，这里是{KIND_NAMES[root.kind]}")
-    if compiler.problems:
-        raise ValidationError(field, compiler.problems[0], problems=[(field, p) for p in compiler.problems])
+    root = _compile_checked(data, vocabulary, field, where, ("bool", "any"), "结果必须是真或假")
     return Condition(root, data, vocabulary)
 
 
@@ -171,10 +166,16 @@ def compile_expression(data: Any, vocabulary: Vocabulary, *, field: str, where: 
     """A numeric expression (a field path, or JSON Logic arithmetic) for amount rules."""
     if isinstance(data, str):
         data = {"var": data}
+    return _compile_checked(data, vocabulary, field, where, ("number", "any"), "需要数字")
+
+
+def _compile_checked(data: Any, vocabulary: Vocabulary, field: str, where: str, kinds: tuple[str, ...],
+                     wanted: str) -> Node:
+    """Compile ``data``; every problem in one ``ValidationError``, a result of another kind than ``kinds`` too."""
     compiler = Compiler(vocabulary, where)
     node = compiler.compile(data)
-    if not compiler.problems and node.kind not in ("number", "any"):
-        compiler.problems.append(f"{where}：需要数字，这里是{KIND_NAMES[node.kind]}")
+    if not compiler.problems and node.kind not in kinds:
+        compiler.problems.append(f"{where}：{wanted}，这里是{KIND_NAMES[node.kind]}")
     if compiler.problems:
         raise ValidationError(field, compiler.problems[0], problems=[(field, p) for p in compiler.problems])
     return node
